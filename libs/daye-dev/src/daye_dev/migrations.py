@@ -1,0 +1,43 @@
+"""The check every service's migration test makes: an empty database upgrades to head, the schema
+then matches the models exactly, downgrades to nothing, and upgrades again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Connection, MetaData, inspect
+
+from daye_kit.db import alembic_config, create_engine, upgrade_schema
+
+
+async def check_migrations(url: str, migrations: Path, metadata: MetaData) -> None:
+    engine = create_engine(url)
+    try:
+        await upgrade_schema(engine, migrations)
+
+        def differences(conn: Connection) -> list[object]:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            return list(compare_metadata(context, metadata))
+
+        async with engine.connect() as conn:
+            diff = await conn.run_sync(differences)
+        assert diff == [], f"models and migrations disagree: {diff}"
+
+        def downgrade(conn: Connection) -> list[str]:
+            config = alembic_config(migrations)
+            config.attributes["connection"] = conn
+            command.downgrade(config, "base")
+            return [t for t in inspect(conn).get_table_names() if t != "alembic_version"]
+
+        async with engine.begin() as conn:
+            left = await conn.run_sync(downgrade)
+        assert left == [], f"downgrade to base left tables behind: {left}"
+        await upgrade_schema(engine, migrations)
+        async with engine.connect() as conn:
+            tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
+        assert set(metadata.tables) <= tables
+    finally:
+        await engine.dispose()

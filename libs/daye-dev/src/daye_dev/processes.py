@@ -1,0 +1,113 @@
+"""The platform's services as real processes: start, wait until healthy, stop. Used by `make run`
+and by the end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import httpx
+
+# name, module, env prefix, default port
+SERVICES: tuple[tuple[str, str, str, int], ...] = (
+    ("indicator-api", "indicator_api", "INDICATOR_", 8001),
+    ("matching-api", "matching_api", "MATCHING_", 8002),
+    ("funding-api", "funding_api", "FUNDING_", 8003),
+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class ServiceProcess:
+    name: str
+    module: str
+    port: int
+    env: dict[str, str]
+    cwd: Path
+    log_path: Path | None = None
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    _log: IO[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        output: IO[bytes] | None = None
+        if self.log_path is not None:
+            self._log = output = self.log_path.open("ab")
+        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", self.module],
+            env={**os.environ, **self.env},
+            cwd=self.cwd,
+            stdout=output,
+            stderr=subprocess.STDOUT if output else None,
+        )
+
+    def wait_healthy(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.process.returncode}; see {self.log_path}")
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1.0).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        raise TimeoutError(f"{self.name} did not become healthy at {self.url} within {timeout}s")
+
+    def stop(self, timeout: float = 15.0) -> int | None:
+        if self.process is None:
+            return None
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+        return self.process.returncode
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path else ""
+
+
+def platform(
+    ports: Mapping[str, int],
+    *,
+    cwd: Path,
+    env: Mapping[str, Mapping[str, str]] | None = None,
+    log_dir: Path | None = None,
+) -> list[ServiceProcess]:
+    """The three services wired to each other on the given ports."""
+    urls = {name: f"http://127.0.0.1:{ports[name]}" for name, *_ in SERVICES}
+    processes = []
+    for name, module, prefix, _ in SERVICES:
+        service_env = {
+            f"{prefix}PORT": str(ports[name]),
+            f"{prefix}HOST": "127.0.0.1",
+            f"{prefix}INDICATOR_URL": urls["indicator-api"],
+            f"{prefix}MATCHING_URL": urls["matching-api"],
+            f"{prefix}FUNDING_URL": urls["funding-api"],
+            **(env or {}).get(name, {}),
+        }
+        log_path = log_dir / f"{name}.log" if log_dir else None
+        processes.append(ServiceProcess(name, module, ports[name], service_env, cwd, log_path))
+    return processes

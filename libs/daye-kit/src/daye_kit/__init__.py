@@ -1,0 +1,1 @@
+"""Cross-cutting pieces shared by the Daye platform's services. Never domain models."""

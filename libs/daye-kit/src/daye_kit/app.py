@@ -1,0 +1,146 @@
+"""The application factory every service uses: lifespan, middleware, errors, health, metrics, docs."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import structlog
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from daye_kit import db
+from daye_kit.auth import TOKEN_PATH, Authenticator
+from daye_kit.errors import UnhandledErrorMiddleware, install_problem_handlers
+from daye_kit.health import ReadinessCheck, health_router
+from daye_kit.observability import (
+    AccessLogMiddleware,
+    configure_logging,
+    install_metrics,
+    install_request_id,
+)
+from daye_kit.settings import ServiceSettings
+
+log = structlog.get_logger("daye.app")
+
+HttpClientFactory = Callable[[], httpx.AsyncClient]
+Hook = Callable[[FastAPI], Awaitable[None]]
+
+
+def operation_id(route: APIRoute) -> str:
+    """Operation ids are the endpoint functions' names: stable, and what generated clients call."""
+    return route.name
+
+
+@dataclass
+class ServiceSpec:
+    """What makes one service different from the others."""
+
+    name: str
+    title: str
+    description: str
+    version: str
+    routers: Sequence[APIRouter]
+    migrations: Path
+    tags: list[dict[str, Any]] = field(default_factory=list)
+    # Builds `app.state.authenticator` (and peer clients) once the engine and HTTP client exist.
+    on_startup: Sequence[Hook] = ()
+    readiness: Sequence[ReadinessCheck] = ()
+
+
+def default_http_client() -> httpx.AsyncClient:
+    return httpx.AsyncClient(limits=httpx.Limits(max_connections=100, max_keepalive_connections=20))
+
+
+def build_app(
+    spec: ServiceSpec,
+    settings: ServiceSettings,
+    *,
+    http_client_factory: HttpClientFactory = default_http_client,
+) -> FastAPI:
+    configure_logging(spec.name, level=settings.log_level, fmt=settings.log_format)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine: AsyncEngine = db.create_engine(settings.database_url)
+        http = http_client_factory()
+        app.state.engine = engine
+        app.state.sessionmaker = db.create_sessionmaker(engine)
+        app.state.http = http
+        try:
+            if settings.migrate_on_start:
+                await db.upgrade_schema(engine, spec.migrations)
+            for hook in spec.on_startup:
+                await hook(app)
+            log.info(
+                "started", url=settings.base_url, database=engine.url.render_as_string(hide_password=True)
+            )
+            yield
+        finally:
+            await http.aclose()
+            await engine.dispose()
+
+    app = FastAPI(
+        title=spec.title,
+        description=spec.description,
+        version=spec.version,
+        openapi_tags=[*spec.tags, {"name": "运维", "description": "健康检查、就绪检查与指标"}],
+        generate_unique_id_function=operation_id,
+        lifespan=lifespan,
+        swagger_ui_parameters={"persistAuthorization": True},
+    )
+    app.state.settings = settings
+    app.state.authenticator = _unset_authenticator
+    install_problem_handlers(app)
+    # Added innermost first: errors → access log → request id → CORS (outermost).
+    app.add_middleware(UnhandledErrorMiddleware)
+    app.add_middleware(AccessLogMiddleware)
+    install_request_id(app)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_credentials=True,
+        allow_methods=["*"],
+        allow_headers=["*"],
+        expose_headers=["X-Request-ID"],
+    )
+    app.include_router(health_router(spec.readiness))
+    for router in spec.routers:
+        app.include_router(router)
+    install_metrics(app)
+    _point_token_url_at_indicator(app, settings)
+    return app
+
+
+class _UnsetAuthenticator:
+    async def from_token(self, token: str) -> Any:
+        raise RuntimeError("the service's on_startup hook must set app.state.authenticator")
+
+    from_api_key = from_token
+
+
+_unset_authenticator: Authenticator = _UnsetAuthenticator()
+
+
+def _point_token_url_at_indicator(app: FastAPI, settings: ServiceSettings) -> None:
+    """Swagger's Authorize form posts to indicator-api, wherever this service runs."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            schemes = schema.get("components", {}).get("securitySchemes", {})
+            for scheme in schemes.values():
+                password = scheme.get("flows", {}).get("password")
+                if password is not None:
+                    password["tokenUrl"] = f"{settings.indicator_url.rstrip('/')}{TOKEN_PATH}"
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,226 @@
+"""Who is calling: roles, the principal, token verification and the dependencies that check them.
+
+indicator-api signs tokens with a private Ed25519 key only it holds; every service verifies them
+with the public keys it publishes as a JWKS. API keys (`dk_…`) are checked by indicator-api; the
+other services exchange them there for a token (OAuth2 client credentials) and cache it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Awaitable, Callable
+from enum import StrEnum
+from typing import Annotated, Any, Protocol
+
+import jwt
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
+from pydantic import BaseModel, Field
+
+from daye_kit.errors import Forbidden, PeerError, Unauthorized
+
+TOKEN_ISSUER = "daye-indicator-api"
+TOKEN_AUDIENCE = "daye-platform"
+TOKEN_ALGORITHM = "EdDSA"
+TOKEN_PATH = "/api/v1/auth/token"
+JWKS_PATH = "/api/v1/auth/jwks"
+API_KEY_PREFIX = "dk_"
+
+
+class Role(StrEnum):
+    admin = "admin"  # the bureau
+    township = "township"  # bound to one reporting unit
+    enterprise = "enterprise"  # bound to one credit code
+    viewer = "viewer"  # read-only, other government systems
+    service = "service"  # peer services
+
+
+class Principal(BaseModel):
+    """The verified caller, as every service sees it."""
+
+    username: str = Field(description="用户名", examples=["admin"])
+    role: Role = Field(
+        description="角色: admin 科技局 / township 乡镇 / enterprise 企业 / viewer 只读 / service 服务"
+    )
+    region_code: str | None = Field(default=None, description="township 账号绑定的报送单位代码")
+    credit_code: str | None = Field(default=None, description="enterprise 账号绑定的统一社会信用代码")
+    token_id: str | None = Field(default=None, description="令牌编号 (jti)")
+    expires_at: int | None = Field(default=None, description="令牌到期时间 (Unix 秒)")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.admin
+
+    def ensure_region(self, region_code: str) -> None:
+        """Admins, viewers and services reach every unit; a township only its own."""
+        if self.role is Role.township and self.region_code != region_code:
+            raise Forbidden(f"township account {self.username} may only act for unit {self.region_code}")
+        if self.role is Role.enterprise:
+            raise Forbidden("enterprise accounts have no access to reporting units")
+
+    def ensure_enterprise(self, credit_code: str) -> None:
+        """An enterprise reaches only itself; townships are checked against the enterprise's unit."""
+        if self.role is Role.enterprise and self.credit_code != credit_code:
+            raise Forbidden(f"enterprise account {self.username} may only act for {self.credit_code}")
+
+
+def claims_for(principal: Principal) -> dict[str, Any]:
+    claims: dict[str, Any] = {"sub": principal.username, "role": principal.role.value}
+    if principal.region_code:
+        claims["region"] = principal.region_code
+    if principal.credit_code:
+        claims["credit_code"] = principal.credit_code
+    return claims
+
+
+def principal_from_claims(claims: dict[str, Any]) -> Principal:
+    try:
+        return Principal(
+            username=claims["sub"],
+            role=Role(claims["role"]),
+            region_code=claims.get("region"),
+            credit_code=claims.get("credit_code"),
+            token_id=claims.get("jti"),
+            expires_at=claims.get("exp"),
+        )
+    except (KeyError, ValueError) as exc:
+        raise Unauthorized("token claims are incomplete") from exc
+
+
+def decode_token(token: str, key: Any) -> dict[str, Any]:
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key=key,
+            algorithms=[TOKEN_ALGORITHM],
+            audience=TOKEN_AUDIENCE,
+            issuer=TOKEN_ISSUER,
+            options={"require": ["exp", "iat", "sub", "iss", "aud"]},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise Unauthorized("token has expired", code="token_expired") from exc
+    except jwt.PyJWTError as exc:
+        raise Unauthorized(f"token rejected: {exc}", code="token_invalid") from exc
+    return claims
+
+
+def token_kid(token: str) -> str | None:
+    try:
+        kid = jwt.get_unverified_header(token).get("kid")
+    except jwt.PyJWTError as exc:
+        raise Unauthorized("malformed token", code="token_invalid") from exc
+    return str(kid) if kid else None
+
+
+class Authenticator(Protocol):
+    """Turns a bearer token or an API key into a principal, or raises Unauthorized."""
+
+    async def from_token(self, token: str) -> Principal: ...
+
+    async def from_api_key(self, api_key: str) -> Principal: ...
+
+
+class JwksAuthenticator:
+    """Verification for the services that do not hold the signing key.
+
+    Keys come from indicator-api's JWKS, refreshed when a token names an unknown key (at most once
+    every `refresh_interval` seconds, so a flood of forged kids cannot hammer indicator-api). API
+    keys are exchanged at indicator-api for a token, cached by the key's hash until shortly before
+    it expires.
+    """
+
+    def __init__(
+        self,
+        fetch_jwks: Callable[[], Awaitable[dict[str, Any]]],
+        exchange_api_key: Callable[[str], Awaitable[str]],
+        *,
+        refresh_interval: float = 30.0,
+    ) -> None:
+        self._fetch_jwks = fetch_jwks
+        self._exchange = exchange_api_key
+        self._keys: dict[str, Any] = {}
+        self._fetched_at = float("-inf")
+        self._refresh_interval = refresh_interval
+        self._api_key_tokens: dict[str, tuple[str, float]] = {}
+
+    async def _refresh(self) -> None:
+        if time.monotonic() - self._fetched_at < self._refresh_interval and self._keys:
+            return
+        jwks = await self._fetch_jwks()
+        keys = {}
+        for entry in jwks.get("keys", []):
+            try:
+                keys[entry["kid"]] = jwt.PyJWK(entry).key
+            except (KeyError, jwt.PyJWTError):
+                continue
+        self._keys = keys
+        self._fetched_at = time.monotonic()
+
+    async def from_token(self, token: str) -> Principal:
+        kid = token_kid(token)
+        if kid not in self._keys:
+            await self._refresh()
+        key = self._keys.get(kid or "")
+        if key is None:
+            raise Unauthorized("token signed by an unknown key", code="token_invalid")
+        return principal_from_claims(decode_token(token, key))
+
+    async def from_api_key(self, api_key: str) -> Principal:
+        digest = hashlib.sha256(api_key.encode()).hexdigest()
+        cached = self._api_key_tokens.get(digest)
+        if cached is None or cached[1] < time.time() + 30:
+            try:
+                token = await self._exchange(api_key)
+            except PeerError as exc:
+                if exc.peer_status in (400, 401):
+                    raise Unauthorized("API key rejected", code="api_key_invalid") from exc
+                raise
+            claims = jwt.decode(token, options={"verify_signature": False})
+            cached = (token, float(claims.get("exp", 0)))
+            self._api_key_tokens[digest] = cached
+        return await self.from_token(cached[0])
+
+
+# Swagger's Authorize button posts the form to indicator-api; `app.build_app` rewrites this
+# tokenUrl to indicator-api's absolute URL on the two other services.
+oauth2_scheme = OAuth2PasswordBearer(
+    tokenUrl=TOKEN_PATH,
+    auto_error=False,
+    description="用户名与密码换取令牌 (indicator-api 签发)",
+)
+api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False, description="机器客户端的 API Key")
+
+
+async def current_principal(
+    request: Request,
+    bearer: Annotated[str | None, Security(oauth2_scheme)],
+    api_key: Annotated[str | None, Security(api_key_scheme)],
+) -> Principal:
+    authenticator: Authenticator = request.app.state.authenticator
+    if api_key:
+        return await authenticator.from_api_key(api_key)
+    if bearer:
+        if bearer.startswith(API_KEY_PREFIX):
+            return await authenticator.from_api_key(bearer)
+        return await authenticator.from_token(bearer)
+    raise Unauthorized("authentication required: send a bearer token or an X-API-Key header")
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require_roles(*roles: Role) -> Callable[..., Awaitable[Principal]]:
+    """A dependency that admits only the given roles (401 without credentials, 403 with others)."""
+    allowed = frozenset(roles)
+
+    async def check(principal: CurrentPrincipal) -> Principal:
+        if principal.role not in allowed:
+            names = ", ".join(sorted(r.value for r in allowed))
+            raise Forbidden(f"role {principal.role.value} may not do this; allowed: {names}")
+        return principal
+
+    return check
+
+
+AdminPrincipal = Annotated[Principal, Depends(require_roles(Role.admin))]

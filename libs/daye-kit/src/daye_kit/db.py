@@ -1,0 +1,134 @@
+"""Database engines (SQLite embedded default, PostgreSQL in production), sessions and migrations."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Annotated, Any
+
+from alembic import command
+from alembic.config import Config
+from fastapi import Depends, Request
+from sqlalchemy import Connection, MetaData, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import registry
+
+# Constraint names are predictable, so migrations can drop and alter them on both backends.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def new_registry() -> registry:
+    """A registry (and metadata) of a service's own: services never share tables or models."""
+    return registry(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+
+
+def _sqlite_engine(url: str, echo: bool) -> AsyncEngine:
+    parsed = make_url(url)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _: Any) -> None:
+        # Let SQLAlchemy, not the driver, open transactions (see the "begin" hook below).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        # A deferred transaction that later writes can fail at once with "database is locked"
+        # when another writer got there first; taking the write lock up front makes it wait instead.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url, echo)
+    return create_async_engine(
+        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+    )
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+async def _session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One session per request: committed after the handler returns, rolled back if it raised.
+
+    Services only `flush()`; the commit happens here, before the response is sent (scope="function").
+    """
+    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    async with sessionmaker() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        else:
+            await session.commit()
+
+
+SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]
+
+
+def advisory_key(name: str) -> int:
+    """A stable signed 64-bit key for `pg_advisory_xact_lock`, derived from a name."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+async def lock_exclusively(conn: AsyncConnection, name: str) -> None:
+    """Serialise a transaction against every replica that takes the same named lock.
+
+    PostgreSQL: a transaction-scoped advisory lock. SQLite: the transaction already holds the
+    database's write lock (BEGIN IMMEDIATE), which is as exclusive as it gets.
+    """
+    if conn.dialect.name == "postgresql":
+        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_key(name)})
+
+
+def alembic_config(script_location: Path) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(script_location))
+    return config
+
+
+async def upgrade_schema(engine: AsyncEngine, script_location: Path, *, revision: str = "head") -> None:
+    """`alembic upgrade head` on this engine, once even when several replicas start together."""
+
+    def run(connection: Connection) -> None:
+        config = alembic_config(script_location)
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+    async with engine.begin() as conn:
+        await lock_exclusively(conn, f"migrate:{script_location}")
+        await conn.run_sync(run)
+
+
+async def ping(engine: AsyncEngine) -> None:
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))

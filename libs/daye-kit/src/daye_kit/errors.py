@@ -1,0 +1,264 @@
+"""One exception hierarchy, rendered by one set of handlers as RFC 9457 problem+json.
+
+Services raise `NotFound`, `Forbidden`, `Conflict`, … (or subclasses with their own stable `code`);
+FastAPI's validation errors, Starlette's HTTP errors and anything unexpected are rendered the same
+way, so a client only ever parses one error shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import structlog
+from asgi_correlation_id import correlation_id
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+log = structlog.get_logger("daye.errors")
+
+
+class FieldError(BaseModel):
+    """One bad input field."""
+
+    field: str = Field(
+        description="出错字段的位置,如 `body.amount` 或 `query.year`", examples=["body.amount"]
+    )
+    rule: str = Field(description="违反的规则(稳定的机器可读代码)", examples=["decimal_max_places"])
+    message: str = Field(
+        description="说明", examples=["Decimal input should have no more than 2 decimal places"]
+    )
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, with a stable machine `code` and the bad fields."""
+
+    type: str = Field(description="问题类型 URI", examples=["/problems/not_found"])
+    title: str = Field(description="问题类型的简短说明", examples=["资源不存在"])
+    status: int = Field(description="HTTP 状态码", examples=[404])
+    detail: str = Field(
+        description="本次出错的具体说明", examples=["enterprise 91420281MA4XXXXXXX not found"]
+    )
+    code: str = Field(description="稳定的机器可读错误代码", examples=["not_found"])
+    request_id: str | None = Field(default=None, description="请求编号,与日志中的 request_id 相同")
+    errors: list[FieldError] = Field(default_factory=list, description="逐字段的错误")
+
+
+class AppError(Exception):
+    """Base of every error a service raises on purpose."""
+
+    status: int = 500
+    code: str = "internal_error"
+    title: str = "服务器内部错误"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        code: str | None = None,
+        title: str | None = None,
+        errors: Sequence[FieldError] = (),
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.detail = detail or self.title
+        if code:
+            self.code = code
+        if title:
+            self.title = title
+        self.errors = list(errors)
+        self.headers = dict(headers or {})
+        super().__init__(self.detail)
+
+    def to_problem(self) -> Problem:
+        return Problem(
+            type=f"/problems/{self.code}",
+            title=self.title,
+            status=self.status,
+            detail=self.detail,
+            code=self.code,
+            request_id=correlation_id.get(),
+            errors=self.errors,
+        )
+
+
+class InvalidInput(AppError):
+    status, code, title = 422, "validation_failed", "请求参数有误"
+
+    @classmethod
+    def field(cls, field: str, rule: str, message: str) -> InvalidInput:
+        return cls(message, errors=[FieldError(field=field, rule=rule, message=message)])
+
+
+class Unauthorized(AppError):
+    status, code, title = 401, "unauthorized", "未认证或凭据无效"
+
+    def __init__(self, detail: str | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("headers", {"WWW-Authenticate": "Bearer"})
+        super().__init__(detail, **kwargs)
+
+
+class Forbidden(AppError):
+    status, code, title = 403, "forbidden", "无权执行此操作"
+
+
+class NotFound(AppError):
+    status, code, title = 404, "not_found", "资源不存在"
+
+
+class MethodNotAllowed(AppError):
+    status, code, title = 405, "method_not_allowed", "不支持的请求方法"
+
+
+class Conflict(AppError):
+    status, code, title = 409, "conflict", "与现有数据冲突"
+
+
+class PayloadTooLarge(AppError):
+    status, code, title = 413, "payload_too_large", "请求体过大"
+
+
+class ServiceUnavailable(AppError):
+    status, code, title = 503, "service_unavailable", "服务暂不可用"
+
+
+class PeerUnavailable(ServiceUnavailable):
+    code, title = "peer_unavailable", "依赖的服务暂不可用"
+
+
+class PeerError(AppError):
+    """A peer refused a call in a way the caller did not handle itself."""
+
+    status, code, title = 502, "peer_error", "依赖的服务返回错误"
+
+    def __init__(self, detail: str, *, peer: str, peer_status: int, peer_problem: Mapping[str, Any]):
+        self.peer = peer
+        self.peer_status = peer_status
+        self.peer_problem = dict(peer_problem)
+        self.peer_code = str(peer_problem.get("code", ""))
+        super().__init__(detail)
+
+
+def problem_response(problem: Problem, headers: Mapping[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(
+        problem.model_dump(mode="json"),
+        status_code=problem.status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=dict(headers or {}),
+    )
+
+
+def _field_name(loc: Sequence[int | str]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def validation_problem(exc: RequestValidationError) -> Problem:
+    errors = [
+        FieldError(
+            field=_field_name(err.get("loc", ())),
+            rule=str(err.get("type", "invalid")),
+            message=str(err.get("msg", "")),
+        )
+        for err in exc.errors()
+    ]
+    names = ", ".join(e.field for e in errors[:5])
+    return InvalidInput(f"请求参数有误: {names}", errors=errors).to_problem()
+
+
+_STATUS_ERRORS: dict[int, type[AppError]] = {
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    405: MethodNotAllowed,
+    409: Conflict,
+    413: PayloadTooLarge,
+    503: ServiceUnavailable,
+}
+
+
+async def _app_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    if exc.status >= 500:
+        log.warning("request_failed", code=exc.code, status=exc.status, detail=exc.detail)
+    return problem_response(exc.to_problem(), exc.headers)
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return problem_response(validation_problem(exc))
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    error_type = _STATUS_ERRORS.get(exc.status_code)
+    if error_type is not None:
+        error = error_type(str(exc.detail) if exc.detail else None, headers=exc.headers)
+    else:
+        error = AppError(str(exc.detail), code=f"http_{exc.status_code}", headers=exc.headers)
+        error.status = exc.status_code
+    return problem_response(error.to_problem(), error.headers)
+
+
+class UnhandledErrorMiddleware:
+    """Turns an exception nobody handled into a 500 problem with no stack trace in the body.
+
+    It sits inside the request-id middleware, so the 500 still carries `X-Request-ID` and the log
+    line with the traceback carries the same id.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            log.exception("unhandled_exception", path=scope.get("path"))
+            if started:
+                raise
+            response = problem_response(AppError("服务器内部错误,请凭请求编号联系管理员").to_problem())
+            await response(scope, receive, send)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` entries documenting the problem+json body for the given statuses."""
+    described = {
+        400: "请求无效",
+        401: "未认证",
+        403: "无权访问",
+        404: "资源不存在",
+        409: "冲突",
+        422: "参数校验失败",
+        429: "请求过于频繁",
+        502: "依赖服务出错",
+        503: "依赖服务不可用",
+    }
+    return {
+        status: {
+            "model": Problem,
+            "description": described.get(status, "错误"),
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }

@@ -1,0 +1,101 @@
+"""Settings base every service extends: environment, database, demo switch, peers, logging.
+
+Each service subclasses `ServiceSettings` with its own env prefix (`INDICATOR_`, `MATCHING_`,
+`FUNDING_`) and lists the secrets that must not keep their development defaults in production.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal, Self
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Environment = Literal["development", "test", "production"]
+
+# Development-only API keys the two peer services use to obtain service tokens from indicator-api.
+# indicator-api's demo mode creates the matching service accounts; production refuses these values.
+DEV_SERVICE_API_KEYS: dict[str, str] = {
+    "matching-api": "dk_devmatch_matching-service-development-key-0001",
+    "funding-api": "dk_devfund_funding-service-development-key-00001",
+}
+
+
+class InsecureSettings(ValueError):
+    """Raised when a production start would use a development default."""
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", validate_default=True)
+
+    service_name: ClassVar[str] = "service"
+    environment: Environment = Field(default="development", description="development | test | production")
+    database_url: str = Field(default="", description="SQLAlchemy async URL; SQLite file under var/ if empty")
+    migrate_on_start: bool = Field(default=True, description="Run `alembic upgrade head` in the lifespan")
+    demo: bool = Field(
+        default=False, description="Load the demo data set and demo accounts on an empty database"
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = Field(
+        default="", description="Base URL this service is reached at; http://host:port if empty"
+    )
+    indicator_url: str = Field(
+        default="http://127.0.0.1:8001", description="indicator-api base URL (tokens, JWKS, registry)"
+    )
+    peer_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    peer_retries: int = Field(default=2, ge=0, le=5)
+    log_level: str = "INFO"
+    log_format: Literal["json", "console"] = "json"
+    cors_origins: list[str] = Field(
+        default_factory=lambda: [
+            "http://127.0.0.1:5173",
+            "http://localhost:5173",
+            "http://127.0.0.1:8001",
+            "http://127.0.0.1:8002",
+            "http://127.0.0.1:8003",
+            "http://localhost:8001",
+            "http://localhost:8002",
+            "http://localhost:8003",
+        ]
+    )
+    max_page_size: int = Field(default=200, ge=1, le=10_000)
+
+    def default_database_url(self) -> str:
+        return f"sqlite+aiosqlite:///var/{self.service_name}.db"
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    def production_problems(self) -> list[str]:
+        """What would be unsafe in production. Subclasses add their own secrets."""
+        problems = []
+        if self.demo:
+            problems.append("demo mode creates accounts with a known password; unset the DEMO switch")
+        if self.database_url.startswith("sqlite") or not self.database_url:
+            problems.append("DATABASE_URL must name a PostgreSQL server (postgresql+asyncpg://…)")
+        return problems
+
+    @model_validator(mode="after")
+    def _refuse_insecure_production(self) -> Self:
+        if not self.database_url:
+            self.database_url = self.default_database_url()
+        if self.environment == "production":
+            problems = self.production_problems()
+            if problems:
+                raise InsecureSettings("refusing to start in production: " + "; ".join(problems))
+        return self
+
+
+class PeerServiceSettings(ServiceSettings):
+    """Settings of a service that calls indicator-api with a service account."""
+
+    # Subclasses give the default from DEV_SERVICE_API_KEYS; production refuses it.
+    service_api_key: str = Field(description="API key of this service's `service` account")
+
+    def production_problems(self) -> list[str]:
+        problems = super().production_problems()
+        if not self.service_api_key or self.service_api_key in DEV_SERVICE_API_KEYS.values():
+            problems.append("SERVICE_API_KEY is the development default; issue a key for this service")
+        return problems

@@ -1,0 +1,42 @@
+"""indicator-api settings, from `INDICATOR_*` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from pydantic import Field, SecretStr
+from pydantic_settings import SettingsConfigDict
+
+from daye_kit.settings import ServiceSettings
+
+DEFAULT_DEMO_PASSWORD = "daye-demo-2025"
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="INDICATOR_", extra="ignore")
+    service_name: ClassVar[str] = "indicator"
+
+    port: int = 8001
+    matching_url: str = Field(default="http://127.0.0.1:8002", description="matching-api base URL")
+    funding_url: str = Field(default="http://127.0.0.1:8003", description="funding-api base URL")
+    signing_key: SecretStr | None = Field(
+        default=None, description="Ed25519 private key (PEM) that signs tokens"
+    )
+    signing_key_file: Path = Field(
+        default=Path("var/indicator-signing-key.pem"),
+        description="Where the signing key is read from; created on first start outside production",
+    )
+    token_ttl_seconds: int = Field(default=3600, ge=60, le=86_400)
+    demo_password: SecretStr = Field(
+        default=SecretStr(DEFAULT_DEMO_PASSWORD), description="Password of every demo account"
+    )
+
+    def production_problems(self) -> list[str]:
+        problems = super().production_problems()
+        if self.signing_key is None and not self.signing_key_file.is_file():
+            problems.append(
+                "no token signing key: set INDICATOR_SIGNING_KEY or mount INDICATOR_SIGNING_KEY_FILE "
+                "(a development key is never generated in production)"
+            )
+        return problems

@@ -1,0 +1,55 @@
+"""Users and API keys."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import CheckConstraint, Column, DateTime, ForeignKey, Integer
+from sqlmodel import Field
+
+from daye_kit.auth import Role
+from indicator_api.models import Table
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _timestamp(nullable: bool = False) -> Column[datetime]:
+    return Column(DateTime(timezone=True), nullable=nullable)
+
+
+ROLE_VALUES = ", ".join(f"'{role.value}'" for role in Role)
+
+
+class User(Table, table=True):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(f"role IN ({ROLE_VALUES})", name="role_known"),
+        CheckConstraint("role <> 'township' OR region_code IS NOT NULL", name="township_bound"),
+        CheckConstraint("role <> 'enterprise' OR credit_code IS NOT NULL", name="enterprise_bound"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True)
+    display_name: str = Field(default="", max_length=128)
+    password_hash: str | None = Field(default=None, max_length=256)
+    role: str = Field(max_length=16)
+    region_code: str | None = Field(default=None, max_length=32)
+    credit_code: str | None = Field(default=None, max_length=18)
+    is_active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+
+
+class ApiKey(Table, table=True):
+    __tablename__ = "api_keys"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    name: str = Field(max_length=100)
+    prefix: str = Field(max_length=16, unique=True)
+    key_hash: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    revoked_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))

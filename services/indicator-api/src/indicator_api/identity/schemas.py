@@ -1,0 +1,71 @@
+"""What the identity endpoints take and answer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from daye_kit.auth import Role
+
+
+class TokenResponse(BaseModel):
+    access_token: str = Field(description="签名令牌 (JWT, EdDSA)")
+    token_type: str = Field(default="bearer", examples=["bearer"])
+    expires_in: int = Field(description="有效期(秒)", examples=[3600])
+
+
+class UserBase(BaseModel):
+    username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$", examples=["zhangsan"])
+    display_name: str = Field(default="", max_length=128, description="显示名称", examples=["张三"])
+    role: Role = Field(description="角色")
+    region_code: str | None = Field(
+        default=None, max_length=32, description="township 账号绑定的报送单位代码"
+    )
+    credit_code: str | None = Field(
+        default=None, min_length=18, max_length=18, description="enterprise 账号绑定的统一社会信用代码"
+    )
+
+
+class UserCreate(UserBase):
+    password: str = Field(min_length=8, max_length=128, description="初始密码(至少 8 位)")
+
+    @model_validator(mode="after")
+    def _binding_matches_role(self) -> Self:
+        if self.role is Role.township and not self.region_code:
+            raise ValueError("a township account needs region_code")
+        if self.role is Role.enterprise and not self.credit_code:
+            raise ValueError("an enterprise account needs credit_code")
+        return self
+
+
+class UserPublic(UserBase):
+    model_config = ConfigDict(from_attributes=True)
+
+    is_active: bool
+    created_at: datetime
+
+
+class ApiKeyCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=100, description="用途说明", examples=["省平台数据同步"])
+    username: str | None = Field(default=None, description="为哪个账号创建(仅管理员可指定他人;默认本人)")
+
+
+class ApiKeyPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    prefix: str = Field(description="密钥前缀,用于辨认")
+    username: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class ApiKeyCreated(ApiKeyPublic):
+    key: str = Field(description="完整密钥,只在创建时显示一次")
+
+
+class Jwks(BaseModel):
+    keys: list[dict[str, str]] = Field(description="公钥 (RFC 7517)")

@@ -1,0 +1,62 @@
+"""indicator-api: indicators, targets and progress, the enterprise registry, cultivation, reports,
+and identity for the whole platform."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import structlog
+from fastapi import FastAPI
+
+from daye_kit.app import HttpClientFactory, ServiceSpec, build_app, default_http_client
+from daye_kit.db import lock_exclusively
+from indicator_api.config import Settings
+from indicator_api.demo.accounts import seed_accounts
+from indicator_api.identity.keys import load_signing_key
+from indicator_api.identity.router import router as identity_router
+from indicator_api.identity.service import LocalAuthenticator
+
+log = structlog.get_logger("indicator_api")
+MIGRATIONS = Path(__file__).resolve().parents[2] / "alembic"
+
+DESCRIPTION = """
+大冶市科技创新指标服务:指标目录、目标与进度、企业库、乡镇培育候选、报告,以及全平台的身份认证。
+
+令牌由本服务签发 (`POST /api/v1/auth/token`),其他服务用本服务公布的公钥 (`/api/v1/auth/jwks`) 验证。
+错误一律以 `application/problem+json` 返回。
+"""
+
+TAGS = [{"name": "身份认证", "description": "登录、令牌、公钥、API Key 与账号"}]
+
+
+async def _identity(app: FastAPI) -> None:
+    settings: Settings = app.state.settings
+    app.state.signing_key = load_signing_key(settings)
+    app.state.authenticator = LocalAuthenticator(app.state.signing_key, app.state.sessionmaker)
+
+
+async def _demo(app: FastAPI) -> None:
+    settings: Settings = app.state.settings
+    if not settings.demo:
+        return
+    async with app.state.sessionmaker() as session, session.begin():
+        await lock_exclusively(await session.connection(), "indicator-demo-seed")
+        created = await seed_accounts(session, password=settings.demo_password.get_secret_value())
+    if created:
+        log.info("demo_accounts_created", count=created)
+
+
+def create_app(
+    settings: Settings | None = None, *, http_client_factory: HttpClientFactory = default_http_client
+) -> FastAPI:
+    spec = ServiceSpec(
+        name="indicator-api",
+        title="大冶市科技创新指标服务 (indicator-api)",
+        description=DESCRIPTION,
+        version="0.1.0",
+        routers=[identity_router],
+        migrations=MIGRATIONS,
+        tags=TAGS,
+        on_startup=[_identity, _demo],
+    )
+    return build_app(spec, settings or Settings(), http_client_factory=http_client_factory)

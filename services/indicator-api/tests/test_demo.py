@@ -1,0 +1,59 @@
+"""Demo mode's accounts, and that a restart does not seed twice."""
+
+from __future__ import annotations
+
+import httpx
+
+from daye_dev.pytest_plugin import bearer, running
+from indicator_api.config import Settings
+from indicator_api.demo.enterprises import DEMO_ENTERPRISES
+from indicator_api.enterprises.credit_code import is_valid
+from indicator_api.main import create_app
+from indicator_api.regions.catalog import UNITS
+
+from .conftest import DEMO_PASSWORD
+
+
+async def _accounts(client: httpx.AsyncClient, admin: dict[str, str]) -> dict[str, dict[str, str]]:
+    body = (await client.get("/api/v1/users", params={"limit": 200}, headers=admin)).json()
+    assert body["total"] == len(body["items"])
+    return {u["username"]: u for u in body["items"]}
+
+
+async def test_demo_accounts(client: httpx.AsyncClient, admin: dict[str, str]) -> None:
+    accounts = await _accounts(client, admin)
+    assert accounts["admin"]["role"] == "admin"
+    assert accounts["viewer"]["role"] == "viewer"
+    townships = {name: a for name, a in accounts.items() if a["role"] == "township"}
+    assert len(UNITS) == 17
+    assert set(townships) == {unit.code for unit in UNITS}
+    assert all(a["region_code"] == name for name, a in townships.items())
+    enterprises = {name for name, a in accounts.items() if a["role"] == "enterprise"}
+    assert enterprises == {e.credit_code for e in DEMO_ENTERPRISES}
+    assert all(is_valid(code) for code in enterprises)
+    assert {a["username"] for a in accounts.values() if a["role"] == "service"} == {
+        "svc-matching-api",
+        "svc-funding-api",
+    }
+    await bearer(client, UNITS[-1].code, DEMO_PASSWORD)
+    await bearer(client, DEMO_ENTERPRISES[-1].credit_code, DEMO_PASSWORD)
+
+
+async def test_a_restart_does_not_seed_again(
+    client: httpx.AsyncClient, admin: dict[str, str], settings: Settings
+) -> None:
+    before = await _accounts(client, admin)
+    async for again in running(create_app(settings)):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=again), base_url="http://i") as second:
+            after = await _accounts(second, admin)
+    assert after == before
+
+
+async def test_without_demo_there_are_no_accounts(settings: Settings) -> None:
+    quiet = settings.model_copy(update={"demo": False})
+    async for app in running(create_app(quiet)):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://i") as client:
+            response = await client.post(
+                "/api/v1/auth/token", data={"username": "admin", "password": DEMO_PASSWORD}
+            )
+    assert response.status_code == 401
