@@ -38,9 +38,10 @@ def main() -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     try:
-        # indicator-api first: the others fetch its signing keys and use its accounts.
+        # Started together: the others reach indicator-api only when a request needs it.
         for process in processes:
             process.start()
+        for process in processes:
             process.wait_healthy()
         _announce(processes)
         while not stopping.wait(0.5):
