@@ -1,8 +1,8 @@
 """Migrated databases for tests: one template per service and backend, a clean copy per test.
 
-SQLite: the template file is migrated once and copied for every test. PostgreSQL: one database per
-service and test run (created and dropped by the run), migrated once, its tables truncated before
-every test.
+SQLite: the template file is migrated once and copied for every test. PostgreSQL: a template
+database per service is migrated once per run; every test gets `CREATE DATABASE … TEMPLATE` of it
+(reference rows that migrations insert come along) and drops it afterwards.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import anyio
 import asyncpg
 from sqlalchemy.engine import make_url
 
@@ -53,45 +54,30 @@ class PostgresDatabases:
 
     created: list[str] = field(default_factory=list)
 
-    async def create(self, label: str) -> str:
+    async def create(self, label: str, *, template: str | None = None) -> str:
         name = f"daye_test_{label}_{os.getpid()}_{uuid.uuid4().hex[:8]}".replace("-", "_")
+        copy = f' TEMPLATE "{make_url(template).database}"' if template else ""
         conn = await asyncpg.connect(_asyncpg_dsn(postgres_admin_url()))
         try:
-            await conn.execute(f'CREATE DATABASE "{name}"')
+            await conn.execute(f'CREATE DATABASE "{name}"{copy}')
         finally:
             await conn.close()
         self.created.append(name)
         return _sqlalchemy_url(postgres_admin_url(), name)
 
-    async def drop_all(self) -> None:
-        if not self.created:
-            return
+    async def drop(self, url: str) -> None:
+        name = make_url(url).database
         conn = await asyncpg.connect(_asyncpg_dsn(postgres_admin_url()))
         try:
-            for name in self.created:
-                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await conn.close()
-        self.created.clear()
+        if name in self.created:
+            self.created.remove(name)
 
-
-async def truncate_all(url: str) -> None:
-    """Empties every table but Alembic's, so the next test starts from the migrated schema."""
-    conn = await asyncpg.connect(_asyncpg_dsn(url))
-    try:
-        tables = await conn.fetch(
-            "SELECT quote_ident(tablename) AS t FROM pg_tables "
-            "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
-        )
-        if tables:
-            # session_replication_role lets tests empty tables whose triggers refuse deletes.
-            await conn.execute(
-                "SET session_replication_role = replica; "
-                f"TRUNCATE {', '.join(r['t'] for r in tables)} RESTART IDENTITY CASCADE; "
-                "SET session_replication_role = DEFAULT"
-            )
-    finally:
-        await conn.close()
+    async def drop_all(self) -> None:
+        for name in list(self.created):
+            await self.drop(_sqlalchemy_url(postgres_admin_url(), name))
 
 
 async def migrate(url: str, migrations: Path) -> None:
@@ -122,12 +108,17 @@ class MigratedTemplates:
         return self.templates[key]
 
     async def fresh(self, label: str, backend: str, migrations: Path) -> str:
-        """A URL whose database holds the migrated schema and no rows."""
+        """A URL of a new database holding just what the migrations made."""
         template = await self.template(label, backend, migrations)
         if backend == "sqlite":
             source = Path(make_url(template).database or "")
             copy = self.workdir / f"{label}-{uuid.uuid4().hex[:12]}.db"
             shutil.copyfile(source, copy)
             return f"sqlite+aiosqlite:///{copy}"
-        await truncate_all(template)
-        return template
+        return await self.postgres.create(label, template=template)
+
+    async def discard(self, url: str) -> None:
+        if url.startswith("sqlite"):
+            await anyio.Path(make_url(url).database or "").unlink(missing_ok=True)
+        else:
+            await self.postgres.drop(url)

@@ -65,15 +65,20 @@ def _require_postgres(problem: str | None) -> None:
 @pytest_asyncio.fixture
 async def fresh_database(
     backend: str, _templates: MigratedTemplates, _postgres_available: str | None
-) -> FreshDatabase:
-    """`await fresh_database(label, migrations)`: a URL of a migrated, empty database on this backend."""
+) -> AsyncIterator[FreshDatabase]:
+    """`await fresh_database(label, migrations)`: the URL of a new migrated database on this backend,
+    discarded after the test."""
     if backend == "postgresql":
         _require_postgres(_postgres_available)
+    made: list[str] = []
 
     async def fresh(label: str, migrations: Path) -> str:
-        return await _templates.fresh(label, backend, migrations)
+        made.append(await _templates.fresh(label, backend, migrations))
+        return made[-1]
 
-    return fresh
+    yield fresh
+    for url in made:
+        await _templates.discard(url)
 
 
 @pytest_asyncio.fixture

@@ -10,11 +10,13 @@ from fastapi import FastAPI
 
 from daye_kit.app import HttpClientFactory, ServiceSpec, build_app, default_http_client
 from daye_kit.db import lock_exclusively
+from indicator_api import demo
 from indicator_api.config import Settings
-from indicator_api.demo.accounts import seed_accounts
+from indicator_api.enterprises.router import router as enterprise_router
 from indicator_api.identity.keys import load_signing_key
 from indicator_api.identity.router import router as identity_router
 from indicator_api.identity.service import LocalAuthenticator
+from indicator_api.regions.router import router as region_router
 
 log = structlog.get_logger("indicator_api")
 MIGRATIONS = Path(__file__).resolve().parents[2] / "alembic"
@@ -26,7 +28,11 @@ DESCRIPTION = """
 错误一律以 `application/problem+json` 返回。
 """
 
-TAGS = [{"name": "身份认证", "description": "登录、令牌、公钥、API Key 与账号"}]
+TAGS = [
+    {"name": "身份认证", "description": "登录、令牌、公钥、API Key 与账号"},
+    {"name": "报送单位", "description": "大冶市及其街道、镇、乡和园区"},
+    {"name": "企业库", "description": "企业登记信息与资质(科技型中小企业、高新技术企业、新物种)"},
+]
 
 
 async def _identity(app: FastAPI) -> None:
@@ -41,9 +47,9 @@ async def _demo(app: FastAPI) -> None:
         return
     async with app.state.sessionmaker() as session, session.begin():
         await lock_exclusively(await session.connection(), "indicator-demo-seed")
-        created = await seed_accounts(session, password=settings.demo_password.get_secret_value())
-    if created:
-        log.info("demo_accounts_created", count=created)
+        created = await demo.seed(session, password=settings.demo_password.get_secret_value())
+    if any(created.values()):
+        log.info("demo_data_loaded", **created)
 
 
 def create_app(
@@ -54,7 +60,7 @@ def create_app(
         title="大冶市科技创新指标服务 (indicator-api)",
         description=DESCRIPTION,
         version="0.1.0",
-        routers=[identity_router],
+        routers=[identity_router, region_router, enterprise_router],
         migrations=MIGRATIONS,
         tags=TAGS,
         on_startup=[_identity, _demo],

@@ -1,6 +1,8 @@
 """Every table of indicator-api, imported so that the metadata knows them (Alembic, tests)."""
 
+from indicator_api.enterprises import models as enterprise_models
 from indicator_api.identity import models as identity_models
 from indicator_api.models import metadata
+from indicator_api.regions import models as region_models
 
-__all__ = ["identity_models", "metadata"]
+__all__ = ["enterprise_models", "identity_models", "metadata", "region_models"]

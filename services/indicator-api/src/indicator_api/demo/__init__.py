@@ -1,1 +1,16 @@
 """The demo data set `make run` loads on an empty database (demo mode only)."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from indicator_api.demo.accounts import seed_accounts
+from indicator_api.demo.enterprises import seed_enterprises
+
+
+async def seed(session: AsyncSession, *, password: str) -> dict[str, int]:
+    """Each part fills its tables only when they are empty, so a restart adds nothing."""
+    return {
+        "enterprises": await seed_enterprises(session),
+        "accounts": await seed_accounts(session, password=password),
+    }

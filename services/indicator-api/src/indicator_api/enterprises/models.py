@@ -1,0 +1,54 @@
+"""The enterprise registry and its dated qualifications."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Column, Date, DateTime, ForeignKey, String, UniqueConstraint
+from sqlmodel import Field
+
+from indicator_api.identity.models import utcnow
+from indicator_api.models import Table
+
+QUALIFICATION_KINDS = ("tech_sme", "hte", "new_species")
+
+
+class Enterprise(Table, table=True):
+    __tablename__ = "enterprises"
+
+    credit_code: str = Field(primary_key=True, max_length=18)
+    name: str = Field(max_length=128, index=True)
+    region_code: str = Field(
+        sa_column=Column(String(32), ForeignKey("regions.code"), nullable=False, index=True)
+    )
+    industry: str = Field(default="", max_length=64)
+    registered_on: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class Qualification(Table, table=True):
+    """One grant of 科技型中小企业 / 高新技术企业 / 新物种, valid from granted_on to expires_on."""
+
+    __tablename__ = "qualifications"
+    __table_args__ = (
+        UniqueConstraint("credit_code", "kind", "granted_on"),
+        CheckConstraint("kind IN ('tech_sme', 'hte', 'new_species')", name="kind_known"),
+        CheckConstraint("expires_on IS NULL OR expires_on >= granted_on", name="expiry_after_grant"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    credit_code: str = Field(
+        sa_column=Column(
+            String(18), ForeignKey("enterprises.credit_code", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    kind: str = Field(max_length=16)
+    granted_year: int = Field(index=True)
+    granted_on: date = Field(sa_column=Column(Date, nullable=False))
+    expires_on: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    certificate_no: str | None = Field(default=None, max_length=64)

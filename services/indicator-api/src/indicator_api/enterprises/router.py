@@ -1,0 +1,93 @@
+"""The enterprise registry: /api/v1/enterprises."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, status
+
+from daye_kit.auth import CurrentPrincipal
+from daye_kit.db import SessionDep
+from daye_kit.errors import problem_responses
+from daye_kit.pagination import Page, PageDep
+from indicator_api.enterprises import service
+from indicator_api.enterprises.schemas import (
+    CreditCode,
+    EnterpriseCreate,
+    EnterpriseFilter,
+    EnterprisePublic,
+    EnterpriseUpdate,
+    QualificationIn,
+    QualificationPublic,
+)
+
+router = APIRouter(prefix="/api/v1/enterprises", tags=["企业库"])
+CreditCodePath = Annotated[CreditCode, Path(description="统一社会信用代码")]
+
+
+@router.get(
+    "",
+    summary="企业列表",
+    description="按单位、行业、名称、资质筛选;`qualification=hte&qualified_on=2025-06-30` "
+    "即某日在有效期内的高企。乡镇账号只看到本单位企业,企业账号只看到自己。",
+    responses=problem_responses(401, 422),
+)
+async def list_enterprises(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    page: PageDep,
+    where: Annotated[EnterpriseFilter, Query()],
+) -> Page[EnterprisePublic]:
+    items, total = await service.list_enterprises(session, principal=principal, page=page, where=where)
+    return Page(items=items, total=total)
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="登记企业",
+    description="管理员可登记任一单位的企业;乡镇账号只能登记本单位企业,且不能填写资质。"
+    "信用代码按 GB 32100 校验。",
+    responses=problem_responses(401, 403, 409, 422),
+)
+async def create_enterprise(
+    body: EnterpriseCreate, principal: CurrentPrincipal, session: SessionDep
+) -> EnterprisePublic:
+    return await service.create_enterprise(session, data=body, principal=principal)
+
+
+@router.get(
+    "/{credit_code}",
+    summary="企业详情",
+    description="含全部资质及其有效期。",
+    responses=problem_responses(401, 404, 422),
+)
+async def read_enterprise(
+    credit_code: CreditCodePath, principal: CurrentPrincipal, session: SessionDep
+) -> EnterprisePublic:
+    return await service.read_enterprise(session, credit_code=credit_code, principal=principal)
+
+
+@router.patch(
+    "/{credit_code}",
+    summary="修改企业信息",
+    description="只改所给字段。变更所属单位仅限管理员;资质不在此修改。",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def update_enterprise(
+    credit_code: CreditCodePath, body: EnterpriseUpdate, principal: CurrentPrincipal, session: SessionDep
+) -> EnterprisePublic:
+    return await service.update_enterprise(session, credit_code=credit_code, data=body, principal=principal)
+
+
+@router.post(
+    "/{credit_code}/qualifications",
+    status_code=status.HTTP_201_CREATED,
+    summary="记录资质",
+    description="仅管理员。记录一次认定(科技型中小企业入库、高企认定、新物种)及其有效期。",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def add_qualification(
+    credit_code: CreditCodePath, body: QualificationIn, principal: CurrentPrincipal, session: SessionDep
+) -> QualificationPublic:
+    return await service.add_qualification(session, credit_code=credit_code, data=body, principal=principal)

@@ -1,0 +1,107 @@
+"""What the registry takes and answers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Self
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from indicator_api.enterprises import credit_code as gb32100
+
+
+def _valid_credit_code(value: str) -> str:
+    problems = gb32100.problems(value)
+    if problems:
+        raise PydanticCustomError(
+            "credit_code", "invalid unified social credit code: {detail}", {"detail": problems[0]}
+        )
+    return value
+
+
+CreditCode = Annotated[
+    str,
+    Field(description="统一社会信用代码 (GB 32100, 18 位)", examples=["91420281MA0000001X"]),
+    AfterValidator(_valid_credit_code),
+]
+
+
+class QualificationKind(StrEnum):
+    tech_sme = "tech_sme"  # 科技型中小企业
+    hte = "hte"  # 高新技术企业
+    new_species = "new_species"  # 湖北省科创"新物种"企业
+
+
+class QualificationIn(BaseModel):
+    kind: QualificationKind = Field(
+        description="资质: tech_sme 科技型中小企业 / hte 高新技术企业 / new_species 新物种"
+    )
+    granted_on: date = Field(description="认定(入库)日期", examples=["2024-12-10"])
+    expires_on: date | None = Field(
+        default=None, description="有效期至;不填时:高企 3 年,科技型中小企业当年年底,新物种长期"
+    )
+    certificate_no: str | None = Field(default=None, max_length=64, description="证书编号")
+
+    @model_validator(mode="after")
+    def _expiry_after_grant(self) -> Self:
+        if self.expires_on is not None and self.expires_on < self.granted_on:
+            raise ValueError("expires_on is before granted_on")
+        return self
+
+
+class QualificationPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: QualificationKind
+    granted_year: int = Field(description="认定年度")
+    granted_on: date
+    expires_on: date | None
+    certificate_no: str | None
+
+
+class EnterpriseBase(BaseModel):
+    name: str = Field(
+        min_length=2, max_length=128, description="企业名称", examples=["大冶市华鑫铸造有限公司"]
+    )
+    region_code: str = Field(max_length=32, description="所属报送单位代码", examples=["420281101"])
+    industry: str = Field(default="", max_length=64, description="行业", examples=["铸造"])
+    registered_on: date | None = Field(default=None, description="注册成立日期")
+
+
+class EnterpriseCreate(EnterpriseBase):
+    credit_code: CreditCode
+    qualifications: list[QualificationIn] = Field(default_factory=list, description="已有资质(仅管理员可填)")
+
+
+class EnterpriseUpdate(BaseModel):
+    """Only the fields given change. `region_code` only by an admin."""
+
+    name: str | None = Field(default=None, min_length=2, max_length=128)
+    region_code: str | None = Field(default=None, max_length=32)
+    industry: str | None = Field(default=None, max_length=64)
+    registered_on: date | None = None
+
+
+class EnterprisePublic(EnterpriseBase):
+    credit_code: str = Field(description="统一社会信用代码")
+    qualifications: list[QualificationPublic] = Field(description="资质(含已过期)")
+    created_at: datetime
+    updated_at: datetime
+
+
+class EnterpriseFilter(BaseModel):
+    """List filters; a township sees its own unit's enterprises, an enterprise itself."""
+
+    region: str | None = Field(default=None, description="报送单位代码")
+    industry: str | None = Field(default=None, description="行业(完全匹配)")
+    name: str | None = Field(default=None, max_length=64, description="名称包含")
+    qualification: QualificationKind | None = Field(default=None, description="持有此资质")
+    qualified_on: date | None = Field(
+        default=None, description="资质在此日期有效(与 qualification 合用:某日哪些企业是高企)"
+    )
+    granted_year: int | None = Field(
+        default=None, ge=1990, le=2100, description="资质认定年度(如 2024 年新认定高企)"
+    )

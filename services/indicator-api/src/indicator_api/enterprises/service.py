@@ -1,0 +1,217 @@
+"""Registry rules: who sees and changes which enterprise, and when a qualification holds."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+from sqlalchemy import ColumnElement, exists, func
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from daye_kit.auth import Principal, Role
+from daye_kit.errors import Conflict, Forbidden, NotFound
+from daye_kit.pagination import PageParams
+from indicator_api.enterprises.models import Enterprise, Qualification
+from indicator_api.enterprises.schemas import (
+    EnterpriseCreate,
+    EnterpriseFilter,
+    EnterprisePublic,
+    EnterpriseUpdate,
+    QualificationIn,
+    QualificationKind,
+    QualificationPublic,
+)
+from indicator_api.identity.models import utcnow
+from indicator_api.regions.service import require_region
+
+WRITERS = frozenset({Role.admin, Role.township, Role.enterprise})
+
+
+def default_expiry(kind: QualificationKind, granted_on: date) -> date | None:
+    """高企 certificates run three years; 科技型中小企业 registration lasts the calendar year."""
+    if kind is QualificationKind.hte:
+        try:
+            return granted_on.replace(year=granted_on.year + 3) - timedelta(days=1)
+        except ValueError:  # 29 February
+            return granted_on.replace(year=granted_on.year + 3, day=28)
+    if kind is QualificationKind.tech_sme:
+        return date(granted_on.year, 12, 31)
+    return None
+
+
+def held_on(day: date) -> ColumnElement[bool]:
+    """SQL condition: the qualification is valid on `day`."""
+    return (col(Qualification.granted_on) <= day) & (
+        col(Qualification.expires_on).is_(None) | (col(Qualification.expires_on) >= day)
+    )
+
+
+def visible_to(principal: Principal, enterprise: Enterprise) -> bool:
+    if principal.role is Role.township:
+        return enterprise.region_code == principal.region_code
+    if principal.role is Role.enterprise:
+        return enterprise.credit_code == principal.credit_code
+    return True
+
+
+async def _load(session: AsyncSession, credit_code: str, principal: Principal) -> Enterprise:
+    enterprise = await session.get(Enterprise, credit_code)
+    if enterprise is None or not visible_to(principal, enterprise):
+        # Another unit's enterprise is reported as missing: its existence is not the caller's business.
+        raise NotFound(f"enterprise {credit_code} is not in the registry", code="enterprise_not_found")
+    return enterprise
+
+
+async def _qualifications(
+    session: AsyncSession, codes: Sequence[str]
+) -> dict[str, list[QualificationPublic]]:
+    by_code: dict[str, list[QualificationPublic]] = defaultdict(list)
+    if codes:
+        rows = await session.execute(
+            select(Qualification)
+            .where(col(Qualification.credit_code).in_(codes))
+            .order_by(col(Qualification.granted_on), col(Qualification.id))
+        )
+        for q in rows.scalars():
+            by_code[q.credit_code].append(QualificationPublic.model_validate(q))
+    return by_code
+
+
+def _public(enterprise: Enterprise, qualifications: list[QualificationPublic]) -> EnterprisePublic:
+    return EnterprisePublic(
+        credit_code=enterprise.credit_code,
+        name=enterprise.name,
+        region_code=enterprise.region_code,
+        industry=enterprise.industry,
+        registered_on=enterprise.registered_on,
+        qualifications=qualifications,
+        created_at=enterprise.created_at,
+        updated_at=enterprise.updated_at,
+    )
+
+
+async def read_enterprise(
+    session: AsyncSession, *, credit_code: str, principal: Principal
+) -> EnterprisePublic:
+    enterprise = await _load(session, credit_code, principal)
+    return _public(enterprise, (await _qualifications(session, [credit_code]))[credit_code])
+
+
+def _add_qualification(session: AsyncSession, credit_code: str, data: QualificationIn) -> Qualification:
+    qualification = Qualification(
+        credit_code=credit_code,
+        kind=data.kind.value,
+        granted_year=data.granted_on.year,
+        granted_on=data.granted_on,
+        expires_on=data.expires_on or default_expiry(data.kind, data.granted_on),
+        certificate_no=data.certificate_no,
+    )
+    session.add(qualification)
+    return qualification
+
+
+async def create_enterprise(
+    session: AsyncSession, *, data: EnterpriseCreate, principal: Principal
+) -> EnterprisePublic:
+    if principal.role is Role.township and data.region_code != principal.region_code:
+        raise Forbidden(f"a township account registers enterprises of unit {principal.region_code} only")
+    if principal.role not in (Role.admin, Role.township):
+        raise Forbidden(f"role {principal.role.value} may not register enterprises")
+    if data.qualifications and principal.role is not Role.admin:
+        raise Forbidden("only the bureau records qualifications")
+    await require_region(session, data.region_code, field="body.region_code")
+    enterprise = Enterprise(
+        credit_code=data.credit_code,
+        name=data.name,
+        region_code=data.region_code,
+        industry=data.industry,
+        registered_on=data.registered_on,
+    )
+    session.add(enterprise)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:
+        raise Conflict(
+            f"enterprise {data.credit_code} is already registered", code="enterprise_exists"
+        ) from exc
+    for qualification in data.qualifications:
+        _add_qualification(session, data.credit_code, qualification)
+    await session.flush()
+    return await read_enterprise(session, credit_code=data.credit_code, principal=principal)
+
+
+async def update_enterprise(
+    session: AsyncSession, *, credit_code: str, data: EnterpriseUpdate, principal: Principal
+) -> EnterprisePublic:
+    if principal.role not in WRITERS:
+        raise Forbidden(f"role {principal.role.value} may not change the registry")
+    enterprise = await _load(session, credit_code, principal)
+    changes = data.model_dump(exclude_unset=True)
+    if "region_code" in changes and changes["region_code"] != enterprise.region_code:
+        if principal.role is not Role.admin:
+            raise Forbidden("only the bureau moves an enterprise to another unit")
+        await require_region(session, changes["region_code"], field="body.region_code")
+    for field, value in changes.items():
+        if value is not None or field == "registered_on":
+            setattr(enterprise, field, value)
+    enterprise.updated_at = utcnow()
+    await session.flush()
+    return await read_enterprise(session, credit_code=credit_code, principal=principal)
+
+
+async def add_qualification(
+    session: AsyncSession, *, credit_code: str, data: QualificationIn, principal: Principal
+) -> QualificationPublic:
+    if principal.role is not Role.admin:
+        raise Forbidden("only the bureau records qualifications")
+    await _load(session, credit_code, principal)
+    qualification = _add_qualification(session, credit_code, data)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:
+        raise Conflict(
+            f"{data.kind.value} granted on {data.granted_on} is already recorded", code="qualification_exists"
+        ) from exc
+    return QualificationPublic.model_validate(qualification)
+
+
+def _filtered(
+    query: SelectOfScalar[Enterprise], principal: Principal, where: EnterpriseFilter
+) -> SelectOfScalar[Enterprise]:
+    if principal.role is Role.township:
+        query = query.where(col(Enterprise.region_code) == principal.region_code)
+    elif principal.role is Role.enterprise:
+        query = query.where(col(Enterprise.credit_code) == principal.credit_code)
+    if where.region:
+        query = query.where(col(Enterprise.region_code) == where.region)
+    if where.industry:
+        query = query.where(col(Enterprise.industry) == where.industry)
+    if where.name:
+        query = query.where(col(Enterprise.name).contains(where.name))
+    if where.qualification is not None or where.qualified_on is not None or where.granted_year is not None:
+        condition = col(Qualification.credit_code) == col(Enterprise.credit_code)
+        if where.qualification is not None:
+            condition &= col(Qualification.kind) == where.qualification.value
+        if where.qualified_on is not None:
+            condition &= held_on(where.qualified_on)
+        if where.granted_year is not None:
+            condition &= col(Qualification.granted_year) == where.granted_year
+        query = query.where(exists().where(condition))
+    return query
+
+
+async def list_enterprises(
+    session: AsyncSession, *, principal: Principal, page: PageParams, where: EnterpriseFilter
+) -> tuple[list[EnterprisePublic], int]:
+    query = _filtered(select(Enterprise), principal, where)
+    page_query = query.order_by(col(Enterprise.credit_code)).limit(page.limit).offset(page.offset)
+    enterprises = (await session.execute(page_query)).scalars().all()
+    total = int((await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one())
+    qualifications = await _qualifications(session, [e.credit_code for e in enterprises])
+    return [_public(e, qualifications[e.credit_code]) for e in enterprises], total

@@ -1,0 +1,167 @@
+"""The enterprise registry: validation, visibility by role, qualifications on a date."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from daye_dev.pytest_plugin import bearer
+from indicator_api.demo.enterprises import DEMO_ENTERPRISES
+from indicator_api.enterprises.credit_code import complete
+
+from .conftest import DEMO_PASSWORD
+
+JINNIU, BAOAN = "420281101", "420281102"
+NEW_CODE = complete("91420281MA9000001")
+
+
+def enterprise(code: str = NEW_CODE, region: str = JINNIU, **extra: object) -> dict[str, object]:
+    return {
+        "credit_code": code,
+        "name": "大冶市测试铸造有限公司",
+        "region_code": region,
+        "industry": "铸造",
+        **extra,
+    }
+
+
+async def test_regions_are_daye_and_its_17_units(client: httpx.AsyncClient) -> None:
+    body = (await client.get("/api/v1/regions")).json()
+    assert body["total"] == 18
+    by_code = {r["code"]: r for r in body["items"]}
+    assert by_code["420281"] == {"code": "420281", "name": "大冶市", "kind": "市", "parent_code": None}
+    assert by_code[JINNIU]["name"] == "金牛镇"
+    kinds = [r["kind"] for r in body["items"] if r["parent_code"] == "420281"]
+    assert sorted(kinds).count("街道") == 5
+    assert kinds.count("镇") == 10
+    assert kinds.count("乡") == 1
+    assert kinds.count("园区") == 1
+
+
+async def test_admin_registers_with_qualifications_and_reads_back(
+    client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    body = enterprise(
+        qualifications=[{"kind": "hte", "granted_on": "2024-12-10", "certificate_no": "GR202442001234"}]
+    )
+    created = await client.post("/api/v1/enterprises", json=body, headers=admin)
+    assert created.status_code == 201, created.text
+    read = (await client.get(f"/api/v1/enterprises/{NEW_CODE}", headers=admin)).json()
+    assert read["name"] == "大冶市测试铸造有限公司"
+    [hte] = read["qualifications"]
+    assert (hte["kind"], hte["granted_year"], hte["expires_on"]) == ("hte", 2024, "2027-12-09")
+
+
+@pytest.mark.parametrize(
+    ("code", "rule_says"),
+    [
+        ("91420281MA900000", "must be 18 characters"),
+        (NEW_CODE[:-1] + ("0" if NEW_CODE[-1] != "0" else "1"), "check character"),
+        ("91420281MA9O00001X", "not in the alphabet"),
+    ],
+)
+async def test_bad_credit_codes_are_refused_naming_the_fault(
+    client: httpx.AsyncClient, admin: dict[str, str], code: str, rule_says: str
+) -> None:
+    response = await client.post("/api/v1/enterprises", json=enterprise(code), headers=admin)
+    assert response.status_code == 422
+    [error] = [e for e in response.json()["errors"] if e["field"] == "body.credit_code"]
+    assert error["rule"] in ("credit_code", "string_too_short", "string_too_long")
+    assert rule_says in error["message"]
+    path = await client.get(f"/api/v1/enterprises/{code}", headers=admin)
+    assert path.status_code == 422
+    assert path.json()["errors"][0]["field"] == "path.credit_code"
+
+
+async def test_unknown_unit_and_duplicates(client: httpx.AsyncClient, admin: dict[str, str]) -> None:
+    unknown = await client.post("/api/v1/enterprises", json=enterprise(region="420281999"), headers=admin)
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"][0] == {
+        "field": "body.region_code",
+        "rule": "unknown_region",
+        "message": "reporting unit 420281999 does not exist",
+    }
+    assert (await client.post("/api/v1/enterprises", json=enterprise(), headers=admin)).status_code == 201
+    again = await client.post("/api/v1/enterprises", json=enterprise(), headers=admin)
+    assert again.status_code == 409
+    assert again.json()["code"] == "enterprise_exists"
+
+
+async def test_townships_register_and_see_only_their_own(
+    client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    jinniu = await bearer(client, JINNIU, DEMO_PASSWORD)
+    baoan = await bearer(client, BAOAN, DEMO_PASSWORD)
+    other = await client.post("/api/v1/enterprises", json=enterprise(region=BAOAN), headers=jinniu)
+    assert other.status_code == 403
+    with_grant = enterprise(qualifications=[{"kind": "tech_sme", "granted_on": "2025-03-01"}])
+    assert (await client.post("/api/v1/enterprises", json=with_grant, headers=jinniu)).status_code == 403
+    assert (await client.post("/api/v1/enterprises", json=enterprise(), headers=jinniu)).status_code == 201
+
+    listed = (await client.get("/api/v1/enterprises", headers=jinniu)).json()
+    assert {e["region_code"] for e in listed["items"]} == {JINNIU}
+    assert NEW_CODE in {e["credit_code"] for e in listed["items"]}
+    assert (await client.get(f"/api/v1/enterprises/{NEW_CODE}", headers=baoan)).status_code == 404
+    assert (await client.get("/api/v1/enterprises", params={"region": JINNIU}, headers=baoan)).json()[
+        "total"
+    ] == 0
+    moved = await client.patch(f"/api/v1/enterprises/{NEW_CODE}", json={"region_code": BAOAN}, headers=jinniu)
+    assert moved.status_code == 403
+    renamed = await client.patch(
+        f"/api/v1/enterprises/{NEW_CODE}", json={"industry": "铸造与锻造"}, headers=jinniu
+    )
+    assert renamed.json()["industry"] == "铸造与锻造"
+    assert renamed.json()["region_code"] == JINNIU
+
+
+async def test_an_enterprise_sees_and_edits_only_itself(client: httpx.AsyncClient) -> None:
+    me, other = DEMO_ENTERPRISES[0], DEMO_ENTERPRISES[1]
+    headers = await bearer(client, me.credit_code, DEMO_PASSWORD)
+    assert (await client.get(f"/api/v1/enterprises/{me.credit_code}", headers=headers)).status_code == 200
+    assert (await client.get(f"/api/v1/enterprises/{other.credit_code}", headers=headers)).status_code == 404
+    assert [
+        e["credit_code"] for e in (await client.get("/api/v1/enterprises", headers=headers)).json()["items"]
+    ] == [me.credit_code]
+    grant = {"kind": "hte", "granted_on": "2025-01-01"}
+    refused = await client.post(
+        f"/api/v1/enterprises/{me.credit_code}/qualifications", json=grant, headers=headers
+    )
+    assert refused.status_code == 403
+    assert (await client.post("/api/v1/enterprises", json=enterprise(), headers=headers)).status_code == 403
+
+
+async def test_viewers_read_but_never_write(client: httpx.AsyncClient) -> None:
+    viewer = await bearer(client, "viewer", DEMO_PASSWORD)
+    assert (await client.get("/api/v1/enterprises", headers=viewer)).json()["total"] == len(DEMO_ENTERPRISES)
+    code = DEMO_ENTERPRISES[0].credit_code
+    assert (
+        await client.patch(f"/api/v1/enterprises/{code}", json={"industry": "x"}, headers=viewer)
+    ).status_code == 403
+
+
+async def test_which_enterprises_held_a_qualification_on_a_date(
+    client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    await client.post("/api/v1/enterprises", json=enterprise(), headers=admin)
+    grant = {"kind": "hte", "granted_on": "2022-01-15"}
+    assert (
+        await client.post(f"/api/v1/enterprises/{NEW_CODE}/qualifications", json=grant, headers=admin)
+    ).status_code == 201
+    assert (
+        await client.post(f"/api/v1/enterprises/{NEW_CODE}/qualifications", json=grant, headers=admin)
+    ).status_code == 409
+
+    async def hte_on(day: str) -> set[str]:
+        params = {"qualification": "hte", "qualified_on": day}
+        return {
+            e["credit_code"]
+            for e in (await client.get("/api/v1/enterprises", params=params, headers=admin)).json()["items"]
+        }
+
+    demo_hte = {e.credit_code for e in DEMO_ENTERPRISES if any(k == "hte" for k, _ in e.qualifications)}
+    assert await hte_on("2024-06-30") == {NEW_CODE, DEMO_ENTERPRISES[1].credit_code}
+    assert await hte_on("2025-01-14") == demo_hte | {NEW_CODE}  # the 2022 certificate's last day
+    assert NEW_CODE not in await hte_on("2025-01-15")
+    newly_2024 = {"qualification": "hte", "granted_year": 2024}
+    listed = (await client.get("/api/v1/enterprises", params=newly_2024, headers=admin)).json()
+    assert [e["name"] for e in listed["items"]] == ["湖北冶钢节能环保科技股份有限公司"]
