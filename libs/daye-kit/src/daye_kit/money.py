@@ -1,0 +1,80 @@
+"""Money, exact everywhere: yuan as decimal strings with two places in JSON, NUMERIC(18, 2) in
+PostgreSQL, integer fen in SQLite (whose NUMERIC would store a float), `Decimal` in Python."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema
+from pydantic_core import PydanticCustomError
+from sqlalchemy import BigInteger, Dialect, Numeric
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+FEN = Decimal("0.01")
+MAX_YUAN = Decimal("9999999999999999.99")
+
+
+def to_yuan(value: Any) -> Decimal:
+    """Strings and integers become exact yuan; a float is refused (it has already lost the fen)."""
+    if isinstance(value, bool | float):
+        raise PydanticCustomError("money_type", 'amounts are decimal strings such as "1234.50", not floats')
+    try:
+        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except InvalidOperation:
+        raise PydanticCustomError(
+            "money_parsing", "not a decimal amount: {value!r}", {"value": str(value)[:40]}
+        ) from None
+    if not amount.is_finite():
+        raise PydanticCustomError("money_parsing", "amounts must be finite")
+    if abs(amount) > MAX_YUAN:
+        raise PydanticCustomError("money_range", "amount is out of range")
+    if amount != amount.quantize(FEN):
+        raise PydanticCustomError("money_places", "amounts have at most two decimal places (fen)")
+    return amount.quantize(FEN)
+
+
+def format_yuan(amount: Decimal) -> str:
+    return f"{amount.quantize(FEN):f}"
+
+
+_MONEY_SCHEMA = {"type": "string", "pattern": r"^-?\d+(\.\d{1,2})?$", "examples": ["55068000.00"]}
+
+Yuan = Annotated[
+    Decimal,
+    BeforeValidator(to_yuan),
+    PlainSerializer(format_yuan, return_type=str, when_used="json"),
+    WithJsonSchema(_MONEY_SCHEMA),
+]
+"""Any amount of yuan (may be negative, e.g. a reversal)."""
+
+PositiveYuan = Annotated[Yuan, Field(gt=0)]
+NonNegativeYuan = Annotated[Yuan, Field(ge=0)]
+
+
+class Money(TypeDecorator[Decimal]):
+    """A yuan column: NUMERIC(18, 2) where the database has exact decimals, integer fen in SQLite.
+
+    SUM() over it stays exact on both, and comes back as Decimal yuan.
+    """
+
+    impl = Numeric(18, 2)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(BigInteger())
+        return dialect.type_descriptor(Numeric(18, 2, asdecimal=True))
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        amount = Decimal(value).quantize(FEN)
+        return int(amount * 100) if dialect.name == "sqlite" else amount
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            return (Decimal(int(value)) / 100).quantize(FEN)
+        return Decimal(value).quantize(FEN)
