@@ -15,12 +15,21 @@ from sqlalchemy import Connection, MetaData
 from sqlmodel.sql.sqltypes import AutoString
 
 from daye_kit.db import create_engine
+from daye_kit.money import ExactDecimal, Money
 
 
-def _render_item(kind: str, obj: Any, _: Any) -> str | Literal[False]:
-    # Autogenerate writes plain SQLAlchemy types, so migrations do not import sqlmodel.
-    if kind == "type" and isinstance(obj, AutoString):
+def _render_item(kind: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
+    # Autogenerate writes plain SQLAlchemy types, so migrations do not import sqlmodel, and the
+    # kit's exact decimal types with the arguments they are built from.
+    if kind != "type":
+        return False
+    if isinstance(obj, AutoString):
         return f"sa.String(length={obj.length})" if obj.length else "sa.String()"
+    if isinstance(obj, ExactDecimal):
+        autogen_context.imports.add("import daye_kit.money")
+        if isinstance(obj, Money):
+            return "daye_kit.money.Money()"
+        return f"daye_kit.money.ExactDecimal(places={obj.places}, precision={obj.precision})"
     return False
 
 

@@ -52,29 +52,43 @@ PositiveYuan = Annotated[Yuan, Field(gt=0)]
 NonNegativeYuan = Annotated[Yuan, Field(ge=0)]
 
 
-class Money(TypeDecorator[Decimal]):
-    """A yuan column: NUMERIC(18, 2) where the database has exact decimals, integer fen in SQLite.
+class ExactDecimal(TypeDecorator[Decimal]):
+    """A decimal column with a fixed number of places: NUMERIC(precision, places) where the database
+    has exact decimals, a scaled integer in SQLite. SUM() over it stays exact on both and comes back
+    as Decimal."""
 
-    SUM() over it stays exact on both, and comes back as Decimal yuan.
-    """
-
-    impl = Numeric(18, 2)
+    impl = Numeric(24, 4)
     cache_ok = True
+
+    def __init__(self, places: int = 4, precision: int = 24) -> None:
+        super().__init__()
+        self.places = places
+        self.precision = precision
+        self.quantum = Decimal(1).scaleb(-places)
+        self.scale = 10**places
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "sqlite":
             return dialect.type_descriptor(BigInteger())
-        return dialect.type_descriptor(Numeric(18, 2, asdecimal=True))
+        return dialect.type_descriptor(Numeric(self.precision, self.places, asdecimal=True))
 
     def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
         if value is None:
             return None
-        amount = Decimal(value).quantize(FEN)
-        return int(amount * 100) if dialect.name == "sqlite" else amount
+        amount = Decimal(value).quantize(self.quantum)
+        return int(amount * self.scale) if dialect.name == "sqlite" else amount
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
-        if dialect.name == "sqlite":
-            return (Decimal(int(value)) / 100).quantize(FEN)
-        return Decimal(value).quantize(FEN)
+        amount = Decimal(int(value)) / self.scale if dialect.name == "sqlite" else Decimal(value)
+        return amount.quantize(self.quantum)
+
+
+class Money(ExactDecimal):
+    """A yuan column: NUMERIC(18, 2), integer fen in SQLite."""
+
+    cache_ok = True
+
+    def __init__(self) -> None:
+        super().__init__(places=2, precision=18)

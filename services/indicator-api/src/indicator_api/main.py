@@ -16,7 +16,9 @@ from indicator_api.enterprises.router import router as enterprise_router
 from indicator_api.identity.keys import load_signing_key
 from indicator_api.identity.router import router as identity_router
 from indicator_api.identity.service import LocalAuthenticator
+from indicator_api.indicators.router import router as indicator_router
 from indicator_api.regions.router import router as region_router
+from indicator_api.tech_contracts.router import router as tech_contract_router
 
 log = structlog.get_logger("indicator_api")
 MIGRATIONS = Path(__file__).resolve().parents[2] / "alembic"
@@ -31,6 +33,7 @@ DESCRIPTION = """
 TAGS = [
     {"name": "身份认证", "description": "登录、令牌、公钥、API Key 与账号"},
     {"name": "报送单位", "description": "大冶市及其街道、镇、乡和园区"},
+    {"name": "指标", "description": "指标目录、数值(保留全部修订)、年度目标、进度与总览、技术合同"},
     {"name": "企业库", "description": "企业登记信息与资质(科技型中小企业、高新技术企业、新物种)"},
 ]
 
@@ -60,7 +63,7 @@ def create_app(
         title="大冶市科技创新指标服务 (indicator-api)",
         description=DESCRIPTION,
         version="0.1.0",
-        routers=[identity_router, region_router, enterprise_router],
+        routers=[identity_router, region_router, indicator_router, tech_contract_router, enterprise_router],
         migrations=MIGRATIONS,
         tags=TAGS,
         on_startup=[_identity, _demo],

@@ -2,7 +2,16 @@
 
 from indicator_api.enterprises import models as enterprise_models
 from indicator_api.identity import models as identity_models
+from indicator_api.indicators import models as indicator_models
 from indicator_api.models import metadata
 from indicator_api.regions import models as region_models
+from indicator_api.tech_contracts import models as tech_contract_models
 
-__all__ = ["enterprise_models", "identity_models", "metadata", "region_models"]
+__all__ = [
+    "enterprise_models",
+    "identity_models",
+    "indicator_models",
+    "metadata",
+    "region_models",
+    "tech_contract_models",
+]

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from indicator_api.demo.accounts import seed_accounts
 from indicator_api.demo.enterprises import seed_enterprises
+from indicator_api.demo.indicators import seed_indicator_values
 
 
 async def seed(session: AsyncSession, *, password: str) -> dict[str, int]:
@@ -13,4 +14,5 @@ async def seed(session: AsyncSession, *, password: str) -> dict[str, int]:
     return {
         "enterprises": await seed_enterprises(session),
         "accounts": await seed_accounts(session, password=password),
+        "indicator_values": await seed_indicator_values(session),
     }

@@ -1,0 +1,87 @@
+"""The indicator catalogue, recorded values (with every revision kept) and annual targets."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Column, Date, DateTime, ForeignKey, Index, String, UniqueConstraint
+from sqlmodel import Field
+
+from daye_kit.money import ExactDecimal
+from indicator_api.identity.models import utcnow
+from indicator_api.models import Table
+
+
+def _amount() -> Column[Decimal]:
+    return Column(ExactDecimal(places=4), nullable=False)
+
+
+class Indicator(Table, table=True):
+    __tablename__ = "indicators"
+    __table_args__ = (
+        CheckConstraint("accumulation IN ('cumulative', 'stock', 'ratio')", name="accumulation_known"),
+        CheckConstraint(
+            "accumulation <> 'ratio' OR (numerator_code IS NOT NULL AND denominator_code IS NOT NULL)",
+            name="ratio_has_terms",
+        ),
+    )
+
+    code: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=64)
+    unit: str = Field(max_length=8)
+    category: str = Field(max_length=32)
+    accumulation: str = Field(max_length=16)
+    additive: bool = Field(description="townships' values add up to the city's")
+    higher_is_better: bool = True
+    numerator_code: str | None = Field(default=None, foreign_key="indicators.code", max_length=64)
+    denominator_code: str | None = Field(default=None, foreign_key="indicators.code", max_length=64)
+    description: str = Field(default="", max_length=500)
+
+
+class IndicatorValue(Table, table=True):
+    """One recorded figure. A correction is a new row with the next revision; none is overwritten."""
+
+    __tablename__ = "indicator_values"
+    __table_args__ = (
+        UniqueConstraint("indicator_code", "region_code", "year", "period_type", "period", "revision"),
+        CheckConstraint("period_type IN ('year', 'quarter', 'month')", name="period_type_known"),
+        CheckConstraint(
+            "provenance IN ('statistics', 'administrative', 'preliminary')", name="provenance_known"
+        ),
+        Index("ix_indicator_values_lookup", "indicator_code", "region_code", "period_end"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    indicator_code: str = Field(
+        sa_column=Column(String(64), ForeignKey("indicators.code", ondelete="CASCADE"), nullable=False)
+    )
+    region_code: str = Field(sa_column=Column(String(32), ForeignKey("regions.code"), nullable=False))
+    year: int
+    period_type: str = Field(max_length=8)
+    period: int = Field(description="month 1–12, quarter 1–4, 0 for the whole year")
+    period_end: date = Field(sa_column=Column(Date, nullable=False))
+    value: Decimal = Field(sa_column=_amount())
+    provenance: str = Field(max_length=16)
+    note: str = Field(default="", max_length=500)
+    revision: int = 1
+    recorded_by: str = Field(max_length=64)
+    recorded_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    request_id: str | None = Field(default=None, max_length=128)
+
+
+class Target(Table, table=True):
+    __tablename__ = "targets"
+
+    indicator_code: str = Field(
+        sa_column=Column(String(64), ForeignKey("indicators.code", ondelete="CASCADE"), primary_key=True)
+    )
+    region_code: str = Field(sa_column=Column(String(32), ForeignKey("regions.code"), primary_key=True))
+    year: int = Field(primary_key=True)
+    value: Decimal = Field(sa_column=_amount())
+    set_by: str = Field(max_length=64)
+    set_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )

@@ -1,0 +1,192 @@
+"""Indicators: the catalogue, values, targets, progress and the dashboard."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from daye_kit.auth import AdminPrincipal, CurrentPrincipal
+from daye_kit.db import SessionDep
+from daye_kit.errors import Forbidden, problem_responses
+from daye_kit.pagination import Page
+from indicator_api.indicators import service
+from indicator_api.indicators.progress import Pace
+from indicator_api.indicators.schemas import (
+    BulkResult,
+    BulkValues,
+    Dashboard,
+    IndicatorCreate,
+    IndicatorPublic,
+    IndicatorUpdate,
+    ProgressPublic,
+    TargetIn,
+    TargetPublic,
+    ValueIn,
+    ValuePublic,
+)
+from indicator_api.regions.catalog import CITY_CODE
+
+router = APIRouter(prefix="/api/v1", tags=["指标"])
+
+Year = Annotated[int, Query(ge=1990, le=2100, description="年度", examples=[2025])]
+AsOf = Annotated[date | None, Query(description="截至日期;默认该年 12 月 31 日与今天中较早者")]
+Region = Annotated[str, Query(max_length=32, description="报送单位代码;默认全市")]
+PaceQuery = Annotated[
+    Pace, Query(description="时间进度口径:day 按天 / month 按已过完整月 / quarter 按已过完整季度")
+]
+
+
+def _as_of(year: int, as_of: date | None) -> date:
+    return as_of or min(date(year, 12, 31), date.today())
+
+
+@router.get("/indicators", summary="指标目录", responses=problem_responses(401))
+async def list_indicators(
+    _: CurrentPrincipal,
+    session: SessionDep,
+    category: Annotated[str | None, Query(description="按类别")] = None,
+) -> Page[IndicatorPublic]:
+    indicators = await service.list_indicators(session, category=category)
+    return Page(items=[IndicatorPublic.model_validate(i) for i in indicators], total=len(indicators))
+
+
+@router.post(
+    "/indicators",
+    status_code=status.HTTP_201_CREATED,
+    summary="新增指标",
+    description="仅管理员。",
+    responses=problem_responses(401, 403, 409, 422),
+)
+async def create_indicator(body: IndicatorCreate, _: AdminPrincipal, session: SessionDep) -> IndicatorPublic:
+    return IndicatorPublic.model_validate(await service.create_indicator(session, body))
+
+
+@router.get("/indicators/{code}", summary="指标详情", responses=problem_responses(401, 404))
+async def read_indicator(code: str, _: CurrentPrincipal, session: SessionDep) -> IndicatorPublic:
+    return IndicatorPublic.model_validate(await service.get_indicator(session, code))
+
+
+@router.patch(
+    "/indicators/{code}",
+    summary="修改指标",
+    description="仅管理员;代码、单位与累计方式不可改。",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def update_indicator(
+    code: str, body: IndicatorUpdate, _: AdminPrincipal, session: SessionDep
+) -> IndicatorPublic:
+    return IndicatorPublic.model_validate(await service.update_indicator(session, code, body))
+
+
+@router.post(
+    "/indicators/{code}/values",
+    summary="报送指标数值",
+    description="数值为十进制字符串(指标单位)。与当前值相同则不重复写入(200);不同则作为新修订写入(201),"
+    "旧值保留可查。管理员可报任一单位,乡镇只能报本单位,服务账号(其他服务)可报任一单位。",
+    responses={
+        **problem_responses(401, 403, 404, 409, 422),
+        200: {"description": "与当前值相同,未写入", "model": ValuePublic},
+    },
+    status_code=status.HTTP_201_CREATED,
+)
+async def record_value(
+    code: str, body: ValueIn, principal: CurrentPrincipal, session: SessionDep, response: Response
+) -> ValuePublic:
+    value, written = await service.record_value(session, code=code, data=body, principal=principal)
+    if not written:
+        response.status_code = status.HTTP_200_OK
+    return ValuePublic.model_validate(value)
+
+
+@router.get(
+    "/indicators/{code}/values",
+    summary="指标数值",
+    description="默认每期只给最新修订;`history=true` 给出全部修订。乡镇只看本单位与全市。",
+    responses=problem_responses(401, 403, 404),
+)
+async def list_values(
+    code: str,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    region: Annotated[str | None, Query(max_length=32, description="报送单位代码")] = None,
+    year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
+    history: Annotated[bool, Query(description="包含被更正的旧修订")] = False,
+) -> Page[ValuePublic]:
+    values = await service.list_values(
+        session, code=code, region_code=region, year=year, history=history, principal=principal
+    )
+    return Page(items=[ValuePublic.model_validate(v) for v in values], total=len(values))
+
+
+@router.post(
+    "/indicator-values/bulk",
+    summary="批量报送指标数值",
+    description="全部成功或全部不写入:任一行有误,整批拒绝,并逐行指出错误(`body.items.3.region_code`)。",
+    responses=problem_responses(401, 403, 409, 422),
+)
+async def record_values_in_bulk(
+    body: BulkValues, principal: CurrentPrincipal, session: SessionDep
+) -> BulkResult:
+    if principal.role not in service.VALUE_WRITERS:
+        raise Forbidden(f"role {principal.role.value} may not record indicator values")
+    return await service.record_values(session, rows=body.items, principal=principal)
+
+
+@router.put(
+    "/indicators/{code}/targets/{year}",
+    summary="设定年度目标",
+    description="仅管理员。`region_code` 不填为全市目标。",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def set_target(
+    code: str, year: int, body: TargetIn, principal: AdminPrincipal, session: SessionDep
+) -> TargetPublic:
+    return TargetPublic.model_validate(
+        await service.set_target(session, code=code, year=year, data=body, principal=principal)
+    )
+
+
+@router.get(
+    "/indicators/{code}/progress",
+    summary="指标进度",
+    description="实际值、目标、完成率、时间进度、状态(超前/持平/滞后,容差 1 个百分点)、尚差、年末推算值、"
+    "上年同期与同比。全市的可加总指标未直接报送时由各单位相加。",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def read_progress(
+    code: str,
+    year: Year,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    as_of: AsOf = None,
+    region: Region = CITY_CODE,
+    pace: PaceQuery = Pace.month,
+) -> ProgressPublic:
+    service.ensure_may_read(principal, region)
+    indicator = await service.get_indicator(session, code)
+    [item] = await service.progress_of(
+        session, indicators=[indicator], region_code=region, year=year, as_of=_as_of(year, as_of), pace=pace
+    )
+    return item
+
+
+@router.get(
+    "/dashboard",
+    summary="指标总览",
+    description="全部指标的进度,滞后的排在最前。",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def read_dashboard(
+    year: Year,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    as_of: AsOf = None,
+    region: Region = CITY_CODE,
+    pace: PaceQuery = Pace.month,
+) -> Dashboard:
+    service.ensure_may_read(principal, region)
+    return await service.dashboard(
+        session, region_code=region, year=year, as_of=_as_of(year, as_of), pace=pace
+    )

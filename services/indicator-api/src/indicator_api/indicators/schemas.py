@@ -1,0 +1,205 @@
+"""What the indicator endpoints take and answer. Values are decimal strings in the indicator's unit."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema, model_validator
+
+from indicator_api.indicators.progress import Accumulation, Pace, Status
+
+FOUR_PLACES = Decimal("0.0001")
+
+
+def _plain(figure: Decimal) -> str:
+    """34.2500 → "34.25", 100.0000 → "100"; computed figures are rounded to four places."""
+    return format(figure.quantize(FOUR_PLACES).normalize(), "f")
+
+
+Figure = Annotated[
+    Decimal,
+    PlainSerializer(_plain, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "description": "数值(指标单位),十进制字符串", "examples": ["34.25"]}),
+]
+"""A figure in an answer (computed ones rounded to four places)."""
+
+Quantity = Annotated[
+    Figure,
+    Field(max_digits=20, decimal_places=4, description="数值(指标单位),十进制字符串", examples=["34.25"]),
+]
+"""A figure someone records: at most four decimal places."""
+Rate = Annotated[
+    Decimal | None,
+    PlainSerializer(
+        lambda d: None if d is None else round(float(d), 4), return_type=float | None, when_used="json"
+    ),
+]
+
+
+class Provenance(StrEnum):
+    statistics = "statistics"  # 统计
+    administrative = "administrative"  # 行政记录
+    preliminary = "preliminary"  # 快报
+
+
+class PeriodType(StrEnum):
+    year = "year"
+    quarter = "quarter"
+    month = "month"
+
+
+class IndicatorBase(BaseModel):
+    name: str = Field(min_length=1, max_length=64, description="中文名称", examples=["技术合同成交额"])
+    unit: str = Field(
+        min_length=1, max_length=8, description="单位:亿元、万元、人、个、家、项、%", examples=["亿元"]
+    )
+    category: str = Field(min_length=1, max_length=32, description="类别", examples=["成果转化"])
+    accumulation: Accumulation = Field(description="cumulative 年内累计 / stock 时点存量 / ratio 两指标之比")
+    additive: bool = Field(description="乡镇数值相加即为全市数值")
+    higher_is_better: bool = Field(default=True, description="数值越高越好")
+    numerator_code: str | None = Field(default=None, max_length=64, description="比率指标的分子指标")
+    denominator_code: str | None = Field(default=None, max_length=64, description="比率指标的分母指标")
+    description: str = Field(default="", max_length=500)
+
+    @model_validator(mode="after")
+    def _ratio_terms(self) -> Self:
+        is_ratio = self.accumulation is Accumulation.ratio
+        if is_ratio != bool(self.numerator_code and self.denominator_code):
+            raise ValueError(
+                "a ratio indicator names numerator_code and denominator_code; others name neither"
+            )
+        return self
+
+
+class IndicatorCreate(IndicatorBase):
+    code: str = Field(
+        pattern=r"^[a-z][a-z0-9_]{1,63}$", description="稳定代码", examples=["tech_contract_turnover"]
+    )
+
+
+class IndicatorUpdate(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=64)
+    category: str | None = Field(default=None, min_length=1, max_length=32)
+    higher_is_better: bool | None = None
+    description: str | None = Field(default=None, max_length=500)
+
+
+class IndicatorPublic(IndicatorBase):
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+
+
+class Period(BaseModel):
+    year: int = Field(ge=1990, le=2100, description="年度", examples=[2025])
+    quarter: int | None = Field(default=None, ge=1, le=4, description="季度(与 month 二选一;都不填为全年)")
+    month: int | None = Field(
+        default=None, ge=1, le=12, description="月份;累计指标为 1 月至该月累计", examples=[9]
+    )
+
+    @model_validator(mode="after")
+    def _one_granularity(self) -> Self:
+        if self.quarter is not None and self.month is not None:
+            raise ValueError("give quarter or month, not both")
+        return self
+
+    @property
+    def period_type(self) -> PeriodType:
+        if self.month is not None:
+            return PeriodType.month
+        return PeriodType.quarter if self.quarter is not None else PeriodType.year
+
+    @property
+    def number(self) -> int:
+        return self.month or self.quarter or 0
+
+    @property
+    def end(self) -> date:
+        last_month = self.month or (self.quarter * 3 if self.quarter else 12)
+        return date(self.year, last_month, calendar.monthrange(self.year, last_month)[1])
+
+
+class ValueIn(Period):
+    region_code: str = Field(max_length=32, description="报送单位代码", examples=["420281"])
+    value: Quantity
+    provenance: Provenance = Field(
+        description="来源:statistics 统计 / administrative 行政记录 / preliminary 快报"
+    )
+    note: str = Field(default="", max_length=500, description="说明")
+
+
+class BulkValueIn(ValueIn):
+    indicator_code: str = Field(max_length=64, examples=["tech_contract_turnover"])
+
+
+class BulkValues(BaseModel):
+    items: list[BulkValueIn] = Field(min_length=1, max_length=50_000, description="全部成功或全部不写入")
+
+
+class BulkResult(BaseModel):
+    written: int = Field(description="写入的条数(与上次相同的数值不再写入新修订)")
+    unchanged: int
+
+
+class ValuePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    indicator_code: str
+    region_code: str
+    year: int
+    period_type: PeriodType
+    period: int
+    period_end: date
+    value: Quantity
+    provenance: Provenance
+    note: str
+    revision: int = Field(description="修订号;更正产生新修订,旧数值保留可查")
+    recorded_by: str
+    recorded_at: datetime
+
+
+class TargetIn(BaseModel):
+    region_code: str | None = Field(default=None, max_length=32, description="报送单位;默认全市")
+    value: Quantity
+
+
+class TargetPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    indicator_code: str
+    region_code: str
+    year: int
+    value: Quantity
+    set_by: str
+    set_at: datetime
+
+
+class ProgressPublic(BaseModel):
+    indicator: IndicatorPublic
+    region_code: str
+    year: int
+    as_of: date
+    pace: Pace
+    actual: Figure | None = Field(description="截至 as_of 的实际值")
+    target: Figure | None = Field(description="年度目标")
+    completion_rate: Rate = Field(description="完成率 = 实际 ÷ 目标(小数)")
+    time_progress: Rate = Field(description="时间进度(小数)")
+    expected: Figure | None = Field(description="按时间进度此时应达到的数值")
+    status: Status | None = Field(description="ahead 超前 / on_track 持平 / behind 滞后(容差 1 个百分点)")
+    remaining: Figure | None = Field(description="距目标尚差")
+    projected: Figure | None = Field(description="按当前进度推算的年末值")
+    prior_value: Figure | None = Field(description="上年同期值")
+    yoy_growth: Rate = Field(description="同比增长(小数)")
+
+
+class Dashboard(BaseModel):
+    year: int
+    as_of: date
+    region_code: str
+    time_progress: Rate
+    items: list[ProgressPublic] = Field(description="全部指标;滞后的排在最前,差距越大越靠前")

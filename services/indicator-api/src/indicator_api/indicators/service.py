@@ -1,0 +1,487 @@
+"""Indicator rules: the catalogue, recording values (never overwriting), targets, and progress.
+
+Figures are read in a handful of SQL queries whatever the number of indicators: the latest value
+per indicator at a unit, else (for additive indicators) the sum over its child units' latest values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from asgi_correlation_id import correlation_id
+from sqlalchemy import and_, func, insert, or_, select, tuple_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from daye_kit.auth import Principal, Role
+from daye_kit.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from indicator_api.identity.models import utcnow
+from indicator_api.indicators.models import Indicator, IndicatorValue, Target
+from indicator_api.indicators.progress import Accumulation, Pace, assess, time_progress
+from indicator_api.indicators.schemas import (
+    BulkResult,
+    BulkValueIn,
+    Dashboard,
+    IndicatorCreate,
+    IndicatorPublic,
+    IndicatorUpdate,
+    ProgressPublic,
+    TargetIn,
+    ValueIn,
+)
+from indicator_api.regions.catalog import CITY_CODE
+from indicator_api.regions.models import Region
+from indicator_api.regions.service import get_region
+
+VALUE_WRITERS = frozenset({Role.admin, Role.township, Role.service})
+ValueKey = tuple[str, str, int, str, int]  # indicator, unit, year, period type, period
+
+
+# --- who may read and write which unit ------------------------------------------------------------
+
+
+def ensure_may_read(principal: Principal, region_code: str) -> None:
+    """Everyone signed in reads the city's figures; a township also its own unit's, the bureau,
+    viewers and services every unit's."""
+    if region_code == CITY_CODE or principal.role in (Role.admin, Role.viewer, Role.service):
+        return
+    if principal.role is Role.township and principal.region_code == region_code:
+        return
+    raise Forbidden(f"{principal.username} may not read the figures of unit {region_code}")
+
+
+def ensure_may_write(principal: Principal, region_code: str) -> None:
+    if principal.role not in VALUE_WRITERS:
+        raise Forbidden(f"role {principal.role.value} may not record indicator values")
+    principal.ensure_region(region_code)
+
+
+# --- catalogue -------------------------------------------------------------------------------------
+
+
+async def list_indicators(session: AsyncSession, *, category: str | None = None) -> Sequence[Indicator]:
+    query = select(Indicator).order_by(col(Indicator.category), col(Indicator.code))
+    if category:
+        query = query.where(col(Indicator.category) == category)
+    return (await session.execute(query)).scalars().all()
+
+
+async def get_indicator(session: AsyncSession, code: str) -> Indicator:
+    indicator = await session.get(Indicator, code)
+    if indicator is None:
+        raise NotFound(f"indicator {code} does not exist", code="indicator_not_found")
+    return indicator
+
+
+async def create_indicator(session: AsyncSession, data: IndicatorCreate) -> Indicator:
+    for field in ("numerator_code", "denominator_code"):
+        term = getattr(data, field)
+        if term and await session.get(Indicator, term) is None:
+            raise InvalidInput.field(f"body.{field}", "unknown_indicator", f"indicator {term} does not exist")
+    indicator = Indicator(**data.model_dump(mode="json"))
+    session.add(indicator)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"indicator {data.code} already exists", code="indicator_exists") from exc
+    return indicator
+
+
+async def update_indicator(session: AsyncSession, code: str, data: IndicatorUpdate) -> Indicator:
+    indicator = await get_indicator(session, code)
+    for field, value in data.model_dump(exclude_unset=True, exclude_none=True).items():
+        setattr(indicator, field, value)
+    await session.flush()
+    return indicator
+
+
+# --- values ----------------------------------------------------------------------------------------
+
+
+async def _current(session: AsyncSession, wanted: Iterable[ValueKey]) -> dict[ValueKey, IndicatorValue]:
+    """The latest revision of each (indicator, unit, year, period type, period) key."""
+    keys = list(set(wanted))
+    current: dict[ValueKey, IndicatorValue] = {}
+    key_columns = tuple_(
+        col(IndicatorValue.indicator_code),
+        col(IndicatorValue.region_code),
+        col(IndicatorValue.year),
+        col(IndicatorValue.period_type),
+        col(IndicatorValue.period),
+    )
+    for start in range(0, len(keys), 500):
+        rows = await session.execute(
+            select(IndicatorValue)
+            .where(key_columns.in_(keys[start : start + 500]))
+            .order_by(col(IndicatorValue.revision))
+        )
+        for value in rows.scalars():
+            current[
+                (value.indicator_code, value.region_code, value.year, value.period_type, value.period)
+            ] = value
+    return current
+
+
+async def record_values(
+    session: AsyncSession,
+    *,
+    rows: Sequence[BulkValueIn],
+    principal: Principal,
+    field_prefix: str = "body.items",
+) -> BulkResult:
+    """All rows or none: every bad row is named. A row equal to the current value adds nothing;
+    a different one becomes the next revision."""
+    indicators = {i.code: i for i in (await session.execute(select(Indicator))).scalars()}
+    regions = set((await session.execute(select(col(Region.code)))).scalars())
+    errors: list[FieldError] = []
+    for index, row in enumerate(rows):
+        where = f"{field_prefix}.{index}" if field_prefix.endswith("items") else field_prefix
+        indicator = indicators.get(row.indicator_code)
+        if indicator is None:
+            errors.append(
+                FieldError(
+                    field=f"{where}.indicator_code",
+                    rule="unknown_indicator",
+                    message=f"indicator {row.indicator_code} does not exist",
+                )
+            )
+        elif indicator.accumulation == Accumulation.ratio:
+            errors.append(
+                FieldError(
+                    field=f"{where}.indicator_code",
+                    rule="computed_indicator",
+                    message=f"{row.indicator_code} is computed from its numerator and denominator",
+                )
+            )
+        if row.region_code not in regions:
+            errors.append(
+                FieldError(
+                    field=f"{where}.region_code",
+                    rule="unknown_region",
+                    message=f"reporting unit {row.region_code} does not exist",
+                )
+            )
+        elif principal.role is Role.township and row.region_code != principal.region_code:
+            errors.append(
+                FieldError(
+                    field=f"{where}.region_code",
+                    rule="not_your_unit",
+                    message=f"a township account records unit {principal.region_code} only",
+                )
+            )
+    if errors:
+        raise InvalidInput(
+            f"{len(errors)} problem(s) in {len(rows)} row(s); nothing was written", errors=errors
+        )
+
+    current = await _current(
+        session, ((r.indicator_code, r.region_code, r.year, r.period_type.value, r.number) for r in rows)
+    )
+    new: list[dict[str, object]] = []
+    unchanged = 0
+    request_id = correlation_id.get()
+    now = utcnow()
+    for row in rows:
+        key = (row.indicator_code, row.region_code, row.year, row.period_type.value, row.number)
+        latest = current.get(key)
+        if latest is not None and latest.value == row.value and latest.provenance == row.provenance.value:
+            unchanged += 1
+            continue
+        revision = (latest.revision + 1) if latest is not None else 1
+        record = {
+            "indicator_code": row.indicator_code,
+            "region_code": row.region_code,
+            "year": row.year,
+            "period_type": row.period_type.value,
+            "period": row.number,
+            "period_end": row.end,
+            "value": row.value,
+            "provenance": row.provenance.value,
+            "note": row.note,
+            "revision": revision,
+            "recorded_by": principal.username,
+            "recorded_at": now,
+            "request_id": request_id,
+        }
+        # Two rows for one key in one batch: the later one is the next revision after the earlier.
+        current[key] = IndicatorValue(**record)  # type: ignore[arg-type]
+        new.append(record)
+    if new:
+        try:
+            async with session.begin_nested():
+                await session.execute(insert(IndicatorValue), new)
+        except IntegrityError as exc:
+            raise Conflict(
+                "another correction of the same figure landed first; send it again",
+                code="concurrent_revision",
+            ) from exc
+    return BulkResult(written=len(new), unchanged=unchanged)
+
+
+async def record_value(
+    session: AsyncSession, *, code: str, data: ValueIn, principal: Principal
+) -> tuple[IndicatorValue, bool]:
+    """The current value after recording, and whether this call wrote a new revision."""
+    ensure_may_write(principal, data.region_code)
+    await get_indicator(session, code)
+    row = BulkValueIn(indicator_code=code, **data.model_dump())
+    result = await record_values(session, rows=[row], principal=principal, field_prefix="body")
+    latest = await _current(session, [(code, row.region_code, row.year, row.period_type.value, row.number)])
+    return next(iter(latest.values())), result.written == 1
+
+
+async def list_values(
+    session: AsyncSession,
+    *,
+    code: str,
+    region_code: str | None,
+    year: int | None,
+    history: bool,
+    principal: Principal,
+) -> list[IndicatorValue]:
+    await get_indicator(session, code)
+    if region_code is not None:
+        ensure_may_read(principal, region_code)
+    elif principal.role not in (Role.admin, Role.viewer, Role.service):
+        region_code = principal.region_code if principal.role is Role.township else CITY_CODE
+    query = select(IndicatorValue).where(col(IndicatorValue.indicator_code) == code)
+    if region_code is not None:
+        query = query.where(col(IndicatorValue.region_code) == region_code)
+    if year is not None:
+        query = query.where(col(IndicatorValue.year) == year)
+    query = query.order_by(
+        col(IndicatorValue.region_code),
+        col(IndicatorValue.period_end),
+        col(IndicatorValue.period_type),
+        col(IndicatorValue.revision),
+    )
+    values = list((await session.execute(query)).scalars())
+    if history:
+        return values
+    latest: dict[tuple[str, int, str, int], IndicatorValue] = {}
+    for value in values:
+        latest[(value.region_code, value.year, value.period_type, value.period)] = value
+    return list(latest.values())
+
+
+# --- targets ---------------------------------------------------------------------------------------
+
+
+async def set_target(
+    session: AsyncSession, *, code: str, year: int, data: TargetIn, principal: Principal
+) -> Target:
+    await get_indicator(session, code)
+    region_code = data.region_code or CITY_CODE
+    await get_region(session, region_code)
+    target = await session.get(Target, (code, region_code, year))
+    if target is None:
+        target = Target(
+            indicator_code=code,
+            region_code=region_code,
+            year=year,
+            value=data.value,
+            set_by=principal.username,
+        )
+        session.add(target)
+    else:
+        target.value, target.set_by = data.value, principal.username
+    await session.flush()
+    return target
+
+
+# --- reading figures -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Each indicator's value at one unit: recorded there, else summed over its child units."""
+
+    values: dict[str, Decimal]
+
+    def get(self, code: str) -> Decimal | None:
+        return self.values.get(code)
+
+
+async def _latest(
+    session: AsyncSession, *, regions: Sequence[str], year: int, as_of: date, codes: Sequence[str] | None
+) -> list[tuple[str, str, Decimal]]:
+    """(indicator, unit, value) of the latest figure at each unit: within the year for cumulative
+    indicators, at any earlier date for stocks."""
+    ranked = (
+        select(
+            col(IndicatorValue.indicator_code),
+            col(IndicatorValue.region_code),
+            col(IndicatorValue.value),
+            func.row_number()
+            .over(
+                partition_by=(IndicatorValue.indicator_code, IndicatorValue.region_code),
+                order_by=(col(IndicatorValue.period_end).desc(), col(IndicatorValue.revision).desc()),
+            )
+            .label("rank"),
+        )
+        .join(Indicator, col(Indicator.code) == col(IndicatorValue.indicator_code))
+        .where(
+            col(IndicatorValue.region_code).in_(regions),
+            col(IndicatorValue.period_end) <= as_of,
+            or_(
+                and_(
+                    col(Indicator.accumulation) == Accumulation.cumulative.value,
+                    col(IndicatorValue.year) == year,
+                ),
+                and_(
+                    col(Indicator.accumulation) == Accumulation.stock.value, col(IndicatorValue.year) <= year
+                ),
+            ),
+        )
+    )
+    if codes is not None:
+        ranked = ranked.where(col(IndicatorValue.indicator_code).in_(codes))
+    sub = ranked.subquery()
+    rows = await session.execute(
+        select(sub.c.indicator_code, sub.c.region_code, sub.c.value).where(sub.c.rank == 1)
+    )
+    return [(r.indicator_code, r.region_code, r.value) for r in rows]
+
+
+async def figures_at(
+    session: AsyncSession,
+    *,
+    region_code: str,
+    year: int,
+    as_of: date,
+    indicators: Sequence[Indicator],
+) -> Figures:
+    children = list(
+        (
+            await session.execute(select(col(Region.code)).where(col(Region.parent_code) == region_code))
+        ).scalars()
+    )
+    codes = [i.code for i in indicators if i.accumulation != Accumulation.ratio]
+    for i in indicators:
+        if i.accumulation == Accumulation.ratio:
+            codes += [i.numerator_code or "", i.denominator_code or ""]
+    rows = await _latest(
+        session, regions=[region_code, *children], year=year, as_of=as_of, codes=sorted(set(codes))
+    )
+    direct: dict[str, Decimal] = {}
+    summed: dict[str, Decimal] = {}
+    for code, region, value in rows:
+        if region == region_code:
+            direct[code] = value
+        else:
+            summed[code] = summed.get(code, Decimal(0)) + value
+    additive = {
+        i.code
+        for i in (await session.execute(select(Indicator).where(col(Indicator.code).in_(codes)))).scalars()
+        if i.additive
+    }
+    values = {code: value for code, value in summed.items() if code in additive}
+    values.update(direct)
+    for indicator in indicators:
+        if indicator.accumulation == Accumulation.ratio:
+            numerator = values.get(indicator.numerator_code or "")
+            denominator = values.get(indicator.denominator_code or "")
+            if numerator is not None and denominator:
+                values[indicator.code] = numerator / denominator
+    return Figures(values)
+
+
+async def _targets(session: AsyncSession, *, region_code: str, year: int) -> dict[str, Decimal]:
+    rows = await session.execute(
+        select(col(Target.indicator_code), col(Target.value)).where(
+            col(Target.region_code) == region_code, col(Target.year) == year
+        )
+    )
+    return {row[0]: row[1] for row in rows}
+
+
+def _same_day_a_year_earlier(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+async def progress_of(
+    session: AsyncSession,
+    *,
+    indicators: Sequence[Indicator],
+    region_code: str,
+    year: int,
+    as_of: date,
+    pace: Pace,
+) -> list[ProgressPublic]:
+    await get_region(session, region_code)
+    now = await figures_at(session, region_code=region_code, year=year, as_of=as_of, indicators=indicators)
+    prior = await figures_at(
+        session,
+        region_code=region_code,
+        year=year - 1,
+        as_of=_same_day_a_year_earlier(as_of),
+        indicators=indicators,
+    )
+    baseline = await figures_at(
+        session, region_code=region_code, year=year - 1, as_of=date(year - 1, 12, 31), indicators=indicators
+    )
+    targets = await _targets(session, region_code=region_code, year=year)
+    elapsed = time_progress(year, as_of, pace)
+    items = []
+    for indicator in indicators:
+        accumulation = Accumulation(indicator.accumulation)
+        actual, target = now.get(indicator.code), targets.get(indicator.code)
+        result = assess(
+            accumulation=accumulation,
+            higher_is_better=indicator.higher_is_better,
+            actual=actual,
+            target=target,
+            elapsed=elapsed,
+            baseline=baseline.get(indicator.code) if accumulation is not Accumulation.cumulative else None,
+            prior=prior.get(indicator.code),
+        )
+        items.append(
+            ProgressPublic(
+                indicator=IndicatorPublic.model_validate(indicator),
+                region_code=region_code,
+                year=year,
+                as_of=as_of,
+                pace=pace,
+                actual=actual,
+                target=target,
+                completion_rate=result.completion_rate,
+                time_progress=elapsed,
+                expected=result.expected,
+                status=result.status,
+                remaining=result.remaining,
+                projected=result.projected,
+                prior_value=prior.get(indicator.code),
+                yoy_growth=result.yoy_growth,
+            )
+        )
+    return items
+
+
+def _urgency(item: ProgressPublic) -> tuple[int, Decimal, str]:
+    order = {"behind": 0, "on_track": 1, "ahead": 2, None: 3}[item.status.value if item.status else None]
+    gap = (item.completion_rate or Decimal(0)) - (item.time_progress or Decimal(0))
+    return order, gap if item.status else Decimal(0), item.indicator.code
+
+
+async def dashboard(
+    session: AsyncSession, *, region_code: str, year: int, as_of: date, pace: Pace
+) -> Dashboard:
+    indicators = await list_indicators(session)
+    items = await progress_of(
+        session, indicators=indicators, region_code=region_code, year=year, as_of=as_of, pace=pace
+    )
+    return Dashboard(
+        year=year,
+        as_of=as_of,
+        region_code=region_code,
+        time_progress=time_progress(year, as_of, pace),
+        items=sorted(items, key=_urgency),
+    )

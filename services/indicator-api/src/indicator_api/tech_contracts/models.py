@@ -1,0 +1,39 @@
+"""Technology contracts (技术合同) reported by other systems, such as a docking that succeeded."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Column, Date, DateTime, ForeignKey, String, UniqueConstraint
+from sqlmodel import Field
+
+from daye_kit.money import Money
+from indicator_api.identity.models import utcnow
+from indicator_api.models import Table
+
+
+class TechContract(Table, table=True):
+    __tablename__ = "tech_contracts"
+    __table_args__ = (
+        UniqueConstraint("source", "source_id"),
+        CheckConstraint(
+            "contract_type IN ('development', 'transfer', 'consulting', 'service')", name="type_known"
+        ),
+        CheckConstraint("amount > 0", name="amount_positive"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=32)
+    source_id: str = Field(max_length=64)
+    credit_code: str = Field(
+        sa_column=Column(String(18), ForeignKey("enterprises.credit_code"), nullable=False, index=True)
+    )
+    region_code: str = Field(sa_column=Column(String(32), ForeignKey("regions.code"), nullable=False))
+    amount: Decimal = Field(sa_column=Column(Money(), nullable=False))
+    contract_type: str = Field(max_length=16)
+    signed_on: date = Field(sa_column=Column(Date, nullable=False))
+    recorded_by: str = Field(max_length=64)
+    recorded_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )

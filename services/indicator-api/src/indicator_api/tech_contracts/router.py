@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+
+from daye_kit.auth import CurrentPrincipal
+from daye_kit.db import SessionDep
+from daye_kit.errors import problem_responses
+from indicator_api.tech_contracts import service
+from indicator_api.tech_contracts.schemas import TechContractIn, TechContractPublic
+
+router = APIRouter(prefix="/api/v1", tags=["指标"])
+
+
+@router.post(
+    "/tech-contracts",
+    status_code=status.HTTP_201_CREATED,
+    summary="登记技术合同",
+    description="科创供应链对接成功等来源报送的技术合同。按 (source, source_id) 幂等:"
+    "重复报送同一合同返回 200 与原记录,条款不同返回 409。"
+    "登记后技术合同成交额(亿元)自签订月份起随之增加,无需再次录入。",
+    responses={
+        **problem_responses(401, 403, 409, 422),
+        200: {"description": "重复报送,已登记", "model": TechContractPublic},
+    },
+)
+async def record_tech_contract(
+    body: TechContractIn, principal: CurrentPrincipal, session: SessionDep, response: Response
+) -> TechContractPublic:
+    contract, created = await service.record_contract(session, data=body, principal=principal)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return TechContractPublic.model_validate(contract)

@@ -1,0 +1,138 @@
+"""A reported technology contract moves `tech_contract_turnover` (亿元) without a second entry:
+every cumulative figure of that year from the signing month on, at the enterprise's unit and at the
+city where the city's figure is recorded directly, gets a new revision raised by the amount."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from daye_kit.auth import Principal, Role
+from daye_kit.db import lock_exclusively
+from daye_kit.errors import Conflict, Forbidden, InvalidInput
+from indicator_api.enterprises.models import Enterprise
+from indicator_api.indicators.models import IndicatorValue
+from indicator_api.indicators.schemas import BulkValueIn, Provenance
+from indicator_api.indicators.service import record_values
+from indicator_api.regions.catalog import CITY_CODE
+from indicator_api.tech_contracts.models import TechContract
+from indicator_api.tech_contracts.schemas import TechContractIn
+
+INDICATOR = "tech_contract_turnover"
+YUAN_PER_YI = Decimal(100_000_000)
+
+
+async def record_contract(
+    session: AsyncSession, *, data: TechContractIn, principal: Principal
+) -> tuple[TechContract, bool]:
+    """The contract, and whether this call recorded it (False: a replay of the same contract)."""
+    if principal.role not in (Role.admin, Role.service):
+        raise Forbidden("technology contracts are reported by the bureau or a platform service")
+    # One contract at a time moves the turnover, so two never read the same figure and both add to it.
+    await lock_exclusively(await session.connection(), f"indicator:{INDICATOR}")
+    existing = (
+        await session.execute(
+            select(TechContract).where(
+                col(TechContract.source) == data.source, col(TechContract.source_id) == data.source_id
+            )
+        )
+    ).scalar_one_or_none()
+    if existing is not None:
+        same = (existing.credit_code, existing.amount, existing.contract_type, existing.signed_on) == (
+            data.credit_code,
+            data.amount,
+            data.contract_type.value,
+            data.signed_on,
+        )
+        if not same:
+            raise Conflict(
+                f"{data.source} {data.source_id} was reported before with other terms",
+                code="contract_differs",
+            )
+        return existing, False
+    enterprise = await session.get(Enterprise, data.credit_code)
+    if enterprise is None:
+        raise InvalidInput.field(
+            "body.credit_code", "unknown_enterprise", f"enterprise {data.credit_code} is not in the registry"
+        )
+    contract = TechContract(
+        source=data.source,
+        source_id=data.source_id,
+        credit_code=data.credit_code,
+        region_code=enterprise.region_code,
+        amount=data.amount,
+        contract_type=data.contract_type.value,
+        signed_on=data.signed_on,
+        recorded_by=principal.username,
+    )
+    session.add(contract)
+    await session.flush()
+    await _raise_turnover(session, contract, principal)
+    return contract, True
+
+
+async def _raise_turnover(session: AsyncSession, contract: TechContract, principal: Principal) -> None:
+    year, month = contract.signed_on.year, contract.signed_on.month
+    increment = contract.amount / YUAN_PER_YI
+    rows: list[BulkValueIn] = []
+    for region in dict.fromkeys([contract.region_code, CITY_CODE]):
+        values = (
+            (
+                await session.execute(
+                    select(IndicatorValue)
+                    .where(
+                        col(IndicatorValue.indicator_code) == INDICATOR,
+                        col(IndicatorValue.region_code) == region,
+                        col(IndicatorValue.year) == year,
+                    )
+                    .order_by(col(IndicatorValue.period_end), col(IndicatorValue.revision))
+                )
+            )
+            .scalars()
+            .all()
+        )
+        if region == CITY_CODE and region != contract.region_code and not values:
+            continue  # the city's figure is the sum of its units', which already moved
+        latest: dict[tuple[str, int], IndicatorValue] = {}
+        for value in values:
+            latest[(value.period_type, value.period)] = value
+        carried = max(
+            (v for v in latest.values() if v.period_end.month <= month),
+            key=lambda v: v.period_end,
+            default=None,
+        )
+        base = carried.value if carried is not None else Decimal(0)
+        note = f"技术合同 {contract.source}:{contract.source_id}"
+        if not any(v.period_type == "month" and v.period == month for v in latest.values()):
+            rows.append(
+                BulkValueIn(
+                    indicator_code=INDICATOR,
+                    region_code=region,
+                    year=year,
+                    month=month,
+                    value=base + increment,
+                    provenance=Provenance.administrative,
+                    note=note,
+                )
+            )
+        for value in latest.values():
+            if value.period_end.month >= month:
+                period = (
+                    {"month": value.period}
+                    if value.period_type == "month"
+                    else ({"quarter": value.period} if value.period_type == "quarter" else {})
+                )
+                rows.append(
+                    BulkValueIn(
+                        indicator_code=INDICATOR,
+                        region_code=region,
+                        year=year,
+                        value=value.value + increment,
+                        provenance=Provenance(value.provenance),
+                        note=note,
+                        **period,
+                    )
+                )
+    await record_values(session, rows=rows, principal=principal)
