@@ -7,7 +7,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 SOURCES := libs/daye-kit/src libs/daye-dev/src services/indicator-api/src services/matching-api/src services/funding-api/src
 TESTS := libs/daye-kit/tests services/indicator-api/tests services/matching-api/tests services/funding-api/tests tests
 
-.PHONY: help install run test lint typecheck pytest
+.PHONY: help install run test lint typecheck pytest bench
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -30,3 +30,6 @@ typecheck: install ## mypy (strict) on the services and the libraries
 
 pytest: install ## the tests; PostgreSQL from TEST_POSTGRES_URL (default 127.0.0.1:5432)
 	$(UV) run --frozen pytest $(TESTS)
+
+bench: install ## every benchmark in bench/ (PostgreSQL at TEST_POSTGRES_URL); each prints ratios against a baseline
+	@for script in bench/*.py; do echo "== $$script"; $(UV) run --frozen python "$$script"; done

@@ -151,6 +151,11 @@ async def test_bulk_is_all_or_nothing_and_names_every_bad_row(client: httpx.Asyn
     response = await client.post("/api/v1/indicator-values/bulk", json={"items": bad_value}, headers=township)
     assert {e["field"] for e in response.json()["errors"]} == {"body.items.0.value", "body.items.1.value"}
 
+    twice = [rows[0], {**rows[0], "value": "11"}]
+    response = await client.post("/api/v1/indicator-values/bulk", json={"items": twice}, headers=township)
+    assert response.json()["errors"][0]["field"] == "body.items.1"
+    assert response.json()["errors"][0]["rule"] == "duplicate_in_batch"
+
     good = [rows[0], rows[5]]
     written = await client.post("/api/v1/indicator-values/bulk", json={"items": good}, headers=township)
     assert written.json() == {"written": 2, "unchanged": 0}

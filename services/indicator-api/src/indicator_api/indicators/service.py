@@ -11,15 +11,14 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from asgi_correlation_id import correlation_id
-from sqlalchemy import and_, func, insert, or_, select, tuple_
+from sqlalchemy import and_, func, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from daye_kit.auth import Principal, Role
 from daye_kit.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
-from indicator_api.identity.models import utcnow
+from indicator_api.indicators.ingest import StagedValue, write_values
 from indicator_api.indicators.models import Indicator, IndicatorValue, Target
 from indicator_api.indicators.progress import Accumulation, Pace, assess, time_progress
 from indicator_api.indicators.schemas import (
@@ -174,53 +173,46 @@ async def record_values(
                     message=f"a township account records unit {principal.region_code} only",
                 )
             )
+    seen: dict[ValueKey, int] = {}
+    for index, row in enumerate(rows):
+        key = (row.indicator_code, row.region_code, row.year, row.period_type.value, row.number)
+        if key in seen:
+            where = f"{field_prefix}.{index}" if field_prefix.endswith("items") else field_prefix
+            errors.append(
+                FieldError(
+                    field=where,
+                    rule="duplicate_in_batch",
+                    message=f"the same figure as row {seen[key]}; send one value per figure",
+                )
+            )
+        seen.setdefault(key, index)
     if errors:
         raise InvalidInput(
             f"{len(errors)} problem(s) in {len(rows)} row(s); nothing was written", errors=errors
         )
 
-    current = await _current(
-        session, ((r.indicator_code, r.region_code, r.year, r.period_type.value, r.number) for r in rows)
-    )
-    new: list[dict[str, object]] = []
-    unchanged = 0
-    request_id = correlation_id.get()
-    now = utcnow()
-    for row in rows:
-        key = (row.indicator_code, row.region_code, row.year, row.period_type.value, row.number)
-        latest = current.get(key)
-        if latest is not None and latest.value == row.value and latest.provenance == row.provenance.value:
-            unchanged += 1
-            continue
-        revision = (latest.revision + 1) if latest is not None else 1
-        record = {
-            "indicator_code": row.indicator_code,
-            "region_code": row.region_code,
-            "year": row.year,
-            "period_type": row.period_type.value,
-            "period": row.number,
-            "period_end": row.end,
-            "value": row.value,
-            "provenance": row.provenance.value,
-            "note": row.note,
-            "revision": revision,
-            "recorded_by": principal.username,
-            "recorded_at": now,
-            "request_id": request_id,
-        }
-        # Two rows for one key in one batch: the later one is the next revision after the earlier.
-        current[key] = IndicatorValue(**record)  # type: ignore[arg-type]
-        new.append(record)
-    if new:
-        try:
-            async with session.begin_nested():
-                await session.execute(insert(IndicatorValue), new)
-        except IntegrityError as exc:
-            raise Conflict(
-                "another correction of the same figure landed first; send it again",
-                code="concurrent_revision",
-            ) from exc
-    return BulkResult(written=len(new), unchanged=unchanged)
+    staged = [
+        StagedValue(
+            row.indicator_code,
+            row.region_code,
+            row.year,
+            row.period_type.value,
+            row.number,
+            row.end,
+            row.value,
+            row.provenance.value,
+            row.note,
+        )
+        for row in rows
+    ]
+    try:
+        async with session.begin_nested():
+            written = await write_values(await session.connection(), staged, recorded_by=principal.username)
+    except IntegrityError as exc:
+        raise Conflict(
+            "another correction of the same figure landed first; send it again", code="concurrent_revision"
+        ) from exc
+    return BulkResult(written=written, unchanged=len(rows) - written)
 
 
 async def record_value(

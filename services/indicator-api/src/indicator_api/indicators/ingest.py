@@ -1,0 +1,100 @@
+"""Writing many figures at once, set-based: the rows are staged in a temporary table (COPY on
+PostgreSQL), then one INSERT … SELECT numbers each figure's next revision and skips figures equal
+to the current one. No query per row, however large the batch."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from typing import NamedTuple
+
+from asgi_correlation_id import correlation_id
+from sqlalchemy import Column, Date, DateTime, Integer, MetaData, String, Table, bindparam, insert, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from daye_kit.money import ExactDecimal
+from indicator_api.identity.models import utcnow
+
+
+class StagedValue(NamedTuple):
+    indicator_code: str
+    region_code: str
+    year: int
+    period_type: str
+    period: int
+    period_end: date
+    value: Decimal
+    provenance: str
+    note: str
+
+
+COLUMNS = StagedValue._fields
+KEY = ("indicator_code", "region_code", "year", "period_type", "period")
+
+STAGING = Table(
+    "staging_values",
+    MetaData(),
+    Column("indicator_code", String(64)),
+    Column("region_code", String(32)),
+    Column("year", Integer),
+    Column("period_type", String(8)),
+    Column("period", Integer),
+    Column("period_end", Date),
+    Column("value", ExactDecimal(places=4)),
+    Column("provenance", String(16)),
+    Column("note", String(500)),
+    prefixes=["TEMPORARY"],
+)
+
+_MATCH = " AND ".join(f"c.{k} = s.{k}" for k in KEY)
+_SAME_REVISION = " AND ".join(f"v.{k} = c.{k}" for k in KEY)
+# Built from the constant column names above; no input reaches the text.
+_INSERT_SQL = f"""
+    INSERT INTO indicator_values
+        ({", ".join(COLUMNS)}, revision, recorded_by, recorded_at, request_id)
+    SELECT {", ".join(f"s.{c}" for c in COLUMNS)}, COALESCE(c.revision, 0) + 1,
+           :recorded_by, :recorded_at, :request_id
+    FROM staging_values s
+    LEFT JOIN (
+        SELECT v.indicator_code, v.region_code, v.year, v.period_type, v.period, MAX(v.revision) AS revision
+        FROM indicator_values v JOIN staging_values s USING ({", ".join(KEY)})
+        GROUP BY v.indicator_code, v.region_code, v.year, v.period_type, v.period
+    ) c ON {_MATCH}
+    LEFT JOIN indicator_values v ON {_SAME_REVISION} AND v.revision = c.revision
+    WHERE v.id IS NULL OR v.value <> s.value OR v.provenance <> s.provenance
+"""  # noqa: S608
+INSERT_REVISIONS = text(_INSERT_SQL).bindparams(bindparam("recorded_at", type_=DateTime(timezone=True)))
+
+
+async def _stage_postgresql(conn: AsyncConnection, rows: Sequence[StagedValue]) -> None:
+    await conn.exec_driver_sql(
+        "CREATE TEMPORARY TABLE IF NOT EXISTS staging_values ("
+        "indicator_code varchar(64), region_code varchar(32), year integer, period_type varchar(8), "
+        "period integer, period_end date, value numeric(24, 4), provenance varchar(16), note varchar(500)"
+        ") ON COMMIT DELETE ROWS"
+    )
+    raw = await conn.get_raw_connection()
+    await raw.driver_connection.copy_records_to_table("staging_values", records=rows, columns=list(COLUMNS))  # type: ignore[union-attr]
+
+
+async def _stage_sqlite(conn: AsyncConnection, rows: Sequence[StagedValue]) -> None:
+    await conn.run_sync(lambda sync: STAGING.create(sync, checkfirst=True))
+    await conn.execute(STAGING.delete())
+    await conn.execute(insert(STAGING), [row._asdict() for row in rows])
+
+
+async def write_values(conn: AsyncConnection, rows: Sequence[StagedValue], *, recorded_by: str) -> int:
+    """Writes the rows that differ from their figure's current revision; returns how many."""
+    if not rows:
+        return 0
+    if conn.dialect.name == "postgresql":
+        await _stage_postgresql(conn, rows)
+    else:
+        await _stage_sqlite(conn, rows)
+    result = await conn.execute(
+        INSERT_REVISIONS,
+        {"recorded_by": recorded_by, "recorded_at": utcnow(), "request_id": correlation_id.get()},
+    )
+    await conn.execute(STAGING.delete())
+    return int(result.rowcount)
