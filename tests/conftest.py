@@ -40,15 +40,22 @@ def signing_key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest_asyncio.fixture
 async def platform(fresh_database: FreshDatabase, signing_key_file: Path) -> AsyncIterator[Platform]:
-    indicator = indicator_api.main.create_app(
-        indicator_api.config.Settings(
-            database_url=await fresh_database("indicator", indicator_api.main.MIGRATIONS),
+    def indicator_settings(url: str) -> indicator_api.config.Settings:
+        return indicator_api.config.Settings(
+            database_url=url,
             migrate_on_start=False,
             environment="test",
             demo=True,
             demo_password=DEMO_PASSWORD,
             signing_key_file=signing_key_file,
         )
+
+    async def load_demo(url: str) -> None:
+        async for _ in running(indicator_api.main.create_app(indicator_settings(url))):
+            pass
+
+    indicator = indicator_api.main.create_app(
+        indicator_settings(await fresh_database("indicator-demo", indicator_api.main.MIGRATIONS, load_demo))
     )
     apps: dict[str, FastAPI] = {"indicator-api": indicator}
     async for _ in running(indicator):

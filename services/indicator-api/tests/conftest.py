@@ -20,16 +20,26 @@ def signing_key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("keys") / "signing.pem"
 
 
-@pytest_asyncio.fixture
-async def settings(fresh_database: FreshDatabase, signing_key_file: Path) -> Settings:
+def settings_for(database_url: str, signing_key_file: Path) -> Settings:
     return Settings(
-        database_url=await fresh_database("indicator", MIGRATIONS),
+        database_url=database_url,
         migrate_on_start=False,
         environment="test",
         demo=True,
         demo_password=DEMO_PASSWORD,
         signing_key_file=signing_key_file,
     )
+
+
+@pytest_asyncio.fixture
+async def settings(fresh_database: FreshDatabase, signing_key_file: Path) -> Settings:
+    """A database of its own for each test, copied from a template that holds the demo data."""
+
+    async def load_demo(url: str) -> None:
+        async for _ in running(create_app(settings_for(url, signing_key_file))):
+            pass
+
+    return settings_for(await fresh_database("indicator-demo", MIGRATIONS, load_demo), signing_key_file)
 
 
 @pytest_asyncio.fixture

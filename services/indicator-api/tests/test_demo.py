@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 
-from daye_dev.pytest_plugin import bearer, running
+from daye_dev.pytest_plugin import FreshDatabase, bearer, running
 from indicator_api.config import Settings
 from indicator_api.demo.enterprises import DEMO_ENTERPRISES
 from indicator_api.enterprises.credit_code import is_valid
-from indicator_api.main import create_app
+from indicator_api.main import MIGRATIONS, create_app
 from indicator_api.regions.catalog import UNITS
 
-from .conftest import DEMO_PASSWORD
+from .conftest import DEMO_PASSWORD, settings_for
 
 
 async def _accounts(client: httpx.AsyncClient, admin: dict[str, str]) -> dict[str, dict[str, str]]:
-    body = (await client.get("/api/v1/users", params={"limit": 200}, headers=admin)).json()
-    assert body["total"] == len(body["items"])
-    return {u["username"]: u for u in body["items"]}
+    accounts: dict[str, dict[str, str]] = {}
+    while True:
+        params = {"limit": 200, "offset": len(accounts)}
+        body = (await client.get("/api/v1/users", params=params, headers=admin)).json()
+        accounts.update({u["username"]: u for u in body["items"]})
+        if not body["items"]:
+            assert len(accounts) == body["total"]
+            return accounts
 
 
 async def test_demo_accounts(client: httpx.AsyncClient, admin: dict[str, str]) -> None:
@@ -49,8 +56,11 @@ async def test_a_restart_does_not_seed_again(
     assert after == before
 
 
-async def test_without_demo_there_are_no_accounts(settings: Settings) -> None:
-    quiet = settings.model_copy(update={"demo": False})
+async def test_without_demo_there_are_no_accounts(
+    fresh_database: FreshDatabase, signing_key_file: Path
+) -> None:
+    url = await fresh_database("indicator", MIGRATIONS)
+    quiet = settings_for(url, signing_key_file).model_copy(update={"demo": False})
     async for app in running(create_app(quiet)):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://i") as client:
             response = await client.post(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import httpx
 import pytest
 
 from daye_dev.pytest_plugin import bearer
 from indicator_api.demo.enterprises import DEMO_ENTERPRISES
 from indicator_api.enterprises.credit_code import complete
+from indicator_api.enterprises.service import default_expiry
 
 from .conftest import DEMO_PASSWORD
 
@@ -98,9 +101,10 @@ async def test_townships_register_and_see_only_their_own(
     assert (await client.post("/api/v1/enterprises", json=with_grant, headers=jinniu)).status_code == 403
     assert (await client.post("/api/v1/enterprises", json=enterprise(), headers=jinniu)).status_code == 201
 
-    listed = (await client.get("/api/v1/enterprises", headers=jinniu)).json()
+    listed = (await client.get("/api/v1/enterprises", params={"limit": 200}, headers=jinniu)).json()
     assert {e["region_code"] for e in listed["items"]} == {JINNIU}
-    assert NEW_CODE in {e["credit_code"] for e in listed["items"]}
+    mine = (await client.get("/api/v1/enterprises", params={"name": "测试铸造"}, headers=jinniu)).json()
+    assert [e["credit_code"] for e in mine["items"]] == [NEW_CODE]
     assert (await client.get(f"/api/v1/enterprises/{NEW_CODE}", headers=baoan)).status_code == 404
     assert (await client.get("/api/v1/enterprises", params={"region": JINNIU}, headers=baoan)).json()[
         "total"
@@ -152,16 +156,28 @@ async def test_which_enterprises_held_a_qualification_on_a_date(
     ).status_code == 409
 
     async def hte_on(day: str) -> set[str]:
-        params = {"qualification": "hte", "qualified_on": day}
+        params = {"qualification": "hte", "qualified_on": day, "limit": 200}
+        body = (await client.get("/api/v1/enterprises", params=params, headers=admin)).json()
+        assert body["total"] == len(body["items"])
+        return {e["credit_code"] for e in body["items"]}
+
+    def demo_hte_on(day: date) -> set[str]:
         return {
-            e["credit_code"]
-            for e in (await client.get("/api/v1/enterprises", params=params, headers=admin)).json()["items"]
+            e.credit_code
+            for e in DEMO_ENTERPRISES
+            for kind, granted in e.qualifications
+            if kind == "hte" and granted <= day <= (default_expiry(kind, granted) or day)
         }
 
-    demo_hte = {e.credit_code for e in DEMO_ENTERPRISES if any(k == "hte" for k, _ in e.qualifications)}
-    assert await hte_on("2024-06-30") == {NEW_CODE, DEMO_ENTERPRISES[1].credit_code}
-    assert await hte_on("2025-01-14") == demo_hte | {NEW_CODE}  # the 2022 certificate's last day
-    assert NEW_CODE not in await hte_on("2025-01-15")
-    newly_2024 = {"qualification": "hte", "granted_year": 2024}
+    assert await hte_on("2024-06-30") == demo_hte_on(date(2024, 6, 30)) | {NEW_CODE}
+    assert await hte_on("2025-01-14") == demo_hte_on(date(2025, 1, 14)) | {
+        NEW_CODE
+    }  # the certificate's last day
+    assert await hte_on("2025-01-15") == demo_hte_on(date(2025, 1, 15))
+    newly_2024 = {"qualification": "hte", "granted_year": 2024, "limit": 200}
     listed = (await client.get("/api/v1/enterprises", params=newly_2024, headers=admin)).json()
-    assert [e["name"] for e in listed["items"]] == ["湖北冶钢节能环保科技股份有限公司"]
+    expected = {
+        e.credit_code for e in DEMO_ENTERPRISES for k, g in e.qualifications if k == "hte" and g.year == 2024
+    }
+    assert {e["credit_code"] for e in listed["items"]} == expected
+    assert "湖北冶钢节能环保科技股份有限公司" in {e["name"] for e in listed["items"]}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from sqlalchemy.engine import make_url
 
 from daye_kit.db import create_engine, upgrade_schema
 
+Prepare = Callable[[str], Awaitable[None]]
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
@@ -96,7 +98,9 @@ class MigratedTemplates:
     postgres: PostgresDatabases
     templates: dict[tuple[str, str], str] = field(default_factory=dict)
 
-    async def template(self, label: str, backend: str, migrations: Path) -> str:
+    async def template(
+        self, label: str, backend: str, migrations: Path, prepare: Prepare | None = None
+    ) -> str:
         key = (label, backend)
         if key not in self.templates:
             if backend == "sqlite":
@@ -104,12 +108,15 @@ class MigratedTemplates:
             else:
                 url = await self.postgres.create(label)
             await migrate(url, migrations)
+            if prepare is not None:
+                await prepare(url)
             self.templates[key] = url
         return self.templates[key]
 
-    async def fresh(self, label: str, backend: str, migrations: Path) -> str:
-        """A URL of a new database holding just what the migrations made."""
-        template = await self.template(label, backend, migrations)
+    async def fresh(self, label: str, backend: str, migrations: Path, prepare: Prepare | None = None) -> str:
+        """A URL of a new database holding what the migrations made (and `prepare` added, once
+        per label and backend: demo data, say)."""
+        template = await self.template(label, backend, migrations, prepare)
         if backend == "sqlite":
             source = Path(make_url(template).database or "")
             copy = self.workdir / f"{label}-{uuid.uuid4().hex[:12]}.db"

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, MetaData, inspect
 
-from daye_kit.db import alembic_config, create_engine, upgrade_schema
+from daye_kit.db import create_engine, downgrade_schema, upgrade_schema
 
 
 async def check_migrations(url: str, migrations: Path, metadata: MetaData) -> None:
@@ -26,14 +25,13 @@ async def check_migrations(url: str, migrations: Path, metadata: MetaData) -> No
             diff = await conn.run_sync(differences)
         assert diff == [], f"models and migrations disagree: {diff}"
 
-        def downgrade(conn: Connection) -> list[str]:
-            config = alembic_config(migrations)
-            config.attributes["connection"] = conn
-            command.downgrade(config, "base")
-            return [t for t in inspect(conn).get_table_names() if t != "alembic_version"]
-
-        async with engine.begin() as conn:
-            left = await conn.run_sync(downgrade)
+        await downgrade_schema(engine, migrations, revision="base")
+        async with engine.connect() as conn:
+            left = [
+                t
+                for t in await conn.run_sync(lambda c: inspect(c).get_table_names())
+                if t != "alembic_version"
+            ]
         assert left == [], f"downgrade to base left tables behind: {left}"
         await upgrade_schema(engine, migrations)
         async with engine.connect() as conn:

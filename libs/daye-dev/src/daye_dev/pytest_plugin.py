@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 import pytest
@@ -19,13 +20,15 @@ import pytest_asyncio
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
-from daye_dev.databases import MigratedTemplates, PostgresDatabases, postgres_unreachable_reason
+from daye_dev.databases import MigratedTemplates, PostgresDatabases, Prepare, postgres_unreachable_reason
 
 BACKENDS = ("sqlite", "postgresql")
 _outcomes: dict[str, Counter[str]] = {backend: Counter() for backend in BACKENDS}
 _postgres_problem: list[str] = []
 
-FreshDatabase = Callable[[str, Path], Awaitable[str]]
+
+class FreshDatabase(Protocol):
+    async def __call__(self, label: str, migrations: Path, prepare: Prepare | None = None) -> str: ...
 
 
 def in_ci() -> bool:
@@ -66,14 +69,14 @@ def _require_postgres(problem: str | None) -> None:
 async def fresh_database(
     backend: str, _templates: MigratedTemplates, _postgres_available: str | None
 ) -> AsyncIterator[FreshDatabase]:
-    """`await fresh_database(label, migrations)`: the URL of a new migrated database on this backend,
-    discarded after the test."""
+    """`await fresh_database(label, migrations, prepare)`: the URL of a new migrated database on this
+    backend, discarded after the test. `prepare(url)` fills the label's template once (demo data)."""
     if backend == "postgresql":
         _require_postgres(_postgres_available)
     made: list[str] = []
 
-    async def fresh(label: str, migrations: Path) -> str:
-        made.append(await _templates.fresh(label, backend, migrations))
+    async def fresh(label: str, migrations: Path, prepare: Prepare | None = None) -> str:
+        made.append(await _templates.fresh(label, backend, migrations, prepare))
         return made[-1]
 
     yield fresh

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator
+import json
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
 from alembic import command
 from alembic.config import Config
 from fastapi import Depends, Request
-from sqlalchemy import Connection, MetaData, event, text
+from sqlalchemy import JSON, Connection, MetaData, Table, event, func, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -38,7 +39,7 @@ def new_registry() -> registry:
     return registry(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 
 
-def _sqlite_engine(url: str, echo: bool) -> AsyncEngine:
+def _sqlite_engine(url: str, echo: bool, *, foreign_keys: bool = True) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -51,7 +52,7 @@ def _sqlite_engine(url: str, echo: bool) -> AsyncEngine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
@@ -118,17 +119,83 @@ def alembic_config(script_location: Path) -> Config:
 
 async def upgrade_schema(engine: AsyncEngine, script_location: Path, *, revision: str = "head") -> None:
     """`alembic upgrade head` on this engine, once even when several replicas start together."""
+    await _migrate(engine, script_location, lambda config: command.upgrade(config, revision))
+
+
+async def downgrade_schema(engine: AsyncEngine, script_location: Path, *, revision: str) -> None:
+    await _migrate(engine, script_location, lambda config: command.downgrade(config, revision))
+
+
+async def _migrate(engine: AsyncEngine, script_location: Path, action: Callable[[Config], None]) -> None:
+    """Runs an Alembic command in one transaction under a lock every replica takes.
+
+    On SQLite, Alembic's batch mode rebuilds a table to alter it, which foreign keys pointing at it
+    would forbid; migrations run on a connection without foreign-key enforcement, and the result is
+    checked with `PRAGMA foreign_key_check` before it commits.
+    """
 
     def run(connection: Connection) -> None:
         config = alembic_config(script_location)
         config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+        action(config)
 
-    async with engine.begin() as conn:
-        await lock_exclusively(conn, f"migrate:{script_location}")
-        await conn.run_sync(run)
+    sqlite = engine.dialect.name == "sqlite"
+    url = engine.url.render_as_string(hide_password=False)
+    migrator = _sqlite_engine(url, False, foreign_keys=False) if sqlite else engine
+    try:
+        async with migrator.begin() as conn:
+            await lock_exclusively(conn, f"migrate:{script_location}")
+            await conn.run_sync(run)
+            if sqlite:
+                broken = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                if broken:
+                    raise RuntimeError(f"migration left rows whose foreign keys point nowhere: {broken[:5]}")
+    finally:
+        if migrator is not engine:
+            await migrator.dispose()
 
 
 async def ping(engine: AsyncEngine) -> None:
     async with engine.connect() as conn:
         await conn.execute(text("SELECT 1"))
+
+
+async def next_ids(conn: AsyncConnection, table: Table, count: int) -> list[int]:
+    """Reserves `count` primary keys of `table` for rows about to be written in this transaction.
+
+    PostgreSQL draws them from the column's sequence; SQLite continues from the largest key, which
+    is safe because the transaction already holds SQLite's only write lock (BEGIN IMMEDIATE).
+    """
+    if count == 0:
+        return []
+    key = table.primary_key.columns.values()[0]
+    if conn.dialect.name == "postgresql":
+        sequence = text("SELECT nextval(pg_get_serial_sequence(:table, :column)) FROM generate_series(1, :n)")
+        rows = await conn.execute(sequence, {"table": table.name, "column": key.name, "n": count})
+        return [int(row[0]) for row in rows]
+    top = (await conn.execute(select(func.coalesce(func.max(key), 0)))).scalar_one()
+    return list(range(int(top) + 1, int(top) + 1 + count))
+
+
+async def insert_rows(conn: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Writes many rows at once: COPY on PostgreSQL, one executemany elsewhere.
+
+    Every row names the same columns; values go through the columns' types as an INSERT would
+    (JSON columns are serialised for COPY).
+    """
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql":
+        await conn.execute(insert(table), list(rows))
+        return
+    columns = list(rows[0].keys())
+    json_columns = {name for name in columns if isinstance(table.c[name].type, JSON)}
+    records = [
+        tuple(
+            json.dumps(row[name], ensure_ascii=False) if name in json_columns else row[name]
+            for name in columns
+        )
+        for row in rows
+    ]
+    raw = await conn.get_raw_connection()
+    await raw.driver_connection.copy_records_to_table(table.name, records=records, columns=columns)  # type: ignore[union-attr]

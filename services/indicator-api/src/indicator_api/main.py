@@ -12,6 +12,7 @@ from daye_kit.app import HttpClientFactory, ServiceSpec, build_app, default_http
 from daye_kit.db import lock_exclusively
 from indicator_api import demo
 from indicator_api.config import Settings
+from indicator_api.cultivation.router import router as cultivation_router
 from indicator_api.enterprises.router import router as enterprise_router
 from indicator_api.identity.keys import load_signing_key
 from indicator_api.identity.router import router as identity_router
@@ -34,6 +35,7 @@ TAGS = [
     {"name": "身份认证", "description": "登录、令牌、公钥、API Key 与账号"},
     {"name": "报送单位", "description": "大冶市及其街道、镇、乡和园区"},
     {"name": "指标", "description": "指标目录、数值(保留全部修订)、年度目标、进度与总览、技术合同"},
+    {"name": "企业培育", "description": "乡镇培育候选企业、按国家规则预审、五库流程、年度任务与进度排名"},
     {"name": "企业库", "description": "企业登记信息与资质(科技型中小企业、高新技术企业、新物种)"},
 ]
 
@@ -63,7 +65,14 @@ def create_app(
         title="大冶市科技创新指标服务 (indicator-api)",
         description=DESCRIPTION,
         version="0.1.0",
-        routers=[identity_router, region_router, indicator_router, tech_contract_router, enterprise_router],
+        routers=[
+            identity_router,
+            region_router,
+            indicator_router,
+            tech_contract_router,
+            enterprise_router,
+            cultivation_router,
+        ],
         migrations=MIGRATIONS,
         tags=TAGS,
         on_startup=[_identity, _demo],

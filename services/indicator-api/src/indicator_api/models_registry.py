@@ -1,5 +1,6 @@
 """Every table of indicator-api, imported so that the metadata knows them (Alembic, tests)."""
 
+from indicator_api.cultivation import models as cultivation_models
 from indicator_api.enterprises import models as enterprise_models
 from indicator_api.identity import models as identity_models
 from indicator_api.indicators import models as indicator_models
@@ -8,6 +9,7 @@ from indicator_api.regions import models as region_models
 from indicator_api.tech_contracts import models as tech_contract_models
 
 __all__ = [
+    "cultivation_models",
     "enterprise_models",
     "identity_models",
     "indicator_models",

@@ -3,7 +3,9 @@
 Additive figures that the bureau gathers from townships are spread over the 17 units so township
 views mean something, with shares that add up exactly to the city's figure (largest remainder);
 figures that the platform's own services publish (supply chain, unpaid funds) and city-wide
-statistics are recorded at the city.
+statistics are recorded at the city. High-tech applications and tech-SME registrations are not
+recorded at all: they are counted from the demo registry and pipeline (demo.enterprises,
+demo.cultivation).
 """
 
 from __future__ import annotations
@@ -16,11 +18,9 @@ from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
+from indicator_api.demo.enterprises import UNIT_WEIGHTS
 from indicator_api.indicators.models import IndicatorValue, Target
 from indicator_api.regions.catalog import CITY_CODE, UNITS
-
-# Each unit's weight in the spread figures, in the order of regions.catalog.UNITS (the park is largest).
-UNIT_WEIGHTS = (9, 6, 8, 5, 4, 7, 5, 6, 3, 6, 4, 3, 2, 4, 5, 2, 11)
 
 # code: [(year, month or 0 for the whole year, value)], spread over the units
 SPREAD: dict[str, list[tuple[int, int, str]]] = {
@@ -29,8 +29,6 @@ SPREAD: dict[str, list[tuple[int, int, str]]] = {
     "new_product_sales": [(2023, 0, "389.20"), (2024, 0, "397.45")],
     "rd_institutions": [(2023, 0, "284"), (2024, 0, "341")],
     "tech_contract_turnover": [(2025, 9, "34.25")],
-    "hte_applications": [(2025, 9, "106")],
-    "tech_sme_registered": [(2025, 9, "888")],
 }
 # code: [(year, month, value)] at the city
 CITY: dict[str, list[tuple[int, int, str]]] = {

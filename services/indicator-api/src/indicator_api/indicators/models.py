@@ -25,6 +25,7 @@ class Indicator(Table, table=True):
             "accumulation <> 'ratio' OR (numerator_code IS NOT NULL AND denominator_code IS NOT NULL)",
             name="ratio_has_terms",
         ),
+        CheckConstraint("source IN ('recorded', 'ratio', 'pipeline', 'registry')", name="source_known"),
     )
 
     code: str = Field(primary_key=True, max_length=64)
@@ -37,6 +38,11 @@ class Indicator(Table, table=True):
     numerator_code: str | None = Field(default=None, foreign_key="indicators.code", max_length=64)
     denominator_code: str | None = Field(default=None, foreign_key="indicators.code", max_length=64)
     description: str = Field(default="", max_length=500)
+    source: str = Field(
+        default="recorded",
+        max_length=16,
+        description="recorded (values are reported), ratio, pipeline or registry (counted from records)",
+    )
 
 
 class IndicatorValue(Table, table=True):

@@ -92,6 +92,10 @@ class IndicatorPublic(IndicatorBase):
     model_config = ConfigDict(from_attributes=True)
 
     code: str
+    source: str = Field(
+        description="数值来源:recorded 报送 / ratio 由分子分母计算 / pipeline 由培育流程统计 / "
+        "registry 由企业库统计"
+    )
 
 
 class Period(BaseModel):

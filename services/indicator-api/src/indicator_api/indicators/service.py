@@ -18,6 +18,8 @@ from sqlmodel import col
 
 from daye_kit.auth import Principal, Role
 from daye_kit.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from indicator_api.cultivation.measures import DERIVED_INDICATORS, counts_by_unit
+from indicator_api.cultivation.schemas import Measure
 from indicator_api.indicators.ingest import StagedValue, write_values
 from indicator_api.indicators.models import Indicator, IndicatorValue, Target
 from indicator_api.indicators.progress import Accumulation, Pace, assess, time_progress
@@ -81,7 +83,10 @@ async def create_indicator(session: AsyncSession, data: IndicatorCreate) -> Indi
         term = getattr(data, field)
         if term and await session.get(Indicator, term) is None:
             raise InvalidInput.field(f"body.{field}", "unknown_indicator", f"indicator {term} does not exist")
-    indicator = Indicator(**data.model_dump(mode="json"))
+    indicator = Indicator(
+        **data.model_dump(mode="json"),
+        source="ratio" if data.accumulation is Accumulation.ratio else "recorded",
+    )
     session.add(indicator)
     try:
         async with session.begin_nested():
@@ -149,12 +154,12 @@ async def record_values(
                     message=f"indicator {row.indicator_code} does not exist",
                 )
             )
-        elif indicator.accumulation == Accumulation.ratio:
+        elif indicator.source != "recorded":
             errors.append(
                 FieldError(
                     field=f"{where}.indicator_code",
                     rule="computed_indicator",
-                    message=f"{row.indicator_code} is computed from its numerator and denominator",
+                    message=f"{row.indicator_code} is computed ({indicator.source}), not recorded",
                 )
             )
         if row.region_code not in regions:
@@ -374,6 +379,12 @@ async def figures_at(
     }
     values = {code: value for code, value in summed.items() if code in additive}
     values.update(direct)
+    for code in DERIVED_INDICATORS & set(codes):
+        # Counted from the registry and the pipeline at the unit and below; recorded values do not count.
+        counts = await counts_by_unit(
+            session, Measure(code), year=year, as_of=as_of, regions=[region_code, *children]
+        )
+        values[code] = Decimal(sum(counts.values()))
     for indicator in indicators:
         if indicator.accumulation == Accumulation.ratio:
             numerator = values.get(indicator.numerator_code or "")

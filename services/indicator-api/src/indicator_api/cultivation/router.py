@@ -1,0 +1,145 @@
+"""Township cultivation: candidates, the pipeline, quotas and the laggards."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from daye_kit.auth import AdminPrincipal, CurrentPrincipal, Role
+from daye_kit.db import SessionDep
+from daye_kit.errors import Forbidden, problem_responses
+from daye_kit.pagination import Page, PageDep
+from indicator_api.cultivation import service
+from indicator_api.cultivation.rules import Program
+from indicator_api.cultivation.schemas import (
+    BulkCandidates,
+    BulkCandidatesResult,
+    CandidateIn,
+    CandidateMove,
+    CandidatePublic,
+    CultivationProgress,
+    Quotas,
+    Stage,
+)
+from indicator_api.indicators.progress import Pace
+
+router = APIRouter(prefix="/api/v1", tags=["企业培育"])
+
+
+@router.post(
+    "/regions/{region_code}/candidates",
+    status_code=status.HTTP_201_CREATED,
+    summary="提交培育候选企业",
+    description="乡镇(或管理员)提交候选企业及其数据,立即按现行规则预审科技型中小企业与高企两类资质:"
+    "每个条件的数值、要求、是否达标和差距。企业库中没有的企业同时登记到本单位。",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def submit_candidate(
+    region_code: str, body: CandidateIn, principal: CurrentPrincipal, session: SessionDep
+) -> CandidatePublic:
+    ids, _ = await service.submit(
+        session, region_code=region_code, items=[body], principal=principal, single=True
+    )
+    return await service.read_candidate(session, candidate_id=ids[0], principal=principal)
+
+
+@router.post(
+    "/regions/{region_code}/candidates/bulk",
+    status_code=status.HTTP_201_CREATED,
+    summary="批量提交培育候选企业",
+    description="全部成功或全部不写入:任一行有误,整批拒绝,并逐行指出错误。",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def submit_candidates_in_bulk(
+    region_code: str, body: BulkCandidates, principal: CurrentPrincipal, session: SessionDep
+) -> BulkCandidatesResult:
+    _, result = await service.submit(session, region_code=region_code, items=body.items, principal=principal)
+    return result
+
+
+@router.get(
+    "/regions/{region_code}/candidates",
+    summary="培育候选企业列表",
+    description="乡镇只能查看本单位的候选企业。",
+    responses=problem_responses(401, 403),
+)
+async def list_candidates(
+    region_code: str,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    page: PageDep,
+    stage: Annotated[Stage | None, Query(description="按阶段")] = None,
+    program: Annotated[Program | None, Query(description="按培育方向")] = None,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+) -> Page[CandidatePublic]:
+    items, total = await service.list_candidates(
+        session,
+        region_code=region_code,
+        principal=principal,
+        stage=stage,
+        program=program,
+        year=year,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    return Page(items=items, total=total)
+
+
+@router.get(
+    "/candidates/{candidate_id}",
+    summary="候选企业详情",
+    description="含预审结果与全部阶段变动。",
+    responses=problem_responses(401, 404),
+)
+async def read_candidate(
+    candidate_id: int, principal: CurrentPrincipal, session: SessionDep
+) -> CandidatePublic:
+    return await service.read_candidate(session, candidate_id=candidate_id, principal=principal)
+
+
+@router.patch(
+    "/candidates/{candidate_id}",
+    summary="移动候选企业的阶段",
+    description="储备 → 辅导 → 申报 → 认定/未通过,或退出。认定与未通过由科技局记录;认定同时写入企业库资质。"
+    "每次变动记录时间与操作人。",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def move_candidate(
+    candidate_id: int, body: CandidateMove, principal: CurrentPrincipal, session: SessionDep
+) -> CandidatePublic:
+    return await service.move(session, candidate_id=candidate_id, data=body, principal=principal)
+
+
+@router.put(
+    "/cultivation/quotas/{year}",
+    summary="设定乡镇年度培育任务",
+    description="仅管理员。每个单位每项指标(高企申报数、科技型中小企业入库数)一个数。",
+    responses=problem_responses(401, 403, 422),
+)
+async def set_quotas(
+    year: int, body: Quotas, principal: AdminPrincipal, session: SessionDep
+) -> dict[str, int]:
+    return {"saved": await service.set_quotas(session, year=year, data=body, principal=principal)}
+
+
+@router.get(
+    "/cultivation/progress",
+    summary="乡镇培育进度排名",
+    description="各乡镇高企申报数与科技型中小企业入库数对照年度任务和时间进度,落后的排在最前,并给出按进度还需几家。"
+    "数值来自企业库与培育流程,不另行录入。",
+    responses=problem_responses(401, 403, 422),
+)
+async def read_cultivation_progress(
+    year: Annotated[int, Query(ge=2000, le=2100)],
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    as_of: Annotated[date | None, Query(description="截至日期;默认该年年底与今天中较早者")] = None,
+    pace: Annotated[Pace, Query()] = Pace.month,
+) -> CultivationProgress:
+    if principal.role is Role.enterprise:
+        raise Forbidden("enterprise accounts do not see the townships' ranking")
+    return await service.progress(
+        session, year=year, as_of=as_of or min(date(year, 12, 31), date.today()), pace=pace
+    )

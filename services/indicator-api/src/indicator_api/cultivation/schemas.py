@@ -1,0 +1,114 @@
+"""What the cultivation endpoints take and answer."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from indicator_api.cultivation.figures import CandidateFigures
+from indicator_api.cultivation.rules import Assessment, Program
+from indicator_api.enterprises.schemas import CreditCode
+from indicator_api.indicators.progress import Status
+from indicator_api.indicators.schemas import Rate
+
+
+class Stage(StrEnum):
+    reserve = "reserve"  # 储备
+    coached = "coached"  # 辅导
+    applied = "applied"  # 已申报
+    certified = "certified"  # 已认定
+    rejected = "rejected"  # 未通过
+    withdrawn = "withdrawn"  # 退出
+
+
+class Measure(StrEnum):
+    hte_applications = "hte_applications"  # 高企申报数
+    tech_sme_registered = "tech_sme_registered"  # 科技型中小企业入库数
+
+
+class CandidateIn(BaseModel):
+    credit_code: CreditCode
+    name: str = Field(min_length=2, max_length=128, description="企业名称(企业库中没有时据此登记)")
+    industry: str = Field(default="", max_length=64, description="行业")
+    program: Program = Field(description="培育方向:tech_sme 科技型中小企业 / hte 高新技术企业")
+    year: int = Field(ge=2000, le=2100, description="培育年度", examples=[2025])
+    stage: Stage = Field(default=Stage.reserve, description="初始阶段:reserve 储备 或 coached 辅导")
+    figures: CandidateFigures
+
+
+class BulkCandidates(BaseModel):
+    items: list[CandidateIn] = Field(min_length=1, max_length=50_000, description="全部成功或全部不写入")
+
+
+class BulkCandidatesResult(BaseModel):
+    created: int
+    eligible_tech_sme: int = Field(description="其中预审符合科技型中小企业条件的")
+    eligible_hte: int = Field(description="其中预审符合高企条件的")
+
+
+class CandidateMove(BaseModel):
+    stage: Stage = Field(description="移到的阶段")
+    on: date | None = Field(default=None, description="生效日期(如申报日、认定日);默认今天")
+    note: str = Field(default="", max_length=500, description="说明")
+
+
+class StageEventPublic(BaseModel):
+    from_stage: Stage | None
+    to_stage: Stage
+    on: date
+    by: str
+    note: str
+    at: datetime
+
+
+class CandidatePublic(BaseModel):
+    id: int
+    region_code: str
+    credit_code: str
+    enterprise_name: str
+    program: Program
+    year: int
+    stage: Stage
+    stage_changed_at: datetime
+    stage_changed_by: str
+    created_by: str
+    created_at: datetime
+    assessments: dict[Program, Assessment] = Field(description="按现行规则对两类资质的预审结果")
+    history: list[StageEventPublic] = Field(default_factory=list, description="阶段变动记录(详情中给出)")
+
+
+class QuotaIn(BaseModel):
+    region_code: str = Field(max_length=32)
+    measure: Measure
+    quota: int = Field(ge=0, le=1_000_000)
+
+
+class Quotas(BaseModel):
+    items: list[QuotaIn] = Field(min_length=1, max_length=5_000)
+
+
+class MeasureProgress(BaseModel):
+    actual: int
+    quota: int | None
+    completion_rate: Rate
+    expected: Rate = Field(description="按时间进度此时应达到的数")
+    status: Status | None
+    needed_for_pace: int = Field(description="按时间进度还需几家")
+    remaining: int = Field(description="距全年任务还差几家")
+
+
+class TownshipProgress(BaseModel):
+    region_code: str
+    name: str
+    behind: bool = Field(description="任一项滞后于时间进度")
+    measures: dict[Measure, MeasureProgress]
+    gap: Rate = Field(description="最差一项的完成率减时间进度,越小越落后")
+
+
+class CultivationProgress(BaseModel):
+    year: int
+    as_of: date
+    time_progress: Rate
+    townships: list[TownshipProgress] = Field(description="落后的排在最前")

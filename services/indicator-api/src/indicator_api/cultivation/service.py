@@ -1,0 +1,415 @@
+"""Cultivation rules: submitting candidates (assessed as they come), moving them through the
+pipeline, quotas, and which townships lag."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from daye_kit.auth import Principal, Role
+from daye_kit.db import insert_rows, next_ids
+from daye_kit.errors import AppError, FieldError, Forbidden, InvalidInput, NotFound
+from indicator_api.cultivation import rules
+from indicator_api.cultivation.figures import CandidateFigures
+from indicator_api.cultivation.measures import counts_by_unit
+from indicator_api.cultivation.models import Candidate, Quota, StageEvent
+from indicator_api.cultivation.schemas import (
+    BulkCandidatesResult,
+    CandidateIn,
+    CandidateMove,
+    CandidatePublic,
+    CultivationProgress,
+    Measure,
+    MeasureProgress,
+    Quotas,
+    Stage,
+    StageEventPublic,
+    TownshipProgress,
+)
+from indicator_api.enterprises.models import Enterprise, Qualification
+from indicator_api.enterprises.schemas import QualificationKind
+from indicator_api.enterprises.service import default_expiry
+from indicator_api.identity.models import utcnow
+from indicator_api.indicators.progress import Accumulation, Pace, Status, assess, time_progress
+from indicator_api.regions.catalog import CITY_CODE
+from indicator_api.regions.models import Region
+from indicator_api.regions.service import get_region
+
+# Where a candidate may go from each stage. Certification and rejection are the national result,
+# recorded by the bureau; the rest is the township's own work.
+MOVES: dict[Stage, frozenset[Stage]] = {
+    Stage.reserve: frozenset({Stage.coached, Stage.applied, Stage.withdrawn}),
+    Stage.coached: frozenset({Stage.reserve, Stage.applied, Stage.withdrawn}),
+    Stage.applied: frozenset({Stage.certified, Stage.rejected, Stage.withdrawn}),
+    Stage.rejected: frozenset({Stage.reserve}),
+    Stage.withdrawn: frozenset({Stage.reserve}),
+    Stage.certified: frozenset(),
+}
+BUREAU_ONLY = frozenset({Stage.certified, Stage.rejected})
+
+
+class IllegalMove(AppError):
+    status, code, title = 409, "illegal_stage_move", "不允许的阶段变动"
+
+
+def ensure_township_access(principal: Principal, region_code: str) -> None:
+    if principal.role in (Role.admin, Role.viewer, Role.service):
+        return
+    principal.ensure_region(region_code)
+
+
+async def submit(
+    session: AsyncSession,
+    *,
+    region_code: str,
+    items: Sequence[CandidateIn],
+    principal: Principal,
+    single: bool = False,
+) -> tuple[list[int], BulkCandidatesResult]:
+    """Registers missing enterprises, stores the candidates with their assessments. All or nothing."""
+    if principal.role not in (Role.admin, Role.township):
+        raise Forbidden(f"role {principal.role.value} may not submit candidates")
+    principal.ensure_region(region_code)
+    await get_region(session, region_code)
+    codes = {item.credit_code for item in items}
+    known: dict[str, Enterprise] = {}
+    listed = sorted(codes)
+    for start in range(0, len(listed), 5_000):  # PostgreSQL takes at most 32,767 parameters a query
+        chunk = listed[start : start + 5_000]
+        found = await session.execute(select(Enterprise).where(col(Enterprise.credit_code).in_(chunk)))
+        known.update((e.credit_code, e) for e in found.scalars())
+    errors: list[FieldError] = []
+    for index, item in enumerate(items):
+        where = "body" if single else f"body.items.{index}"
+        enterprise = known.get(item.credit_code)
+        if enterprise is not None and enterprise.region_code != region_code:
+            errors.append(
+                FieldError(
+                    field=f"{where}.credit_code",
+                    rule="other_unit",
+                    message=f"{item.credit_code} is registered in unit {enterprise.region_code}",
+                )
+            )
+        if item.stage not in (Stage.reserve, Stage.coached):
+            errors.append(
+                FieldError(
+                    field=f"{where}.stage",
+                    rule="initial_stage",
+                    message="a new candidate starts in reserve or coached",
+                )
+            )
+    if errors:
+        raise InvalidInput(
+            f"{len(errors)} problem(s) in {len(items)} candidate(s); nothing was written", errors=errors
+        )
+
+    assessed = [rules.assess(item.figures) for item in items]
+    conn = await session.connection()
+    now, today = utcnow(), date.today()
+    new_enterprises = {
+        item.credit_code: {
+            "credit_code": item.credit_code,
+            "name": item.name,
+            "region_code": region_code,
+            "industry": item.industry,
+            "registered_on": None,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for item in items
+        if item.credit_code not in known
+    }
+    await insert_rows(conn, Enterprise.__table__, list(new_enterprises.values()))  # type: ignore[attr-defined]
+    ids = await next_ids(conn, Candidate.__table__, len(items))  # type: ignore[attr-defined]
+    await insert_rows(
+        conn,
+        Candidate.__table__,  # type: ignore[attr-defined]
+        [
+            {
+                "id": cid,
+                "region_code": region_code,
+                "credit_code": item.credit_code,
+                "program": item.program.value,
+                "year": item.year,
+                "stage": item.stage.value,
+                "figures": item.figures.model_dump(mode="json"),
+                "ruleset": rules.RULESET_VERSION,
+                "eligible_tech_sme": result[rules.Program.tech_sme].eligible,
+                "eligible_hte": result[rules.Program.hte].eligible,
+                "tech_sme_score": result[rules.Program.tech_sme].score,
+                "hte_score": result[rules.Program.hte].score,
+                "created_by": principal.username,
+                "created_at": now,
+                "stage_changed_at": now,
+                "stage_changed_by": principal.username,
+            }
+            for cid, item, result in zip(ids, items, assessed, strict=True)
+        ],
+    )
+    await insert_rows(
+        conn,
+        StageEvent.__table__,  # type: ignore[attr-defined]
+        [
+            {
+                "candidate_id": cid,
+                "from_stage": None,
+                "to_stage": item.stage.value,
+                "on": today,
+                "by": principal.username,
+                "note": "提交候选",
+                "at": now,
+            }
+            for cid, item in zip(ids, items, strict=True)
+        ],
+    )
+    return ids, BulkCandidatesResult(
+        created=len(ids),
+        eligible_tech_sme=sum(a[rules.Program.tech_sme].eligible for a in assessed),
+        eligible_hte=sum(a[rules.Program.hte].eligible for a in assessed),
+    )
+
+
+async def _public(
+    session: AsyncSession, candidates: Sequence[Candidate], *, history: bool
+) -> list[CandidatePublic]:
+    ids = [c.id for c in candidates]
+    names = dict(
+        (
+            await session.execute(
+                select(col(Enterprise.credit_code), col(Enterprise.name)).where(
+                    col(Enterprise.credit_code).in_({c.credit_code for c in candidates})
+                )
+            )
+        ).all()
+    )
+    events: dict[int, list[StageEventPublic]] = {}
+    if history:
+        for e in (
+            await session.execute(
+                select(StageEvent).where(col(StageEvent.candidate_id).in_(ids)).order_by(col(StageEvent.id))
+            )
+        ).scalars():
+            events.setdefault(e.candidate_id, []).append(
+                StageEventPublic(
+                    from_stage=Stage(e.from_stage) if e.from_stage else None,
+                    to_stage=Stage(e.to_stage),
+                    on=e.on,
+                    by=e.by,
+                    note=e.note,
+                    at=e.at,
+                )
+            )
+    return [
+        CandidatePublic(
+            id=c.id or 0,
+            region_code=c.region_code,
+            credit_code=c.credit_code,
+            enterprise_name=names.get(c.credit_code, ""),
+            program=rules.Program(c.program),
+            year=c.year,
+            stage=Stage(c.stage),
+            stage_changed_at=c.stage_changed_at,
+            stage_changed_by=c.stage_changed_by,
+            created_by=c.created_by,
+            created_at=c.created_at,
+            assessments=rules.reassess(CandidateFigures.model_validate(c.figures), c.ruleset),
+            history=events.get(c.id or 0, []),
+        )
+        for c in candidates
+    ]
+
+
+async def list_candidates(
+    session: AsyncSession,
+    *,
+    region_code: str,
+    principal: Principal,
+    stage: Stage | None,
+    program: rules.Program | None,
+    year: int | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[CandidatePublic], int]:
+    ensure_township_access(principal, region_code)
+    query = select(Candidate).where(col(Candidate.region_code) == region_code)
+    if stage is not None:
+        query = query.where(col(Candidate.stage) == stage.value)
+    if program is not None:
+        query = query.where(col(Candidate.program) == program.value)
+    if year is not None:
+        query = query.where(col(Candidate.year) == year)
+    total = int((await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one())
+    page = (
+        (await session.execute(query.order_by(col(Candidate.id)).limit(limit).offset(offset))).scalars().all()
+    )
+    return await _public(session, page, history=False), total
+
+
+async def _load(session: AsyncSession, candidate_id: int, principal: Principal) -> Candidate:
+    candidate = await session.get(Candidate, candidate_id)
+    visible = candidate is not None and (
+        principal.role in (Role.admin, Role.viewer, Role.service)
+        or (principal.role is Role.township and principal.region_code == candidate.region_code)
+    )
+    if candidate is None or not visible:
+        raise NotFound(f"candidate {candidate_id} does not exist", code="candidate_not_found")
+    return candidate
+
+
+async def read_candidate(
+    session: AsyncSession, *, candidate_id: int, principal: Principal
+) -> CandidatePublic:
+    [public] = await _public(session, [await _load(session, candidate_id, principal)], history=True)
+    return public
+
+
+async def move(
+    session: AsyncSession, *, candidate_id: int, data: CandidateMove, principal: Principal
+) -> CandidatePublic:
+    candidate = await _load(session, candidate_id, principal)
+    if principal.role not in (Role.admin, Role.township):
+        raise Forbidden(f"role {principal.role.value} may not move candidates")
+    current = Stage(candidate.stage)
+    if data.stage not in MOVES[current]:
+        allowed = ", ".join(sorted(s.value for s in MOVES[current])) or "none"
+        raise IllegalMove(
+            f"a candidate cannot move from {current.value} to {data.stage.value}; "
+            f"from {current.value} it may go to: {allowed}"
+        )
+    if data.stage in BUREAU_ONLY and principal.role is not Role.admin:
+        raise Forbidden(f"moving to {data.stage.value} records the national result and is the bureau's to do")
+    on = data.on or date.today()
+    session.add(
+        StageEvent(
+            candidate_id=candidate_id,
+            from_stage=current.value,
+            to_stage=data.stage.value,
+            on=on,
+            by=principal.username,
+            note=data.note,
+        )
+    )
+    candidate.stage, candidate.stage_changed_at, candidate.stage_changed_by = (
+        data.stage.value,
+        utcnow(),
+        principal.username,
+    )
+    if data.stage is Stage.certified:
+        kind = QualificationKind(candidate.program)
+        held = (
+            await session.execute(
+                select(Qualification).where(
+                    col(Qualification.credit_code) == candidate.credit_code,
+                    col(Qualification.kind) == kind.value,
+                    col(Qualification.granted_on) == on,
+                )
+            )
+        ).scalar_one_or_none()
+        if held is None:
+            session.add(
+                Qualification(
+                    credit_code=candidate.credit_code,
+                    kind=kind.value,
+                    granted_year=on.year,
+                    granted_on=on,
+                    expires_on=default_expiry(kind, on),
+                )
+            )
+    await session.flush()
+    return await read_candidate(session, candidate_id=candidate_id, principal=principal)
+
+
+async def set_quotas(session: AsyncSession, *, year: int, data: Quotas, principal: Principal) -> int:
+    regions = set((await session.execute(select(col(Region.code)))).scalars())
+    errors = [
+        FieldError(
+            field=f"body.items.{i}.region_code",
+            rule="unknown_region",
+            message=f"reporting unit {q.region_code} does not exist",
+        )
+        for i, q in enumerate(data.items)
+        if q.region_code not in regions
+    ]
+    if errors:
+        raise InvalidInput("unknown units; nothing was written", errors=errors)
+    for q in data.items:
+        quota = await session.get(Quota, (q.region_code, year, q.measure.value))
+        if quota is None:
+            session.add(
+                Quota(
+                    region_code=q.region_code,
+                    year=year,
+                    measure=q.measure.value,
+                    quota=q.quota,
+                    set_by=principal.username,
+                )
+            )
+        else:
+            quota.quota, quota.set_by = q.quota, principal.username
+    await session.flush()
+    return len(data.items)
+
+
+def _measure_progress(actual: int, quota: int | None, elapsed: Decimal) -> MeasureProgress:
+    result = assess(
+        accumulation=Accumulation.cumulative,
+        higher_is_better=True,
+        actual=Decimal(actual),
+        target=None if quota is None else Decimal(quota),
+        elapsed=elapsed,
+    )
+    expected = result.expected
+    needed = (
+        0 if expected is None else max(0, int(-(-expected // 1)) - actual)
+    )  # ceiling of the pace, less done
+    return MeasureProgress(
+        actual=actual,
+        quota=quota,
+        completion_rate=result.completion_rate,
+        expected=expected,
+        status=result.status,
+        needed_for_pace=needed,
+        remaining=max(0, (quota or 0) - actual),
+    )
+
+
+async def progress(session: AsyncSession, *, year: int, as_of: date, pace: Pace) -> CultivationProgress:
+    units = (
+        (
+            await session.execute(
+                select(Region).where(col(Region.parent_code) == CITY_CODE).order_by(col(Region.code))
+            )
+        )
+        .scalars()
+        .all()
+    )
+    quotas: dict[tuple[str, str], int] = {
+        (q.region_code, q.measure): q.quota
+        for q in (await session.execute(select(Quota).where(col(Quota.year) == year))).scalars()
+    }
+    counts = {m: await counts_by_unit(session, m, year=year, as_of=as_of) for m in Measure}
+    elapsed = time_progress(year, as_of, pace)
+    rows = []
+    for unit in units:
+        measures = {
+            m: _measure_progress(counts[m].get(unit.code, 0), quotas.get((unit.code, m.value)), elapsed)
+            for m in Measure
+        }
+        with_quota = [p for p in measures.values() if p.quota]
+        gap = min(((p.completion_rate or Decimal(0)) - elapsed for p in with_quota), default=Decimal(0))
+        rows.append(
+            TownshipProgress(
+                region_code=unit.code,
+                name=unit.name,
+                measures=measures,
+                gap=gap,
+                behind=any(p.status is Status.behind for p in measures.values()),
+            )
+        )
+    rows.sort(key=lambda r: (not r.behind, r.gap or Decimal(0), r.region_code))
+    return CultivationProgress(year=year, as_of=as_of, time_progress=elapsed, townships=rows)
