@@ -9,7 +9,9 @@ Run: `uv run python bench/indicator_cultivation.py`.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import statistics
 import time
 from datetime import date
 
@@ -57,14 +59,21 @@ def candidates() -> list[dict[str, object]]:
     ]
 
 
-async def main() -> None:
-    rows = candidates()
+def plain_loop(rows: list[dict[str, object]]) -> tuple[float, int]:
+    """Rows per second of the rule functions alone (figures parsed, both programmes assessed)."""
     start = time.perf_counter()
     eligible = 0
     for row in rows:
         eligible += assess(CandidateFigures.model_validate(row["figures"]))[Program.hte].eligible
-    loop_rate = COUNT / (time.perf_counter() - start)
+    return COUNT / (time.perf_counter() - start), eligible
 
+
+async def main() -> None:
+    rows = candidates()
+    body = json.dumps({"items": rows}).encode()  # encoded once: the client's cost is not the API's
+    loop_rates = []
+    loop_rate, eligible = plain_loop(rows)
+    loop_rates.append(loop_rate)
     databases = PostgresDatabases()
     url = await databases.create("bench_cultivation")
     try:
@@ -72,14 +81,13 @@ async def main() -> None:
         settings = Settings(database_url=url, migrate_on_start=False, environment="test", log_level="WARNING")
         async for app in running(create_app(settings)):
             token, _ = app.state.signing_key.issue(Principal(username="bench", role=Role.admin), 3600)
+            headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
             async with httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=app), base_url="http://i", timeout=900
             ) as client:
                 start = time.perf_counter()
                 response = await client.post(
-                    "/api/v1/regions/420281101/candidates/bulk",
-                    json={"items": rows},
-                    headers={"Authorization": f"Bearer {token}"},
+                    "/api/v1/regions/420281101/candidates/bulk", content=body, headers=headers
                 )
                 api_rate = COUNT / (time.perf_counter() - start)
             assert response.status_code == 201, response.text[:500]
@@ -87,6 +95,8 @@ async def main() -> None:
             assert response.json()["eligible_hte"] == eligible
     finally:
         await databases.drop_all()
+    loop_rates.append(plain_loop(rows)[0])  # once before and once after: the machine is shared
+    loop_rate = statistics.median(loop_rates)
     print(f"cultivation assessment at scale, {date.today()}")
     print(
         f"| assess {COUNT:,} candidates in one bulk request | API {api_rate:,.0f} rows/s | plain loop of the rules "

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 from pydantic import BaseModel, Field
 
@@ -66,7 +67,7 @@ def _ratio(numerator: Decimal, denominator: Decimal) -> Decimal:
 
 def _limit(code: str, name: str, value: Decimal, limit: Decimal, shown: str, unit: str = "") -> Condition:
     passed = value <= limit
-    return Condition(
+    return Condition.model_construct(
         code=code,
         name=name,
         value=shown,
@@ -85,7 +86,7 @@ def _fmt(number: Decimal) -> str:
 
 
 def _flag(code: str, name: str, ok: bool, failing: str) -> Condition:
-    return Condition(
+    return Condition.model_construct(
         code=code,
         name=name,
         value="是" if ok else "否",
@@ -103,7 +104,7 @@ def _clean_record(figures: CandidateFigures, *, misconduct: bool) -> Condition:
         problems.append("严重科研失信")
     if misconduct and figures.exclusions.dishonest_list:
         problems.append("列入经营异常名录或严重违法失信名单")
-    return Condition(
+    return Condition.model_construct(
         code="clean_record",
         name="无重大事故、违法及失信记录",
         value="、".join(problems) or "无",
@@ -165,7 +166,7 @@ def assess_tech_sme(figures: CandidateFigures) -> Assessment:
     ip = ip_points(f.ip.class_1, f.ip.class_2)
     score = staff_points + rd_points + ip
     scored = [
-        Condition(
+        Condition.model_construct(
             code="science_staff_score",
             name="科技人员占职工总数比例",
             value=percent(staff_share),
@@ -175,7 +176,7 @@ def assess_tech_sme(figures: CandidateFigures) -> Assessment:
             max_points=20,
             shortfall=None if staff_points else f"科技人员占比 {percent(staff_share)},至少需 10%",
         ),
-        Condition(
+        Condition.model_construct(
             code="rd_score",
             name="研发费用占比(销售收入或成本费用,取高者)",
             value=f"占收入 {percent(by_revenue)} / 占成本 {percent(by_cost)}",
@@ -184,7 +185,7 @@ def assess_tech_sme(figures: CandidateFigures) -> Assessment:
             points=rd_points,
             max_points=50,
         ),
-        Condition(
+        Condition.model_construct(
             code="ip_score",
             name="科技成果(知识产权)",
             value=f"Ⅰ类 {f.ip.class_1} 件, Ⅱ类 {f.ip.class_2} 件",
@@ -193,7 +194,7 @@ def assess_tech_sme(figures: CandidateFigures) -> Assessment:
             points=ip,
             max_points=30,
         ),
-        Condition(
+        Condition.model_construct(
             code="total_score",
             name="综合评分",
             value=f"{score}分",
@@ -213,7 +214,7 @@ def assess_tech_sme(figures: CandidateFigures) -> Assessment:
         )
         if ok
     ]
-    direct = Condition(
+    direct = Condition.model_construct(
         code="direct_route",
         name="直接入库条件",
         value="、".join(direct_reasons) or "无",
@@ -223,7 +224,7 @@ def assess_tech_sme(figures: CandidateFigures) -> Assessment:
     gates_ok = all(c.passed for c in gate)
     by_score = scored[-1].passed
     route = ("score" if by_score else "direct" if direct.passed else None) if gates_ok else None
-    return Assessment(
+    return Assessment.model_construct(
         program=Program.tech_sme,
         ruleset=RULESET_VERSION,
         eligible=route is not None,
@@ -244,7 +245,7 @@ def rd_intensity_threshold(latest_revenue: Decimal) -> tuple[Decimal, str]:
 def _at_least(code: str, name: str, share: Decimal, needed: Decimal, context: str = "") -> Condition:
     passed = share >= needed
     gap = (needed - share) * 100
-    return Condition(
+    return Condition.model_construct(
         code=code,
         name=name,
         value=percent(share),
@@ -266,7 +267,7 @@ def assess_hte(figures: CandidateFigures) -> Assessment:
         None if scores is None else scores.core_ip + scores.conversion + scores.rd_management + scores.growth
     )
     conditions = [
-        Condition(
+        Condition.model_construct(
             code="registered_one_year",
             name="注册成立一年以上",
             value=f"{f.years_registered}年",
@@ -297,7 +298,7 @@ def assess_hte(figures: CandidateFigures) -> Assessment:
             _ratio(f.high_tech_revenue, f.latest_revenue),
             Decimal("0.60"),
         ),
-        Condition(
+        Condition.model_construct(
             code="innovation_score",
             name="企业创新能力评价",
             value="未评" if innovation is None else f"{innovation}分",
@@ -312,7 +313,7 @@ def assess_hte(figures: CandidateFigures) -> Assessment:
         _clean_record(f, misconduct=False),
     ]
     eligible = all(c.passed for c in conditions)
-    return Assessment(
+    return Assessment.model_construct(
         program=Program.hte,
         ruleset=RULESET_VERSION,
         eligible=eligible,
@@ -333,3 +334,18 @@ RULESETS = {RULESET_VERSION: assess}
 
 def reassess(figures: CandidateFigures, ruleset: str) -> dict[Program, Assessment]:
     return RULESETS[ruleset](figures)
+
+
+class Outcome(NamedTuple):
+    """What is stored of an assessment: the rest is derived again from the figures when read."""
+
+    tech_sme_eligible: bool
+    tech_sme_score: int | None
+    hte_eligible: bool
+    hte_score: int | None
+
+
+def outcome(figures: CandidateFigures) -> Outcome:
+    result = assess(figures)
+    tech_sme, hte = result[Program.tech_sme], result[Program.hte]
+    return Outcome(tech_sme.eligible, tech_sme.score, hte.eligible, hte.score)

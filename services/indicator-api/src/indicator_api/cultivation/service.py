@@ -108,7 +108,8 @@ async def submit(
             f"{len(errors)} problem(s) in {len(items)} candidate(s); nothing was written", errors=errors
         )
 
-    assessed = [rules.assess(item.figures) for item in items]
+    # Only the outcome is kept, so a large batch does not hold a million condition objects.
+    assessed = [rules.outcome(item.figures) for item in items]
     conn = await session.connection()
     now, today = utcnow(), date.today()
     new_enterprises = {
@@ -139,10 +140,10 @@ async def submit(
                 "stage": item.stage.value,
                 "figures": item.figures.model_dump(mode="json"),
                 "ruleset": rules.RULESET_VERSION,
-                "eligible_tech_sme": result[rules.Program.tech_sme].eligible,
-                "eligible_hte": result[rules.Program.hte].eligible,
-                "tech_sme_score": result[rules.Program.tech_sme].score,
-                "hte_score": result[rules.Program.hte].score,
+                "eligible_tech_sme": result.tech_sme_eligible,
+                "eligible_hte": result.hte_eligible,
+                "tech_sme_score": result.tech_sme_score,
+                "hte_score": result.hte_score,
                 "created_by": principal.username,
                 "created_at": now,
                 "stage_changed_at": now,
@@ -169,8 +170,8 @@ async def submit(
     )
     return ids, BulkCandidatesResult(
         created=len(ids),
-        eligible_tech_sme=sum(a[rules.Program.tech_sme].eligible for a in assessed),
-        eligible_hte=sum(a[rules.Program.hte].eligible for a in assessed),
+        eligible_tech_sme=sum(a.tech_sme_eligible for a in assessed),
+        eligible_hte=sum(a.hte_eligible for a in assessed),
     )
 
 
