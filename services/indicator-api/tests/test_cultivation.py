@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from daye_dev.pytest_plugin import bearer
-from indicator_api.enterprises.credit_code import complete
+from daye_kit.credit_code import complete
 
 from .conftest import DEMO_PASSWORD
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import httpx
 
 from daye_dev.pytest_plugin import FreshDatabase, bearer, running
+from daye_kit.credit_code import is_valid
+from daye_kit.demo_enterprises import DEMO_ENTERPRISES
 from indicator_api.config import Settings
-from indicator_api.demo.enterprises import DEMO_ENTERPRISES
-from indicator_api.enterprises.credit_code import is_valid
 from indicator_api.main import MIGRATIONS, create_app
 from indicator_api.regions.catalog import UNITS
 

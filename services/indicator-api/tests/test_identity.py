@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from daye_dev.pytest_plugin import bearer
 from daye_kit.auth import TOKEN_AUDIENCE, TOKEN_ISSUER, Principal, Role
-from indicator_api.demo.enterprises import DEMO_ENTERPRISES
+from daye_kit.demo_enterprises import DEMO_ENTERPRISES
 from indicator_api.identity.keys import SigningKey
 
 from .conftest import DEMO_PASSWORD

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from daye_dev.pytest_plugin import bearer
-from indicator_api.demo.enterprises import DEMO_ENTERPRISES
+from daye_kit.demo_enterprises import DEMO_ENTERPRISES
 
 from .conftest import DEMO_PASSWORD
 

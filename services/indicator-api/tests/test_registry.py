@@ -8,8 +8,9 @@ import httpx
 import pytest
 
 from daye_dev.pytest_plugin import bearer
-from indicator_api.demo.enterprises import DEMO_ENTERPRISES
-from indicator_api.enterprises.credit_code import complete
+from daye_kit.credit_code import complete
+from daye_kit.demo_enterprises import DEMO_ENTERPRISES
+from indicator_api.enterprises.schemas import QualificationKind
 from indicator_api.enterprises.service import default_expiry
 
 from .conftest import DEMO_PASSWORD
@@ -166,7 +167,7 @@ async def test_which_enterprises_held_a_qualification_on_a_date(
             e.credit_code
             for e in DEMO_ENTERPRISES
             for kind, granted in e.qualifications
-            if kind == "hte" and granted <= day <= (default_expiry(kind, granted) or day)
+            if kind == "hte" and granted <= day <= (default_expiry(QualificationKind(kind), granted) or day)
         }
 
     assert await hte_on("2024-06-30") == demo_hte_on(date(2024, 6, 30)) | {NEW_CODE}

@@ -16,6 +16,7 @@ from sqlmodel.sql.sqltypes import AutoString
 
 from daye_kit.db import create_engine
 from daye_kit.money import ExactDecimal, Money
+from daye_kit.timestamps import UtcDateTime
 
 
 def _render_item(kind: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
@@ -23,6 +24,8 @@ def _render_item(kind: str, obj: Any, autogen_context: Any) -> str | Literal[Fal
     # kit's exact decimal types with the arguments they are built from.
     if kind != "type":
         return False
+    if isinstance(obj, UtcDateTime):
+        return "sa.DateTime(timezone=True)"
     if isinstance(obj, AutoString):
         return f"sa.String(length={obj.length})" if obj.length else "sa.String()"
     if isinstance(obj, ExactDecimal):

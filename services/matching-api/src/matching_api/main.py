@@ -3,23 +3,50 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
+import structlog
 from fastapi import FastAPI
 
 from daye_kit.app import HttpClientFactory, ServiceSpec, build_app, default_http_client
+from daye_kit.db import lock_exclusively
 from daye_kit.health import check_peer
 from daye_kit.remote_identity import connect_identity, me_router
+from matching_api import demo
+from matching_api.assignments.router import router as assignment_router
 from matching_api.config import Settings
+from matching_api.demands.router import router as demand_router
+from matching_api.engine.index import SupplyIndex
+from matching_api.engine.router import router as engine_router
+from matching_api.engine.text import warm_up
+from matching_api.matches.router import router as match_router
+from matching_api.notifications.router import router as notification_router
 from matching_api.peers import IndicatorClient
+from matching_api.stats.router import router as stats_router
+from matching_api.supplies.router import router as supply_router
 
+log = structlog.get_logger("matching_api")
 MIGRATIONS = Path(__file__).resolve().parents[2] / "alembic"
 
 DESCRIPTION = """
-企业发布人才、技术、金融需求;可解释的匹配引擎将其与专家、技术成果和金融产品配对;对接记录与对接率。
+企业发布人才、技术、金融需求(企业出题);专家与团队、技术成果、金融产品作为供给(院所答题);
+可解释的匹配引擎为需求推荐供给;对接记录按状态机推进,成功的技术合同登记到 indicator-api;
+对接率统计对照黄石市 80% 的目标。
 
 令牌由 indicator-api 签发;本服务用其公钥验证。错误一律以 `application/problem+json` 返回。
 """
+
+TAGS = [
+    {"name": "需求", "description": "企业发布的人才、技术、金融需求"},
+    {"name": "供给", "description": "专家与团队、技术成果、金融产品"},
+    {"name": "匹配引擎", "description": "为需求推荐供给,逐因素解释"},
+    {"name": "对接", "description": "对接记录及其状态机"},
+    {"name": "通知", "description": "按账号轮询的站内通知"},
+    {"name": "专家分派", "description": "专家企业行:专家与企业的最优分派"},
+    {"name": "统计", "description": "需求数、对接数与对接率"},
+    {"name": "身份认证", "description": "调用者身份"},
+]
 
 
 async def _peers(app: FastAPI) -> None:
@@ -33,6 +60,26 @@ async def _peers(app: FastAPI) -> None:
     )
 
 
+async def _engine(app: FastAPI) -> None:
+    settings: Settings = app.state.settings
+    app.state.supply_index = SupplyIndex(
+        k1=settings.bm25_k1, b=settings.bm25_b, delta_rows=settings.index_delta_rows
+    )
+    # jieba's dictionary takes about a second to load: off the event loop, before the first request.
+    await asyncio.to_thread(warm_up)
+
+
+async def _demo(app: FastAPI) -> None:
+    settings: Settings = app.state.settings
+    if not settings.demo:
+        return
+    async with app.state.sessionmaker() as session, session.begin():
+        await lock_exclusively(await session.connection(), "matching-demo-seed")
+        created = await demo.seed(session)
+    if any(created.values()):
+        log.info("demo_data_loaded", **created)
+
+
 def create_app(
     settings: Settings | None = None, *, http_client_factory: HttpClientFactory = default_http_client
 ) -> FastAPI:
@@ -41,10 +88,19 @@ def create_app(
         title="大冶市科创供应链匹配服务 (matching-api)",
         description=DESCRIPTION,
         version="0.1.0",
-        routers=[me_router],
+        routers=[
+            me_router,
+            demand_router,
+            engine_router,
+            supply_router,
+            match_router,
+            notification_router,
+            assignment_router,
+            stats_router,
+        ],
         migrations=MIGRATIONS,
-        tags=[{"name": "身份认证", "description": "调用者身份"}],
-        on_startup=[connect_identity, _peers],
+        tags=TAGS,
+        on_startup=[connect_identity, _peers, _engine, _demo],
         readiness=[check_peer("indicator")],
     )
     return build_app(spec, settings or Settings(), http_client_factory=http_client_factory)

@@ -1,5 +1,9 @@
 """Every table of matching-api, imported so that the metadata knows them (Alembic, tests)."""
 
+from matching_api.demands.models import Demand
+from matching_api.matches.models import Match, MatchEvent
 from matching_api.models import metadata
+from matching_api.notifications.models import Notification
+from matching_api.supplies.models import IndexVersion, Supply
 
-__all__ = ["metadata"]
+__all__ = ["Demand", "IndexVersion", "Match", "MatchEvent", "Notification", "Supply", "metadata"]

@@ -5,17 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, Date, DateTime, ForeignKey, Integer, String
+from sqlalchemy import JSON, CheckConstraint, Column, Date, ForeignKey, Integer, String
 from sqlmodel import Field
 
-from indicator_api.identity.models import utcnow
+from daye_kit.timestamps import timestamp, utcnow
 from indicator_api.models import Table
 
 STAGES = ("reserve", "coached", "applied", "certified", "rejected", "withdrawn")
 
 
 def _when() -> Column[datetime]:
-    return Column(DateTime(timezone=True), nullable=False)
+    return timestamp()
 
 
 class Candidate(Table, table=True):

@@ -7,9 +7,9 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from daye_kit.credit_code import CreditCode
 from indicator_api.cultivation.figures import CandidateFigures
 from indicator_api.cultivation.rules import Assessment, Program
-from indicator_api.enterprises.schemas import CreditCode
 from indicator_api.indicators.progress import Status
 from indicator_api.indicators.schemas import Rate
 

@@ -14,6 +14,7 @@ from sqlmodel import col, select
 from daye_kit.auth import Principal, Role
 from daye_kit.db import insert_rows, next_ids
 from daye_kit.errors import AppError, FieldError, Forbidden, InvalidInput, NotFound
+from daye_kit.timestamps import utcnow
 from indicator_api.cultivation import rules
 from indicator_api.cultivation.figures import CandidateFigures
 from indicator_api.cultivation.measures import counts_by_unit
@@ -34,7 +35,6 @@ from indicator_api.cultivation.schemas import (
 from indicator_api.enterprises.models import Enterprise, Qualification
 from indicator_api.enterprises.schemas import QualificationKind
 from indicator_api.enterprises.service import default_expiry
-from indicator_api.identity.models import utcnow
 from indicator_api.indicators.progress import Accumulation, Pace, Status, assess, time_progress
 from indicator_api.regions.catalog import CITY_CODE
 from indicator_api.regions.models import Region

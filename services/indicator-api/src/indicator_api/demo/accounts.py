@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from daye_kit.auth import Role
+from daye_kit.demo_enterprises import DEMO_ENTERPRISES
 from daye_kit.settings import DEV_SERVICE_API_KEYS
-from indicator_api.demo.enterprises import DEMO_ENTERPRISES
 from indicator_api.identity.models import User
 from indicator_api.identity.passwords import hash_password
 from indicator_api.identity.service import store_api_key

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Column, Date, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, String, UniqueConstraint
 from sqlmodel import Field
 
-from indicator_api.identity.models import utcnow
+from daye_kit.timestamps import timestamp, utcnow
 from indicator_api.models import Table
 
 QUALIFICATION_KINDS = ("tech_sme", "hte", "new_species")
@@ -23,12 +23,8 @@ class Enterprise(Table, table=True):
     )
     industry: str = Field(default="", max_length=64)
     registered_on: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
-    created_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
-    )
-    updated_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
-    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp())
 
 
 class Qualification(Table, table=True):

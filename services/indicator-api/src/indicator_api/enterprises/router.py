@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, status
 
 from daye_kit.auth import CurrentPrincipal
+from daye_kit.credit_code import CreditCode
 from daye_kit.db import SessionDep
 from daye_kit.errors import problem_responses
 from daye_kit.pagination import Page, PageDep
 from indicator_api.enterprises import service
 from indicator_api.enterprises.schemas import (
-    CreditCode,
     EnterpriseCreate,
     EnterpriseFilter,
     EnterprisePublic,

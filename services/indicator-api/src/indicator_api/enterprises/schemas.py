@@ -4,28 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Self
+from typing import Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from indicator_api.enterprises import credit_code as gb32100
-
-
-def _valid_credit_code(value: str) -> str:
-    problems = gb32100.problems(value)
-    if problems:
-        raise PydanticCustomError(
-            "credit_code", "invalid unified social credit code: {detail}", {"detail": problems[0]}
-        )
-    return value
-
-
-CreditCode = Annotated[
-    str,
-    Field(description="统一社会信用代码 (GB 32100, 18 位)", examples=["91420281MA0000001X"]),
-    AfterValidator(_valid_credit_code),
-]
+from daye_kit.credit_code import CreditCode
 
 
 class QualificationKind(StrEnum):

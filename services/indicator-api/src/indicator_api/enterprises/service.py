@@ -15,6 +15,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from daye_kit.auth import Principal, Role
 from daye_kit.errors import Conflict, Forbidden, NotFound
 from daye_kit.pagination import PageParams
+from daye_kit.timestamps import utcnow
 from indicator_api.enterprises.models import Enterprise, Qualification
 from indicator_api.enterprises.schemas import (
     EnterpriseCreate,
@@ -25,7 +26,6 @@ from indicator_api.enterprises.schemas import (
     QualificationKind,
     QualificationPublic,
 )
-from indicator_api.identity.models import utcnow
 from indicator_api.regions.service import require_region
 
 WRITERS = frozenset({Role.admin, Role.township, Role.enterprise})

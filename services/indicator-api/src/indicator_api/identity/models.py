@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column, DateTime, ForeignKey, Integer
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer
 from sqlmodel import Field
 
 from daye_kit.auth import Role
+from daye_kit.timestamps import timestamp, utcnow
 from indicator_api.models import Table
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def _timestamp(nullable: bool = False) -> Column[datetime]:
-    return Column(DateTime(timezone=True), nullable=nullable)
-
 
 ROLE_VALUES = ", ".join(f"'{role.value}'" for role in Role)
 
@@ -38,7 +30,7 @@ class User(Table, table=True):
     region_code: str | None = Field(default=None, max_length=32)
     credit_code: str | None = Field(default=None, max_length=18)
     is_active: bool = True
-    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp())
 
 
 class ApiKey(Table, table=True):
@@ -51,5 +43,5 @@ class ApiKey(Table, table=True):
     name: str = Field(max_length=100)
     prefix: str = Field(max_length=16, unique=True)
     key_hash: str = Field(max_length=64)
-    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
-    revoked_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp())
+    revoked_at: datetime | None = Field(default=None, sa_column=timestamp(nullable=True))

@@ -15,8 +15,9 @@ from sqlmodel import col, select
 from daye_kit.auth import API_KEY_PREFIX, Principal, Role, decode_token, principal_from_claims
 from daye_kit.errors import Conflict, Forbidden, NotFound, Unauthorized
 from daye_kit.pagination import PageParams
+from daye_kit.timestamps import utcnow
 from indicator_api.identity.keys import SigningKey
-from indicator_api.identity.models import ApiKey, User, utcnow
+from indicator_api.identity.models import ApiKey, User
 from indicator_api.identity.passwords import hash_password, verify_password
 from indicator_api.identity.schemas import ApiKeyCreated, ApiKeyPublic, UserCreate
 

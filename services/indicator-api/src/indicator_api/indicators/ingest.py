@@ -14,7 +14,7 @@ from sqlalchemy import Column, Date, DateTime, Integer, MetaData, String, Table,
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from daye_kit.money import ExactDecimal
-from indicator_api.identity.models import utcnow
+from daye_kit.timestamps import utcnow
 
 
 class StagedValue(NamedTuple):

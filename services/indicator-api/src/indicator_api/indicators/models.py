@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Column, Date, DateTime, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlmodel import Field
 
 from daye_kit.money import ExactDecimal
-from indicator_api.identity.models import utcnow
+from daye_kit.timestamps import timestamp, utcnow
 from indicator_api.models import Table
 
 
@@ -72,9 +72,7 @@ class IndicatorValue(Table, table=True):
     note: str = Field(default="", max_length=500)
     revision: int = 1
     recorded_by: str = Field(max_length=64)
-    recorded_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
-    )
+    recorded_at: datetime = Field(default_factory=utcnow, sa_column=timestamp())
     request_id: str | None = Field(default=None, max_length=128)
 
 
@@ -88,6 +86,4 @@ class Target(Table, table=True):
     year: int = Field(primary_key=True)
     value: Decimal = Field(sa_column=_amount())
     set_by: str = Field(max_length=64)
-    set_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
-    )
+    set_at: datetime = Field(default_factory=utcnow, sa_column=timestamp())

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Column, Date, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, String, UniqueConstraint
 from sqlmodel import Field
 
 from daye_kit.money import Money
-from indicator_api.identity.models import utcnow
+from daye_kit.timestamps import timestamp, utcnow
 from indicator_api.models import Table
 
 
@@ -34,6 +34,4 @@ class TechContract(Table, table=True):
     contract_type: str = Field(max_length=16)
     signed_on: date = Field(sa_column=Column(Date, nullable=False))
     recorded_by: str = Field(max_length=64)
-    recorded_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
-    )
+    recorded_at: datetime = Field(default_factory=utcnow, sa_column=timestamp())

@@ -5,8 +5,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from daye_kit.credit_code import CreditCode
 from daye_kit.money import PositiveYuan, Yuan
-from indicator_api.enterprises.schemas import CreditCode
 
 
 class ContractType(StrEnum):

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from indicator_api.enterprises.credit_code import ALPHABET, check_character, complete, is_valid, problems
+from daye_kit.credit_code import ALPHABET, check_character, complete, is_valid, problems
 
 bodies = st.text(alphabet=ALPHABET, min_size=17, max_size=17).filter(lambda s: s[2:8].isdigit())
 

@@ -1,10 +1,16 @@
 """统一社会信用代码 (GB 32100-2015): 18 characters, the last a check character.
 
-See ../shared/reference/credit-code.md. `problems()` says which part of a code is wrong, so the
-error a caller sees names the position and the rule.
+A national standard every service checks where an enterprise is named (shared/reference/
+credit-code.md). `problems()` says which part of a code is wrong, so the error a caller sees names
+the position and the rule; `CreditCode` is the validated field type for request schemas.
 """
 
 from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
+from pydantic_core import PydanticCustomError
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -38,3 +44,19 @@ def is_valid(code: str) -> bool:
 def complete(first17: str) -> str:
     """The full code for 17 characters: used to make demo enterprises' codes."""
     return first17 + check_character(first17)
+
+
+def _valid(value: str) -> str:
+    found = problems(value)
+    if found:
+        raise PydanticCustomError(
+            "credit_code", "invalid unified social credit code: {detail}", {"detail": found[0]}
+        )
+    return value
+
+
+CreditCode = Annotated[
+    str,
+    Field(description="统一社会信用代码 (GB 32100, 18 位)", examples=["91420281MA0000001H"]),
+    AfterValidator(_valid),
+]

@@ -1,0 +1,1 @@
+"""Expert assignment for visit campaigns (专家企业行): maximise the total match score."""

@@ -1,0 +1,1 @@
+"""Demands posted by enterprises: talent, technology and finance (企业出题)."""

@@ -1,0 +1,95 @@
+"""Demands: /api/v1/demands."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, status
+
+from daye_kit.auth import CurrentPrincipal
+from daye_kit.db import SessionDep
+from daye_kit.errors import problem_responses
+from daye_kit.pagination import Page, PageDep
+from matching_api.demands import service
+from matching_api.demands.schemas import DemandCreate, DemandFilter, DemandPublic, DemandUpdate, ExpirySweep
+from matching_api.deps import IndicatorDep, SettingsDep, SupplyIndexDep
+
+router = APIRouter(prefix="/api/v1/demands", tags=["需求"])
+DemandId = Annotated[int, Path(ge=1, description="需求编号")]
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="发布需求",
+    description="企业账号发布人才、技术或金融需求(企业出题),信用代码取自令牌;科技局可代企业发布并填写 "
+    "`credit_code`。发布前向 indicator-api 企业库核实企业并记下其所属乡镇与有效资质;企业库不可用时返回 "
+    "503 且不写入任何数据。发布后按推荐结果通知企业与被推荐的供给方。",
+    responses=problem_responses(401, 403, 404, 422, 502, 503),
+)
+async def post_demand(
+    body: DemandCreate,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    indicator: IndicatorDep,
+    index: SupplyIndexDep,
+    settings: SettingsDep,
+) -> DemandPublic:
+    return await service.post_demand(
+        session, data=body, principal=principal, indicator=indicator, index=index, settings=settings
+    )
+
+
+@router.get(
+    "",
+    summary="需求列表",
+    description="按类别、状态、乡镇、企业、发布日期筛选。企业只看到自己的需求,乡镇只看到本单位企业的需求。",
+    responses=problem_responses(401, 422),
+)
+async def list_demands(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    page: PageDep,
+    where: Annotated[DemandFilter, Query()],
+) -> Page[DemandPublic]:
+    items, total = await service.list_demands(session, principal=principal, page=page, where=where)
+    return Page(items=items, total=total)
+
+
+@router.post(
+    "/close-expired",
+    summary="关闭到期需求",
+    description="仅科技局或调度用的服务账号。截止日期早于 `as_of`(默认今天)仍在征集的需求关闭,其待对接记录"
+    "一并关闭;已在对接中的记录不受影响,仍可对接成功或失败。可重复调用。",
+    responses=problem_responses(401, 403, 422),
+)
+async def close_expired_demands(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    as_of: Annotated[date | None, Query(description="以此日期判断是否到期,默认今天")] = None,
+) -> ExpirySweep:
+    return await service.close_expired(session, principal=principal, as_of=as_of)
+
+
+@router.get(
+    "/{demand_id}",
+    summary="需求详情",
+    description="企业只能查看自己的需求,他人的需求按不存在处理 (404)。",
+    responses=problem_responses(401, 404, 422),
+)
+async def read_demand(demand_id: DemandId, principal: CurrentPrincipal, session: SessionDep) -> DemandPublic:
+    return await service.read_demand(session, demand_id=demand_id, principal=principal)
+
+
+@router.patch(
+    "/{demand_id}",
+    summary="修改或撤回需求",
+    description="仅发布企业(或科技局),且仅在征集中时。只改所给字段;`status: withdrawn` 撤回需求,"
+    "其未结束的对接记录一并撤回。",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def update_demand(
+    demand_id: DemandId, body: DemandUpdate, principal: CurrentPrincipal, session: SessionDep
+) -> DemandPublic:
+    return await service.update_demand(session, demand_id=demand_id, data=body, principal=principal)

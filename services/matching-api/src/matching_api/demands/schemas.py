@@ -1,0 +1,112 @@
+"""What demands take and answer."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from daye_kit.money import PositiveYuan
+from matching_api.enums import DemandKind, DemandStatus, Financing
+
+
+class DemandCreate(BaseModel):
+    kind: DemandKind = Field(description="talent 人才 / technology 技术 / finance 金融")
+    title: str = Field(
+        min_length=4, max_length=200, description="标题", examples=["铝型材挤压生产线节能降耗技术攻关"]
+    )
+    description: str = Field(
+        min_length=10,
+        max_length=4000,
+        description="需求描述(中文自由文本):要解决的问题、现状、期望",
+        examples=["我公司铝加工挤压工序能耗偏高,模具寿命短,希望与高校合作优化挤压工艺,降低单位能耗 15%。"],
+    )
+    industry: str = Field(default="", max_length=64, description="所属产业链", examples=["铝加工"])
+    budget: PositiveYuan | None = Field(default=None, description="人才、技术需求的预算")
+    amount_sought: PositiveYuan | None = Field(default=None, description="金融需求的融资金额(必填)")
+    financing: Financing | None = Field(default=None, description="金融需求:loan 贷款 / equity 股权(必填)")
+    deadline: date = Field(description="征集截止日期(到期未对接成功的需求自动关闭)", examples=["2026-12-31"])
+    credit_code: str | None = Field(
+        default=None,
+        min_length=18,
+        max_length=18,
+        description="仅科技局代企业发布时填写;企业账号发布时取自令牌",
+    )
+
+    @model_validator(mode="after")
+    def _fits_its_kind(self) -> Self:
+        if self.kind is DemandKind.finance:
+            if self.amount_sought is None or self.financing is None:
+                raise ValueError("a finance demand needs amount_sought and financing")
+            if self.budget is not None:
+                raise ValueError("a finance demand states amount_sought, not budget")
+        elif self.amount_sought is not None or self.financing is not None:
+            raise ValueError("amount_sought and financing are for finance demands only")
+        return self
+
+
+class DemandUpdate(BaseModel):
+    """Only the fields given change, while the demand is open. `status: withdrawn` withdraws it."""
+
+    title: str | None = Field(default=None, min_length=4, max_length=200)
+    description: str | None = Field(default=None, min_length=10, max_length=4000)
+    industry: str | None = Field(default=None, max_length=64)
+    budget: PositiveYuan | None = None
+    amount_sought: PositiveYuan | None = None
+    financing: Financing | None = None
+    deadline: date | None = None
+    status: DemandStatus | None = Field(default=None, description="只可改为 withdrawn(撤回)")
+
+
+class DemandPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: DemandKind
+    credit_code: str = Field(description="发布企业统一社会信用代码")
+    enterprise_name: str = Field(description="发布企业名称(发布时)")
+    region_code: str = Field(description="企业所属报送单位(发布时)")
+    qualifications: list[str] = Field(description="发布时企业有效资质")
+    title: str
+    description: str
+    industry: str
+    budget: PositiveYuan | None
+    amount_sought: PositiveYuan | None
+    financing: Financing | None
+    deadline: date
+    status: DemandStatus = Field(
+        description="open 征集中 / matched 已对接成功 / closed 到期关闭 / withdrawn 撤回"
+    )
+    posted_by: str
+    posted_at: datetime
+    first_response_at: datetime | None = Field(description="首次有供给应答或推荐对接的时间")
+    matched_at: datetime | None = Field(description="首次对接成功的时间")
+    closed_at: datetime | None
+    updated_at: datetime
+
+
+class DemandSummary(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: DemandKind
+    title: str
+    credit_code: str
+    enterprise_name: str
+    region_code: str
+    status: DemandStatus
+
+
+class DemandFilter(BaseModel):
+    kind: DemandKind | None = Field(default=None, description="类别")
+    status: DemandStatus | None = Field(default=None, description="状态")
+    region: str | None = Field(default=None, max_length=12, description="报送单位代码(乡镇)")
+    credit_code: str | None = Field(default=None, max_length=18, description="企业")
+    posted_from: date | None = Field(default=None, description="发布日期起(含)")
+    posted_to: date | None = Field(default=None, description="发布日期止(含)")
+
+
+class ExpirySweep(BaseModel):
+    closed_demands: int = Field(description="本次关闭的到期需求数")
+    closed_matches: int = Field(description="随之关闭的待对接记录数")

@@ -1,0 +1,302 @@
+"""Demand rules: who posts, who sees and edits which demand, and when a demand closes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from daye_kit.auth import Principal, Role
+from daye_kit.errors import Conflict, Forbidden, InvalidInput, NotFound
+from daye_kit.pagination import PageParams
+from daye_kit.timestamps import utcnow
+from matching_api import clock
+from matching_api.config import Settings
+from matching_api.demands.models import Demand
+from matching_api.demands.schemas import (
+    DemandCreate,
+    DemandFilter,
+    DemandPublic,
+    DemandUpdate,
+    ExpirySweep,
+)
+from matching_api.engine.index import SupplyIndex
+from matching_api.engine.service import recommend
+from matching_api.engine.text import join_terms, tokenize
+from matching_api.enums import DemandStatus, MatchStatus
+from matching_api.matches.models import Match, MatchEvent
+from matching_api.models import local_midnight
+from matching_api.notifications.service import enterprise_audience, notify, supplier_audience
+from matching_api.peers import IndicatorClient
+from matching_api.supplies.models import Supply
+
+READERS_OF_ALL = frozenset({Role.admin, Role.viewer, Role.service})
+
+
+def can_see(principal: Principal, demand: Demand) -> bool:
+    if principal.role is Role.enterprise:
+        return demand.credit_code == principal.credit_code
+    if principal.role is Role.township:
+        return demand.region_code == principal.region_code
+    return principal.role in READERS_OF_ALL
+
+
+def visible(query: SelectOfScalar[Demand], principal: Principal) -> SelectOfScalar[Demand]:
+    if principal.role is Role.enterprise:
+        return query.where(col(Demand.credit_code) == (principal.credit_code or ""))
+    if principal.role is Role.township:
+        return query.where(col(Demand.region_code) == (principal.region_code or ""))
+    if principal.role not in READERS_OF_ALL:
+        return query.where(col(Demand.id).is_(None))
+    return query
+
+
+async def load_demand(
+    session: AsyncSession, demand_id: int, principal: Principal, *, for_update: bool = False
+) -> Demand:
+    """The demand, if the caller may see it; another enterprise's demand is reported as missing."""
+    query = select(Demand).where(col(Demand.id) == demand_id)
+    if for_update:
+        query = query.with_for_update()
+    demand = (await session.execute(query)).scalar_one_or_none()
+    if demand is None or not can_see(principal, demand):
+        raise NotFound(f"demand {demand_id} does not exist", code="demand_not_found")
+    return demand
+
+
+def segment(demand: Demand) -> None:
+    demand.terms = join_terms(tokenize(" ".join([demand.title, demand.description, demand.industry])))
+
+
+def _credit_code_of(principal: Principal, data: DemandCreate) -> str:
+    if principal.role is Role.enterprise and principal.credit_code:
+        if data.credit_code not in (None, principal.credit_code):
+            raise Forbidden(f"enterprise account {principal.username} posts for {principal.credit_code} only")
+        return principal.credit_code
+    if principal.role is Role.admin:
+        if data.credit_code is None:
+            raise InvalidInput.field(
+                "body.credit_code", "missing", "the bureau posting for an enterprise names its credit code"
+            )
+        return data.credit_code
+    raise Forbidden("demands are posted by enterprise accounts (or by the bureau for an enterprise)")
+
+
+async def post_demand(
+    session: AsyncSession,
+    *,
+    data: DemandCreate,
+    principal: Principal,
+    indicator: IndicatorClient,
+    index: SupplyIndex,
+    settings: Settings,
+) -> DemandPublic:
+    credit_code = _credit_code_of(principal, data)
+    day = clock.today()
+    if data.deadline < day:
+        raise InvalidInput.field("body.deadline", "date_in_past", f"the deadline {data.deadline} has passed")
+    # Before anything is written: the registry must know the enterprise (503 if it cannot be asked).
+    enterprise = await indicator.get_enterprise(credit_code)
+    demand = Demand(
+        credit_code=credit_code,
+        enterprise_name=enterprise.name,
+        region_code=enterprise.region_code,
+        qualifications=enterprise.qualifications_on(day),
+        kind=data.kind.value,
+        title=data.title,
+        description=data.description,
+        industry=data.industry or enterprise.industry,
+        budget=data.budget,
+        amount_sought=data.amount_sought,
+        financing=data.financing.value if data.financing else None,
+        deadline=data.deadline,
+        posted_by=principal.username,
+    )
+    segment(demand)
+    session.add(demand)
+    await session.flush()
+    await _announce_recommendations(session, demand=demand, index=index, settings=settings)
+    return DemandPublic.model_validate(demand)
+
+
+async def _announce_recommendations(
+    session: AsyncSession, *, demand: Demand, index: SupplyIndex, settings: Settings
+) -> None:
+    """Tell the enterprise what the engine found, and each recommended supply's side of the demand."""
+    if settings.notify_top == 0:
+        return
+    found = await recommend(session, index=index, settings=settings, demand=demand, limit=settings.notify_top)
+    if not found.items:
+        return
+    names = "、".join(f"{r.supply.name}({r.supply.provider})" for r in found.items)
+    notify(
+        session,
+        audiences=[enterprise_audience(demand.credit_code)],
+        kind="new_recommendation",
+        title=f"需求「{demand.title}」有 {len(found.items)} 项推荐供给",
+        body=f"推荐:{names}。可在推荐列表中选择发起对接。",
+        demand_id=demand.id,
+    )
+    owners = await session.execute(
+        select(col(Supply.id), col(Supply.owner_username)).where(
+            col(Supply.id).in_([r.supply.id for r in found.items])
+        )
+    )
+    for supply_id, owner in owners.all():
+        notify(
+            session,
+            audiences=[supplier_audience(owner)],
+            kind="new_recommendation",
+            title=f"新需求「{demand.title}」与您的供给匹配",
+            body=f"{demand.enterprise_name} 发布的需求与供给 #{supply_id} 匹配,可揭榜应答。",
+            demand_id=demand.id,
+            supply_id=supply_id,
+        )
+
+
+async def read_demand(session: AsyncSession, *, demand_id: int, principal: Principal) -> DemandPublic:
+    return DemandPublic.model_validate(await load_demand(session, demand_id, principal))
+
+
+async def update_demand(
+    session: AsyncSession, *, demand_id: int, data: DemandUpdate, principal: Principal
+) -> DemandPublic:
+    demand = await load_demand(session, demand_id, principal, for_update=True)
+    if not (principal.role is Role.admin or principal.credit_code == demand.credit_code):
+        raise Forbidden("a demand is changed by its enterprise (or the bureau) only")
+    if demand.status != DemandStatus.open.value:
+        raise Conflict(
+            f"demand {demand_id} is {demand.status}; only open demands change", code="demand_not_open"
+        )
+    changes = data.model_dump(exclude_unset=True)
+    status = changes.pop("status", None)
+    if status is not None and status is not DemandStatus.withdrawn:
+        raise InvalidInput.field(
+            "body.status", "status_not_settable", "a demand can only be set to withdrawn"
+        )
+    merged = DemandPublic.model_validate(demand).model_dump() | changes
+    try:
+        DemandCreate.model_validate({**merged, "credit_code": None})
+    except ValueError as exc:
+        raise InvalidInput(f"the demand would be inconsistent: {exc}", code="demand_invalid") from exc
+    if "deadline" in changes and changes["deadline"] < clock.today():
+        raise InvalidInput.field(
+            "body.deadline", "date_in_past", f"the deadline {changes['deadline']} has passed"
+        )
+    for name, value in changes.items():
+        setattr(demand, name, value.value if name == "financing" and value is not None else value)
+    if {"title", "description", "industry"} & changes.keys():
+        segment(demand)
+    if status is DemandStatus.withdrawn:
+        await _end_open_matches(session, demand, MatchStatus.withdrawn, actor=principal.username)
+        demand.status = DemandStatus.withdrawn.value
+        demand.closed_at = utcnow()
+    demand.updated_at = utcnow()
+    await session.flush()
+    return DemandPublic.model_validate(demand)
+
+
+async def _end_open_matches(
+    session: AsyncSession, demand: Demand, to: MatchStatus, *, actor: str, only_proposed: bool = False
+) -> int:
+    ended = [MatchStatus.proposed.value] if only_proposed else [MatchStatus.proposed.value, "docking"]
+    rows = (
+        await session.execute(
+            select(Match, col(Supply.owner_username))
+            .join(Supply, col(Supply.id) == col(Match.supply_id))
+            .where(col(Match.demand_id) == demand.id, col(Match.status).in_(ended))
+        )
+    ).all()
+    now = utcnow()
+    for match, owner in rows:
+        session.add(
+            MatchEvent(match_id=match.id or 0, from_status=match.status, to_status=to.value, actor=actor)
+        )
+        match.status = to.value
+        match.updated_at = match.finished_at = now
+        notify(
+            session,
+            audiences=[supplier_audience(owner)],
+            kind="demand_closed",
+            title=f"需求「{demand.title}」已{'撤回' if to is MatchStatus.withdrawn else '到期关闭'}",
+            demand_id=demand.id,
+            supply_id=match.supply_id,
+            match_id=match.id,
+        )
+    count = len(rows)
+    return count
+
+
+async def close_expired(
+    session: AsyncSession, *, principal: Principal, as_of: date | None = None
+) -> ExpirySweep:
+    """Open demands past their deadline close; their proposed dockings close with them, while
+    dockings already under way may still end in success or failure."""
+    if principal.role is not Role.admin and principal.role is not Role.service:
+        raise Forbidden("only the bureau or a scheduler (service account) closes expired demands")
+    day = as_of or clock.today()
+    demands = (
+        (
+            await session.execute(
+                select(Demand)
+                .where(col(Demand.status) == DemandStatus.open.value, col(Demand.deadline) < day)
+                .with_for_update()
+            )
+        )
+        .scalars()
+        .all()
+    )
+    closed_matches = 0
+    now = utcnow()
+    for demand in demands:
+        closed_matches += await _end_open_matches(
+            session, demand, MatchStatus.closed, actor=principal.username, only_proposed=True
+        )
+        demand.status = DemandStatus.closed.value
+        demand.closed_at = demand.updated_at = now
+        notify(
+            session,
+            audiences=[enterprise_audience(demand.credit_code)],
+            kind="demand_closed",
+            title=f"需求「{demand.title}」已于 {demand.deadline} 到期关闭",
+            demand_id=demand.id,
+        )
+    await session.flush()
+    return ExpirySweep(closed_demands=len(demands), closed_matches=closed_matches)
+
+
+def _filtered(
+    query: SelectOfScalar[Demand], principal: Principal, where: DemandFilter
+) -> SelectOfScalar[Demand]:
+    query = visible(query, principal)
+    if where.kind is not None:
+        query = query.where(col(Demand.kind) == where.kind.value)
+    if where.status is not None:
+        query = query.where(col(Demand.status) == where.status.value)
+    if where.region:
+        query = query.where(col(Demand.region_code) == where.region)
+    if where.credit_code:
+        query = query.where(col(Demand.credit_code) == where.credit_code)
+    if where.posted_from is not None:
+        query = query.where(col(Demand.posted_at) >= local_midnight(where.posted_from))
+    if where.posted_to is not None:
+        query = query.where(
+            col(Demand.posted_at) < local_midnight(date.fromordinal(where.posted_to.toordinal() + 1))
+        )
+    return query
+
+
+async def list_demands(
+    session: AsyncSession, *, principal: Principal, page: PageParams, where: DemandFilter
+) -> tuple[list[DemandPublic], int]:
+    query = _filtered(select(Demand), principal, where)
+    total = int((await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one())
+    rows = await session.execute(
+        query.order_by(col(Demand.posted_at).desc(), col(Demand.id).desc())
+        .limit(page.limit)
+        .offset(page.offset)
+    )
+    return [DemandPublic.model_validate(d) for d in rows.scalars()], total

@@ -1,0 +1,85 @@
+"""Docking records: /api/v1/matches."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, status
+
+from daye_kit.auth import CurrentPrincipal
+from daye_kit.db import SessionDep
+from daye_kit.errors import problem_responses
+from daye_kit.pagination import Page, PageDep
+from matching_api.deps import IndicatorDep, SettingsDep, SupplyIndexDep
+from matching_api.matches import service
+from matching_api.matches.schemas import MatchCreate, MatchDetail, MatchFilter, MatchPublic, MatchUpdate
+
+router = APIRouter(prefix="/api/v1/matches", tags=["对接"])
+MatchId = Annotated[int, Path(ge=1, description="对接记录编号")]
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="建立对接记录",
+    description="需求方企业从推荐中选定供给、供给方代表账号揭榜应答、或科技局撮合,建立一条待对接 (proposed) "
+    "记录,并通知另一方。需求须在征集中且未到期;专家已满额 (`supply_at_capacity`)、同一需求与供给已有记录 "
+    "(`match_exists`) 返回 409。",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def create_match(
+    body: MatchCreate,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    index: SupplyIndexDep,
+    settings: SettingsDep,
+) -> MatchDetail:
+    return await service.create_match(session, data=body, principal=principal, index=index, settings=settings)
+
+
+@router.get(
+    "",
+    summary="对接记录列表",
+    description="企业看到本企业需求的记录,供给代表账号看到其供给的记录,乡镇看到本单位企业的记录。",
+    responses=problem_responses(401, 422),
+)
+async def list_matches(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    page: PageDep,
+    where: Annotated[MatchFilter, Query()],
+) -> Page[MatchPublic]:
+    items, total = await service.list_matches(session, principal=principal, page=page, where=where)
+    return Page(items=items, total=total)
+
+
+@router.get(
+    "/{match_id}",
+    summary="对接记录详情",
+    description="含状态变更记录。无权查看的记录按不存在处理。",
+    responses=problem_responses(401, 404, 422),
+)
+async def read_match(match_id: MatchId, principal: CurrentPrincipal, session: SessionDep) -> MatchDetail:
+    return await service.read_match(session, match_id=match_id, principal=principal)
+
+
+@router.patch(
+    "/{match_id}",
+    summary="推进对接状态",
+    description="状态机:proposed → docking → succeeded / failed;proposed 或 docking → withdrawn;"
+    "需求到期时 proposed → closed(仅由到期关闭处理)。非法转换返回 409 `illegal_transition`,"
+    "无权的一方返回 403 `transition_forbidden`。对接成功由需求方企业或科技局确认,可附技术合同"
+    "(金额、类型:开发/转让/咨询/服务、签订日期),随即登记到 indicator-api 计入技术合同成交额;"
+    "indicator-api 不可用时返回 503,状态不变,可安全重试。",
+    responses=problem_responses(401, 403, 404, 409, 422, 502, 503),
+)
+async def update_match(
+    match_id: MatchId,
+    body: MatchUpdate,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    indicator: IndicatorDep,
+) -> MatchDetail:
+    return await service.update_match(
+        session, match_id=match_id, data=body, principal=principal, indicator=indicator
+    )

@@ -1,0 +1,83 @@
+"""What docking records take and answer."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, Field
+
+from daye_kit.money import PositiveYuan
+from matching_api.demands.schemas import DemandSummary
+from matching_api.enums import ContractType, MatchOrigin, MatchStatus
+from matching_api.supplies.schemas import SupplySummary
+
+
+class MatchCreate(BaseModel):
+    demand_id: int = Field(ge=1, description="需求编号")
+    supply_id: int = Field(ge=1, description="供给编号")
+    note: str = Field(
+        default="",
+        max_length=2000,
+        description="留言:应答内容或对接说明",
+        examples=["可于下周赴企业现场诊断"],
+    )
+
+
+class Contract(BaseModel):
+    amount: PositiveYuan = Field(description="技术合同成交金额(元)", examples=["1200000.00"])
+    contract_type: ContractType = Field(
+        description="development 技术开发 / transfer 技术转让 / consulting 技术咨询 / service 技术服务"
+    )
+    signed_on: date = Field(description="签订日期", examples=["2025-06-30"])
+
+
+class MatchUpdate(BaseModel):
+    status: MatchStatus = Field(description="目标状态")
+    note: str = Field(default="", max_length=2000, description="本次变更说明")
+    contract: Contract | None = Field(
+        default=None,
+        description="仅在改为 succeeded 时可填:技术合同,将登记到 indicator-api 计入技术合同成交额",
+    )
+
+
+class ContractPublic(Contract):
+    reported_at: datetime | None = Field(description="登记到 indicator-api 的时间")
+
+
+class MatchPublic(BaseModel):
+    id: int
+    demand: DemandSummary
+    supply: SupplySummary
+    status: MatchStatus = Field(
+        description="proposed 待对接 / docking 对接中 / succeeded 成功 / failed 失败 / withdrawn 撤回 / "
+        "closed 到期关闭"
+    )
+    origin: MatchOrigin = Field(
+        description="enterprise 企业选定 / supplier 供给方揭榜应答 / bureau 科技局撮合"
+    )
+    score: float | None = Field(description="建立时引擎对该供给的评分")
+    note: str
+    created_by: str
+    contract: ContractPublic | None
+    next_states: list[MatchStatus] = Field(description="当前状态可以转到的状态")
+    created_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None
+
+
+class MatchEventPublic(BaseModel):
+    from_status: MatchStatus | None
+    to_status: MatchStatus
+    actor: str
+    note: str
+    at: datetime
+
+
+class MatchDetail(MatchPublic):
+    events: list[MatchEventPublic] = Field(description="状态变更记录")
+
+
+class MatchFilter(BaseModel):
+    demand_id: int | None = Field(default=None, ge=1)
+    supply_id: int | None = Field(default=None, ge=1)
+    status: MatchStatus | None = None

@@ -1,0 +1,383 @@
+"""Docking rules: who records a docking, who moves it, what each move does to the demand, and the
+contract a success reports to indicator-api."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, false, func, or_, true
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from daye_kit.auth import Principal, Role
+from daye_kit.errors import Conflict, Forbidden, InvalidInput, NotFound
+from daye_kit.pagination import PageParams
+from daye_kit.timestamps import utcnow
+from matching_api import clock
+from matching_api.config import Settings
+from matching_api.demands.models import Demand
+from matching_api.demands.schemas import DemandSummary
+from matching_api.demands.service import can_see
+from matching_api.engine.index import SupplyIndex
+from matching_api.engine.service import recommend
+from matching_api.enums import (
+    SERVES,
+    ContractType,
+    DemandKind,
+    DemandStatus,
+    MatchOrigin,
+    MatchStatus,
+    SupplyKind,
+    SupplyStatus,
+)
+from matching_api.matches.models import Match, MatchEvent
+from matching_api.matches.schemas import (
+    ContractPublic,
+    MatchCreate,
+    MatchDetail,
+    MatchEventPublic,
+    MatchFilter,
+    MatchPublic,
+    MatchUpdate,
+)
+from matching_api.matches.transitions import ACTIVE, MOVES, TERMINAL, Side, is_legal, next_states
+from matching_api.notifications.service import enterprise_audience, notify, supplier_audience
+from matching_api.peers import IndicatorClient
+from matching_api.supplies.models import Supply
+from matching_api.supplies.schemas import SupplySummary
+
+STATUS_NAMES = {
+    MatchStatus.proposed: "待对接",
+    MatchStatus.docking: "对接中",
+    MatchStatus.succeeded: "对接成功",
+    MatchStatus.failed: "对接失败",
+    MatchStatus.withdrawn: "已撤回",
+    MatchStatus.closed: "已关闭",
+}
+ORIGIN_OF = {
+    Side.enterprise: MatchOrigin.enterprise,
+    Side.supplier: MatchOrigin.supplier,
+    Side.bureau: MatchOrigin.bureau,
+}
+
+
+def side_of(principal: Principal, demand: Demand, supply: Supply) -> Side | None:
+    if principal.role is Role.admin:
+        return Side.bureau
+    if principal.role is Role.enterprise and principal.credit_code == demand.credit_code:
+        return Side.enterprise
+    if supply.owner_username is not None and supply.owner_username == principal.username:
+        return Side.supplier
+    return None
+
+
+def can_see_match(principal: Principal, demand: Demand, supply: Supply) -> bool:
+    return can_see(principal, demand) or side_of(principal, demand, supply) is not None
+
+
+def _visible(principal: Principal) -> ColumnElement[bool]:
+    owner = col(Supply.owner_username) == principal.username
+    if principal.role in (Role.admin, Role.viewer, Role.service):
+        return true()
+    if principal.role is Role.enterprise:
+        return or_(col(Demand.credit_code) == (principal.credit_code or ""), owner)
+    if principal.role is Role.township:
+        return or_(col(Demand.region_code) == (principal.region_code or ""), owner)
+    return or_(false(), owner)
+
+
+def _public(match: Match, demand: Demand, supply: Supply) -> MatchPublic:
+    contract = None
+    if match.contract_amount is not None and match.contract_type and match.signed_on:
+        contract = ContractPublic(
+            amount=match.contract_amount,
+            contract_type=ContractType(match.contract_type),
+            signed_on=match.signed_on,
+            reported_at=match.contract_reported_at,
+        )
+    return MatchPublic(
+        id=match.id or 0,
+        demand=DemandSummary.model_validate(demand),
+        supply=SupplySummary.model_validate(supply),
+        status=MatchStatus(match.status),
+        origin=MatchOrigin(match.origin),
+        score=match.score,
+        note=match.note,
+        created_by=match.created_by,
+        contract=contract,
+        next_states=next_states(MatchStatus(match.status)),
+        created_at=match.created_at,
+        updated_at=match.updated_at,
+        finished_at=match.finished_at,
+    )
+
+
+async def _detail(session: AsyncSession, match: Match, demand: Demand, supply: Supply) -> MatchDetail:
+    events = (
+        await session.execute(
+            select(MatchEvent).where(col(MatchEvent.match_id) == match.id).order_by(col(MatchEvent.id))
+        )
+    ).scalars()
+    return MatchDetail(
+        **_public(match, demand, supply).model_dump(),
+        events=[
+            MatchEventPublic(
+                from_status=MatchStatus(e.from_status) if e.from_status else None,
+                to_status=MatchStatus(e.to_status),
+                actor=e.actor,
+                note=e.note,
+                at=e.at,
+            )
+            for e in events
+        ],
+    )
+
+
+def _tell_the_other_sides(
+    session: AsyncSession,
+    *,
+    actor: Side,
+    demand: Demand,
+    supply: Supply,
+    match: Match,
+    kind: str,
+    title: str,
+    body: str,
+) -> None:
+    audiences = []
+    if actor is not Side.enterprise:
+        audiences.append(enterprise_audience(demand.credit_code))
+    if actor is not Side.supplier:
+        audiences.append(supplier_audience(supply.owner_username))
+    notify(
+        session,
+        audiences=audiences,
+        kind=kind,
+        title=title,
+        body=body,
+        demand_id=demand.id,
+        supply_id=supply.id,
+        match_id=match.id,
+    )
+
+
+async def create_match(
+    session: AsyncSession, *, data: MatchCreate, principal: Principal, index: SupplyIndex, settings: Settings
+) -> MatchDetail:
+    demand = await session.scalar(select(Demand).where(col(Demand.id) == data.demand_id).with_for_update())
+    supply = await session.scalar(select(Supply).where(col(Supply.id) == data.supply_id).with_for_update())
+    if demand is None or (supply is not None and not can_see_match(principal, demand, supply)):
+        raise NotFound(f"demand {data.demand_id} does not exist", code="demand_not_found")
+    if supply is None:
+        raise NotFound(f"supply {data.supply_id} does not exist", code="supply_not_found")
+    side = side_of(principal, demand, supply)
+    if side is None:
+        raise Forbidden(
+            "a docking is recorded by the demand's enterprise, the supply's owner account or the bureau",
+            code="match_forbidden",
+        )
+    if demand.status != DemandStatus.open.value:
+        raise Conflict(f"demand {demand.id} is {demand.status}", code="demand_not_open")
+    if demand.deadline < clock.today():
+        raise Conflict(f"demand {demand.id} expired on {demand.deadline}", code="demand_expired")
+    if supply.status != SupplyStatus.active.value:
+        raise Conflict(f"supply {supply.id} is withdrawn", code="supply_withdrawn")
+    if SupplyKind(supply.kind) not in SERVES[DemandKind(demand.kind)]:
+        raise InvalidInput.field(
+            "body.supply_id",
+            "supply_kind_mismatch",
+            f"a {supply.kind} supply cannot serve a {demand.kind} demand",
+        )
+    existing = await session.scalar(
+        select(col(Match.id)).where(col(Match.demand_id) == demand.id, col(Match.supply_id) == supply.id)
+    )
+    if existing is not None:
+        raise Conflict(
+            f"demand {demand.id} and supply {supply.id} already have a docking record ({existing})",
+            code="match_exists",
+        )
+    if supply.capacity is not None:
+        active = await session.scalar(
+            select(func.count())
+            .select_from(Match)
+            .where(col(Match.supply_id) == supply.id, col(Match.status).in_([s.value for s in ACTIVE]))
+        )
+        if int(active or 0) >= supply.capacity:
+            raise Conflict(
+                f"{supply.name} already docks with {active} enterprises (capacity {supply.capacity})",
+                code="supply_at_capacity",
+            )
+    scored = await recommend(
+        session,
+        index=index,
+        settings=settings,
+        demand=demand,
+        limit=1,
+        only=[supply.id or 0],
+        ignore_capacity=True,
+    )
+    match = Match(
+        demand_id=demand.id or 0,
+        supply_id=supply.id or 0,
+        origin=ORIGIN_OF[side].value,
+        score=scored.items[0].score if scored.items else 0.0,
+        note=data.note,
+        created_by=principal.username,
+    )
+    session.add(match)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:
+        raise Conflict(
+            f"demand {demand.id} and supply {supply.id} already have a docking record", code="match_exists"
+        ) from exc
+    session.add(
+        MatchEvent(match_id=match.id or 0, to_status=match.status, actor=principal.username, note=data.note)
+    )
+    now = utcnow()
+    demand.first_response_at = demand.first_response_at or now
+    kind = "new_response" if side is Side.supplier else "new_recommendation"
+    _tell_the_other_sides(
+        session,
+        actor=side,
+        demand=demand,
+        supply=supply,
+        match=match,
+        kind=kind,
+        title=f"「{demand.title}」新增对接:{supply.name}({supply.provider})",
+        body=data.note,
+    )
+    await session.flush()
+    return await _detail(session, match, demand, supply)
+
+
+async def _load(session: AsyncSession, match_id: int, principal: Principal) -> tuple[Match, Demand, Supply]:
+    row = (
+        await session.execute(
+            select(Match, Demand, Supply)
+            .join(Demand, col(Demand.id) == col(Match.demand_id))
+            .join(Supply, col(Supply.id) == col(Match.supply_id))
+            .where(col(Match.id) == match_id)
+            .with_for_update()
+        )
+    ).first()
+    if row is None or not can_see_match(principal, row[1], row[2]):
+        raise NotFound(f"docking record {match_id} does not exist", code="match_not_found")
+    return row[0], row[1], row[2]
+
+
+async def read_match(session: AsyncSession, *, match_id: int, principal: Principal) -> MatchDetail:
+    match, demand, supply = await _load(session, match_id, principal)
+    return await _detail(session, match, demand, supply)
+
+
+def _check_move(match: Match, demand: Demand, data: MatchUpdate, side: Side | None) -> None:
+    current, target = MatchStatus(match.status), data.status
+    if target is MatchStatus.closed:
+        raise Conflict(
+            "closed is set when the demand expires (POST /api/v1/demands/close-expired), not by hand",
+            code="illegal_transition",
+        )
+    if not is_legal(current, target):
+        allowed = ", ".join(s.value for s in next_states(current)) or "none: the record is final"
+        raise Conflict(
+            f"{current.value} → {target.value} is not a legal move; from {current.value}: {allowed}",
+            code="illegal_transition",
+        )
+    if side is None or side not in MOVES[(current, target)]:
+        sides = ", ".join(sorted(s.value for s in MOVES[(current, target)]))
+        raise Forbidden(f"{current.value} → {target.value} is for: {sides}", code="transition_forbidden")
+    if data.contract is not None:
+        if target is not MatchStatus.succeeded:
+            raise InvalidInput.field(
+                "body.contract", "contract_only_on_success", "a contract comes with succeeded only"
+            )
+        if demand.kind == DemandKind.finance.value:
+            raise InvalidInput.field(
+                "body.contract",
+                "contract_not_for_finance",
+                "a finance demand's success is not a technology contract",
+            )
+    if current is MatchStatus.proposed and target is MatchStatus.docking and demand.deadline < clock.today():
+        raise Conflict(f"demand {demand.id} expired on {demand.deadline}", code="demand_expired")
+
+
+async def update_match(
+    session: AsyncSession,
+    *,
+    match_id: int,
+    data: MatchUpdate,
+    principal: Principal,
+    indicator: IndicatorClient,
+) -> MatchDetail:
+    match, demand, supply = await _load(session, match_id, principal)
+    side = side_of(principal, demand, supply)
+    _check_move(match, demand, data, side)
+    now = utcnow()
+    session.add(
+        MatchEvent(
+            match_id=match.id or 0,
+            from_status=match.status,
+            to_status=data.status.value,
+            actor=principal.username,
+            note=data.note,
+        )
+    )
+    match.status = data.status.value
+    match.updated_at = now
+    if data.status in TERMINAL:
+        match.finished_at = now
+    if data.note:
+        match.note = data.note
+    if data.status is MatchStatus.succeeded:
+        demand.status = DemandStatus.matched.value
+        demand.matched_at = demand.matched_at or now
+        demand.updated_at = now
+    if data.contract is not None:
+        match.contract_amount = data.contract.amount
+        match.contract_type = data.contract.contract_type.value
+        match.signed_on = data.contract.signed_on
+    await session.flush()
+    if data.contract is not None:
+        # Last, after every check and the flush: if indicator-api cannot take the record, the whole
+        # move rolls back (503), and a retry is safe because the peer dedupes on the match id.
+        await indicator.report_tech_contract(
+            match_id=match.id or 0,
+            credit_code=demand.credit_code,
+            amount=data.contract.amount,
+            contract_type=data.contract.contract_type.value,
+            signed_on=data.contract.signed_on,
+        )
+        match.contract_reported_at = utcnow()
+    _tell_the_other_sides(
+        session,
+        actor=side or Side.bureau,
+        demand=demand,
+        supply=supply,
+        match=match,
+        kind="match_status",
+        title=f"「{demand.title}」与 {supply.name} 的对接:{STATUS_NAMES[data.status]}",
+        body=data.note,
+    )
+    await session.flush()
+    return await _detail(session, match, demand, supply)
+
+
+async def list_matches(
+    session: AsyncSession, *, principal: Principal, page: PageParams, where: MatchFilter
+) -> tuple[list[MatchPublic], int]:
+    query = (
+        select(Match, Demand, Supply)
+        .join(Demand, col(Demand.id) == col(Match.demand_id))
+        .join(Supply, col(Supply.id) == col(Match.supply_id))
+        .where(_visible(principal))
+    )
+    if where.demand_id is not None:
+        query = query.where(col(Match.demand_id) == where.demand_id)
+    if where.supply_id is not None:
+        query = query.where(col(Match.supply_id) == where.supply_id)
+    if where.status is not None:
+        query = query.where(col(Match.status) == where.status.value)
+    total = int((await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one())
+    rows = await session.execute(query.order_by(col(Match.id).desc()).limit(page.limit).offset(page.offset))
+    return [_public(m, d, s) for m, d, s in rows.all()], total

@@ -1,0 +1,1 @@
+"""Match statistics (对接率) and their publication to indicator-api."""

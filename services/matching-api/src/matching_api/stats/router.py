@@ -1,0 +1,56 @@
+"""Statistics: /api/v1/stats."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from daye_kit.auth import CurrentPrincipal
+from daye_kit.db import SessionDep
+from daye_kit.errors import problem_responses
+from matching_api.deps import IndicatorDep, SettingsDep
+from matching_api.stats import service
+from matching_api.stats.schemas import Publication, Stats
+
+router = APIRouter(prefix="/api/v1/stats", tags=["统计"])
+
+
+@router.get(
+    "",
+    summary="需求对接统计",
+    description="期间内发布的需求数、其中在期末前对接成功的数量与对接率(小数),按类别和乡镇分列,"
+    "对照对接率目标 (`MATCHING_MATCH_RATE_TARGET`,默认 0.80),以及从发布到首次应答的中位时长。"
+    "`region` 为乡镇代码,空或 420281 为全市;乡镇账号只看本单位,企业账号无权查看。",
+    responses=problem_responses(401, 403, 422),
+)
+async def read_stats(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+    start: Annotated[date, Query(alias="from", description="期间起(含)", examples=["2025-01-01"])],
+    end: Annotated[date, Query(alias="to", description="期间止(含)", examples=["2025-06-30"])],
+    region: Annotated[str | None, Query(max_length=12, description="乡镇代码")] = None,
+) -> Stats:
+    return await service.read_stats(
+        session, principal=principal, start=start, end=end, region=region, target=settings.match_rate_target
+    )
+
+
+@router.post(
+    "/publish",
+    summary="向指标服务报送需求数与对接数",
+    description="科技局或定时任务(服务账号)调用:计算全市当年 1 月至 `month` 月末累计发布需求数与对接成功数,"
+    "报送到 indicator-api 的 `supply_chain_demands_posted` 与 `supply_chain_demands_matched`(该月数值)。"
+    "每月末或需要时调用一次;indicator-api 不可用时返回 503。",
+    responses=problem_responses(401, 403, 422, 502, 503),
+)
+async def publish_stats(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    indicator: IndicatorDep,
+    year: Annotated[int, Query(ge=2020, le=2100, description="年度")],
+    month: Annotated[int, Query(ge=1, le=12, description="截至月份")],
+) -> Publication:
+    return await service.publish(session, principal=principal, indicator=indicator, year=year, month=month)

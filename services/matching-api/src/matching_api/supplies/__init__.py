@@ -1,0 +1,1 @@
+"""Supplies: experts and teams, technologies and results, financial products (供给)."""

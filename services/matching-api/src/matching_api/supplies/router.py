@@ -1,0 +1,68 @@
+"""The supply catalogue: /api/v1/supplies."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, status
+
+from daye_kit.auth import CurrentPrincipal
+from daye_kit.db import SessionDep
+from daye_kit.errors import problem_responses
+from daye_kit.pagination import Page, PageDep
+from matching_api.supplies import service
+from matching_api.supplies.schemas import SupplyCreate, SupplyFilter, SupplyPublic, SupplyUpdate
+
+router = APIRouter(prefix="/api/v1/supplies", tags=["供给"])
+SupplyId = Annotated[int, Path(ge=1, description="供给编号")]
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="登记供给",
+    description="科技局(admin)或对接的服务账号登记专家与团队、技术成果、金融产品。专家须填可服务企业数 "
+    "`capacity`;金融产品须填额度上限与融资方式,可设准入资质。登记后下一次推荐即可见。",
+    responses=problem_responses(401, 403, 422),
+)
+async def create_supply(body: SupplyCreate, principal: CurrentPrincipal, session: SessionDep) -> SupplyPublic:
+    return await service.create_supply(session, data=body, principal=principal)
+
+
+@router.get(
+    "",
+    summary="供给列表",
+    description="按类别、状态、机构、关键词筛选。所有已登录账号可查看供给目录。",
+    responses=problem_responses(401, 422),
+)
+async def list_supplies(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    page: PageDep,
+    where: Annotated[SupplyFilter, Query()],
+) -> Page[SupplyPublic]:
+    items, total = await service.list_supplies(session, page=page, where=where)
+    return Page(items=items, total=total)
+
+
+@router.get(
+    "/{supply_id}",
+    summary="供给详情",
+    description="一项供给的全部信息。",
+    responses=problem_responses(401, 404, 422),
+)
+async def read_supply(supply_id: SupplyId, principal: CurrentPrincipal, session: SessionDep) -> SupplyPublic:
+    return await service.read_supply(session, supply_id=supply_id)
+
+
+@router.patch(
+    "/{supply_id}",
+    summary="修改或下架供给",
+    description="科技局、服务账号或该供给的代表账号可修改;`status: withdrawn` 下架后不再参与推荐。"
+    "修改后下一次推荐即按新内容计算(各副本一致)。",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def update_supply(
+    supply_id: SupplyId, body: SupplyUpdate, principal: CurrentPrincipal, session: SessionDep
+) -> SupplyPublic:
+    return await service.update_supply(session, supply_id=supply_id, data=body, principal=principal)

@@ -1,0 +1,141 @@
+"""Supply rules: who may add and change supplies, and how each write reaches the engine index."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import func, or_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from daye_kit.auth import Principal, Role
+from daye_kit.errors import Forbidden, InvalidInput, NotFound
+from daye_kit.pagination import PageParams
+from daye_kit.timestamps import utcnow
+from matching_api.engine.text import join_terms, tokenize
+from matching_api.enums import SupplyKind
+from matching_api.supplies.models import SUPPLY_INDEX, IndexVersion, Supply
+from matching_api.supplies.schemas import SupplyCreate, SupplyFilter, SupplyPublic, SupplyUpdate
+
+CATALOGUE_WRITERS = frozenset({Role.admin, Role.service})
+
+
+def rate_of(supply: Supply) -> Decimal | None:
+    return None if supply.rate_bp is None else (Decimal(supply.rate_bp) / 10_000).quantize(Decimal("0.0001"))
+
+
+def public(supply: Supply) -> SupplyPublic:
+    data = {name: getattr(supply, name) for name in SupplyPublic.model_fields if name != "rate"}
+    return SupplyPublic.model_validate({**data, "rate": rate_of(supply)})
+
+
+def segment(supply: Supply) -> None:
+    """Terms for BM25 (name, provider, description, fields, industries) and the profile terms that
+    field and industry fit compare (each field or industry whole, and its parts)."""
+    text = " ".join([supply.name, supply.provider, supply.description, *supply.fields, *supply.industries])
+    supply.terms = join_terms(tokenize(text))
+    profile: list[str] = []
+    for label in [*supply.fields, *supply.industries]:
+        profile += [label.lower(), *tokenize(label)]
+    supply.profile_terms = join_terms(list(dict.fromkeys(profile)))
+
+
+async def next_revision(session: AsyncSession) -> int:
+    """Bump the index version. The row lock it takes orders concurrent writers, so revisions
+    become visible in the order they were given out."""
+    version = await session.scalar(
+        update(IndexVersion)
+        .where(col(IndexVersion.name) == SUPPLY_INDEX)
+        .values(version=col(IndexVersion.version) + 1)
+        .returning(col(IndexVersion.version))
+    )
+    if version is None:
+        raise RuntimeError("index_versions has no 'supplies' row: run the migrations")
+    return int(version)
+
+
+def _can_change(principal: Principal, supply: Supply) -> bool:
+    return principal.role in CATALOGUE_WRITERS or (
+        supply.owner_username is not None and supply.owner_username == principal.username
+    )
+
+
+async def create_supply(session: AsyncSession, *, data: SupplyCreate, principal: Principal) -> SupplyPublic:
+    if principal.role not in CATALOGUE_WRITERS:
+        raise Forbidden("only the bureau (admin) or a peer service adds supplies")
+    values = data.model_dump(exclude={"rate"})
+    supply = Supply(
+        **{**values, "kind": data.kind.value},
+        rate_bp=None if data.rate is None else int(data.rate * 10_000),
+        revision=await next_revision(session),
+    )
+    segment(supply)
+    session.add(supply)
+    await session.flush()
+    return public(supply)
+
+
+async def load_supply(session: AsyncSession, supply_id: int, *, for_update: bool = False) -> Supply:
+    query = select(Supply).where(col(Supply.id) == supply_id)
+    if for_update:
+        query = query.with_for_update()
+    supply = (await session.execute(query)).scalar_one_or_none()
+    if supply is None:
+        raise NotFound(f"supply {supply_id} does not exist", code="supply_not_found")
+    return supply
+
+
+async def read_supply(session: AsyncSession, *, supply_id: int) -> SupplyPublic:
+    return public(await load_supply(session, supply_id))
+
+
+async def update_supply(
+    session: AsyncSession, *, supply_id: int, data: SupplyUpdate, principal: Principal
+) -> SupplyPublic:
+    supply = await load_supply(session, supply_id, for_update=True)
+    if not _can_change(principal, supply):
+        raise Forbidden(f"supply {supply_id} is changed by the bureau or its owner account only")
+    changes = data.model_dump(exclude_unset=True)
+    kind = SupplyKind(supply.kind)
+    merged = {**public(supply).model_dump(), **changes, "kind": kind}
+    try:
+        SupplyCreate.model_validate(merged)
+    except ValueError as exc:
+        raise InvalidInput(f"the supply would be inconsistent: {exc}", code="supply_invalid") from exc
+    for name, value in changes.items():
+        if name == "rate":
+            supply.rate_bp = None if value is None else int(value * 10_000)
+        elif name == "status":
+            supply.status = value.value
+        elif name in ("maturity",) and value is not None:
+            setattr(supply, name, value.value)
+        elif name == "qualification_rule" and value is not None:
+            supply.qualification_rule = [str(v) for v in value]
+        else:
+            setattr(supply, name, value)
+    segment(supply)
+    supply.revision = await next_revision(session)
+    supply.updated_at = utcnow()
+    await session.flush()
+    return public(supply)
+
+
+async def list_supplies(
+    session: AsyncSession, *, page: PageParams, where: SupplyFilter
+) -> tuple[list[SupplyPublic], int]:
+    query = select(Supply)
+    if where.kind is not None:
+        query = query.where(col(Supply.kind) == where.kind.value)
+    if where.status is not None:
+        query = query.where(col(Supply.status) == where.status.value)
+    if where.provider:
+        query = query.where(col(Supply.provider).contains(where.provider))
+    if where.q:
+        query = query.where(
+            or_(col(Supply.name).contains(where.q), col(Supply.description).contains(where.q))
+        )
+    if where.owner:
+        query = query.where(col(Supply.owner_username) == where.owner)
+    total = int((await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one())
+    rows = await session.execute(query.order_by(col(Supply.id)).limit(page.limit).offset(page.offset))
+    return [public(s) for s in rows.scalars()], total

@@ -1,0 +1,311 @@
+"""Docking records: every legal and illegal move of the state machine, who may make which move,
+what a success reports to indicator-api, and expiry."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+from typing import Any
+
+import pytest
+
+from matching_api import clock
+from matching_api.enums import MatchStatus
+from matching_api.matches.transitions import MOVES
+
+from .conftest import EXCHANGER, FOUNDRY, Matching
+from .test_demands import post
+
+OWNER = "prof-zhou"  # the account acting for the expert
+EXPERT = {
+    "kind": "expert",
+    "name": "周立新教授团队(铸造工艺)",
+    "provider": "华中科技大学",
+    "description": "铸造工艺优化与铸件缺陷控制,解决砂型铸造气孔缩松问题。",
+    "fields": ["铸造工艺", "铸件缺陷控制"],
+    "industries": ["铸造"],
+    "region_code": "420100",
+    "capacity": 5,
+    "owner_username": OWNER,
+}
+STATUSES = list(MatchStatus)
+# How to bring a fresh (proposed) record to each state, as the bureau.
+PATHS: dict[MatchStatus, list[str]] = {
+    MatchStatus.proposed: [],
+    MatchStatus.docking: ["docking"],
+    MatchStatus.succeeded: ["docking", "succeeded"],
+    MatchStatus.failed: ["docking", "failed"],
+    MatchStatus.withdrawn: ["withdrawn"],
+    MatchStatus.closed: ["<expire>"],
+}
+
+
+async def supply(m: Matching, **extra: Any) -> dict[str, Any]:
+    response = await m.client.post("/api/v1/supplies", json={**EXPERT, **extra}, headers=m.admin)
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def docking(m: Matching, *, state: MatchStatus = MatchStatus.proposed) -> dict[str, Any]:
+    expert = await supply(m)
+    demand = await post(m)
+    created = await m.client.post(
+        "/api/v1/matches",
+        json={"demand_id": demand["id"], "supply_id": expert["id"], "note": "想请周教授来厂里看看"},
+        headers=m.enterprise(FOUNDRY),
+    )
+    assert created.status_code == 201, created.text
+    match: dict[str, Any] = created.json()
+    for step in PATHS[state]:
+        if step == "<expire>":
+            swept = await m.client.post(
+                "/api/v1/demands/close-expired", params={"as_of": "2031-01-01"}, headers=m.admin
+            )
+            assert swept.json() == {"closed_demands": 1, "closed_matches": 1}
+            continue
+        moved = await m.client.patch(f"/api/v1/matches/{match['id']}", json={"status": step}, headers=m.admin)
+        assert moved.status_code == 200, moved.text
+    match = (await m.client.get(f"/api/v1/matches/{match['id']}", headers=m.admin)).json()
+    assert match["status"] == state.value
+    return match
+
+
+@pytest.mark.parametrize(
+    ("source", "target"), list(itertools.product(STATUSES, STATUSES)), ids=lambda s: s.value
+)
+async def test_every_move(matching: Matching, source: MatchStatus, target: MatchStatus) -> None:
+    match = await docking(matching, state=source)
+    moved = await matching.client.patch(
+        f"/api/v1/matches/{match['id']}", json={"status": target.value}, headers=matching.admin
+    )
+    if (source, target) in MOVES:
+        assert moved.status_code == 200, moved.text
+        assert moved.json()["status"] == target.value
+        assert [e["to_status"] for e in moved.json()["events"]][-1] == target.value
+    else:
+        assert moved.status_code == 409, moved.text
+        assert moved.headers["content-type"] == "application/problem+json"
+        assert moved.json()["code"] == "illegal_transition"
+        unchanged = await matching.client.get(f"/api/v1/matches/{match['id']}", headers=matching.admin)
+        assert unchanged.json()["status"] == source.value
+
+
+@pytest.mark.parametrize(
+    ("who", "source", "target", "status", "code"),
+    [
+        ("enterprise", "proposed", "docking", 200, None),
+        ("supplier", "proposed", "docking", 200, None),
+        ("viewer", "proposed", "docking", 403, "transition_forbidden"),
+        ("township", "proposed", "docking", 403, "transition_forbidden"),
+        ("other_enterprise", "proposed", "docking", 404, "match_not_found"),
+        ("supplier", "docking", "succeeded", 403, "transition_forbidden"),
+        ("enterprise", "docking", "succeeded", 200, None),
+        ("supplier", "docking", "failed", 200, None),
+        ("supplier", "proposed", "withdrawn", 200, None),
+    ],
+)
+async def test_which_side_may_move(
+    matching: Matching, who: str, source: str, target: str, status: int, code: str | None
+) -> None:
+    headers = {
+        "enterprise": matching.enterprise(FOUNDRY),
+        "other_enterprise": matching.enterprise(EXCHANGER),
+        "supplier": matching.as_(OWNER, "viewer"),
+        "viewer": matching.as_("viewer", "viewer"),
+        "township": matching.township("420281101"),
+    }[who]
+    match = await docking(matching, state=MatchStatus(source))
+    moved = await matching.client.patch(
+        f"/api/v1/matches/{match['id']}", json={"status": target}, headers=headers
+    )
+    assert moved.status_code == status, moved.text
+    if code:
+        assert moved.json()["code"] == code
+
+
+async def test_a_success_reports_the_contract_once_with_an_idempotency_key(matching: Matching) -> None:
+    match = await docking(matching, state=MatchStatus.docking)
+    contract = {"amount": "1200000.00", "contract_type": "development", "signed_on": "2025-06-30"}
+    done = await matching.client.patch(
+        f"/api/v1/matches/{match['id']}",
+        json={"status": "succeeded", "contract": contract, "note": "签订技术开发合同"},
+        headers=matching.enterprise(FOUNDRY),
+    )
+    assert done.status_code == 200, done.text
+    assert done.json()["contract"]["amount"] == "1200000.00"
+    assert done.json()["contract"]["reported_at"] is not None
+    sent = matching.indicator.contracts[str(match["id"])]
+    assert sent == {
+        "source": "matching-api",
+        "source_id": str(match["id"]),
+        "credit_code": FOUNDRY,
+        "amount": "1200000.00",
+        "contract_type": "development",
+        "signed_on": "2025-06-30",
+    }
+    assert matching.indicator.idempotency_keys == [f"matching-api:{match['id']}"]
+    demand = await matching.client.get(f"/api/v1/demands/{match['demand']['id']}", headers=matching.admin)
+    assert demand.json()["status"] == "matched"
+    assert demand.json()["matched_at"] is not None
+
+
+async def test_indicator_refusing_the_contract_leaves_the_record_as_it_was(matching: Matching) -> None:
+    match = await docking(matching, state=MatchStatus.docking)
+    matching.indicator.fail_contracts = True
+    contract = {"amount": "500000.00", "contract_type": "transfer", "signed_on": "2025-06-30"}
+    refused = await matching.client.patch(
+        f"/api/v1/matches/{match['id']}",
+        json={"status": "succeeded", "contract": contract},
+        headers=matching.admin,
+    )
+    assert refused.status_code == 503
+    assert refused.json()["code"] == "peer_unavailable"
+    after = (await matching.client.get(f"/api/v1/matches/{match['id']}", headers=matching.admin)).json()
+    assert (after["status"], after["contract"]) == ("docking", None)
+    demand = await matching.client.get(f"/api/v1/demands/{match['demand']['id']}", headers=matching.admin)
+    assert demand.json()["status"] == "open"
+    matching.indicator.fail_contracts = False
+    retried = await matching.client.patch(
+        f"/api/v1/matches/{match['id']}",
+        json={"status": "succeeded", "contract": contract},
+        headers=matching.admin,
+    )
+    assert retried.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "rule"),
+    [
+        (
+            {
+                "status": "docking",
+                "contract": {"amount": "1.00", "contract_type": "service", "signed_on": "2025-01-01"},
+            },
+            "contract_only_on_success",
+        ),
+        (
+            {
+                "status": "succeeded",
+                "contract": {"amount": "-5.00", "contract_type": "service", "signed_on": "2025-01-01"},
+            },
+            "greater_than",
+        ),
+        (
+            {
+                "status": "succeeded",
+                "contract": {"amount": "5.00", "contract_type": "gift", "signed_on": "2025-01-01"},
+            },
+            "enum",
+        ),
+        ({"status": "finished"}, "enum"),
+    ],
+)
+async def test_bad_moves_are_422(matching: Matching, body: dict[str, Any], rule: str) -> None:
+    match = await docking(
+        matching, state=MatchStatus.proposed if body["status"] == "docking" else MatchStatus.docking
+    )
+    response = await matching.client.patch(
+        f"/api/v1/matches/{match['id']}", json=body, headers=matching.admin
+    )
+    assert response.status_code == 422, response.text
+    assert rule in {e["rule"] for e in response.json()["errors"]}
+
+
+async def test_an_expired_demand_takes_no_new_docking(
+    matching: Matching, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    match = await docking(matching)
+    monkeypatch.setattr(clock, "today", lambda: date(2031, 1, 1))
+    moved = await matching.client.patch(
+        f"/api/v1/matches/{match['id']}", json={"status": "docking"}, headers=matching.admin
+    )
+    assert (moved.status_code, moved.json()["code"]) == (409, "demand_expired")
+    new = await matching.client.post(
+        "/api/v1/matches",
+        json={"demand_id": match["demand"]["id"], "supply_id": match["supply"]["id"]},
+        headers=matching.admin,
+    )
+    assert (new.status_code, new.json()["code"]) == (409, "demand_expired")
+    swept = await matching.client.post("/api/v1/demands/close-expired", headers=matching.admin)
+    assert swept.json() == {"closed_demands": 1, "closed_matches": 1}
+    demand = await matching.client.get(f"/api/v1/demands/{match['demand']['id']}", headers=matching.admin)
+    assert demand.json()["status"] == "closed"
+    refused = await matching.client.post(
+        "/api/v1/demands/close-expired", headers=matching.enterprise(FOUNDRY)
+    )
+    assert refused.status_code == 403
+
+
+async def test_duplicates_capacity_and_kinds(matching: Matching) -> None:
+    expert = await supply(matching, capacity=1)
+    first = await post(matching)
+    second = await post(matching, title="砂型铸造开裂问题攻关")
+    me = matching.enterprise(FOUNDRY)
+    ok = await matching.client.post(
+        "/api/v1/matches", json={"demand_id": first["id"], "supply_id": expert["id"]}, headers=me
+    )
+    assert ok.status_code == 201
+    again = await matching.client.post(
+        "/api/v1/matches", json={"demand_id": first["id"], "supply_id": expert["id"]}, headers=me
+    )
+    assert (again.status_code, again.json()["code"]) == (409, "match_exists")
+    full = await matching.client.post(
+        "/api/v1/matches", json={"demand_id": second["id"], "supply_id": expert["id"]}, headers=me
+    )
+    assert (full.status_code, full.json()["code"]) == (409, "supply_at_capacity")
+    loan = await matching.client.post(
+        "/api/v1/supplies",
+        json={
+            "kind": "finance_product",
+            "name": "科创贷",
+            "provider": "湖北银行黄石分行",
+            "description": "科技型企业信用贷款",
+            "max_amount": "10000000.00",
+            "financing": "loan",
+        },
+        headers=matching.admin,
+    )
+    wrong = await matching.client.post(
+        "/api/v1/matches", json={"demand_id": second["id"], "supply_id": loan.json()["id"]}, headers=me
+    )
+    assert wrong.status_code == 422
+    assert wrong.json()["errors"][0]["rule"] == "supply_kind_mismatch"
+
+
+async def test_both_sides_are_told(matching: Matching) -> None:
+    expert = await supply(matching)
+    demand = await post(matching)
+    owner = matching.as_(OWNER, "viewer")
+    responded = await matching.client.post(
+        "/api/v1/matches",
+        json={"demand_id": demand["id"], "supply_id": expert["id"], "note": "我们团队可以揭榜"},
+        headers=owner,
+    )
+    assert responded.status_code == 201
+    assert responded.json()["origin"] == "supplier"
+    inbox = (await matching.client.get("/api/v1/notifications", headers=matching.enterprise(FOUNDRY))).json()
+    kinds = [n["kind"] for n in inbox["items"]]
+    assert kinds == ["new_recommendation", "new_response"]
+    last = inbox["items"][-1]["id"]
+    await matching.client.patch(
+        f"/api/v1/matches/{responded.json()['id']}",
+        json={"status": "docking"},
+        headers=matching.enterprise(FOUNDRY),
+    )
+    owner_inbox = (await matching.client.get("/api/v1/notifications", headers=owner)).json()
+    assert [n["kind"] for n in owner_inbox["items"]] == ["new_recommendation", "match_status"]
+    polled = await matching.client.get(
+        "/api/v1/notifications", params={"after_id": last}, headers=matching.enterprise(FOUNDRY)
+    )
+    assert polled.json()["total"] == 0  # the enterprise made the move itself
+    read = await matching.client.patch(
+        f"/api/v1/notifications/{last}", json={"read": True}, headers=matching.enterprise(FOUNDRY)
+    )
+    assert read.json()["read_at"] is not None
+    stolen = await matching.client.patch(f"/api/v1/notifications/{last}", json={"read": True}, headers=owner)
+    assert stolen.status_code == 404
+    unread = await matching.client.get(
+        "/api/v1/notifications", params={"unread": True}, headers=matching.enterprise(FOUNDRY)
+    )
+    assert last not in [n["id"] for n in unread.json()["items"]]

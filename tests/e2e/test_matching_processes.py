@@ -1,0 +1,87 @@
+"""matching-api as a real process beside a real indicator-api, over sockets, with the demo data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from daye_dev.processes import SERVICES, ServiceProcess, free_port, platform
+
+pytestmark = pytest.mark.e2e
+DEMO_PASSWORD = "e2e-matching-password"
+
+
+@pytest.fixture(scope="module")
+def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, ServiceProcess]]:
+    workdir = tmp_path_factory.mktemp("e2e-matching")
+    ports = {name: free_port() for name, *_ in SERVICES}
+    env = {
+        "indicator-api": {"INDICATOR_DEMO": "true", "INDICATOR_DEMO_PASSWORD": DEMO_PASSWORD},
+        "matching-api": {"MATCHING_DEMO": "true"},
+    }
+    processes = [p for p in platform(ports, cwd=workdir, env=env, log_dir=workdir) if p.name != "funding-api"]
+    try:
+        for process in processes:
+            process.start()
+            process.wait_healthy()
+        yield {p.name: p for p in processes}
+    finally:
+        for process in reversed(processes):
+            process.stop()
+
+
+def _token(services: dict[str, ServiceProcess], username: str) -> dict[str, str]:
+    response = httpx.post(
+        f"{services['indicator-api'].url}/api/v1/auth/token",
+        data={"username": username, "password": DEMO_PASSWORD},
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def test_the_demo_reports_686_posted_and_392_matched(services: dict[str, ServiceProcess]) -> None:
+    stats = httpx.get(
+        f"{services['matching-api'].url}/api/v1/stats",
+        params={"from": "2025-01-01", "to": "2025-06-30"},
+        headers=_token(services, "admin"),
+        timeout=30,
+    )
+    assert stats.status_code == 200, stats.text
+    body = stats.json()
+    assert (body["posted"], body["matched"], round(body["match_rate"], 3)) == (686, 392, 0.571)
+
+
+def test_an_enterprise_posts_and_gets_recommendations_over_http(services: dict[str, ServiceProcess]) -> None:
+    matching = services["matching-api"].url
+    admin = _token(services, "admin")
+    enterprises = httpx.get(
+        f"{services['indicator-api'].url}/api/v1/enterprises", params={"limit": 1}, headers=admin, timeout=10
+    ).json()["items"]
+    credit_code = enterprises[0]["credit_code"]
+    headers = _token(services, credit_code)
+    posted = httpx.post(
+        f"{matching}/api/v1/demands",
+        json={
+            "kind": "technology",
+            "title": "铸件气孔缩松缺陷攻关",
+            "description": "球墨铸铁件砂型铸造气孔缩松多,希望优化浇注系统和熔炼工艺,提高成品率。",
+            "budget": "500000.00",
+            "deadline": "2030-12-31",
+        },
+        headers=headers,
+        timeout=30,
+    )
+    assert posted.status_code == 201, posted.text
+    assert posted.json()["region_code"] == enterprises[0]["region_code"]
+    recommended = httpx.get(
+        f"{matching}/api/v1/demands/{posted.json()['id']}/recommendations", headers=headers, timeout=30
+    )
+    assert recommended.status_code == 200
+    top = recommended.json()["items"][0]
+    assert top["score"] > 0
+    assert "铸造" in "".join(top["matched_terms"]) + top["supply"]["name"]
+    inbox = httpx.get(f"{matching}/api/v1/notifications", headers=headers, timeout=10).json()
+    assert any(n["kind"] == "new_recommendation" for n in inbox["items"])
