@@ -20,10 +20,10 @@ import httpx
 from daye_dev.databases import PostgresDatabases, migrate
 from daye_dev.pytest_plugin import running
 from daye_kit.auth import Principal, Role
+from daye_kit.credit_code import complete
 from indicator_api.config import Settings
 from indicator_api.cultivation.figures import CandidateFigures
 from indicator_api.cultivation.rules import Program, assess
-from indicator_api.enterprises.credit_code import complete
 from indicator_api.main import MIGRATIONS, create_app
 
 COUNT = int(os.environ.get("BENCH_CANDIDATES", "40000"))

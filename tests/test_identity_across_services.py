@@ -11,8 +11,8 @@ from fastapi import Depends
 
 from daye_dev.pytest_plugin import bearer
 from daye_kit.auth import TOKEN_AUDIENCE, TOKEN_ISSUER, Role, require_roles
+from daye_kit.demo_enterprises import DEMO_ENTERPRISES
 from daye_kit.settings import DEV_SERVICE_API_KEYS
-from indicator_api.demo.enterprises import DEMO_ENTERPRISES
 
 from .conftest import DEMO_PASSWORD, PEER_NAMES, Platform
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+from pydantic import SecretStr
 
 from daye_dev.pytest_plugin import FreshDatabase, bearer, running
 from daye_kit.credit_code import is_valid
@@ -67,3 +68,30 @@ async def test_without_demo_there_are_no_accounts(
                 "/api/v1/auth/token", data={"username": "admin", "password": DEMO_PASSWORD}
             )
     assert response.status_code == 401
+
+
+async def test_a_new_installation_gets_its_admin_and_service_accounts(
+    fresh_database: FreshDatabase, signing_key_file: Path
+) -> None:
+    url = await fresh_database("indicator", MIGRATIONS)
+    key = "dk_prod0001_issued-for-matching-api-in-production"
+    configured = settings_for(url, signing_key_file).model_copy(
+        update={
+            "demo": False,
+            "admin_password": SecretStr("first-admin-password"),
+            "service_api_keys": {"matching-api": SecretStr(key)},
+        }
+    )
+    for _ in range(2):  # a restart (or a second replica) changes nothing
+        async for app in running(create_app(configured)):
+            async with httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://i"
+            ) as client:
+                admin = await bearer(client, "admin", "first-admin-password")
+                accounts = (await client.get("/api/v1/users", headers=admin)).json()
+                me = (await client.get("/api/v1/auth/me", headers={"X-API-Key": key})).json()
+        assert [(a["username"], a["role"]) for a in accounts["items"]] == [
+            ("admin", "admin"),
+            ("svc-matching-api", "service"),
+        ]
+        assert me["username"] == "svc-matching-api"

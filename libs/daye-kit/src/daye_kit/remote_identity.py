@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from fastapi import APIRouter, FastAPI
 
 from daye_kit.auth import CurrentPrincipal, JwksAuthenticator, Principal
 from daye_kit.errors import problem_responses
-from daye_kit.peer import IdentityClient, ServiceToken
+from daye_kit.peer import IdentityClient, PeerClient, ServiceToken
 from daye_kit.settings import PeerServiceSettings
 
 
@@ -36,3 +38,20 @@ me_router = APIRouter(prefix="/api/v1", tags=["身份认证"])
 )
 async def read_me(principal: CurrentPrincipal) -> Principal:
     return principal
+
+
+def connect_indicator(client_type: type[PeerClient]) -> Callable[[FastAPI], Awaitable[None]]:
+    """Lifespan hook (after `connect_identity`): `app.state.indicator`, the service's typed client of
+    indicator-api, calling as the service itself unless a caller's token is passed."""
+
+    async def connect(app: FastAPI) -> None:
+        settings: PeerServiceSettings = app.state.settings
+        app.state.indicator = client_type(
+            app.state.http,
+            settings.indicator_url,
+            timeout=settings.peer_timeout_seconds,
+            retries=settings.peer_retries,
+            token_source=app.state.service_token,
+        )
+
+    return connect

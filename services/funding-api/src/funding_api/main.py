@@ -4,32 +4,55 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import structlog
 from fastapi import FastAPI
 
 from daye_kit.app import HttpClientFactory, ServiceSpec, build_app, default_http_client
+from daye_kit.db import lock_exclusively
 from daye_kit.health import check_peer
-from daye_kit.remote_identity import connect_identity, me_router
+from daye_kit.remote_identity import connect_identity, connect_indicator, me_router
+from funding_api.awards.router import router as award_router
 from funding_api.config import Settings
+from funding_api.demo import seed as demo
+from funding_api.disbursements.router import router as disbursement_router
+from funding_api.ledger.router import router as ledger_router
+from funding_api.outstanding.router import router as outstanding_router
 from funding_api.peers import IndicatorClient
+from funding_api.programs.router import router as program_router
 
+log = structlog.get_logger("funding_api")
 MIGRATIONS = Path(__file__).resolve().parents[2] / "alembic"
 
 DESCRIPTION = """
 资金项目、奖补、拨付,以及只增不改的分户账:未兑现政策资金精确到分,且绝不重复支付。
 
+- 金额一律为两位小数的十进制字符串(元),如 `"55068000.00"`。
+- 奖补须由经办人以外的管理员批准(双人复核);拨付必须带 `Idempotency-Key`,重试不会重复拨付。
+- 每笔资金变动都是分户账中借贷平衡的凭证;分户账只增不改,更正以冲正凭证记录。
+
 令牌由 indicator-api 签发;本服务用其公钥验证。错误一律以 `application/problem+json` 返回。
 """
 
+TAGS = [
+    {"name": "资金项目", "description": "资金项目(预算线)、预算与无申请兑现规则"},
+    {"name": "奖补", "description": "奖补事项(兑现资格)、双人复核、无申请兑现生成"},
+    {"name": "拨付", "description": "幂等拨付与冲正"},
+    {"name": "分户账", "description": "只增不改的借贷记账与对账"},
+    {"name": "未兑现资金", "description": "未兑现政策资金:汇总、账龄、公示导出、向指标服务报送"},
+    {"name": "身份认证", "description": "调用者身份"},
+]
 
-async def _peers(app: FastAPI) -> None:
+
+async def _demo(app: FastAPI) -> None:
     settings: Settings = app.state.settings
-    app.state.indicator = IndicatorClient(
-        app.state.http,
-        settings.indicator_url,
-        timeout=settings.peer_timeout_seconds,
-        retries=settings.peer_retries,
-        token_source=app.state.service_token,
-    )
+    if not settings.demo:
+        return
+    async with app.state.sessionmaker() as session, session.begin():
+        # Replicas starting together: one seeds, the others then find the data there.
+        await lock_exclusively(await session.connection(), "funding-demo-seed")
+        created = await demo.seed(session)
+    if created:
+        log.info("demo_data_loaded", **created)
 
 
 def create_app(
@@ -40,10 +63,17 @@ def create_app(
         title="大冶市科技政策资金服务 (funding-api)",
         description=DESCRIPTION,
         version="0.1.0",
-        routers=[me_router],
+        routers=[
+            program_router,
+            award_router,
+            disbursement_router,
+            ledger_router,
+            outstanding_router,
+            me_router,
+        ],
         migrations=MIGRATIONS,
-        tags=[{"name": "身份认证", "description": "调用者身份"}],
-        on_startup=[connect_identity, _peers],
+        tags=TAGS,
+        on_startup=[connect_identity, connect_indicator(IndicatorClient), _demo],
         readiness=[check_peer("indicator")],
     )
     return build_app(spec, settings or Settings(), http_client_factory=http_client_factory)

@@ -1,5 +1,8 @@
 """The base of funding-api's tables: its own metadata, with the platform's naming convention."""
 
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Integer
 from sqlmodel import SQLModel
 
 from daye_kit.db import new_registry
@@ -10,3 +13,7 @@ class Table(SQLModel, registry=new_registry()):
 
 
 metadata = Table.metadata
+
+# 64-bit ids for the tables that grow with every movement of money. SQLite only auto-assigns ids to a
+# column declared exactly INTEGER PRIMARY KEY (which is 64-bit there anyway).
+BigId = BigInteger().with_variant(Integer(), "sqlite")

@@ -2,10 +2,101 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from daye_kit.errors import PeerError
 from daye_kit.peer import PeerClient
+
+REGISTRY_PAGE = 200
+
+
+class RegistryQualification(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    kind: str
+    granted_year: int
+    granted_on: date
+    expires_on: date | None = None
+
+
+class RegistryEnterprise(BaseModel):
+    """An enterprise as indicator-api's registry describes it (only what funding-api uses)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    credit_code: str
+    name: str
+    region_code: str
+    qualifications: list[RegistryQualification] = Field(default_factory=list)
+
+    def granted(self, kind: str, year: int) -> bool:
+        return any(q.kind == kind and q.granted_year == year for q in self.qualifications)
 
 
 class IndicatorClient(PeerClient):
-    """indicator-api: the enterprise registry and the indicators this service feeds."""
+    """indicator-api: the enterprise registry and the indicators this service feeds.
+
+    Calls are made with funding-api's own service token.
+    """
 
     peer_name = "indicator-api"
+
+    async def get_enterprise(self, credit_code: str) -> RegistryEnterprise | None:
+        """The registry's record, or None when the registry does not know the code."""
+        try:
+            body = await self.get_json(f"/api/v1/enterprises/{credit_code}")
+        except PeerError as exc:
+            if exc.peer_status == 404 and exc.peer_code in ("enterprise_not_found", "not_found"):
+                return None
+            raise
+        return RegistryEnterprise.model_validate(body)
+
+    async def list_enterprises(self, **filters: Any) -> list[RegistryEnterprise]:
+        """Every enterprise matching the filters (`qualification=hte`, `granted_year=2024`, …), all pages."""
+        found: list[RegistryEnterprise] = []
+        while True:
+            params = {**filters, "limit": REGISTRY_PAGE, "offset": len(found)}
+            body = await self.get_json("/api/v1/enterprises", params=params)
+            batch = [RegistryEnterprise.model_validate(item) for item in body["items"]]
+            found += batch
+            if not batch or len(found) >= int(body["total"]):
+                return found
+
+    async def record_indicator_value(
+        self,
+        code: str,
+        *,
+        region_code: str,
+        year: int,
+        month: int,
+        value: str,
+        provenance: str,
+        note: str,
+    ) -> bool:
+        """POST /api/v1/indicators/{code}/values; True when indicator-api wrote a new revision (201),
+        False when the value was already the current one (200)."""
+        response = await self.request(
+            "POST",
+            f"/api/v1/indicators/{code}/values",
+            json={
+                "region_code": region_code,
+                "year": year,
+                "month": month,
+                "value": value,
+                "provenance": provenance,
+                "note": note,
+            },
+        )
+        return response.status_code == 201
+
+
+def _indicator(request: Request) -> IndicatorClient:
+    client: IndicatorClient = request.app.state.indicator
+    return client
+
+
+IndicatorDep = Annotated[IndicatorClient, Depends(_indicator)]

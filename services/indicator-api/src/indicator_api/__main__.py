@@ -1,8 +1,9 @@
-"""`python -m indicator_api`: serve on INDICATOR_HOST:INDICATOR_PORT."""
+"""`python -m indicator_api` serves on INDICATOR_HOST:INDICATOR_PORT;
+`python -m indicator_api migrate` upgrades the schema and exits."""
 
 from daye_kit.serve import serve
 from indicator_api.config import Settings
-from indicator_api.main import create_app
+from indicator_api.main import MIGRATIONS, create_app
 
 if __name__ == "__main__":
-    serve(Settings, create_app)
+    serve(Settings, create_app, migrations=MIGRATIONS)

@@ -28,6 +28,14 @@ class Settings(ServiceSettings):
         description="Where the signing key is read from; created on first start outside production",
     )
     token_ttl_seconds: int = Field(default=3600, ge=60, le=86_400)
+    admin_password: SecretStr | None = Field(
+        default=None, description="If set and no admin exists, an `admin` account is created with it at start"
+    )
+    service_api_keys: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description='Peer services\' API keys, e.g. {"matching-api": "dk_…"}: each gets a `svc-<name>` '
+        "service account holding that key, so the same secret configures both sides",
+    )
     demo_password: SecretStr = Field(
         default=SecretStr(DEFAULT_DEMO_PASSWORD), description="Password of every demo account"
     )

@@ -16,7 +16,7 @@ from indicator_api.cultivation.router import router as cultivation_router
 from indicator_api.enterprises.router import router as enterprise_router
 from indicator_api.identity.keys import load_signing_key
 from indicator_api.identity.router import router as identity_router
-from indicator_api.identity.service import LocalAuthenticator
+from indicator_api.identity.service import LocalAuthenticator, ensure_admin, ensure_service_accounts
 from indicator_api.indicators.router import router as indicator_router
 from indicator_api.regions.router import router as region_router
 from indicator_api.tech_contracts.router import router as tech_contract_router
@@ -44,6 +44,19 @@ async def _identity(app: FastAPI) -> None:
     settings: Settings = app.state.settings
     app.state.signing_key = load_signing_key(settings)
     app.state.authenticator = LocalAuthenticator(app.state.signing_key, app.state.sessionmaker)
+
+
+async def _bootstrap(app: FastAPI) -> None:
+    """The first admin and the peer services' accounts, from the settings, in any environment."""
+    settings: Settings = app.state.settings
+    if settings.admin_password is None and not settings.service_api_keys:
+        return
+    async with app.state.sessionmaker() as session, session.begin():
+        await lock_exclusively(await session.connection(), "indicator-bootstrap")
+        if settings.admin_password is not None:
+            await ensure_admin(session, password=settings.admin_password.get_secret_value())
+        keys = {name: key.get_secret_value() for name, key in settings.service_api_keys.items()}
+        await ensure_service_accounts(session, keys=keys)
 
 
 async def _demo(app: FastAPI) -> None:
@@ -75,6 +88,6 @@ def create_app(
         ],
         migrations=MIGRATIONS,
         tags=TAGS,
-        on_startup=[_identity, _demo],
+        on_startup=[_identity, _bootstrap, _demo],
     )
     return build_app(spec, settings or Settings(), http_client_factory=http_client_factory)

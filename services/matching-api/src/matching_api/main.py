@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from daye_kit.app import HttpClientFactory, ServiceSpec, build_app, default_http_client
 from daye_kit.db import lock_exclusively
 from daye_kit.health import check_peer
-from daye_kit.remote_identity import connect_identity, me_router
+from daye_kit.remote_identity import connect_identity, connect_indicator, me_router
 from matching_api import demo
 from matching_api.assignments.router import router as assignment_router
 from matching_api.config import Settings
@@ -47,17 +47,6 @@ TAGS = [
     {"name": "统计", "description": "需求数、对接数与对接率"},
     {"name": "身份认证", "description": "调用者身份"},
 ]
-
-
-async def _peers(app: FastAPI) -> None:
-    settings: Settings = app.state.settings
-    app.state.indicator = IndicatorClient(
-        app.state.http,
-        settings.indicator_url,
-        timeout=settings.peer_timeout_seconds,
-        retries=settings.peer_retries,
-        token_source=app.state.service_token,
-    )
 
 
 async def _engine(app: FastAPI) -> None:
@@ -100,7 +89,7 @@ def create_app(
         ],
         migrations=MIGRATIONS,
         tags=TAGS,
-        on_startup=[connect_identity, _peers, _engine, _demo],
+        on_startup=[connect_identity, connect_indicator(IndicatorClient), _engine, _demo],
         readiness=[check_peer("indicator")],
     )
     return build_app(spec, settings or Settings(), http_client_factory=http_client_factory)

@@ -195,3 +195,42 @@ class LocalAuthenticator:
     async def from_api_key(self, api_key: str) -> Principal:
         async with self._sessionmaker() as session:
             return principal_of(await authenticate_api_key(session, key=api_key))
+
+
+async def ensure_admin(session: AsyncSession, *, password: str) -> bool:
+    """Creates `admin` with `password` when no admin exists yet (a new installation)."""
+    if (await session.execute(select(User).where(col(User.role) == Role.admin.value).limit(1))).first():
+        return False
+    session.add(
+        User(
+            username="admin",
+            display_name="科技局管理员",
+            role=Role.admin.value,
+            password_hash=hash_password(password),
+        )
+    )
+    await session.flush()
+    return True
+
+
+async def ensure_service_accounts(session: AsyncSession, *, keys: dict[str, str]) -> int:
+    """Gives each peer service a `svc-<name>` account holding the configured key. Idempotent, and
+    safe with several replicas starting together (the caller holds a lock)."""
+    added = 0
+    for name, key in keys.items():
+        username = f"svc-{name}"
+        user = await user_by_name(session, username)
+        if user is None:
+            user = User(username=username, display_name=name, role=Role.service.value)
+            session.add(user)
+            await session.flush()
+        split = _split_key(key)
+        if split is None:
+            raise ValueError(f"the API key for {name} does not look like dk_<prefix>_<secret>")
+        held = (
+            await session.execute(select(ApiKey).where(col(ApiKey.prefix) == split[0]))
+        ).scalar_one_or_none()
+        if held is None:
+            await store_api_key(session, user=user, name=f"{name} (configured)", key=key)
+            added += 1
+    return added

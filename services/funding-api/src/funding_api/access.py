@@ -1,0 +1,40 @@
+"""Who may do what in funding-api.
+
+The bureau (admin) runs the money; viewers (auditors, other government systems) and services read
+everything; a township reads the awards of enterprises in its unit, an enterprise only its own.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+from sqlalchemy import ColumnElement
+from sqlmodel import col
+
+from daye_kit.auth import Principal, Role, require_roles
+from funding_api.awards.models import Award
+
+# Writes that move money or promise it.
+FinancePrincipal = Annotated[Principal, Depends(require_roles(Role.admin))]
+# The whole ledger and its reconciliation: the bureau, auditors and peer services.
+AuditPrincipal = Annotated[Principal, Depends(require_roles(Role.admin, Role.viewer, Role.service))]
+# Pushing the outstanding total to indicator-api: the bureau, or a scheduler's service account.
+PublisherPrincipal = Annotated[Principal, Depends(require_roles(Role.admin, Role.service))]
+
+
+def award_scope(principal: Principal) -> list[ColumnElement[bool]]:
+    """SQL conditions limiting awards to what the caller may see."""
+    if principal.role is Role.township:
+        return [col(Award.region_code) == principal.region_code]
+    if principal.role is Role.enterprise:
+        return [col(Award.credit_code) == principal.credit_code]
+    return []
+
+
+def may_see(principal: Principal, award: Award) -> bool:
+    if principal.role is Role.township:
+        return award.region_code == principal.region_code
+    if principal.role is Role.enterprise:
+        return award.credit_code == principal.credit_code
+    return True

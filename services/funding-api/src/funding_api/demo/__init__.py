@@ -1,0 +1,1 @@
+"""The demo data set (demo mode only): programmes and awards whose unpaid total is 55,068,000.00 yuan."""

@@ -1,0 +1,124 @@
+"""Disbursements: /api/v1/awards/{award_id}/disbursements, /api/v1/disbursements."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Path, Query, Response, status
+
+from daye_kit.auth import CurrentPrincipal
+from daye_kit.db import SessionDep
+from daye_kit.errors import problem_responses
+from daye_kit.pagination import Page, PageDep
+from funding_api.access import FinancePrincipal
+from funding_api.audit import Actor
+from funding_api.disbursements import service
+from funding_api.disbursements.schemas import (
+    DisbursementCreated,
+    DisbursementFilter,
+    DisbursementIn,
+    DisbursementPublic,
+    ReversalIn,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["拨付"])
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+IdempotencyKey = Annotated[
+    str,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        pattern=r"^[\x21-\x7e]+$",
+        description="幂等键(必填,可见 ASCII 字符,最长 255):同一键、同一请求体的重试原样返回首次的结果;"
+        "同一键、不同请求体返回 422 `idempotency_key_reused`。建议每笔拨付生成一个 UUID。",
+        examples=["7d7f0c5e-4f0a-4b8e-9a51-2f3c1f6b9a10"],
+    ),
+]
+
+
+@router.post(
+    "/awards/{award_id}/disbursements",
+    status_code=status.HTTP_201_CREATED,
+    response_model=DisbursementCreated,
+    summary="拨付奖补",
+    description="仅管理员。必须带 `Idempotency-Key` 请求头(缺少时 422,错误指明该请求头)。"
+    "同一键、同一请求体的重试原样返回第一次的状态码与响应体(并带 `Idempotent-Replayed: true`),"
+    "不会重复拨付;同一键用于不同请求时 422 `idempotency_key_reused`。"
+    "拨付不得超过奖补未兑现金额 (409 `exceeds_outstanding`)"
+    "和资金项目预算余额 (409 `exceeds_budget`),并发请求下亦然;"
+    "未批准的奖补不能拨付 (409 `award_not_approved`)。"
+    "这些拒绝与成功一样随键保存,重试得到同一答复。每笔拨付记入分户账(应付奖补 → 已拨付)。",
+    responses={
+        **problem_responses(401, 403, 404, 409, 422),
+        201: {
+            "description": "已拨付(或首次答复的重放)",
+            "headers": {REPLAYED_HEADER: {"description": "重放时为 true"}},
+        },
+    },
+)
+async def create_disbursement(
+    award_id: Annotated[int, Path(description="奖补编号")],
+    body: DisbursementIn,
+    idempotency_key: IdempotencyKey,
+    principal: FinancePrincipal,
+    session: SessionDep,
+) -> Response:
+    answer = await service.create_disbursement(
+        session, award_id=award_id, data=body, key=idempotency_key, actor=Actor.of(principal)
+    )
+    return Response(
+        content=answer.body,
+        status_code=answer.status_code,
+        media_type=answer.media_type,
+        headers={REPLAYED_HEADER: "true"} if answer.replayed else None,
+    )
+
+
+@router.get(
+    "/disbursements",
+    summary="拨付列表",
+    description="按奖补、资金项目、企业筛选,含冲正状态。乡镇账号只看到本单位企业的,企业账号只看到自己的。",
+    responses=problem_responses(401, 422),
+)
+async def list_disbursements(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    page: PageDep,
+    where: Annotated[DisbursementFilter, Query()],
+) -> Page[DisbursementPublic]:
+    items, total = await service.list_disbursements(session, principal=principal, where=where, page=page)
+    return Page(items=items, total=total)
+
+
+@router.get(
+    "/disbursements/{disbursement_id}",
+    summary="拨付详情",
+    description="看不到的拨付按不存在处理。",
+    responses=problem_responses(401, 404, 422),
+)
+async def read_disbursement(
+    disbursement_id: Annotated[int, Path(description="拨付编号")],
+    principal: CurrentPrincipal,
+    session: SessionDep,
+) -> DisbursementPublic:
+    return await service.read_disbursement(session, disbursement_id=disbursement_id, principal=principal)
+
+
+@router.post(
+    "/disbursements/{disbursement_id}/reversal",
+    summary="冲正拨付",
+    description="仅管理员。以一张新的冲正凭证撤销该笔拨付(分户账不修改、不删除),奖补的未兑现金额随之恢复。"
+    "每笔拨付只能冲正一次 (409 `already_reversed`)。",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def reverse_disbursement(
+    disbursement_id: Annotated[int, Path(description="拨付编号")],
+    body: ReversalIn,
+    principal: FinancePrincipal,
+    session: SessionDep,
+) -> DisbursementPublic:
+    return await service.reverse_disbursement(
+        session, disbursement_id=disbursement_id, data=body, actor=Actor.of(principal)
+    )

@@ -1,0 +1,285 @@
+"""Paying awards, exactly once per Idempotency-Key, never beyond what is owed or budgeted.
+
+A payment takes, in one transaction and always in this order: the caller's key (a PostgreSQL advisory
+lock), the programme row, the award row. Concurrent payments of one award therefore queue; a retry of
+a key waits for the first attempt and then replays its stored answer. On SQLite the transaction holds
+the database's write lock from its first statement (BEGIN IMMEDIATE), which serialises them anyway.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from fastapi.responses import JSONResponse
+from sqlalchemy import Select, func
+from sqlalchemy import select as sa_select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+from sqlmodel import col, select
+
+from daye_kit.auth import Principal
+from daye_kit.db import lock_exclusively
+from daye_kit.errors import PROBLEM_MEDIA_TYPE, Conflict, InvalidInput, NotFound
+from daye_kit.pagination import PageParams
+from funding_api.access import award_scope, may_see
+from funding_api.audit import Actor, today
+from funding_api.awards import service as awards
+from funding_api.awards.models import Award, AwardStatus
+from funding_api.disbursements.models import Disbursement, IdempotencyRecord
+from funding_api.disbursements.schemas import (
+    DisbursementCreated,
+    DisbursementFilter,
+    DisbursementIn,
+    DisbursementPublic,
+    DisbursementStatus,
+    ReversalIn,
+)
+from funding_api.ledger import service as ledger
+from funding_api.ledger.models import Account, LedgerPosting, PostingKind
+from funding_api.programs import service as programs
+
+OPERATION = "create_disbursement"
+
+
+class IdempotencyKeyReused(InvalidInput):
+    code, title = "idempotency_key_reused", "Idempotency-Key 已用于另一个请求"
+
+
+class AwardNotApproved(Conflict):
+    code, title = "award_not_approved", "奖补尚未批准,不能拨付"
+
+
+class ExceedsOutstanding(Conflict):
+    code, title = "exceeds_outstanding", "超出奖补未兑现金额"
+
+
+class ExceedsBudget(Conflict):
+    code, title = "exceeds_budget", "超出资金项目预算余额"
+
+
+class AlreadyReversed(Conflict):
+    code, title = "already_reversed", "该笔拨付已冲正"
+
+
+class DisbursementNotFound(NotFound):
+    code = "disbursement_not_found"
+
+
+# Decisions about a payment: stored with its key and replayed like a success would be.
+REFUSALS = (AwardNotApproved, ExceedsOutstanding, ExceedsBudget, InvalidInput)
+
+
+@dataclass(frozen=True)
+class Answer:
+    status_code: int
+    media_type: str
+    body: bytes
+    replayed: bool
+
+
+def fingerprint(award_id: int, data: DisbursementIn) -> str:
+    """What a key was first used for: the operation, the award and the body as sent (amounts
+    normalised, so "100" and "100.00" are the same request)."""
+    payload = {
+        "operation": OPERATION,
+        "award_id": award_id,
+        "body": data.model_dump(mode="json", exclude_defaults=True),
+    }
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _render(content: object) -> bytes:
+    return bytes(JSONResponse(content).body)
+
+
+async def create_disbursement(
+    session: AsyncSession, *, award_id: int, data: DisbursementIn, key: str, actor: Actor
+) -> Answer:
+    await awards.get_award(session, award_id)
+    await lock_exclusively(await session.connection(), f"funding-idempotency:{actor.username}:{key}")
+    expected = fingerprint(award_id, data)
+    record = (
+        await session.execute(
+            select(IdempotencyRecord).where(
+                col(IdempotencyRecord.principal) == actor.username, col(IdempotencyRecord.key) == key
+            )
+        )
+    ).scalar_one_or_none()
+    if record is not None:
+        if record.fingerprint != expected:
+            raise IdempotencyKeyReused.field(
+                "header.Idempotency-Key",
+                "idempotency_key_reused",
+                "this Idempotency-Key was first used with a different request; use a new key",
+            )
+        return Answer(record.status_code, record.media_type, record.body.encode(), replayed=True)
+    try:
+        created = await _pay(session, award_id=award_id, data=data, key=key, actor=actor)
+        answer = Answer(201, "application/json", _render(created.model_dump(mode="json")), replayed=False)
+    except REFUSALS as refusal:
+        problem = refusal.to_problem().model_dump(mode="json")
+        answer = Answer(refusal.status, PROBLEM_MEDIA_TYPE, _render(problem), replayed=False)
+    session.add(
+        IdempotencyRecord(
+            principal=actor.username,
+            key=key,
+            fingerprint=expected,
+            status_code=answer.status_code,
+            media_type=answer.media_type,
+            body=answer.body.decode(),
+            request_id=actor.request_id,
+        )
+    )
+    await session.flush()
+    return answer
+
+
+async def _pay(
+    session: AsyncSession, *, award_id: int, data: DisbursementIn, key: str, actor: Actor
+) -> DisbursementCreated:
+    """One payment. Checks everything before writing anything, so a refusal writes nothing."""
+    award = await awards.get_award(session, award_id)
+    program = await programs.lock_program(session, award.program_id)
+    award = await awards.lock_award(session, award_id)
+    assert award.id is not None
+    assert program.id is not None
+    if award.status != AwardStatus.approved.value:
+        raise AwardNotApproved(f"award {award_id} is {award.status}; only approved awards are paid")
+    day = today()
+    paid_on = data.paid_on or day
+    if paid_on > day:
+        raise InvalidInput.field(
+            "body.paid_on", "paid_on_in_future", f"paid_on {paid_on} is after today ({day})"
+        )
+    last = await ledger.last_value_date(session, award.id)
+    if last is not None and paid_on < last:
+        raise InvalidInput.field(
+            "body.paid_on",
+            "paid_on_too_early",
+            f"award {award_id} has postings dated {last}; paid_on may not precede them",
+        )
+    balance = (await ledger.award_balances(session, [award.id]))[award.id]
+    if data.amount > balance.outstanding:
+        raise ExceedsOutstanding(
+            f"award {award_id} has {balance.outstanding:f} yuan outstanding; {data.amount:f} asked"
+        )
+    program_paid = (await ledger.program_balances(session, [program.id]))[program.id][Account.award_paid]
+    if program_paid + data.amount > program.budget:
+        raise ExceedsBudget(
+            f"programme {program.id} has paid {program_paid:f} of its {program.budget:f} yuan budget; "
+            f"{data.amount:f} more would exceed it"
+        )
+    posting = await ledger.post(
+        session,
+        kind=PostingKind.disbursement,
+        program_id=program.id,
+        award_id=award.id,
+        lines=[
+            ledger.Line(Account.award_payable, -data.amount, award.id),
+            ledger.Line(Account.award_paid, data.amount, award.id),
+        ],
+        value_date=paid_on,
+        actor=actor,
+        memo=f"拨付:{award.enterprise_name} {data.reference}".strip(),
+    )
+    assert posting.id is not None
+    disbursement = Disbursement(
+        award_id=award.id,
+        program_id=program.id,
+        amount=data.amount,
+        paid_on=paid_on,
+        reference=data.reference,
+        note=data.note,
+        posting_id=posting.id,
+        idempotency_key=key,
+        created_by=actor.username,
+        request_id=actor.request_id,
+    )
+    session.add(disbursement)
+    await session.flush()
+    public = _public(disbursement, award, None)
+    return DisbursementCreated(
+        **public.model_dump(),
+        award_paid=balance.paid + data.amount,
+        award_outstanding=balance.outstanding - data.amount,
+    )
+
+
+def _public(disbursement: Disbursement, award: Award, reversal_posting_id: int | None) -> DisbursementPublic:
+    assert disbursement.id is not None
+    return DisbursementPublic(
+        id=disbursement.id,
+        award_id=disbursement.award_id,
+        program_id=disbursement.program_id,
+        credit_code=award.credit_code,
+        enterprise_name=award.enterprise_name,
+        amount=disbursement.amount,
+        paid_on=disbursement.paid_on,
+        reference=disbursement.reference,
+        note=disbursement.note,
+        posting_id=disbursement.posting_id,
+        idempotency_key=disbursement.idempotency_key,
+        status=DisbursementStatus.reversed if reversal_posting_id else DisbursementStatus.paid,
+        reversal_posting_id=reversal_posting_id,
+        created_by=disbursement.created_by,
+        created_at=disbursement.created_at,
+        request_id=disbursement.request_id,
+    )
+
+
+async def reverse_disbursement(
+    session: AsyncSession, *, disbursement_id: int, data: ReversalIn, actor: Actor
+) -> DisbursementPublic:
+    """冲正: a new posting undoing the payment; the award owes the amount again."""
+    disbursement = await session.get(Disbursement, disbursement_id)
+    if disbursement is None:
+        raise DisbursementNotFound(f"disbursement {disbursement_id} does not exist")
+    await programs.lock_program(session, disbursement.program_id)
+    award = await awards.lock_award(session, disbursement.award_id)
+    already = (
+        await session.execute(
+            select(LedgerPosting.id).where(col(LedgerPosting.reverses_posting_id) == disbursement.posting_id)
+        )
+    ).scalar_one_or_none()
+    if already is not None:
+        raise AlreadyReversed(f"disbursement {disbursement_id} was reversed by posting {already}")
+    original = await session.get(LedgerPosting, disbursement.posting_id)
+    assert original is not None
+    reversal = await ledger.reverse(session, posting=original, actor=actor, memo=f"冲正:{data.reason}")
+    return _public(disbursement, award, reversal.id)
+
+
+def _listing() -> Select[Disbursement, Award, int | None]:
+    reversal = aliased(LedgerPosting)
+    return (
+        sa_select(Disbursement, Award, col(reversal.id))
+        .join(Award, col(Award.id) == col(Disbursement.award_id))
+        .outerjoin(reversal, col(reversal.reverses_posting_id) == col(Disbursement.posting_id))
+    )
+
+
+async def read_disbursement(
+    session: AsyncSession, *, disbursement_id: int, principal: Principal
+) -> DisbursementPublic:
+    row = (await session.execute(_listing().where(col(Disbursement.id) == disbursement_id))).first()
+    if row is None or not may_see(principal, row[1]):
+        raise DisbursementNotFound(f"disbursement {disbursement_id} does not exist")
+    return _public(*row)
+
+
+async def list_disbursements(
+    session: AsyncSession, *, principal: Principal, where: DisbursementFilter, page: PageParams
+) -> tuple[list[DisbursementPublic], int]:
+    query = _listing().where(*award_scope(principal))
+    if where.award_id is not None:
+        query = query.where(col(Disbursement.award_id) == where.award_id)
+    if where.program_id is not None:
+        query = query.where(col(Disbursement.program_id) == where.program_id)
+    if where.credit_code:
+        query = query.where(col(Award.credit_code) == where.credit_code)
+    total = int((await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one())
+    rows = await session.execute(query.order_by(col(Disbursement.id)).limit(page.limit).offset(page.offset))
+    return [_public(*row) for row in rows], total

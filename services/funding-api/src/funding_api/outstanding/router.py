@@ -1,0 +1,137 @@
+"""Outstanding funds: /api/v1/outstanding (report, items, public-notice export, feed to indicator-api)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from daye_kit.auth import CurrentPrincipal
+from daye_kit.db import SessionDep
+from daye_kit.errors import problem_responses
+from daye_kit.pagination import Page, PageDep
+from funding_api.access import PublisherPrincipal
+from funding_api.audit import today
+from funding_api.outstanding import export, service
+from funding_api.outstanding.schemas import (
+    ExportFormat,
+    OutstandingFilter,
+    OutstandingItem,
+    OutstandingReport,
+    Publication,
+    PublicationIn,
+)
+from funding_api.peers import IndicatorDep
+
+router = APIRouter(prefix="/api/v1/outstanding", tags=["未兑现资金"])
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SCOPE_NOTE = "乡镇账号只统计本单位企业的奖补,企业账号只统计自己的。"
+
+
+@router.get(
+    "",
+    summary="未兑现政策资金",
+    description="统计日 (`as_of`,默认今天) 已批准、尚未拨付的奖补合计(`total`,元,十进制字符串),"
+    "按资金项目、兑现方式、乡镇、企业(前 `top` 家)汇总,并按批准后的工作日数分段(账龄);"
+    "超过 60 个工作日兑现承诺的单列为超期。金额由分户账在数据库中汇总。" + SCOPE_NOTE,
+    responses=problem_responses(401, 422),
+)
+async def read_outstanding(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    where: Annotated[OutstandingFilter, Query()],
+    top: Annotated[int, Query(ge=0, le=200, description="按企业列出的家数")] = 20,
+) -> OutstandingReport:
+    return await service.report(session, principal=principal, where=where, top=top)
+
+
+@router.get(
+    "/items",
+    summary="未兑现明细",
+    description="统计日未兑现的每项奖补:金额、已拨付、未兑现、批准日期、工作日账龄、是否超期;按批准日期从早到晚。"
+    + SCOPE_NOTE,
+    responses=problem_responses(401, 422),
+)
+async def list_outstanding_items(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    page: PageDep,
+    where: Annotated[OutstandingFilter, Query()],
+    overdue: Annotated[bool, Query(description="只列超过 60 个工作日的")] = False,
+) -> Page[OutstandingItem]:
+    _, items, total = await service.list_items(
+        session, principal=principal, where=where, overdue_only=overdue, page=page
+    )
+    return Page(items=items, total=total)
+
+
+@router.get(
+    "/export",
+    summary="导出公示名单",
+    description="未兑现奖补的公示名单,`format=csv`(UTF-8 带 BOM)或 `format=xlsx`(Excel),中文表头,末行合计。"
+    + SCOPE_NOTE,
+    responses={
+        **problem_responses(401, 422),
+        200: {
+            "description": "公示名单文件",
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                XLSX: {"schema": {"type": "string", "format": "binary"}},
+            },
+        },
+    },
+    response_class=Response,
+)
+async def export_outstanding(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    where: Annotated[OutstandingFilter, Query()],
+    format: Annotated[ExportFormat, Query(description="csv 或 xlsx")] = ExportFormat.csv,
+    overdue: Annotated[bool, Query(description="只列超过 60 个工作日的")] = False,
+) -> Response:
+    as_of, items, _ = await service.list_items(
+        session, principal=principal, where=where, overdue_only=overdue, page=None
+    )
+    if format is ExportFormat.xlsx:
+        content, media_type = await run_in_threadpool(export.to_xlsx, items, as_of), XLSX
+    else:
+        content, media_type = export.to_csv(items), "text/csv; charset=utf-8"
+    filename = f"{export.title(as_of)}.{format.value}"
+    ascii_name = f"outstanding-{as_of.isoformat()}.{format.value}"
+    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    return Response(content=content, media_type=media_type, headers={"Content-Disposition": disposition})
+
+
+@router.post(
+    "/publications",
+    summary="报送未兑现总额",
+    description="管理员或服务账号。把全市统计日的未兑现合计换算为万元(四位小数),"
+    "作为 `policy_funds_outstanding` "
+    "报送到 indicator-api 该日所在的年月。与现值相同时 indicator-api 不写新修订 (`written: false`)。"
+    "indicator-api 不可用时 503。",
+    responses=problem_responses(401, 403, 422, 502, 503),
+)
+async def publish_outstanding(
+    request: Request,
+    principal: PublisherPrincipal,
+    session: SessionDep,
+    registry: IndicatorDep,
+    body: PublicationIn | None = None,
+) -> Publication:
+    as_of = (body.as_of if body else None) or today()
+    region_code: str = request.app.state.settings.city_code
+    total, value, written = await service.publish(
+        session, as_of=as_of, region_code=region_code, registry=registry
+    )
+    return Publication(
+        indicator_code=service.INDICATOR_CODE,
+        region_code=region_code,
+        year=as_of.year,
+        month=as_of.month,
+        as_of=as_of,
+        total=total,
+        value=value,
+        written=written,
+    )

@@ -1,0 +1,125 @@
+"""What the outstanding-funds endpoints take and answer."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from daye_kit.money import Yuan
+from funding_api.awards.models import AwardMode
+from funding_api.programs.models import SourceLevel
+
+PROMISE_WORKING_DAYS = 60
+
+
+class OutstandingFilter(BaseModel):
+    as_of: date | None = Field(
+        default=None, description="统计日(含);默认今天(北京时间)", examples=["2025-09-30"]
+    )
+    program_id: int | None = Field(default=None, description="资金项目")
+    region: str | None = Field(default=None, max_length=32, description="报送单位代码")
+    mode: AwardMode | None = Field(default=None, description="兑现方式")
+
+
+class ProgramOutstanding(BaseModel):
+    program_id: int
+    name: str
+    source_level: SourceLevel
+    year: int
+    outstanding: Yuan
+    award_count: int
+
+
+class ModeOutstanding(BaseModel):
+    mode: AwardMode = Field(description="automatic 无申请兑现 / application 依申请兑现")
+    outstanding: Yuan
+    award_count: int
+
+
+class RegionOutstanding(BaseModel):
+    region_code: str = Field(description="报送单位(乡镇、街道、园区)代码")
+    outstanding: Yuan
+    award_count: int
+    enterprise_count: int
+
+
+class EnterpriseOutstanding(BaseModel):
+    credit_code: str
+    name: str
+    region_code: str
+    outstanding: Yuan
+    award_count: int
+
+
+class AgeingBucket(BaseModel):
+    label: str = Field(description="账龄段(工作日)", examples=["61-120"])
+    min_working_days: int
+    max_working_days: int | None = Field(description="上限(含);最后一段无上限")
+    overdue: bool = Field(description=f"是否超过 {PROMISE_WORKING_DAYS} 个工作日的兑现承诺")
+    outstanding: Yuan
+    award_count: int
+
+
+class OverdueSummary(BaseModel):
+    promise_working_days: int = Field(description="兑现承诺(工作日)", examples=[PROMISE_WORKING_DAYS])
+    approved_before: date = Field(description="在此日期之前批准且仍未兑现的即为超期")
+    outstanding: Yuan
+    award_count: int
+
+
+class OutstandingReport(BaseModel):
+    """未兑现政策资金: 统计日已批准、未拨付的奖补。"""
+
+    as_of: date
+    total: Yuan = Field(description="未兑现合计(元)", examples=["55068000.00"])
+    award_count: int
+    enterprise_count: int
+    by_program: list[ProgramOutstanding] = Field(description="按资金项目")
+    by_mode: list[ModeOutstanding] = Field(description="按兑现方式")
+    by_region: list[RegionOutstanding] = Field(description="按乡镇(企业所属报送单位)")
+    by_enterprise: list[EnterpriseOutstanding] = Field(
+        description="按企业,未兑现金额从高到低的前 `top` 家;全部见明细与公示导出"
+    )
+    ageing: list[AgeingBucket] = Field(description="按批准后的工作日数分段")
+    overdue: OverdueSummary
+    working_day_rule: str = Field(description="工作日与账龄的计算规则")
+
+
+class OutstandingItem(BaseModel):
+    award_id: int
+    program_id: int
+    program_name: str
+    credit_code: str
+    enterprise_name: str
+    region_code: str
+    mode: AwardMode
+    amount: Yuan = Field(description="奖补金额(元)")
+    paid: Yuan = Field(description="统计日已拨付(元)")
+    outstanding: Yuan = Field(description="统计日未兑现(元)")
+    approved_on: date
+    working_days: int = Field(description="批准后至统计日的工作日数")
+    overdue: bool = Field(description=f"超过 {PROMISE_WORKING_DAYS} 个工作日")
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    xlsx = "xlsx"
+
+
+class Publication(BaseModel):
+    """What was sent to indicator-api as `policy_funds_outstanding`."""
+
+    indicator_code: str = Field(examples=["policy_funds_outstanding"])
+    region_code: str = Field(examples=["420281"])
+    year: int
+    month: int
+    as_of: date
+    total: Yuan = Field(description="未兑现合计(元)")
+    value: str = Field(description="报送值(万元,最多四位小数)", examples=["5506.80"])
+    written: bool = Field(description="indicator-api 写入了新修订 (false: 与现值相同)")
+
+
+class PublicationIn(BaseModel):
+    as_of: date | None = Field(default=None, description="统计日;默认今天。报送到该日所在年月")

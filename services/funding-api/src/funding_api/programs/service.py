@@ -1,0 +1,213 @@
+"""Programme rules: budgets are allocated through the ledger, rules are versioned and never edited."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from daye_kit.errors import Conflict, NotFound
+from daye_kit.pagination import PageParams
+from funding_api.audit import Actor, today
+from funding_api.ledger import service as ledger
+from funding_api.ledger.models import Account, PostingKind
+from funding_api.programs.models import Program, ProgramRule, SourceLevel
+from funding_api.programs.schemas import ProgramCreate, ProgramFilter, ProgramPublic, RuleIn, RulePublic
+
+
+class ProgramNotFound(NotFound):
+    code = "program_not_found"
+
+
+async def get_program(session: AsyncSession, program_id: int) -> Program:
+    program = await session.get(Program, program_id)
+    if program is None:
+        raise ProgramNotFound(f"programme {program_id} does not exist")
+    return program
+
+
+async def lock_program(session: AsyncSession, program_id: int) -> Program:
+    """The programme row, locked for the rest of the transaction (PostgreSQL `FOR NO KEY UPDATE`, which
+    still lets other transactions insert rows referring to it; on SQLite the transaction already holds
+    the database's write lock).
+
+    Every write that changes what a programme has promised or paid takes this lock first, then the
+    award's: one order everywhere, so concurrent payments queue instead of deadlocking.
+    """
+    program = (
+        await session.execute(
+            select(Program)
+            .where(col(Program.id) == program_id)
+            .with_for_update(key_share=True)
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
+    if program is None:
+        raise ProgramNotFound(f"programme {program_id} does not exist")
+    return program
+
+
+async def current_rule(session: AsyncSession, program_id: int) -> ProgramRule | None:
+    rule: ProgramRule | None = (
+        await session.execute(
+            select(ProgramRule)
+            .where(col(ProgramRule.program_id) == program_id)
+            .order_by(col(ProgramRule.version).desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    return rule
+
+
+async def _publics(session: AsyncSession, programs: Sequence[Program]) -> list[ProgramPublic]:
+    ids = [p.id for p in programs if p.id is not None]
+    balances = await ledger.program_balances(session, ids)
+    latest = (
+        select(ProgramRule.program_id, func.max(ProgramRule.version).label("version"))
+        .where(col(ProgramRule.program_id).in_(ids))
+        .group_by(col(ProgramRule.program_id))
+        .subquery()
+    )
+    rules = {
+        rule.program_id: rule
+        for rule in (
+            await session.execute(
+                select(ProgramRule).join(
+                    latest,
+                    (latest.c.program_id == col(ProgramRule.program_id))
+                    & (latest.c.version == col(ProgramRule.version)),
+                )
+            )
+        ).scalars()
+    }
+    result = []
+    for program in programs:
+        assert program.id is not None
+        balance = balances[program.id]
+        payable, paid = balance[Account.award_payable], balance[Account.award_paid]
+        rule = rules.get(program.id)
+        result.append(
+            ProgramPublic(
+                id=program.id,
+                name=program.name,
+                source_level=SourceLevel(program.source_level),
+                year=program.year,
+                budget=program.budget,
+                description=program.description,
+                rule=RulePublic.model_validate(rule) if rule else None,
+                committed=payable + paid,
+                paid=paid,
+                outstanding=payable,
+                available=balance[Account.program_available],
+                remaining=program.budget - paid,
+                created_by=program.created_by,
+                created_at=program.created_at,
+                request_id=program.request_id,
+            )
+        )
+    return result
+
+
+async def read_program(session: AsyncSession, program_id: int) -> ProgramPublic:
+    [public] = await _publics(session, [await get_program(session, program_id)])
+    return public
+
+
+async def list_programs(
+    session: AsyncSession, *, where: ProgramFilter, page: PageParams
+) -> tuple[list[ProgramPublic], int]:
+    query = select(Program)
+    if where.year is not None:
+        query = query.where(col(Program.year) == where.year)
+    if where.source_level is not None:
+        query = query.where(col(Program.source_level) == where.source_level.value)
+    if where.name:
+        query = query.where(col(Program.name).contains(where.name))
+    total = int((await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one())
+    programs = (
+        (await session.execute(query.order_by(col(Program.id)).limit(page.limit).offset(page.offset)))
+        .scalars()
+        .all()
+    )
+    return await _publics(session, programs), total
+
+
+def _rule(program_id: int, version: int, data: RuleIn, actor: Actor) -> ProgramRule:
+    return ProgramRule(
+        program_id=program_id,
+        version=version,
+        qualification=data.qualification.value,
+        granted_year=data.granted_year,
+        amount=data.amount,
+        created_by=actor.username,
+        request_id=actor.request_id,
+    )
+
+
+async def create_program(session: AsyncSession, *, data: ProgramCreate, actor: Actor) -> ProgramPublic:
+    program = Program(
+        name=data.name,
+        source_level=data.source_level.value,
+        year=data.year,
+        budget=data.budget,
+        description=data.description,
+        created_by=actor.username,
+        request_id=actor.request_id,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(program)
+            await session.flush()
+    except IntegrityError as exc:
+        raise Conflict(
+            f"programme {data.name!r} of {data.year} already exists", code="program_exists"
+        ) from exc
+    assert program.id is not None
+    if data.budget:
+        await allocate_budget(session, program=program, actor=actor, value_date=today())
+    if data.rule is not None:
+        session.add(_rule(program.id, 1, data.rule, actor))
+        await session.flush()
+    return await read_program(session, program.id)
+
+
+async def allocate_budget(session: AsyncSession, *, program: Program, actor: Actor, value_date: date) -> None:
+    """预算下达: the programme's budget moves from its funding source into its available account."""
+    assert program.id is not None
+    await ledger.post(
+        session,
+        kind=PostingKind.budget_allocated,
+        program_id=program.id,
+        lines=[
+            ledger.Line(Account.funding_source, -program.budget),
+            ledger.Line(Account.program_available, program.budget),
+        ],
+        value_date=value_date,
+        actor=actor,
+        memo=f"预算下达:{program.name}({program.year}年度)",
+    )
+
+
+async def add_rule(session: AsyncSession, *, program_id: int, data: RuleIn, actor: Actor) -> RulePublic:
+    await lock_program(session, program_id)  # version numbers are handed out one at a time
+    latest = await current_rule(session, program_id)
+    rule = _rule(program_id, (latest.version if latest else 0) + 1, data, actor)
+    session.add(rule)
+    await session.flush()
+    return RulePublic.model_validate(rule)
+
+
+async def list_rules(session: AsyncSession, *, program_id: int) -> list[RulePublic]:
+    await get_program(session, program_id)
+    rules = (
+        await session.execute(
+            select(ProgramRule)
+            .where(col(ProgramRule.program_id) == program_id)
+            .order_by(col(ProgramRule.version))
+        )
+    ).scalars()
+    return [RulePublic.model_validate(rule) for rule in rules]

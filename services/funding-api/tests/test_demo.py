@@ -1,0 +1,108 @@
+"""The demo data: 55,068,000.00 yuan unpaid, split between no-application items and 科技创新管理专项."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest_asyncio
+
+from daye_dev.pytest_plugin import FreshDatabase
+from daye_kit.demo_enterprises import DEMO_ENTERPRISES
+from funding_api.demo.plan import AWARDS, OUTSTANDING, PROGRAMS, REPORT_DAY, paid_on
+from funding_api.demo.seed import awards_of, seed
+
+from .conftest import Stack, start_stack
+
+
+@pytest_asyncio.fixture
+async def demo(fresh_database: FreshDatabase, signing_key_file: Path) -> AsyncIterator[Stack]:
+    async with start_stack(fresh_database, signing_key_file, demo=True) as started:
+        yield started
+
+
+def test_the_plan_adds_up() -> None:
+    assert sum((a.outstanding for a in AWARDS), Decimal(0)) == OUTSTANDING == Decimal("55068000.00")
+    assert all(paid_on(a.approved_on, days) <= REPORT_DAY for a in AWARDS for days, _ in a.payments)
+
+
+def test_no_application_awards_go_to_enterprises_holding_the_qualification() -> None:
+    """Against the demo world's enterprises: no merging was needed, and every award is genuine."""
+    by_code = {e.credit_code: e for e in DEMO_ENTERPRISES}
+    for index, plan in enumerate(PROGRAMS):
+        planned = [a for a in AWARDS if a.program == plan.key]
+        made = awards_of(plan, index, planned)
+        assert len(made) == len(planned), plan.key
+        if plan.rule is None:
+            continue
+        kind, year, amount = plan.rule
+        assert len({m.enterprise.credit_code for m in made}) == len(made)
+        for award in made:
+            granted = [
+                d
+                for k, d in by_code[award.enterprise.credit_code].qualifications
+                if (k, d.year) == (kind, year)
+            ]
+            assert granted, (plan.key, award.enterprise.credit_code)
+            assert granted[0] < award.approved_on <= REPORT_DAY
+            assert award.amount == amount
+            assert all(award.approved_on <= day <= REPORT_DAY for day, _ in award.payments)
+
+
+async def test_the_unpaid_total_is_the_reports(demo: Stack) -> None:
+    viewer = await demo.headers("viewer")
+    report = (
+        await demo.funding.get("/api/v1/outstanding", params={"as_of": "2025-09-30"}, headers=viewer)
+    ).json()
+    assert report["total"] == "55068000.00"
+    assert {m["mode"]: m["outstanding"] for m in report["by_mode"]} == {
+        "automatic": "34980000.00",  # 无申请兑现: the 科技十八条 rewards
+        "application": "20088000.00",  # all of it 科技创新管理专项
+    }
+    by_name = {p["name"]: p["outstanding"] for p in report["by_program"]}
+    management = [Decimal(v) for name, v in by_name.items() if name.startswith("科技创新管理专项")]
+    assert sum(management) == Decimal("20088000.00")
+    assert sum((Decimal(b["outstanding"]) for b in report["ageing"]), Decimal(0)) == Decimal("55068000.00")
+    assert Decimal(report["overdue"]["outstanding"]) > Decimal("30000000")  # most of it is long overdue
+    assert sum(r["award_count"] for r in report["by_region"]) == report["award_count"]
+    # Nothing has been approved or paid since: today's total is the same.
+    assert (await demo.funding.get("/api/v1/outstanding", headers=viewer)).json()["total"] == "55068000.00"
+    earlier = (
+        await demo.funding.get("/api/v1/outstanding", params={"as_of": "2024-12-31"}, headers=viewer)
+    ).json()
+    assert Decimal("0") < Decimal(earlier["total"]) < Decimal("55068000.00")
+
+
+async def test_vouchers_and_provincial_projects_are_paid_in_full(demo: Stack) -> None:
+    viewer = await demo.headers("viewer")
+    programs = (
+        await demo.funding.get("/api/v1/programs", params={"source_level": "province"}, headers=viewer)
+    ).json()["items"]
+    summary = {p["name"]: (p["budget"], p["committed"], p["paid"], p["outstanding"]) for p in programs}
+    assert summary == {
+        "省科技创新券(2025年)": ("1800000.00", "1800000.00", "1800000.00", "0.00"),
+        "省级科技计划项目资金(2025年)": ("4000000.00", "4000000.00", "4000000.00", "0.00"),
+    }
+    vouchers = next(p for p in programs if p["name"].startswith("省科技创新券"))
+    awards = (
+        await demo.funding.get("/api/v1/awards", params={"program_id": vouchers["id"]}, headers=viewer)
+    ).json()
+    assert awards["total"] == 9
+    assert {a["approved_on"][:7] for a in awards["items"]} == {"2025-03"}
+
+
+async def test_demo_awards_name_registry_enterprises_and_reconcile(demo: Stack) -> None:
+    admin = await demo.headers("admin")
+    awards = (await demo.funding.get("/api/v1/awards", params={"limit": 200}, headers=admin)).json()
+    assert awards["total"] > 9
+    codes = {a["credit_code"] for a in awards["items"]}
+    for code in codes:
+        registered = await demo.indicator.get(f"/api/v1/enterprises/{code}", headers=admin)
+        assert registered.status_code == 200, code
+    assert all(a["decided_by"] != a["created_by"] for a in awards["items"])
+    reconciliation = (await demo.funding.get("/api/v1/reconciliation", headers=admin)).json()
+    assert reconciliation["ok"], reconciliation
+    # A second start (or replica) finds the data there and adds nothing.
+    async with demo.app.state.sessionmaker() as session:
+        assert await seed(session) == {}

@@ -1,0 +1,116 @@
+"""funding-api and indicator-api as real processes with the demo data, over real sockets."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from daye_dev.processes import SERVICES, ServiceProcess, free_port, platform
+
+pytestmark = pytest.mark.e2e
+DEMO_PASSWORD = "e2e-demo-password"
+
+
+@pytest.fixture(scope="module")
+def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, ServiceProcess]]:
+    workdir = tmp_path_factory.mktemp("e2e-funding")
+    ports = {name: free_port() for name, *_ in SERVICES}
+    env = {name: {f"{prefix}DEMO": "true", f"{prefix}LOG_FORMAT": "json"} for name, _, prefix, _ in SERVICES}
+    env["indicator-api"]["INDICATOR_DEMO_PASSWORD"] = DEMO_PASSWORD
+    indicator, _, funding = platform(ports, cwd=workdir, env=env, log_dir=workdir)
+    started = []
+    try:
+        # Started together, as `make run` does: funding-api waits for the registry to seed its demo.
+        for process in (indicator, funding):
+            process.start()
+            started.append(process)
+        for process in started:
+            process.wait_healthy(timeout=120)
+        yield {p.name: p for p in started}
+    finally:
+        for process in reversed(started):
+            process.stop()
+
+
+def _token(indicator: ServiceProcess, username: str) -> dict[str, str]:
+    response = httpx.post(
+        f"{indicator.url}/api/v1/auth/token",
+        data={"username": username, "password": DEMO_PASSWORD},
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def test_the_demo_owes_what_the_report_says(services: dict[str, ServiceProcess]) -> None:
+    funding = services["funding-api"]
+    viewer = _token(services["indicator-api"], "viewer")
+    report = httpx.get(
+        f"{funding.url}/api/v1/outstanding", params={"as_of": "2025-09-30"}, headers=viewer, timeout=30
+    )
+    assert report.status_code == 200, report.text
+    assert report.json()["total"] == "55068000.00"
+    notice = httpx.get(
+        f"{funding.url}/api/v1/outstanding/export", params={"format": "csv"}, headers=viewer, timeout=30
+    )
+    assert notice.status_code == 200
+    assert notice.content.decode("utf-8-sig").splitlines()[-1].split(",")[8] == "55068000.00"
+
+
+def test_a_payment_retried_over_the_network_is_paid_once(services: dict[str, ServiceProcess]) -> None:
+    indicator, funding = services["indicator-api"], services["funding-api"]
+    admin = _token(indicator, "admin")
+    checker = {"username": "e2e-checker", "role": "admin", "password": DEMO_PASSWORD}
+    assert (
+        httpx.post(f"{indicator.url}/api/v1/users", json=checker, headers=admin, timeout=10).status_code
+        == 201
+    )
+    second = _token(indicator, "e2e-checker")
+    program = httpx.post(
+        f"{funding.url}/api/v1/programs",
+        json={
+            "name": f"科技创新管理专项-e2e-{uuid.uuid4().hex[:6]}",
+            "source_level": "daye",
+            "year": 2026,
+            "budget": "500000",
+        },
+        headers=admin,
+        timeout=10,
+    ).json()
+    request_id = f"e2e-{uuid.uuid4().hex}"
+    award = httpx.post(
+        f"{funding.url}/api/v1/awards",
+        json={
+            "program_id": program["id"],
+            "credit_code": "91420281MA0000001H",
+            "amount": "200000.00",
+            "application_no": "E2E-1",
+        },
+        headers={**admin, "X-Request-ID": request_id},
+        timeout=10,
+    )
+    assert award.status_code == 201, award.text
+    award_id = award.json()["id"]
+    assert (
+        httpx.post(f"{funding.url}/api/v1/awards/{award_id}/approval", headers=second, timeout=10).status_code
+        == 200
+    )
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    url = f"{funding.url}/api/v1/awards/{award_id}/disbursements"
+    first = httpx.post(url, json={"amount": "50000.00"}, headers={**admin, **key}, timeout=10)
+    again = httpx.post(url, json={"amount": "50000.00"}, headers={**admin, **key}, timeout=10)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.content == first.content
+    read = httpx.get(f"{funding.url}/api/v1/awards/{award_id}", headers=admin, timeout=10).json()
+    assert (read["paid"], read["outstanding"]) == ("50000.00", "150000.00")
+
+    # The registry check travelled to indicator-api with the caller's request id.
+    logged = [json.loads(line) for line in indicator.log_text().splitlines() if line.startswith("{")]
+    assert any(
+        line.get("request_id") == request_id and str(line.get("path", "")).startswith("/api/v1/enterprises/")
+        for line in logged
+    )
