@@ -6,20 +6,28 @@ SHELL := bash
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 SOURCES := libs/daye-kit/src libs/daye-dev/src services/indicator-api/src services/matching-api/src services/funding-api/src
 TESTS := libs/daye-kit/tests services/indicator-api/tests services/matching-api/tests services/funding-api/tests tests
+FRONTEND_DEPS := frontend/node_modules/.package-lock.json
 
-.PHONY: help install run test lint typecheck pytest bench
+.PHONY: help install install-browser run test lint typecheck frontend-test pytest bench
 
 help: ## list the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
-install: ## uv (if missing) and every Python package of the workspace, from uv.lock
+install: $(FRONTEND_DEPS) ## uv (if missing), the workspace's Python packages from uv.lock, the front end's from package-lock.json
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	@$(UV) sync --frozen --quiet
 
-run: install ## the whole platform on SQLite with the demo data; Ctrl-C stops it
+$(FRONTEND_DEPS): frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+
+install-browser: ## Debian's Chromium (and CJK fonts for legible screenshots) for the browser tests
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk; }
+
+run: install ## the whole platform on SQLite with the demo data, and the front end; Ctrl-C stops it
 	@$(UV) run --frozen python -m daye_dev.run --root "$(CURDIR)"
 
-test: install lint typecheck pytest ## every check and every test (SQLite and PostgreSQL)
+test: install install-browser lint typecheck frontend-test pytest ## every check and every test (SQLite and PostgreSQL, a real browser)
+	@echo "browser screenshots: $(CURDIR)/frontend/test-artifacts/screenshots"
 
 lint: install ## ruff: formatting and lint rules
 	$(UV) run --frozen ruff format --check .
@@ -28,7 +36,10 @@ lint: install ## ruff: formatting and lint rules
 typecheck: install ## mypy (strict) on the services and the libraries
 	$(UV) run --frozen mypy $(SOURCES)
 
-pytest: install ## the tests; PostgreSQL from TEST_POSTGRES_URL (default 127.0.0.1:5432)
+frontend-test: install ## the front end: type check and production build, then its unit tests
+	cd frontend && npm run --silent build && npm test
+
+pytest: install ## the Python tests, the end-to-end and browser tests; PostgreSQL from TEST_POSTGRES_URL
 	$(UV) run --frozen pytest $(TESTS)
 
 bench: install ## every benchmark in bench/ (PostgreSQL at TEST_POSTGRES_URL); each prints ratios against a baseline

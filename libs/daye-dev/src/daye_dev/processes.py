@@ -38,6 +38,8 @@ class ServiceProcess:
     env: dict[str, str]
     cwd: Path
     log_path: Path | None = None
+    command: list[str] | None = None  # default: this interpreter running the module
+    health_path: str = "/healthz"
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
     _log: IO[bytes] | None = field(default=None, repr=False)
 
@@ -49,8 +51,8 @@ class ServiceProcess:
         output: IO[bytes] | None = None
         if self.log_path is not None:
             self._log = output = self.log_path.open("ab")
-        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", self.module],
+        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module, or npm
+            self.command or [sys.executable, "-m", self.module],
             env={**os.environ, **self.env},
             cwd=self.cwd,
             stdout=output,
@@ -63,7 +65,7 @@ class ServiceProcess:
             if self.process is not None and self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with {self.process.returncode}; see {self.log_path}")
             try:
-                if httpx.get(f"{self.url}/healthz", timeout=1.0).status_code == 200:
+                if httpx.get(f"{self.url}{self.health_path}", timeout=1.0).status_code == 200:
                     return
             except httpx.TransportError:
                 pass
@@ -111,3 +113,18 @@ def platform(
         log_path = log_dir / f"{name}.log" if log_dir else None
         processes.append(ServiceProcess(name, module, ports[name], service_env, cwd, log_path))
     return processes
+
+
+def frontend(
+    port: int, api_ports: Mapping[str, int], *, root: Path, log_path: Path | None = None
+) -> ServiceProcess:
+    """The front end's Vite dev server, its /api/* proxied to the services on `api_ports`."""
+    env = {
+        "INDICATOR_API_URL": f"http://127.0.0.1:{api_ports['indicator-api']}",
+        "MATCHING_API_URL": f"http://127.0.0.1:{api_ports['matching-api']}",
+        "FUNDING_API_URL": f"http://127.0.0.1:{api_ports['funding-api']}",
+    }
+    command = ["node_modules/.bin/vite", "--host", "127.0.0.1", "--port", str(port), "--strictPort"]
+    return ServiceProcess(
+        "frontend", "", port, env, root / "frontend", log_path, command=command, health_path="/"
+    )

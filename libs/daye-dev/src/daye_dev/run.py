@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from daye_dev.processes import SERVICES, ServiceProcess, platform
+from daye_dev.processes import SERVICES, ServiceProcess, frontend, platform
 
 DEMO_PASSWORD_NOTE = "daye-demo-2025 (INDICATOR_DEMO_PASSWORD)"
 
@@ -30,6 +30,8 @@ def main() -> int:
         for name, _, prefix, _ in SERVICES
     }
     processes = platform(ports, cwd=root, env=env)
+    if (root / "frontend/node_modules").is_dir():
+        processes.append(frontend(5173, ports, root=root))
     stopping = threading.Event()
 
     def stop(signum: int, _: FrameType | None) -> None:
@@ -63,8 +65,12 @@ def main() -> int:
 
 def _announce(processes: list[ServiceProcess]) -> None:
     lines = ["", "大冶市科技创新平台 is running (demo data, SQLite under var/):", ""]
+    web = next((p for p in processes if p.name == "frontend"), None)
+    if web is not None:
+        lines += [f"  open {web.url} in a browser and sign in (admin / the demo password below)", ""]
     for process in processes:
-        lines.append(f"  {process.name:<14} {process.url}   API docs: {process.url}/docs")
+        docs = "" if process.name == "frontend" else f"   API docs: {process.url}/docs"
+        lines.append(f"  {process.name:<14} {process.url}{docs}")
     lines += [
         "",
         "  demo accounts: admin, viewer, township unit codes (420281001 …), enterprise credit codes",

@@ -1,0 +1,67 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { login, randomCreditCode, screenshot, useBrowser } from './helpers.mjs'
+
+const browser = useBrowser()
+
+async function fill(page, name, value) {
+  await page.locator(`input[name="${name}"]`).fill(String(value))
+}
+
+test('a township office submits a candidate and sees its assessment', async () => {
+  const page = await browser.page()
+  await login(page, '420281101')
+  assert.match(page.url(), /\/township\/420281101$/)
+  await page.locator('[data-test="candidates"]').waitFor()
+  await page.locator('[data-test="new-candidate"]').click()
+
+  // A bad credit code comes back as problem+json and is shown, in Chinese, beside that field.
+  await fill(page, 'credit_code', '91420281MA000')
+  await fill(page, 'name', '金牛镇测试科技有限公司')
+  await page.locator('[data-test="submit-candidate"]').click()
+  const creditItem = page.locator('.el-form-item', { has: page.locator('input[name="credit_code"]') })
+  await creditItem.locator('.el-form-item__error').waitFor()
+  assert.match(await creditItem.locator('.el-form-item__error').textContent(), /统一社会信用代码不正确/)
+  await screenshot(page, 'township-field-errors')
+
+  const code = randomCreditCode()
+  await fill(page, 'credit_code', code)
+  for (const [i, v] of ['8000000', '10000000', '12000000'].entries()) await fill(page, `sales_revenue_${i}`, v)
+  for (const [i, v] of ['300000', '450000', '600000'].entries()) await fill(page, `rd_spend_${i}`, v)
+  await fill(page, 'total_costs', '9000000')
+  await fill(page, 'total_assets', '15000000')
+  await fill(page, 'high_tech_revenue', '7000000')
+  await page.locator('[data-test="submit-candidate"]').click()
+
+  const result = page.locator('[data-test="assessment-result"]')
+  await result.waitFor()
+  const panels = result.locator('.assessment')
+  assert.equal(await panels.count(), 2, 'one assessment per programme')
+  const techSme = result.locator('.assessment[data-program="tech_sme"]')
+  assert.match(await techSme.locator('[data-test="eligibility"]').textContent(), /符合条件|不符合条件/)
+  assert.ok((await techSme.locator('[data-test="condition-result"]').count()) >= 5)
+  assert.match(await result.textContent(), /职工总数/)
+  // The new candidate is in the office's list.
+  await page.locator('[data-test="candidates"]').getByText('金牛镇测试科技有限公司').first().waitFor()
+  await result.scrollIntoViewIfNeeded()
+  await screenshot(page, 'township-assessment')
+
+  // Pipeline move: the new candidate goes from 储备 to 辅导.
+  await result.getByRole('button', { name: '移到「辅导」' }).click()
+  await result.locator('[data-test="submitted-stage"]', { hasText: '辅导' }).waitFor()
+  await screenshot(page, 'township-moved')
+  await page.context().close()
+})
+
+test("a township office cannot open another township's list", async () => {
+  const page = await browser.page()
+  await login(page, '420281101')
+  // The menu offers only its own unit; typing another unit's address is refused by the API.
+  await page.goto(page.url().replace('420281101', '420281102'))
+  const error = page.locator('[data-test="list-error"]')
+  await error.waitFor()
+  assert.match(await error.textContent(), /无权/)
+  assert.equal(await page.locator('[data-test="candidates"]').count(), 0)
+  await screenshot(page, 'township-forbidden')
+  await page.context().close()
+})
