@@ -261,7 +261,13 @@ async def main() -> None:
             thresholds = [earliest_within(AS_OF, high) for _, high in BUCKETS if high is not None]
 
             app = create_app(
-                Settings(database_url=url, migrate_on_start=False, environment="test", demo=False)
+                Settings(
+                    database_url=url,
+                    migrate_on_start=False,
+                    environment="test",
+                    demo=False,
+                    log_level="WARNING",
+                )
             )
             async with LifespanManager(app):
                 app.state.authenticator = BureauAuthenticator()

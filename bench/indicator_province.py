@@ -32,7 +32,7 @@ from indicator_api.main import MIGRATIONS, create_app
 
 UNITS = int(os.environ.get("BENCH_UNITS", "1200"))
 YEARS = list(range(2016, 2026))
-EXTRA_INDICATORS = 5  # the catalogue has 25; five more make 30
+INDICATORS = 30  # recorded indicators: the catalogue's, and synthetic ones up to thirty
 ROOT = "420000"
 REPEAT = 15
 INGEST_ROWS = 100_000
@@ -63,7 +63,7 @@ ranked AS (
       AND ((i.accumulation = 'cumulative' AND v.year = $3 - 1) OR (i.accumulation = 'stock' AND v.year <= $3 - 1))
 )
 SELECT r.indicator_code, r.slot, sum(r.value) AS value, max(t.value) AS target
-FROM ranked r JOIN indicators i ON i.code = r.indicator_code AND i.additive
+FROM ranked r JOIN indicators i ON i.code = r.indicator_code AND i.additive AND i.source = 'recorded'
 LEFT JOIN targets t ON t.indicator_code = r.indicator_code AND t.region_code = $1 AND t.year = $3
 WHERE r.rank = 1
 GROUP BY r.indicator_code, r.slot
@@ -84,16 +84,15 @@ async def fill(dsn: str) -> int:
             records=[(u, f"单位{u}", "县", ROOT) for u in units],
             columns=["code", "name", "kind", "parent_code"],
         )
-        for n in range(EXTRA_INDICATORS):
+        recorded = await conn.fetchval("SELECT count(*) FROM indicators WHERE source = 'recorded'")
+        for n in range(INDICATORS - recorded):
             await conn.execute(
                 "INSERT INTO indicators (code, name, unit, category, accumulation, additive, higher_is_better, description) "
                 "VALUES ($1, $2, '项', '压测', 'cumulative', true, true, '')",
                 f"bench_extra_{n}",
                 f"压测指标{n}",
             )
-        codes = [
-            r["code"] for r in await conn.fetch("SELECT code FROM indicators WHERE accumulation <> 'ratio'")
-        ]
+        codes = [r["code"] for r in await conn.fetch("SELECT code FROM indicators WHERE source = 'recorded'")]
         rng = Random(7)
         now = datetime.now(UTC)
         total = 0
@@ -204,7 +203,7 @@ async def report_dashboard(client: httpx.AsyncClient, headers: dict[str, str], d
 
 async def report_ingest(client: httpx.AsyncClient, headers: dict[str, str], dsn: str) -> None:
     units = [f"B{i:05d}" for i in range(UNITS)]
-    codes = ["graduates_new", *(f"bench_extra_{n}" for n in range(EXTRA_INDICATORS))]
+    codes = ["graduates_new", *(f"bench_extra_{n}" for n in range(5))]
     per_year = len(codes) * UNITS * 12
     rows = [
         {
