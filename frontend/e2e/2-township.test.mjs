@@ -31,6 +31,13 @@ test('a township office submits a candidate and sees its assessment', async () =
   await fill(page, 'total_costs', '9000000')
   await fill(page, 'total_assets', '15000000')
   await fill(page, 'high_tech_revenue', '7000000')
+  // The assessment appears as the figures are typed, before anything is submitted.
+  const preview = page.locator('[data-test="assessment-preview"]')
+  await preview.locator('.assessment[data-program="hte"]').waitFor()
+  assert.ok((await preview.locator('[data-test="condition-result"]').count()) >= 10)
+  assert.match(await preview.textContent(), /研发费用/)
+  await preview.scrollIntoViewIfNeeded()
+  await screenshot(page, 'township-live-assessment')
   await page.locator('[data-test="submit-candidate"]').click()
 
   const result = page.locator('[data-test="assessment-result"]')

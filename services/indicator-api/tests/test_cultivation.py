@@ -217,3 +217,19 @@ async def test_a_new_candidate_starts_at_the_beginning(client: httpx.AsyncClient
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "body.stage"
+
+
+async def test_figures_are_assessed_as_they_are_typed_without_writing(client: httpx.AsyncClient) -> None:
+    township = await bearer(client, JINNIU, DEMO_PASSWORD)
+    before = (await client.get(f"/api/v1/regions/{JINNIU}/candidates", headers=township)).json()["total"]
+    response = await client.post(
+        "/api/v1/cultivation/assessments", json=candidate(60)["figures"], headers=township
+    )
+    assert response.status_code == 200
+    rd = next(c for c in response.json()["hte"]["conditions"] if c["code"] == "rd_intensity")
+    assert rd["shortfall"].endswith("差 0.9 个百分点")
+    assert response.json()["tech_sme"]["score"] == 54
+    half_typed = await client.post("/api/v1/cultivation/assessments", json={"staff": 10}, headers=township)
+    assert half_typed.status_code == 422
+    after = (await client.get(f"/api/v1/regions/{JINNIU}/candidates", headers=township)).json()["total"]
+    assert after == before

@@ -12,7 +12,8 @@ from daye_kit.db import SessionDep
 from daye_kit.errors import Forbidden, problem_responses
 from daye_kit.pagination import Page, PageDep
 from indicator_api.cultivation import service
-from indicator_api.cultivation.rules import Program
+from indicator_api.cultivation.figures import CandidateFigures
+from indicator_api.cultivation.rules import Assessment, Program, assess
 from indicator_api.cultivation.schemas import (
     BulkCandidates,
     BulkCandidatesResult,
@@ -43,6 +44,17 @@ async def submit_candidate(
         session, region_code=region_code, items=[body], principal=principal, single=True
     )
     return await service.read_candidate(session, candidate_id=ids[0], principal=principal)
+
+
+@router.post(
+    "/cultivation/assessments",
+    summary="预审(不保存)",
+    description="按现行规则对一组企业数据预审科技型中小企业与高企两类资质,不保存任何记录:"
+    "提交表单时随填随算。",
+    responses=problem_responses(401, 422),
+)
+async def assess_figures(body: CandidateFigures, _: CurrentPrincipal) -> dict[Program, Assessment]:
+    return assess(body)
 
 
 @router.post(
