@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -137,7 +137,7 @@ async def test_public_notice_as_csv(stack: Stack, admin: dict[str, str], checker
 
 async def test_public_notice_as_excel(stack: Stack, admin: dict[str, str], checker: dict[str, str]) -> None:
     await _two_awards(stack, admin, checker)
-    as_of = date.today().isoformat()
+    as_of = today().isoformat()  # Daye's date, as the service dates approvals (not the machine's)
     response = await stack.funding.get(
         "/api/v1/outstanding/export", params={"format": "xlsx", "as_of": as_of}, headers=admin
     )
