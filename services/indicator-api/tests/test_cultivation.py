@@ -233,3 +233,16 @@ async def test_figures_are_assessed_as_they_are_typed_without_writing(client: ht
     assert half_typed.status_code == 422
     after = (await client.get(f"/api/v1/regions/{JINNIU}/candidates", headers=township)).json()["total"]
     assert after == before
+
+
+def test_a_township_behind_needs_at_least_one_more() -> None:
+    from decimal import Decimal
+
+    from indicator_api.cultivation.service import _measure_progress
+
+    # 11 done of 16 with three quarters gone: the pace says 12 (11.25 by quarters... here months: 12.0)
+    behind = _measure_progress(11, 16, Decimal("0.7125"))  # expected 11.4
+    assert behind.status is not None
+    assert behind.status.value == "behind"
+    assert behind.needed_for_pace == 1
+    assert _measure_progress(12, 16, Decimal("0.75")).needed_for_pace == 0

@@ -55,7 +55,7 @@ async def test_the_three_annual_targets_at_the_end_of_september(
 @pytest.mark.parametrize(
     ("code", "actual", "prior", "growth"),
     [
-        ("rd_expenditure", "27.84", "25.61", 0.087),
+        ("rd_expenditure", "27.84", "25.6119", 0.087),
         ("rd_personnel", "8920", "8821", 0.0112),
         ("new_product_sales", "397.45", "389.2", 0.0212),
         ("rd_institutions", "341", "284", 0.2007),

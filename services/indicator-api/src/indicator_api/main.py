@@ -18,7 +18,9 @@ from indicator_api.identity.keys import load_signing_key
 from indicator_api.identity.router import router as identity_router
 from indicator_api.identity.service import LocalAuthenticator, ensure_admin, ensure_service_accounts
 from indicator_api.indicators.router import router as indicator_router
+from indicator_api.peers import connect_peers
 from indicator_api.regions.router import router as region_router
+from indicator_api.reports.router import router as report_router
 from indicator_api.tech_contracts.router import router as tech_contract_router
 
 log = structlog.get_logger("indicator_api")
@@ -36,6 +38,7 @@ TAGS = [
     {"name": "报送单位", "description": "大冶市及其街道、镇、乡和园区"},
     {"name": "指标", "description": "指标目录、数值(保留全部修订)、年度目标、进度与总览、技术合同"},
     {"name": "企业培育", "description": "乡镇培育候选企业、按国家规则预审、五库流程、年度任务与进度排名"},
+    {"name": "报告", "description": "由实时数据写成的季度报告"},
     {"name": "企业库", "description": "企业登记信息与资质(科技型中小企业、高新技术企业、新物种)"},
 ]
 
@@ -85,9 +88,10 @@ def create_app(
             tech_contract_router,
             enterprise_router,
             cultivation_router,
+            report_router,
         ],
         migrations=MIGRATIONS,
         tags=TAGS,
-        on_startup=[_identity, _bootstrap, _demo],
+        on_startup=[_identity, connect_peers, _bootstrap, _demo],
     )
     return build_app(spec, settings or Settings(), http_client_factory=http_client_factory)

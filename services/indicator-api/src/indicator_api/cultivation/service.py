@@ -3,6 +3,7 @@ pipeline, quotas, and which townships lag."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
@@ -365,9 +366,8 @@ def _measure_progress(actual: int, quota: int | None, elapsed: Decimal) -> Measu
         elapsed=elapsed,
     )
     expected = result.expected
-    needed = (
-        0 if expected is None else max(0, int(-(-expected // 1)) - actual)
-    )  # ceiling of the pace, less done
+    # The pace rounded up to whole enterprises, less those done (Decimal's // truncates, so ceil).
+    needed = 0 if expected is None else max(0, math.ceil(expected) - actual)
     return MeasureProgress(
         actual=actual,
         quota=quota,

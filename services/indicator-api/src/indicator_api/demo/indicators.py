@@ -24,7 +24,8 @@ from indicator_api.regions.catalog import CITY_CODE, UNITS
 
 # code: [(year, month or 0 for the whole year, value)], spread over the units
 SPREAD: dict[str, list[tuple[int, int, str]]] = {
-    "rd_expenditure": [(2023, 0, "25.61"), (2024, 0, "27.84")],
+    # 27.84 / 1.087 to four places: the report's 8.7% growth is of the unrounded prior figure.
+    "rd_expenditure": [(2023, 0, "25.6119"), (2024, 0, "27.84")],
     "rd_personnel": [(2023, 0, "8821"), (2024, 0, "8920")],
     "new_product_sales": [(2023, 0, "389.20"), (2024, 0, "397.45")],
     "rd_institutions": [(2023, 0, "284"), (2024, 0, "341")],

@@ -1,0 +1,258 @@
+"""The quarterly report's data sections, written from live data in the bureau's own style.
+
+Every number in the text is also a `Figure` beside it, naming where it came from, so a reader (or a
+test) can trace "完成技术合同成交额34.25亿元" back to the indicator, unit and date that produced it.
+A peer that is down turns its paragraph into a sentence saying the figure is unavailable.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+from decimal import Decimal
+
+from pydantic import BaseModel, Field
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from daye_kit.errors import AppError
+from indicator_api.cultivation import service as cultivation
+from indicator_api.cultivation.schemas import TownshipProgress
+from indicator_api.indicators import service as indicators
+from indicator_api.indicators.progress import Pace, Status
+from indicator_api.indicators.schemas import ProgressPublic
+from indicator_api.peers import FundingClient, MatchingClient
+from indicator_api.regions.catalog import CITY_CODE
+
+TARGETED = ("tech_contract_turnover", "hte_applications", "tech_sme_registered")
+RESEARCH = ("rd_expenditure", "rd_personnel", "new_product_sales", "rd_institutions")
+
+
+class Figure(BaseModel):
+    key: str = Field(description="数字在报告中的名字", examples=["tech_contract_turnover.actual"])
+    text: str = Field(description="报告正文中的写法", examples=["34.25亿元"])
+    value: str = Field(description="数值(十进制字符串)", examples=["34.25"])
+    source: str = Field(description="来源", examples=["indicator tech_contract_turnover, 420281, 2025-09-30"])
+
+
+class Section(BaseModel):
+    title: str
+    paragraphs: list[str]
+    figures: list[Figure] = Field(default_factory=list)
+    available: bool = True
+
+
+class QuarterlyReport(BaseModel):
+    year: int
+    quarter: int
+    as_of: date
+    title: str
+    sections: list[Section]
+
+    def markdown(self) -> str:
+        lines = [f"# {self.title}", ""]
+        for section in self.sections:
+            lines += [f"## {section.title}", ""]
+            lines += [f"{paragraph}\n" for paragraph in section.paragraphs]
+        return "\n".join(lines)
+
+
+def quarter_end(year: int, quarter: int) -> date:
+    month = quarter * 3
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def plain(number: Decimal, places: int = 2) -> str:
+    """34.2500 → "34.25", 106 → "106": the report writes figures without trailing zeros."""
+    text = f"{number.quantize(Decimal(1).scaleb(-places)):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def percent(rate: Decimal | None, places: int = 1) -> str:
+    return "—" if rate is None else f"{plain(rate * 100, places)}%"
+
+
+def _source(item: ProgressPublic) -> str:
+    return f"indicator {item.indicator.code}, unit {item.region_code}, as of {item.as_of}"
+
+
+def _targets_section(items: dict[str, ProgressPublic], months: int) -> Section:
+    sentences: list[str] = []
+    figures: list[Figure] = []
+    verbs = {
+        "tech_contract_turnover": "完成技术合同成交额",
+        "hte_applications": "高新技术企业申报",
+        "tech_sme_registered": "科技型中小企业入库",
+    }
+    for code in TARGETED:
+        item = items[code]
+        if item.actual is None:
+            sentences.append(f"{verbs[code]}暂无数据")
+            continue
+        actual = f"{plain(item.actual)}{item.indicator.unit}"
+        figures.append(
+            Figure(key=f"{code}.actual", text=actual, value=plain(item.actual), source=_source(item))
+        )
+        sentence = f"{verbs[code]}{actual}"
+        if item.completion_rate is not None:
+            rate = percent(item.completion_rate)
+            figures.append(
+                Figure(
+                    key=f"{code}.completion_rate",
+                    text=rate,
+                    value=str(item.completion_rate),
+                    source=_source(item),
+                )
+            )
+            sentence += f",完成全年目标任务{rate}"
+        sentences.append(sentence)
+    elapsed = percent(next(iter(items.values())).time_progress, 0)
+    return Section(
+        title="一、主要指标完成情况",
+        paragraphs=[f"1—{months}月," + ";".join(sentences) + f"。时间进度为{elapsed}。"],
+        figures=figures,
+    )
+
+
+def _research_section(items: dict[str, ProgressPublic], year: int) -> Section:
+    names = {
+        "rd_expenditure": "全社会研发投入",
+        "rd_personnel": "规上企业研发人员",
+        "new_product_sales": "规上企业新产品销售收入",
+        "rd_institutions": "规上企业研发机构",
+    }
+    sentences: list[str] = []
+    figures: list[Figure] = []
+    for code in RESEARCH:
+        item = items[code]
+        if item.actual is None:
+            continue
+        actual = f"{plain(item.actual)}{item.indicator.unit}"
+        figures.append(
+            Figure(key=f"{code}.actual", text=actual, value=plain(item.actual), source=_source(item))
+        )
+        sentence = f"{names[code]}{actual}"
+        if item.yoy_growth is not None:
+            growth = percent(item.yoy_growth, 2)
+            figures.append(
+                Figure(
+                    key=f"{code}.yoy_growth", text=growth, value=str(item.yoy_growth), source=_source(item)
+                )
+            )
+            sentence += f",同比增长{growth}"
+        sentences.append(sentence)
+    text = f"{year - 1}年研发活动统计:" + ";".join(sentences) + "。"
+    if not sentences:
+        text = f"{year - 1}年研发活动统计数据暂未报送。"
+    return Section(title="二、研发活动", paragraphs=[text], figures=figures)
+
+
+async def _supply_chain_section(matching: MatchingClient, year: int, as_of: date) -> Section:
+    title = "三、科创供应链对接"
+    try:
+        stats = await matching.stats(start=date(year, 1, 1), end=as_of)
+    except AppError as exc:
+        return Section(
+            title=title, paragraphs=[f"科创供应链对接数据暂不可用({exc.detail})。"], available=False
+        )
+    source = f"matching-api /api/v1/stats {year}-01-01..{as_of}"
+    posted, matched = str(stats["posted"]), str(stats["matched"])
+    rate = percent(Decimal(str(stats["match_rate"])) if stats.get("match_rate") is not None else None)
+    return Section(
+        title=title,
+        paragraphs=[
+            f"科创供应链平台发布人才、技术、金融等需求{posted}项,经平台匹配实现对接成功{matched}项,"
+            f"对接率{rate}(目标80%)。"
+        ],
+        figures=[
+            Figure(key="supply_chain.posted", text=f"{posted}项", value=posted, source=source),
+            Figure(key="supply_chain.matched", text=f"{matched}项", value=matched, source=source),
+            Figure(
+                key="supply_chain.match_rate", text=rate, value=str(stats.get("match_rate")), source=source
+            ),
+        ],
+    )
+
+
+async def _funds_section(funding: FundingClient, as_of: date) -> Section:
+    title = "四、政策资金兑现"
+    try:
+        body = await funding.outstanding(as_of=as_of)
+    except AppError as exc:
+        return Section(
+            title=title, paragraphs=[f"未兑现政策资金数据暂不可用({exc.detail})。"], available=False
+        )
+    wan = plain(Decimal(str(body["total"])) / 10_000, 4)
+    source = f"funding-api /api/v1/outstanding as of {as_of}"
+    return Section(
+        title=title,
+        paragraphs=[
+            f"截至{as_of.month}月底,尚有未兑现政策资金{wan}万元,含无申请兑现事项和科技创新管理专项。"
+        ],
+        figures=[
+            Figure(key="policy_funds_outstanding", text=f"{wan}万元", value=str(body["total"]), source=source)
+        ],
+    )
+
+
+MEASURE_LABEL = {"hte_applications": "高企申报", "tech_sme_registered": "科技型中小企业入库"}
+
+
+def _township(township: TownshipProgress) -> str:
+    gaps = [
+        f"{MEASURE_LABEL[measure.value]}按进度还需{progress.needed_for_pace}家"
+        for measure, progress in township.measures.items()
+        if progress.status is Status.behind
+    ]
+    return f"{township.name}({'、'.join(gaps)})"
+
+
+async def build(
+    session: AsyncSession, *, year: int, quarter: int, matching: MatchingClient, funding: FundingClient
+) -> QuarterlyReport:
+    as_of = quarter_end(year, quarter)
+    catalogue = {i.code: i for i in await indicators.list_indicators(session)}
+    current = await indicators.progress_of(
+        session,
+        indicators=[catalogue[c] for c in TARGETED],
+        region_code=CITY_CODE,
+        year=year,
+        as_of=as_of,
+        pace=Pace.quarter,
+    )
+    research = await indicators.progress_of(
+        session,
+        indicators=[catalogue[c] for c in RESEARCH],
+        region_code=CITY_CODE,
+        year=year - 1,
+        as_of=date(year - 1, 12, 31),
+        pace=Pace.quarter,
+    )
+    board = await indicators.dashboard(
+        session, region_code=CITY_CODE, year=year, as_of=as_of, pace=Pace.quarter
+    )
+    ranking = await cultivation.progress(session, year=year, as_of=as_of, pace=Pace.quarter)
+    behind = [i for i in board.items if i.status is Status.behind]
+    lagging_towns = [t for t in ranking.townships if t.behind]
+    months = quarter * 3
+    sections = [
+        _targets_section({i.indicator.code: i for i in current}, months),
+        _research_section({i.indicator.code: i for i in research}, year),
+        await _supply_chain_section(matching, year, as_of),
+        await _funds_section(funding, as_of),
+        Section(
+            title="五、存在的问题",
+            paragraphs=[
+                "滞后于时间进度的指标:"
+                + ("、".join(f"{i.indicator.name}(完成{percent(i.completion_rate)})" for i in behind) or "无")
+                + "。",
+                "培育进度滞后的乡镇:" + ("、".join(_township(t) for t in lagging_towns) or "无") + "。",
+            ],
+        ),
+    ]
+    return QuarterlyReport(
+        year=year,
+        quarter=quarter,
+        as_of=as_of,
+        sections=sections,
+        title=f"大冶市科技局{year}年{'一二三四'[quarter - 1]}季度工作报告(数据部分)",
+    )
