@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import docx
 import httpx
 import pytest_asyncio
 from fastapi import FastAPI
@@ -109,6 +111,17 @@ async def test_the_q3_report_states_every_figure_of_the_source(demo_platform: di
     for section in body["sections"]:
         for figure in section["figures"]:
             assert figure["text"] in " ".join(section["paragraphs"]), figure
+
+
+async def test_the_report_as_a_word_document(demo_platform: dict[str, FastAPI]) -> None:
+    response = await _report(demo_platform, format="docx")
+    assert response.status_code == 200
+    assert response.headers["content-disposition"] == 'attachment; filename="daye-report-2025-q3.docx"'
+    document = docx.Document(io.BytesIO(response.content))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert document.paragraphs[0].text == "大冶市科技局2025年三季度工作报告(数据部分)"
+    assert "完成技术合同成交额34.25亿元,完成全年目标任务73.5%" in text
+    assert "5506.8万元" in text
 
 
 async def test_a_peer_down_leaves_its_paragraph_unavailable(demo_platform: dict[str, FastAPI]) -> None:
