@@ -14,6 +14,7 @@ from indicator_api import demo
 from indicator_api.config import Settings
 from indicator_api.cultivation.router import router as cultivation_router
 from indicator_api.enterprises.router import router as enterprise_router
+from indicator_api.exports.router import router as export_router
 from indicator_api.identity.keys import load_signing_key
 from indicator_api.identity.router import router as identity_router
 from indicator_api.identity.service import LocalAuthenticator, ensure_admin, ensure_service_accounts
@@ -39,6 +40,7 @@ TAGS = [
     {"name": "指标", "description": "指标目录、数值(保留全部修订)、年度目标、进度与总览、技术合同"},
     {"name": "企业培育", "description": "乡镇培育候选企业、按国家规则预审、五库流程、年度任务与进度排名"},
     {"name": "报告", "description": "由实时数据写成的季度报告"},
+    {"name": "导出", "description": "Excel 下载:指标总览、乡镇培育进度、培育候选企业"},
     {"name": "企业库", "description": "企业登记信息与资质(科技型中小企业、高新技术企业、新物种)"},
 ]
 
@@ -89,6 +91,7 @@ def create_app(
             enterprise_router,
             cultivation_router,
             report_router,
+            export_router,
         ],
         migrations=MIGRATIONS,
         tags=TAGS,
