@@ -18,6 +18,7 @@ from indicator_api.exports.router import router as export_router
 from indicator_api.identity.keys import load_signing_key
 from indicator_api.identity.router import router as identity_router
 from indicator_api.identity.service import LocalAuthenticator, ensure_admin, ensure_service_accounts
+from indicator_api.imports.router import router as import_router
 from indicator_api.indicators.router import router as indicator_router
 from indicator_api.peers import connect_peers
 from indicator_api.regions.router import router as region_router
@@ -41,6 +42,7 @@ TAGS = [
     {"name": "企业培育", "description": "乡镇培育候选企业、按国家规则预审、五库流程、年度任务与进度排名"},
     {"name": "报告", "description": "由实时数据写成的季度报告"},
     {"name": "导出", "description": "Excel 下载:指标总览、乡镇培育进度、培育候选企业"},
+    {"name": "导入", "description": "Excel 模板与上传(全部成功或全部不写入,逐格指出错误)"},
     {"name": "企业库", "description": "企业登记信息与资质(科技型中小企业、高新技术企业、新物种)"},
 ]
 
@@ -92,6 +94,7 @@ def create_app(
             cultivation_router,
             report_router,
             export_router,
+            import_router,
         ],
         migrations=MIGRATIONS,
         tags=TAGS,

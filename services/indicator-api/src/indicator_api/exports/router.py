@@ -4,6 +4,7 @@ a township's candidates."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -15,6 +16,7 @@ from daye_kit.spreadsheets import COUNT, RATE, XLSX, Column, download, workbook
 from indicator_api.cultivation import service as cultivation
 from indicator_api.cultivation.rules import Program
 from indicator_api.cultivation.schemas import Measure
+from indicator_api.imports.router import PROVENANCE_NAME, values_workbook
 from indicator_api.indicators import service as indicators
 from indicator_api.indicators.progress import Pace
 from indicator_api.regions.catalog import CITY_CODE
@@ -142,3 +144,40 @@ async def export_candidates(region_code: str, principal: CurrentPrincipal, sessi
         for c in items
     ]
     return download(workbook(f"{region_code} 培育候选企业", columns, rows), f"candidates-{region_code}.xlsx")
+
+
+@router.get(
+    "/indicator-values.xlsx",
+    summary="导出指标数值(报送模板格式)",
+    description="当前值,一行一个,与报送模板同格式:导出、修改、再上传。",
+    responses=EXCEL,
+)
+async def export_indicator_values(
+    code: Annotated[str, Query(description="指标代码")],
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    region: Annotated[str | None, Query(max_length=32)] = None,
+) -> Response:
+    values = await indicators.list_values(
+        session, code=code, region_code=region, year=year, history=False, principal=principal
+    )
+    rows: list[list[object]] = [
+        [
+            v.indicator_code,
+            v.region_code,
+            v.year,
+            v.period if v.period_type == "quarter" else None,
+            v.period if v.period_type == "month" else None,
+            _plain(v.value),
+            PROVENANCE_NAME[v.provenance],
+            v.note,
+        ]
+        for v in values
+    ]
+    return download(values_workbook(rows), f"{code}-values.xlsx")
+
+
+def _plain(value: object) -> str:
+    """Figures go out as text, so an exact decimal comes back exactly."""
+    return format(Decimal(str(value)).normalize(), "f")
