@@ -128,3 +128,101 @@ async def test_hostile_files_are_refused(client: httpx.AsyncClient, admin: dict[
     assert (wrong.status_code, wrong.json()["errors"][0]["rule"]) == (422, "template_headers")
     viewer = await bearer(client, "viewer", DEMO_PASSWORD)
     assert (await upload(client, viewer, workbook([]))).status_code == 403
+
+
+def candidates_book(rows: list[list[object]]) -> bytes:
+    from indicator_api.imports.router import CANDIDATE_HEADERS
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "候选"
+    sheet.append(["培育候选企业报送表"])
+    sheet.append(CANDIDATE_HEADERS)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def candidate_row(code: str, name: str, **changes: object) -> list[object]:
+    row: list[object] = [
+        code,
+        name,
+        "铸造",
+        "高新技术企业",
+        2025,
+        4,
+        120,
+        30,
+        "70000000",
+        "75000000",
+        "80000000",
+        "2170000",
+        "2325000",
+        "2480000",
+        "70000000",
+        "90000000",
+        "60000000",
+        0,
+        3,
+    ]
+    for index, value in changes.items():
+        row[int(index.removeprefix("c"))] = value
+    return row
+
+
+async def test_candidates_from_excel(client: httpx.AsyncClient) -> None:
+    from daye_kit.credit_code import complete
+
+    township = await bearer(client, JINNIU, DEMO_PASSWORD)
+    first, second = complete("91420281MC0000001"), complete("91420281MC0000002")
+    template = await client.get("/api/v1/imports/templates/candidates.xlsx", headers=township)
+    assert template.status_code == 200
+    before = (await client.get(f"/api/v1/regions/{JINNIU}/candidates", headers=township)).json()["total"]
+
+    bad = candidates_book(
+        [
+            candidate_row(first, "大冶市表格一号科技有限公司"),
+            candidate_row(
+                second[:-1] + ("0" if second[-1] != "0" else "1"), "大冶市表格二号科技有限公司", c6=""
+            ),
+        ]
+    )
+    response = await client.post(
+        f"/api/v1/imports/regions/{JINNIU}/candidates",
+        files={"file": ("c.xlsx", bad, XLSX)},
+        headers=township,
+    )
+    assert response.status_code == 422
+    named = {(e["field"], e["rule"]) for e in response.json()["errors"]}
+    assert ("候选!A4 (统一社会信用代码)", "credit_code") in named
+    assert ("候选!G4 (职工总数)", "missing") in named
+    assert (await client.get(f"/api/v1/regions/{JINNIU}/candidates", headers=township)).json()[
+        "total"
+    ] == before
+
+    good = candidates_book(
+        [
+            candidate_row(first, "大冶市表格一号科技有限公司"),
+            candidate_row(second, "大冶市表格二号科技有限公司", c3="科技型中小企业"),
+        ]
+    )
+    response = await client.post(
+        f"/api/v1/imports/regions/{JINNIU}/candidates",
+        files={"file": ("c.xlsx", good, XLSX)},
+        headers=township,
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["created"] == 2
+    listed = (
+        await client.get(f"/api/v1/regions/{JINNIU}/candidates", params={"limit": 200}, headers=township)
+    ).json()
+    assert {first, second} <= {c["credit_code"] for c in listed["items"]}
+    other = await client.post(
+        "/api/v1/imports/regions/420281102/candidates",
+        files={"file": ("c.xlsx", good, XLSX)},
+        headers=township,
+    )
+    assert other.status_code == 403

@@ -4,6 +4,7 @@ number formats that show money and rates properly, sensible column widths."""
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -29,7 +30,8 @@ def workbook(title: str, columns: Sequence[Column], rows: Iterable[Sequence[obje
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.title = title[:31]
+    # A sheet's name: at most 31 characters, none of : \\ / ? * [ ]; the full title is in row 1.
+    sheet.title = re.sub(r"[:\\/?*\[\]]", " ", title.split("(")[0])[:31].strip() or "Sheet1"
     sheet.append([title])
     sheet["A1"].font = Font(bold=True, size=13)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=max(1, len(columns)))
