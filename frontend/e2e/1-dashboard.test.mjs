@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { login, screenshot, useBrowser } from './helpers.mjs'
@@ -33,6 +34,18 @@ test('admin sees the technology contract card at 73.5%, behind, and the outstand
   await panel.locator('.el-table__row').first().waitFor()
   assert.ok((await panel.locator('.el-table__row').count()) >= 1)
   await screenshot(page, 'dashboard-tables')
+  // The dashboard and the quarterly report download as Excel and Word.
+  const files = [
+    ['export-dashboard', '指标总览-2025-09-30.xlsx'],
+    ['export-match-stats', '需求对接统计-2025-06-30.xlsx'],
+    ['export-outstanding', '未兑现政策资金公示-2025-09-30.xlsx'],
+    ['download-report', '季度报告-2025Q3.docx'],
+  ]
+  for (const [button, name] of files) {
+    const [file] = await Promise.all([page.waitForEvent('download'), page.locator(`[data-test="${button}"]`).click()])
+    assert.equal(file.suggestedFilename(), name)
+    assert.equal((await readFile(await file.path())).subarray(0, 2).toString(), 'PK')
+  }
   await page.context().close()
 })
 

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { login, randomCreditCode, screenshot, useBrowser } from './helpers.mjs'
@@ -57,6 +58,19 @@ test('a township office submits a candidate and sees its assessment', async () =
   await result.getByRole('button', { name: '移到「辅导」' }).click()
   await result.locator('[data-test="submitted-stage"]', { hasText: '辅导' }).waitFor()
   await screenshot(page, 'township-moved')
+
+  // Excel: the template downloads; a file that is not a workbook is refused, each reason shown.
+  const [template] = await Promise.all([
+    page.waitForEvent('download'),
+    page.locator('[data-test="candidates-template"]').click(),
+  ])
+  assert.equal(template.suggestedFilename(), '培育候选企业报送模板.xlsx')
+  const bytes = await readFile(await template.path())
+  assert.equal(bytes.subarray(0, 2).toString(), 'PK', 'an .xlsx is a zip')
+  await page.locator('[data-test="candidates-file"]').setInputFiles({
+    name: 'candidates.xlsx', mimeType: 'application/octet-stream', buffer: Buffer.from('统一社会信用代码,企业名称\n'),
+  })
+  await page.locator('.el-message--error', { hasText: '未导入任何数据' }).waitFor()
   await page.context().close()
 })
 

@@ -121,3 +121,33 @@ async def test_publishing_feeds_the_two_indicators(demo: Matching) -> None:
         "/api/v1/stats/publish", params={"year": 2025, "month": 6}, headers=demo.as_("viewer", "viewer")
     )
     assert refused.status_code == 403
+
+
+async def test_the_statistics_as_a_workbook(demo: Matching) -> None:
+    import io
+
+    import openpyxl
+
+    response = await demo.client.get("/api/v1/stats/export.xlsx", params=H1, headers=demo.admin)
+    assert response.status_code == 200
+    assert (
+        response.headers["content-type"]
+        == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert sheet is not None
+    assert sheet.freeze_panes == "A3"
+    assert [c.value for c in sheet[2]] == [
+        "分组",
+        "名称",
+        "发布需求(项)",
+        "对接成功(项)",
+        "对接率",
+        "目标对接率",
+    ]
+    total = [c.value for c in sheet[3]]
+    assert total[:4] == ["合计", "全市", 686, 392]
+    assert sheet["E3"].number_format == "0.0%"
+    kinds = {row[1]: row[2:4] for row in sheet.iter_rows(min_row=4, max_row=6, values_only=True)}
+    assert kinds == {"技术": (340, 200), "人才": (196, 112), "金融": (150, 80)}
+    assert sheet.max_row == 3 + 3 + 17

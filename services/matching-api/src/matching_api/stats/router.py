@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from daye_kit.auth import CurrentPrincipal
 from daye_kit.db import SessionDep
 from daye_kit.errors import problem_responses
+from daye_kit.spreadsheets import COUNT, RATE, XLSX, Column, download, workbook
 from matching_api.deps import IndicatorDep, SettingsDep
 from matching_api.stats import service
 from matching_api.stats.schemas import Publication, Stats
@@ -36,6 +37,55 @@ async def read_stats(
     return await service.read_stats(
         session, principal=principal, start=start, end=end, region=region, target=settings.match_rate_target
     )
+
+
+KIND_NAMES = {"talent": "人才", "technology": "技术", "finance": "金融"}
+
+
+@router.get(
+    "/export.xlsx",
+    summary="导出需求对接统计(Excel)",
+    description="同 `GET /api/v1/stats`:全市合计、按类别、按乡镇三块,中文表头,对接率为百分比格式。",
+    responses={200: {"content": {XLSX: {}}}, **problem_responses(401, 403, 422)},
+)
+async def export_stats(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+    start: Annotated[date, Query(alias="from", description="期间起(含)")],
+    end: Annotated[date, Query(alias="to", description="期间止(含)")],
+) -> Response:
+    stats = await service.read_stats(
+        session, principal=principal, start=start, end=end, region=None, target=settings.match_rate_target
+    )
+    columns = [
+        Column("分组", width=10),
+        Column("名称", width=16),
+        Column("发布需求(项)", COUNT),
+        Column("对接成功(项)", COUNT),
+        Column("对接率", RATE),
+        Column("目标对接率", RATE),
+    ]
+    rows: list[list[object]] = [
+        ["合计", "全市", stats.posted, stats.matched, stats.match_rate, stats.target_rate]
+    ]
+    rows += [
+        [
+            "按类别",
+            KIND_NAMES.get(k.kind.value, k.kind.value),
+            k.posted,
+            k.matched,
+            k.match_rate,
+            stats.target_rate,
+        ]
+        for k in stats.by_kind
+    ]
+    rows += [
+        ["按乡镇", r.region_code, r.posted, r.matched, r.match_rate, stats.target_rate]
+        for r in stats.by_region
+    ]
+    content = workbook(f"科创供应链需求对接统计({start} 至 {end})", columns, rows)
+    return download(content, f"match-stats-{start}-{end}.xlsx")
 
 
 @router.post(
