@@ -71,6 +71,11 @@ test('a township office submits a candidate and sees its assessment', async () =
     name: 'candidates.xlsx', mimeType: 'application/octet-stream', buffer: Buffer.from('统一社会信用代码,企业名称\n'),
   })
   await page.locator('.el-message--error', { hasText: '未导入任何数据' }).waitFor()
+  // The values template comes back with one figure of this township's: imported, the cells named on error.
+  const [values] = await Promise.all([page.waitForEvent('download'), page.locator('[data-test="values-template"]').click()])
+  assert.equal(values.suggestedFilename(), '指标数值报送模板.xlsx')
+  await page.locator('[data-test="values-file"]').setInputFiles(await values.path())
+  await page.locator('.el-message--success', { hasText: '指标数值已导入' }).waitFor()
   await page.context().close()
 })
 
