@@ -37,6 +37,10 @@ ROOT = "420000"
 REPEAT = 15
 INGEST_ROWS = 100_000
 INGEST_BATCH = 20_000
+VALUE_COLUMNS = [
+    "indicator_code", "region_code", "year", "period_type", "period", "period_end", "value", "provenance",
+    "note", "revision", "recorded_by", "recorded_at",
+]  # fmt: skip
 
 HAND_WRITTEN = """
 WITH units AS (SELECT code FROM regions WHERE parent_code = $1),
@@ -122,20 +126,7 @@ async def fill(dsn: str) -> int:
             await conn.copy_records_to_table(
                 "indicator_values",
                 records=records,
-                columns=[
-                    "indicator_code",
-                    "region_code",
-                    "year",
-                    "period_type",
-                    "period",
-                    "period_end",
-                    "value",
-                    "provenance",
-                    "note",
-                    "revision",
-                    "recorded_by",
-                    "recorded_at",
-                ],
+                columns=VALUE_COLUMNS,
             )
             total += len(records)
         await conn.executemany(
@@ -252,20 +243,7 @@ async def report_ingest(client: httpx.AsyncClient, headers: dict[str, str], dsn:
             await conn.copy_records_to_table(
                 "indicator_values",
                 records=records[offset : offset + INGEST_BATCH],
-                columns=[
-                    "indicator_code",
-                    "region_code",
-                    "year",
-                    "period_type",
-                    "period",
-                    "period_end",
-                    "value",
-                    "provenance",
-                    "note",
-                    "revision",
-                    "recorded_by",
-                    "recorded_at",
-                ],
+                columns=VALUE_COLUMNS,
             )
         copy_rate = INGEST_ROWS / (time.perf_counter() - start)
     finally:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,7 +56,9 @@ def read_rows(content: bytes, headers: Sequence[str]) -> tuple[str, list[Row]]:
         )
     errors: list[FieldError] = []
     rows: list[Row] = []
-    for number, cells in _data(sheet.iter_rows(min_row=FIRST_DATA_ROW, max_col=len(headers)), sheet.max_row):
+    for number, cells in enumerate(
+        sheet.iter_rows(min_row=FIRST_DATA_ROW, max_col=len(headers)), start=FIRST_DATA_ROW
+    ):
         values: dict[str, Any] = {}
         for index, (header, cell) in enumerate(zip(headers, cells, strict=False), start=1):
             value = cell.value
@@ -80,8 +82,3 @@ def read_rows(content: bytes, headers: Sequence[str]) -> tuple[str, list[Row]]:
     if errors:
         raise InvalidInput(f"{len(errors)} cell(s) refused; nothing was written", errors=errors)
     return sheet.title, rows
-
-
-def _data(rows: Iterator[tuple[Any, ...]], _: int | None) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    for offset, cells in enumerate(rows):
-        yield FIRST_DATA_ROW + offset, cells
