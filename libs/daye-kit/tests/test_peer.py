@@ -9,9 +9,10 @@ import httpx
 import pytest
 from asgi_correlation_id import correlation_id
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 
-from daye_kit.errors import PeerError, PeerUnavailable
+from daye_kit.errors import PeerAnswerInvalid, PeerError, PeerUnavailable
 from daye_kit.peer import PeerClient
 
 
@@ -103,3 +104,25 @@ async def test_a_4xx_carries_the_peer_problem() -> None:
     assert raised.value.peer_code == "not_found"
     assert raised.value.status == 502
     assert calls["GET /missing"] == 1
+
+
+async def test_an_answer_that_is_not_json_or_not_the_contract_is_a_502() -> None:
+    app = FastAPI()
+
+    @app.get("/html")
+    async def html() -> Response:
+        return Response("<html>502 Bad Gateway</html>", media_type="text/html")
+
+    @app.get("/shape")
+    async def shape() -> dict[str, str]:
+        return {"unexpected": "shape"}
+
+    class Stats(BaseModel):
+        posted: int
+
+    peer = client_for(app)
+    with pytest.raises(PeerAnswerInvalid, match="is not JSON") as not_json:
+        await peer.get_json("/html")
+    assert (not_json.value.status, not_json.value.code) == (502, "peer_answer_invalid")
+    with pytest.raises(PeerAnswerInvalid, match="does not fit Stats"):
+        await peer.get_model(Stats, "/shape")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import httpx
 import pytest
 
@@ -248,3 +250,33 @@ async def test_technology_contracts_move_the_turnover(
         headers=admin,
     )
     assert unknown.status_code == 422
+
+
+async def test_contracts_not_in_whole_wan_yuan_move_the_turnover_by_their_rounded_sum(
+    client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    """Regression: a contract of 1 元 used to fail with 500 (the figure keeps 亿元 to four places)."""
+    credit_code = DEMO_ENTERPRISES[0].credit_code
+
+    async def turnover() -> Decimal:
+        response = await client.get(
+            "/api/v1/indicators/tech_contract_turnover/progress",
+            params={"year": 2025, "as_of": "2025-10-31", "region": CITY},
+            headers=admin,
+        )
+        return Decimal(str(response.json()["actual"]))
+
+    before = await turnover()
+    amounts = ["1.00", "4999.99", "3000.01", "12345.67", "2654.33"]  # 23,001.00 元 in all
+    for n, amount in enumerate(amounts):
+        contract = {
+            "source": "matching-api",
+            "source_id": f"small-{n}",
+            "credit_code": credit_code,
+            "amount": amount,
+            "contract_type": "service",
+            "signed_on": "2025-10-01",
+        }
+        response = await client.post("/api/v1/tech-contracts", json=contract, headers=admin)
+        assert response.status_code == 201, response.text
+    assert await turnover() - before == Decimal("0.0002")  # 2.3001 万元, rounded once

@@ -17,7 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from daye_kit import db
 from daye_kit.auth import TOKEN_PATH, Authenticator
-from daye_kit.errors import UnhandledErrorMiddleware, install_problem_handlers
+from daye_kit.errors import (
+    PROBLEM_MEDIA_TYPE,
+    UnhandledErrorMiddleware,
+    install_problem_handlers,
+    problem_responses,
+)
 from daye_kit.health import ReadinessCheck, health_router
 from daye_kit.observability import (
     AccessLogMiddleware,
@@ -26,6 +31,7 @@ from daye_kit.observability import (
     install_request_id,
 )
 from daye_kit.settings import ServiceSettings
+from daye_kit.throttling import SAFE_METHODS, BodySizeLimitMiddleware, RateLimits
 
 log = structlog.get_logger("daye.app")
 
@@ -97,8 +103,11 @@ def build_app(
     )
     app.state.settings = settings
     app.state.authenticator = _unset_authenticator
+    app.state.rate_limits = RateLimits(settings.rate_limit_storage)
     install_problem_handlers(app)
-    # Added innermost first: errors → access log → request id → CORS (outermost).
+    db.install_database_error_handler(app)
+    # Added innermost first: body cap → errors → access log → request id → CORS (outermost).
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(AccessLogMiddleware)
     install_request_id(app)
@@ -114,7 +123,7 @@ def build_app(
     for router in spec.routers:
         app.include_router(router)
     install_metrics(app)
-    _point_token_url_at_indicator(app, settings)
+    _finish_openapi(app, settings)
     return app
 
 
@@ -128,8 +137,9 @@ class _UnsetAuthenticator:
 _unset_authenticator: Authenticator = _UnsetAuthenticator()
 
 
-def _point_token_url_at_indicator(app: FastAPI, settings: ServiceSettings) -> None:
-    """Swagger's Authorize form posts to indicator-api, wherever this service runs."""
+def _finish_openapi(app: FastAPI, settings: ServiceSettings) -> None:
+    """Swagger's Authorize form posts to indicator-api, wherever this service runs; the limits every
+    operation shares are documented on each."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -140,7 +150,44 @@ def _point_token_url_at_indicator(app: FastAPI, settings: ServiceSettings) -> No
                 password = scheme.get("flows", {}).get("password")
                 if password is not None:
                     password["tokenUrl"] = f"{settings.indicator_url.rstrip('/')}{TOKEN_PATH}"
+            _document_limits(schema)
+            _document_problems(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _document_limits(schema: dict[str, Any]) -> None:
+    """Every operation with a body may answer 413 (the body cap), every authenticated write 429."""
+    limited = {
+        "413": problem_responses(413)[413],
+        "429": problem_responses(429)[429],
+    }
+    for operations in schema.get("paths", {}).values():
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            if "requestBody" in operation:
+                responses.setdefault("413", limited["413"])
+            if method.upper() not in SAFE_METHODS and operation.get("security"):
+                responses.setdefault("429", limited["429"])
+
+
+def _document_problems(schema: dict[str, Any]) -> None:
+    """The problems the kit answers for any operation, on each: 401 where a principal is required,
+    400 where a body may not even parse, and validation's 422 as a problem (FastAPI would document
+    its own `HTTPValidationError` JSON, which this API never sends)."""
+    problem = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    default_422 = {"application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}}
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            if responses.get("422", {}).get("content") == default_422:
+                responses["422"] = {"description": "参数校验失败", "content": problem}
+            if operation.get("security"):
+                responses.setdefault("401", {"description": "未认证", "content": problem})
+            if "requestBody" in operation:
+                responses.setdefault("400", {"description": "请求体无法解析", "content": problem})
+    schemas = schema.get("components", {}).get("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)

@@ -19,6 +19,7 @@ from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from pydantic import BaseModel, Field
 
 from daye_kit.errors import Forbidden, PeerError, Unauthorized
+from daye_kit.throttling import SAFE_METHODS, RateLimits, api_key_bucket
 
 TOKEN_ISSUER = "daye-indicator-api"
 TOKEN_AUDIENCE = "daye-platform"
@@ -197,14 +198,24 @@ async def current_principal(
     bearer: Annotated[str | None, Security(oauth2_scheme)],
     api_key: Annotated[str | None, Security(api_key_scheme)],
 ) -> Principal:
+    """The verified caller. Its writes count against its account's rate, or its API key's own."""
     authenticator: Authenticator = request.app.state.authenticator
+    if bearer and bearer.startswith(API_KEY_PREFIX):
+        api_key = bearer
     if api_key:
-        return await authenticator.from_api_key(api_key)
-    if bearer:
-        if bearer.startswith(API_KEY_PREFIX):
-            return await authenticator.from_api_key(bearer)
-        return await authenticator.from_token(bearer)
-    raise Unauthorized("authentication required: send a bearer token or an X-API-Key header")
+        principal = await authenticator.from_api_key(api_key)
+        bucket = api_key_bucket(api_key)
+    elif bearer:
+        principal = await authenticator.from_token(bearer)
+        bucket = f"account:{principal.username}"
+    else:
+        raise Unauthorized("authentication required: send a bearer token or an X-API-Key header")
+    if request.method not in SAFE_METHODS and principal.role is not Role.service:
+        limits: RateLimits = request.app.state.rate_limits
+        await limits.hit(
+            request.app.state.settings.write_rate_limit, "writes", bucket, what=f"writes by {bucket}"
+        )
+    return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

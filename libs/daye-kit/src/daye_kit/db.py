@@ -8,11 +8,14 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
+import structlog
 from alembic import command
 from alembic.config import Config
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
 from sqlalchemy import JSON, Connection, MetaData, Table, event, func, insert, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -21,6 +24,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import registry
+
+from daye_kit.errors import ServiceUnavailable, problem_response
 
 # Constraint names are predictable, so migrations can drop and alter them on both backends.
 NAMING_CONVENTION = {
@@ -32,6 +37,9 @@ NAMING_CONVENTION = {
 }
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+PG_CONNECT_TIMEOUT_SECONDS = 5
+DATABASE_RETRY_AFTER_SECONDS = 5
+log = structlog.get_logger("daye.db")
 
 
 def new_registry() -> registry:
@@ -69,7 +77,13 @@ def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Async
     if url.startswith("sqlite"):
         return _sqlite_engine(url, echo)
     return create_async_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        url,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        # A connection the server dropped (a restart) is noticed and replaced before it is used.
+        pool_pre_ping=True,
+        connect_args={"timeout": PG_CONNECT_TIMEOUT_SECONDS},
     )
 
 
@@ -153,6 +167,27 @@ async def _migrate(engine: AsyncEngine, script_location: Path, action: Callable[
     finally:
         if migrator is not engine:
             await migrator.dispose()
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """The database went away (restart, network, refused connection): 503 with when to retry, never a
+    500. The request's transaction was not committed, so nothing of it is written."""
+    log.warning(
+        "database_unavailable", path=request.url.path, error=type(exc).__name__, detail=str(exc)[:200]
+    )
+    error = ServiceUnavailable(
+        "the database is unavailable; nothing was written, try again shortly",
+        code="database_unavailable",
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+    )
+    return problem_response(error.to_problem(), error.headers)
+
+
+def install_database_error_handler(app: FastAPI) -> None:
+    # OperationalError/InterfaceError: the driver lost or could not use its connection;
+    # ConnectionError and TimeoutError: asyncpg refused or timed out while connecting.
+    for error in (OperationalError, InterfaceError, ConnectionError, TimeoutError):
+        app.add_exception_handler(error, _database_unavailable)
 
 
 async def ping(engine: AsyncEngine) -> None:

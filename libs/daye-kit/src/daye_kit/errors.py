@@ -86,6 +86,10 @@ class AppError(Exception):
         )
 
 
+class BadRequest(AppError):
+    status, code, title = 400, "bad_request", "请求无效"
+
+
 class InvalidInput(AppError):
     status, code, title = 422, "validation_failed", "请求参数有误"
 
@@ -122,6 +126,16 @@ class PayloadTooLarge(AppError):
     status, code, title = 413, "payload_too_large", "请求体过大"
 
 
+class TooManyRequests(AppError):
+    """A rate limit was reached; `Retry-After` says in how many seconds a request is admitted again."""
+
+    status, code, title = 429, "rate_limited", "请求过于频繁"
+
+    def __init__(self, detail: str, *, retry_after: int, **kwargs: Any) -> None:
+        self.retry_after = retry_after
+        super().__init__(detail, headers={"Retry-After": str(retry_after)}, **kwargs)
+
+
 class ServiceUnavailable(AppError):
     status, code, title = 503, "service_unavailable", "服务暂不可用"
 
@@ -141,6 +155,12 @@ class PeerError(AppError):
         self.peer_problem = dict(peer_problem)
         self.peer_code = str(peer_problem.get("code", ""))
         super().__init__(detail)
+
+
+class PeerAnswerInvalid(PeerError):
+    """A peer answered with something that is not what its contract says (not JSON, wrong shape)."""
+
+    code, title = "peer_answer_invalid", "依赖的服务返回了无法识别的内容"
 
 
 def problem_response(problem: Problem, headers: Mapping[str, str] | None = None) -> JSONResponse:
@@ -170,6 +190,7 @@ def validation_problem(exc: RequestValidationError) -> Problem:
 
 
 _STATUS_ERRORS: dict[int, type[AppError]] = {
+    400: BadRequest,
     401: Unauthorized,
     403: Forbidden,
     404: NotFound,
@@ -249,6 +270,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         403: "无权访问",
         404: "资源不存在",
         409: "冲突",
+        413: "请求体过大",
         422: "参数校验失败",
         429: "请求过于频繁",
         502: "依赖服务出错",

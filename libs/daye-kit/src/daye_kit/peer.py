@@ -7,22 +7,24 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, Literal, TypeVar
 
 import httpx
 import jwt
 import structlog
 from asgi_correlation_id import correlation_id
+from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from daye_kit.auth import JWKS_PATH, TOKEN_PATH
-from daye_kit.errors import PeerError, PeerUnavailable
+from daye_kit.errors import PeerAnswerInvalid, PeerError, PeerUnavailable
 from daye_kit.observability import REQUEST_ID_HEADER
 
 log = structlog.get_logger("daye.peer")
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 TokenSource = Callable[[], Awaitable[str]]
+Model = TypeVar("Model", bound=BaseModel)
 
 
 class _RetryableStatus(Exception):
@@ -119,12 +121,42 @@ class PeerClient:
             )
         return response
 
+    def json_of(self, response: httpx.Response) -> Any:
+        """The answer's JSON; 502 `peer_answer_invalid` if the peer sent something else."""
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise self._invalid(response, "is not JSON") from exc
+
+    def parse(self, model: type[Model], response: httpx.Response) -> Model:
+        """The answer read as `model`; 502 `peer_answer_invalid` if it does not fit."""
+        try:
+            return model.model_validate(self.json_of(response))
+        except ValidationError as exc:
+            raise self._invalid(
+                response, f"does not fit {model.__name__} ({exc.error_count()} errors)"
+            ) from exc
+
     async def get_json(self, path: str, **kwargs: Any) -> Any:
-        return (await self.request("GET", path, **kwargs)).json()
+        return self.json_of(await self.request("GET", path, **kwargs))
+
+    async def get_model(self, model: type[Model], path: str, **kwargs: Any) -> Model:
+        return self.parse(model, await self.request("GET", path, **kwargs))
+
+    def _invalid(self, response: httpx.Response, problem: str) -> PeerAnswerInvalid:
+        request = response.request
+        log.warning("peer_answer_invalid", peer=self.peer_name, url=str(request.url), problem=problem)
+        return PeerAnswerInvalid(
+            f"{self.peer_name} answered {request.method} {request.url.path} with a body that {problem}",
+            peer=self.peer_name,
+            peer_status=response.status_code,
+            peer_problem={"detail": response.text[:200]},
+        )
 
     async def healthy(self) -> None:
-        """Raises PeerUnavailable unless the peer's /healthz answers."""
-        await self.request("GET", "/healthz", authenticate=False)
+        """Raises PeerUnavailable unless the peer's /healthz answers, PeerAnswerInvalid if what answers
+        is not the peer (an error page from a proxy, say)."""
+        await self.get_model(_Health, "/healthz", authenticate=False)
 
 
 def _problem_body(response: httpx.Response) -> dict[str, Any]:
@@ -135,14 +167,25 @@ def _problem_body(response: httpx.Response) -> dict[str, Any]:
     return body if isinstance(body, dict) else {"detail": body}
 
 
+class _IssuedToken(BaseModel):
+    access_token: str
+
+
+class _Health(BaseModel):
+    status: Literal["ok"]
+
+
+class _Jwks(BaseModel):
+    keys: list[dict[str, Any]]
+
+
 class IdentityClient(PeerClient):
     """indicator-api's identity endpoints, as the other services need them to verify callers."""
 
     peer_name = "indicator-api"
 
     async def jwks(self) -> dict[str, Any]:
-        body: dict[str, Any] = await self.get_json(JWKS_PATH, authenticate=False)
-        return body
+        return (await self.get_model(_Jwks, JWKS_PATH, authenticate=False)).model_dump()
 
     async def exchange_api_key(self, api_key: str) -> str:
         """OAuth2 client credentials: an API key for a short-lived token."""
@@ -152,7 +195,7 @@ class IdentityClient(PeerClient):
             data={"grant_type": "client_credentials", "client_secret": api_key},
             authenticate=False,
         )
-        return str(response.json()["access_token"])
+        return self.parse(_IssuedToken, response).access_token
 
 
 class ServiceToken:

@@ -6,9 +6,10 @@ Each service subclasses `ServiceSettings` with its own env prefix (`INDICATOR_`,
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal, Self
+from typing import Annotated, ClassVar, Literal, Self
 
-from pydantic import Field, model_validator
+from limits import parse
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Environment = Literal["development", "test", "production"]
@@ -19,6 +20,22 @@ DEV_SERVICE_API_KEYS: dict[str, str] = {
     "matching-api": "dk_devmatch_matching-service-development-key-0001",
     "funding-api": "dk_devfund_funding-service-development-key-00001",
 }
+
+
+def _check_rate(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            parse(value)
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a rate such as '600/minute': {exc}") from exc
+    return value
+
+
+RateLimit = Annotated[
+    str | None, BeforeValidator(lambda value: None if value == "" else value), AfterValidator(_check_rate)
+]
+"""A rate in the `limits` notation (`600/minute`, `5 per 15 minutes`); empty switches it off, a typo
+stops the start."""
 
 
 class InsecureSettings(ValueError):
@@ -60,6 +77,21 @@ class ServiceSettings(BaseSettings):
         ]
     )
     max_page_size: int = Field(default=200, ge=1, le=10_000)
+    max_body_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body accepted (bytes); larger ones get 413 before the body is read",
+    )
+    write_rate_limit: RateLimit = Field(
+        default="600/minute",
+        description="Writes (POST/PUT/PATCH/DELETE) admitted per account and per API key, in the `limits` "
+        "notation (`600/minute`, `20 per 10 seconds`); empty disables. Service accounts are exempt.",
+    )
+    rate_limit_storage: str = Field(
+        default="async+memory://",
+        description="Where rate-limit counters live (`limits` storage URL). Memory counts per process, so "
+        "N replicas admit N times the limit; a shared store such as `async+redis://…` counts once.",
+    )
 
     def default_database_url(self) -> str:
         return f"sqlite+aiosqlite:///var/{self.service_name}.db"

@@ -37,6 +37,11 @@ class RegistryEnterprise(BaseModel):
         return any(q.kind == kind and q.granted_year == year for q in self.qualifications)
 
 
+class RegistryPage(BaseModel):
+    items: list[RegistryEnterprise]
+    total: int
+
+
 class IndicatorClient(PeerClient):
     """indicator-api: the enterprise registry and the indicators this service feeds.
 
@@ -48,22 +53,20 @@ class IndicatorClient(PeerClient):
     async def get_enterprise(self, credit_code: str) -> RegistryEnterprise | None:
         """The registry's record, or None when the registry does not know the code."""
         try:
-            body = await self.get_json(f"/api/v1/enterprises/{credit_code}")
+            return await self.get_model(RegistryEnterprise, f"/api/v1/enterprises/{credit_code}")
         except PeerError as exc:
             if exc.peer_status == 404 and exc.peer_code in ("enterprise_not_found", "not_found"):
                 return None
             raise
-        return RegistryEnterprise.model_validate(body)
 
     async def list_enterprises(self, **filters: Any) -> list[RegistryEnterprise]:
         """Every enterprise matching the filters (`qualification=hte`, `granted_year=2024`, …), all pages."""
         found: list[RegistryEnterprise] = []
         while True:
             params = {**filters, "limit": REGISTRY_PAGE, "offset": len(found)}
-            body = await self.get_json("/api/v1/enterprises", params=params)
-            batch = [RegistryEnterprise.model_validate(item) for item in body["items"]]
-            found += batch
-            if not batch or len(found) >= int(body["total"]):
+            page = await self.get_model(RegistryPage, "/api/v1/enterprises", params=params)
+            found += page.items
+            if not page.items or len(found) >= page.total:
                 return found
 
     async def record_indicator_value(

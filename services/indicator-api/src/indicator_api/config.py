@@ -8,7 +8,7 @@ from typing import ClassVar
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from daye_kit.settings import ServiceSettings
+from daye_kit.settings import RateLimit, ServiceSettings
 
 DEFAULT_DEMO_PASSWORD = "daye-demo-2025"
 
@@ -28,6 +28,16 @@ class Settings(ServiceSettings):
         description="Where the signing key is read from; created on first start outside production",
     )
     token_ttl_seconds: int = Field(default=3600, ge=60, le=86_400)
+    token_rate_limit: RateLimit = Field(
+        default="30/minute",
+        description="Tokens issued per account (password) and per API key (client credentials); "
+        "empty disables",
+    )
+    login_failure_limit: RateLimit = Field(
+        default="5/15 minutes",
+        description="Wrong passwords tolerated per account before sign-in is refused with 429 until the "
+        "oldest failure leaves the window; a successful sign-in forgets the failures; empty disables",
+    )
     admin_password: SecretStr | None = Field(
         default=None, description="If set and no admin exists, an `admin` account is created with it at start"
     )

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from decimal import Decimal
 
 from fastapi import FastAPI
+from pydantic import BaseModel
 
 from daye_kit.auth import Principal, Role
 from daye_kit.peer import PeerClient
@@ -15,20 +16,32 @@ from indicator_api.identity.keys import SigningKey
 SERVICE_PRINCIPAL = Principal(username="svc-indicator-api", role=Role.service)
 
 
+class MatchStats(BaseModel):
+    """What the report reads of matching-api's statistics."""
+
+    posted: int
+    matched: int
+    match_rate: Decimal | None = None
+
+
+class Outstanding(BaseModel):
+    """What the report reads of funding-api's unpaid total."""
+
+    total: Decimal
+
+
 class MatchingClient(PeerClient):
     peer_name = "matching-api"
 
-    async def stats(self, *, start: date, end: date) -> dict[str, Any]:
-        body: dict[str, Any] = await self.get_json("/api/v1/stats", params={"from": start, "to": end})
-        return body
+    async def stats(self, *, start: date, end: date) -> MatchStats:
+        return await self.get_model(MatchStats, "/api/v1/stats", params={"from": start, "to": end})
 
 
 class FundingClient(PeerClient):
     peer_name = "funding-api"
 
-    async def outstanding(self, *, as_of: date) -> dict[str, Any]:
-        body: dict[str, Any] = await self.get_json("/api/v1/outstanding", params={"as_of": as_of})
-        return body
+    async def outstanding(self, *, as_of: date) -> Outstanding:
+        return await self.get_model(Outstanding, "/api/v1/outstanding", params={"as_of": as_of})
 
 
 async def connect_peers(app: FastAPI) -> None:

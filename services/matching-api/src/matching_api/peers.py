@@ -47,7 +47,7 @@ class IndicatorClient(PeerClient):
     async def get_enterprise(self, credit_code: str, *, token: str | None = None) -> Enterprise:
         """The registry's entry; `NotFound(enterprise_not_found)` when it has none."""
         try:
-            body = await self.get_json(f"/api/v1/enterprises/{credit_code}", token=token)
+            return await self.get_model(Enterprise, f"/api/v1/enterprises/{credit_code}", token=token)
         except PeerError as exc:
             if exc.peer_status == 404:
                 raise NotFound(
@@ -55,7 +55,6 @@ class IndicatorClient(PeerClient):
                     code="enterprise_not_found",
                 ) from exc
             raise
-        return Enterprise.model_validate(body)
 
     async def report_tech_contract(
         self,
@@ -82,7 +81,7 @@ class IndicatorClient(PeerClient):
             },
             headers={"Idempotency-Key": f"matching-api:{match_id}"},
         )
-        body: dict[str, Any] = response.json()
+        body: dict[str, Any] = self.json_of(response)
         return body
 
     async def record_indicator_value(
@@ -100,5 +99,5 @@ class IndicatorClient(PeerClient):
                 "note": note,
             },
         )
-        body: dict[str, Any] = response.json()
+        body: dict[str, Any] = self.json_of(response)
         return body

@@ -10,6 +10,8 @@ from daye_kit.auth import AdminPrincipal, CurrentPrincipal, Role
 from daye_kit.db import SessionDep
 from daye_kit.errors import InvalidInput, Unauthorized, problem_responses
 from daye_kit.pagination import Page, PageDep
+from daye_kit.throttling import RateLimits, api_key_bucket
+from indicator_api.config import Settings
 from indicator_api.identity import service
 from indicator_api.identity.keys import SigningKey
 from indicator_api.identity.schemas import (
@@ -32,8 +34,10 @@ router = APIRouter(prefix="/api/v1", tags=["身份认证"])
         "OAuth2 令牌端点。`grant_type=password` 时以用户名和密码换取令牌"
         "(Swagger 的 Authorize 按钮即用此方式);`grant_type=client_credentials` 时以 API Key"
         "(放在 `client_secret`)换取令牌,供机器客户端调用其他两个服务。"
+        "每个账号、每个 API Key 的换取次数有上限;同一账号连续输错密码后暂停登录,"
+        "超限时返回 429,`Retry-After` 给出可重试的秒数。"
     ),
-    responses=problem_responses(401, 422),
+    responses=problem_responses(401, 422, 429),
 )
 async def issue_token(
     request: Request,
@@ -45,15 +49,30 @@ async def issue_token(
     password: Annotated[str, Form(max_length=128, description="密码")] = "",
     client_secret: Annotated[str, Form(max_length=256, description="API Key(client_credentials 方式)")] = "",
 ) -> TokenResponse:
+    settings: Settings = request.app.state.settings
+    limits: RateLimits = request.app.state.rate_limits
     if grant_type == "password":
         if not username or not password:
             raise InvalidInput.field("form.username", "missing", "username and password are required")
-        user = await service.authenticate_password(session, username=username, password=password)
+        account = f"account:{username}"
+        await limits.ensure_room(
+            settings.login_failure_limit, "sign-in failures", account, what=f"wrong passwords for {username}"
+        )
+        await limits.hit(settings.token_rate_limit, "tokens", account, what=f"tokens for {username}")
+        try:
+            user = await service.authenticate_password(session, username=username, password=password)
+        except Unauthorized:
+            await limits.record(settings.login_failure_limit, "sign-in failures", account)
+            raise
+        await limits.clear(settings.login_failure_limit, "sign-in failures", account)
     else:
         if not client_secret:
             raise InvalidInput.field(
                 "form.client_secret", "missing", "client_secret (the API key) is required"
             )
+        await limits.hit(
+            settings.token_rate_limit, "tokens", api_key_bucket(client_secret), what="tokens for this API key"
+        )
         user = await service.authenticate_api_key(session, key=client_secret)
     key: SigningKey = request.app.state.signing_key
     token, ttl = key.issue(service.principal_of(user), request.app.state.settings.token_ttl_seconds)
@@ -78,7 +97,8 @@ async def read_me(principal: CurrentPrincipal, session: SessionDep) -> UserPubli
     "/auth/api-keys",
     status_code=status.HTTP_201_CREATED,
     summary="创建 API Key",
-    description="为本人(管理员可为任一账号)创建 API Key。完整密钥只在此次响应中出现一次,服务端只保存其摘要。",
+    description="为本人(管理员可为任一账号)创建 API Key。完整密钥只在此次响应中出现一次,服务端只保存其摘要。"
+    "服务账号不能自行创建密钥,由管理员签发。",
     responses=problem_responses(401, 403, 404, 422),
 )
 async def create_api_key(
@@ -101,7 +121,8 @@ async def list_api_keys(
     "/auth/api-keys/{key_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="吊销 API Key",
-    responses=problem_responses(401, 404),
+    description="本人的密钥;管理员可吊销任一密钥。服务账号的密钥由管理员签发与吊销。",
+    responses=problem_responses(401, 403, 404),
 )
 async def revoke_api_key(key_id: int, principal: CurrentPrincipal, session: SessionDep) -> None:
     await service.revoke_api_key(session, actor=principal, key_id=key_id)

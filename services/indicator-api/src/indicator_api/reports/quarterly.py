@@ -173,8 +173,8 @@ async def _supply_chain_section(matching: MatchingClient, year: int, as_of: date
             title=title, paragraphs=[f"科创供应链对接数据暂不可用({exc.detail})。"], available=False
         )
     source = f"matching-api /api/v1/stats {year}-01-01..{as_of}"
-    posted, matched = str(stats["posted"]), str(stats["matched"])
-    rate = percent(Decimal(str(stats["match_rate"])) if stats.get("match_rate") is not None else None)
+    posted, matched = str(stats.posted), str(stats.matched)
+    rate = percent(stats.match_rate)
     return Section(
         title=title,
         paragraphs=[
@@ -184,9 +184,7 @@ async def _supply_chain_section(matching: MatchingClient, year: int, as_of: date
         figures=[
             Figure(key="supply_chain.posted", text=f"{posted}项", value=posted, source=source),
             Figure(key="supply_chain.matched", text=f"{matched}项", value=matched, source=source),
-            Figure(
-                key="supply_chain.match_rate", text=rate, value=str(stats.get("match_rate")), source=source
-            ),
+            Figure(key="supply_chain.match_rate", text=rate, value=str(stats.match_rate), source=source),
         ],
     )
 
@@ -199,7 +197,7 @@ async def _funds_section(funding: FundingClient, as_of: date) -> Section:
         return Section(
             title=title, paragraphs=[f"未兑现政策资金数据暂不可用({exc.detail})。"], available=False
         )
-    wan = plain(Decimal(str(body["total"])) / 10_000, 4)
+    wan = plain(body.total / 10_000, 4)
     source = f"funding-api /api/v1/outstanding as of {as_of}"
     return Section(
         title=title,
@@ -207,7 +205,7 @@ async def _funds_section(funding: FundingClient, as_of: date) -> Section:
             f"截至{as_of.month}月底,尚有未兑现政策资金{wan}万元,含无申请兑现事项和科技创新管理专项。"
         ],
         figures=[
-            Figure(key="policy_funds_outstanding", text=f"{wan}万元", value=str(body["total"]), source=source)
+            Figure(key="policy_funds_outstanding", text=f"{wan}万元", value=str(body.total), source=source)
         ],
     )
 

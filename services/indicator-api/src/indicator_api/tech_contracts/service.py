@@ -1,11 +1,16 @@
 """A reported technology contract moves `tech_contract_turnover` (亿元) without a second entry:
 every cumulative figure of that year from the signing month on, at the enterprise's unit and at the
-city where the city's figure is recorded directly, gets a new revision raised by the amount."""
+city where the city's figure is recorded directly, gets a new revision raised by the amount.
+
+The indicator keeps 亿元 to four places (1 万元), contracts are exact to the fen. Each contract raises
+a figure by how much the rounded running total of that year's contracts moved, so the contracts'
+share of the figure is always their exact sum rounded once, however many small contracts arrive."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -22,6 +27,24 @@ from indicator_api.tech_contracts.schemas import TechContractIn
 
 INDICATOR = "tech_contract_turnover"
 YUAN_PER_YI = Decimal(100_000_000)
+INDICATOR_PLACES = Decimal("0.0001")
+
+
+def _in_yi(yuan: Decimal) -> Decimal:
+    return (yuan / YUAN_PER_YI).quantize(INDICATOR_PLACES)
+
+
+async def _increment(session: AsyncSession, contract: TechContract, region: str) -> Decimal:
+    """How far the contract moves `region`'s figure (in 亿元, to four places)."""
+    year = contract.signed_on.year
+    query = select(func.coalesce(func.sum(TechContract.amount), 0)).where(
+        col(TechContract.signed_on) >= contract.signed_on.replace(month=1, day=1),
+        col(TechContract.signed_on) <= contract.signed_on.replace(year=year, month=12, day=31),
+    )
+    if region != CITY_CODE:
+        query = query.where(col(TechContract.region_code) == region)
+    total = Decimal((await session.execute(query)).scalar_one())
+    return _in_yi(total) - _in_yi(total - contract.amount)
 
 
 async def record_contract(
@@ -75,9 +98,11 @@ async def record_contract(
 
 async def _raise_turnover(session: AsyncSession, contract: TechContract, principal: Principal) -> None:
     year, month = contract.signed_on.year, contract.signed_on.month
-    increment = contract.amount / YUAN_PER_YI
     rows: list[BulkValueIn] = []
     for region in dict.fromkeys([contract.region_code, CITY_CODE]):
+        increment = await _increment(session, contract, region)
+        if not increment:
+            continue  # under half a 万元 more in the year's total: the rounded figure stands
         values = (
             (
                 await session.execute(
