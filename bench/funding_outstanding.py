@@ -30,6 +30,7 @@ from typing import Any
 import asyncpg
 import httpx
 from asgi_lifespan import LifespanManager
+from results import record
 from sqlalchemy.engine import make_url
 
 from daye_dev.databases import postgres_admin_url
@@ -307,6 +308,13 @@ async def main() -> None:
             print(f"GET /api/v1/outstanding   median {endpoint_median:8.1f} ms  ({args.runs} runs)")
             print(f"hand-written SQL (asyncpg) median {sql_median:8.1f} ms  ({args.runs} runs)")
             print(f"ratio endpoint / SQL: {endpoint_median / sql_median:.2f}× (goal ≤ 2×)")
+            record(
+                f"funding outstanding report, {counts['entries']:,} ledger entries: GET /api/v1/outstanding over hand-written SQL",
+                measured=f"{endpoint_median:.1f} ms",
+                baseline=f"{sql_median:.1f} ms",
+                ratio=endpoint_median / sql_median,
+                at_most=2,
+            )
         finally:
             await conn.close()
     finally:

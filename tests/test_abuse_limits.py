@@ -146,3 +146,15 @@ async def test_oversized_bodies_are_refused_everywhere_and_nothing_is_written(pl
             assert response.headers["content-type"] == "application/problem+json"
             assert response.json()["errors"][0]["rule"] == "max_bytes"
             assert (await client.get(path, headers=admin)).json()["total"] == before
+
+
+async def test_every_service_documents_its_limits(platform: Platform) -> None:
+    for service in LISTS:
+        async with platform.client(service) as client:
+            response = await client.get("/openapi.json")
+        assert response.status_code == 200, service
+        operations = response.json()["paths"][LISTS[service]]
+        assert {"413", "429"} <= set(operations["post"]["responses"]), service
+        assert "429" not in operations["get"]["responses"], service
+        problem = operations["post"]["responses"]["429"]["content"]["application/problem+json"]
+        assert problem["schema"] == {"$ref": "#/components/schemas/Problem"}

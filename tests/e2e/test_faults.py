@@ -27,6 +27,7 @@ from daye_dev.databases import PostgresDatabases, postgres_unreachable_reason
 from daye_dev.faults import FaultyProxy
 from daye_dev.processes import SERVICES, ServiceProcess, free_port, platform
 from daye_dev.pytest_plugin import in_ci
+from daye_kit.db import PING_AFTER_IDLE_SECONDS
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "faults-demo-password"
@@ -165,14 +166,22 @@ def test_a_peer_slow_down_or_answering_garbage(stack: Stack) -> None:
 def test_the_database_restarted_mid_run(stack: Stack) -> None:
     admin = sign_in(stack, "admin")
     programs = f"{stack.funding.url}/api/v1/programs"
-    program = {"name": "数据库中断演练专项", "source_level": "daye", "year": 2026, "budget": "100000"}
+
+    def program() -> dict[str, str | int]:
+        return {
+            "name": f"数据库中断演练-{uuid.uuid4().hex[:6]}",
+            "source_level": "daye",
+            "year": 2026,
+            "budget": "100000",
+        }
+
     before = httpx.get(programs, headers=admin, timeout=10).json()["total"]
     assert readiness(stack.funding)[0] == 200
 
     proxy = stack.database_proxy
     proxy.down()
     try:
-        refused = httpx.post(programs, json=program, headers=admin, timeout=30)
+        refused = httpx.post(programs, json=program(), headers=admin, timeout=30)
         assert_problem(refused, 503, "database_unavailable")
         assert refused.headers["Retry-After"] == "5"
         assert_problem(httpx.get(programs, headers=admin, timeout=30), 503, "database_unavailable")
@@ -182,11 +191,21 @@ def test_the_database_restarted_mid_run(stack: Stack) -> None:
     assert readiness(stack.funding) == (200, {"database": True, "indicator": True})
     assert httpx.get(programs, headers=admin, timeout=10).json()["total"] == before
 
-    # A restart while the pool holds open connections: the next request gets a fresh one.
+    # A restart under connections that sat idle: they are pinged before use, replaced, and the request
+    # goes through.
+    time.sleep(PING_AFTER_IDLE_SECONDS + 0.5)
     proxy.restart()
-    created = httpx.post(programs, json=program, headers=admin, timeout=30)
+    created = httpx.post(programs, json=program(), headers=admin, timeout=30)
     assert created.status_code == 201, created.text
-    assert httpx.get(programs, headers=admin, timeout=10).json()["total"] == before + 1
+    # A restart under connections in steady use: a request may meet a dropped one and fail cleanly
+    # (503, nothing written); the pool then replaces them all and the retry goes through.
+    proxy.restart()
+    answer = httpx.post(programs, json=program(), headers=admin, timeout=30)
+    if answer.status_code != 201:
+        assert_problem(answer, 503, "database_unavailable")
+        answer = httpx.post(programs, json=program(), headers=admin, timeout=30)
+    assert answer.status_code == 201, answer.text
+    assert httpx.get(programs, headers=admin, timeout=10).json()["total"] == before + 2
     reconciliation = httpx.get(f"{stack.funding.url}/api/v1/reconciliation", headers=admin, timeout=30)
     assert reconciliation.json()["ok"] is True
 

@@ -82,6 +82,9 @@ async def test_townships_cannot_touch_each_others_candidates(client: httpx.Async
     )
     assert again.status_code == 422
     assert again.json()["errors"][0]["rule"] == "other_unit"
+    by_township = await client.post(f"/api/v1/regions/{BAOAN}/candidates", json=candidate(2), headers=baoan)
+    assert by_township.json()["errors"][0]["rule"] == "other_unit"
+    assert JINNIU not in by_township.text  # where another township's enterprise sits is not told
     mine = (
         await client.get(f"/api/v1/regions/{JINNIU}/candidates", params={"limit": 200}, headers=jinniu)
     ).json()

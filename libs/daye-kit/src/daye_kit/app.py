@@ -13,12 +13,14 @@ import structlog
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
+from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from daye_kit import db
 from daye_kit.auth import TOKEN_PATH, Authenticator
 from daye_kit.errors import (
     PROBLEM_MEDIA_TYPE,
+    NulCharacterMiddleware,
     UnhandledErrorMiddleware,
     install_problem_handlers,
     problem_responses,
@@ -27,8 +29,8 @@ from daye_kit.health import ReadinessCheck, health_router
 from daye_kit.observability import (
     AccessLogMiddleware,
     configure_logging,
-    install_metrics,
     install_request_id,
+    metrics_router,
 )
 from daye_kit.settings import ServiceSettings
 from daye_kit.throttling import SAFE_METHODS, BodySizeLimitMiddleware, RateLimits
@@ -106,10 +108,12 @@ def build_app(
     app.state.rate_limits = RateLimits(settings.rate_limit_storage)
     install_problem_handlers(app)
     db.install_database_error_handler(app)
-    # Added innermost first: body cap → errors → access log → request id → CORS (outermost).
+    # Added innermost first: NUL → body cap → errors → access log → request id → CORS (outermost).
+    app.add_middleware(NulCharacterMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(UnhandledErrorMiddleware)
-    app.add_middleware(AccessLogMiddleware)
+    metrics = CollectorRegistry()
+    app.add_middleware(AccessLogMiddleware, registry=metrics)
     install_request_id(app)
     app.add_middleware(
         CORSMiddleware,
@@ -122,7 +126,7 @@ def build_app(
     app.include_router(health_router(spec.readiness))
     for router in spec.routers:
         app.include_router(router)
-    install_metrics(app)
+    app.include_router(metrics_router(metrics))
     _finish_openapi(app, settings)
     return app
 
@@ -161,8 +165,10 @@ def _finish_openapi(app: FastAPI, settings: ServiceSettings) -> None:
 def _document_limits(schema: dict[str, Any]) -> None:
     """Every operation with a body may answer 413 (the body cap), every authenticated write 429."""
     limited = {
-        "413": problem_responses(413)[413],
-        "429": problem_responses(429)[429],
+        str(status): {
+            key: value for key, value in problem_responses(status)[status].items() if key != "model"
+        }
+        for status in (413, 429)
     }
     for operations in schema.get("paths", {}).values():
         for method, operation in operations.items():

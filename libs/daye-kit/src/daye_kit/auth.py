@@ -11,6 +11,7 @@ import hashlib
 import time
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
+from functools import lru_cache
 from typing import Annotated, Any, Protocol
 
 import jwt
@@ -27,6 +28,7 @@ TOKEN_ALGORITHM = "EdDSA"
 TOKEN_PATH = "/api/v1/auth/token"
 JWKS_PATH = "/api/v1/auth/jwks"
 API_KEY_PREFIX = "dk_"
+API_KEY_RECHECK_SECONDS = 60  # how long a peer trusts an API key before asking indicator-api again
 
 
 class Role(StrEnum):
@@ -106,6 +108,34 @@ def decode_token(token: str, key: Any) -> dict[str, Any]:
     return claims
 
 
+class _ByIdentity:
+    """A verification key as a cache key: the same object, not an equal one (keys are unhashable)."""
+
+    def __init__(self, key: Any) -> None:
+        self.key = key
+
+    def __hash__(self) -> int:
+        return id(self.key)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _ByIdentity) and other.key is self.key
+
+
+@lru_cache(maxsize=10_000)
+def _checked_once(token: str, key: _ByIdentity) -> dict[str, Any]:
+    return decode_token(token, key.key)
+
+
+def verified_claims(token: str, key: Any) -> dict[str, Any]:
+    """`decode_token`, with the signature of each token checked once: a client sends the same token
+    for its whole life, and checking an Ed25519 signature costs more than the rest of a small read.
+    Expiry is checked on every use; refused tokens are not remembered."""
+    claims = _checked_once(token, _ByIdentity(key))
+    if claims["exp"] <= time.time():
+        raise Unauthorized("token has expired", code="token_expired")
+    return claims
+
+
 def token_kid(token: str) -> str | None:
     try:
         kid = jwt.get_unverified_header(token).get("kid")
@@ -127,8 +157,8 @@ class JwksAuthenticator:
 
     Keys come from indicator-api's JWKS, refreshed when a token names an unknown key (at most once
     every `refresh_interval` seconds, so a flood of forged kids cannot hammer indicator-api). API
-    keys are exchanged at indicator-api for a token, cached by the key's hash until shortly before
-    it expires.
+    keys are exchanged at indicator-api for a token, cached by the key's hash for a minute, so a
+    revoked key stops working everywhere within `API_KEY_RECHECK_SECONDS`.
     """
 
     def __init__(
@@ -137,6 +167,7 @@ class JwksAuthenticator:
         exchange_api_key: Callable[[str], Awaitable[str]],
         *,
         refresh_interval: float = 30.0,
+        api_key_recheck_seconds: float = API_KEY_RECHECK_SECONDS,
     ) -> None:
         self._fetch_jwks = fetch_jwks
         self._exchange = exchange_api_key
@@ -144,6 +175,7 @@ class JwksAuthenticator:
         self._fetched_at = float("-inf")
         self._refresh_interval = refresh_interval
         self._api_key_tokens: dict[str, tuple[str, float]] = {}
+        self._api_key_recheck = api_key_recheck_seconds
 
     async def _refresh(self) -> None:
         if time.monotonic() - self._fetched_at < self._refresh_interval and self._keys:
@@ -165,7 +197,7 @@ class JwksAuthenticator:
         key = self._keys.get(kid or "")
         if key is None:
             raise Unauthorized("token signed by an unknown key", code="token_invalid")
-        return principal_from_claims(decode_token(token, key))
+        return principal_from_claims(verified_claims(token, key))
 
     async def from_api_key(self, api_key: str) -> Principal:
         digest = hashlib.sha256(api_key.encode()).hexdigest()
@@ -178,7 +210,8 @@ class JwksAuthenticator:
                     raise Unauthorized("API key rejected", code="api_key_invalid") from exc
                 raise
             claims = jwt.decode(token, options={"verify_signature": False})
-            cached = (token, float(claims.get("exp", 0)))
+            # Kept for a minute at most, so a key revoked at indicator-api stops working here too.
+            cached = (token, min(float(claims.get("exp", 0)), time.time() + self._api_key_recheck + 30))
             self._api_key_tokens[digest] = cached
         return await self.from_token(cached[0])
 

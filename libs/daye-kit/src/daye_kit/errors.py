@@ -7,6 +7,7 @@ way, so a client only ever parses one error shape.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -16,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -222,6 +224,58 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
         error = AppError(str(exc.detail), code=f"http_{exc.status_code}", headers=exc.headers)
         error.status = exc.status_code
     return problem_response(error.to_problem(), error.headers)
+
+
+# A NUL in JSON text: `\u0000` after an even number of backslashes (an odd one escapes the `\`).
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
+class NulCharacterMiddleware:
+    """Refuses a NUL character in a URL (`%00`) or in a JSON body (`\\u0000`) as a 422, on every
+    backend alike: PostgreSQL text cannot hold one, so it would otherwise end in the driver's error,
+    a 500. It sits inside the body cap, which has counted the body before it is read here."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        where = "path" if "\x00" in scope["path"] else None
+        if b"%00" in scope["query_string"] or b"\x00" in scope["query_string"]:
+            where = "query"
+        content_type = Headers(scope=scope).get("content-type", "")
+        if where is None and "json" in content_type:
+            body = b""
+            while True:
+                message = await receive()
+                body += message.get("body", b"")
+                if message["type"] != "http.request" or not message.get("more_body", False):
+                    break
+            if _JSON_NUL.search(body):
+                where = "body"
+            receive = _replay(body, receive)
+        if where is None:
+            await self.app(scope, receive, send)
+            return
+        detail = "a NUL character (%00, \\u0000) is not allowed in a URL or in text"
+        error = InvalidInput(detail, errors=[FieldError(field=where, rule="no_nul", message=detail)])
+        await problem_response(error.to_problem())(scope, receive, send)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that hands the app the body already read, then whatever comes next."""
+    sent = False
+
+    async def replayed() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replayed
 
 
 class UnhandledErrorMiddleware:

@@ -11,12 +11,13 @@ from typing import Any
 
 import structlog
 from asgi_correlation_id import CorrelationIdMiddleware, correlation_id
-from fastapi import FastAPI
-from prometheus_client import CollectorRegistry
-from prometheus_fastapi_instrumentator import Instrumentator
+from fastapi import APIRouter, FastAPI, Response
+from fastapi.responses import PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = "X-Request-ID"
+UNMEASURED_PATHS = frozenset({"/metrics", "/healthz"})  # scrapes and liveness probes
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
@@ -36,8 +37,21 @@ def _add_request_id(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
+class _NamedWriteLogger(structlog.WriteLogger):
+    """structlog's plain line writer, with the name `add_logger_name` reports."""
+
+    def __init__(self, name: str | None = None) -> None:
+        super().__init__(sys.stdout)
+        self.name = name or "daye"
+
+
 def configure_logging(service: str, *, level: str = "INFO", fmt: str = "json") -> None:
-    """Every log line (ours, uvicorn's, SQLAlchemy's) becomes one JSON object with the request id."""
+    """Every log line (ours, uvicorn's, SQLAlchemy's) becomes one JSON object with the request id.
+
+    Our own loggers write through structlog directly (a filtering logger that drops lines below the
+    level before doing any work, then one write): the access log runs on every request. Other
+    libraries' stdlib logging goes through the same processors via a formatter.
+    """
 
     def add_service(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
         event.setdefault("service", service)
@@ -57,9 +71,9 @@ def configure_logging(service: str, *, level: str = "INFO", fmt: str = "json") -
         else structlog.dev.ConsoleRenderer(colors=False)
     )
     structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
+        processors=[*shared, structlog.processors.format_exc_info, renderer],
+        logger_factory=_NamedWriteLogger,
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level.upper()]),
         cache_logger_on_first_use=True,
     )
     formatter = structlog.stdlib.ProcessorFormatter(
@@ -83,11 +97,25 @@ def configure_logging(service: str, *, level: str = "INFO", fmt: str = "json") -
 
 
 class AccessLogMiddleware:
-    """One `request` log line per HTTP request: method, path, status, duration."""
+    """Per HTTP request: one `request` log line (method, path, status, duration) and the Prometheus
+    count and latency by route template. The route is the one the router matched (`scope["route"]`),
+    so nothing is matched twice."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, registry: CollectorRegistry) -> None:
         self.app = app
         self.log = structlog.get_logger("daye.access")
+        self.requests = Counter(
+            "http_requests_total",
+            "Requests by route template, method and status",
+            ["handler", "method", "status"],
+            registry=registry,
+        )
+        self.latency = Histogram(
+            "http_request_duration_seconds",
+            "Time to the last byte of the response, by route template and method",
+            ["handler", "method"],
+            registry=registry,
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -105,13 +133,19 @@ class AccessLogMiddleware:
         try:
             await self.app(scope, receive, capture)
         finally:
+            seconds = time.perf_counter() - start
+            method = scope["method"]
             self.log.info(
                 "request",
-                method=scope["method"],
+                method=method,
                 path=scope["path"],
                 status=status,
-                duration_ms=round((time.perf_counter() - start) * 1000, 2),
+                duration_ms=round(seconds * 1000, 2),
             )
+            handler = getattr(scope.get("route"), "path", None) or "none"
+            if handler not in UNMEASURED_PATHS:
+                self.requests.labels(handler, method, str(status)).inc()
+                self.latency.labels(handler, method).observe(seconds)
 
 
 def install_request_id(app: FastAPI) -> None:
@@ -124,19 +158,17 @@ def install_request_id(app: FastAPI) -> None:
     )
 
 
-def install_metrics(app: FastAPI) -> CollectorRegistry:
-    """Prometheus metrics at /metrics, in a registry of the app's own (tests build many apps)."""
-    registry = CollectorRegistry()
-    Instrumentator(
-        registry=registry,
-        excluded_handlers=["/metrics", "/healthz"],
-        should_group_status_codes=False,
-    ).instrument(app).expose(
-        app,
-        endpoint="/metrics",
-        include_in_schema=True,
-        tags=["运维"],
-        operation_id="metrics",
+def metrics_router(registry: CollectorRegistry) -> APIRouter:
+    """Prometheus metrics at /metrics, from a registry of the app's own (tests build many apps)."""
+    router = APIRouter(tags=["运维"])
+
+    @router.get(
+        "/metrics",
         summary="Prometheus 指标",
+        operation_id="metrics",
+        response_class=PlainTextResponse,  # documented as the text it is, not JSON
     )
-    return registry
+    async def metrics() -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    return router

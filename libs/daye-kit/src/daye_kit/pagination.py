@@ -8,6 +8,7 @@ from fastapi import Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from daye_kit.errors import InvalidInput
+from daye_kit.ids import MAX_ROW_ID
 
 T = TypeVar("T")
 
@@ -25,7 +26,7 @@ class PageParams(BaseModel):
 def _page_params(
     request: Request,
     limit: Annotated[int, Query(ge=1, description="每页条数,上限见服务设置 (默认 200)")] = 50,
-    offset: Annotated[int, Query(ge=0, description="跳过的条数")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID, description="跳过的条数")] = 0,
 ) -> PageParams:
     cap: int = request.app.state.settings.max_page_size
     if limit > cap:

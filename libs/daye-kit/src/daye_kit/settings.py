@@ -78,9 +78,10 @@ class ServiceSettings(BaseSettings):
     )
     max_page_size: int = Field(default=200, ge=1, le=10_000)
     max_body_bytes: int = Field(
-        default=16 * 1024 * 1024,
+        default=32 * 1024 * 1024,
         ge=1024,
-        description="Largest request body accepted (bytes); larger ones get 413 before the body is read",
+        description="Largest request body accepted (bytes); larger ones get 413 before the body is read. "
+        "The default holds a bulk request of the largest size the APIs take (50,000 rows).",
     )
     write_rate_limit: RateLimit = Field(
         default="600/minute",

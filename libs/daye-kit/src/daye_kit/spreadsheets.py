@@ -7,9 +7,11 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from fastapi.responses import Response
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
@@ -30,6 +32,8 @@ def workbook(title: str, columns: Sequence[Column], rows: Iterable[Sequence[obje
     book = Workbook()
     sheet = book.active
     assert sheet is not None
+    # Control characters are not allowed in a cell; a title may carry them from a request path.
+    title = ILLEGAL_CHARACTERS_RE.sub("", title)
     # A sheet's name: at most 31 characters, none of : \\ / ? * [ ]; the full title is in row 1.
     sheet.title = re.sub(r"[:\\/?*\[\]]", " ", title.split("(")[0])[:31].strip() or "Sheet1"
     sheet.append([title])
@@ -42,7 +46,7 @@ def workbook(title: str, columns: Sequence[Column], rows: Iterable[Sequence[obje
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     for row in rows:
-        sheet.append(list(row))
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
         for index, column in enumerate(columns, start=1):
             if column.number_format:
                 sheet.cell(row=sheet.max_row, column=index).number_format = column.number_format
@@ -53,6 +57,13 @@ def workbook(title: str, columns: Sequence[Column], rows: Iterable[Sequence[obje
 
 
 def download(content: bytes, filename: str) -> Response:
-    return Response(
-        content, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
-    )
+    return Response(content, media_type=XLSX, headers={"Content-Disposition": attachment(filename)})
+
+
+def attachment(filename: str) -> str:
+    """`Content-Disposition` for a download. Headers are Latin-1, so a name with anything beyond
+    printable ASCII also goes in `filename*` (RFC 6266), beside an ASCII stand-in for old clients."""
+    plain = re.sub(r'[^\x20-\x7e]|["\\]', "_", filename)
+    if plain == filename:
+        return f'attachment; filename="{filename}"'
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename, safe='')}"

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
+import re
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
 
+from pydantic import BeforeValidator
 from sqlalchemy import Column, DateTime, Dialect
 from sqlalchemy.types import TypeDecorator
+
+
+def _written_as_a_day(value: Any) -> Any:
+    if isinstance(value, int | float) or (
+        isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)
+    ):
+        raise ValueError("a day is written YYYY-MM-DD")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_written_as_a_day)]
+"""A calendar day as ISO 8601 `YYYY-MM-DD` only. Pydantic alone also reads a number of seconds at a
+midnight as a Unix timestamp: `as_of=86400` (or `1e-300`) would be a day in 1970, silently."""
 
 
 def utcnow() -> datetime:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query, status
 from daye_kit.auth import CurrentPrincipal
 from daye_kit.db import SessionDep
 from daye_kit.errors import problem_responses
+from daye_kit.ids import RowId
 from daye_kit.pagination import Page, PageDep
 from funding_api.access import FinancePrincipal
 from funding_api.audit import Actor
@@ -17,7 +18,7 @@ from funding_api.awards.schemas import Approval, AwardCreate, AwardFilter, Award
 from funding_api.peers import IndicatorDep
 
 router = APIRouter(prefix="/api/v1/awards", tags=["奖补"])
-AwardId = Annotated[int, Path(description="奖补编号")]
+AwardId = Annotated[RowId, Path(description="奖补编号")]
 
 
 @router.get(

@@ -8,6 +8,7 @@ from typing import Literal, Self
 from pydantic import BaseModel, Field, model_validator
 
 from daye_kit.credit_code import CreditCode
+from daye_kit.ids import RowId
 from daye_kit.money import PositiveYuan, Yuan
 from funding_api.awards.models import AwardMode, AwardStatus
 from funding_api.programs.models import QualificationKind
@@ -17,7 +18,7 @@ class AwardCreate(BaseModel):
     """登记奖补。依申请 (application): 金额与申请编号必填。无申请 (automatic): 按资金项目现行规则,
     企业须在企业库中持有规则要求的资质,金额取规则金额。"""
 
-    program_id: int = Field(description="资金项目", examples=[1])
+    program_id: RowId = Field(description="资金项目", examples=[1])
     credit_code: CreditCode
     mode: AwardMode = Field(
         default=AwardMode.application, description="兑现方式: application 依申请 / automatic 无申请兑现"
@@ -82,7 +83,7 @@ class AwardPublic(BaseModel):
 
 
 class AwardFilter(BaseModel):
-    program_id: int | None = Field(default=None, description="资金项目")
+    program_id: RowId | None = Field(default=None, description="资金项目")
     credit_code: str | None = Field(default=None, max_length=18, description="统一社会信用代码")
     region: str | None = Field(default=None, max_length=32, description="报送单位代码")
     status: AwardStatus | None = Field(default=None, description="状态")

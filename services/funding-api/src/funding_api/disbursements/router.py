@@ -9,6 +9,7 @@ from fastapi import APIRouter, Header, Path, Query, Response, status
 from daye_kit.auth import CurrentPrincipal
 from daye_kit.db import SessionDep
 from daye_kit.errors import problem_responses
+from daye_kit.ids import RowId
 from daye_kit.pagination import Page, PageDep
 from funding_api.access import FinancePrincipal
 from funding_api.audit import Actor
@@ -59,7 +60,7 @@ IdempotencyKey = Annotated[
     },
 )
 async def create_disbursement(
-    award_id: Annotated[int, Path(description="奖补编号")],
+    award_id: Annotated[RowId, Path(description="奖补编号")],
     body: DisbursementIn,
     idempotency_key: IdempotencyKey,
     principal: FinancePrincipal,
@@ -99,7 +100,7 @@ async def list_disbursements(
     responses=problem_responses(401, 404, 422),
 )
 async def read_disbursement(
-    disbursement_id: Annotated[int, Path(description="拨付编号")],
+    disbursement_id: Annotated[RowId, Path(description="拨付编号")],
     principal: CurrentPrincipal,
     session: SessionDep,
 ) -> DisbursementPublic:
@@ -114,7 +115,7 @@ async def read_disbursement(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def reverse_disbursement(
-    disbursement_id: Annotated[int, Path(description="拨付编号")],
+    disbursement_id: Annotated[RowId, Path(description="拨付编号")],
     body: ReversalIn,
     principal: FinancePrincipal,
     session: SessionDep,

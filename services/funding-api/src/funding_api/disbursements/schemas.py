@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from daye_kit.ids import RowId
 from daye_kit.money import PositiveYuan, Yuan
 
 
@@ -58,6 +59,6 @@ class ReversalIn(BaseModel):
 
 
 class DisbursementFilter(BaseModel):
-    award_id: int | None = Field(default=None, description="奖补")
-    program_id: int | None = Field(default=None, description="资金项目")
+    award_id: RowId | None = Field(default=None, description="奖补")
+    program_id: RowId | None = Field(default=None, description="资金项目")
     credit_code: str | None = Field(default=None, max_length=18, description="统一社会信用代码")

@@ -6,7 +6,9 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
+from daye_kit.ids import RowId
 from daye_kit.money import Yuan
+from daye_kit.timestamps import Day
 from funding_api.ledger.models import Account, PostingKind
 
 
@@ -16,16 +18,17 @@ class EntryFilter(BaseModel):
         description="科目: funding_source 资金来源 / program_available 项目可用预算 / "
         "award_payable 应付奖补 / award_paid 已拨付",
     )
-    program_id: int | None = Field(default=None, description="资金项目")
-    award_id: int | None = Field(default=None, description="奖补事项")
-    posting_id: int | None = Field(default=None, description="凭证(记账)编号")
+    program_id: RowId | None = Field(default=None, description="资金项目")
+    award_id: RowId | None = Field(default=None, description="奖补事项")
+    # Postings are BIGINT: their own, wider range.
+    posting_id: int | None = Field(default=None, ge=1, le=2**63 - 1, description="凭证(记账)编号")
     kind: PostingKind | None = Field(
         default=None,
         description="业务类型: budget_allocated 预算下达 / award_approved 奖补批准 / disbursement 拨付 / "
         "reversal 冲正",
     )
-    value_from: date | None = Field(default=None, description="记账日期不早于")
-    value_to: date | None = Field(default=None, description="记账日期不晚于")
+    value_from: Day | None = Field(default=None, description="记账日期不早于")
+    value_to: Day | None = Field(default=None, description="记账日期不晚于")
 
 
 class EntryPublic(BaseModel):

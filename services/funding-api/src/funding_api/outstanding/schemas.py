@@ -7,7 +7,9 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from daye_kit.ids import RowId
 from daye_kit.money import Yuan
+from daye_kit.timestamps import Day
 from funding_api.awards.models import AwardMode
 from funding_api.programs.models import SourceLevel
 
@@ -15,10 +17,10 @@ PROMISE_WORKING_DAYS = 60
 
 
 class OutstandingFilter(BaseModel):
-    as_of: date | None = Field(
+    as_of: Day | None = Field(
         default=None, description="统计日(含);默认今天(北京时间)", examples=["2025-09-30"]
     )
-    program_id: int | None = Field(default=None, description="资金项目")
+    program_id: RowId | None = Field(default=None, description="资金项目")
     region: str | None = Field(default=None, max_length=32, description="报送单位代码")
     mode: AwardMode | None = Field(default=None, description="兑现方式")
 
@@ -122,4 +124,10 @@ class Publication(BaseModel):
 
 
 class PublicationIn(BaseModel):
-    as_of: date | None = Field(default=None, description="统计日;默认今天。报送到该日所在年月")
+    # indicator-api keeps values for 1990–2100 only; a day outside is the caller's mistake, not a 502.
+    as_of: date | None = Field(
+        default=None,
+        ge=date(1990, 1, 1),
+        le=date(2100, 12, 31),
+        description="统计日;默认今天。报送到该日所在年月",
+    )

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query, status
 from daye_kit.auth import CurrentPrincipal
 from daye_kit.db import SessionDep
 from daye_kit.errors import problem_responses
+from daye_kit.ids import RowId
 from daye_kit.pagination import Page, PageDep
 from funding_api.access import FinancePrincipal
 from funding_api.audit import Actor
@@ -19,7 +20,7 @@ from funding_api.programs import service
 from funding_api.programs.schemas import ProgramCreate, ProgramFilter, ProgramPublic, RuleIn, RulePublic
 
 router = APIRouter(prefix="/api/v1/programs", tags=["资金项目"])
-ProgramId = Annotated[int, Path(description="资金项目编号")]
+ProgramId = Annotated[RowId, Path(description="资金项目编号")]
 
 
 @router.get(

@@ -10,7 +10,9 @@ from fastapi import APIRouter, Query, status
 from daye_kit.auth import AdminPrincipal, CurrentPrincipal, Role
 from daye_kit.db import SessionDep
 from daye_kit.errors import Forbidden, problem_responses
+from daye_kit.ids import RowId
 from daye_kit.pagination import Page, PageDep
+from daye_kit.timestamps import Day
 from indicator_api.cultivation import service
 from indicator_api.cultivation.figures import CandidateFigures
 from indicator_api.cultivation.rules import Assessment, Program, assess
@@ -106,7 +108,7 @@ async def list_candidates(
     responses=problem_responses(401, 404),
 )
 async def read_candidate(
-    candidate_id: int, principal: CurrentPrincipal, session: SessionDep
+    candidate_id: RowId, principal: CurrentPrincipal, session: SessionDep
 ) -> CandidatePublic:
     return await service.read_candidate(session, candidate_id=candidate_id, principal=principal)
 
@@ -119,7 +121,7 @@ async def read_candidate(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def move_candidate(
-    candidate_id: int, body: CandidateMove, principal: CurrentPrincipal, session: SessionDep
+    candidate_id: RowId, body: CandidateMove, principal: CurrentPrincipal, session: SessionDep
 ) -> CandidatePublic:
     return await service.move(session, candidate_id=candidate_id, data=body, principal=principal)
 
@@ -147,7 +149,7 @@ async def read_cultivation_progress(
     year: Annotated[int, Query(ge=2000, le=2100)],
     principal: CurrentPrincipal,
     session: SessionDep,
-    as_of: Annotated[date | None, Query(description="截至日期;默认该年年底与今天中较早者")] = None,
+    as_of: Annotated[Day | None, Query(description="截至日期;默认该年年底与今天中较早者")] = None,
     pace: Annotated[Pace, Query()] = Pace.month,
 ) -> CultivationProgress:
     if principal.role is Role.enterprise:

@@ -93,7 +93,8 @@ async def submit(
                 FieldError(
                     field=f"{where}.credit_code",
                     rule="other_unit",
-                    message=f"{item.credit_code} is registered in unit {enterprise.region_code}",
+                    # Which unit is not said: a township may not learn where others' enterprises are.
+                    message=f"{item.credit_code} is registered in another unit, not {region_code}",
                 )
             )
         if item.stage not in (Stage.reserve, Stage.coached):

@@ -9,6 +9,7 @@ from typing import Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from daye_kit.credit_code import CreditCode
+from daye_kit.timestamps import Day
 
 
 class QualificationKind(StrEnum):
@@ -82,7 +83,7 @@ class EnterpriseFilter(BaseModel):
     industry: str | None = Field(default=None, description="行业(完全匹配)")
     name: str | None = Field(default=None, max_length=64, description="名称包含")
     qualification: QualificationKind | None = Field(default=None, description="持有此资质")
-    qualified_on: date | None = Field(
+    qualified_on: Day | None = Field(
         default=None, description="资质在此日期有效(与 qualification 合用:某日哪些企业是高企)"
     )
     granted_year: int | None = Field(

@@ -13,6 +13,7 @@ from daye_kit.auth import CurrentPrincipal, Role
 from daye_kit.db import SessionDep
 from daye_kit.errors import Forbidden, problem_responses
 from daye_kit.spreadsheets import COUNT, RATE, XLSX, Column, download, workbook
+from daye_kit.timestamps import Day
 from indicator_api.cultivation import service as cultivation
 from indicator_api.cultivation.rules import Program
 from indicator_api.cultivation.schemas import Measure
@@ -33,7 +34,7 @@ STAGE = {
 }
 EXCEL = {200: {"content": {XLSX: {}}, "description": "Excel 工作簿"}, **problem_responses(401, 403, 422)}
 Year = Annotated[int, Query(ge=2000, le=2100)]
-AsOf = Annotated[date | None, Query(description="截至日期;默认该年年底与今天中较早者")]
+AsOf = Annotated[Day | None, Query(description="截至日期;默认该年年底与今天中较早者")]
 
 
 def _as_of(year: int, as_of: date | None) -> date:
@@ -150,7 +151,7 @@ async def export_candidates(region_code: str, principal: CurrentPrincipal, sessi
     "/indicator-values.xlsx",
     summary="导出指标数值(报送模板格式)",
     description="当前值,一行一个,与报送模板同格式:导出、修改、再上传。",
-    responses=EXCEL,
+    responses={**EXCEL, **problem_responses(404)},
 )
 async def export_indicator_values(
     code: Annotated[str, Query(description="指标代码")],

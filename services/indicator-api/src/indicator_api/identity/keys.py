@@ -9,6 +9,7 @@ import os
 import time
 import uuid
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import jwt
@@ -27,7 +28,7 @@ def _b64(data: bytes) -> str:
 class SigningKey:
     private_key: Ed25519PrivateKey
 
-    @property
+    @cached_property
     def public_key(self) -> Ed25519PublicKey:
         return self.private_key.public_key()
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Query, Request, status
 from daye_kit.auth import AdminPrincipal, CurrentPrincipal, Role
 from daye_kit.db import SessionDep
 from daye_kit.errors import InvalidInput, Unauthorized, problem_responses
+from daye_kit.ids import RowId
 from daye_kit.pagination import Page, PageDep
 from daye_kit.throttling import RateLimits, api_key_bucket
 from indicator_api.config import Settings
@@ -124,7 +125,7 @@ async def list_api_keys(
     description="本人的密钥;管理员可吊销任一密钥。服务账号的密钥由管理员签发与吊销。",
     responses=problem_responses(401, 403, 404),
 )
-async def revoke_api_key(key_id: int, principal: CurrentPrincipal, session: SessionDep) -> None:
+async def revoke_api_key(key_id: RowId, principal: CurrentPrincipal, session: SessionDep) -> None:
     await service.revoke_api_key(session, actor=principal, key_id=key_id)
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col, select
 
-from daye_kit.auth import API_KEY_PREFIX, Principal, Role, decode_token, principal_from_claims
+from daye_kit.auth import API_KEY_PREFIX, Principal, Role, principal_from_claims, verified_claims
 from daye_kit.errors import Conflict, Forbidden, NotFound, Unauthorized
 from daye_kit.pagination import PageParams
 from daye_kit.timestamps import utcnow
@@ -98,9 +98,17 @@ async def store_api_key(
     )
 
 
+def _ensure_manages_keys(actor: Principal) -> None:
+    # A service's token is exchanged for its key: were it to mint keys, one leaked token would become
+    # a lasting credential. The bureau issues the services' keys.
+    if actor.role is Role.service:
+        raise Forbidden("service accounts do not manage API keys; an admin issues them")
+
+
 async def create_api_key(
     session: AsyncSession, *, actor: Principal, name: str, username: str | None
 ) -> ApiKeyCreated:
+    _ensure_manages_keys(actor)
     target = username or actor.username
     if target != actor.username and not actor.is_admin:
         raise Forbidden("only an admin may create keys for another account")
@@ -137,6 +145,7 @@ async def list_api_keys(
 
 
 async def revoke_api_key(session: AsyncSession, *, actor: Principal, key_id: int) -> None:
+    _ensure_manages_keys(actor)
     row = (
         await session.execute(select(ApiKey, col(User.username)).join(User).where(col(ApiKey.id) == key_id))
     ).first()
@@ -190,7 +199,7 @@ class LocalAuthenticator:
         self._sessionmaker = sessionmaker
 
     async def from_token(self, token: str) -> Principal:
-        return principal_from_claims(decode_token(token, self._key.public_key))
+        return principal_from_claims(verified_claims(token, self._key.public_key))
 
     async def from_api_key(self, api_key: str) -> Principal:
         async with self._sessionmaker() as session:

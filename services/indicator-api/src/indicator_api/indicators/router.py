@@ -11,6 +11,7 @@ from daye_kit.auth import AdminPrincipal, CurrentPrincipal
 from daye_kit.db import SessionDep
 from daye_kit.errors import Forbidden, problem_responses
 from daye_kit.pagination import Page
+from daye_kit.timestamps import Day
 from indicator_api.indicators import service
 from indicator_api.indicators.progress import Pace
 from indicator_api.indicators.schemas import (
@@ -31,7 +32,7 @@ from indicator_api.regions.catalog import CITY_CODE
 router = APIRouter(prefix="/api/v1", tags=["指标"])
 
 Year = Annotated[int, Query(ge=1990, le=2100, description="年度", examples=[2025])]
-AsOf = Annotated[date | None, Query(description="截至日期;默认该年 12 月 31 日与今天中较早者")]
+AsOf = Annotated[Day | None, Query(description="截至日期;默认该年 12 月 31 日与今天中较早者")]
 Region = Annotated[str, Query(max_length=32, description="报送单位代码;默认全市")]
 PaceQuery = Annotated[
     Pace, Query(description="时间进度口径:day 按天 / month 按已过完整月 / quarter 按已过完整季度")

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from daye_kit.ids import RowId
 from matching_api.demands.schemas import DemandSummary
 from matching_api.engine.schemas import Reason
 from matching_api.supplies.schemas import SupplySummary
 
 
 class ExpertSlot(BaseModel):
-    supply_id: int = Field(ge=1, description="专家(供给)编号")
+    supply_id: RowId = Field(description="专家(供给)编号")
     capacity: int | None = Field(
         default=None, ge=1, le=50, description="本次活动最多走访的企业数;不填取专家登记的可服务企业数"
     )
 
 
 class AssignmentRequest(BaseModel):
-    demand_ids: list[int] = Field(
+    demand_ids: list[RowId] = Field(
         min_length=1, max_length=500, description="参加活动的企业需求(人才或技术需求),每项最多分到一位专家"
     )
     experts: list[ExpertSlot] = Field(min_length=1, max_length=200, description="参加活动的专家及名额")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
@@ -10,13 +9,15 @@ from fastapi import APIRouter, Path, Query, status
 from daye_kit.auth import CurrentPrincipal
 from daye_kit.db import SessionDep
 from daye_kit.errors import problem_responses
+from daye_kit.ids import RowId
 from daye_kit.pagination import Page, PageDep
+from daye_kit.timestamps import Day
 from matching_api.demands import service
 from matching_api.demands.schemas import DemandCreate, DemandFilter, DemandPublic, DemandUpdate, ExpirySweep
 from matching_api.deps import IndicatorDep, SettingsDep, SupplyIndexDep
 
 router = APIRouter(prefix="/api/v1/demands", tags=["需求"])
-DemandId = Annotated[int, Path(ge=1, description="需求编号")]
+DemandId = Annotated[RowId, Path(description="需求编号")]
 
 
 @router.post(
@@ -67,7 +68,7 @@ async def list_demands(
 async def close_expired_demands(
     principal: CurrentPrincipal,
     session: SessionDep,
-    as_of: Annotated[date | None, Query(description="以此日期判断是否到期,默认今天")] = None,
+    as_of: Annotated[Day | None, Query(description="以此日期判断是否到期,默认今天")] = None,
 ) -> ExpirySweep:
     return await service.close_expired(session, principal=principal, as_of=as_of)
 

@@ -7,7 +7,9 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from daye_kit.credit_code import CreditCode
 from daye_kit.money import PositiveYuan
+from daye_kit.timestamps import Day
 from matching_api.enums import DemandKind, DemandStatus, Financing
 
 
@@ -27,11 +29,8 @@ class DemandCreate(BaseModel):
     amount_sought: PositiveYuan | None = Field(default=None, description="金融需求的融资金额(必填)")
     financing: Financing | None = Field(default=None, description="金融需求:loan 贷款 / equity 股权(必填)")
     deadline: date = Field(description="征集截止日期(到期未对接成功的需求自动关闭)", examples=["2026-12-31"])
-    credit_code: str | None = Field(
-        default=None,
-        min_length=18,
-        max_length=18,
-        description="仅科技局代企业发布时填写;企业账号发布时取自令牌",
+    credit_code: CreditCode | None = Field(
+        default=None, description="仅科技局代企业发布时填写;企业账号发布时取自令牌"
     )
 
     @model_validator(mode="after")
@@ -98,13 +97,17 @@ class DemandSummary(BaseModel):
     status: DemandStatus
 
 
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+
+
 class DemandFilter(BaseModel):
     kind: DemandKind | None = Field(default=None, description="类别")
     status: DemandStatus | None = Field(default=None, description="状态")
     region: str | None = Field(default=None, max_length=12, description="报送单位代码(乡镇)")
     credit_code: str | None = Field(default=None, max_length=18, description="企业")
-    posted_from: date | None = Field(default=None, description="发布日期起(含)")
-    posted_to: date | None = Field(default=None, description="发布日期止(含)")
+    # Bounded: a day at either end of the calendar has no local midnight in UTC (OverflowError).
+    posted_from: Day | None = Field(default=None, ge=FIRST_DAY, le=LAST_DAY, description="发布日期起(含)")
+    posted_to: Day | None = Field(default=None, ge=FIRST_DAY, le=LAST_DAY, description="发布日期止(含)")
 
 
 class ExpirySweep(BaseModel):

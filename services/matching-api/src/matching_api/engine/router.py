@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query
 from daye_kit.auth import CurrentPrincipal
 from daye_kit.db import SessionDep
 from daye_kit.errors import InvalidInput, problem_responses
+from daye_kit.ids import RowId
 from matching_api.demands.service import load_demand
 from matching_api.deps import SettingsDep, SupplyIndexDep
 from matching_api.engine import service
@@ -27,7 +28,7 @@ router = APIRouter(prefix="/api/v1", tags=["匹配引擎"])
     responses=problem_responses(401, 404, 422),
 )
 async def recommend_supplies(
-    demand_id: Annotated[int, Path(ge=1, description="需求编号")],
+    demand_id: Annotated[RowId, Path(description="需求编号")],
     principal: CurrentPrincipal,
     session: SessionDep,
     index: SupplyIndexDep,

@@ -9,13 +9,14 @@ from fastapi import APIRouter, Path, Query, status
 from daye_kit.auth import CurrentPrincipal
 from daye_kit.db import SessionDep
 from daye_kit.errors import problem_responses
+from daye_kit.ids import RowId
 from daye_kit.pagination import Page, PageDep
 from matching_api.deps import IndicatorDep, SettingsDep, SupplyIndexDep
 from matching_api.matches import service
 from matching_api.matches.schemas import MatchCreate, MatchDetail, MatchFilter, MatchPublic, MatchUpdate
 
 router = APIRouter(prefix="/api/v1/matches", tags=["对接"])
-MatchId = Annotated[int, Path(ge=1, description="对接记录编号")]
+MatchId = Annotated[RowId, Path(description="对接记录编号")]
 
 
 @router.post(

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
+from daye_kit.ids import RowId
 from daye_kit.money import PositiveYuan
 from matching_api.demands.schemas import DemandSummary
 from matching_api.enums import ContractType, MatchOrigin, MatchStatus
@@ -13,8 +14,8 @@ from matching_api.supplies.schemas import SupplySummary
 
 
 class MatchCreate(BaseModel):
-    demand_id: int = Field(ge=1, description="需求编号")
-    supply_id: int = Field(ge=1, description="供给编号")
+    demand_id: RowId = Field(description="需求编号")
+    supply_id: RowId = Field(description="供给编号")
     note: str = Field(
         default="",
         max_length=2000,
@@ -78,6 +79,6 @@ class MatchDetail(MatchPublic):
 
 
 class MatchFilter(BaseModel):
-    demand_id: int | None = Field(default=None, ge=1)
-    supply_id: int | None = Field(default=None, ge=1)
+    demand_id: RowId | None = None
+    supply_id: RowId | None = None
     status: MatchStatus | None = None

@@ -165,7 +165,10 @@ async def create_match(
 ) -> MatchDetail:
     demand = await session.scalar(select(Demand).where(col(Demand.id) == data.demand_id).with_for_update())
     supply = await session.scalar(select(Supply).where(col(Supply.id) == data.supply_id).with_for_update())
-    if demand is None or (supply is not None and not can_see_match(principal, demand, supply)):
+    # A demand the caller cannot see does not exist for it, whether or not the supply id does.
+    if demand is None or not (
+        can_see(principal, demand) if supply is None else can_see_match(principal, demand, supply)
+    ):
         raise NotFound(f"demand {data.demand_id} does not exist", code="demand_not_found")
     if supply is None:
         raise NotFound(f"supply {data.supply_id} does not exist", code="supply_not_found")
@@ -273,6 +276,12 @@ async def read_match(session: AsyncSession, *, match_id: int, principal: Princip
 
 def _check_move(match: Match, demand: Demand, data: MatchUpdate, side: Side | None) -> None:
     current, target = MatchStatus(match.status), data.status
+    if side is None:
+        # A caller with no side in the record moves it nowhere, and is not told which moves are legal.
+        raise Forbidden(
+            "a docking record is moved by the demand's enterprise, the supply's owner account or the bureau",
+            code="transition_forbidden",
+        )
     if target is MatchStatus.closed:
         raise Conflict(
             "closed is set when the demand expires (POST /api/v1/demands/close-expired), not by hand",
@@ -284,7 +293,7 @@ def _check_move(match: Match, demand: Demand, data: MatchUpdate, side: Side | No
             f"{current.value} → {target.value} is not a legal move; from {current.value}: {allowed}",
             code="illegal_transition",
         )
-    if side is None or side not in MOVES[(current, target)]:
+    if side not in MOVES[(current, target)]:
         sides = ", ".join(sorted(s.value for s in MOVES[(current, target)]))
         raise Forbidden(f"{current.value} → {target.value} is for: {sides}", code="transition_forbidden")
     if data.contract is not None:

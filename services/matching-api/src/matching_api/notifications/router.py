@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query
 from daye_kit.auth import CurrentPrincipal
 from daye_kit.db import SessionDep
 from daye_kit.errors import problem_responses
+from daye_kit.ids import RowId
 from daye_kit.pagination import Page, PageDep
 from matching_api.notifications import service
 from matching_api.notifications.schemas import NotificationFilter, NotificationPublic, NotificationUpdate
@@ -40,7 +41,7 @@ async def list_notifications(
     responses=problem_responses(401, 404, 422),
 )
 async def update_notification(
-    notification_id: Annotated[int, Path(ge=1, description="通知编号")],
+    notification_id: Annotated[RowId, Path(description="通知编号")],
     body: NotificationUpdate,
     principal: CurrentPrincipal,
     session: SessionDep,

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from daye_kit.ids import MAX_ROW_ID
+
 
 class NotificationPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -26,7 +28,9 @@ class NotificationPublic(BaseModel):
 
 
 class NotificationFilter(BaseModel):
-    after_id: int | None = Field(default=None, ge=0, description="只返回编号大于此值的通知(轮询)")
+    after_id: int | None = Field(
+        default=None, ge=0, le=MAX_ROW_ID, description="只返回编号大于此值的通知(轮询)"
+    )
     unread: bool = Field(default=False, description="只看未读")
 
 

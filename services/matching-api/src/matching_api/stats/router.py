@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -11,6 +10,7 @@ from daye_kit.auth import CurrentPrincipal
 from daye_kit.db import SessionDep
 from daye_kit.errors import problem_responses
 from daye_kit.spreadsheets import COUNT, RATE, XLSX, Column, download, workbook
+from daye_kit.timestamps import Day
 from matching_api.deps import IndicatorDep, SettingsDep
 from matching_api.stats import service
 from matching_api.stats.schemas import Publication, Stats
@@ -30,8 +30,8 @@ async def read_stats(
     principal: CurrentPrincipal,
     session: SessionDep,
     settings: SettingsDep,
-    start: Annotated[date, Query(alias="from", description="期间起(含)", examples=["2025-01-01"])],
-    end: Annotated[date, Query(alias="to", description="期间止(含)", examples=["2025-06-30"])],
+    start: Annotated[Day, Query(alias="from", description="期间起(含)", examples=["2025-01-01"])],
+    end: Annotated[Day, Query(alias="to", description="期间止(含)", examples=["2025-06-30"])],
     region: Annotated[str | None, Query(max_length=12, description="乡镇代码")] = None,
 ) -> Stats:
     return await service.read_stats(
@@ -52,8 +52,8 @@ async def export_stats(
     principal: CurrentPrincipal,
     session: SessionDep,
     settings: SettingsDep,
-    start: Annotated[date, Query(alias="from", description="期间起(含)")],
-    end: Annotated[date, Query(alias="to", description="期间止(含)")],
+    start: Annotated[Day, Query(alias="from", description="期间起(含)")],
+    end: Annotated[Day, Query(alias="to", description="期间止(含)")],
 ) -> Response:
     stats = await service.read_stats(
         session, principal=principal, start=start, end=end, region=None, target=settings.match_rate_target

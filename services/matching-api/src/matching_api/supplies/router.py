@@ -9,12 +9,13 @@ from fastapi import APIRouter, Path, Query, status
 from daye_kit.auth import CurrentPrincipal
 from daye_kit.db import SessionDep
 from daye_kit.errors import problem_responses
+from daye_kit.ids import RowId
 from daye_kit.pagination import Page, PageDep
 from matching_api.supplies import service
 from matching_api.supplies.schemas import SupplyCreate, SupplyFilter, SupplyPublic, SupplyUpdate
 
 router = APIRouter(prefix="/api/v1/supplies", tags=["供给"])
-SupplyId = Annotated[int, Path(ge=1, description="供给编号")]
+SupplyId = Annotated[RowId, Path(description="供给编号")]
 
 
 @router.post(

@@ -1,0 +1,363 @@
+"""The three services under concurrent load from a second process: `uv run python bench/load_services.py`.
+
+wrk (the Debian package; `make install-bench`) drives each service over loopback and, in the same
+run, a bare Starlette app served by uvicorn with the services' flags (`daye_kit.serve`): one worker,
+uvloop and httptools (uvicorn's "auto"), no access log. Service and baseline runs alternate for a few
+rounds; the medians are reported.
+
+- A trivial JSON endpoint, `/healthz`, through all the kit's middleware (CORS, request id, access log,
+  errors, metrics instrumentation), over the bare app's `/healthz` returning the same JSON. Goal ≥ 0.6×.
+- A typical read that hits the database, as the demo admin with a bearer token issued by
+  indicator-api: an enterprise by credit code, a demand by id, an award by id. The baseline reads
+  the same row from the same database with one SELECT through an asyncpg pool. Goal ≥ 0.5×.
+
+The services run as `python -m <service>` on fresh PostgreSQL databases with the demo data, as in
+production except for the demo switch: JSON logs at INFO (an access log line per request) written to
+a file. The databases are dropped at the end. Options: --seconds, --rounds, --connections.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import uvicorn
+from results import record
+from sqlalchemy.engine import make_url
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from daye_dev.databases import PostgresDatabases
+from daye_dev.processes import SERVICES, ServiceProcess, free_port, platform
+from indicator_api.config import DEFAULT_DEMO_PASSWORD
+
+# The services' uvicorn options, as `daye_kit.serve.serve` passes them.
+UVICORN_OPTIONS: dict[str, Any] = {
+    "log_config": None,
+    "access_log": False,
+    "proxy_headers": True,
+    "timeout_graceful_shutdown": 10,
+}
+POOL_SIZE = 10  # as `daye_kit.db.create_engine`: 10 connections, 10 more on overflow
+HEALTH_GOAL, READ_GOAL = 0.6, 0.5
+
+
+@dataclass(frozen=True)
+class Read:
+    """A service's typical read, and the baseline's one SELECT of the same row."""
+
+    what: str
+    path: str  # the service's, with {key}
+    select: str
+    first_key: str  # a query finding the demo data's first such row
+    integer_key: bool = True
+
+
+READS = {
+    "indicator-api": Read(
+        "an enterprise by credit code",
+        "/api/v1/enterprises/{key}",
+        "SELECT * FROM enterprises WHERE credit_code = $1",
+        "SELECT min(credit_code) FROM qualifications",  # one with qualifications, which it reads too
+        integer_key=False,
+    ),
+    "matching-api": Read(
+        "a demand by id",
+        "/api/v1/demands/{key}",
+        "SELECT id, kind, credit_code, enterprise_name, region_code, qualifications, title, description, "
+        "industry, budget, amount_sought, financing, deadline, status, posted_by, posted_at, "
+        "first_response_at, matched_at, closed_at, updated_at FROM demands WHERE id = $1",
+        "SELECT min(id) FROM demands",
+    ),
+    "funding-api": Read(
+        "an award by id",
+        "/api/v1/awards/{key}",
+        "SELECT * FROM awards WHERE id = $1",
+        "SELECT min(id) FROM awards",
+    ),
+}
+
+# Prints one JSON line after wrk's own summary: the counts and the latency percentiles it measured.
+WRK_REPORT = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '{"requests": %d, "duration_us": %d, "non_2xx": %d, "socket_errors": %d, "p50_us": %d, "p99_us": %d}\\n',
+    summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
+    latency:percentile(50), latency:percentile(99)))
+end
+"""
+
+
+def _dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+# --- the baseline: a bare Starlette app, in its own process -----------------------------------------
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def bare_app(dsns: Mapping[str, str]) -> Starlette:
+    """`/healthz`, and `/<service>/<key>`: one SELECT of that service's row through an asyncpg pool."""
+    pools: dict[str, asyncpg.Pool] = {}
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        for service, dsn in dsns.items():
+            pools[service] = await asyncpg.create_pool(dsn, min_size=POOL_SIZE, max_size=2 * POOL_SIZE)
+        try:
+            yield
+        finally:
+            for pool in pools.values():
+                await pool.close()
+
+    async def healthz(_: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    async def read(request: Request) -> JSONResponse:
+        service, key = request.path_params["service"], request.path_params["key"]
+        read = READS[service]
+        row = await pools[service].fetchrow(read.select, int(key) if read.integer_key else key)
+        if row is None:
+            return JSONResponse({"detail": "not found"}, status_code=404)
+        return JSONResponse({name: _jsonable(value) for name, value in row.items()})
+
+    routes = [Route("/healthz", healthz), Route("/{service}/{key}", read)]
+    return Starlette(routes=routes, lifespan=lifespan)
+
+
+def serve_baseline(port: int, dsns: list[str]) -> None:
+    app = bare_app(dict(item.split("=", 1) for item in dsns))
+    uvicorn.run(app, host="127.0.0.1", port=port, **UVICORN_OPTIONS)
+
+
+# --- load -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Load:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+
+    def __str__(self) -> str:
+        return f"{self.rps:,.0f} req/s, p50 {self.p50_ms:.1f} ms, p99 {self.p99_ms:.1f} ms"
+
+    @staticmethod
+    def median(runs: list[Load]) -> Load:
+        return Load(
+            statistics.median(r.rps for r in runs),
+            statistics.median(r.p50_ms for r in runs),
+            statistics.median(r.p99_ms for r in runs),
+        )
+
+
+@dataclass
+class Case:
+    name: str
+    service_url: str
+    baseline_url: str
+    goal: float
+    headers: dict[str, str] = field(default_factory=dict)
+    service_runs: list[Load] = field(default_factory=list)
+    baseline_runs: list[Load] = field(default_factory=list)
+
+
+@dataclass
+class Wrk:
+    report_script: Path
+    seconds: int
+    connections: int
+
+    def run(self, url: str, headers: Mapping[str, str] | None = None, seconds: int | None = None) -> Load:
+        command = ["wrk", "-t1", f"-c{self.connections}", f"-d{seconds or self.seconds}s", "--timeout", "10s"]
+        command += ["-s", str(self.report_script)]
+        for name, value in (headers or {}).items():
+            command += ["-H", f"{name}: {value}"]
+        output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout  # noqa: S603
+        summary = json.loads(output.strip().splitlines()[-1])
+        if summary["non_2xx"] or summary["socket_errors"]:
+            raise RuntimeError(
+                f"{url}: {summary['non_2xx']} non-2xx answers, {summary['socket_errors']} errors"
+            )
+        return Load(
+            rps=summary["requests"] / (summary["duration_us"] / 1e6),
+            p50_ms=summary["p50_us"] / 1000,
+            p99_ms=summary["p99_us"] / 1000,
+        )
+
+
+async def _create_databases(databases: PostgresDatabases) -> dict[str, str]:
+    return {name: await databases.create(f"bench_load_{name}") for name, *_ in SERVICES}
+
+
+async def _first_keys(urls: Mapping[str, str]) -> dict[str, str]:
+    keys = {}
+    for service, url in urls.items():
+        conn = await asyncpg.connect(_dsn(url))
+        try:
+            keys[service] = str(await conn.fetchval(READS[service].first_key))
+        finally:
+            await conn.close()
+    return keys
+
+
+def cases(
+    services: Mapping[str, ServiceProcess], baseline: ServiceProcess, keys: Mapping[str, str]
+) -> list[Case]:
+    token = httpx.post(
+        f"{services['indicator-api'].url}/api/v1/auth/token",
+        data={"username": "admin", "password": DEFAULT_DEMO_PASSWORD},
+        timeout=10,
+    ).json()["access_token"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    result = []
+    for name, service in services.items():
+        result.append(
+            Case(f"{name} GET /healthz", f"{service.url}/healthz", f"{baseline.url}/healthz", HEALTH_GOAL)
+        )
+    for name, service in services.items():
+        read = READS[name]
+        service_url = service.url + read.path.format(key=keys[name])
+        baseline_url = f"{baseline.url}/{name}/{keys[name]}"
+        served = httpx.get(service_url, headers=bearer, timeout=10)
+        bare = httpx.get(baseline_url, timeout=10)
+        assert served.status_code == 200, served.text
+        assert bare.status_code == 200, bare.text
+        shared = {"id", "credit_code", "name", "title", "enterprise_name"} & served.json().keys()
+        assert {k: served.json()[k] for k in shared} == {k: bare.json()[k] for k in shared}, name
+        result.append(Case(f"{name} GET {read.what}", service_url, baseline_url, READ_GOAL, bearer))
+    return result
+
+
+def measure(load: Wrk, all_cases: list[Case], rounds: int) -> None:
+    for case in all_cases:  # warm both: pools, caches, the JWKS a peer fetches on its first token
+        load.run(case.service_url, case.headers, seconds=1)
+        load.run(case.baseline_url, seconds=1)
+    for round_ in range(rounds):
+        for case in all_cases:
+            service_first = round_ % 2 == 0  # neither side always runs first
+            if service_first:
+                case.service_runs.append(load.run(case.service_url, case.headers))
+            case.baseline_runs.append(load.run(case.baseline_url))
+            if not service_first:
+                case.service_runs.append(load.run(case.service_url, case.headers))
+            ratio = case.service_runs[-1].rps / case.baseline_runs[-1].rps
+            print(f"  round {round_ + 1}: {case.name}: {ratio:.2f}×", flush=True)
+
+
+def report(all_cases: list[Case], connections: int) -> None:
+    for case in all_cases:
+        service, baseline = Load.median(case.service_runs), Load.median(case.baseline_runs)
+        ratio = service.rps / baseline.rps
+        print(
+            f"| {case.name} | service {service} | bare Starlette {baseline} "
+            f"| ratio {ratio:.2f}× (goal ≥ {case.goal}×) |"
+        )
+        record(
+            f"load, {connections} connections: {case.name} over bare Starlette"
+            + (" + asyncpg" if case.headers else ""),
+            measured=str(service),
+            baseline=str(baseline),
+            ratio=ratio,
+            at_least=case.goal,
+        )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=int, default=3, help="length of one wrk run")
+    parser.add_argument("--rounds", type=int, default=5, help="a median of five resists the noise")
+    parser.add_argument("--connections", type=int, default=16)
+    sub = parser.add_subparsers(dest="command")
+    serve = sub.add_parser("baseline", help="serve the bare app (the benchmark starts it itself)")
+    serve.add_argument("--port", type=int, required=True)
+    serve.add_argument("--dsn", action="append", default=[], help="service=postgresql://…")
+    args = parser.parse_args()
+    if args.command == "baseline":
+        serve_baseline(args.port, args.dsn)
+        return 0
+    if shutil.which("wrk") is None:
+        print("wrk is not installed: `make install-bench` (Debian package wrk)", file=sys.stderr)
+        return 2
+
+    databases = PostgresDatabases()
+    started: list[ServiceProcess] = []
+    with tempfile.TemporaryDirectory(prefix="daye-load-") as tmp:
+        workdir = Path(tmp)
+        try:
+            urls = asyncio.run(_create_databases(databases))
+            ports = {name: free_port() for name, *_ in SERVICES}
+            env = {
+                name: {
+                    f"{prefix}DATABASE_URL": urls[name],
+                    f"{prefix}DEMO": "true",
+                    f"{prefix}LOG_LEVEL": "INFO",
+                    f"{prefix}LOG_FORMAT": "json",
+                }
+                for name, _, prefix, _ in SERVICES
+            }
+            services = {p.name: p for p in platform(ports, cwd=workdir, env=env, log_dir=workdir)}
+            port = free_port()
+            command = [sys.executable, str(Path(__file__).resolve()), "baseline", "--port", str(port)]
+            command += [f"--dsn={name}={_dsn(url)}" for name, url in urls.items()]
+            baseline = ServiceProcess(
+                "baseline", "", port, {}, workdir, workdir / "baseline.log", command=command
+            )
+            for process in [
+                *services.values(),
+                baseline,
+            ]:  # indicator-api first: the others' demo data asks it
+                started.append(process)
+                process.start()
+                process.wait_healthy(timeout=180)
+            all_cases = cases(services, baseline, asyncio.run(_first_keys(urls)))
+            script = workdir / "report.lua"
+            script.write_text(WRK_REPORT, encoding="utf-8")
+            print(
+                f"wrk, 1 thread, {args.connections} connections, {args.rounds} rounds of {args.seconds} s "
+                "each, service and baseline alternating; medians:",
+                flush=True,
+            )
+            measure(Wrk(script, args.seconds, args.connections), all_cases, args.rounds)
+            report(all_cases, args.connections)
+        except Exception:
+            for process in started:  # the logs go with the temporary directory
+                tail = "\n".join(process.log_text().splitlines()[-10:])
+                print(f"--- {process.name}, end of its log:\n{tail}", file=sys.stderr)
+            raise
+        finally:
+            for process in reversed(started):
+                process.stop()
+            asyncio.run(databases.drop_all())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

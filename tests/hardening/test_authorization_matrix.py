@@ -1,0 +1,936 @@
+"""Who may call what: every operation of the three services against every kind of caller.
+
+`MATRIX` has a row per operation (a few operations have a second row for a variant that matters)
+and, per row, the answer each caller gets, in the order of `CALLERS`:
+
+    anon    no credentials
+    admin   the bureau
+    t-own   the township the resource belongs to (OWN_UNIT)
+    t-for   another township (FOREIGN_UNIT)
+    e-own   the enterprise the resource belongs to (OWN_ENTERPRISE, in OWN_UNIT)
+    e-for   another enterprise (FOREIGN_ENTERPRISE, in FOREIGN_UNIT)
+    viewer  read-only government systems
+    svc     a peer service's token (svc-matching-api)
+
+An answer is the exact status code. For a 2xx on a row with `shows`, a trailing `-` says the caller
+gets an answer that leaves the resource out (a list filtered to what the caller may see); without
+it the resource must be in the answer. Requests carry valid bodies, so a 2xx is an allowed write and
+a refusal is a 401, 403 or 404, never a validation error; the few 422 answers are refusals the
+service reports per row (a township's bulk upload naming the rows of another unit). Writes that
+change state get a fresh resource for each caller, so every cell asks the same question.
+
+`test_every_operation_has_a_row` fails on an operation without a row, so a new endpoint must
+say who may call it. `test_fields_a_caller_may_not_set_are_not_written` sends fields a caller may
+not set and reads back that they were not written.
+"""
+
+from __future__ import annotations
+
+import inspect
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import httpx
+
+import funding_api.config
+import funding_api.main
+import indicator_api.config
+import indicator_api.main
+import matching_api.config
+import matching_api.main
+from daye_dev.pytest_plugin import asgi_client, bearer
+from daye_kit.credit_code import complete
+from daye_kit.demo_enterprises import DEMO_ENTERPRISES
+from daye_kit.settings import DEV_SERVICE_API_KEYS
+from funding_api.audit import today as funding_today
+from indicator_api.imports.router import PROVENANCE_NAME, candidates_workbook, values_workbook
+from tests.conftest import DEMO_PASSWORD, Platform
+
+CALLERS = ("anon", "admin", "t-own", "t-for", "e-own", "e-for", "viewer", "svc")
+OWN_ENTERPRISE, FOREIGN_ENTERPRISE = DEMO_ENTERPRISES[0], DEMO_ENTERPRISES[1]
+OWN_UNIT, FOREIGN_UNIT = OWN_ENTERPRISE.region_code, FOREIGN_ENTERPRISE.region_code
+E1 = OWN_ENTERPRISE.credit_code
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+INDICATOR, MATCHING, FUNDING = "indicator-api", "matching-api", "funding-api"
+M = 1_000_000
+
+# Answers that many rows share.
+PUBLIC = "200 200 200 200 200 200 200 200"
+SIGNED_IN = "401 200 200 200 200 200 200 200"
+ADMIN_ONLY_201 = "401 201 403 403 403 403 403 403"
+ADMIN_ONLY_200 = "401 200 403 403 403 403 403 403"
+BUREAU_OR_SERVICE = "401 200 403 403 403 403 403 200"
+NO_ENTERPRISES = "401 200 200 200 403 403 200 200"
+UNIT_FIGURES = "401 200 200 403 403 403 200 200"  # a unit's own figures: the unit and the bureau's side
+
+
+@dataclass(frozen=True)
+class Call:
+    """The concrete request of one cell."""
+
+    path: str
+    params: dict[str, Any] | None = None
+    json: Any = None
+    data: dict[str, str] | None = None
+    files: dict[str, tuple[str, bytes, str]] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Build = Callable[["World", str], "Call | Awaitable[Call]"]
+
+
+@dataclass(frozen=True)
+class Row:
+    service: str
+    method: str
+    path: str  # as the OpenAPI document writes it
+    answers: tuple[str, ...]
+    build: Build
+    shows: Callable[[World, Any], bool] | None = None  # is the resource in a 2xx answer?
+    note: str = ""
+
+
+def row(
+    service: str,
+    operation: str,
+    answers: str,
+    build: Build | None = None,
+    *,
+    shows: Callable[[World, Any], bool] | None = None,
+    note: str = "",
+) -> Row:
+    method, path = operation.split(" ", 1)
+    cells = tuple(answers.split())
+    assert len(cells) == len(CALLERS), f"{operation}: {len(cells)} answers"
+    assert shows is not None or not any(c.endswith("-") for c in cells), f"{operation}: `-` without `shows`"
+    return Row(service, method, path, cells, build or (lambda w, who: Call(path)), shows, note)
+
+
+def ids(items_key: str, wanted: Callable[[World], object], key: str = "id") -> Callable[[World, Any], bool]:
+    return lambda w, body: wanted(w) in {item[key] for item in body[items_key]}
+
+
+@dataclass
+class World:
+    """The platform with its callers and the standing resources every read row points at."""
+
+    platform: Platform
+    clients: dict[str, httpx.AsyncClient]
+    headers: dict[str, dict[str, str]] = field(default_factory=dict)
+    serial: int = 0
+    candidate: int = 0
+    demand: int = 0
+    supply: int = 0
+    owned_supply: int = 0
+    match: int = 0
+    notification: int = 0
+    program: int = 0
+    award: int = 0
+    disbursement: int = 0
+
+    def next(self) -> int:
+        self.serial += 1
+        return self.serial
+
+    async def send(self, service: str, method: str, call: Call, who: str) -> httpx.Response:
+        return await self.clients[service].request(
+            method,
+            call.path,
+            params=call.params,
+            json=call.json,
+            data=call.data,
+            files=call.files,
+            headers={**self.headers[who], **call.headers},
+        )
+
+    async def made(self, service: str, method: str, call: Call, who: str = "admin") -> Any:
+        response = await self.send(service, method, call, who)
+        assert response.is_success, f"setting up {method} {call.path}: {response.status_code} {response.text}"
+        return response.json()
+
+    # Fresh resources, for the rows whose allowed answer changes state.
+
+    def candidate_body(self) -> dict[str, Any]:
+        n = self.next()
+        return {
+            "credit_code": complete(f"91420281ME{n:07d}"),
+            "name": f"大冶市矩阵候选{n}号科技有限公司",
+            "industry": "铸造",
+            "program": "hte",
+            "year": 2025,
+            "figures": {
+                "years_registered": "4",
+                "staff": 120,
+                "science_staff": 30,
+                "sales_revenue": [str(70 * M), str(75 * M), str(80 * M)],
+                "rd_spend": ["2170000", "2325000", "2480000"],
+                "total_costs": str(70 * M),
+                "total_assets": str(90 * M),
+                "high_tech_revenue": str(60 * M),
+                "ip": {"class_1": 0, "class_2": 3},
+            },
+        }
+
+    async def fresh_candidate(self) -> int:
+        body = self.candidate_body()
+        made = await self.made(INDICATOR, "POST", Call(f"/api/v1/regions/{OWN_UNIT}/candidates", json=body))
+        return int(made["id"])
+
+    def supply_body(self) -> dict[str, Any]:
+        return {
+            "kind": "expert",
+            "name": f"周立新教授团队(铸造工艺){self.next()}",
+            "provider": "华中科技大学",
+            "description": "铸造工艺优化与铸件缺陷控制,解决砂型铸造气孔缩松问题。",
+            "fields": ["铸造工艺"],
+            "industries": ["铸造"],
+            "region_code": "420100",
+            "capacity": 3,
+        }
+
+    async def fresh_supply(self) -> int:
+        return int(
+            (await self.made(MATCHING, "POST", Call("/api/v1/supplies", json=self.supply_body())))["id"]
+        )
+
+    def demand_body(self) -> dict[str, Any]:
+        return {
+            "kind": "technology",
+            "title": f"铸件气孔与缩松缺陷攻关{self.next()}",
+            "description": "我公司球墨铸铁件砂型铸造气孔缩松缺陷多,希望专家优化浇注系统和熔炼工艺。",
+            "budget": "1500000.00",
+            "deadline": "2030-06-30",
+            "credit_code": E1,
+        }
+
+    async def fresh_match(self) -> int:
+        body = {"demand_id": self.demand, "supply_id": await self.fresh_supply()}
+        return int((await self.made(MATCHING, "POST", Call("/api/v1/matches", json=body)))["id"])
+
+    async def fresh_award(self, *, approved: bool) -> int:
+        body = {
+            "program_id": self.program,
+            "credit_code": E1,
+            "amount": "10000.00",
+            "application_no": f"JZ-{self.next()}",
+        }
+        award = int((await self.made(FUNDING, "POST", Call("/api/v1/awards", json=body), "maker"))["id"])
+        if approved:
+            await self.made(FUNDING, "POST", Call(f"/api/v1/awards/{award}/approval"), "checker")
+        return award
+
+    async def fresh_disbursement(self, award: int | None = None) -> int:
+        award = award or await self.fresh_award(approved=True)
+        call = Call(f"/api/v1/awards/{award}/disbursements", json={"amount": "100.00"}, headers=idempotent())
+        return int((await self.made(FUNDING, "POST", call, "maker"))["id"])
+
+    async def fresh_key(self, owner: str) -> int:
+        call = Call("/api/v1/auth/api-keys", json={"name": "矩阵测试", "username": owner})
+        return int((await self.made(INDICATOR, "POST", call))["id"])
+
+
+def idempotent() -> dict[str, str]:
+    return {"Idempotency-Key": str(uuid.uuid4())}
+
+
+USERNAME_OF = {
+    "admin": "admin",
+    "t-own": OWN_UNIT,
+    "t-for": FOREIGN_UNIT,
+    "e-own": E1,
+    "e-for": FOREIGN_ENTERPRISE.credit_code,
+    "viewer": "viewer",
+    "svc": "svc-matching-api",
+    "anon": E1,
+}
+
+
+async def own_key(w: World, who: str) -> Call:
+    return Call(f"/api/v1/auth/api-keys/{await w.fresh_key(USERNAME_OF[who])}")
+
+
+async def enterprise_key(w: World, who: str) -> Call:
+    return Call(f"/api/v1/auth/api-keys/{await w.fresh_key(E1)}")
+
+
+async def candidate_move(w: World, who: str) -> Call:
+    return Call(f"/api/v1/candidates/{await w.fresh_candidate()}", json={"stage": "coached"})
+
+
+async def match_create(w: World, who: str) -> Call:
+    return Call("/api/v1/matches", json={"demand_id": w.demand, "supply_id": await w.fresh_supply()})
+
+
+async def match_move(w: World, who: str) -> Call:
+    return Call(f"/api/v1/matches/{await w.fresh_match()}", json={"status": "docking"})
+
+
+async def illegal_move(w: World, who: str) -> Call:
+    return Call(f"/api/v1/matches/{await w.fresh_match()}", json={"status": "succeeded"})
+
+
+async def approval(w: World, who: str) -> Call:
+    return Call(f"/api/v1/awards/{await w.fresh_award(approved=False)}/approval", json={"note": "同意"})
+
+
+async def rejection(w: World, who: str) -> Call:
+    return Call(
+        f"/api/v1/awards/{await w.fresh_award(approved=False)}/rejection", json={"reason": "材料不全"}
+    )
+
+
+async def payment(w: World, who: str) -> Call:
+    award = await w.fresh_award(approved=True)
+    return Call(f"/api/v1/awards/{award}/disbursements", json={"amount": "100.00"}, headers=idempotent())
+
+
+async def reversal(w: World, who: str) -> Call:
+    return Call(f"/api/v1/disbursements/{await w.fresh_disbursement()}/reversal", json={"reason": "银行退票"})
+
+
+def value(w: World, who: str) -> Call:
+    body = {
+        "region_code": OWN_UNIT,
+        "year": 2025,
+        "month": 10,
+        "value": str(w.next()),
+        "provenance": "administrative",
+    }
+    return Call("/api/v1/indicators/graduates_new/values", json=body)
+
+
+def bulk_values(w: World, who: str) -> Call:
+    item = {
+        "indicator_code": "graduates_new",
+        "region_code": OWN_UNIT,
+        "year": 2025,
+        "month": 11,
+        "value": str(w.next()),
+        "provenance": "administrative",
+    }
+    return Call("/api/v1/indicator-values/bulk", json={"items": [item]})
+
+
+def values_upload(w: World, who: str) -> Call:
+    book = values_workbook(
+        [["graduates_new", OWN_UNIT, 2025, None, 12, str(w.next()), PROVENANCE_NAME["administrative"], ""]]
+    )
+    return Call("/api/v1/imports/indicator-values", files={"file": ("v.xlsx", book, XLSX)})
+
+
+def candidates_upload(w: World, who: str) -> Call:
+    b = w.candidate_body()
+    f = b["figures"]
+    money = [*f["sales_revenue"], *f["rd_spend"], f["total_costs"], f["total_assets"], f["high_tech_revenue"]]
+    book = candidates_workbook(
+        [[b["credit_code"], b["name"], "铸造", "高新技术企业", 2025, 4, 120, 30, *money, 0, 3]]
+    )
+    return Call(f"/api/v1/imports/regions/{OWN_UNIT}/candidates", files={"file": ("c.xlsx", book, XLSX)})
+
+
+def enterprise(w: World, who: str) -> Call:
+    n = w.next()
+    body = {
+        "credit_code": complete(f"91420281MD{n:07d}"),
+        "name": f"大冶市矩阵{n}号科技有限公司",
+        "region_code": OWN_UNIT,
+        "industry": "铸造",
+    }
+    return Call("/api/v1/enterprises", json=body)
+
+
+def indicator(w: World, who: str) -> Call:
+    n = w.next()
+    body = {
+        "code": f"matrix_{n}",
+        "name": f"矩阵指标{n}",
+        "unit": "件",
+        "category": "知识产权",
+        "accumulation": "cumulative",
+        "additive": True,
+    }
+    return Call("/api/v1/indicators", json=body)
+
+
+def contract(w: World, who: str) -> Call:
+    body = {
+        "source": "matrix",
+        "source_id": f"m-{w.next()}",
+        "credit_code": E1,
+        "amount": "1000.00",
+        "contract_type": "development",
+        "signed_on": "2025-10-15",
+    }
+    return Call("/api/v1/tech-contracts", json=body)
+
+
+def program(w: World, who: str) -> Call:
+    body = {"name": f"矩阵资金项目{w.next()}", "source_level": "daye", "year": 2026, "budget": "1000000.00"}
+    return Call("/api/v1/programs", json=body)
+
+
+def fixed(path: str, **kwargs: Any) -> Build:
+    return lambda w, who: Call(path, **kwargs)
+
+
+GRADUATES = "/api/v1/indicators/graduates_new"
+YEAR = {"year": 2025}
+PERIOD = {"from": "2025-01-01", "to": "2030-12-31"}
+THIS_MONTH = {"year": date.today().year, "month": date.today().month}
+
+# fmt: off
+MATRIX: list[Row] = [
+    # indicator-api                                      anon admin t-own t-for e-own e-for viewer svc
+    row(INDICATOR, "GET /healthz",                          PUBLIC),
+    row(INDICATOR, "GET /readyz",                           PUBLIC),
+    row(INDICATOR, "GET /metrics",                          PUBLIC),
+    row(INDICATOR, "POST /api/v1/auth/token",               PUBLIC,
+        fixed("/api/v1/auth/token", data={"username": "viewer", "password": DEMO_PASSWORD}),
+        note="signing in needs no token; the viewer's password is sent whoever asks"),
+    row(INDICATOR, "GET /api/v1/auth/jwks",                 PUBLIC),
+    row(INDICATOR, "GET /api/v1/auth/me",                   SIGNED_IN),
+    row(INDICATOR, "POST /api/v1/auth/api-keys",            "401 201 201 201 201 201 201 403",
+        fixed("/api/v1/auth/api-keys", json={"name": "本人的密钥"}),
+        note="people make their own keys; a service's keys are issued by the bureau"),
+    row(INDICATOR, "POST /api/v1/auth/api-keys",            "401 201 403 403 201 403 403 403",
+        fixed("/api/v1/auth/api-keys", json={"name": "给企业的密钥", "username": E1}),
+        note="a key for the enterprise's account: the bureau or the enterprise itself"),
+    row(INDICATOR, "GET /api/v1/auth/api-keys",             SIGNED_IN),
+    row(INDICATOR, "DELETE /api/v1/auth/api-keys/{key_id}", "401 204 204 204 204 204 204 403", own_key,
+        note="each caller revokes a key of its own"),
+    row(INDICATOR, "DELETE /api/v1/auth/api-keys/{key_id}", "401 204 404 404 204 404 404 403", enterprise_key,
+        note="the enterprise's key: someone else's key is reported missing"),
+    row(INDICATOR, "POST /api/v1/users",                    ADMIN_ONLY_201,
+        lambda w, who: Call("/api/v1/users", json={
+            "username": f"matrix-{w.next()}", "role": "viewer", "password": DEMO_PASSWORD})),
+    row(INDICATOR, "GET /api/v1/users",                     ADMIN_ONLY_200),
+    row(INDICATOR, "GET /api/v1/regions",                   PUBLIC),
+    row(INDICATOR, "GET /api/v1/indicators",                SIGNED_IN),
+    row(INDICATOR, "POST /api/v1/indicators",               ADMIN_ONLY_201, indicator),
+    row(INDICATOR, "GET /api/v1/indicators/{code}",         SIGNED_IN, fixed(GRADUATES)),
+    row(INDICATOR, "PATCH /api/v1/indicators/{code}",       ADMIN_ONLY_200,
+        fixed(GRADUATES, json={"description": "高校毕业生新增留冶人数"})),
+    row(INDICATOR, "POST /api/v1/indicators/{code}/values", "401 201 201 403 403 403 403 201", value),
+    row(INDICATOR, "GET /api/v1/indicators/{code}/values",  UNIT_FIGURES,
+        fixed(f"{GRADUATES}/values", params={"region": OWN_UNIT})),
+    row(INDICATOR, "POST /api/v1/indicator-values/bulk",    "401 200 200 422 403 403 403 200", bulk_values,
+        note="a township's rows of another unit are named and refused, nothing written"),
+    row(INDICATOR, "PUT /api/v1/indicators/{code}/targets/{year}", ADMIN_ONLY_200,
+        fixed(f"{GRADUATES}/targets/2025", json={"region_code": OWN_UNIT, "value": "100"})),
+    row(INDICATOR, "GET /api/v1/indicators/{code}/progress", UNIT_FIGURES,
+        fixed(f"{GRADUATES}/progress", params={**YEAR, "region": OWN_UNIT})),
+    row(INDICATOR, "GET /api/v1/dashboard",                 UNIT_FIGURES,
+        fixed("/api/v1/dashboard", params={**YEAR, "region": OWN_UNIT})),
+    row(INDICATOR, "POST /api/v1/tech-contracts",           "401 201 403 403 403 403 403 201", contract),
+    row(INDICATOR, "GET /api/v1/enterprises",               "401 200 200 200- 200 200- 200 200",
+        fixed("/api/v1/enterprises", params={"region": OWN_UNIT, "name": OWN_ENTERPRISE.name}),
+        shows=ids("items", lambda w: E1, "credit_code")),
+    row(INDICATOR, "POST /api/v1/enterprises",              "401 201 201 403 403 403 403 403", enterprise),
+    row(INDICATOR, "GET /api/v1/enterprises/{credit_code}", "401 200 200 404 200 404 200 200",
+        fixed(f"/api/v1/enterprises/{E1}")),
+    row(INDICATOR, "PATCH /api/v1/enterprises/{credit_code}", "401 200 200 404 200 404 403 403",
+        fixed(f"/api/v1/enterprises/{E1}", json={"industry": "铸造"})),
+    row(INDICATOR, "POST /api/v1/enterprises/{credit_code}/qualifications", ADMIN_ONLY_201,
+        fixed(f"/api/v1/enterprises/{E1}/qualifications", json={"kind": "hte", "granted_on": "2025-11-03"})),
+    row(INDICATOR, "POST /api/v1/regions/{region_code}/candidates", "401 201 201 403 403 403 403 403",
+        lambda w, who: Call(f"/api/v1/regions/{OWN_UNIT}/candidates", json=w.candidate_body())),
+    row(INDICATOR, "GET /api/v1/regions/{region_code}/candidates", UNIT_FIGURES,
+        fixed(f"/api/v1/regions/{OWN_UNIT}/candidates")),
+    row(INDICATOR, "POST /api/v1/cultivation/assessments", SIGNED_IN,
+        lambda w, who: Call("/api/v1/cultivation/assessments", json=w.candidate_body()["figures"]),
+        note="a calculator that stores nothing"),
+    row(INDICATOR, "POST /api/v1/regions/{region_code}/candidates/bulk", "401 201 201 403 403 403 403 403",
+        lambda w, who: Call(f"/api/v1/regions/{OWN_UNIT}/candidates/bulk",
+                            json={"items": [w.candidate_body()]})),
+    row(INDICATOR, "GET /api/v1/candidates/{candidate_id}", "401 200 200 404 404 404 200 200",
+        lambda w, who: Call(f"/api/v1/candidates/{w.candidate}")),
+    row(INDICATOR, "PATCH /api/v1/candidates/{candidate_id}", "401 200 200 404 404 404 403 403",
+        candidate_move),
+    row(INDICATOR, "PUT /api/v1/cultivation/quotas/{year}", ADMIN_ONLY_200,
+        fixed("/api/v1/cultivation/quotas/2025",
+              json={"items": [{"region_code": OWN_UNIT, "measure": "hte_applications", "quota": 3}]})),
+    row(INDICATOR, "GET /api/v1/cultivation/progress",      NO_ENTERPRISES,
+        fixed("/api/v1/cultivation/progress", params=YEAR), note="every township sees the ranking"),
+    row(INDICATOR, "GET /api/v1/reports/quarterly",         "401 200 403 403 403 403 200 200",
+        fixed("/api/v1/reports/quarterly", params={**YEAR, "quarter": 3})),
+    row(INDICATOR, "GET /api/v1/exports/dashboard.xlsx",    SIGNED_IN,
+        fixed("/api/v1/exports/dashboard.xlsx", params=YEAR), note="the city's figures"),
+    row(INDICATOR, "GET /api/v1/exports/cultivation-progress.xlsx", NO_ENTERPRISES,
+        fixed("/api/v1/exports/cultivation-progress.xlsx", params=YEAR)),
+    row(INDICATOR, "GET /api/v1/exports/regions/{region_code}/candidates.xlsx", UNIT_FIGURES,
+        fixed(f"/api/v1/exports/regions/{OWN_UNIT}/candidates.xlsx")),
+    row(INDICATOR, "GET /api/v1/exports/indicator-values.xlsx", UNIT_FIGURES,
+        fixed("/api/v1/exports/indicator-values.xlsx", params={"code": "graduates_new", "region": OWN_UNIT})),
+    row(INDICATOR, "GET /api/v1/imports/templates/indicator-values.xlsx", SIGNED_IN),
+    row(INDICATOR, "POST /api/v1/imports/indicator-values", "401 200 200 422 403 403 403 200", values_upload,
+        note="a township's rows of another unit are named cell by cell and refused"),
+    row(INDICATOR, "GET /api/v1/imports/templates/candidates.xlsx", SIGNED_IN),
+    row(INDICATOR, "POST /api/v1/imports/regions/{region_code}/candidates", "401 200 200 403 403 403 403 403",
+        candidates_upload),
+
+    # matching-api                                       anon admin t-own t-for e-own e-for viewer svc
+    row(MATCHING, "GET /healthz",                           PUBLIC),
+    row(MATCHING, "GET /readyz",                            PUBLIC),
+    row(MATCHING, "GET /metrics",                           PUBLIC),
+    row(MATCHING, "GET /api/v1/auth/me",                    SIGNED_IN),
+    row(MATCHING, "POST /api/v1/demands",                   "401 201 403 403 201 403 403 403",
+        lambda w, who: Call("/api/v1/demands", json=w.demand_body()),
+        note="the body names the own enterprise's credit code"),
+    row(MATCHING, "GET /api/v1/demands",                    "401 200 200 200- 200 200- 200 200",
+        shows=ids("items", lambda w: w.demand)),
+    row(MATCHING, "POST /api/v1/demands/close-expired",     BUREAU_OR_SERVICE),
+    row(MATCHING, "GET /api/v1/demands/{demand_id}",        "401 200 200 404 200 404 200 200",
+        lambda w, who: Call(f"/api/v1/demands/{w.demand}")),
+    row(MATCHING, "PATCH /api/v1/demands/{demand_id}",      "401 200 403 404 200 404 403 403",
+        lambda w, who: Call(f"/api/v1/demands/{w.demand}", json={"industry": "铸造"})),
+    row(MATCHING, "GET /api/v1/demands/{demand_id}/recommendations", "401 200 200 404 200 404 200 200",
+        lambda w, who: Call(f"/api/v1/demands/{w.demand}/recommendations")),
+    row(MATCHING, "POST /api/v1/supplies",                  "401 201 403 403 403 403 403 201",
+        lambda w, who: Call("/api/v1/supplies", json=w.supply_body())),
+    row(MATCHING, "GET /api/v1/supplies",                   SIGNED_IN),
+    row(MATCHING, "GET /api/v1/supplies/{supply_id}",       SIGNED_IN,
+        lambda w, who: Call(f"/api/v1/supplies/{w.supply}")),
+    row(MATCHING, "PATCH /api/v1/supplies/{supply_id}",     BUREAU_OR_SERVICE,
+        lambda w, who: Call(f"/api/v1/supplies/{w.supply}", json={"contact": "027-87540000"})),
+    row(MATCHING, "PATCH /api/v1/supplies/{supply_id}",     "401 200 403 403 200 403 403 200",
+        lambda w, who: Call(f"/api/v1/supplies/{w.owned_supply}", json={"contact": "027-87540001"}),
+        note="a supply whose owner account is the own enterprise's"),
+    row(MATCHING, "POST /api/v1/matches",                   "401 201 403 404 201 404 403 403", match_create),
+    row(MATCHING, "GET /api/v1/matches",                    "401 200 200 200- 200 200- 200 200",
+        shows=ids("items", lambda w: w.match)),
+    row(MATCHING, "GET /api/v1/matches/{match_id}",         "401 200 200 404 200 404 200 200",
+        lambda w, who: Call(f"/api/v1/matches/{w.match}")),
+    row(MATCHING, "PATCH /api/v1/matches/{match_id}",       "401 200 403 404 200 404 403 403", match_move),
+    row(MATCHING, "PATCH /api/v1/matches/{match_id}",       "401 409 403 404 409 404 403 403", illegal_move,
+        note="proposed → succeeded is illegal: the sides are told so, who has no side is refused"),
+    row(MATCHING, "GET /api/v1/notifications",              "401 200- 200- 200- 200 200- 200- 200-",
+        shows=ids("items", lambda w: w.notification), note="an inbox: the enterprise's own notices only"),
+    row(MATCHING, "PATCH /api/v1/notifications/{notification_id}", "401 404 404 404 200 404 404 404",
+        lambda w, who: Call(f"/api/v1/notifications/{w.notification}", json={"read": True})),
+    row(MATCHING, "POST /api/v1/assignments",               ADMIN_ONLY_200,
+        lambda w, who: Call("/api/v1/assignments",
+                            json={"demand_ids": [w.demand], "experts": [{"supply_id": w.supply}]})),
+    row(MATCHING, "GET /api/v1/stats",                      "401 200 200 403 403 403 200 200",
+        fixed("/api/v1/stats", params={**PERIOD, "region": OWN_UNIT})),
+    row(MATCHING, "GET /api/v1/stats/export.xlsx",          NO_ENTERPRISES,
+        fixed("/api/v1/stats/export.xlsx", params=PERIOD),
+        note="a township's workbook holds its own unit only"),
+    row(MATCHING, "POST /api/v1/stats/publish",             BUREAU_OR_SERVICE,
+        fixed("/api/v1/stats/publish", params=THIS_MONTH)),
+
+    # funding-api                                        anon admin t-own t-for e-own e-for viewer svc
+    row(FUNDING, "GET /healthz",                            PUBLIC),
+    row(FUNDING, "GET /readyz",                             PUBLIC),
+    row(FUNDING, "GET /metrics",                            PUBLIC),
+    row(FUNDING, "GET /api/v1/auth/me",                     SIGNED_IN),
+    row(FUNDING, "GET /api/v1/programs",                    SIGNED_IN),
+    row(FUNDING, "POST /api/v1/programs",                   ADMIN_ONLY_201, program),
+    row(FUNDING, "GET /api/v1/programs/{program_id}",       SIGNED_IN,
+        lambda w, who: Call(f"/api/v1/programs/{w.program}")),
+    row(FUNDING, "GET /api/v1/programs/{program_id}/rules", SIGNED_IN,
+        lambda w, who: Call(f"/api/v1/programs/{w.program}/rules")),
+    row(FUNDING, "POST /api/v1/programs/{program_id}/rules", ADMIN_ONLY_201,
+        lambda w, who: Call(f"/api/v1/programs/{w.program}/rules",
+                            json={"qualification": "new_species", "granted_year": 2024,
+                                  "amount": "1000.00"})),
+    row(FUNDING, "POST /api/v1/programs/{program_id}/automatic-awards", ADMIN_ONLY_200,
+        lambda w, who: Call(f"/api/v1/programs/{w.program}/automatic-awards")),
+    row(FUNDING, "GET /api/v1/awards",                      "401 200 200 200- 200 200- 200 200",
+        shows=ids("items", lambda w: w.award)),
+    row(FUNDING, "POST /api/v1/awards",                     ADMIN_ONLY_201,
+        lambda w, who: Call("/api/v1/awards", json={
+            "program_id": w.program, "credit_code": E1, "amount": "10000.00",
+            "application_no": f"JZ-{w.next()}"})),
+    row(FUNDING, "GET /api/v1/awards/{award_id}",           "401 200 200 404 200 404 200 200",
+        lambda w, who: Call(f"/api/v1/awards/{w.award}")),
+    row(FUNDING, "POST /api/v1/awards/{award_id}/approval", ADMIN_ONLY_200, approval,
+        note="made by another bureau account (maker-checker)"),
+    row(FUNDING, "POST /api/v1/awards/{award_id}/rejection", ADMIN_ONLY_200, rejection),
+    row(FUNDING, "POST /api/v1/awards/{award_id}/disbursements", ADMIN_ONLY_201, payment),
+    row(FUNDING, "GET /api/v1/disbursements",               "401 200 200 200- 200 200- 200 200",
+        shows=ids("items", lambda w: w.disbursement)),
+    row(FUNDING, "GET /api/v1/disbursements/{disbursement_id}", "401 200 200 404 200 404 200 200",
+        lambda w, who: Call(f"/api/v1/disbursements/{w.disbursement}")),
+    row(FUNDING, "POST /api/v1/disbursements/{disbursement_id}/reversal", ADMIN_ONLY_200, reversal),
+    row(FUNDING, "GET /api/v1/ledger/entries",              "401 200 403 403 403 403 200 200"),
+    row(FUNDING, "GET /api/v1/reconciliation",              "401 200 403 403 403 403 200 200"),
+    row(FUNDING, "GET /api/v1/outstanding",                 SIGNED_IN),
+    row(FUNDING, "GET /api/v1/outstanding/items",           "401 200 200 200- 200 200- 200 200",
+        shows=ids("items", lambda w: w.award, "award_id")),
+    row(FUNDING, "GET /api/v1/outstanding/export",          SIGNED_IN),
+    row(FUNDING, "POST /api/v1/outstanding/publications",   BUREAU_OR_SERVICE,
+        fixed("/api/v1/outstanding/publications", json={})),
+]
+# fmt: on
+
+APPS = {
+    INDICATOR: (indicator_api.main, indicator_api.config),
+    MATCHING: (matching_api.main, matching_api.config),
+    FUNDING: (funding_api.main, funding_api.config),
+}
+
+
+def test_every_operation_has_a_row() -> None:
+    """A new endpoint fails here until the matrix says who may call it."""
+    covered = {(r.service, r.method, r.path) for r in MATRIX}
+    missing, stale = [], set(covered)
+    for name, (main, config) in APPS.items():
+        app = main.create_app(config.Settings(database_url="sqlite+aiosqlite://", environment="test"))
+        for path, operations in app.openapi()["paths"].items():
+            for method in operations:
+                if method in {"get", "post", "put", "patch", "delete"}:
+                    key = (name, method.upper(), path)
+                    stale.discard(key)
+                    if key not in covered:
+                        missing.append(key)
+    assert not missing, f"operations without a row in MATRIX: {missing}"
+    assert not stale, f"rows for operations that no longer exist: {stale}"
+
+
+async def _world(platform: Platform, stack: list[httpx.AsyncClient]) -> World:
+    clients = {name: platform.client(name) for name in APPS}
+    stack.extend(clients.values())
+    world = World(platform, clients)
+    for app in platform.apps.values():
+        # Throttling has tests of its own; here every write must reach the authorization checks.
+        app.state.settings.write_rate_limit = None
+    # The quarterly report asks matching-api and funding-api with indicator-api's own service token.
+    peers = asgi_client(platform.apps)
+    stack.append(peers)
+    for name in ("matching", "funding"):
+        peer = getattr(platform.apps[INDICATOR].state, name)
+        peer.http, peer.base_url = peers, f"http://{name}-api"
+    indicator = clients[INDICATOR]
+    world.headers = {who: await bearer(indicator, USERNAME_OF[who], DEMO_PASSWORD) for who in CALLERS[1:-1]}
+    for name in ("maker", "checker"):
+        body = {"username": name, "role": "admin", "password": DEMO_PASSWORD, "display_name": name}
+        await world.made(INDICATOR, "POST", Call("/api/v1/users", json=body))
+        world.headers[name] = await bearer(indicator, name, DEMO_PASSWORD)
+    token = await indicator.post(
+        "/api/v1/auth/token",
+        data={"grant_type": "client_credentials", "client_secret": DEV_SERVICE_API_KEYS["matching-api"]},
+    )
+    assert token.status_code == 200, token.text
+    world.headers["anon"] = {}
+    world.headers["svc"] = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    body = world.candidate_body()
+    call = Call(f"/api/v1/regions/{OWN_UNIT}/candidates", json=body)
+    world.candidate = int((await world.made(INDICATOR, "POST", call, "t-own"))["id"])
+    world.supply = await world.fresh_supply()
+    owned = Call("/api/v1/supplies", json={**world.supply_body(), "owner_username": E1})
+    world.owned_supply = int((await world.made(MATCHING, "POST", owned))["id"])
+    world.demand = int(
+        (await world.made(MATCHING, "POST", Call("/api/v1/demands", json=world.demand_body()), "e-own"))["id"]
+    )
+    world.match = await world.fresh_match()
+    notices = await world.made(MATCHING, "GET", Call("/api/v1/notifications"), "e-own")
+    assert notices["items"], "the enterprise is told of its docking record"
+    world.notification = int(notices["items"][0]["id"])
+    program = {
+        "name": "矩阵资金项目",
+        "source_level": "daye",
+        "year": 2026,
+        "budget": "100000000.00",
+        "rule": {"qualification": "new_species", "granted_year": 2024, "amount": "1000.00"},
+    }
+    world.program = int(
+        (await world.made(FUNDING, "POST", Call("/api/v1/programs", json=program), "maker"))["id"]
+    )
+    world.award = await world.fresh_award(approved=True)
+    world.disbursement = await world.fresh_disbursement(world.award)
+    return world
+
+
+async def test_each_caller_gets_the_answer_in_the_matrix(platform: Platform) -> None:
+    stack: list[httpx.AsyncClient] = []
+    try:
+        world = await _world(platform, stack)
+        wrong = []
+        for r in MATRIX:
+            for who, answer in zip(CALLERS, r.answers, strict=True):
+                made = r.build(world, who)
+                call = await made if inspect.isawaitable(made) else made
+                response = await world.send(r.service, r.method, call, who)
+                expected = int(answer.rstrip("-"))
+                got = str(response.status_code)
+                if response.status_code == expected and r.shows is not None and response.is_success:
+                    got += "-" if not r.shows(world, response.json()) else ""
+                if got != answer:
+                    wrong.append(
+                        f"{r.service} {r.method} {call.path} as {who}: expected {answer}, got {got} "
+                        f"{response.text[:160]}"
+                    )
+    finally:
+        for client in stack:
+            await client.aclose()
+    assert not wrong, f"{len(wrong)} cell(s) differ from the matrix:\n" + "\n".join(wrong)
+
+
+async def test_fields_a_caller_may_not_set_are_not_written(platform: Platform) -> None:
+    """Bodies carrying what the caller may not set (state, money, who did it, whose it is) are
+    refused or have those fields ignored; reading back shows none of them was written."""
+    stack: list[httpx.AsyncClient] = []
+    try:
+        w = await _world(platform, stack)
+
+        async def send(service: str, method: str, path: str, who: str, body: Any = None) -> httpx.Response:
+            return await w.send(service, method, Call(path, json=body), who)
+
+        async def read(service: str, path: str) -> Any:
+            return await w.made(service, "GET", Call(path), "admin")
+
+        # Candidates: the unit, the stage and who did it are not the township's body to say.
+        body = {
+            **w.candidate_body(),
+            "region_code": FOREIGN_UNIT,
+            "created_by": "admin",
+            "stage_changed_by": "admin",
+        }
+        made = await send(INDICATOR, "POST", f"/api/v1/regions/{OWN_UNIT}/candidates", "t-own", body)
+        assert made.status_code == 201, made.text
+        candidate_id = made.json()["id"]
+        candidate = await read(INDICATOR, f"/api/v1/candidates/{candidate_id}")
+        assert (candidate["region_code"], candidate["created_by"], candidate["stage_changed_by"]) == (
+            OWN_UNIT,
+            OWN_UNIT,
+            OWN_UNIT,
+        )
+        certified = {**w.candidate_body(), "stage": "certified"}
+        refused = await send(INDICATOR, "POST", f"/api/v1/regions/{OWN_UNIT}/candidates", "t-own", certified)
+        assert refused.status_code == 422
+        unregistered = await send(
+            INDICATOR, "GET", f"/api/v1/enterprises/{certified['credit_code']}", "admin"
+        )
+        assert unregistered.status_code == 404, "a refused submission registers nothing"
+        for stage in ("applied", "certified"):
+            moved = await send(
+                INDICATOR,
+                "PATCH",
+                f"/api/v1/candidates/{candidate_id}",
+                "t-own",
+                {"stage": stage, "region_code": FOREIGN_UNIT},
+            )
+            assert moved.status_code == (200 if stage == "applied" else 403), moved.text
+        candidate = await read(INDICATOR, f"/api/v1/candidates/{candidate_id}")
+        assert (candidate["stage"], candidate["region_code"]) == ("applied", OWN_UNIT)
+
+        # The registry: an enterprise or township neither moves an enterprise nor grants it qualifications.
+        before = await read(INDICATOR, f"/api/v1/enterprises/{E1}")
+        for who in ("e-own", "t-own"):
+            moved = await send(
+                INDICATOR, "PATCH", f"/api/v1/enterprises/{E1}", who, {"region_code": FOREIGN_UNIT}
+            )
+            assert moved.status_code == 403, moved.text
+            granted = await send(
+                INDICATOR,
+                "PATCH",
+                f"/api/v1/enterprises/{E1}",
+                who,
+                {
+                    "industry": before["industry"],
+                    "qualifications": [{"kind": "hte", "granted_on": "2025-01-02"}],
+                    "credit_code": FOREIGN_ENTERPRISE.credit_code,
+                },
+            )
+            assert granted.status_code == 200, granted.text
+        after = await read(INDICATOR, f"/api/v1/enterprises/{E1}")
+        assert {**after, "updated_at": None} == {**before, "updated_at": None}
+        new = {**enterprise(w, "t-own").json, "qualifications": [{"kind": "hte", "granted_on": "2025-01-02"}]}
+        assert (await send(INDICATOR, "POST", "/api/v1/enterprises", "t-own", new)).status_code == 403
+        assert (
+            await send(INDICATOR, "GET", f"/api/v1/enterprises/{new['credit_code']}", "admin")
+        ).status_code == 404
+
+        # Indicator values: who recorded a value is the token's account.
+        figure = {**value(w, "t-own").json, "recorded_by": "admin", "revision": 99}
+        recorded = await send(INDICATOR, "POST", "/api/v1/indicators/graduates_new/values", "t-own", figure)
+        assert recorded.status_code == 201, recorded.text
+        assert (recorded.json()["recorded_by"], recorded.json()["revision"]) != ("admin", 99)
+        assert recorded.json()["recorded_by"] == OWN_UNIT
+
+        # Accounts: only the bureau makes them, and a role's binding follows its role.
+        account = {"username": "matrix-escalation", "role": "admin", "password": DEMO_PASSWORD}
+        for who in ("t-own", "e-own", "viewer", "svc"):
+            assert (await send(INDICATOR, "POST", "/api/v1/users", who, account)).status_code == 403
+        users = await w.made(INDICATOR, "GET", Call("/api/v1/users", params={"role": "admin"}), "admin")
+        assert "matrix-escalation" not in {u["username"] for u in users["items"]}
+        viewer = {
+            "username": "matrix-viewer",
+            "role": "viewer",
+            "password": DEMO_PASSWORD,
+            "region_code": OWN_UNIT,
+            "credit_code": E1,
+        }
+        made = await send(INDICATOR, "POST", "/api/v1/users", "admin", viewer)
+        assert made.status_code == 201, made.text
+        assert (made.json()["region_code"], made.json()["credit_code"]) == (None, None)
+
+        # Demands: the enterprise, its unit, the state and the author come from the token and the registry.
+        demand = {
+            **w.demand_body(),
+            "status": "matched",
+            "region_code": FOREIGN_UNIT,
+            "posted_by": "admin",
+            "enterprise_name": "别人家的公司",
+            "matched_at": "2025-01-01T00:00:00Z",
+        }
+        posted = await send(MATCHING, "POST", "/api/v1/demands", "e-own", demand)
+        assert posted.status_code == 201, posted.text
+        demand_id = posted.json()["id"]
+        for change in ({"status": "matched"}, {"status": "closed"}):
+            refused = await send(MATCHING, "PATCH", f"/api/v1/demands/{demand_id}", "e-own", change)
+            assert refused.status_code == 422, refused.text
+        moved = await send(
+            MATCHING,
+            "PATCH",
+            f"/api/v1/demands/{demand_id}",
+            "e-own",
+            {"credit_code": FOREIGN_ENTERPRISE.credit_code, "region_code": FOREIGN_UNIT},
+        )
+        assert moved.status_code == 200, moved.text
+        stored = await read(MATCHING, f"/api/v1/demands/{demand_id}")
+        assert (stored["credit_code"], stored["region_code"], stored["status"], stored["posted_by"]) == (
+            E1,
+            OWN_UNIT,
+            "open",
+            E1,
+        )
+        assert (stored["enterprise_name"], stored["matched_at"]) == (OWN_ENTERPRISE.name, None)
+        as_other = await send(
+            MATCHING,
+            "POST",
+            "/api/v1/demands",
+            "e-own",
+            {**w.demand_body(), "credit_code": FOREIGN_ENTERPRISE.credit_code},
+        )
+        assert as_other.status_code == 403
+
+        # Docking records start proposed, with the origin of whoever made them.
+        supply = await w.fresh_supply()
+        match = await send(
+            MATCHING,
+            "POST",
+            "/api/v1/matches",
+            "e-own",
+            {
+                "demand_id": demand_id,
+                "supply_id": supply,
+                "status": "succeeded",
+                "origin": "bureau",
+                "created_by": "admin",
+                "contract": {"amount": "9.00", "contract_type": "development", "signed_on": "2025-01-02"},
+            },
+        )
+        assert match.status_code == 201, match.text
+        stored = await read(MATCHING, f"/api/v1/matches/{match.json()['id']}")
+        assert (stored["status"], stored["origin"], stored["created_by"], stored["contract"]) == (
+            "proposed",
+            "enterprise",
+            E1,
+            None,
+        )
+
+        # A supply's owner account edits its supply but does not hand it to another account.
+        handed = await send(
+            MATCHING,
+            "PATCH",
+            f"/api/v1/supplies/{w.owned_supply}",
+            "e-own",
+            {"contact": "027-87540002", "owner_username": FOREIGN_ENTERPRISE.credit_code},
+        )
+        assert handed.status_code == 200, handed.text
+        stored = await read(MATCHING, f"/api/v1/supplies/{w.owned_supply}")
+        assert (stored["contact"], stored["owner_username"]) == ("027-87540002", E1)
+
+        # Notifications stay in their inbox.
+        marked = await send(
+            MATCHING,
+            "PATCH",
+            f"/api/v1/notifications/{w.notification}",
+            "e-own",
+            {"read": True, "audience": "user:admin"},
+        )
+        assert marked.status_code == 200, marked.text
+        inbox = await w.made(MATCHING, "GET", Call("/api/v1/notifications"), "e-own")
+        assert w.notification in {n["id"] for n in inbox["items"]}
+
+        # Awards: state, money and who decided are the ledger's and the checker's, never the body's.
+        award = await send(
+            FUNDING,
+            "POST",
+            "/api/v1/awards",
+            "maker",
+            {
+                "program_id": w.program,
+                "credit_code": E1,
+                "amount": "10000.00",
+                "application_no": "JZ-MASS-1",
+                "status": "approved",
+                "paid": "10000.00",
+                "outstanding": "0.00",
+                "decided_by": "checker",
+                "created_by": "someone",
+                "approved_on": "2020-01-01",
+                "region_code": FOREIGN_UNIT,
+            },
+        )
+        assert award.status_code == 201, award.text
+        award_id = award.json()["id"]
+        stored = await read(FUNDING, f"/api/v1/awards/{award_id}")
+        assert (stored["status"], stored["paid"], stored["decided_by"], stored["created_by"]) == (
+            "pending",
+            "0.00",
+            None,
+            "maker",
+        )
+        assert (stored["approved_on"], stored["region_code"]) == (None, OWN_UNIT)
+        refused = await send(
+            FUNDING, "POST", f"/api/v1/awards/{award_id}/disbursements", "admin", {"amount": "1.00"}
+        )
+        assert refused.status_code in (409, 422), "a pending award is not paid"
+        approved = await send(
+            FUNDING,
+            "POST",
+            f"/api/v1/awards/{award_id}/approval",
+            "checker",
+            {"note": "同意", "approved_on": "2020-01-01", "decided_by": "maker"},
+        )
+        assert approved.status_code == 200, approved.text
+        stored = await read(FUNDING, f"/api/v1/awards/{award_id}")
+        assert (stored["decided_by"], stored["approved_on"]) == ("checker", funding_today().isoformat())
+        paid = await w.send(
+            FUNDING,
+            "POST",
+            Call(
+                f"/api/v1/awards/{award_id}/disbursements",
+                json={
+                    "amount": "100.00",
+                    "status": "reversed",
+                    "created_by": "someone",
+                    "award_id": w.award,
+                    "reversal_posting_id": 1,
+                },
+                headers=idempotent(),
+            ),
+            "admin",
+        )
+        assert paid.status_code == 201, paid.text
+        stored = await read(FUNDING, f"/api/v1/disbursements/{paid.json()['id']}")
+        assert (
+            stored["award_id"],
+            stored["status"],
+            stored["created_by"],
+            stored["reversal_posting_id"],
+        ) == (
+            award_id,
+            "paid",
+            "admin",
+            None,
+        )
+        assert (await read(FUNDING, f"/api/v1/awards/{award_id}"))["paid"] == "100.00"
+    finally:
+        for client in stack:
+            await client.aclose()
