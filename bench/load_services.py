@@ -7,6 +7,8 @@ rounds; the medians are reported.
 
 - A trivial JSON endpoint, `/healthz`, through all the kit's middleware (CORS, request id, access log,
   errors, metrics instrumentation), over the bare app's `/healthz` returning the same JSON. Goal ≥ 0.6×.
+- For reference, FastAPI alone (its own app with the same `/healthz`, none of the kit) over the bare
+  Starlette app: the framework's share of the first ratio, which no middleware of ours can win back.
 - A typical read that hits the database, as the demo admin with a bearer token issued by
   indicator-api: an enterprise by credit code, a demand by id, an award by id. The baseline reads
   the same row from the same database with one SELECT through an asyncpg pool. Goal ≥ 0.5×.
@@ -37,6 +39,7 @@ from typing import Any
 import asyncpg
 import httpx
 import uvicorn
+from fastapi import FastAPI
 from results import record
 from sqlalchemy.engine import make_url
 from starlette.applications import Starlette
@@ -150,8 +153,21 @@ def bare_app(dsns: Mapping[str, str]) -> Starlette:
     return Starlette(routes=routes, lifespan=lifespan)
 
 
-def serve_baseline(port: int, dsns: list[str]) -> None:
-    app = bare_app(dict(item.split("=", 1) for item in dsns))
+def bare_fastapi_app() -> FastAPI:
+    """FastAPI itself with none of the kit: the framework's own share of the services' cost."""
+    app = FastAPI()
+
+    @app.get("/healthz")
+    async def healthz() -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    return app
+
+
+def serve_baseline(port: int, dsns: list[str], framework: str) -> None:
+    app = (
+        bare_fastapi_app() if framework == "fastapi" else bare_app(dict(item.split("=", 1) for item in dsns))
+    )
     uvicorn.run(app, host="127.0.0.1", port=port, **UVICORN_OPTIONS)
 
 
@@ -181,7 +197,7 @@ class Case:
     name: str
     service_url: str
     baseline_url: str
-    goal: float
+    goal: float | None  # None: a reference, the framework's own share, with no goal of its own
     headers: dict[str, str] = field(default_factory=dict)
     service_runs: list[Load] = field(default_factory=list)
     baseline_runs: list[Load] = field(default_factory=list)
@@ -274,9 +290,9 @@ def report(all_cases: list[Case], connections: int) -> None:
     for case in all_cases:
         service, baseline = Load.median(case.service_runs), Load.median(case.baseline_runs)
         ratio = service.rps / baseline.rps
+        goal = f"goal ≥ {case.goal}×" if case.goal is not None else "reference"
         print(
-            f"| {case.name} | service {service} | bare Starlette {baseline} "
-            f"| ratio {ratio:.2f}× (goal ≥ {case.goal}×) |"
+            f"| {case.name} | service {service} | bare Starlette {baseline} | ratio {ratio:.2f}× ({goal}) |"
         )
         record(
             f"load, {connections} connections: {case.name} over bare Starlette"
@@ -299,9 +315,10 @@ def main() -> int:
     serve = sub.add_parser("baseline", help="serve the bare app (the benchmark starts it itself)")
     serve.add_argument("--port", type=int, required=True)
     serve.add_argument("--dsn", action="append", default=[], help="service=postgresql://…")
+    serve.add_argument("--framework", choices=["starlette", "fastapi"], default="starlette")
     args = parser.parse_args()
     if args.command == "baseline":
-        serve_baseline(args.port, args.dsn)
+        serve_baseline(args.port, args.dsn, args.framework)
         return 0
     if shutil.which("wrk") is None:
         print("wrk is not installed: `make install-bench` (Debian package wrk)", file=sys.stderr)
@@ -330,14 +347,33 @@ def main() -> int:
             baseline = ServiceProcess(
                 "baseline", "", port, {}, workdir, workdir / "baseline.log", command=command
             )
-            for process in [
-                *services.values(),
-                baseline,
-            ]:  # indicator-api first: the others' demo data asks it
+            fastapi_port = free_port()
+            fastapi_command = [sys.executable, str(Path(__file__).resolve()), "baseline", "--port"]
+            fastapi_command += [str(fastapi_port), "--framework", "fastapi"]
+            bare_fastapi = ServiceProcess(
+                "bare-fastapi",
+                "",
+                fastapi_port,
+                {},
+                workdir,
+                workdir / "fastapi.log",
+                command=fastapi_command,
+            )
+            # indicator-api first: the others' demo data asks it
+            for process in [*services.values(), baseline, bare_fastapi]:
                 started.append(process)
                 process.start()
                 process.wait_healthy(timeout=180)
             all_cases = cases(services, baseline, asyncio.run(_first_keys(urls)))
+            all_cases.insert(
+                0,
+                Case(
+                    "FastAPI alone (no kit middleware) GET /healthz",
+                    f"{bare_fastapi.url}/healthz",
+                    f"{baseline.url}/healthz",
+                    goal=None,
+                ),
+            )
             script = workdir / "report.lua"
             script.write_text(WRK_REPORT, encoding="utf-8")
             print(

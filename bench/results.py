@@ -36,7 +36,7 @@ class Row:
     baseline: str
     ratio: float
     goal: str
-    met: bool
+    met: bool | None  # None: a reference row with no goal, to read the others by
     script: str
 
 
@@ -49,14 +49,17 @@ def record(
     at_least: float | None = None,
     at_most: float | None = None,
 ) -> None:
-    """One ratio against its goal (`at_least` or `at_most`), appended to the results file."""
-    if (at_least is None) == (at_most is None):
+    """One ratio against its goal (`at_least` or `at_most`, or neither for a reference row), appended
+    to the results file."""
+    if at_least is not None and at_most is not None:
         raise ValueError("a goal is either at_least or at_most")
+    met: bool | None
     if at_least is not None:
         goal, met = f"≥ {at_least:g}×", ratio >= at_least
-    else:
-        assert at_most is not None
+    elif at_most is not None:
         goal, met = f"≤ {at_most:g}×", ratio <= at_most
+    else:
+        goal, met = "— (reference)", None
     row = Row(benchmark, measured, baseline, ratio, goal, met, Path(sys.argv[0]).name)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     with RESULTS.open("a", encoding="utf-8") as file:
@@ -107,7 +110,7 @@ def render(rows: list[Row], failures: dict[str, int], started: datetime) -> str:
     ]
     for row in rows:
         ratio = f"{row.ratio:.0f}×" if row.ratio >= 10 else f"{row.ratio:.2f}×"
-        met = "yes" if row.met else "**no**"
+        met = "—" if row.met is None else "yes" if row.met else "**no**"
         lines.append(
             f"| {row.benchmark} (`{row.script}`) | {row.measured} | {row.baseline} | {ratio} | {row.goal} | {met} |"
         )
@@ -115,8 +118,9 @@ def render(rows: list[Row], failures: dict[str, int], started: datetime) -> str:
         lines.append(
             f"| `{script}` failed (exit {code}); rows it had not recorded are missing | | | | | **no** |"
         )
-    met = sum(row.met for row in rows)
-    lines += ["", f"{met} of {len(rows)} goals met; {len(failures)} benchmark script(s) failed.", ""]
+    goals = [row for row in rows if row.met is not None]
+    met = sum(bool(row.met) for row in goals)
+    lines += ["", f"{met} of {len(goals)} goals met; {len(failures)} benchmark script(s) failed.", ""]
     return "\n".join(lines)
 
 

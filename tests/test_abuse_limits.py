@@ -5,6 +5,7 @@ lowers them on the running app instead of starting another."""
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from daye_dev.pytest_plugin import bearer
 from daye_kit.demo_enterprises import DEMO_ENTERPRISES
@@ -14,6 +15,15 @@ from .conftest import DEMO_PASSWORD, Platform
 from .test_matching_platform import DEMAND
 
 TOKEN = "/api/v1/auth/token"
+
+
+@pytest.fixture(scope="session")
+def backend() -> str:
+    """Overrides the plugin's: limits are counted in memory and refuse before any database work, so
+    one backend tells all (the refused writes' "nothing written" included)."""
+    return "sqlite"
+
+
 ENTERPRISE, OTHER_ENTERPRISE = DEMO_ENTERPRISES[0].credit_code, DEMO_ENTERPRISES[1].credit_code
 # A collection per service: listed to check page sizes, posted to check the body cap.
 LISTS = {

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from daye_dev.processes import SERVICES, ServiceProcess, free_port, platform
+from daye_dev.processes import SERVICES, ServiceProcess, free_port, platform, sign_in
 
 pytestmark = pytest.mark.e2e
 DEMO_PASSWORD = "e2e-demo-password"
@@ -36,19 +36,13 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Ser
             process.stop()
 
 
-def _token(indicator: ServiceProcess, username: str) -> dict[str, str]:
-    response = httpx.post(
-        f"{indicator.url}/api/v1/auth/token",
-        data={"username": username, "password": DEMO_PASSWORD},
-        timeout=10,
-    )
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+def _sign_in(indicator: ServiceProcess, username: str) -> dict[str, str]:
+    return sign_in(indicator, username, DEMO_PASSWORD)
 
 
 def test_the_demo_owes_what_the_report_says(services: dict[str, ServiceProcess]) -> None:
     funding = services["funding-api"]
-    viewer = _token(services["indicator-api"], "viewer")
+    viewer = _sign_in(services["indicator-api"], "viewer")
     report = httpx.get(
         f"{funding.url}/api/v1/outstanding", params={"as_of": "2025-09-30"}, headers=viewer, timeout=30
     )
@@ -63,13 +57,13 @@ def test_the_demo_owes_what_the_report_says(services: dict[str, ServiceProcess])
 
 def test_a_payment_retried_over_the_network_is_paid_once(services: dict[str, ServiceProcess]) -> None:
     indicator, funding = services["indicator-api"], services["funding-api"]
-    admin = _token(indicator, "admin")
+    admin = _sign_in(indicator, "admin")
     checker = {"username": "e2e-checker", "role": "admin", "password": DEMO_PASSWORD}
     assert (
         httpx.post(f"{indicator.url}/api/v1/users", json=checker, headers=admin, timeout=10).status_code
         == 201
     )
-    second = _token(indicator, "e2e-checker")
+    second = _sign_in(indicator, "e2e-checker")
     program = httpx.post(
         f"{funding.url}/api/v1/programs",
         json={

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from daye_dev.processes import SERVICES, ServiceProcess, free_port, platform
+from daye_dev.processes import SERVICES, ServiceProcess, free_port, platform, sign_in
 
 pytestmark = pytest.mark.e2e
 DEMO_PASSWORD = "e2e-matching-password"
@@ -32,21 +32,15 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Ser
             process.stop()
 
 
-def _token(services: dict[str, ServiceProcess], username: str) -> dict[str, str]:
-    response = httpx.post(
-        f"{services['indicator-api'].url}/api/v1/auth/token",
-        data={"username": username, "password": DEMO_PASSWORD},
-        timeout=10,
-    )
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+def _sign_in(services: dict[str, ServiceProcess], username: str) -> dict[str, str]:
+    return sign_in(services["indicator-api"], username, DEMO_PASSWORD)
 
 
 def test_the_demo_reports_686_posted_and_392_matched(services: dict[str, ServiceProcess]) -> None:
     stats = httpx.get(
         f"{services['matching-api'].url}/api/v1/stats",
         params={"from": "2025-01-01", "to": "2025-06-30"},
-        headers=_token(services, "admin"),
+        headers=_sign_in(services, "admin"),
         timeout=30,
     )
     assert stats.status_code == 200, stats.text
@@ -56,12 +50,12 @@ def test_the_demo_reports_686_posted_and_392_matched(services: dict[str, Service
 
 def test_an_enterprise_posts_and_gets_recommendations_over_http(services: dict[str, ServiceProcess]) -> None:
     matching = services["matching-api"].url
-    admin = _token(services, "admin")
+    admin = _sign_in(services, "admin")
     enterprises = httpx.get(
         f"{services['indicator-api'].url}/api/v1/enterprises", params={"limit": 1}, headers=admin, timeout=10
     ).json()["items"]
     credit_code = enterprises[0]["credit_code"]
-    headers = _token(services, credit_code)
+    headers = _sign_in(services, credit_code)
     posted = httpx.post(
         f"{matching}/api/v1/demands",
         json={

@@ -13,9 +13,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from daye_dev.databases import PostgresDatabases, postgres_unreachable_reason
-from daye_dev.processes import SERVICES, ServiceProcess, free_port, platform
-from daye_dev.pytest_plugin import in_ci
+from daye_dev.databases import PostgresDatabases
+from daye_dev.processes import SERVICES, ServiceProcess, free_port, platform, sign_in
+from daye_dev.pytest_plugin import require_postgres
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "replica-demo-password"
@@ -24,11 +24,7 @@ FOUNDRY = "91420281MA0000001H"
 
 @pytest.fixture(scope="module")
 def replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, list[ServiceProcess]]]:
-    problem = asyncio.run(postgres_unreachable_reason())
-    if problem:
-        if in_ci():
-            pytest.fail(problem)
-        pytest.skip(problem)
+    require_postgres()
     databases = PostgresDatabases()
     urls = {name: asyncio.run(databases.create(f"replica_{name.split('-')[0]}")) for name, *_ in SERVICES}
     key = (
@@ -72,12 +68,16 @@ def replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, lis
         asyncio.run(databases.drop_all())
 
 
+def _sign_in(indicator: ServiceProcess, username: str) -> dict[str, str]:
+    return sign_in(indicator, username, PASSWORD)
+
+
 def test_each_schema_was_migrated_once_and_seeded_once(replicas: dict[str, list[ServiceProcess]]) -> None:
     for name, (a, b) in replicas.items():
         upgrades = [len(re.findall(r"Running upgrade", p.log_text())) for p in (a, b)]
         assert sorted(upgrades)[0] == 0, f"{name}: both replicas ran migrations {upgrades}"
         assert sorted(upgrades)[1] >= 2, f"{name}: {upgrades}"
-    admin = _token(replicas["indicator-api"][1], "admin")
+    admin = _sign_in(replicas["indicator-api"][1], "admin")
     accounts = httpx.get(
         f"{replicas['indicator-api'][0].url}/api/v1/users", headers=admin, params={"limit": 1}
     ).json()
@@ -92,18 +92,10 @@ def test_each_schema_was_migrated_once_and_seeded_once(replicas: dict[str, list[
     assert funding["total"] == "55068000.00"
 
 
-def _token(indicator: ServiceProcess, username: str) -> dict[str, str]:
-    response = httpx.post(
-        f"{indicator.url}/api/v1/auth/token", data={"username": username, "password": PASSWORD}
-    )
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-
 def test_a_token_from_one_indicator_replica_works_on_every_replica(
     replicas: dict[str, list[ServiceProcess]],
 ) -> None:
-    headers = _token(replicas["indicator-api"][0], FOUNDRY)
+    headers = _sign_in(replicas["indicator-api"][0], FOUNDRY)
     for processes in replicas.values():
         for process in processes:
             me = httpx.get(f"{process.url}/api/v1/auth/me", headers=headers, timeout=10)
@@ -115,8 +107,8 @@ def test_a_demand_posted_on_one_replica_is_recommended_by_the_other(
     replicas: dict[str, list[ServiceProcess]],
 ) -> None:
     first, second = replicas["matching-api"]
-    enterprise = _token(replicas["indicator-api"][1], FOUNDRY)
-    admin = _token(replicas["indicator-api"][0], "admin")
+    enterprise = _sign_in(replicas["indicator-api"][1], FOUNDRY)
+    admin = _sign_in(replicas["indicator-api"][0], "admin")
     posted = httpx.post(
         f"{first.url}/api/v1/demands",
         headers=enterprise,
@@ -168,7 +160,7 @@ def test_a_demand_posted_on_one_replica_is_recommended_by_the_other(
 def test_a_payment_retried_on_the_other_replica_pays_once(replicas: dict[str, list[ServiceProcess]]) -> None:
     first, second = replicas["funding-api"]
     indicator = replicas["indicator-api"][0]
-    admin = _token(indicator, "admin")
+    admin = _sign_in(indicator, "admin")
     checker_name = f"checker-{uuid.uuid4().hex[:6]}"
     created = httpx.post(
         f"{indicator.url}/api/v1/users",
@@ -176,7 +168,7 @@ def test_a_payment_retried_on_the_other_replica_pays_once(replicas: dict[str, li
         json={"username": checker_name, "password": PASSWORD, "role": "admin", "display_name": "复核人"},
     )
     assert created.status_code == 201, created.text
-    checker = _token(indicator, checker_name)
+    checker = _sign_in(indicator, checker_name)
     program = httpx.post(
         f"{first.url}/api/v1/programs",
         headers=admin,

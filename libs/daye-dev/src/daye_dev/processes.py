@@ -91,6 +91,15 @@ class ServiceProcess:
         return self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path else ""
 
 
+def sign_in(indicator: ServiceProcess, username: str, password: str) -> dict[str, str]:
+    """The Authorization header of `username`, signed in at a running indicator-api."""
+    response = httpx.post(
+        f"{indicator.url}/api/v1/auth/token", data={"username": username, "password": password}, timeout=10
+    )
+    response.raise_for_status()
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
 def platform(
     ports: Mapping[str, int],
     *,

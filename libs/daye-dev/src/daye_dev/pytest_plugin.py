@@ -8,6 +8,7 @@ summary says which backends ran.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections import Counter
 from collections.abc import AsyncIterator, Mapping
@@ -56,6 +57,12 @@ async def _postgres_available() -> str | None:
     if reason:
         _postgres_problem.append(reason)
     return reason
+
+
+def require_postgres() -> None:
+    """For the end-to-end tests' fixtures, outside any event loop: skip without PostgreSQL, or fail
+    under CI."""
+    _require_postgres(asyncio.run(postgres_unreachable_reason()))
 
 
 def _require_postgres(problem: str | None) -> None:
