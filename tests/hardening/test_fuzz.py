@@ -47,6 +47,7 @@ RANDOM = os.environ.get("FUZZ_RANDOM") == "1"
 SERVICES = ("indicator-api", "matching-api", "funding-api")
 PRINCIPALS = ("anonymous", "admin", "township", "enterprise", "viewer", "service")
 TOWNSHIP = "420281101"  # 金牛镇
+STATEFUL_SCENARIOS = 10
 SETTINGS = settings(
     max_examples=MAX_EXAMPLES,
     derandomize=not RANDOM,
@@ -196,4 +197,10 @@ def test_linked_operations_answer_as_documented(target: Target) -> None:
         ) -> None:
             case.validate_response(response, checks=CHECKS, headers=headers)
 
-    Scenarios.run(settings=settings(SETTINGS, max_examples=10 * MAX_EXAMPLES, stateful_step_count=6))
+    # The services keep what each scenario wrote, so which links a scenario can follow depends on the
+    # scenarios before it; past a few dozen scenarios Hypothesis then stops the run as flaky
+    # (FlakyStrategyDefinition: generation depending on outside state). The scenarios are therefore a
+    # fixed sequence of ten per service under `make fuzz` too; the budget goes to the single calls.
+    Scenarios.run(
+        settings=settings(SETTINGS, max_examples=STATEFUL_SCENARIOS, derandomize=True, stateful_step_count=6)
+    )
