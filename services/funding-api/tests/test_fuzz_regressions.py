@@ -51,3 +51,15 @@ async def test_publishing_for_a_day_indicator_api_keeps_no_values_for_is_a_422(
         )
         assert response.status_code == 422, (as_of, response.text)
         assert response.json()["errors"][0]["field"] == "body.as_of"
+
+
+async def test_the_outstanding_report_for_a_day_in_year_one_is_a_422(stack: Stack) -> None:
+    # `make fuzz` found GET /api/v1/outstanding?as_of=0001-01-01 answering 500.
+    viewer = await stack.headers("viewer")
+    for as_of in ("0001-01-01", "2101-01-01"):
+        response = await stack.funding.get("/api/v1/outstanding", params={"as_of": as_of}, headers=viewer)
+        assert response.status_code == 422, (as_of, response.text)
+        assert response.json()["errors"][0]["field"] == "query.as_of"
+    assert (
+        await stack.funding.get("/api/v1/outstanding", params={"as_of": "2025-09-30"}, headers=viewer)
+    ).status_code == 200

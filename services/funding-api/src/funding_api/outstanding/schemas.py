@@ -17,8 +17,14 @@ PROMISE_WORKING_DAYS = 60
 
 
 class OutstandingFilter(BaseModel):
+    # Working days are counted from the holiday calendar back to each approval; a day far outside
+    # the years awards can carry (year 1, say) ran the date arithmetic off its range, a 500.
     as_of: Day | None = Field(
-        default=None, description="统计日(含);默认今天(北京时间)", examples=["2025-09-30"]
+        default=None,
+        ge=date(1990, 1, 1),
+        le=date(2100, 12, 31),
+        description="统计日(含);默认今天(北京时间)",
+        examples=["2025-09-30"],
     )
     program_id: RowId | None = Field(default=None, description="资金项目")
     region: str | None = Field(default=None, max_length=32, description="报送单位代码")
