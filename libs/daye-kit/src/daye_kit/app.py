@@ -23,7 +23,6 @@ from daye_kit.errors import (
     NulCharacterMiddleware,
     UnhandledErrorMiddleware,
     install_problem_handlers,
-    problem_responses,
 )
 from daye_kit.health import ReadinessCheck, health_router
 from daye_kit.observability import (
@@ -154,7 +153,6 @@ def _finish_openapi(app: FastAPI, settings: ServiceSettings) -> None:
                 password = scheme.get("flows", {}).get("password")
                 if password is not None:
                     password["tokenUrl"] = f"{settings.indicator_url.rstrip('/')}{TOKEN_PATH}"
-            _document_limits(schema)
             _document_problems(schema)
             app.openapi_schema = schema
         return app.openapi_schema
@@ -162,35 +160,24 @@ def _finish_openapi(app: FastAPI, settings: ServiceSettings) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def _document_limits(schema: dict[str, Any]) -> None:
-    """Every operation with a body may answer 413 (the body cap), every authenticated write 429."""
-    limited = {
-        str(status): {
-            key: value for key, value in problem_responses(status)[status].items() if key != "model"
-        }
-        for status in (413, 429)
-    }
-    for operations in schema.get("paths", {}).values():
-        for method, operation in operations.items():
-            responses = operation.setdefault("responses", {})
-            if "requestBody" in operation:
-                responses.setdefault("413", limited["413"])
-            if method.upper() not in SAFE_METHODS and operation.get("security"):
-                responses.setdefault("429", limited["429"])
-
-
 def _document_problems(schema: dict[str, Any]) -> None:
-    """The problems the kit answers for any operation, on each: 401 where a principal is required,
-    400 where a body may not even parse, and validation's 422 as a problem (FastAPI would document
-    its own `HTTPValidationError` JSON, which this API never sends)."""
+    """The problems the kit answers for any operation, on each: 413 where there is a body (the cap)
+    and 400 where it may not even parse, 429 on authenticated writes, 401 where a principal is
+    required, and validation's 422 as a problem (FastAPI would document its own `HTTPValidationError`
+    JSON, which this API never sends)."""
     problem = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
     default_422 = {"application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}}
     for operations in schema.get("paths", {}).values():
-        for operation in operations.values():
+        for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
+            secured = bool(operation.get("security"))
+            if "requestBody" in operation:
+                responses.setdefault("413", {"description": "请求体过大", "content": problem})
+            if secured and method.upper() not in SAFE_METHODS:
+                responses.setdefault("429", {"description": "请求过于频繁", "content": problem})
             if responses.get("422", {}).get("content") == default_422:
                 responses["422"] = {"description": "参数校验失败", "content": problem}
-            if operation.get("security"):
+            if secured:
                 responses.setdefault("401", {"description": "未认证", "content": problem})
             if "requestBody" in operation:
                 responses.setdefault("400", {"description": "请求体无法解析", "content": problem})
