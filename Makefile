@@ -4,7 +4,7 @@ SHELL := bash
 .DEFAULT_GOAL := help
 
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
-SOURCES := libs/daye-kit/src libs/daye-dev/src services/indicator-api/src services/matching-api/src services/funding-api/src
+SOURCES := libs/daye-kit/src libs/daye-dev/src libs/daye-demo/src services/indicator-api/src services/matching-api/src services/funding-api/src
 TESTS := libs/daye-kit/tests services/indicator-api/tests services/matching-api/tests services/funding-api/tests tests
 FRONTEND_DEPS := frontend/node_modules/.package-lock.json
 

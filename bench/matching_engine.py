@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from rank_bm25 import BM25Okapi  # type: ignore[import-untyped]
 from results import record
 
-from matching_api.demo.topics import TOPICS
+from daye_demo.matching.topics import TOPICS
 from matching_api.engine.bm25 import brute_force_scores, distinct
 from matching_api.engine.catalog import Catalog, SupplyDoc
 from matching_api.engine.text import tokenize, warm_up

@@ -13,6 +13,7 @@ WORKDIR /app
 COPY pyproject.toml uv.lock ./
 COPY libs/daye-kit/pyproject.toml libs/daye-kit/pyproject.toml
 COPY libs/daye-dev/pyproject.toml libs/daye-dev/pyproject.toml
+COPY libs/daye-demo/pyproject.toml libs/daye-demo/pyproject.toml
 COPY services/indicator-api/pyproject.toml services/indicator-api/pyproject.toml
 COPY services/matching-api/pyproject.toml services/matching-api/pyproject.toml
 COPY services/funding-api/pyproject.toml services/funding-api/pyproject.toml

@@ -7,8 +7,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from daye_demo.enterprises import DEMO_ENTERPRISES
 from daye_dev.pytest_plugin import bearer
-from daye_kit.demo_enterprises import DEMO_ENTERPRISES
 from daye_kit.settings import DEV_SERVICE_API_KEYS
 
 from .conftest import DEMO_PASSWORD, Platform

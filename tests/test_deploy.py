@@ -298,3 +298,4 @@ def test_the_image_build_steps_install_a_service_that_migrates(tmp_path: Path) -
     }
     assert "fastapi" in packages
     assert not {"pytest", "jieba", "scipy", "hypothesis"} & packages, "only the service's own packages"
+    assert "daye_demo" not in packages, "the demo world stays out of production images"

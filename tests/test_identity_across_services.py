@@ -9,9 +9,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import Depends
 
+from daye_demo.enterprises import DEMO_ENTERPRISES
 from daye_dev.pytest_plugin import bearer
 from daye_kit.auth import TOKEN_AUDIENCE, TOKEN_ISSUER, Role, require_roles
-from daye_kit.demo_enterprises import DEMO_ENTERPRISES
 from daye_kit.settings import DEV_SERVICE_API_KEYS
 
 from .conftest import DEMO_PASSWORD, PEER_NAMES, Platform

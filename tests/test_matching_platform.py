@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from daye_demo.enterprises import DEMO_ENTERPRISES
 from daye_dev.pytest_plugin import bearer
-from daye_kit.demo_enterprises import DEMO_ENTERPRISES
 
 from .conftest import DEMO_PASSWORD, Platform
 

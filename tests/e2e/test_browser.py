@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from daye_dev.processes import SERVICES, ServiceProcess, free_port, platform
+from daye_dev.processes import SERVICES, ServiceProcess, demo_env, free_port, platform
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,8 +23,7 @@ SCREENSHOTS = FRONTEND / "test-artifacts" / "screenshots"  # where frontend/e2e/
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, ServiceProcess]]:
     workdir = tmp_path_factory.mktemp("browser")
     ports = {name: free_port() for name, *_ in SERVICES}
-    env = {name: {f"{prefix}DEMO": "true"} for name, _, prefix, _ in SERVICES}
-    processes = platform(ports, cwd=workdir, env=env, log_dir=workdir)
+    processes = platform(ports, cwd=workdir, env=demo_env(), log_dir=workdir)
     try:
         for process in processes:
             process.start()

@@ -41,9 +41,9 @@ import indicator_api.config
 import indicator_api.main
 import matching_api.config
 import matching_api.main
+from daye_demo.enterprises import DEMO_ENTERPRISES
 from daye_dev.pytest_plugin import asgi_client, bearer
 from daye_kit.credit_code import complete
-from daye_kit.demo_enterprises import DEMO_ENTERPRISES
 from daye_kit.settings import DEV_SERVICE_API_KEYS
 from funding_api.audit import today as funding_today
 from indicator_api.imports.router import PROVENANCE_NAME, candidates_workbook, values_workbook

@@ -35,8 +35,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from daye_demo.enterprises import DEMO_ENTERPRISES
 from daye_dev.pytest_plugin import bearer
-from daye_kit.demo_enterprises import DEMO_ENTERPRISES
 from daye_kit.errors import PROBLEM_MEDIA_TYPE
 from daye_kit.settings import DEV_SERVICE_API_KEYS
 from tests.conftest import DEMO_PASSWORD, Platform

@@ -185,6 +185,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/platform": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 平台基本信息
+         * @description 本平台服务的城市、大冶当地的今天,以及页面默认的年度与截至日期。公开数据,无需认证。
+         */
+        get: operations["read_platform"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/indicators": {
         parameters: {
             query?: never;
@@ -1112,6 +1132,16 @@ export interface components {
              * @description 阶段变动记录(详情中给出)
              */
             history?: components["schemas"]["StageEventPublic"][];
+            /**
+             * Allowed Moves
+             * @description 调用者此刻可将该候选企业移入的阶段(乡镇不含认定/未通过;只读账号为空)
+             * @example [
+             *       "coached",
+             *       "applied",
+             *       "withdrawn"
+             *     ]
+             */
+            allowed_moves?: components["schemas"]["Stage"][];
         };
         /** CheckResult */
         CheckResult: {
@@ -1717,6 +1747,45 @@ export interface components {
          * @enum {string}
          */
         PeriodType: "year" | "quarter" | "month";
+        /**
+         * PlatformFacts
+         * @description What every screen needs to know before it asks anything else: whose platform this is and
+         *     which period it opens at.
+         */
+        PlatformFacts: {
+            /**
+             * City Code
+             * @description 本平台服务的城市(行政区划代码)
+             * @example 420281
+             */
+            city_code: string;
+            /**
+             * City Name
+             * @description 城市名称
+             * @example 大冶市
+             */
+            city_name: string;
+            /**
+             * Today
+             * Format: date
+             * @description 大冶当地的今天(北京时间)
+             * @example 2025-10-01
+             */
+            today: string;
+            /**
+             * As Of
+             * Format: date
+             * @description 页面默认的截至日期:设定的报告日,未设定时为今天
+             * @example 2025-09-30
+             */
+            as_of: string;
+            /**
+             * Year
+             * @description 页面默认的年度(截至日期所在年)
+             * @example 2025
+             */
+            year: number;
+        };
         /**
          * Problem
          * @description RFC 9457 problem details, with a stable machine `code` and the bad fields.
@@ -2840,6 +2909,26 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_platform: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformFacts"];
                 };
             };
         };

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from daye_kit.demo_enterprises import DEMO_ENTERPRISES
+from daye_demo.enterprises import DEMO_ENTERPRISES
 
 # 湖北冶钢节能环保科技股份有限公司: high-tech since 2024-12-10, unit 420281001 (东岳路街道).
 HTE_2024 = DEMO_ENTERPRISES[3]

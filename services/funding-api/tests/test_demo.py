@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest_asyncio
 
+from daye_demo.enterprises import DEMO_ENTERPRISES
+from daye_demo.funding.plan import AWARDS, OUTSTANDING, PROGRAMS, REPORT_DAY, paid_on
+from daye_demo.funding.seed import awards_of, seed
 from daye_dev.pytest_plugin import FreshDatabase
-from daye_kit.demo_enterprises import DEMO_ENTERPRISES
-from funding_api.demo.plan import AWARDS, OUTSTANDING, PROGRAMS, REPORT_DAY, paid_on
-from funding_api.demo.seed import awards_of, seed
 
 from .conftest import Stack, start_stack
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from daye_kit.demo_enterprises import DEMO_ENTERPRISES
+from daye_demo.enterprises import DEMO_ENTERPRISES
 
 from .conftest import Stack
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import httpx
 from pydantic import SecretStr
 
+from daye_demo.enterprises import DEMO_ENTERPRISES
 from daye_dev.pytest_plugin import FreshDatabase, bearer, running
 from daye_kit.credit_code import is_valid
-from daye_kit.demo_enterprises import DEMO_ENTERPRISES
 from indicator_api.config import Settings
 from indicator_api.main import MIGRATIONS, create_app
 from indicator_api.regions.catalog import UNITS

@@ -10,9 +10,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 
+from daye_demo.enterprises import DEMO_ENTERPRISES
 from daye_dev.pytest_plugin import bearer
 from daye_kit.auth import TOKEN_AUDIENCE, TOKEN_ISSUER, Principal, Role
-from daye_kit.demo_enterprises import DEMO_ENTERPRISES
 from indicator_api.identity.keys import SigningKey
 
 from .conftest import DEMO_PASSWORD

@@ -7,9 +7,9 @@ from datetime import date
 import httpx
 import pytest
 
+from daye_demo.enterprises import DEMO_ENTERPRISES
 from daye_dev.pytest_plugin import bearer
 from daye_kit.credit_code import complete
-from daye_kit.demo_enterprises import DEMO_ENTERPRISES
 from indicator_api.enterprises.schemas import QualificationKind
 from indicator_api.enterprises.service import default_expiry
 

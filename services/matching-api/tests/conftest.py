@@ -21,9 +21,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI, Form, Header, Request
 from fastapi.responses import JSONResponse
 
+from daye_demo.enterprises import demo_credit_code
 from daye_dev.pytest_plugin import FreshDatabase, asgi_client, running
 from daye_kit.auth import TOKEN_AUDIENCE, TOKEN_ISSUER
-from daye_kit.demo_enterprises import demo_credit_code
 from matching_api.config import Settings
 from matching_api.main import MIGRATIONS, create_app
 

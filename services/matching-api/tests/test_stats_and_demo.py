@@ -7,9 +7,9 @@ from collections import Counter
 
 import pytest
 
-from daye_kit.demo_enterprises import demo_credit_code
-from matching_api.demo.catalog import demo_supplies
-from matching_api.demo.seed import demo_enterprises
+from daye_demo.enterprises import demo_credit_code
+from daye_demo.matching.catalog import demo_supplies
+from daye_demo.matching.seed import demo_enterprises
 
 from .conftest import FOUNDRY, MakeMatching, Matching
 

@@ -16,12 +16,25 @@ from typing import IO
 
 import httpx
 
+from daye_demo import REPORT_DAY
+
 # name, module, env prefix, default port
 SERVICES: tuple[tuple[str, str, str, int], ...] = (
     ("indicator-api", "indicator_api", "INDICATOR_", 8001),
     ("matching-api", "matching_api", "MATCHING_", 8002),
     ("funding-api", "funding_api", "FUNDING_", 8003),
 )
+
+
+def demo_env(**extra: str) -> dict[str, dict[str, str]]:
+    """Each service's environment for the demo world: demo mode on, the screens opening at the
+    report's day; `extra` settings (without prefix, e.g. LOG_FORMAT) for every service."""
+    env = {
+        name: {f"{prefix}DEMO": "true", **{f"{prefix}{k}": v for k, v in extra.items()}}
+        for name, _, prefix, _ in SERVICES
+    }
+    env["indicator-api"]["INDICATOR_REPORTING_AS_OF"] = REPORT_DAY.isoformat()
+    return env
 
 
 def free_port() -> int:

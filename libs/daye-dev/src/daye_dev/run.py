@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from daye_dev.processes import SERVICES, ServiceProcess, frontend, platform
+from daye_dev.processes import SERVICES, ServiceProcess, demo_env, frontend, platform
 
 DEMO_PASSWORD_NOTE = "daye-demo-2025 (INDICATOR_DEMO_PASSWORD)"
 
@@ -25,11 +25,7 @@ def main() -> int:
     root: Path = args.root.resolve()
     (root / "var").mkdir(exist_ok=True)
     ports = {name: port for name, _, _, port in SERVICES}
-    env = {
-        name: {f"{prefix}DEMO": "true", f"{prefix}LOG_FORMAT": args.log_format}
-        for name, _, prefix, _ in SERVICES
-    }
-    processes = platform(ports, cwd=root, env=env)
+    processes = platform(ports, cwd=root, env=demo_env(LOG_FORMAT=args.log_format))
     if (root / "frontend/node_modules").is_dir():
         processes.append(frontend(5173, ports, root=root))
     stopping = threading.Event()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from prometheus_client import CollectorRegistry
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from daye_kit import db
 from daye_kit.auth import TOKEN_PATH, Authenticator
@@ -38,6 +39,7 @@ log = structlog.get_logger("daye.app")
 
 HttpClientFactory = Callable[[], httpx.AsyncClient]
 Hook = Callable[[FastAPI], Awaitable[None]]
+DemoSeeder = Callable[[AsyncSession, Any], Awaitable[dict[str, int]]]
 
 
 def operation_id(route: APIRoute) -> str:
@@ -83,6 +85,8 @@ def build_app(
         try:
             if settings.migrate_on_start:
                 await db.upgrade_schema(engine, spec.migrations)
+            if settings.demo:
+                await _load_demo(app, spec.name, settings)
             for hook in spec.on_startup:
                 await hook(app)
             log.info(
@@ -128,6 +132,27 @@ def build_app(
     app.include_router(metrics_router(metrics))
     _finish_openapi(app, settings)
     return app
+
+
+DEMO_ENTRY_POINTS = "daye.demo"
+
+
+async def _load_demo(app: FastAPI, service: str, settings: ServiceSettings) -> None:
+    """Demo mode: the service's part of the demo world (the `daye-demo` package's entry point named
+    after the service), loaded once whatever the number of replicas; its seeders add nothing to
+    tables that already hold rows."""
+    found = entry_points(group=DEMO_ENTRY_POINTS, name=service)
+    if not found:
+        raise RuntimeError(
+            f"demo mode needs the daye-demo package (entry point {DEMO_ENTRY_POINTS}:{service}); "
+            "production images do not install it"
+        )
+    seed: DemoSeeder = next(iter(found)).load()
+    async with app.state.sessionmaker() as session, session.begin():
+        await db.lock_exclusively(await session.connection(), f"{service}-demo-seed")
+        created = await seed(session, settings)
+    if any(created.values()):
+        log.info("demo_data_loaded", **created)
 
 
 class _UnsetAuthenticator:

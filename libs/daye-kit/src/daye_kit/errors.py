@@ -8,7 +8,8 @@ way, so a client only ever parses one error shape.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import structlog
@@ -98,6 +99,49 @@ class InvalidInput(AppError):
     @classmethod
     def field(cls, field: str, rule: str, message: str) -> InvalidInput:
         return cls(message, errors=[FieldError(field=field, rule=rule, message=message)])
+
+
+class RowError(BaseModel):
+    """A bad field in one row of a batch, before anyone knows whether the batch came as JSON or as a
+    workbook: services raise these, and the edge that knows the format names the place."""
+
+    row: int = Field(description="the row's index in the batch, from 0")
+    field: str = Field(description="the field inside the row, dotted: `figures.sales_revenue.0`")
+    rule: str
+    message: str
+
+
+class RowsRefused(InvalidInput):
+    """Rows of a batch broke rules; nothing was written. Rendered by `json_rows` or a workbook's
+    locator into `FieldError`s; left alone, each row is named `body.items.N.field`."""
+
+    def __init__(self, detail: str, rows: Sequence[RowError]) -> None:
+        self.rows = list(rows)
+        super().__init__(detail, errors=[located(r, json_rows()) for r in self.rows])
+
+
+RowLocator = Callable[[int, str], str]
+"""(row index, field inside the row) → where a client finds it: a JSON path or a workbook cell."""
+
+
+def json_rows(prefix: str = "body.items", *, single: bool = False) -> RowLocator:
+    """`body.items.3.region_code` for a batch; `body.region_code` for one object sent alone."""
+    if single:
+        return lambda _, field: f"{prefix}.{field}" if field else prefix
+    return lambda row, field: f"{prefix}.{row}.{field}" if field else f"{prefix}.{row}"
+
+
+def located(error: RowError, locate: RowLocator) -> FieldError:
+    return FieldError(field=locate(error.row, error.field), rule=error.rule, message=error.message)
+
+
+@contextmanager
+def rows_located(locate: RowLocator) -> Iterator[None]:
+    """Names each refused row's field where the client sent it."""
+    try:
+        yield
+    except RowsRefused as exc:
+        raise InvalidInput(exc.detail, errors=[located(r, locate) for r in exc.rows]) from exc
 
 
 class Unauthorized(AppError):

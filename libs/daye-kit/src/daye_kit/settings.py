@@ -52,6 +52,11 @@ class ServiceSettings(BaseSettings):
     demo: bool = Field(
         default=False, description="Load the demo data set and demo accounts on an empty database"
     )
+    city_code: str = Field(
+        default="420281",
+        pattern=r"^\d{6}$",
+        description="The administrative division code (GB/T 2260) of the city the platform serves",
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     public_url: str = Field(

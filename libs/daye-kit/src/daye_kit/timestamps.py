@@ -1,10 +1,12 @@
-"""Instants, always in UTC with their zone: in Python, in JSON, and in both databases."""
+"""Instants, always in UTC with their zone: in Python, in JSON, and in both databases; calendar days
+in Daye's own zone."""
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from pydantic import BeforeValidator
 from sqlalchemy import Column, DateTime, Dialect
@@ -24,8 +26,23 @@ Day = Annotated[date, BeforeValidator(_written_as_a_day)]
 midnight as a Unix timestamp: `as_of=86400` (or `1e-300`) would be a day in 1970, silently."""
 
 
+# Deadlines, reporting periods, approvals and payments are days of Daye's calendar, whatever the
+# zone of the host the service runs on.
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def local_today() -> date:
+    """Today in Daye. At 23:30 UTC it is already the next day there."""
+    return datetime.now(LOCAL_TZ).date()
+
+
+def local_midnight(day: date) -> datetime:
+    """The start of a calendar day in Daye, as a UTC instant (for period filters)."""
+    return datetime.combine(day, time.min, tzinfo=LOCAL_TZ).astimezone(UTC)
 
 
 def as_utc(moment: datetime) -> datetime:

@@ -8,12 +8,10 @@ import structlog
 from fastapi import FastAPI
 
 from daye_kit.app import HttpClientFactory, ServiceSpec, build_app, default_http_client
-from daye_kit.db import lock_exclusively
 from daye_kit.health import check_peer
 from daye_kit.remote_identity import connect_identity, connect_indicator, me_router
 from funding_api.awards.router import router as award_router
 from funding_api.config import Settings
-from funding_api.demo import seed as demo
 from funding_api.disbursements.router import router as disbursement_router
 from funding_api.ledger.router import router as ledger_router
 from funding_api.outstanding.router import router as outstanding_router
@@ -43,18 +41,6 @@ TAGS = [
 ]
 
 
-async def _demo(app: FastAPI) -> None:
-    settings: Settings = app.state.settings
-    if not settings.demo:
-        return
-    async with app.state.sessionmaker() as session, session.begin():
-        # Replicas starting together: one seeds, the others then find the data there.
-        await lock_exclusively(await session.connection(), "funding-demo-seed")
-        created = await demo.seed(session)
-    if created:
-        log.info("demo_data_loaded", **created)
-
-
 def create_app(
     settings: Settings | None = None, *, http_client_factory: HttpClientFactory = default_http_client
 ) -> FastAPI:
@@ -73,7 +59,7 @@ def create_app(
         ],
         migrations=MIGRATIONS,
         tags=TAGS,
-        on_startup=[connect_identity, connect_indicator(IndicatorClient), _demo],
+        on_startup=[connect_identity, connect_indicator(IndicatorClient)],
         readiness=[check_peer("indicator")],
     )
     return build_app(spec, settings or Settings(), http_client_factory=http_client_factory)

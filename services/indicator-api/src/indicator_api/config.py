@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import ClassVar
 
@@ -45,6 +46,11 @@ class Settings(ServiceSettings):
         default_factory=dict,
         description='Peer services\' API keys, e.g. {"matching-api": "dk_…"}: each gets a `svc-<name>` '
         "service account holding that key, so the same secret configures both sides",
+    )
+    reporting_as_of: date | None = Field(
+        default=None,
+        description="The day the screens open at (their year and 截至日期); today in Daye if unset. "
+        "The demo sets the report's day, 2025-09-30",
     )
     demo_password: SecretStr = Field(
         default=SecretStr(DEFAULT_DEMO_PASSWORD), description="Password of every demo account"

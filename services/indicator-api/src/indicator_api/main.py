@@ -10,7 +10,6 @@ from fastapi import FastAPI
 
 from daye_kit.app import HttpClientFactory, ServiceSpec, build_app, default_http_client
 from daye_kit.db import lock_exclusively
-from indicator_api import demo
 from indicator_api.config import Settings
 from indicator_api.cultivation.router import router as cultivation_router
 from indicator_api.enterprises.router import router as enterprise_router
@@ -21,6 +20,7 @@ from indicator_api.identity.service import LocalAuthenticator, ensure_admin, ens
 from indicator_api.imports.router import router as import_router
 from indicator_api.indicators.router import router as indicator_router
 from indicator_api.peers import connect_peers
+from indicator_api.platform.router import router as platform_router
 from indicator_api.regions.router import router as region_router
 from indicator_api.reports.router import router as report_router
 from indicator_api.tech_contracts.router import router as tech_contract_router
@@ -66,17 +66,6 @@ async def _bootstrap(app: FastAPI) -> None:
         await ensure_service_accounts(session, keys=keys)
 
 
-async def _demo(app: FastAPI) -> None:
-    settings: Settings = app.state.settings
-    if not settings.demo:
-        return
-    async with app.state.sessionmaker() as session, session.begin():
-        await lock_exclusively(await session.connection(), "indicator-demo-seed")
-        created = await demo.seed(session, password=settings.demo_password.get_secret_value())
-    if any(created.values()):
-        log.info("demo_data_loaded", **created)
-
-
 def create_app(
     settings: Settings | None = None, *, http_client_factory: HttpClientFactory = default_http_client
 ) -> FastAPI:
@@ -88,6 +77,7 @@ def create_app(
         routers=[
             identity_router,
             region_router,
+            platform_router,
             indicator_router,
             tech_contract_router,
             enterprise_router,
@@ -98,6 +88,6 @@ def create_app(
         ],
         migrations=MIGRATIONS,
         tags=TAGS,
-        on_startup=[_identity, connect_peers, _bootstrap, _demo],
+        on_startup=[_identity, connect_peers, _bootstrap],
     )
     return build_app(spec, settings or Settings(), http_client_factory=http_client_factory)

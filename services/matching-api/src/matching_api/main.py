@@ -10,10 +10,8 @@ import structlog
 from fastapi import FastAPI
 
 from daye_kit.app import HttpClientFactory, ServiceSpec, build_app, default_http_client
-from daye_kit.db import lock_exclusively
 from daye_kit.health import check_peer
 from daye_kit.remote_identity import connect_identity, connect_indicator, me_router
-from matching_api import demo
 from matching_api.assignments.router import router as assignment_router
 from matching_api.config import Settings
 from matching_api.demands.router import router as demand_router
@@ -58,17 +56,6 @@ async def _engine(app: FastAPI) -> None:
     await asyncio.to_thread(warm_up)
 
 
-async def _demo(app: FastAPI) -> None:
-    settings: Settings = app.state.settings
-    if not settings.demo:
-        return
-    async with app.state.sessionmaker() as session, session.begin():
-        await lock_exclusively(await session.connection(), "matching-demo-seed")
-        created = await demo.seed(session)
-    if any(created.values()):
-        log.info("demo_data_loaded", **created)
-
-
 def create_app(
     settings: Settings | None = None, *, http_client_factory: HttpClientFactory = default_http_client
 ) -> FastAPI:
@@ -89,7 +76,7 @@ def create_app(
         ],
         migrations=MIGRATIONS,
         tags=TAGS,
-        on_startup=[connect_identity, connect_indicator(IndicatorClient), _engine, _demo],
+        on_startup=[connect_identity, connect_indicator(IndicatorClient), _engine],
         readiness=[check_peer("indicator")],
     )
     return build_app(spec, settings or Settings(), http_client_factory=http_client_factory)

@@ -77,6 +77,11 @@ class CandidatePublic(BaseModel):
     created_at: datetime
     assessments: dict[Program, Assessment] = Field(description="按现行规则对两类资质的预审结果")
     history: list[StageEventPublic] = Field(default_factory=list, description="阶段变动记录(详情中给出)")
+    allowed_moves: list[Stage] = Field(
+        default_factory=list,
+        description="调用者此刻可将该候选企业移入的阶段(乡镇不含认定/未通过;只读账号为空)",
+        examples=[["coached", "applied", "withdrawn"]],
+    )
 
 
 class QuotaIn(BaseModel):

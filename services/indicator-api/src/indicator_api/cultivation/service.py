@@ -58,6 +58,15 @@ class IllegalMove(AppError):
     status, code, title = 409, "illegal_stage_move", "不允许的阶段变动"
 
 
+def allowed_moves(principal: Principal, stage: Stage) -> list[Stage]:
+    """Where this caller may move a candidate now: the pipeline's moves, less the national results
+    for a township, nothing for those who only read."""
+    if principal.role not in (Role.admin, Role.township):
+        return []
+    moves = MOVES[stage] if principal.role is Role.admin else MOVES[stage] - BUREAU_ONLY
+    return sorted(moves, key=list(Stage).index)
+
+
 def ensure_township_access(principal: Principal, region_code: str) -> None:
     if principal.role in (Role.admin, Role.viewer, Role.service):
         return
@@ -178,7 +187,7 @@ async def submit(
 
 
 async def _public(
-    session: AsyncSession, candidates: Sequence[Candidate], *, history: bool
+    session: AsyncSession, candidates: Sequence[Candidate], *, history: bool, principal: Principal
 ) -> list[CandidatePublic]:
     ids = [c.id for c in candidates]
     names = dict(
@@ -222,6 +231,7 @@ async def _public(
             created_at=c.created_at,
             assessments=rules.reassess(CandidateFigures.model_validate(c.figures), c.ruleset),
             history=events.get(c.id or 0, []),
+            allowed_moves=allowed_moves(principal, Stage(c.stage)),
         )
         for c in candidates
     ]
@@ -250,7 +260,7 @@ async def list_candidates(
     page = (
         (await session.execute(query.order_by(col(Candidate.id)).limit(limit).offset(offset))).scalars().all()
     )
-    return await _public(session, page, history=False), total
+    return await _public(session, page, history=False, principal=principal), total
 
 
 async def _load(session: AsyncSession, candidate_id: int, principal: Principal) -> Candidate:
@@ -267,7 +277,9 @@ async def _load(session: AsyncSession, candidate_id: int, principal: Principal) 
 async def read_candidate(
     session: AsyncSession, *, candidate_id: int, principal: Principal
 ) -> CandidatePublic:
-    [public] = await _public(session, [await _load(session, candidate_id, principal)], history=True)
+    [public] = await _public(
+        session, [await _load(session, candidate_id, principal)], history=True, principal=principal
+    )
     return public
 
 

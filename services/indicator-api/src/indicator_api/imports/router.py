@@ -13,10 +13,9 @@ from pydantic import ValidationError
 from daye_kit.auth import CurrentPrincipal, Role
 from daye_kit.db import SessionDep
 from daye_kit.errors import FieldError, Forbidden, InvalidInput, problem_responses
-from daye_kit.spreadsheets import XLSX, Column, download, workbook
+from daye_kit.spreadsheets import MAX_BYTES, XLSX, Column, Row, cell_name, download, read_rows, workbook
 from indicator_api.cultivation import service as cultivation
 from indicator_api.cultivation.schemas import BulkCandidatesResult, CandidateIn
-from indicator_api.imports.workbook import MAX_BYTES, Row, cell_name, read_rows
 from indicator_api.indicators import service as indicators
 from indicator_api.indicators.schemas import BulkResult, BulkValueIn
 

@@ -7,7 +7,7 @@ The 180万 of 省科技创新券 (9 enterprises, March 2025) and the 400万 of �
 (5 projects) are paid in full.
 
 The no-application rewards go to the demo world's enterprises that hold the rule's qualification
-(daye_kit.demo_enterprises: 40, 35 and 37 high-tech enterprises certified in 2022, 2023 and 2024, one
+(daye_demo.enterprises: 40, 35 and 37 high-tech enterprises certified in 2022, 2023 and 2024, one
 新物种 of 2024, and the 600 earliest of 2025's 888 科技型中小企业).
 """
 

@@ -127,7 +127,7 @@ def demo_credit_code(index: int) -> str:
 
 
 def _make() -> tuple[DemoEnterprise, ...]:
-    rng = Random(2025)  # noqa: S311 - demo data, not secrets
+    rng = Random(2025)
     made = [
         DemoEnterprise(demo_credit_code(i + 1), name, f"{CITY_CODE}{suffix}", industry, registered, grants)
         for i, (name, suffix, industry, registered, grants) in enumerate(_NAMED)

@@ -18,7 +18,7 @@ from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
-from daye_kit.demo_enterprises import UNIT_WEIGHTS
+from daye_demo.enterprises import UNIT_WEIGHTS
 from indicator_api.indicators.models import IndicatorValue, Target
 from indicator_api.regions.catalog import CITY_CODE, UNITS
 

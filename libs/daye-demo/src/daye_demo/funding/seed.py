@@ -1,7 +1,7 @@
 """Loads the demo plan into an empty database, in bulk: programmes with their budgets, approved awards
 and their payments, each movement a balanced ledger posting.
 
-The awards name the demo world's enterprises (daye_kit.demo_enterprises, which indicator-api's demo
+The awards name the demo world's enterprises (daye_demo.enterprises, which indicator-api's demo
 registry holds too). A no-application award goes to an enterprise holding the rule's qualification,
 earliest granted first, and is approved no sooner than two weeks after the grant. Should the demo world
 ever hold fewer qualified enterprises than the plan has awards, the surplus awards of one enterprise
@@ -19,11 +19,12 @@ from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
-from daye_kit.demo_enterprises import DEMO_ENTERPRISES, DemoEnterprise
+from daye_demo.enterprises import DEMO_ENTERPRISES, DemoEnterprise
+from daye_demo.funding.plan import AWARDS, PROGRAMS, PlannedAward, PlannedProgram, paid_on
+from daye_kit.settings import ServiceSettings
 from daye_kit.timestamps import utcnow
 from funding_api.audit import Actor
 from funding_api.awards.models import Award, AwardMode, AwardStatus
-from funding_api.demo.plan import AWARDS, PROGRAMS, PlannedAward, PlannedProgram, paid_on
 from funding_api.disbursements.models import Disbursement
 from funding_api.ledger import service as ledger
 from funding_api.ledger.models import Account, PostingKind
@@ -90,7 +91,7 @@ def awards_of(plan: PlannedProgram, index: int, planned: Sequence[PlannedAward])
     return made
 
 
-async def seed(session: AsyncSession) -> dict[str, int]:
+async def seed(session: AsyncSession, settings: ServiceSettings | None = None) -> dict[str, int]:
     """Fills an empty database; returns what it made (nothing when programmes exist already)."""
     if await is_seeded(session):
         return {}

@@ -8,7 +8,7 @@ import random
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from matching_api.demo.topics import DAYE, HUANGSHI, TOPICS, WUHAN
+from daye_demo.matching.topics import DAYE, HUANGSHI, TOPICS, WUHAN
 from matching_api.enums import Financing, Maturity, SupplyKind
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蔡蒋余杜叶程魏苏吕丁任卢姚沈钟姜崔谭陆范汪廖石金贾夏韦付方邹熊孟秦白江阎薛尹段雷黎史龙陶贺顾毛郝龚邵万覃武戴孔汤庞樊兰殷"

@@ -16,12 +16,13 @@ from sqlalchemy import func, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from daye_kit.demo_enterprises import DEMO_ENTERPRISES, NAMED_COUNT, DemoEnterprise
+from daye_demo.enterprises import DEMO_ENTERPRISES, NAMED_COUNT, DemoEnterprise
+from daye_demo.matching.catalog import demo_supplies
+from daye_demo.matching.topics import TOPIC_BY_INDUSTRY
+from daye_kit.settings import ServiceSettings
 from matching_api import clock
 from matching_api.demands.models import Demand
 from matching_api.demands.service import segment as segment_demand
-from matching_api.demo.catalog import demo_supplies
-from matching_api.demo.topics import TOPIC_BY_INDUSTRY
 from matching_api.enums import (
     ContractType,
     DemandKind,
@@ -141,7 +142,7 @@ class _Picker:
         return supply
 
 
-async def seed(session: AsyncSession) -> dict[str, int]:
+async def seed(session: AsyncSession, settings: ServiceSettings | None = None) -> dict[str, int]:
     """Fills an empty database; returns how many rows of each kind it made (zeros if not empty)."""
     existing = await session.scalar(select(func.count()).select_from(Demand))
     existing_supplies = await session.scalar(select(func.count()).select_from(Supply))

@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from daye_demo.enterprises import DEMO_ENTERPRISES
 from daye_kit.auth import Role
-from daye_kit.demo_enterprises import DEMO_ENTERPRISES
 from daye_kit.settings import DEV_SERVICE_API_KEYS
 from indicator_api.identity.models import User
 from indicator_api.identity.passwords import hash_password

@@ -1,4 +1,4 @@
-"""Demo enterprises in the registry: the demo world's enterprises (daye_kit.demo_enterprises),
+"""Demo enterprises in the registry: the demo world's enterprises (daye_demo.enterprises),
 with their qualifications."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from sqlalchemy import func, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
-from daye_kit.demo_enterprises import DEMO_ENTERPRISES
+from daye_demo.enterprises import DEMO_ENTERPRISES
 from daye_kit.timestamps import utcnow
 from indicator_api.enterprises.models import Enterprise, Qualification
 from indicator_api.enterprises.schemas import QualificationKind

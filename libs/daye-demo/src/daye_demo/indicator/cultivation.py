@@ -13,11 +13,11 @@ from sqlalchemy import func, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
-from daye_kit.demo_enterprises import DEMO_ENTERPRISES, DemoEnterprise
+from daye_demo.enterprises import DEMO_ENTERPRISES, DemoEnterprise
+from daye_demo.indicator.indicators import spread
 from indicator_api.cultivation import rules
 from indicator_api.cultivation.figures import CandidateFigures
 from indicator_api.cultivation.models import Candidate, Quota, StageEvent
-from indicator_api.demo.indicators import spread
 from indicator_api.regions.catalog import UNITS
 
 HTE_APPLIED_2025 = 106

@@ -1,0 +1,21 @@
+"""indicator-api's demo data: the registry, accounts, indicator values and cultivation candidates."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from daye_demo.indicator.accounts import seed_accounts
+from daye_demo.indicator.cultivation import seed_cultivation
+from daye_demo.indicator.enterprises import seed_enterprises
+from daye_demo.indicator.indicators import seed_indicator_values
+from indicator_api.config import Settings
+
+
+async def seed(session: AsyncSession, settings: Settings) -> dict[str, int]:
+    """Each part fills its tables only when they are empty, so a restart adds nothing."""
+    return {
+        "enterprises": await seed_enterprises(session),
+        "accounts": await seed_accounts(session, password=settings.demo_password.get_secret_value()),
+        "indicator_values": await seed_indicator_values(session),
+        "candidates": await seed_cultivation(session),
+    }

@@ -1,0 +1,1 @@
+"""matching-api's demo data: demands, supplies and dockings that reproduce the report's 686 / 392."""

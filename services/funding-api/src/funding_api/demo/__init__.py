@@ -1,1 +1,0 @@
-"""The demo data set (demo mode only): programmes and awards whose unpaid total is 55,068,000.00 yuan."""
