@@ -11,7 +11,7 @@ import httpx
 from daye_dev.pytest_plugin import bearer
 from daye_kit.credit_code import complete
 from daye_kit.settings import DEV_SERVICE_API_KEYS
-from funding_api.audit import today
+from daye_kit.timestamps import local_today
 
 from .conftest import DEMO_PASSWORD, Platform
 
@@ -106,7 +106,7 @@ async def test_the_outstanding_total_reaches_the_indicator(platform: Platform) -
         published = await funding.post("/api/v1/outstanding/publications", json={}, headers=service)
         assert published.status_code == 200, published.text
         body = published.json()
-        day: date = today()
+        day: date = local_today()
         assert body == {
             "indicator_code": "policy_funds_outstanding",
             "region_code": "420281",

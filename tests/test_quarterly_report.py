@@ -72,10 +72,12 @@ async def demo_platform(
                 yield apps
 
 
+def _indicator_api(apps: dict[str, FastAPI]) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=apps["indicator-api"]), base_url="http://i")
+
+
 async def _report(apps: dict[str, FastAPI], **params: object) -> httpx.Response:
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=apps["indicator-api"]), base_url="http://i"
-    ) as c:
+    async with _indicator_api(apps) as c:
         admin = await bearer(c, "admin", DEMO_PASSWORD)
         return await c.get(
             "/api/v1/reports/quarterly", params={"year": 2025, "quarter": 3, **params}, headers=admin
@@ -100,6 +102,7 @@ async def test_the_q3_report_states_every_figure_of_the_source(demo_platform: di
     ):
         assert figure in text, figure
     assert "技术合同成交额(完成73.5%)" in text  # among the indicators behind the pace
+    assert "对接率57.1%(目标80%)" in text  # the match rate's target for 2025, as the demo sets it
 
     body = (await _report(demo_platform)).json()
     figures = {f["key"]: f for section in body["sections"] for f in section["figures"]}
@@ -133,3 +136,23 @@ async def test_a_peer_down_leaves_its_paragraph_unavailable(demo_platform: dict[
     assert funds["figures"] == []
     supply = next(s for s in body["sections"] if s["title"].endswith("科创供应链对接"))
     assert supply["available"] is True
+
+
+async def test_the_match_rate_target_is_the_indicator_s(demo_platform: dict[str, FastAPI]) -> None:
+    async with _indicator_api(demo_platform) as c:
+        admin = await bearer(c, "admin", DEMO_PASSWORD)
+        raised = await c.put(
+            "/api/v1/indicators/supply_chain_match_rate/targets/2025", json={"value": "0.85"}, headers=admin
+        )
+        assert raised.status_code == 200, raised.text
+    body = (await _report(demo_platform)).json()
+    supply = next(s for s in body["sections"] if s["title"].endswith("科创供应链对接"))
+    assert "(目标85%)" in supply["paragraphs"][0]
+    target = next(f for f in supply["figures"] if f["key"] == "supply_chain.match_rate_target")
+    assert (target["text"], target["value"]) == ("85%", "0.85")
+    assert target["source"].startswith("indicator supply_chain_match_rate")
+
+    unset = (await _report(demo_platform, year=2026, quarter=1)).json()
+    supply = next(s for s in unset["sections"] if s["title"].endswith("科创供应链对接"))
+    assert "(未设定年度目标)" in supply["paragraphs"][0]
+    assert "目标8" not in supply["paragraphs"][0]

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { login, screenshot, useBrowser } from './helpers.mjs'
+import { API, login, screenshot, useBrowser } from './helpers.mjs'
 
 const browser = useBrowser()
 
@@ -25,6 +25,11 @@ test('admin sees the technology contract card at 73.5%, behind, and the outstand
   assert.equal((await total.textContent()).trim(), '5506.8万元')
   await page.locator('[data-test="match-rate"]').waitFor()
   assert.equal((await page.locator('[data-test="match-rate"]').textContent()).trim(), '57.1%')
+  // The period is the server's (GET /api/v1/platform), the demand statistics its year to date.
+  const platform = await (await fetch(`${API.indicator}/api/v1/platform`)).json()
+  assert.equal(platform.as_of, '2025-09-30', 'the demo opens at the end of the third quarter')
+  assert.match(await page.locator('[data-test="as-of"]').textContent(), new RegExp(`截至 ${platform.as_of}`))
+  assert.match(await page.locator('.funnel-summary').textContent(), new RegExp(`${platform.year}-01-01 至 ${platform.as_of}`))
   await page.waitForTimeout(800) // charts animate in
   await screenshot(page, 'dashboard-1366')
 
@@ -37,7 +42,7 @@ test('admin sees the technology contract card at 73.5%, behind, and the outstand
   // The dashboard and the quarterly report download as Excel and Word.
   const files = [
     ['export-dashboard', '指标总览-2025-09-30.xlsx'],
-    ['export-match-stats', '需求对接统计-2025-06-30.xlsx'],
+    ['export-match-stats', '需求对接统计-2025-09-30.xlsx'],
     ['export-outstanding', '未兑现政策资金公示-2025-09-30.xlsx'],
     ['download-report', '季度报告-2025Q3.docx'],
   ]

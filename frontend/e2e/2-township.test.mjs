@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { login, randomCreditCode, screenshot, useBrowser } from './helpers.mjs'
+import { api, login, randomCreditCode, screenshot, useBrowser } from './helpers.mjs'
 
 const browser = useBrowser()
 
@@ -54,10 +54,23 @@ test('a township office submits a candidate and sees its assessment', async () =
   await result.scrollIntoViewIfNeeded()
   await screenshot(page, 'township-assessment')
 
-  // Pipeline move: the new candidate goes from 储备 to 辅导.
+  // Pipeline moves, exactly those the server allows a township (`allowed_moves`): from 储备 to 辅导 …
+  const moves = async () => (await result.locator('[data-test="stage-moves"] button').allTextContents()).map((text) => text.trim())
+  assert.deepEqual(await moves(), ['移到「辅导」', '移到「已申报」', '移到「退出」'])
   await result.getByRole('button', { name: '移到「辅导」' }).click()
   await result.locator('[data-test="submitted-stage"]', { hasText: '辅导' }).waitFor()
   await screenshot(page, 'township-moved')
+  // … back to 储备, on to 已申报 or 退出; from 已申报 only 退出: 已认定 and 未通过 are the bureau's.
+  assert.deepEqual(await moves(), ['移到「储备」', '移到「已申报」', '移到「退出」'])
+  await result.getByRole('button', { name: '移到「已申报」' }).click()
+  await result.locator('[data-test="submitted-stage"]', { hasText: '已申报' }).waitFor()
+  assert.deepEqual(await moves(), ['移到「退出」'])
+  const { items } = await api('indicator', `/api/v1/regions/420281101/candidates?limit=100&stage=applied`, { as: '420281101' })
+  assert.deepEqual(items.find((c) => c.credit_code === code)?.allowed_moves, ['withdrawn'])
+  const list = page.locator('[data-test="candidates"]')
+  await list.locator('.el-table__row').first().waitFor()
+  const offered = await list.locator('[data-test="stage-moves"] button').allTextContents()
+  assert.ok(!offered.some((text) => /已认定|未通过/.test(text)), `a township is offered ${offered.join(' ')}`)
 
   // Excel: the template downloads; a file that is not a workbook is refused, each reason shown.
   const [template] = await Promise.all([
@@ -89,5 +102,21 @@ test("a township office cannot open another township's list", async () => {
   assert.match(await error.textContent(), /无权/)
   assert.equal(await page.locator('[data-test="candidates"]').count(), 0)
   await screenshot(page, 'township-forbidden')
+  await page.context().close()
+})
+
+test('the bureau picks a unit: no unit is assumed', async () => {
+  const page = await browser.page()
+  await login(page, 'admin')
+  await page.getByRole('link', { name: '培育申报' }).click()
+  await page.waitForURL(/\/township$/)
+  await page.getByText('请先选择乡镇(街道)').waitFor()
+  await page.locator('[data-test="region-select"]').click()
+  await page.locator('.el-select-dropdown__item', { hasText: '金牛镇' }).click()
+  await page.waitForURL(/\/township\/420281101$/)
+  await page.locator('[data-test="candidates"] .el-table__row').first().waitFor()
+  // The bureau records the national result, so an applied candidate offers it 已认定 and 未通过.
+  const offered = await page.locator('[data-test="candidates"] [data-test="stage-moves"] button').allTextContents()
+  assert.ok(offered.some((text) => /已认定/.test(text)), `the bureau is offered ${offered.join(' ')}`)
   await page.context().close()
 })

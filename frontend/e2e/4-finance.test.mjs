@@ -63,3 +63,40 @@ test('finance staff disburse once even when the confirm button is clicked twice'
   await api('funding', `/api/v1/disbursements/${created[0].id}/reversal`, { method: 'POST', body: { reason: '浏览器测试的冲正' } })
   await page.context().close()
 })
+
+test('the checker rejects an award with the reason typed, and the reason is shown', async () => {
+  // A pending award of its own (a rejected one is never payable, so the outstanding total stays).
+  const [program] = (await api('funding', '/api/v1/programs?limit=1')).items
+  const credit = '91420281MA0000001H'
+  const award = await api('funding', '/api/v1/awards', {
+    method: 'POST',
+    body: { program_id: program.id, credit_code: credit, mode: 'application', amount: '1000.00', application_no: `E2E-${Date.now()}`, note: '浏览器测试:驳回' },
+  })
+  const page = await browser.page()
+  await login(page, 'admin')
+  await page.goto(page.url().replace(/\/dashboard$/, '/finance'))
+  await page.locator('[data-test="award-status"]').click()
+  await page.locator('.el-select-dropdown__item', { hasText: '待审核' }).click()
+  await page.locator('input[name="award_credit_code"]').fill(credit)
+  await page.locator('input[name="award_credit_code"]').press('Enter')
+  const row = page.locator('[data-test="awards"] .el-table__row', { has: page.locator('td:first-child', { hasText: new RegExp(`^${award.id}$`) }) })
+  await row.locator('[data-test="reject"]').click()
+
+  // The reason is required: nothing is sent without one.
+  const dialog = page.locator('.el-dialog', { hasText: '驳回奖补' })
+  await dialog.locator('[data-test="confirm-reject"]').click()
+  await dialog.locator('.el-form-item__error', { hasText: '请填写驳回理由' }).waitFor()
+  const reason = `申请材料不全,缺少研发费用专项审计报告(${award.id})`
+  await dialog.locator('textarea[name="reason"]').fill(reason)
+  await screenshot(page, 'finance-rejection')
+  await dialog.locator('[data-test="confirm-reject"]').click()
+
+  await row.locator('[data-test="rejection-reason"]').waitFor()
+  assert.equal((await row.locator('[data-test="rejection-reason"]').textContent()).trim(), `理由:${reason}`)
+  assert.equal((await row.locator('[data-test="award-status-label"]').textContent()).trim(), '已驳回')
+  const rejected = await api('funding', `/api/v1/awards/${award.id}`)
+  assert.equal(rejected.status, 'rejected')
+  assert.equal(rejected.decision_note, reason)
+  await screenshot(page, 'finance-rejected')
+  await page.context().close()
+})

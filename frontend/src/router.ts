@@ -18,7 +18,7 @@ export const router = createRouter({
       meta: { roles: ['admin', 'viewer'] },
     },
     {
-      path: '/township/:regionCode',
+      path: '/township/:regionCode?',
       component: () => import('./views/TownshipView.vue'),
       props: true,
       meta: { roles: ['admin', 'township', 'viewer'] },

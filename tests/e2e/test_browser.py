@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from daye_dev.processes import SERVICES, ServiceProcess, demo_env, free_port, platform
+from daye_dev.processes import ServiceProcess, demo_stack, free_port, running
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,18 +21,8 @@ SCREENSHOTS = FRONTEND / "test-artifacts" / "screenshots"  # where frontend/e2e/
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, ServiceProcess]]:
-    workdir = tmp_path_factory.mktemp("browser")
-    ports = {name: free_port() for name, *_ in SERVICES}
-    processes = platform(ports, cwd=workdir, env=demo_env(), log_dir=workdir)
-    try:
-        for process in processes:
-            process.start()
-        for process in processes:
-            process.wait_healthy(timeout=120)
-        yield {p.name: p for p in processes}
-    finally:
-        for process in processes:
-            process.stop()
+    with running(demo_stack(tmp_path_factory.mktemp("browser"))) as started:
+        yield started
 
 
 def test_the_front_end_in_a_real_browser(stack: dict[str, ServiceProcess]) -> None:

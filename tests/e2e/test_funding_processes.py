@@ -9,7 +9,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from daye_dev.processes import SERVICES, ServiceProcess, free_port, platform, sign_in
+from daye_demo.enterprises import DEMO_ENTERPRISES
+from daye_dev.processes import ServiceProcess, demo_stack, running, sign_in
 
 pytestmark = pytest.mark.e2e
 DEMO_PASSWORD = "e2e-demo-password"
@@ -18,22 +19,12 @@ DEMO_PASSWORD = "e2e-demo-password"
 @pytest.fixture(scope="module")
 def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, ServiceProcess]]:
     workdir = tmp_path_factory.mktemp("e2e-funding")
-    ports = {name: free_port() for name, *_ in SERVICES}
-    env = {name: {f"{prefix}DEMO": "true", f"{prefix}LOG_FORMAT": "json"} for name, _, prefix, _ in SERVICES}
-    env["indicator-api"]["INDICATOR_DEMO_PASSWORD"] = DEMO_PASSWORD
-    indicator, _, funding = platform(ports, cwd=workdir, env=env, log_dir=workdir)
-    started = []
-    try:
-        # Started together, as `make run` does: funding-api waits for the registry to seed its demo.
-        for process in (indicator, funding):
-            process.start()
-            started.append(process)
-        for process in started:
-            process.wait_healthy(timeout=120)
-        yield {p.name: p for p in started}
-    finally:
-        for process in reversed(started):
-            process.stop()
+    # Started together, as `make run` does: funding-api waits for the registry to seed its demo.
+    stack = demo_stack(
+        workdir, only=("indicator-api", "funding-api"), demo_password=DEMO_PASSWORD, LOG_FORMAT="json"
+    )
+    with running(stack) as started:
+        yield started
 
 
 def _sign_in(indicator: ServiceProcess, username: str) -> dict[str, str]:
@@ -108,3 +99,55 @@ def test_a_payment_retried_over_the_network_is_paid_once(services: dict[str, Ser
         line.get("request_id") == request_id and str(line.get("path", "")).startswith("/api/v1/enterprises/")
         for line in logged
     )
+
+
+def test_every_demo_award_names_an_enterprise_of_the_real_registry(
+    services: dict[str, ServiceProcess],
+) -> None:
+    indicator, funding = services["indicator-api"], services["funding-api"]
+    admin = _sign_in(indicator, "admin")
+    codes: set[str] = set()
+    offset = 0
+    while True:
+        page = httpx.get(
+            f"{funding.url}/api/v1/awards", params={"limit": 200, "offset": offset}, headers=admin, timeout=30
+        ).json()
+        codes |= {a["credit_code"] for a in page["items"]}
+        offset += len(page["items"])
+        if not page["items"] or offset >= page["total"]:
+            break
+    assert codes
+    for code in sorted(codes):
+        registered = httpx.get(f"{indicator.url}/api/v1/enterprises/{code}", headers=admin, timeout=10)
+        assert registered.status_code == 200, code
+
+
+def test_no_application_awards_are_generated_from_the_real_registry(
+    services: dict[str, ServiceProcess],
+) -> None:
+    indicator, funding = services["indicator-api"], services["funding-api"]
+    admin = _sign_in(indicator, "admin")
+    expected = {
+        e.credit_code
+        for e in DEMO_ENTERPRISES
+        if any(k == "hte" and d.year == 2024 for k, d in e.qualifications)
+    }
+    program = httpx.post(
+        f"{funding.url}/api/v1/programs",
+        json={
+            "name": f"高企认定奖励-e2e-{uuid.uuid4().hex[:6]}",
+            "source_level": "daye",
+            "year": 2026,
+            "budget": "90000000",
+            "rule": {"qualification": "hte", "granted_year": 2024, "amount": "100000"},
+        },
+        headers=admin,
+        timeout=10,
+    )
+    assert program.status_code == 201, program.text
+    path = f"{funding.url}/api/v1/programs/{program.json()['id']}/automatic-awards"
+    generated = httpx.post(path, headers=admin, timeout=60)
+    assert generated.status_code == 200, generated.text
+    assert {a["credit_code"] for a in generated.json()["awards"]} == expected
+    again = httpx.post(path, headers=admin, timeout=60).json()
+    assert (again["created"], again["existing"]) == (0, len(expected))

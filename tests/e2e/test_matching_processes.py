@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from daye_dev.processes import SERVICES, ServiceProcess, free_port, platform, sign_in
+from daye_dev.processes import ServiceProcess, demo_stack, running, sign_in
 
 pytestmark = pytest.mark.e2e
 DEMO_PASSWORD = "e2e-matching-password"
@@ -16,20 +16,9 @@ DEMO_PASSWORD = "e2e-matching-password"
 @pytest.fixture(scope="module")
 def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, ServiceProcess]]:
     workdir = tmp_path_factory.mktemp("e2e-matching")
-    ports = {name: free_port() for name, *_ in SERVICES}
-    env = {
-        "indicator-api": {"INDICATOR_DEMO": "true", "INDICATOR_DEMO_PASSWORD": DEMO_PASSWORD},
-        "matching-api": {"MATCHING_DEMO": "true"},
-    }
-    processes = [p for p in platform(ports, cwd=workdir, env=env, log_dir=workdir) if p.name != "funding-api"]
-    try:
-        for process in processes:
-            process.start()
-            process.wait_healthy()
-        yield {p.name: p for p in processes}
-    finally:
-        for process in reversed(processes):
-            process.stop()
+    stack = demo_stack(workdir, only=("indicator-api", "matching-api"), demo_password=DEMO_PASSWORD)
+    with running(stack) as started:
+        yield started
 
 
 def _sign_in(services: dict[str, ServiceProcess], username: str) -> dict[str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from daye_dev.processes import SERVICES, ServiceProcess, free_port, platform
+from daye_dev.processes import SERVICES, ServiceProcess, demo_stack, free_port, platform, running
 
 pytestmark = pytest.mark.e2e
 DEMO_PASSWORD = "e2e-demo-password"
@@ -19,18 +20,8 @@ DEMO_PASSWORD = "e2e-demo-password"
 @pytest.fixture(scope="module")
 def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, ServiceProcess]]:
     workdir = tmp_path_factory.mktemp("e2e")
-    ports = {name: free_port() for name, *_ in SERVICES}
-    env = {name: {f"{prefix}DEMO": "true", f"{prefix}LOG_FORMAT": "json"} for name, _, prefix, _ in SERVICES}
-    env["indicator-api"]["INDICATOR_DEMO_PASSWORD"] = DEMO_PASSWORD
-    processes = platform(ports, cwd=workdir, env=env, log_dir=workdir)
-    try:
-        for process in processes:
-            process.start()
-            process.wait_healthy()
-        yield {p.name: p for p in processes}
-    finally:
-        for process in reversed(processes):
-            process.stop()
+    with running(demo_stack(workdir, demo_password=DEMO_PASSWORD, LOG_FORMAT="json")) as started:
+        yield started
 
 
 def _log_lines(process: ServiceProcess) -> list[dict[str, object]]:
@@ -50,13 +41,19 @@ def test_one_request_id_follows_a_call_across_services(services: dict[str, Servi
     assert response.status_code == 200
     assert response.headers["x-request-id"] == request_id
 
-    def requests_logged(process: ServiceProcess) -> list[dict[str, object]]:
-        return [line for line in _log_lines(process) if line.get("request_id") == request_id]
+    def requests_logged(process: ServiceProcess, path: str) -> list[dict[str, object]]:
+        """The access log line is written once the answer has gone out: wait for it a little."""
+        deadline = time.monotonic() + 10
+        while True:
+            lines = [line for line in _log_lines(process) if line.get("request_id") == request_id]
+            if any(line.get("event") == "request" and line.get("path") == path for line in lines):
+                return lines
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no access log line for {path} with {request_id}: {lines}")
+            time.sleep(0.1)
 
-    in_matching = requests_logged(matching)
-    in_indicator = requests_logged(indicator)
-    assert any(line.get("event") == "request" and line.get("path") == "/readyz" for line in in_matching)
-    assert any(line.get("event") == "request" and line.get("path") == "/healthz" for line in in_indicator)
+    requests_logged(matching, "/readyz")
+    in_indicator = requests_logged(indicator, "/healthz")
     assert all(line["service"] == "indicator-api" for line in in_indicator)
 
 

@@ -45,8 +45,9 @@ from daye_demo.enterprises import DEMO_ENTERPRISES
 from daye_dev.pytest_plugin import asgi_client, bearer
 from daye_kit.credit_code import complete
 from daye_kit.settings import DEV_SERVICE_API_KEYS
-from funding_api.audit import today as funding_today
-from indicator_api.imports.router import PROVENANCE_NAME, candidates_workbook, values_workbook
+from daye_kit.timestamps import local_today
+from indicator_api.cultivation.excel import candidates_workbook
+from indicator_api.indicators.excel import provenance_name, values_workbook
 from tests.conftest import DEMO_PASSWORD, Platform
 
 CALLERS = ("anon", "admin", "t-own", "t-for", "e-own", "e-for", "viewer", "svc")
@@ -316,7 +317,7 @@ def bulk_values(w: World, who: str) -> Call:
 
 def values_upload(w: World, who: str) -> Call:
     book = values_workbook(
-        [["graduates_new", OWN_UNIT, 2025, None, 12, str(w.next()), PROVENANCE_NAME["administrative"], ""]]
+        [["graduates_new", OWN_UNIT, 2025, None, 12, str(w.next()), provenance_name("administrative"), ""]]
     )
     return Call("/api/v1/imports/indicator-values", files={"file": ("v.xlsx", book, XLSX)})
 
@@ -408,6 +409,7 @@ MATRIX: list[Row] = [
             "username": f"matrix-{w.next()}", "role": "viewer", "password": DEMO_PASSWORD})),
     row(INDICATOR, "GET /api/v1/users",                     ADMIN_ONLY_200),
     row(INDICATOR, "GET /api/v1/regions",                   PUBLIC),
+    row(INDICATOR, "GET /api/v1/platform",                  PUBLIC),
     row(INDICATOR, "GET /api/v1/indicators",                SIGNED_IN),
     row(INDICATOR, "POST /api/v1/indicators",               ADMIN_ONLY_201, indicator),
     row(INDICATOR, "GET /api/v1/indicators/{code}",         SIGNED_IN, fixed(GRADUATES)),
@@ -900,7 +902,7 @@ async def test_fields_a_caller_may_not_set_are_not_written(platform: Platform) -
         )
         assert approved.status_code == 200, approved.text
         stored = await read(FUNDING, f"/api/v1/awards/{award_id}")
-        assert (stored["decided_by"], stored["approved_on"]) == ("checker", funding_today().isoformat())
+        assert (stored["decided_by"], stored["approved_on"]) == ("checker", local_today().isoformat())
         paid = await w.send(
             FUNDING,
             "POST",

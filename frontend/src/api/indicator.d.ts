@@ -380,7 +380,7 @@ export interface paths {
         };
         /**
          * 企业列表
-         * @description 按单位、行业、名称、资质筛选;`qualification=hte&qualified_on=2025-06-30` 即某日在有效期内的高企。乡镇账号只看到本单位企业,企业账号只看到自己。
+         * @description 按单位、行业、名称、资质筛选,`q` 按名称或信用代码片段查找;`qualification=hte&qualified_on=2025-06-30` 即某日在有效期内的高企。乡镇账号只看到本单位企业,企业账号只看到自己。
          */
         get: operations["list_enterprises"];
         put?: never;
@@ -604,6 +604,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/exports/indicator-values.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 导出指标数值(报送模板格式)
+         * @description 当前值,一行一个,与报送模板同格式:导出、修改、再上传。
+         */
+        get: operations["export_indicator_values"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/exports/cultivation-progress.xlsx": {
         parameters: {
             query?: never;
@@ -630,26 +650,6 @@ export interface paths {
         };
         /** 导出培育候选企业 */
         get: operations["export_candidates"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/exports/indicator-values.xlsx": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * 导出指标数值(报送模板格式)
-         * @description 当前值,一行一个,与报送模板同格式:导出、修改、再上传。
-         */
-        get: operations["export_indicator_values"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3582,7 +3582,7 @@ export interface operations {
                 /** @description 截至日期;默认该年 12 月 31 日与今天中较早者 */
                 as_of?: string | null;
                 /** @description 报送单位代码;默认全市 */
-                region?: string;
+                region?: string | null;
                 /** @description 时间进度口径:day 按天 / month 按已过完整月 / quarter 按已过完整季度 */
                 pace?: components["schemas"]["Pace"];
             };
@@ -3653,7 +3653,7 @@ export interface operations {
                 /** @description 截至日期;默认该年 12 月 31 日与今天中较早者 */
                 as_of?: string | null;
                 /** @description 报送单位代码;默认全市 */
-                region?: string;
+                region?: string | null;
                 /** @description 时间进度口径:day 按天 / month 按已过完整月 / quarter 按已过完整季度 */
                 pace?: components["schemas"]["Pace"];
             };
@@ -3823,6 +3823,8 @@ export interface operations {
                 industry?: string | null;
                 /** @description 名称包含 */
                 name?: string | null;
+                /** @description 名称或统一社会信用代码的片段(字母不区分大小写;% 与 _ 按字面匹配) */
+                q?: string | null;
                 /** @description 持有此资质 */
                 qualification?: components["schemas"]["QualificationKind"] | null;
                 /** @description 资质在此日期有效(与 qualification 合用:某日哪些企业是高企) */
@@ -4939,6 +4941,72 @@ export interface operations {
             };
         };
     };
+    export_indicator_values: {
+        parameters: {
+            query: {
+                /** @description 指标代码 */
+                code: string;
+                year?: number | null;
+                region?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Excel 工作簿 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     export_cultivation_progress: {
         parameters: {
             query: {
@@ -5027,72 +5095,6 @@ export interface operations {
             };
             /** @description 无权访问 */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description 参数校验失败 */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    export_indicator_values: {
-        parameters: {
-            query: {
-                /** @description 指标代码 */
-                code: string;
-                year?: number | null;
-                region?: string | null;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Excel 工作簿 */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
-                };
-            };
-            /** @description 未认证 */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description 无权访问 */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description 资源不存在 */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };

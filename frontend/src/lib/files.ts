@@ -1,7 +1,8 @@
 // Downloads and uploads of files (Excel, Word) through the dev server's proxy, with the session's
 // token; a refusal comes back as the service's problem+json in a ProblemError.
+import { ElMessage } from 'element-plus'
 import { session } from '../session'
-import { ProblemError, type Problem } from './problem'
+import { ProblemError, errorMessage, type Problem } from './problem'
 
 function authorization(): Record<string, string> {
   return session.token ? { Authorization: `Bearer ${session.token}` } : {}
@@ -30,4 +31,13 @@ export async function uploadFile<T>(url: string, file: File): Promise<T> {
   const response = await fetch(url, { method: 'POST', body, headers: authorization() })
   if (!response.ok) throw await refusal(response)
   return (await response.json()) as T
+}
+
+/** `downloadFile` for a button: a failure shows as a message and nothing else on the page changes. */
+export async function saveFile(url: string, filename: string): Promise<void> {
+  try {
+    await downloadFile(url, filename)
+  } catch (e) {
+    ElMessage.error(`下载失败:${errorMessage(e)}`)
+  }
 }

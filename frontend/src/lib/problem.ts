@@ -107,3 +107,18 @@ export class ProblemError extends Error {
     super(problemSummary(problem))
   }
 }
+
+/**
+ * The Chinese line to show for a failed call: the problem's summary, with its detail when asked, or
+ * `offline` when the service could not be reached at all (anything that is not a ProblemError).
+ */
+export function errorMessage(error: unknown, { detail = false, offline = '无法连接服务' } = {}): string {
+  if (!(error instanceof ProblemError)) return offline
+  return detail && error.problem.detail ? `${error.message}:${error.problem.detail}` : error.message
+}
+
+/** The line above a form that failed: point at the marked fields when the problem names any. */
+export function formErrorMessage(error: unknown): string {
+  if (error instanceof ProblemError && Object.keys(fieldErrors(error.problem)).length) return `${error.message},请按标红的字段修改`
+  return errorMessage(error, { detail: true })
+}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from collections import Counter
+from typing import Any
 
 import httpx
 import pytest
@@ -40,6 +41,10 @@ def flaky_peer(failures: int, status: int = 503) -> tuple[FastAPI, Counter[str]]
     return app, calls
 
 
+async def get_json(peer: PeerClient, path: str, **kwargs: Any) -> Any:
+    return peer.json_of(await peer.request("GET", path, **kwargs))
+
+
 def client_for(app: FastAPI, retries: int = 2, token: str | None = None) -> PeerClient:
     async def token_source() -> str:
         return token or ""
@@ -53,11 +58,11 @@ async def test_forwards_the_request_id_and_the_service_token() -> None:
     peer = client_for(app, token="service-token")
     reset = correlation_id.set("req-42")
     try:
-        body = await peer.get_json("/x")
+        body = await get_json(peer, "/x")
     finally:
         correlation_id.reset(reset)
     assert body == {"request_id": "req-42", "authorization": "Bearer service-token"}
-    forwarded = await peer.get_json("/x", token="caller-token")
+    forwarded = await get_json(peer, "/x", token="caller-token")
     assert forwarded["authorization"] == "Bearer caller-token"
 
 
@@ -122,7 +127,7 @@ async def test_an_answer_that_is_not_json_or_not_the_contract_is_a_502() -> None
 
     peer = client_for(app)
     with pytest.raises(PeerAnswerInvalid, match="is not JSON") as not_json:
-        await peer.get_json("/html")
+        await get_json(peer, "/html")
     assert (not_json.value.status, not_json.value.code) == (502, "peer_answer_invalid")
     with pytest.raises(PeerAnswerInvalid, match="does not fit Stats"):
         await peer.get_model(Stats, "/shape")

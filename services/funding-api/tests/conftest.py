@@ -1,103 +1,183 @@
-"""funding-api with an in-process indicator-api (demo registry and accounts) behind ASGI transports."""
+"""funding-api in-process against a stand-in indicator-api.
+
+The stand-in signs tokens with its own Ed25519 key and publishes it as JWKS, so funding-api verifies
+callers exactly as in production; it serves the demo world's enterprises as the registry (paged, and
+filtered by qualification and year as indicator-api filters them) and records the indicator values
+funding-api sends. Against the real indicator-api: the root `tests/test_funding_across_services.py`
+(in-process) and `tests/e2e/test_funding_processes.py` (real processes).
+"""
 
 from __future__ import annotations
 
+import re
+import time
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
+import jwt
 import pytest_asyncio
-from fastapi import FastAPI
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import FastAPI, Form, Request
+from fastapi.responses import JSONResponse
 
-import indicator_api.config
-import indicator_api.main
-from daye_dev.pytest_plugin import FreshDatabase, asgi_client, bearer, running
+from daye_demo.enterprises import DEMO_ENTERPRISES, DemoEnterprise
+from daye_dev.pytest_plugin import FreshDatabase, asgi_client, running
+from daye_kit.auth import TOKEN_AUDIENCE, TOKEN_ISSUER
 from funding_api.config import Settings
 from funding_api.main import MIGRATIONS, create_app
 
-DEMO_PASSWORD = "demo-password-for-tests"
+KID = "stub-key"
 CHECKER = "checker"  # a second bureau account: makers and checkers must differ
+REGISTRY_PAGE_CAP = 25  # smaller than funding-api asks for, so reading the registry takes several pages
+
+
+def _entry(enterprise: DemoEnterprise) -> dict[str, Any]:
+    return {
+        "credit_code": enterprise.credit_code,
+        "name": enterprise.name,
+        "region_code": enterprise.region_code,
+        "industry": enterprise.industry,
+        "qualifications": [
+            {"kind": kind, "granted_year": day.year, "granted_on": day.isoformat(), "expires_on": None}
+            for kind, day in enterprise.qualifications
+        ],
+    }
+
+
+def _not_found(code: str) -> JSONResponse:
+    return JSONResponse(
+        {"type": "about:blank", "title": "x", "status": 404, "detail": code, "code": "enterprise_not_found"},
+        status_code=404,
+        media_type="application/problem+json",
+    )
+
+
+@dataclass
+class StubIndicator:
+    """indicator-api as funding-api sees it, with the indicator values it was sent."""
+
+    key: Ed25519PrivateKey = field(default_factory=Ed25519PrivateKey.generate)
+    enterprises: dict[str, dict[str, Any]] = field(
+        default_factory=lambda: {e.credit_code: _entry(e) for e in DEMO_ENTERPRISES}
+    )
+    values: dict[tuple[str, str, int, int], str] = field(default_factory=dict)
+
+    def token(self, username: str, role: str, **claims: str) -> str:
+        now = int(time.time())
+        body = {
+            "sub": username,
+            "role": role,
+            "iss": TOKEN_ISSUER,
+            "aud": TOKEN_AUDIENCE,
+            "iat": now,
+            "exp": now + 600,
+            "jti": uuid.uuid4().hex,
+            **claims,
+        }
+        return jwt.encode(body, self.key, algorithm="EdDSA", headers={"kid": KID})
+
+    def token_for(self, account: str) -> str:
+        """The demo world's accounts: admin and checker (bureau), viewer, a unit code (township), a
+        credit code (enterprise)."""
+        if account in ("admin", CHECKER):
+            return self.token(account, "admin")
+        if account == "viewer":
+            return self.token(account, "viewer")
+        if re.fullmatch(r"420281\d{3}", account):
+            return self.token(account, "township", region=account)
+        if account in self.enterprises:
+            return self.token(account, "enterprise", credit_code=account)
+        raise KeyError(f"the stand-in indicator-api has no account {account}")
+
+    def app(self) -> FastAPI:
+        app = FastAPI()
+        public = jwt.algorithms.OKPAlgorithm.to_jwk(self.key.public_key(), as_dict=True)
+
+        @app.get("/healthz")
+        async def healthz() -> dict[str, str]:
+            return {"status": "ok"}
+
+        @app.get("/api/v1/auth/jwks")
+        async def jwks() -> dict[str, Any]:
+            return {"keys": [{**public, "kid": KID, "alg": "EdDSA", "use": "sig"}]}
+
+        @app.post("/api/v1/auth/token")
+        async def token(client_secret: str = Form(...)) -> dict[str, Any]:
+            return {"access_token": self.token("svc-funding-api", "service"), "token_type": "bearer"}
+
+        @app.get("/api/v1/enterprises/{code}")
+        async def enterprise(code: str) -> JSONResponse:
+            found = self.enterprises.get(code)
+            return JSONResponse(found) if found else _not_found(code)
+
+        @app.get("/api/v1/enterprises")
+        async def enterprises(
+            qualification: str | None = None,
+            granted_year: int | None = None,
+            limit: int = 50,
+            offset: int = 0,
+        ) -> dict[str, Any]:
+            held = [
+                e
+                for e in self.enterprises.values()
+                if qualification is None
+                or any(
+                    q["kind"] == qualification and granted_year in (None, q["granted_year"])
+                    for q in e["qualifications"]
+                )
+            ]
+            return {"items": held[offset : offset + min(limit, REGISTRY_PAGE_CAP)], "total": len(held)}
+
+        @app.post("/api/v1/indicators/{code}/values")
+        async def value(code: str, request: Request) -> JSONResponse:
+            body = await request.json()
+            key = (code, body["region_code"], body["year"], body["month"])
+            written = self.values.get(key) != body["value"]
+            self.values[key] = body["value"]
+            return JSONResponse({"code": code, **body}, status_code=201 if written else 200)
+
+        return app
 
 
 @dataclass
 class Stack:
-    apps: dict[str, FastAPI]
+    app: FastAPI
     funding: httpx.AsyncClient
-    indicator: httpx.AsyncClient
+    indicator: StubIndicator
     database_url: str
-    _tokens: dict[str, dict[str, str]] = field(default_factory=dict)
 
-    async def headers(self, username: str) -> dict[str, str]:
-        """Authorization for a demo account (admin, viewer, unit codes, credit codes, `checker`)."""
-        if username not in self._tokens:
-            if username == CHECKER:
-                admin = await self.headers("admin")
-                user = {
-                    "username": CHECKER,
-                    "role": "admin",
-                    "password": DEMO_PASSWORD,
-                    "display_name": "复核员",
-                }
-                created = await self.indicator.post("/api/v1/users", json=user, headers=admin)
-                assert created.status_code == 201, created.text
-            self._tokens[username] = await bearer(self.indicator, username, DEMO_PASSWORD)
-        return self._tokens[username]
-
-    @property
-    def app(self) -> FastAPI:
-        return self.apps["funding-api"]
-
-
-@pytest.fixture(scope="session")
-def signing_key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("keys") / "signing.pem"
+    async def headers(self, account: str) -> dict[str, str]:
+        """Authorization for a demo account (admin, checker, viewer, unit codes, credit codes)."""
+        return {"Authorization": f"Bearer {self.indicator.token_for(account)}"}
 
 
 @asynccontextmanager
-async def start_stack(
-    fresh_database: FreshDatabase, signing_key_file: Path, **funding: Any
-) -> AsyncIterator[Stack]:
-    indicator = indicator_api.main.create_app(
-        indicator_api.config.Settings(
-            database_url=await fresh_database("indicator", indicator_api.main.MIGRATIONS),
-            migrate_on_start=False,
-            environment="test",
-            demo=True,
-            demo_password=DEMO_PASSWORD,
-            signing_key_file=signing_key_file,
-        )
-    )
-    apps: dict[str, FastAPI] = {"indicator-api": indicator}
+async def start_stack(fresh_database: FreshDatabase, **funding: Any) -> AsyncIterator[Stack]:
+    stub = StubIndicator()
+    apps = {"indicator-api": stub.app()}
     url = await fresh_database("funding", MIGRATIONS)
-    async for _ in running(indicator):
-        app = create_app(
-            Settings(
-                database_url=url,
-                migrate_on_start=False,
-                environment="test",
-                indicator_url="http://indicator-api",
-                **funding,
-            ),
-            http_client_factory=lambda: asgi_client(apps),
-        )
-        apps["funding-api"] = app
-        async for _ in running(app):
-            async with (
-                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://funding-api") as f,
-                httpx.AsyncClient(
-                    transport=httpx.ASGITransport(app=indicator), base_url="http://indicator-api"
-                ) as i,
-            ):
-                yield Stack(apps, f, i, url)
+    settings = Settings(
+        database_url=url,
+        migrate_on_start=False,
+        environment="test",
+        indicator_url="http://indicator-api",
+        **funding,
+    )
+    app = create_app(settings, http_client_factory=lambda: asgi_client(apps))
+    async for _ in running(app):
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://funding-api"
+        ) as client:
+            yield Stack(app, client, stub, url)
 
 
 @pytest_asyncio.fixture
-async def stack(fresh_database: FreshDatabase, signing_key_file: Path) -> AsyncIterator[Stack]:
-    async with start_stack(fresh_database, signing_key_file) as started:
+async def stack(fresh_database: FreshDatabase) -> AsyncIterator[Stack]:
+    async with start_stack(fresh_database) as started:
         yield started
 
 

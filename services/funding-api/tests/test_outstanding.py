@@ -10,7 +10,7 @@ from typing import Any
 
 import openpyxl
 
-from funding_api.audit import today
+from daye_kit.timestamps import local_today
 from funding_api.outstanding.workdays import working_days_between
 
 from .conftest import Stack
@@ -38,7 +38,7 @@ async def test_totals_by_programme_mode_township_and_enterprise(
 ) -> None:
     await _two_awards(stack, admin, checker)
     report = (await stack.funding.get("/api/v1/outstanding", headers=admin)).json()
-    assert report["as_of"] == today().isoformat()
+    assert report["as_of"] == local_today().isoformat()
     assert report["total"] == "259999.50"
     assert (report["award_count"], report["enterprise_count"]) == (2, 2)
     assert [(p["name"], p["outstanding"]) for p in report["by_program"]] == [
@@ -56,7 +56,7 @@ async def test_totals_by_programme_mode_township_and_enterprise(
     top = (await stack.funding.get("/api/v1/outstanding", params={"top": 1}, headers=admin)).json()
     assert len(top["by_enterprise"]) == 1
     assert top["enterprise_count"] == 2
-    yesterday = (today() - timedelta(days=1)).isoformat()
+    yesterday = (local_today() - timedelta(days=1)).isoformat()
     before = (
         await stack.funding.get("/api/v1/outstanding", params={"as_of": yesterday}, headers=admin)
     ).json()
@@ -71,7 +71,7 @@ async def test_ageing_counts_working_days_and_flags_the_overdue(
     stack: Stack, admin: dict[str, str], checker: dict[str, str]
 ) -> None:
     await _two_awards(stack, admin, checker)
-    approved = today()
+    approved = local_today()
     later = approved + timedelta(days=130)
     age = working_days_between(approved, later)
     assert 60 < age <= 120
@@ -137,7 +137,7 @@ async def test_public_notice_as_csv(stack: Stack, admin: dict[str, str], checker
 
 async def test_public_notice_as_excel(stack: Stack, admin: dict[str, str], checker: dict[str, str]) -> None:
     await _two_awards(stack, admin, checker)
-    as_of = today().isoformat()  # Daye's date, as the service dates approvals (not the machine's)
+    as_of = local_today().isoformat()  # Daye's date, as the service dates approvals (not the machine's)
     response = await stack.funding.get(
         "/api/v1/outstanding/export", params={"format": "xlsx", "as_of": as_of}, headers=admin
     )

@@ -3,10 +3,12 @@ the pipeline, certification into the registry, and the figures that follow from 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
+import time_machine
 
 from daye_dev.pytest_plugin import bearer
 from daye_kit.credit_code import complete
@@ -236,6 +238,25 @@ async def test_figures_are_assessed_as_they_are_typed_without_writing(client: ht
     assert half_typed.status_code == 422
     after = (await client.get(f"/api/v1/regions/{JINNIU}/candidates", headers=township)).json()["total"]
     assert after == before
+
+
+async def test_days_are_daye_s_even_when_utc_is_still_on_the_day_before(client: httpx.AsyncClient) -> None:
+    # 23:30 UTC on 30 September is 07:30 on 1 October in Daye: the submission and a move without
+    # a date are dated 1 October, whatever the zone of the host.
+    with time_machine.travel(datetime(2025, 9, 30, 23, 30, tzinfo=UTC), tick=False):
+        township = await bearer(client, JINNIU, DEMO_PASSWORD)
+        created = await client.post(
+            f"/api/v1/regions/{JINNIU}/candidates", json=candidate(70), headers=township
+        )
+        assert created.status_code == 201, created.text
+        moved = await client.patch(
+            f"/api/v1/candidates/{created.json()['id']}", json={"stage": "coached"}, headers=township
+        )
+    assert moved.status_code == 200, moved.text
+    assert [(e["to_stage"], e["on"]) for e in moved.json()["history"]] == [
+        ("reserve", "2025-10-01"),
+        ("coached", "2025-10-01"),
+    ]
 
 
 def test_a_township_behind_needs_at_least_one_more() -> None:

@@ -103,6 +103,10 @@ async def test_every_bad_cell_is_named_and_nothing_is_written(client: httpx.Asyn
         ("报送!B4 (报送单位代码)", "not_your_unit")
     ]
     assert await count(client, township) == before
+    twice = await upload(client, township, workbook([rows[0], rows[0]]))
+    assert [(e["field"], e["rule"]) for e in twice.json()["errors"]] == [
+        ("报送!4 (row)", "duplicate_in_batch")
+    ]
     good = await upload(client, township, workbook([rows[0]]))
     assert good.json() == {"written": 1, "unchanged": 0}
 
@@ -131,7 +135,7 @@ async def test_hostile_files_are_refused(client: httpx.AsyncClient, admin: dict[
 
 
 def candidates_book(rows: list[list[object]]) -> bytes:
-    from indicator_api.imports.router import CANDIDATE_HEADERS
+    from indicator_api.cultivation.excel import HEADERS as CANDIDATE_HEADERS
 
     book = openpyxl.Workbook()
     sheet = book.active

@@ -10,8 +10,6 @@ import pytest
 from daye_demo.enterprises import DEMO_ENTERPRISES
 from daye_dev.pytest_plugin import bearer
 from daye_kit.credit_code import complete
-from indicator_api.enterprises.schemas import QualificationKind
-from indicator_api.enterprises.service import default_expiry
 
 from .conftest import DEMO_PASSWORD
 
@@ -163,11 +161,16 @@ async def test_which_enterprises_held_a_qualification_on_a_date(
         return {e["credit_code"] for e in body["items"]}
 
     def demo_hte_on(day: date) -> set[str]:
+        # A 高企 certificate runs three years: up to the day before the grant's third anniversary.
+        def anniversary(granted: date) -> date:
+            leap_day = (granted.month, granted.day) == (2, 29)
+            return date(granted.year + 3, 3, 1) if leap_day else granted.replace(year=granted.year + 3)
+
         return {
             e.credit_code
             for e in DEMO_ENTERPRISES
             for kind, granted in e.qualifications
-            if kind == "hte" and granted <= day <= (default_expiry(QualificationKind(kind), granted) or day)
+            if kind == "hte" and granted <= day < anniversary(granted)
         }
 
     assert await hte_on("2024-06-30") == demo_hte_on(date(2024, 6, 30)) | {NEW_CODE}
@@ -182,3 +185,34 @@ async def test_which_enterprises_held_a_qualification_on_a_date(
     }
     assert {e["credit_code"] for e in listed["items"]} == expected
     assert "湖北冶钢节能环保科技股份有限公司" in {e["name"] for e in listed["items"]}
+
+
+async def test_a_clerk_finds_enterprises_by_a_fragment_of_the_name_or_the_code(
+    client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    async def found(q: str, headers: dict[str, str] = admin) -> tuple[set[str], int]:
+        body = (
+            await client.get("/api/v1/enterprises", params={"q": q, "limit": 200}, headers=headers)
+        ).json()
+        assert len(body["items"]) == body["total"]
+        return {e["credit_code"] for e in body["items"]}, body["total"]
+
+    yegang = {e.credit_code for e in DEMO_ENTERPRISES if "冶钢" in e.name}
+    assert 0 < len(yegang) < len(DEMO_ENTERPRISES)
+    assert await found("冶钢") == (yegang, len(yegang))
+
+    code = DEMO_ENTERPRISES[0].credit_code
+    fragment = code[8:].lower()  # "ma0000001…": the code's letters typed in lower case
+    by_code = {e.credit_code for e in DEMO_ENTERPRISES if fragment.upper() in e.credit_code}
+    assert await found(fragment) == (by_code, len(by_code))
+    assert code in by_code
+
+    # LIKE's wildcards are matched as themselves: no name or code holds them.
+    assert await found("%") == (set(), 0)
+    assert await found("_") == (set(), 0)
+
+    # A township searches its own unit only.
+    township = await bearer(client, JINNIU, DEMO_PASSWORD)
+    own = {e.credit_code for e in DEMO_ENTERPRISES if e.region_code == JINNIU and "有限公司" in e.name}
+    assert 0 < len(own) < len({e.credit_code for e in DEMO_ENTERPRISES if "有限公司" in e.name})
+    assert await found("有限公司", township) == (own, len(own))

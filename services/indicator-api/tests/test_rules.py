@@ -11,7 +11,6 @@ from indicator_api.cultivation.figures import CandidateFigures
 from indicator_api.cultivation.rules import (
     RD_COST_BANDS,
     RD_REVENUE_BANDS,
-    RULESET_VERSION,
     SCIENCE_STAFF_BANDS,
     assess_hte,
     assess_tech_sme,
@@ -108,7 +107,6 @@ def test_tech_sme_takes_the_better_rd_measure() -> None:
     assert result.score == 20 + 40 + 30
     assert result.eligible
     assert result.route == "score"
-    assert result.ruleset == RULESET_VERSION
 
 
 def test_tech_sme_score_just_below_sixty_names_the_gap() -> None:

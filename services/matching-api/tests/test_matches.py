@@ -4,12 +4,12 @@ what a success reports to indicator-api, and expiry."""
 from __future__ import annotations
 
 import itertools
-from datetime import date
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import time_machine
 
-from matching_api import clock
 from matching_api.enums import MatchStatus
 from matching_api.matches.transitions import MOVES
 
@@ -212,29 +212,28 @@ async def test_bad_moves_are_422(matching: Matching, body: dict[str, Any], rule:
     assert rule in {e["rule"] for e in response.json()["errors"]}
 
 
-async def test_an_expired_demand_takes_no_new_docking(
-    matching: Matching, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_an_expired_demand_takes_no_new_docking(matching: Matching) -> None:
     match = await docking(matching)
-    monkeypatch.setattr(clock, "today", lambda: date(2031, 1, 1))
-    moved = await matching.client.patch(
-        f"/api/v1/matches/{match['id']}", json={"status": "docking"}, headers=matching.admin
-    )
-    assert (moved.status_code, moved.json()["code"]) == (409, "demand_expired")
-    new = await matching.client.post(
-        "/api/v1/matches",
-        json={"demand_id": match["demand"]["id"], "supply_id": match["supply"]["id"]},
-        headers=matching.admin,
-    )
-    assert (new.status_code, new.json()["code"]) == (409, "demand_expired")
-    swept = await matching.client.post("/api/v1/demands/close-expired", headers=matching.admin)
-    assert swept.json() == {"closed_demands": 1, "closed_matches": 1}
-    demand = await matching.client.get(f"/api/v1/demands/{match['demand']['id']}", headers=matching.admin)
-    assert demand.json()["status"] == "closed"
-    refused = await matching.client.post(
-        "/api/v1/demands/close-expired", headers=matching.enterprise(FOUNDRY)
-    )
-    assert refused.status_code == 403
+    # 2031-01-01 in Daye: past every deadline the helpers set.
+    with time_machine.travel(datetime(2030, 12, 31, 16, 30, tzinfo=UTC), tick=False):
+        moved = await matching.client.patch(
+            f"/api/v1/matches/{match['id']}", json={"status": "docking"}, headers=matching.admin
+        )
+        assert (moved.status_code, moved.json()["code"]) == (409, "demand_expired")
+        new = await matching.client.post(
+            "/api/v1/matches",
+            json={"demand_id": match["demand"]["id"], "supply_id": match["supply"]["id"]},
+            headers=matching.admin,
+        )
+        assert (new.status_code, new.json()["code"]) == (409, "demand_expired")
+        swept = await matching.client.post("/api/v1/demands/close-expired", headers=matching.admin)
+        assert swept.json() == {"closed_demands": 1, "closed_matches": 1}
+        demand = await matching.client.get(f"/api/v1/demands/{match['demand']['id']}", headers=matching.admin)
+        assert demand.json()["status"] == "closed"
+        refused = await matching.client.post(
+            "/api/v1/demands/close-expired", headers=matching.enterprise(FOUNDRY)
+        )
+        assert refused.status_code == 403
 
 
 async def test_duplicates_capacity_and_kinds(matching: Matching) -> None:

@@ -7,7 +7,6 @@ from collections import Counter
 
 import pytest
 
-from daye_demo.enterprises import demo_credit_code
 from daye_demo.matching.catalog import demo_supplies
 from daye_demo.matching.seed import demo_enterprises
 
@@ -77,9 +76,9 @@ async def test_a_restart_adds_nothing(make_matching: MakeMatching, demo: Matchin
     assert stats["posted"] == 686
 
 
-def test_demo_enterprises_use_indicator_apis_credit_codes() -> None:
+def test_the_demo_demands_come_from_distinct_enterprises_starting_with_the_foundry() -> None:
     enterprises = demo_enterprises()
-    assert enterprises[0].credit_code == FOUNDRY == demo_credit_code(1)
+    assert enterprises[0].credit_code == FOUNDRY  # the stand-in registry's first enterprise
     assert len({e.credit_code for e in enterprises}) == len(enterprises)
 
 

@@ -9,7 +9,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -150,3 +151,35 @@ def frontend(
     return ServiceProcess(
         "frontend", "", port, env, root / "frontend", log_path, command=command, health_path="/"
     )
+
+
+def demo_stack(
+    workdir: Path, *, only: Sequence[str] | None = None, demo_password: str | None = None, **extra: str
+) -> list[ServiceProcess]:
+    """The services (all three, or `only` those named) on free ports with the demo world, logging to
+    `workdir`; `extra` settings (without prefix) for every service."""
+    ports = {name: free_port() for name, *_ in SERVICES}
+    env = demo_env(**extra)
+    if demo_password is not None:
+        env["indicator-api"]["INDICATOR_DEMO_PASSWORD"] = demo_password
+    processes = platform(ports, cwd=workdir, env=env, log_dir=workdir)
+    return [p for p in processes if only is None or p.name in only]
+
+
+@contextmanager
+def running(
+    processes: Sequence[ServiceProcess], *, timeout: float = 120.0
+) -> Iterator[dict[str, ServiceProcess]]:
+    """Starts the processes together (as `make run` does: a peer is reached only when a request
+    needs it), waits until each is healthy, and stops them in reverse order, by name."""
+    started: list[ServiceProcess] = []
+    try:
+        for process in processes:
+            process.start()
+            started.append(process)
+        for process in started:
+            process.wait_healthy(timeout=timeout)
+        yield {p.name: p for p in started}
+    finally:
+        for process in reversed(started):
+            process.stop()

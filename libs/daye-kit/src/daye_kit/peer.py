@@ -137,9 +137,6 @@ class PeerClient:
                 response, f"does not fit {model.__name__} ({exc.error_count()} errors)"
             ) from exc
 
-    async def get_json(self, path: str, **kwargs: Any) -> Any:
-        return self.json_of(await self.request("GET", path, **kwargs))
-
     async def get_model(self, model: type[Model], path: str, **kwargs: Any) -> Model:
         return self.parse(model, await self.request("GET", path, **kwargs))
 

@@ -70,14 +70,22 @@ def workbook(title: str, columns: Sequence[Column], rows: Iterable[Sequence[obje
     return buffer.getvalue()
 
 
-def download(content: bytes, filename: str) -> Response:
-    return Response(content, media_type=XLSX, headers={"Content-Disposition": attachment(filename)})
+def download(
+    content: bytes, filename: str, *, media_type: str = XLSX, fallback: str | None = None
+) -> Response:
+    return Response(
+        content,
+        media_type=media_type,
+        headers={"Content-Disposition": attachment(filename, fallback=fallback)},
+    )
 
 
-def attachment(filename: str) -> str:
+def attachment(filename: str, *, fallback: str | None = None) -> str:
     """`Content-Disposition` for a download. Headers are Latin-1, so a name with anything beyond
-    printable ASCII also goes in `filename*` (RFC 6266), beside an ASCII stand-in for old clients."""
-    plain = re.sub(r'[^\x20-\x7e]|["\\]', "_", filename)
+    printable ASCII also goes in `filename*` (RFC 6266), beside an ASCII stand-in for old clients:
+    `fallback` if given (`outstanding-2025-09-30.csv` says more than underscores), else the name with
+    every other character replaced."""
+    plain = re.sub(r'[^\x20-\x7e]|["\\]', "_", fallback or filename)
     if plain == filename:
         return f'attachment; filename="{filename}"'
     return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename, safe='')}"

@@ -1,21 +1,12 @@
-"""Who did a write, when, under which request id; and what day it is in Daye."""
+"""Who did a write, under which request id."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
 
 from asgi_correlation_id import correlation_id
 
 from daye_kit.auth import Principal
-
-# China has one time zone and no daylight saving: a fixed offset needs no tz database.
-CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
-
-
-def today() -> date:
-    """The calendar day in Daye: payment and approval dates are Chinese office days."""
-    return datetime.now(CHINA).date()
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from daye_kit.settings import DEV_SERVICE_API_KEYS, PeerServiceSettings
@@ -16,6 +15,3 @@ class Settings(PeerServiceSettings):
 
     port: int = 8003
     service_api_key: str = DEV_SERVICE_API_KEYS["funding-api"]
-    city_code: str = Field(
-        default="420281", description="The city whose outstanding total feeds policy_funds_outstanding"
-    )

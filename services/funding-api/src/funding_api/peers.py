@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from daye_kit.errors import PeerError
@@ -95,11 +94,3 @@ class IndicatorClient(PeerClient):
             },
         )
         return response.status_code == 201
-
-
-def _indicator(request: Request) -> IndicatorClient:
-    client: IndicatorClient = request.app.state.indicator
-    return client
-
-
-IndicatorDep = Annotated[IndicatorClient, Depends(_indicator)]

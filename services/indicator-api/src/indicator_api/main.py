@@ -11,14 +11,12 @@ from fastapi import FastAPI
 from daye_kit.app import HttpClientFactory, ServiceSpec, build_app, default_http_client
 from daye_kit.db import lock_exclusively
 from indicator_api.config import Settings
-from indicator_api.cultivation.router import router as cultivation_router
+from indicator_api.cultivation import router as cultivation
 from indicator_api.enterprises.router import router as enterprise_router
-from indicator_api.exports.router import router as export_router
 from indicator_api.identity.keys import load_signing_key
 from indicator_api.identity.router import router as identity_router
 from indicator_api.identity.service import LocalAuthenticator, ensure_admin, ensure_service_accounts
-from indicator_api.imports.router import router as import_router
-from indicator_api.indicators.router import router as indicator_router
+from indicator_api.indicators import router as indicators
 from indicator_api.peers import connect_peers
 from indicator_api.platform.router import router as platform_router
 from indicator_api.regions.router import router as region_router
@@ -78,13 +76,16 @@ def create_app(
             identity_router,
             region_router,
             platform_router,
-            indicator_router,
+            indicators.router,
             tech_contract_router,
             enterprise_router,
-            cultivation_router,
+            cultivation.router,
             report_router,
-            export_router,
-            import_router,
+            # Each feature's Excel in and out, under /exports and /imports.
+            indicators.exports,
+            cultivation.exports,
+            indicators.imports,
+            cultivation.imports,
         ],
         migrations=MIGRATIONS,
         tags=TAGS,

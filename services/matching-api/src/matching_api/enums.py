@@ -42,9 +42,18 @@ class Maturity(StrEnum):
 
 
 class Qualification(StrEnum):
-    tech_sme = "tech_sme"  # 科技型中小企业
-    hte = "hte"  # 高新技术企业
-    new_species = "new_species"  # 湖北省科创"新物种"企业
+    # The registry's qualifications (indicator-api) a financial product may be limited to.
+    tech_sme = "tech_sme"
+    hte = "hte"
+    new_species = "new_species"
+
+
+# How the engine's explanations name them (new_species: 湖北省科创"新物种"企业).
+QUALIFICATION_NAMES: dict[str, str] = {
+    Qualification.tech_sme: "科技型中小企业",
+    Qualification.hte: "高新技术企业",
+    Qualification.new_species: "科创新物种企业",
+}
 
 
 class MatchStatus(StrEnum):

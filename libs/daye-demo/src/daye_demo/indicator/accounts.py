@@ -7,12 +7,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from daye_demo.enterprises import DEMO_ENTERPRISES
+from daye_demo.indicator.units import UNITS
 from daye_kit.auth import Role
 from daye_kit.settings import DEV_SERVICE_API_KEYS
 from indicator_api.identity.models import User
 from indicator_api.identity.passwords import hash_password
 from indicator_api.identity.service import store_api_key
-from indicator_api.regions.catalog import UNITS
 
 
 async def seed_accounts(session: AsyncSession, *, password: str) -> int:

@@ -15,10 +15,10 @@ from sqlmodel import select
 
 from daye_demo.enterprises import DEMO_ENTERPRISES, DemoEnterprise
 from daye_demo.indicator.indicators import spread
+from daye_demo.indicator.units import UNITS
 from indicator_api.cultivation import rules
 from indicator_api.cultivation.figures import CandidateFigures
 from indicator_api.cultivation.models import Candidate, Quota, StageEvent
-from indicator_api.regions.catalog import UNITS
 
 HTE_APPLIED_2025 = 106
 HTE_IN_RESERVE = 48

@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
 from daye_demo.enterprises import UNIT_WEIGHTS
+from daye_demo.indicator.units import CITY_CODE, UNITS
 from indicator_api.indicators.models import IndicatorValue, Target
-from indicator_api.regions.catalog import CITY_CODE, UNITS
 
 # code: [(year, month or 0 for the whole year, value)], spread over the units
 SPREAD: dict[str, list[tuple[int, int, str]]] = {

@@ -20,7 +20,7 @@ from daye_demo.enterprises import DEMO_ENTERPRISES, NAMED_COUNT, DemoEnterprise
 from daye_demo.matching.catalog import demo_supplies
 from daye_demo.matching.topics import TOPIC_BY_INDUSTRY
 from daye_kit.settings import ServiceSettings
-from matching_api import clock
+from daye_kit.timestamps import LOCAL_TZ, local_today
 from matching_api.demands.models import Demand
 from matching_api.demands.service import segment as segment_demand
 from matching_api.enums import (
@@ -33,11 +33,9 @@ from matching_api.enums import (
     SupplyKind,
 )
 from matching_api.matches.models import Match, MatchEvent
-from matching_api.models import LOCAL_TZ
 from matching_api.supplies.models import SUPPLY_INDEX, IndexVersion, Supply
 from matching_api.supplies.service import segment as segment_supply
 
-CITY_CODE = "420281"
 POSTED = 686
 MATCHED = 392
 # (kind, posted, matched): 686 and 392 in all.
@@ -200,7 +198,7 @@ async def seed(session: AsyncSession, settings: ServiceSettings | None = None) -
     picker = _Picker(supplies, rng)
     matches: list[Match] = []
     events: list[MatchEvent] = []
-    current = clock.today()
+    current = local_today()
     for kind, _, matched in KINDS:
         successes = _pick_successes(rng, demands[kind], matched)
         for i, demand in enumerate(demands[kind]):

@@ -15,7 +15,7 @@ from funding_api.access import FinancePrincipal
 from funding_api.audit import Actor
 from funding_api.awards import service
 from funding_api.awards.schemas import Approval, AwardCreate, AwardFilter, AwardPublic, Rejection
-from funding_api.peers import IndicatorDep
+from funding_api.deps import IndicatorDep
 
 router = APIRouter(prefix="/api/v1/awards", tags=["奖补"])
 AwardId = Annotated[RowId, Path(description="奖补编号")]

@@ -16,18 +16,16 @@ from daye_kit.auth import Principal
 from daye_kit.db import lock_exclusively
 from daye_kit.errors import Conflict, Forbidden, InvalidInput, NotFound
 from daye_kit.pagination import PageParams
-from daye_kit.timestamps import utcnow
+from daye_kit.timestamps import local_today, utcnow
 from funding_api.access import award_scope, may_see
-from funding_api.audit import Actor, today
+from funding_api.audit import Actor
 from funding_api.awards.models import Award, AwardMode, AwardStatus
 from funding_api.awards.schemas import AwardBasis, AwardCreate, AwardFilter, AwardPublic, GenerationResult
 from funding_api.ledger import service as ledger
 from funding_api.ledger.models import Account, PostingKind
 from funding_api.peers import IndicatorClient, RegistryEnterprise
 from funding_api.programs import service as programs
-from funding_api.programs.models import Program, ProgramRule, QualificationKind
-
-QUALIFICATION_NAMES = {"tech_sme": "科技型中小企业", "hte": "高新技术企业", "new_species": "科创“新物种”企业"}
+from funding_api.programs.models import QUALIFICATION_NAMES, Program, ProgramRule, QualificationKind
 
 
 class AwardNotFound(NotFound):
@@ -307,7 +305,7 @@ async def approve_award(
             f"award {award_id} needs {award.amount:f} yuan; "
             f"programme {award.program_id} has {available:f} left"
         )
-    day = approved_on or today()
+    day = approved_on or local_today()
     assert award.id is not None
     await ledger.post(
         session,

@@ -23,8 +23,9 @@ from daye_kit.auth import Principal
 from daye_kit.db import lock_exclusively
 from daye_kit.errors import PROBLEM_MEDIA_TYPE, Conflict, InvalidInput, NotFound
 from daye_kit.pagination import PageParams
+from daye_kit.timestamps import local_today
 from funding_api.access import award_scope, may_see
-from funding_api.audit import Actor, today
+from funding_api.audit import Actor
 from funding_api.awards import service as awards
 from funding_api.awards.models import Award, AwardStatus
 from funding_api.disbursements.models import Disbursement, IdempotencyRecord
@@ -148,7 +149,7 @@ async def _pay(
     assert program.id is not None
     if award.status != AwardStatus.approved.value:
         raise AwardNotApproved(f"award {award_id} is {award.status}; only approved awards are paid")
-    day = today()
+    day = local_today()
     paid_on = data.paid_on or day
     if paid_on > day:
         raise InvalidInput.field(

@@ -26,7 +26,8 @@ from sqlmodel import col
 
 from daye_kit.money import Money
 from daye_kit.pagination import PageParams
-from funding_api.audit import Actor, today
+from daye_kit.timestamps import local_today
+from funding_api.audit import Actor
 from funding_api.awards.models import Award, AwardStatus
 from funding_api.disbursements.models import Disbursement
 from funding_api.ledger.models import Account, LedgerEntry, LedgerPosting, PostingKind
@@ -145,7 +146,7 @@ async def reverse(
         program_id=posting.program_id,
         award_id=posting.award_id,
         lines=lines,
-        value_date=value_date or today(),
+        value_date=value_date or local_today(),
         actor=actor,
         memo=memo,
         reverses=posting.id,

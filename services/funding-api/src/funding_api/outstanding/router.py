@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 from starlette.concurrency import run_in_threadpool
 
 from daye_kit.auth import CurrentPrincipal
 from daye_kit.db import SessionDep
 from daye_kit.errors import problem_responses
 from daye_kit.pagination import Page, PageDep
+from daye_kit.spreadsheets import XLSX, download
+from daye_kit.timestamps import local_today
 from funding_api.access import PublisherPrincipal
-from funding_api.audit import today
+from funding_api.deps import IndicatorDep, SettingsDep
 from funding_api.outstanding import export, service
 from funding_api.outstanding.schemas import (
     ExportFormat,
@@ -23,10 +24,8 @@ from funding_api.outstanding.schemas import (
     Publication,
     PublicationIn,
 )
-from funding_api.peers import IndicatorDep
 
 router = APIRouter(prefix="/api/v1/outstanding", tags=["未兑现资金"])
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SCOPE_NOTE = "乡镇账号只统计本单位企业的奖补,企业账号只统计自己的。"
 
 
@@ -98,10 +97,12 @@ async def export_outstanding(
         content, media_type = await run_in_threadpool(export.to_xlsx, items, as_of), XLSX
     else:
         content, media_type = export.to_csv(items), "text/csv; charset=utf-8"
-    filename = f"{export.title(as_of)}.{format.value}"
-    ascii_name = f"outstanding-{as_of.isoformat()}.{format.value}"
-    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
-    return Response(content=content, media_type=media_type, headers={"Content-Disposition": disposition})
+    return download(
+        content,
+        f"{export.title(as_of)}.{format.value}",
+        media_type=media_type,
+        fallback=f"outstanding-{as_of.isoformat()}.{format.value}",
+    )
 
 
 @router.post(
@@ -114,14 +115,14 @@ async def export_outstanding(
     responses=problem_responses(401, 403, 422, 502, 503),
 )
 async def publish_outstanding(
-    request: Request,
-    principal: PublisherPrincipal,
+    _: PublisherPrincipal,
     session: SessionDep,
     registry: IndicatorDep,
+    settings: SettingsDep,
     body: PublicationIn | None = None,
 ) -> Publication:
-    as_of = (body.as_of if body else None) or today()
-    region_code: str = request.app.state.settings.city_code
+    as_of = (body.as_of if body else None) or local_today()
+    region_code = settings.city_code
     total, value, written = await service.publish(
         session, as_of=as_of, region_code=region_code, registry=registry
     )

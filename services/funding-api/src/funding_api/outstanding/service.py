@@ -28,8 +28,8 @@ from sqlmodel import col
 
 from daye_kit.auth import Principal
 from daye_kit.pagination import PageParams
+from daye_kit.timestamps import local_today
 from funding_api.access import award_scope
-from funding_api.audit import today
 from funding_api.awards.models import Award, AwardMode
 from funding_api.ledger.models import Account, LedgerEntry
 from funding_api.ledger.service import SQL_ZERO, ZERO
@@ -108,7 +108,7 @@ async def report(
     """Every total in one statement: the unpaid awards are found once (a CTE the database materialises,
     being used more than once) and grouped by the database, so the answer is a few hundred rows
     whatever the size of the ledger."""
-    as_of = where.as_of or today()
+    as_of = where.as_of or local_today()
     # Bucket boundaries as approval days: "at most N working days old" is "approved on or after".
     since = [workdays.earliest_within(as_of, high) for _, high in BUCKETS if high is not None]
     balances = payable_balances(as_of)
@@ -316,7 +316,7 @@ async def list_items(
     page: PageParams | None,
 ) -> tuple[date, list[OutstandingItem], int]:
     """Unpaid awards on the day, oldest approval first; every one of them when `page` is None."""
-    as_of = where.as_of or today()
+    as_of = where.as_of or local_today()
     query = _items_query(principal, where, as_of, overdue_only)
     total = int((await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one())
     ordered = query.order_by(col(Award.approved_on), col(Award.id))

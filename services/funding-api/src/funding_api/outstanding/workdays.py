@@ -76,14 +76,6 @@ def _working_days_through(ordinal: int) -> int:
     return _weekdays_through(ordinal) - bisect_right(_OFF, ordinal) + bisect_right(_ON, ordinal)
 
 
-_OFF_SET, _ON_SET = frozenset(_OFF), frozenset(_ON)
-
-
-def is_working_day(day: date) -> bool:
-    ordinal = day.toordinal()
-    return ordinal in _ON_SET or (day.weekday() < 5 and ordinal not in _OFF_SET)
-
-
 def working_days_between(start: date, end: date) -> int:
     """Working days after `start` up to and including `end` (0 when end is not after start)."""
     if end <= start:

@@ -23,9 +23,17 @@ class SourceLevel(StrEnum):
 class QualificationKind(StrEnum):
     """The registry's qualifications (indicator-api) a rule can be based on."""
 
-    tech_sme = "tech_sme"  # 科技型中小企业
-    hte = "hte"  # 高新技术企业
-    new_species = "new_species"  # 湖北省科创"新物种"企业
+    tech_sme = "tech_sme"
+    hte = "hte"
+    new_species = "new_species"
+
+
+# How an award's basis names them (new_species: 湖北省科创"新物种"企业).
+QUALIFICATION_NAMES: dict[str, str] = {
+    QualificationKind.tech_sme: "科技型中小企业",
+    QualificationKind.hte: "高新技术企业",
+    QualificationKind.new_species: "科创“新物种”企业",
+}
 
 
 class Program(Table, table=True):

@@ -15,7 +15,7 @@ from funding_api.access import FinancePrincipal
 from funding_api.audit import Actor
 from funding_api.awards import service as awards
 from funding_api.awards.schemas import GenerationResult
-from funding_api.peers import IndicatorDep
+from funding_api.deps import IndicatorDep
 from funding_api.programs import service
 from funding_api.programs.schemas import ProgramCreate, ProgramFilter, ProgramPublic, RuleIn, RulePublic
 

@@ -12,7 +12,8 @@ from sqlmodel import col, select
 
 from daye_kit.errors import Conflict, NotFound
 from daye_kit.pagination import PageParams
-from funding_api.audit import Actor, today
+from daye_kit.timestamps import local_today
+from funding_api.audit import Actor
 from funding_api.ledger import service as ledger
 from funding_api.ledger.models import Account, PostingKind
 from funding_api.programs.models import Program, ProgramRule, SourceLevel
@@ -168,7 +169,7 @@ async def create_program(session: AsyncSession, *, data: ProgramCreate, actor: A
         ) from exc
     assert program.id is not None
     if data.budget:
-        await allocate_budget(session, program=program, actor=actor, value_date=today())
+        await allocate_budget(session, program=program, actor=actor, value_date=local_today())
     if data.rule is not None:
         session.add(_rule(program.id, 1, data.rule, actor))
         await session.flush()

@@ -1,19 +1,21 @@
-"""Township cultivation: candidates, the pipeline, quotas and the laggards."""
+"""Township cultivation: candidates, the pipeline, quotas and the laggards; and the same in Excel
+(the candidates template and its upload under /imports, downloads under /exports)."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, File, Query, Response, UploadFile, status
 
-from daye_kit.auth import AdminPrincipal, CurrentPrincipal, Role
+from daye_kit.auth import AdminPrincipal, CurrentPrincipal
 from daye_kit.db import SessionDep
-from daye_kit.errors import Forbidden, problem_responses
+from daye_kit.errors import json_rows, problem_responses, rows_located
 from daye_kit.ids import RowId
 from daye_kit.pagination import Page, PageDep
+from daye_kit.spreadsheets import MAX_BYTES, XLSX, cells, download, read_rows
 from daye_kit.timestamps import Day
-from indicator_api.cultivation import service
+from indicator_api.access import CandidateWriterPrincipal, RankingReaderPrincipal
+from indicator_api.cultivation import excel, service
 from indicator_api.cultivation.figures import CandidateFigures
 from indicator_api.cultivation.rules import Assessment, Program, assess
 from indicator_api.cultivation.schemas import (
@@ -26,9 +28,12 @@ from indicator_api.cultivation.schemas import (
     Quotas,
     Stage,
 )
-from indicator_api.indicators.progress import Pace
+from indicator_api.deps import SettingsDep
+from indicator_api.indicators.progress import Pace, default_as_of
 
 router = APIRouter(prefix="/api/v1", tags=["企业培育"])
+exports = APIRouter(prefix="/api/v1/exports", tags=["导出"])
+imports = APIRouter(prefix="/api/v1/imports", tags=["导入"])
 
 
 @router.post(
@@ -40,11 +45,10 @@ router = APIRouter(prefix="/api/v1", tags=["企业培育"])
     responses=problem_responses(401, 403, 404, 422),
 )
 async def submit_candidate(
-    region_code: str, body: CandidateIn, principal: CurrentPrincipal, session: SessionDep
+    region_code: str, body: CandidateIn, principal: CandidateWriterPrincipal, session: SessionDep
 ) -> CandidatePublic:
-    ids, _ = await service.submit(
-        session, region_code=region_code, items=[body], principal=principal, single=True
-    )
+    with rows_located(json_rows("body", single=True)):
+        ids, _ = await service.submit(session, region_code=region_code, items=[body], principal=principal)
     return await service.read_candidate(session, candidate_id=ids[0], principal=principal)
 
 
@@ -67,9 +71,12 @@ async def assess_figures(body: CandidateFigures, _: CurrentPrincipal) -> dict[Pr
     responses=problem_responses(401, 403, 404, 422),
 )
 async def submit_candidates_in_bulk(
-    region_code: str, body: BulkCandidates, principal: CurrentPrincipal, session: SessionDep
+    region_code: str, body: BulkCandidates, principal: CandidateWriterPrincipal, session: SessionDep
 ) -> BulkCandidatesResult:
-    _, result = await service.submit(session, region_code=region_code, items=body.items, principal=principal)
+    with rows_located(json_rows()):
+        _, result = await service.submit(
+            session, region_code=region_code, items=body.items, principal=principal
+        )
     return result
 
 
@@ -135,7 +142,8 @@ async def move_candidate(
 async def set_quotas(
     year: int, body: Quotas, principal: AdminPrincipal, session: SessionDep
 ) -> dict[str, int]:
-    return {"saved": await service.set_quotas(session, year=year, data=body, principal=principal)}
+    with rows_located(json_rows()):
+        return {"saved": await service.set_quotas(session, year=year, data=body, principal=principal)}
 
 
 @router.get(
@@ -147,13 +155,77 @@ async def set_quotas(
 )
 async def read_cultivation_progress(
     year: Annotated[int, Query(ge=2000, le=2100)],
-    principal: CurrentPrincipal,
+    _: RankingReaderPrincipal,
     session: SessionDep,
+    settings: SettingsDep,
     as_of: Annotated[Day | None, Query(description="截至日期;默认该年年底与今天中较早者")] = None,
     pace: Annotated[Pace, Query()] = Pace.month,
 ) -> CultivationProgress:
-    if principal.role is Role.enterprise:
-        raise Forbidden("enterprise accounts do not see the townships' ranking")
     return await service.progress(
-        session, year=year, as_of=as_of or min(date(year, 12, 31), date.today()), pace=pace
+        session, city_code=settings.city_code, year=year, as_of=default_as_of(year, as_of), pace=pace
     )
+
+
+# --- Excel ---------------------------------------------------------------------------------------
+
+EXCEL = {200: {"content": {XLSX: {}}, "description": "Excel 工作簿"}, **problem_responses(401, 403, 422)}
+
+
+@exports.get("/cultivation-progress.xlsx", summary="导出乡镇培育进度排名", responses=EXCEL)
+async def export_cultivation_progress(
+    year: Annotated[int, Query(ge=2000, le=2100)],
+    _: RankingReaderPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+    as_of: Annotated[Day | None, Query(description="截至日期;默认该年年底与今天中较早者")] = None,
+) -> Response:
+    day = default_as_of(year, as_of)
+    ranking = await service.progress(
+        session, city_code=settings.city_code, year=year, as_of=day, pace=Pace.month
+    )
+    return download(excel.ranking_workbook(ranking, day=day), f"cultivation-{day}.xlsx")
+
+
+@exports.get("/regions/{region_code}/candidates.xlsx", summary="导出培育候选企业", responses=EXCEL)
+async def export_candidates(region_code: str, principal: CurrentPrincipal, session: SessionDep) -> Response:
+    items, _ = await service.list_candidates(
+        session,
+        region_code=region_code,
+        principal=principal,
+        stage=None,
+        program=None,
+        year=None,
+        limit=50_000,
+        offset=0,
+    )
+    return download(excel.candidates_export(region_code, items), f"candidates-{region_code}.xlsx")
+
+
+@imports.get(
+    "/templates/candidates.xlsx",
+    summary="下载培育候选企业报送模板",
+    responses={200: {"content": {XLSX: {}}}, **problem_responses(401)},
+)
+async def download_candidates_template(_: CurrentPrincipal) -> Response:
+    return download(excel.candidates_workbook([]), "candidates-template.xlsx")
+
+
+@imports.post(
+    "/regions/{region_code}/candidates",
+    summary="上传培育候选企业(Excel)",
+    description="按模板填写的 .xlsx。逐家按现行规则预审;全部成功或全部不写入,错误按单元格逐一指出。",
+    responses=problem_responses(401, 403, 413, 415, 422),
+)
+async def upload_candidates(
+    region_code: str,
+    principal: CandidateWriterPrincipal,
+    session: SessionDep,
+    file: Annotated[UploadFile, File(description="Excel 工作簿")],
+) -> BulkCandidatesResult:
+    service.ensure_may_submit(principal, region_code)  # before reading a workbook it may not send
+    sheet, rows = read_rows(await file.read(MAX_BYTES + 1), excel.HEADERS)
+    with rows_located(cells(sheet, rows, excel.HEADERS, excel.header_of)):
+        _, result = await service.submit(
+            session, region_code=region_code, items=excel.candidates_from(rows), principal=principal
+        )
+    return result

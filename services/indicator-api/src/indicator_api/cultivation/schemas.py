@@ -24,8 +24,12 @@ class Stage(StrEnum):
 
 
 class Measure(StrEnum):
-    hte_applications = "hte_applications"  # 高企申报数
-    tech_sme_registered = "tech_sme_registered"  # 科技型中小企业入库数
+    hte_applications = "hte_applications"
+    tech_sme_registered = "tech_sme_registered"
+
+
+MEASURE_NAMES = {Measure.hte_applications: "高企申报", Measure.tech_sme_registered: "科技型中小企业入库"}
+"""How the ranking's workbook and the report name each measure (counted in 家)."""
 
 
 class CandidateIn(BaseModel):

@@ -14,8 +14,8 @@ from sqlmodel import col, select
 
 from daye_kit.auth import Principal, Role
 from daye_kit.db import insert_rows, next_ids
-from daye_kit.errors import AppError, FieldError, Forbidden, InvalidInput, NotFound
-from daye_kit.timestamps import utcnow
+from daye_kit.errors import AppError, Forbidden, NotFound, RowError, RowsRefused
+from daye_kit.timestamps import local_today, utcnow
 from indicator_api.cultivation import rules
 from indicator_api.cultivation.figures import CandidateFigures
 from indicator_api.cultivation.measures import counts_by_unit
@@ -37,7 +37,6 @@ from indicator_api.enterprises.models import Enterprise, Qualification
 from indicator_api.enterprises.schemas import QualificationKind
 from indicator_api.enterprises.service import default_expiry
 from indicator_api.indicators.progress import Accumulation, Pace, Status, assess, time_progress
-from indicator_api.regions.catalog import CITY_CODE
 from indicator_api.regions.models import Region
 from indicator_api.regions.service import get_region
 
@@ -67,6 +66,11 @@ def allowed_moves(principal: Principal, stage: Stage) -> list[Stage]:
     return sorted(moves, key=list(Stage).index)
 
 
+def ensure_may_submit(principal: Principal, region_code: str) -> None:
+    """A township submits candidates of its own unit; the bureau of any."""
+    principal.ensure_region(region_code)
+
+
 def ensure_township_access(principal: Principal, region_code: str) -> None:
     if principal.role in (Role.admin, Role.viewer, Role.service):
         return
@@ -79,12 +83,10 @@ async def submit(
     region_code: str,
     items: Sequence[CandidateIn],
     principal: Principal,
-    single: bool = False,
 ) -> tuple[list[int], BulkCandidatesResult]:
-    """Registers missing enterprises, stores the candidates with their assessments. All or nothing."""
-    if principal.role not in (Role.admin, Role.township):
-        raise Forbidden(f"role {principal.role.value} may not submit candidates")
-    principal.ensure_region(region_code)
+    """Registers missing enterprises, stores the candidates with their assessments. All or nothing.
+    A candidate's first stage is dated today in Daye."""
+    ensure_may_submit(principal, region_code)
     await get_region(session, region_code)
     codes = {item.credit_code for item in items}
     known: dict[str, Enterprise] = {}
@@ -93,14 +95,14 @@ async def submit(
         chunk = listed[start : start + 5_000]
         found = await session.execute(select(Enterprise).where(col(Enterprise.credit_code).in_(chunk)))
         known.update((e.credit_code, e) for e in found.scalars())
-    errors: list[FieldError] = []
+    errors: list[RowError] = []
     for index, item in enumerate(items):
-        where = "body" if single else f"body.items.{index}"
         enterprise = known.get(item.credit_code)
         if enterprise is not None and enterprise.region_code != region_code:
             errors.append(
-                FieldError(
-                    field=f"{where}.credit_code",
+                RowError(
+                    row=index,
+                    field="credit_code",
                     rule="other_unit",
                     # Which unit is not said: a township may not learn where others' enterprises are.
                     message=f"{item.credit_code} is registered in another unit, not {region_code}",
@@ -108,21 +110,22 @@ async def submit(
             )
         if item.stage not in (Stage.reserve, Stage.coached):
             errors.append(
-                FieldError(
-                    field=f"{where}.stage",
+                RowError(
+                    row=index,
+                    field="stage",
                     rule="initial_stage",
                     message="a new candidate starts in reserve or coached",
                 )
             )
     if errors:
-        raise InvalidInput(
-            f"{len(errors)} problem(s) in {len(items)} candidate(s); nothing was written", errors=errors
+        raise RowsRefused(
+            f"{len(errors)} problem(s) in {len(items)} candidate(s); nothing was written", errors
         )
 
     # Only the outcome is kept, so a large batch does not hold a million condition objects.
     assessed = [rules.outcome(item.figures) for item in items]
     conn = await session.connection()
-    now, today = utcnow(), date.today()
+    now, today = utcnow(), local_today()
     new_enterprises = {
         item.credit_code: {
             "credit_code": item.credit_code,
@@ -287,6 +290,8 @@ async def move(
     session: AsyncSession, *, candidate_id: int, data: CandidateMove, principal: Principal
 ) -> CandidatePublic:
     candidate = await _load(session, candidate_id, principal)
+    # Checked here, after the lookup, not as a route's role requirement: to a caller who may not see
+    # the candidate (an enterprise) it does not exist (404); a reader who sees it is refused (403).
     if principal.role not in (Role.admin, Role.township):
         raise Forbidden(f"role {principal.role.value} may not move candidates")
     current = Stage(candidate.stage)
@@ -298,7 +303,7 @@ async def move(
         )
     if data.stage in BUREAU_ONLY and principal.role is not Role.admin:
         raise Forbidden(f"moving to {data.stage.value} records the national result and is the bureau's to do")
-    on = data.on or date.today()
+    on = data.on or local_today()
     session.add(
         StageEvent(
             candidate_id=candidate_id,
@@ -342,8 +347,9 @@ async def move(
 async def set_quotas(session: AsyncSession, *, year: int, data: Quotas, principal: Principal) -> int:
     regions = set((await session.execute(select(col(Region.code)))).scalars())
     errors = [
-        FieldError(
-            field=f"body.items.{i}.region_code",
+        RowError(
+            row=i,
+            field="region_code",
             rule="unknown_region",
             message=f"reporting unit {q.region_code} does not exist",
         )
@@ -351,7 +357,7 @@ async def set_quotas(session: AsyncSession, *, year: int, data: Quotas, principa
         if q.region_code not in regions
     ]
     if errors:
-        raise InvalidInput("unknown units; nothing was written", errors=errors)
+        raise RowsRefused("unknown units; nothing was written", errors)
     for q in data.items:
         quota = await session.get(Quota, (q.region_code, year, q.measure.value))
         if quota is None:
@@ -392,11 +398,14 @@ def _measure_progress(actual: int, quota: int | None, elapsed: Decimal) -> Measu
     )
 
 
-async def progress(session: AsyncSession, *, year: int, as_of: date, pace: Pace) -> CultivationProgress:
+async def progress(
+    session: AsyncSession, *, city_code: str, year: int, as_of: date, pace: Pace
+) -> CultivationProgress:
+    """The city's townships against their quotas and the pace, the laggards first."""
     units = (
         (
             await session.execute(
-                select(Region).where(col(Region.parent_code) == CITY_CODE).order_by(col(Region.code))
+                select(Region).where(col(Region.parent_code) == city_code).order_by(col(Region.code))
             )
         )
         .scalars()

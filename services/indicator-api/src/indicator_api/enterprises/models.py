@@ -8,9 +8,10 @@ from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, String, Unique
 from sqlmodel import Field
 
 from daye_kit.timestamps import timestamp, utcnow
+from indicator_api.enterprises.schemas import QualificationKind
 from indicator_api.models import Table
 
-QUALIFICATION_KINDS = ("tech_sme", "hte", "new_species")
+QUALIFICATION_KINDS = tuple(kind.value for kind in QualificationKind)
 
 
 class Enterprise(Table, table=True):

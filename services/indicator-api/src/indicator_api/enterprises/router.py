@@ -6,11 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
-from daye_kit.auth import CurrentPrincipal
+from daye_kit.auth import AdminPrincipal, CurrentPrincipal
 from daye_kit.credit_code import CreditCode
 from daye_kit.db import SessionDep
-from daye_kit.errors import problem_responses
+from daye_kit.errors import json_rows, problem_responses, rows_located
 from daye_kit.pagination import Page, PageDep
+from indicator_api.access import RegistrarPrincipal, RegistryEditorPrincipal
 from indicator_api.enterprises import service
 from indicator_api.enterprises.schemas import (
     EnterpriseCreate,
@@ -28,8 +29,9 @@ CreditCodePath = Annotated[CreditCode, Path(description="统一社会信用代�
 @router.get(
     "",
     summary="企业列表",
-    description="按单位、行业、名称、资质筛选;`qualification=hte&qualified_on=2025-06-30` "
-    "即某日在有效期内的高企。乡镇账号只看到本单位企业,企业账号只看到自己。",
+    description="按单位、行业、名称、资质筛选,`q` 按名称或信用代码片段查找;"
+    "`qualification=hte&qualified_on=2025-06-30` 即某日在有效期内的高企。"
+    "乡镇账号只看到本单位企业,企业账号只看到自己。",
     responses=problem_responses(401, 422),
 )
 async def list_enterprises(
@@ -51,9 +53,10 @@ async def list_enterprises(
     responses=problem_responses(401, 403, 409, 422),
 )
 async def create_enterprise(
-    body: EnterpriseCreate, principal: CurrentPrincipal, session: SessionDep
+    body: EnterpriseCreate, principal: RegistrarPrincipal, session: SessionDep
 ) -> EnterprisePublic:
-    return await service.create_enterprise(session, data=body, principal=principal)
+    with rows_located(json_rows("body", single=True)):
+        return await service.create_enterprise(session, data=body, principal=principal)
 
 
 @router.get(
@@ -75,9 +78,15 @@ async def read_enterprise(
     responses=problem_responses(401, 403, 404, 422),
 )
 async def update_enterprise(
-    credit_code: CreditCodePath, body: EnterpriseUpdate, principal: CurrentPrincipal, session: SessionDep
+    credit_code: CreditCodePath,
+    body: EnterpriseUpdate,
+    principal: RegistryEditorPrincipal,
+    session: SessionDep,
 ) -> EnterprisePublic:
-    return await service.update_enterprise(session, credit_code=credit_code, data=body, principal=principal)
+    with rows_located(json_rows("body", single=True)):
+        return await service.update_enterprise(
+            session, credit_code=credit_code, data=body, principal=principal
+        )
 
 
 @router.post(
@@ -88,6 +97,6 @@ async def update_enterprise(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def add_qualification(
-    credit_code: CreditCodePath, body: QualificationIn, principal: CurrentPrincipal, session: SessionDep
+    credit_code: CreditCodePath, body: QualificationIn, principal: AdminPrincipal, session: SessionDep
 ) -> QualificationPublic:
     return await service.add_qualification(session, credit_code=credit_code, data=body, principal=principal)

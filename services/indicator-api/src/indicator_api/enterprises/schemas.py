@@ -13,9 +13,27 @@ from daye_kit.timestamps import Day
 
 
 class QualificationKind(StrEnum):
-    tech_sme = "tech_sme"  # 科技型中小企业
-    hte = "hte"  # 高新技术企业
-    new_species = "new_species"  # 湖北省科创"新物种"企业
+    tech_sme = "tech_sme"
+    hte = "hte"
+    new_species = "new_species"
+
+
+QUALIFICATION_NAMES: dict[QualificationKind, tuple[str, ...]] = {
+    QualificationKind.tech_sme: ("科技型中小企业", "科小"),
+    QualificationKind.hte: ("高新技术企业", "高企"),
+    QualificationKind.new_species: ('湖北省科创"新物种"企业', "新物种"),
+}
+"""Each qualification's Chinese name as workbooks and reports write it, then the short names a clerk
+may type instead."""
+
+
+def qualification_name(kind: str) -> str:
+    return QUALIFICATION_NAMES[QualificationKind(kind)][0]
+
+
+def qualification_named(name: str) -> QualificationKind | None:
+    """The qualification a name (or a short name) stands for; None for anything else."""
+    return next((kind for kind, names in QUALIFICATION_NAMES.items() if name in names), None)
 
 
 class QualificationIn(BaseModel):
@@ -82,6 +100,12 @@ class EnterpriseFilter(BaseModel):
     region: str | None = Field(default=None, description="报送单位代码")
     industry: str | None = Field(default=None, description="行业(完全匹配)")
     name: str | None = Field(default=None, max_length=64, description="名称包含")
+    q: str | None = Field(
+        default=None,
+        max_length=64,
+        description="名称或统一社会信用代码的片段(字母不区分大小写;% 与 _ 按字面匹配)",
+        examples=["冶钢"],
+    )
     qualification: QualificationKind | None = Field(default=None, description="持有此资质")
     qualified_on: Day | None = Field(
         default=None, description="资质在此日期有效(与 qualification 合用:某日哪些企业是高企)"

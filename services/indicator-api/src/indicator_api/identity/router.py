@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, Query, Request, status
+from fastapi import APIRouter, Form, Query, status
 
 from daye_kit.auth import AdminPrincipal, CurrentPrincipal, Role
 from daye_kit.db import SessionDep
 from daye_kit.errors import InvalidInput, Unauthorized, problem_responses
 from daye_kit.ids import RowId
 from daye_kit.pagination import Page, PageDep
-from daye_kit.throttling import RateLimits, api_key_bucket
-from indicator_api.config import Settings
+from indicator_api.access import KeyHolderPrincipal
+from indicator_api.deps import RateLimitsDep, SettingsDep, SigningKeyDep
 from indicator_api.identity import service
-from indicator_api.identity.keys import SigningKey
 from indicator_api.identity.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -41,8 +40,10 @@ router = APIRouter(prefix="/api/v1", tags=["身份认证"])
     responses=problem_responses(401, 422, 429),
 )
 async def issue_token(
-    request: Request,
     session: SessionDep,
+    settings: SettingsDep,
+    key: SigningKeyDep,
+    limits: RateLimitsDep,
     grant_type: Annotated[
         Literal["password", "client_credentials"], Form(description="授权方式")
     ] = "password",
@@ -50,39 +51,31 @@ async def issue_token(
     password: Annotated[str, Form(max_length=128, description="密码")] = "",
     client_secret: Annotated[str, Form(max_length=256, description="API Key(client_credentials 方式)")] = "",
 ) -> TokenResponse:
-    settings: Settings = request.app.state.settings
-    limits: RateLimits = request.app.state.rate_limits
     if grant_type == "password":
         if not username or not password:
             raise InvalidInput.field("form.username", "missing", "username and password are required")
-        account = f"account:{username}"
-        await limits.ensure_room(
-            settings.login_failure_limit, "sign-in failures", account, what=f"wrong passwords for {username}"
+        user = await service.sign_in(
+            session,
+            username=username,
+            password=password,
+            limits=limits,
+            failure_limit=settings.login_failure_limit,
+            token_limit=settings.token_rate_limit,
         )
-        await limits.hit(settings.token_rate_limit, "tokens", account, what=f"tokens for {username}")
-        try:
-            user = await service.authenticate_password(session, username=username, password=password)
-        except Unauthorized:
-            await limits.record(settings.login_failure_limit, "sign-in failures", account)
-            raise
-        await limits.clear(settings.login_failure_limit, "sign-in failures", account)
     else:
         if not client_secret:
             raise InvalidInput.field(
                 "form.client_secret", "missing", "client_secret (the API key) is required"
             )
-        await limits.hit(
-            settings.token_rate_limit, "tokens", api_key_bucket(client_secret), what="tokens for this API key"
+        user = await service.sign_in_with_key(
+            session, key=client_secret, limits=limits, token_limit=settings.token_rate_limit
         )
-        user = await service.authenticate_api_key(session, key=client_secret)
-    key: SigningKey = request.app.state.signing_key
-    token, ttl = key.issue(service.principal_of(user), request.app.state.settings.token_ttl_seconds)
+    token, ttl = key.issue(service.principal_of(user), settings.token_ttl_seconds)
     return TokenResponse(access_token=token, expires_in=ttl)
 
 
 @router.get("/auth/jwks", summary="令牌验签公钥 (JWKS)", description="其他服务用此公钥验证令牌;不需要认证。")
-async def read_jwks(request: Request) -> Jwks:
-    key: SigningKey = request.app.state.signing_key
+async def read_jwks(key: SigningKeyDep) -> Jwks:
     return Jwks(keys=[key.public_jwk])
 
 
@@ -103,7 +96,7 @@ async def read_me(principal: CurrentPrincipal, session: SessionDep) -> UserPubli
     responses=problem_responses(401, 403, 404, 422),
 )
 async def create_api_key(
-    body: ApiKeyCreate, principal: CurrentPrincipal, session: SessionDep
+    body: ApiKeyCreate, principal: KeyHolderPrincipal, session: SessionDep
 ) -> ApiKeyCreated:
     return await service.create_api_key(session, actor=principal, name=body.name, username=body.username)
 
@@ -125,7 +118,7 @@ async def list_api_keys(
     description="本人的密钥;管理员可吊销任一密钥。服务账号的密钥由管理员签发与吊销。",
     responses=problem_responses(401, 403, 404),
 )
-async def revoke_api_key(key_id: RowId, principal: CurrentPrincipal, session: SessionDep) -> None:
+async def revoke_api_key(key_id: RowId, principal: KeyHolderPrincipal, session: SessionDep) -> None:
     await service.revoke_api_key(session, actor=principal, key_id=key_id)
 
 

@@ -15,6 +15,7 @@ from sqlmodel import col, select
 from daye_kit.auth import API_KEY_PREFIX, Principal, Role, principal_from_claims, verified_claims
 from daye_kit.errors import Conflict, Forbidden, NotFound, Unauthorized
 from daye_kit.pagination import PageParams
+from daye_kit.throttling import RateLimits, api_key_bucket
 from daye_kit.timestamps import utcnow
 from indicator_api.identity.keys import SigningKey
 from indicator_api.identity.models import ApiKey, User
@@ -42,6 +43,40 @@ async def authenticate_password(session: AsyncSession, *, username: str, passwor
     if user is None or not ok or not user.is_active:
         raise Unauthorized("wrong username or password", code="invalid_credentials")
     return user
+
+
+async def sign_in(
+    session: AsyncSession,
+    *,
+    username: str,
+    password: str,
+    limits: RateLimits,
+    failure_limit: str | None,
+    token_limit: str | None,
+) -> User:
+    """A password sign-in: refused with 429 while the account has too many recent wrong passwords or
+    has drawn too many tokens; a wrong password counts against the account, a right one forgets the
+    failures."""
+    account = f"account:{username}"
+    await limits.ensure_room(
+        failure_limit, "sign-in failures", account, what=f"wrong passwords for {username}"
+    )
+    await limits.hit(token_limit, "tokens", account, what=f"tokens for {username}")
+    try:
+        user = await authenticate_password(session, username=username, password=password)
+    except Unauthorized:
+        await limits.record(failure_limit, "sign-in failures", account)
+        raise
+    await limits.clear(failure_limit, "sign-in failures", account)
+    return user
+
+
+async def sign_in_with_key(
+    session: AsyncSession, *, key: str, limits: RateLimits, token_limit: str | None
+) -> User:
+    """A machine client's sign-in with its API key, within the key's token rate."""
+    await limits.hit(token_limit, "tokens", api_key_bucket(key), what="tokens for this API key")
+    return await authenticate_api_key(session, key=key)
 
 
 def _hash_key(key: str) -> str:
@@ -98,17 +133,9 @@ async def store_api_key(
     )
 
 
-def _ensure_manages_keys(actor: Principal) -> None:
-    # A service's token is exchanged for its key: were it to mint keys, one leaked token would become
-    # a lasting credential. The bureau issues the services' keys.
-    if actor.role is Role.service:
-        raise Forbidden("service accounts do not manage API keys; an admin issues them")
-
-
 async def create_api_key(
     session: AsyncSession, *, actor: Principal, name: str, username: str | None
 ) -> ApiKeyCreated:
-    _ensure_manages_keys(actor)
     target = username or actor.username
     if target != actor.username and not actor.is_admin:
         raise Forbidden("only an admin may create keys for another account")
@@ -145,7 +172,6 @@ async def list_api_keys(
 
 
 async def revoke_api_key(session: AsyncSession, *, actor: Principal, key_id: int) -> None:
-    _ensure_manages_keys(actor)
     row = (
         await session.execute(select(ApiKey, col(User.username)).join(User).where(col(ApiKey.id) == key_id))
     ).first()

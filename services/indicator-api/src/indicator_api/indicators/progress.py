@@ -15,6 +15,8 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from daye_kit.timestamps import local_today
+
 TOLERANCE = Decimal("0.01")
 
 
@@ -34,6 +36,12 @@ class Status(StrEnum):
     ahead = "ahead"
     on_track = "on_track"
     behind = "behind"
+
+
+def default_as_of(year: int, as_of: date | None = None) -> date:
+    """The day figures are read at when none is asked for: the year's last day, or today in Daye
+    while the year runs."""
+    return as_of or min(date(year, 12, 31), local_today())
 
 
 def time_progress(year: int, as_of: date, pace: Pace = Pace.month) -> Decimal:

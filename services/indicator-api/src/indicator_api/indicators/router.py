@@ -1,19 +1,22 @@
-"""Indicators: the catalogue, values, targets, progress and the dashboard."""
+"""Indicators: the catalogue, values, targets, progress and the dashboard; and the same in Excel
+(the values template and its upload under /imports, downloads under /exports)."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, File, Query, Response, UploadFile, status
 
 from daye_kit.auth import AdminPrincipal, CurrentPrincipal
 from daye_kit.db import SessionDep
-from daye_kit.errors import Forbidden, problem_responses
+from daye_kit.errors import json_rows, problem_responses, rows_located
 from daye_kit.pagination import Page
+from daye_kit.spreadsheets import MAX_BYTES, XLSX, cells, download, read_rows
 from daye_kit.timestamps import Day
-from indicator_api.indicators import service
-from indicator_api.indicators.progress import Pace
+from indicator_api.access import ValueWriterPrincipal
+from indicator_api.deps import SettingsDep
+from indicator_api.indicators import excel, service
+from indicator_api.indicators.progress import Pace, default_as_of
 from indicator_api.indicators.schemas import (
     BulkResult,
     BulkValues,
@@ -27,20 +30,18 @@ from indicator_api.indicators.schemas import (
     ValueIn,
     ValuePublic,
 )
-from indicator_api.regions.catalog import CITY_CODE
+from indicator_api.regions.service import get_region
 
 router = APIRouter(prefix="/api/v1", tags=["指标"])
+exports = APIRouter(prefix="/api/v1/exports", tags=["导出"])
+imports = APIRouter(prefix="/api/v1/imports", tags=["导入"])
 
 Year = Annotated[int, Query(ge=1990, le=2100, description="年度", examples=[2025])]
 AsOf = Annotated[Day | None, Query(description="截至日期;默认该年 12 月 31 日与今天中较早者")]
-Region = Annotated[str, Query(max_length=32, description="报送单位代码;默认全市")]
+Region = Annotated[str | None, Query(max_length=32, description="报送单位代码;默认全市")]
 PaceQuery = Annotated[
     Pace, Query(description="时间进度口径:day 按天 / month 按已过完整月 / quarter 按已过完整季度")
 ]
-
-
-def _as_of(year: int, as_of: date | None) -> date:
-    return as_of or min(date(year, 12, 31), date.today())
 
 
 @router.get("/indicators", summary="指标目录", responses=problem_responses(401))
@@ -61,7 +62,8 @@ async def list_indicators(
     responses=problem_responses(401, 403, 409, 422),
 )
 async def create_indicator(body: IndicatorCreate, _: AdminPrincipal, session: SessionDep) -> IndicatorPublic:
-    return IndicatorPublic.model_validate(await service.create_indicator(session, body))
+    with rows_located(json_rows("body", single=True)):
+        return IndicatorPublic.model_validate(await service.create_indicator(session, body))
 
 
 @router.get("/indicators/{code}", summary="指标详情", responses=problem_responses(401, 404))
@@ -93,9 +95,10 @@ async def update_indicator(
     status_code=status.HTTP_201_CREATED,
 )
 async def record_value(
-    code: str, body: ValueIn, principal: CurrentPrincipal, session: SessionDep, response: Response
+    code: str, body: ValueIn, principal: ValueWriterPrincipal, session: SessionDep, response: Response
 ) -> ValuePublic:
-    value, written = await service.record_value(session, code=code, data=body, principal=principal)
+    with rows_located(json_rows("body", single=True)):
+        value, written = await service.record_value(session, code=code, data=body, principal=principal)
     if not written:
         response.status_code = status.HTTP_200_OK
     return ValuePublic.model_validate(value)
@@ -111,12 +114,19 @@ async def list_values(
     code: str,
     principal: CurrentPrincipal,
     session: SessionDep,
+    settings: SettingsDep,
     region: Annotated[str | None, Query(max_length=32, description="报送单位代码")] = None,
     year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
     history: Annotated[bool, Query(description="包含被更正的旧修订")] = False,
 ) -> Page[ValuePublic]:
     values = await service.list_values(
-        session, code=code, region_code=region, year=year, history=history, principal=principal
+        session,
+        code=code,
+        region_code=region,
+        year=year,
+        history=history,
+        principal=principal,
+        city_code=settings.city_code,
     )
     return Page(items=[ValuePublic.model_validate(v) for v in values], total=len(values))
 
@@ -128,11 +138,10 @@ async def list_values(
     responses=problem_responses(401, 403, 409, 422),
 )
 async def record_values_in_bulk(
-    body: BulkValues, principal: CurrentPrincipal, session: SessionDep
+    body: BulkValues, principal: ValueWriterPrincipal, session: SessionDep
 ) -> BulkResult:
-    if principal.role not in service.VALUE_WRITERS:
-        raise Forbidden(f"role {principal.role.value} may not record indicator values")
-    return await service.record_values(session, rows=body.items, principal=principal)
+    with rows_located(json_rows()):
+        return await service.record_values(session, rows=body.items, principal=principal)
 
 
 @router.put(
@@ -142,11 +151,17 @@ async def record_values_in_bulk(
     responses=problem_responses(401, 403, 404, 422),
 )
 async def set_target(
-    code: str, year: int, body: TargetIn, principal: AdminPrincipal, session: SessionDep
+    code: str,
+    year: int,
+    body: TargetIn,
+    principal: AdminPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> TargetPublic:
-    return TargetPublic.model_validate(
-        await service.set_target(session, code=code, year=year, data=body, principal=principal)
+    target = await service.set_target(
+        session, code=code, year=year, data=body, principal=principal, city_code=settings.city_code
     )
+    return TargetPublic.model_validate(target)
 
 
 @router.get(
@@ -161,14 +176,21 @@ async def read_progress(
     year: Year,
     principal: CurrentPrincipal,
     session: SessionDep,
+    settings: SettingsDep,
     as_of: AsOf = None,
-    region: Region = CITY_CODE,
+    region: Region = None,
     pace: PaceQuery = Pace.month,
 ) -> ProgressPublic:
-    service.ensure_may_read(principal, region)
+    unit = region or settings.city_code
+    service.ensure_may_read(principal, unit, city_code=settings.city_code)
     indicator = await service.get_indicator(session, code)
     [item] = await service.progress_of(
-        session, indicators=[indicator], region_code=region, year=year, as_of=_as_of(year, as_of), pace=pace
+        session,
+        indicators=[indicator],
+        region_code=unit,
+        year=year,
+        as_of=default_as_of(year, as_of),
+        pace=pace,
     )
     return item
 
@@ -183,11 +205,87 @@ async def read_dashboard(
     year: Year,
     principal: CurrentPrincipal,
     session: SessionDep,
+    settings: SettingsDep,
     as_of: AsOf = None,
-    region: Region = CITY_CODE,
+    region: Region = None,
     pace: PaceQuery = Pace.month,
 ) -> Dashboard:
-    service.ensure_may_read(principal, region)
+    unit = region or settings.city_code
+    service.ensure_may_read(principal, unit, city_code=settings.city_code)
     return await service.dashboard(
-        session, region_code=region, year=year, as_of=_as_of(year, as_of), pace=pace
+        session, region_code=unit, year=year, as_of=default_as_of(year, as_of), pace=pace
     )
+
+
+# --- Excel ---------------------------------------------------------------------------------------
+
+EXCEL = {200: {"content": {XLSX: {}}, "description": "Excel 工作簿"}, **problem_responses(401, 403, 422)}
+ExportYear = Annotated[int, Query(ge=2000, le=2100)]
+ExportAsOf = Annotated[Day | None, Query(description="截至日期;默认该年年底与今天中较早者")]
+
+
+@exports.get("/dashboard.xlsx", summary="导出指标总览", responses=EXCEL)
+async def export_dashboard(
+    year: ExportYear,
+    _: CurrentPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+    as_of: ExportAsOf = None,
+) -> Response:
+    # The city's figures, which everyone signed in reads.
+    city = await get_region(session, settings.city_code)
+    day = default_as_of(year, as_of)
+    board = await service.dashboard(session, region_code=city.code, year=year, as_of=day, pace=Pace.month)
+    return download(excel.dashboard_workbook(board, city_name=city.name, day=day), f"dashboard-{day}.xlsx")
+
+
+@exports.get(
+    "/indicator-values.xlsx",
+    summary="导出指标数值(报送模板格式)",
+    description="当前值,一行一个,与报送模板同格式:导出、修改、再上传。",
+    responses={**EXCEL, **problem_responses(404)},
+)
+async def export_indicator_values(
+    code: Annotated[str, Query(description="指标代码")],
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    region: Annotated[str | None, Query(max_length=32)] = None,
+) -> Response:
+    values = await service.list_values(
+        session,
+        code=code,
+        region_code=region,
+        year=year,
+        history=False,
+        principal=principal,
+        city_code=settings.city_code,
+    )
+    return download(excel.values_export(values), f"{code}-values.xlsx")
+
+
+@imports.get(
+    "/templates/indicator-values.xlsx",
+    summary="下载指标数值报送模板",
+    responses={200: {"content": {XLSX: {}}}, **problem_responses(401)},
+)
+async def download_values_template(_: CurrentPrincipal) -> Response:
+    return download(excel.values_workbook([]), "indicator-values-template.xlsx")
+
+
+@imports.post(
+    "/indicator-values",
+    summary="上传指标数值(Excel)",
+    description=f"按模板填写的 .xlsx(不超过 {MAX_BYTES // 1024 // 1024} MB)。全部成功或全部不写入:"
+    "任一单元格有误,整表拒绝,并按“工作表!单元格(列名)”逐一指出。含公式或以 = + - @ 开头的单元格一律拒收。",
+    responses=problem_responses(401, 403, 413, 415, 422),
+)
+async def upload_indicator_values(
+    principal: ValueWriterPrincipal,
+    session: SessionDep,
+    file: Annotated[UploadFile, File(description="Excel 工作簿")],
+) -> BulkResult:
+    sheet, rows = read_rows(await file.read(MAX_BYTES + 1), excel.HEADERS)
+    with rows_located(cells(sheet, rows, excel.HEADERS, excel.header_of)):
+        return await service.record_values(session, rows=excel.values_from(rows), principal=principal)

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from daye_kit.auth import Principal, Role
-from daye_kit.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from daye_kit.errors import Conflict, Forbidden, NotFound, RowError, RowsRefused
 from indicator_api.cultivation.measures import DERIVED_INDICATORS, counts_by_unit
 from indicator_api.cultivation.schemas import Measure
 from indicator_api.indicators.ingest import StagedValue, write_values
@@ -34,31 +34,23 @@ from indicator_api.indicators.schemas import (
     TargetIn,
     ValueIn,
 )
-from indicator_api.regions.catalog import CITY_CODE
 from indicator_api.regions.models import Region
 from indicator_api.regions.service import get_region
 
-VALUE_WRITERS = frozenset({Role.admin, Role.township, Role.service})
 ValueKey = tuple[str, str, int, str, int]  # indicator, unit, year, period type, period
 
 
-# --- who may read and write which unit ------------------------------------------------------------
+# --- which unit's figures a caller reaches ----------------------------------------------------------
 
 
-def ensure_may_read(principal: Principal, region_code: str) -> None:
+def ensure_may_read(principal: Principal, region_code: str, *, city_code: str) -> None:
     """Everyone signed in reads the city's figures; a township also its own unit's, the bureau,
     viewers and services every unit's."""
-    if region_code == CITY_CODE or principal.role in (Role.admin, Role.viewer, Role.service):
+    if region_code == city_code or principal.role in (Role.admin, Role.viewer, Role.service):
         return
     if principal.role is Role.township and principal.region_code == region_code:
         return
     raise Forbidden(f"{principal.username} may not read the figures of unit {region_code}")
-
-
-def ensure_may_write(principal: Principal, region_code: str) -> None:
-    if principal.role not in VALUE_WRITERS:
-        raise Forbidden(f"role {principal.role.value} may not record indicator values")
-    principal.ensure_region(region_code)
 
 
 # --- catalogue -------------------------------------------------------------------------------------
@@ -82,7 +74,10 @@ async def create_indicator(session: AsyncSession, data: IndicatorCreate) -> Indi
     for field in ("numerator_code", "denominator_code"):
         term = getattr(data, field)
         if term and await session.get(Indicator, term) is None:
-            raise InvalidInput.field(f"body.{field}", "unknown_indicator", f"indicator {term} does not exist")
+            message = f"indicator {term} does not exist"
+            raise RowsRefused(
+                message, [RowError(row=0, field=field, rule="unknown_indicator", message=message)]
+            )
     indicator = Indicator(
         **data.model_dump(mode="json"),
         source="ratio" if data.accumulation is Accumulation.ratio else "recorded",
@@ -132,48 +127,47 @@ async def _current(session: AsyncSession, wanted: Iterable[ValueKey]) -> dict[Va
 
 
 async def record_values(
-    session: AsyncSession,
-    *,
-    rows: Sequence[BulkValueIn],
-    principal: Principal,
-    field_prefix: str = "body.items",
+    session: AsyncSession, *, rows: Sequence[BulkValueIn], principal: Principal
 ) -> BulkResult:
     """All rows or none: every bad row is named. A row equal to the current value adds nothing;
     a different one becomes the next revision."""
     indicators = {i.code: i for i in (await session.execute(select(Indicator))).scalars()}
     regions = set((await session.execute(select(col(Region.code)))).scalars())
-    errors: list[FieldError] = []
+    errors: list[RowError] = []
     for index, row in enumerate(rows):
-        where = f"{field_prefix}.{index}" if field_prefix.endswith("items") else field_prefix
         indicator = indicators.get(row.indicator_code)
         if indicator is None:
             errors.append(
-                FieldError(
-                    field=f"{where}.indicator_code",
+                RowError(
+                    row=index,
+                    field="indicator_code",
                     rule="unknown_indicator",
                     message=f"indicator {row.indicator_code} does not exist",
                 )
             )
         elif indicator.source != "recorded":
             errors.append(
-                FieldError(
-                    field=f"{where}.indicator_code",
+                RowError(
+                    row=index,
+                    field="indicator_code",
                     rule="computed_indicator",
                     message=f"{row.indicator_code} is computed ({indicator.source}), not recorded",
                 )
             )
         if row.region_code not in regions:
             errors.append(
-                FieldError(
-                    field=f"{where}.region_code",
+                RowError(
+                    row=index,
+                    field="region_code",
                     rule="unknown_region",
                     message=f"reporting unit {row.region_code} does not exist",
                 )
             )
         elif principal.role is Role.township and row.region_code != principal.region_code:
             errors.append(
-                FieldError(
-                    field=f"{where}.region_code",
+                RowError(
+                    row=index,
+                    field="region_code",
                     rule="not_your_unit",
                     message=f"a township account records unit {principal.region_code} only",
                 )
@@ -182,19 +176,17 @@ async def record_values(
     for index, row in enumerate(rows):
         key = (row.indicator_code, row.region_code, row.year, row.period_type.value, row.number)
         if key in seen:
-            where = f"{field_prefix}.{index}" if field_prefix.endswith("items") else field_prefix
             errors.append(
-                FieldError(
-                    field=where,
+                RowError(
+                    row=index,
+                    field="",
                     rule="duplicate_in_batch",
                     message=f"the same figure as row {seen[key]}; send one value per figure",
                 )
             )
         seen.setdefault(key, index)
     if errors:
-        raise InvalidInput(
-            f"{len(errors)} problem(s) in {len(rows)} row(s); nothing was written", errors=errors
-        )
+        raise RowsRefused(f"{len(errors)} problem(s) in {len(rows)} row(s); nothing was written", errors)
 
     staged = [
         StagedValue(
@@ -224,10 +216,10 @@ async def record_value(
     session: AsyncSession, *, code: str, data: ValueIn, principal: Principal
 ) -> tuple[IndicatorValue, bool]:
     """The current value after recording, and whether this call wrote a new revision."""
-    ensure_may_write(principal, data.region_code)
+    principal.ensure_region(data.region_code)
     await get_indicator(session, code)
     row = BulkValueIn(indicator_code=code, **data.model_dump())
-    result = await record_values(session, rows=[row], principal=principal, field_prefix="body")
+    result = await record_values(session, rows=[row], principal=principal)
     latest = await _current(session, [(code, row.region_code, row.year, row.period_type.value, row.number)])
     return next(iter(latest.values())), result.written == 1
 
@@ -240,12 +232,13 @@ async def list_values(
     year: int | None,
     history: bool,
     principal: Principal,
+    city_code: str,
 ) -> list[IndicatorValue]:
     await get_indicator(session, code)
     if region_code is not None:
-        ensure_may_read(principal, region_code)
+        ensure_may_read(principal, region_code, city_code=city_code)
     elif principal.role not in (Role.admin, Role.viewer, Role.service):
-        region_code = principal.region_code if principal.role is Role.township else CITY_CODE
+        region_code = principal.region_code if principal.role is Role.township else city_code
     query = select(IndicatorValue).where(col(IndicatorValue.indicator_code) == code)
     if region_code is not None:
         query = query.where(col(IndicatorValue.region_code) == region_code)
@@ -270,10 +263,10 @@ async def list_values(
 
 
 async def set_target(
-    session: AsyncSession, *, code: str, year: int, data: TargetIn, principal: Principal
+    session: AsyncSession, *, code: str, year: int, data: TargetIn, principal: Principal, city_code: str
 ) -> Target:
     await get_indicator(session, code)
-    region_code = data.region_code or CITY_CODE
+    region_code = data.region_code or city_code
     await get_region(session, region_code)
     target = await session.get(Target, (code, region_code, year))
     if target is None:
@@ -394,7 +387,8 @@ async def figures_at(
     return Figures(values)
 
 
-async def _targets(session: AsyncSession, *, region_code: str, year: int) -> dict[str, Decimal]:
+async def targets_of(session: AsyncSession, *, region_code: str, year: int) -> dict[str, Decimal]:
+    """The year's target of each indicator that has one at the unit."""
     rows = await session.execute(
         select(col(Target.indicator_code), col(Target.value)).where(
             col(Target.region_code) == region_code, col(Target.year) == year
@@ -431,7 +425,7 @@ async def progress_of(
     baseline = await figures_at(
         session, region_code=region_code, year=year - 1, as_of=date(year - 1, 12, 31), indicators=indicators
     )
-    targets = await _targets(session, region_code=region_code, year=year)
+    targets = await targets_of(session, region_code=region_code, year=year)
     elapsed = time_progress(year, as_of, pace)
     items = []
     for indicator in indicators:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from daye_kit.errors import InvalidInput, NotFound
+from daye_kit.errors import NotFound, RowError, RowsRefused
 from indicator_api.regions.models import Region
 
 
@@ -25,9 +25,10 @@ async def get_region(session: AsyncSession, code: str) -> Region:
     return region
 
 
-async def require_region(session: AsyncSession, code: str, *, field: str) -> Region:
-    """Like get_region, but a missing unit in a body is a 422 naming the field."""
+async def require_region(session: AsyncSession, code: str, *, field: str = "region_code") -> Region:
+    """Like get_region, but a unit named in what was sent is a refused field (422), not a 404."""
     region = await session.get(Region, code)
     if region is None:
-        raise InvalidInput.field(field, "unknown_region", f"reporting unit {code} does not exist")
+        message = f"reporting unit {code} does not exist"
+        raise RowsRefused(message, [RowError(row=0, field=field, rule="unknown_region", message=message)])
     return region

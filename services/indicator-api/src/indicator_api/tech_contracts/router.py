@@ -1,10 +1,13 @@
+"""Technology contracts reported by the bureau or a platform service (matching-api's dockings)."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from daye_kit.auth import CurrentPrincipal
 from daye_kit.db import SessionDep
-from daye_kit.errors import problem_responses
+from daye_kit.errors import json_rows, problem_responses, rows_located
+from indicator_api.access import ContractReporterPrincipal
+from indicator_api.deps import SettingsDep
 from indicator_api.tech_contracts import service
 from indicator_api.tech_contracts.schemas import TechContractIn, TechContractPublic
 
@@ -24,9 +27,16 @@ router = APIRouter(prefix="/api/v1", tags=["指标"])
     },
 )
 async def record_tech_contract(
-    body: TechContractIn, principal: CurrentPrincipal, session: SessionDep, response: Response
+    body: TechContractIn,
+    principal: ContractReporterPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+    response: Response,
 ) -> TechContractPublic:
-    contract, created = await service.record_contract(session, data=body, principal=principal)
+    with rows_located(json_rows("body", single=True)):
+        contract, created = await service.record_contract(
+            session, data=body, principal=principal, city_code=settings.city_code
+        )
     if not created:
         response.status_code = status.HTTP_200_OK
     return TechContractPublic.model_validate(contract)

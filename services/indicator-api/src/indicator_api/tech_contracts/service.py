@@ -14,14 +14,13 @@ from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from daye_kit.auth import Principal, Role
+from daye_kit.auth import Principal
 from daye_kit.db import lock_exclusively
-from daye_kit.errors import Conflict, Forbidden, InvalidInput
+from daye_kit.errors import Conflict, RowError, RowsRefused
 from indicator_api.enterprises.models import Enterprise
 from indicator_api.indicators.models import IndicatorValue
 from indicator_api.indicators.schemas import BulkValueIn, Provenance
 from indicator_api.indicators.service import record_values
-from indicator_api.regions.catalog import CITY_CODE
 from indicator_api.tech_contracts.models import TechContract
 from indicator_api.tech_contracts.schemas import TechContractIn
 
@@ -34,25 +33,25 @@ def _in_yi(yuan: Decimal) -> Decimal:
     return (yuan / YUAN_PER_YI).quantize(INDICATOR_PLACES)
 
 
-async def _increment(session: AsyncSession, contract: TechContract, region: str) -> Decimal:
+async def _increment(
+    session: AsyncSession, contract: TechContract, region: str, *, city_code: str
+) -> Decimal:
     """How far the contract moves `region`'s figure (in 亿元, to four places)."""
     year = contract.signed_on.year
     query = select(func.coalesce(func.sum(TechContract.amount), 0)).where(
         col(TechContract.signed_on) >= contract.signed_on.replace(month=1, day=1),
         col(TechContract.signed_on) <= contract.signed_on.replace(year=year, month=12, day=31),
     )
-    if region != CITY_CODE:
+    if region != city_code:
         query = query.where(col(TechContract.region_code) == region)
     total = Decimal((await session.execute(query)).scalar_one())
     return _in_yi(total) - _in_yi(total - contract.amount)
 
 
 async def record_contract(
-    session: AsyncSession, *, data: TechContractIn, principal: Principal
+    session: AsyncSession, *, data: TechContractIn, principal: Principal, city_code: str
 ) -> tuple[TechContract, bool]:
     """The contract, and whether this call recorded it (False: a replay of the same contract)."""
-    if principal.role not in (Role.admin, Role.service):
-        raise Forbidden("technology contracts are reported by the bureau or a platform service")
     # One contract at a time moves the turnover, so two never read the same figure and both add to it.
     await lock_exclusively(await session.connection(), f"indicator:{INDICATOR}")
     existing = (
@@ -77,8 +76,9 @@ async def record_contract(
         return existing, False
     enterprise = await session.get(Enterprise, data.credit_code)
     if enterprise is None:
-        raise InvalidInput.field(
-            "body.credit_code", "unknown_enterprise", f"enterprise {data.credit_code} is not in the registry"
+        message = f"enterprise {data.credit_code} is not in the registry"
+        raise RowsRefused(
+            message, [RowError(row=0, field="credit_code", rule="unknown_enterprise", message=message)]
         )
     contract = TechContract(
         source=data.source,
@@ -92,15 +92,17 @@ async def record_contract(
     )
     session.add(contract)
     await session.flush()
-    await _raise_turnover(session, contract, principal)
+    await _raise_turnover(session, contract, principal, city_code=city_code)
     return contract, True
 
 
-async def _raise_turnover(session: AsyncSession, contract: TechContract, principal: Principal) -> None:
+async def _raise_turnover(
+    session: AsyncSession, contract: TechContract, principal: Principal, *, city_code: str
+) -> None:
     year, month = contract.signed_on.year, contract.signed_on.month
     rows: list[BulkValueIn] = []
-    for region in dict.fromkeys([contract.region_code, CITY_CODE]):
-        increment = await _increment(session, contract, region)
+    for region in dict.fromkeys([contract.region_code, city_code]):
+        increment = await _increment(session, contract, region, city_code=city_code)
         if not increment:
             continue  # under half a 万元 more in the year's total: the rounded figure stands
         values = (
@@ -118,7 +120,7 @@ async def _raise_turnover(session: AsyncSession, contract: TechContract, princip
             .scalars()
             .all()
         )
-        if region == CITY_CODE and region != contract.region_code and not values:
+        if region == city_code and region != contract.region_code and not values:
             continue  # the city's figure is the sum of its units', which already moved
         latest: dict[tuple[str, int], IndicatorValue] = {}
         for value in values:

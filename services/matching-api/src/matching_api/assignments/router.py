@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from daye_kit.auth import CurrentPrincipal
 from daye_kit.db import SessionDep
 from daye_kit.errors import problem_responses
+from matching_api.access import BureauPrincipal
 from matching_api.assignments import service
 from matching_api.assignments.schemas import Assignment, AssignmentRequest
 from matching_api.deps import SettingsDep, SupplyIndexDep
@@ -24,9 +24,9 @@ router = APIRouter(prefix="/api/v1/assignments", tags=["专家分派"])
 )
 async def assign_experts(
     body: AssignmentRequest,
-    principal: CurrentPrincipal,
+    _: BureauPrincipal,
     session: SessionDep,
     index: SupplyIndexDep,
     settings: SettingsDep,
 ) -> Assignment:
-    return await service.assign(session, data=body, principal=principal, index=index, settings=settings)
+    return await service.assign(session, data=body, index=index, settings=settings)

@@ -12,6 +12,7 @@ from daye_kit.errors import problem_responses
 from daye_kit.ids import RowId
 from daye_kit.pagination import Page, PageDep
 from daye_kit.timestamps import Day
+from matching_api.access import DemandPosterPrincipal, SchedulerPrincipal
 from matching_api.demands import service
 from matching_api.demands.schemas import DemandCreate, DemandFilter, DemandPublic, DemandUpdate, ExpirySweep
 from matching_api.deps import IndicatorDep, SettingsDep, SupplyIndexDep
@@ -31,7 +32,7 @@ DemandId = Annotated[RowId, Path(description="需求编号")]
 )
 async def post_demand(
     body: DemandCreate,
-    principal: CurrentPrincipal,
+    principal: DemandPosterPrincipal,
     session: SessionDep,
     indicator: IndicatorDep,
     index: SupplyIndexDep,
@@ -66,7 +67,7 @@ async def list_demands(
     responses=problem_responses(401, 403, 422),
 )
 async def close_expired_demands(
-    principal: CurrentPrincipal,
+    principal: SchedulerPrincipal,
     session: SessionDep,
     as_of: Annotated[Day | None, Query(description="以此日期判断是否到期,默认今天")] = None,
 ) -> ExpirySweep:

@@ -12,8 +12,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from daye_kit.auth import Principal, Role
 from daye_kit.errors import Conflict, Forbidden, InvalidInput, NotFound
 from daye_kit.pagination import PageParams
-from daye_kit.timestamps import utcnow
-from matching_api import clock
+from daye_kit.timestamps import local_midnight, local_today, utcnow
 from matching_api.config import Settings
 from matching_api.demands.models import Demand
 from matching_api.demands.schemas import (
@@ -28,7 +27,6 @@ from matching_api.engine.service import recommend
 from matching_api.engine.text import join_terms, tokenize
 from matching_api.enums import DemandStatus, MatchStatus
 from matching_api.matches.models import Match, MatchEvent
-from matching_api.models import local_midnight
 from matching_api.notifications.service import enterprise_audience, notify, supplier_audience
 from matching_api.peers import IndicatorClient
 from matching_api.supplies.models import Supply
@@ -72,17 +70,16 @@ def segment(demand: Demand) -> None:
 
 
 def _credit_code_of(principal: Principal, data: DemandCreate) -> str:
-    if principal.role is Role.enterprise and principal.credit_code:
-        if data.credit_code not in (None, principal.credit_code):
-            raise Forbidden(f"enterprise account {principal.username} posts for {principal.credit_code} only")
-        return principal.credit_code
+    """The enterprise a demand is posted for: the caller's own, or the one the bureau names."""
     if principal.role is Role.admin:
         if data.credit_code is None:
             raise InvalidInput.field(
                 "body.credit_code", "missing", "the bureau posting for an enterprise names its credit code"
             )
         return data.credit_code
-    raise Forbidden("demands are posted by enterprise accounts (or by the bureau for an enterprise)")
+    if not principal.credit_code or data.credit_code not in (None, principal.credit_code):
+        raise Forbidden(f"enterprise account {principal.username} posts for {principal.credit_code} only")
+    return principal.credit_code
 
 
 async def post_demand(
@@ -95,7 +92,7 @@ async def post_demand(
     settings: Settings,
 ) -> DemandPublic:
     credit_code = _credit_code_of(principal, data)
-    day = clock.today()
+    day = local_today()
     if data.deadline < day:
         raise InvalidInput.field("body.deadline", "date_in_past", f"the deadline {data.deadline} has passed")
     # Before anything is written: the registry must know the enterprise (503 if it cannot be asked).
@@ -182,7 +179,7 @@ async def update_demand(
         DemandCreate.model_validate({**merged, "credit_code": None})
     except ValueError as exc:
         raise InvalidInput(f"the demand would be inconsistent: {exc}", code="demand_invalid") from exc
-    if "deadline" in changes and changes["deadline"] < clock.today():
+    if "deadline" in changes and changes["deadline"] < local_today():
         raise InvalidInput.field(
             "body.deadline", "date_in_past", f"the deadline {changes['deadline']} has passed"
         )
@@ -235,9 +232,7 @@ async def close_expired(
 ) -> ExpirySweep:
     """Open demands past their deadline close; their proposed dockings close with them, while
     dockings already under way may still end in success or failure."""
-    if principal.role is not Role.admin and principal.role is not Role.service:
-        raise Forbidden("only the bureau or a scheduler (service account) closes expired demands")
-    day = as_of or clock.today()
+    day = as_of or local_today()
     demands = (
         (
             await session.execute(

@@ -16,7 +16,7 @@ from matching_api.engine.catalog import REGION_LABELS, Query, Ranked, Weights
 from matching_api.engine.index import SupplyIndex
 from matching_api.engine.schemas import Reason, Recommendation, Recommendations
 from matching_api.engine.text import split_terms
-from matching_api.enums import SERVES, DemandKind, MatchStatus, SupplyKind
+from matching_api.enums import QUALIFICATION_NAMES, SERVES, DemandKind, MatchStatus, SupplyKind
 from matching_api.matches.models import Match
 from matching_api.supplies.models import Supply
 from matching_api.supplies.schemas import SupplySummary
@@ -30,7 +30,6 @@ LABELS = {
     "region": "地域",
     "capacity": "专家余量",
 }
-QUALIFICATION_NAMES = {"tech_sme": "科技型中小企业", "hte": "高新技术企业", "new_species": "科创新物种企业"}
 
 
 def weights_of(settings: Settings) -> Weights:

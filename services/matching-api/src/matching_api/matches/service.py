@@ -11,8 +11,7 @@ from sqlmodel import col, select
 from daye_kit.auth import Principal, Role
 from daye_kit.errors import Conflict, Forbidden, InvalidInput, NotFound
 from daye_kit.pagination import PageParams
-from daye_kit.timestamps import utcnow
-from matching_api import clock
+from daye_kit.timestamps import local_today, utcnow
 from matching_api.config import Settings
 from matching_api.demands.models import Demand
 from matching_api.demands.schemas import DemandSummary
@@ -180,7 +179,7 @@ async def create_match(
         )
     if demand.status != DemandStatus.open.value:
         raise Conflict(f"demand {demand.id} is {demand.status}", code="demand_not_open")
-    if demand.deadline < clock.today():
+    if demand.deadline < local_today():
         raise Conflict(f"demand {demand.id} expired on {demand.deadline}", code="demand_expired")
     if supply.status != SupplyStatus.active.value:
         raise Conflict(f"supply {supply.id} is withdrawn", code="supply_withdrawn")
@@ -307,7 +306,7 @@ def _check_move(match: Match, demand: Demand, data: MatchUpdate, side: Side | No
                 "contract_not_for_finance",
                 "a finance demand's success is not a technology contract",
             )
-    if current is MatchStatus.proposed and target is MatchStatus.docking and demand.deadline < clock.today():
+    if current is MatchStatus.proposed and target is MatchStatus.docking and demand.deadline < local_today():
         raise Conflict(f"demand {demand.id} expired on {demand.deadline}", code="demand_expired")
 
 

@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from daye_kit.auth import CurrentPrincipal
 from daye_kit.db import SessionDep
 from daye_kit.errors import problem_responses
 from daye_kit.spreadsheets import COUNT, RATE, XLSX, Column, download, workbook
 from daye_kit.timestamps import Day
+from matching_api.access import SchedulerPrincipal, StatsReaderPrincipal
 from matching_api.deps import IndicatorDep, SettingsDep
 from matching_api.stats import service
 from matching_api.stats.schemas import Publication, Stats
@@ -27,7 +27,7 @@ router = APIRouter(prefix="/api/v1/stats", tags=["统计"])
     responses=problem_responses(401, 403, 422),
 )
 async def read_stats(
-    principal: CurrentPrincipal,
+    principal: StatsReaderPrincipal,
     session: SessionDep,
     settings: SettingsDep,
     start: Annotated[Day, Query(alias="from", description="期间起(含)", examples=["2025-01-01"])],
@@ -35,7 +35,7 @@ async def read_stats(
     region: Annotated[str | None, Query(max_length=12, description="乡镇代码")] = None,
 ) -> Stats:
     return await service.read_stats(
-        session, principal=principal, start=start, end=end, region=region, target=settings.match_rate_target
+        session, principal=principal, start=start, end=end, region=region, settings=settings
     )
 
 
@@ -49,14 +49,14 @@ KIND_NAMES = {"talent": "人才", "technology": "技术", "finance": "金融"}
     responses={200: {"content": {XLSX: {}}}, **problem_responses(401, 403, 422)},
 )
 async def export_stats(
-    principal: CurrentPrincipal,
+    principal: StatsReaderPrincipal,
     session: SessionDep,
     settings: SettingsDep,
     start: Annotated[Day, Query(alias="from", description="期间起(含)")],
     end: Annotated[Day, Query(alias="to", description="期间止(含)")],
 ) -> Response:
     stats = await service.read_stats(
-        session, principal=principal, start=start, end=end, region=None, target=settings.match_rate_target
+        session, principal=principal, start=start, end=end, region=None, settings=settings
     )
     columns = [
         Column("分组", width=10),
@@ -97,10 +97,13 @@ async def export_stats(
     responses=problem_responses(401, 403, 422, 502, 503),
 )
 async def publish_stats(
-    principal: CurrentPrincipal,
+    principal: SchedulerPrincipal,
     session: SessionDep,
     indicator: IndicatorDep,
+    settings: SettingsDep,
     year: Annotated[int, Query(ge=2020, le=2100, description="年度")],
     month: Annotated[int, Query(ge=1, le=12, description="截至月份")],
 ) -> Publication:
-    return await service.publish(session, principal=principal, indicator=indicator, year=year, month=month)
+    return await service.publish(
+        session, principal=principal, indicator=indicator, settings=settings, year=year, month=month
+    )

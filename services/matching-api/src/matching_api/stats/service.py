@@ -14,14 +14,13 @@ from sqlmodel import col, select
 
 from daye_kit.auth import Principal, Role
 from daye_kit.errors import Forbidden, InvalidInput
-from daye_kit.timestamps import as_utc
+from daye_kit.timestamps import as_utc, local_midnight
+from matching_api.config import Settings
 from matching_api.demands.models import Demand
 from matching_api.enums import DemandKind
-from matching_api.models import local_midnight
 from matching_api.peers import IndicatorClient
 from matching_api.stats.schemas import KindCounts, Publication, PublishedValue, RegionCounts, Stats
 
-CITY_CODE = "420281"
 POSTED_CODE = "supply_chain_demands_posted"
 MATCHED_CODE = "supply_chain_demands_matched"
 
@@ -30,10 +29,9 @@ def rate(matched: int, posted: int) -> float | None:
     return round(matched / posted, 4) if posted else None
 
 
-def _region_for(principal: Principal, region: str | None) -> str | None:
-    if principal.role is Role.enterprise:
-        raise Forbidden("statistics are for the bureau, townships and government systems")
-    if region == CITY_CODE:
+def _region_for(principal: Principal, region: str | None, city_code: str) -> str | None:
+    """The unit the caller's statistics cover (None: the whole city); a township sees its own."""
+    if region == city_code:
         region = None
     if principal.role is Role.township:
         if region not in (None, principal.region_code):
@@ -62,11 +60,18 @@ def _grouped(by: Any, condition: Any, matched: Any) -> Any:
 
 
 async def read_stats(
-    session: AsyncSession, *, principal: Principal, start: date, end: date, region: str | None, target: float
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    start: date,
+    end: date,
+    region: str | None,
+    settings: Settings,
 ) -> Stats:
     if end < start:
         raise InvalidInput.field("query.to", "before_from", "the period ends before it starts")
-    region = _region_for(principal, region)
+    target = settings.match_rate_target
+    region = _region_for(principal, region, settings.city_code)
     condition, matched = _cohort(start, end, region)
     by_kind = [
         KindCounts(kind=DemandKind(kind), posted=p, matched=m, match_rate=rate(m, p))
@@ -109,21 +114,26 @@ async def read_stats(
 
 
 async def publish(
-    session: AsyncSession, *, principal: Principal, indicator: IndicatorClient, year: int, month: int
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    indicator: IndicatorClient,
+    settings: Settings,
+    year: int,
+    month: int,
 ) -> Publication:
     """Year-to-date posted and matched counts for the city at the end of `month`, sent to
     indicator-api as the month's values of the two supply-chain indicators."""
-    if principal.role not in (Role.admin, Role.service):
-        raise Forbidden("the bureau (or a scheduler's service account) publishes the statistics")
     end = date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)
     stats = await read_stats(
-        session, principal=principal, start=date(year, 1, 1), end=end, region=None, target=0.8
+        session, principal=principal, start=date(year, 1, 1), end=end, region=None, settings=settings
     )
     note = f"matching-api 统计:{year} 年 1–{month} 月发布需求 {stats.posted} 项,对接成功 {stats.matched} 项"
+    city = settings.city_code
     items = []
     for code, value in ((POSTED_CODE, stats.posted), (MATCHED_CODE, stats.matched)):
         await indicator.record_indicator_value(
-            code, region_code=CITY_CODE, year=year, month=month, value=value, note=note
+            code, region_code=city, year=year, month=month, value=value, note=note
         )
-        items.append(PublishedValue(code=code, region_code=CITY_CODE, year=year, month=month, value=value))
+        items.append(PublishedValue(code=code, region_code=city, year=year, month=month, value=value))
     return Publication(items=items, total=len(items))

@@ -11,6 +11,7 @@ from daye_kit.db import SessionDep
 from daye_kit.errors import problem_responses
 from daye_kit.ids import RowId
 from daye_kit.pagination import Page, PageDep
+from matching_api.access import CatalogueWriterPrincipal
 from matching_api.supplies import service
 from matching_api.supplies.schemas import SupplyCreate, SupplyFilter, SupplyPublic, SupplyUpdate
 
@@ -26,8 +27,8 @@ SupplyId = Annotated[RowId, Path(description="供给编号")]
     "`capacity`;金融产品须填额度上限与融资方式,可设准入资质。登记后下一次推荐即可见。",
     responses=problem_responses(401, 403, 422),
 )
-async def create_supply(body: SupplyCreate, principal: CurrentPrincipal, session: SessionDep) -> SupplyPublic:
-    return await service.create_supply(session, data=body, principal=principal)
+async def create_supply(body: SupplyCreate, _: CatalogueWriterPrincipal, session: SessionDep) -> SupplyPublic:
+    return await service.create_supply(session, data=body)
 
 
 @router.get(

@@ -1,4 +1,6 @@
-"""Daye's reporting units (../shared/reference/daye-regions.md), with the codes this project assigns.
+"""Daye's reporting units (../shared/reference/daye-regions.md), with the codes this project assigns:
+what the demo seeds accounts, quotas and figures for. indicator-api's `registry` migration puts the
+same units in its database; the service itself reads them from there and its city from settings.
 
 The city keeps its administrative division code, 420281. Units get the city code and a three-digit
 suffix by kind: 0xx 街道, 1xx 镇, 2xx 乡, 4xx 园区. Township accounts use these codes as usernames.

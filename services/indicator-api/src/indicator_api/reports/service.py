@@ -1,77 +1,32 @@
-"""The quarterly report's data sections, written from live data in the bureau's own style.
+"""The quarterly report's sections, written from live data in the bureau's own style.
 
 Every number in the text is also a `Figure` beside it, naming where it came from, so a reader (or a
 test) can trace "完成技术合同成交额34.25亿元" back to the indicator, unit and date that produced it.
-A peer that is down turns its paragraph into a sentence saying the figure is unavailable.
+A peer that is down turns its paragraph into a sentence saying the figure is unavailable. Goals
+the text states are the indicators' targets for the year, never written into it.
 """
 
 from __future__ import annotations
 
 import calendar
-import io
 from datetime import date
 from decimal import Decimal
 
-import docx
-from docx.oxml.ns import qn
-from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from daye_kit.errors import AppError
 from indicator_api.cultivation import service as cultivation
-from indicator_api.cultivation.schemas import TownshipProgress
+from indicator_api.cultivation.schemas import MEASURE_NAMES, TownshipProgress
 from indicator_api.indicators import service as indicators
 from indicator_api.indicators.progress import Pace, Status
 from indicator_api.indicators.schemas import ProgressPublic
 from indicator_api.peers import FundingClient, MatchingClient
-from indicator_api.regions.catalog import CITY_CODE
+from indicator_api.regions.service import get_region
+from indicator_api.reports.schemas import Figure, QuarterlyReport, Section
 
 TARGETED = ("tech_contract_turnover", "hte_applications", "tech_sme_registered")
 RESEARCH = ("rd_expenditure", "rd_personnel", "new_product_sales", "rd_institutions")
-
-
-class Figure(BaseModel):
-    key: str = Field(description="数字在报告中的名字", examples=["tech_contract_turnover.actual"])
-    text: str = Field(description="报告正文中的写法", examples=["34.25亿元"])
-    value: str = Field(description="数值(十进制字符串)", examples=["34.25"])
-    source: str = Field(description="来源", examples=["indicator tech_contract_turnover, 420281, 2025-09-30"])
-
-
-class Section(BaseModel):
-    title: str
-    paragraphs: list[str]
-    figures: list[Figure] = Field(default_factory=list)
-    available: bool = True
-
-
-class QuarterlyReport(BaseModel):
-    year: int
-    quarter: int
-    as_of: date
-    title: str
-    sections: list[Section]
-
-    def docx(self) -> bytes:
-        """The same text as a Word document, headings and paragraphs in a Chinese font."""
-        document = docx.Document()
-        normal = document.styles["Normal"]
-        normal.font.name = "SimSun"
-        normal.element.rPr.rFonts.set(qn("w:eastAsia"), "SimSun")
-        document.add_heading(self.title, level=1)
-        for section in self.sections:
-            document.add_heading(section.title, level=2)
-            for paragraph in section.paragraphs:
-                document.add_paragraph(paragraph)
-        buffer = io.BytesIO()
-        document.save(buffer)
-        return buffer.getvalue()
-
-    def markdown(self) -> str:
-        lines = [f"# {self.title}", ""]
-        for section in self.sections:
-            lines += [f"## {section.title}", ""]
-            lines += [f"{paragraph}\n" for paragraph in section.paragraphs]
-        return "\n".join(lines)
+MATCH_RATE = "supply_chain_match_rate"
 
 
 def quarter_end(year: int, quarter: int) -> date:
@@ -164,7 +119,9 @@ def _research_section(items: dict[str, ProgressPublic], year: int) -> Section:
     return Section(title="二、研发活动", paragraphs=[text], figures=figures)
 
 
-async def _supply_chain_section(matching: MatchingClient, year: int, as_of: date) -> Section:
+async def _supply_chain_section(
+    matching: MatchingClient, year: int, as_of: date, *, target: Decimal | None, target_source: str
+) -> Section:
     title = "三、科创供应链对接"
     try:
         stats = await matching.stats(start=date(year, 1, 1), end=as_of)
@@ -175,17 +132,30 @@ async def _supply_chain_section(matching: MatchingClient, year: int, as_of: date
     source = f"matching-api /api/v1/stats {year}-01-01..{as_of}"
     posted, matched = str(stats.posted), str(stats.matched)
     rate = percent(stats.match_rate)
+    figures = [
+        Figure(key="supply_chain.posted", text=f"{posted}项", value=posted, source=source),
+        Figure(key="supply_chain.matched", text=f"{matched}项", value=matched, source=source),
+        Figure(key="supply_chain.match_rate", text=rate, value=str(stats.match_rate), source=source),
+    ]
+    if target is None:
+        goal = "未设定年度目标"
+    else:
+        goal = f"目标{percent(target)}"
+        figures.append(
+            Figure(
+                key="supply_chain.match_rate_target",
+                text=percent(target),
+                value=plain(target, 4),
+                source=target_source,
+            )
+        )
     return Section(
         title=title,
         paragraphs=[
             f"科创供应链平台发布人才、技术、金融等需求{posted}项,经平台匹配实现对接成功{matched}项,"
-            f"对接率{rate}(目标80%)。"
+            f"对接率{rate}({goal})。"
         ],
-        figures=[
-            Figure(key="supply_chain.posted", text=f"{posted}项", value=posted, source=source),
-            Figure(key="supply_chain.matched", text=f"{matched}项", value=matched, source=source),
-            Figure(key="supply_chain.match_rate", text=rate, value=str(stats.match_rate), source=source),
-        ],
+        figures=figures,
     )
 
 
@@ -210,12 +180,9 @@ async def _funds_section(funding: FundingClient, as_of: date) -> Section:
     )
 
 
-MEASURE_LABEL = {"hte_applications": "高企申报", "tech_sme_registered": "科技型中小企业入库"}
-
-
 def _township(township: TownshipProgress) -> str:
     gaps = [
-        f"{MEASURE_LABEL[measure.value]}按进度还需{progress.needed_for_pace}家"
+        f"{MEASURE_NAMES[measure]}按进度还需{progress.needed_for_pace}家"
         for measure, progress in township.measures.items()
         if progress.status is Status.behind
     ]
@@ -223,14 +190,21 @@ def _township(township: TownshipProgress) -> str:
 
 
 async def build(
-    session: AsyncSession, *, year: int, quarter: int, matching: MatchingClient, funding: FundingClient
+    session: AsyncSession,
+    *,
+    city_code: str,
+    year: int,
+    quarter: int,
+    matching: MatchingClient,
+    funding: FundingClient,
 ) -> QuarterlyReport:
     as_of = quarter_end(year, quarter)
+    city = await get_region(session, city_code)
     catalogue = {i.code: i for i in await indicators.list_indicators(session)}
     current = await indicators.progress_of(
         session,
         indicators=[catalogue[c] for c in TARGETED],
-        region_code=CITY_CODE,
+        region_code=city_code,
         year=year,
         as_of=as_of,
         pace=Pace.quarter,
@@ -238,22 +212,31 @@ async def build(
     research = await indicators.progress_of(
         session,
         indicators=[catalogue[c] for c in RESEARCH],
-        region_code=CITY_CODE,
+        region_code=city_code,
         year=year - 1,
         as_of=date(year - 1, 12, 31),
         pace=Pace.quarter,
     )
     board = await indicators.dashboard(
-        session, region_code=CITY_CODE, year=year, as_of=as_of, pace=Pace.quarter
+        session, region_code=city_code, year=year, as_of=as_of, pace=Pace.quarter
     )
-    ranking = await cultivation.progress(session, year=year, as_of=as_of, pace=Pace.quarter)
+    ranking = await cultivation.progress(
+        session, city_code=city_code, year=year, as_of=as_of, pace=Pace.quarter
+    )
+    targets = await indicators.targets_of(session, region_code=city_code, year=year)
     behind = [i for i in board.items if i.status is Status.behind]
     lagging_towns = [t for t in ranking.townships if t.behind]
     months = quarter * 3
     sections = [
         _targets_section({i.indicator.code: i for i in current}, months),
         _research_section({i.indicator.code: i for i in research}, year),
-        await _supply_chain_section(matching, year, as_of),
+        await _supply_chain_section(
+            matching,
+            year,
+            as_of,
+            target=targets.get(MATCH_RATE),
+            target_source=f"indicator {MATCH_RATE} target, unit {city_code}, {year}",
+        ),
         await _funds_section(funding, as_of),
         Section(
             title="五、存在的问题",
@@ -270,5 +253,5 @@ async def build(
         quarter=quarter,
         as_of=as_of,
         sections=sections,
-        title=f"大冶市科技局{year}年{'一二三四'[quarter - 1]}季度工作报告(数据部分)",
+        title=f"{city.name}科技局{year}年{'一二三四'[quarter - 1]}季度工作报告(数据部分)",
     )

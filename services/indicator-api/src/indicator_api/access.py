@@ -1,0 +1,36 @@
+"""Who may call what in indicator-api, as role requirements routes declare.
+
+Which rows a caller reaches (a township its own unit, an enterprise itself) is decided in the
+services; here only the role. `AdminPrincipal` (the bureau alone) comes from the kit.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from daye_kit.auth import Principal, Role, require_roles
+
+# People manage their own API keys; a service's token, exchanged for its key, would otherwise turn
+# one leaked token into a lasting credential, so the bureau issues the services' keys.
+KeyHolderPrincipal = Annotated[
+    Principal, Depends(require_roles(Role.admin, Role.township, Role.enterprise, Role.viewer))
+]
+# Indicator values: the bureau, townships (their own unit) and peer services.
+ValueWriterPrincipal = Annotated[Principal, Depends(require_roles(Role.admin, Role.township, Role.service))]
+# Technology contracts: the bureau or a platform service (matching-api's dockings).
+ContractReporterPrincipal = Annotated[Principal, Depends(require_roles(Role.admin, Role.service))]
+# The registry: the bureau and townships register and edit; an enterprise edits itself.
+RegistrarPrincipal = Annotated[Principal, Depends(require_roles(Role.admin, Role.township))]
+RegistryEditorPrincipal = Annotated[
+    Principal, Depends(require_roles(Role.admin, Role.township, Role.enterprise))
+]
+# Cultivation candidates are submitted by the bureau or a township (for its own unit).
+CandidateWriterPrincipal = Annotated[Principal, Depends(require_roles(Role.admin, Role.township))]
+# The townships' ranking: everyone but enterprises.
+RankingReaderPrincipal = Annotated[
+    Principal, Depends(require_roles(Role.admin, Role.township, Role.viewer, Role.service))
+]
+# The quarterly report is the bureau's: admins, viewers and services.
+BureauReaderPrincipal = Annotated[Principal, Depends(require_roles(Role.admin, Role.viewer, Role.service))]

@@ -1,0 +1,26 @@
+"""Who may call what in matching-api.
+
+Role requirements are declared here and put on the routes; which rows a caller reaches (an enterprise
+its own demands, a township its unit's, a supplier the supplies it owns) is the services' business.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from daye_kit.auth import Principal, Role, require_roles
+
+# Demands are posted by enterprises, or by the bureau for an enterprise.
+DemandPosterPrincipal = Annotated[Principal, Depends(require_roles(Role.admin, Role.enterprise))]
+# The supply catalogue grows through the bureau or a peer service.
+CatalogueWriterPrincipal = Annotated[Principal, Depends(require_roles(Role.admin, Role.service))]
+# Closing expired demands and publishing the statistics: the bureau, or a scheduler's service account.
+SchedulerPrincipal = Annotated[Principal, Depends(require_roles(Role.admin, Role.service))]
+# Statistics are for the bureau, townships (their own unit) and government systems, not enterprises.
+StatsReaderPrincipal = Annotated[
+    Principal, Depends(require_roles(Role.admin, Role.township, Role.viewer, Role.service))
+]
+# Visit campaigns (expert assignment) are organised by the bureau.
+BureauPrincipal = Annotated[Principal, Depends(require_roles(Role.admin))]
