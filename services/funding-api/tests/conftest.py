@@ -10,27 +10,22 @@ funding-api sends. Against the real indicator-api: the root `tests/test_funding_
 from __future__ import annotations
 
 import re
-import time
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-import jwt
 import pytest_asyncio
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from fastapi import FastAPI, Form, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from daye_demo.enterprises import DEMO_ENTERPRISES, DemoEnterprise
 from daye_dev.pytest_plugin import FreshDatabase, asgi_client, running
-from daye_kit.auth import TOKEN_AUDIENCE, TOKEN_ISSUER
+from daye_dev.stub_identity import StubIdentity
 from funding_api.config import Settings
 from funding_api.main import MIGRATIONS, create_app
 
-KID = "stub-key"
 CHECKER = "checker"  # a second bureau account: makers and checkers must differ
 REGISTRY_PAGE_CAP = 25  # smaller than funding-api asks for, so reading the registry takes several pages
 
@@ -57,28 +52,14 @@ def _not_found(code: str) -> JSONResponse:
 
 
 @dataclass
-class StubIndicator:
+class StubIndicator(StubIdentity):
     """indicator-api as funding-api sees it, with the indicator values it was sent."""
 
-    key: Ed25519PrivateKey = field(default_factory=Ed25519PrivateKey.generate)
+    service_account: str = "svc-funding-api"
     enterprises: dict[str, dict[str, Any]] = field(
         default_factory=lambda: {e.credit_code: _entry(e) for e in DEMO_ENTERPRISES}
     )
     values: dict[tuple[str, str, int, int], str] = field(default_factory=dict)
-
-    def token(self, username: str, role: str, **claims: str) -> str:
-        now = int(time.time())
-        body = {
-            "sub": username,
-            "role": role,
-            "iss": TOKEN_ISSUER,
-            "aud": TOKEN_AUDIENCE,
-            "iat": now,
-            "exp": now + 600,
-            "jti": uuid.uuid4().hex,
-            **claims,
-        }
-        return jwt.encode(body, self.key, algorithm="EdDSA", headers={"kid": KID})
 
     def token_for(self, account: str) -> str:
         """The demo world's accounts: admin and checker (bureau), viewer, a unit code (township), a
@@ -94,20 +75,7 @@ class StubIndicator:
         raise KeyError(f"the stand-in indicator-api has no account {account}")
 
     def app(self) -> FastAPI:
-        app = FastAPI()
-        public = jwt.algorithms.OKPAlgorithm.to_jwk(self.key.public_key(), as_dict=True)
-
-        @app.get("/healthz")
-        async def healthz() -> dict[str, str]:
-            return {"status": "ok"}
-
-        @app.get("/api/v1/auth/jwks")
-        async def jwks() -> dict[str, Any]:
-            return {"keys": [{**public, "kid": KID, "alg": "EdDSA", "use": "sig"}]}
-
-        @app.post("/api/v1/auth/token")
-        async def token(client_secret: str = Form(...)) -> dict[str, Any]:
-            return {"access_token": self.token("svc-funding-api", "service"), "token_type": "bearer"}
+        app = super().app()
 
         @app.get("/api/v1/enterprises/{code}")
         async def enterprise(code: str) -> JSONResponse:

@@ -8,26 +8,21 @@ the real indicator-api live in the root `tests/test_matching_*.py`.
 
 from __future__ import annotations
 
-import time
-import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-import jwt
 import pytest_asyncio
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from fastapi import FastAPI, Form, Header, Request
+from fastapi import FastAPI, Header, Request
 from fastapi.responses import JSONResponse
 
 from daye_demo.enterprises import demo_credit_code
 from daye_dev.pytest_plugin import FreshDatabase, asgi_client, running
-from daye_kit.auth import TOKEN_AUDIENCE, TOKEN_ISSUER
+from daye_dev.stub_identity import StubIdentity
 from matching_api.config import Settings
 from matching_api.main import MIGRATIONS, create_app
 
-KID = "stub-key"
 FOUNDRY = demo_credit_code(1)  # 大冶市华鑫铸造有限公司, 金牛镇, 科技型中小企业
 EXCHANGER = demo_credit_code(2)  # 湖北金港换热器科技有限公司, 大冶湖高新区, 高新技术企业
 ALUMINIUM = demo_credit_code(3)  # 大冶市鑫铝精密铝加工有限公司, 还地桥镇
@@ -56,45 +51,18 @@ def _registry() -> dict[str, dict[str, Any]]:
 
 
 @dataclass
-class StubIndicator:
+class StubIndicator(StubIdentity):
     """indicator-api as matching-api sees it, with what it was sent."""
 
-    key: Ed25519PrivateKey = field(default_factory=Ed25519PrivateKey.generate)
+    service_account: str = "svc-matching-api"
     enterprises: dict[str, dict[str, Any]] = field(default_factory=_registry)
     contracts: dict[str, dict[str, Any]] = field(default_factory=dict)
     idempotency_keys: list[str] = field(default_factory=list)
     values: list[dict[str, Any]] = field(default_factory=list)
     fail_contracts: bool = False
 
-    def token(self, username: str, role: str, **claims: str) -> str:
-        now = int(time.time())
-        body = {
-            "sub": username,
-            "role": role,
-            "iss": TOKEN_ISSUER,
-            "aud": TOKEN_AUDIENCE,
-            "iat": now,
-            "exp": now + 600,
-            "jti": uuid.uuid4().hex,
-            **claims,
-        }
-        return jwt.encode(body, self.key, algorithm="EdDSA", headers={"kid": KID})
-
     def app(self) -> FastAPI:
-        app = FastAPI()
-        public = jwt.algorithms.OKPAlgorithm.to_jwk(self.key.public_key(), as_dict=True)
-
-        @app.get("/healthz")
-        async def healthz() -> dict[str, str]:
-            return {"status": "ok"}
-
-        @app.get("/api/v1/auth/jwks")
-        async def jwks() -> dict[str, Any]:
-            return {"keys": [{**public, "kid": KID, "alg": "EdDSA", "use": "sig"}]}
-
-        @app.post("/api/v1/auth/token")
-        async def token(client_secret: str = Form(...)) -> dict[str, Any]:
-            return {"access_token": self.token("svc-matching-api", "service"), "token_type": "bearer"}
+        app = super().app()
 
         @app.get("/api/v1/enterprises/{code}")
         async def enterprise(code: str) -> JSONResponse:

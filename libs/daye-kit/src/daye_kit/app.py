@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import structlog
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from prometheus_client import CollectorRegistry
@@ -61,6 +61,18 @@ class ServiceSpec:
     # Builds `app.state.authenticator` (and peer clients) once the engine and HTTP client exist.
     on_startup: Sequence[Hook] = ()
     readiness: Sequence[ReadinessCheck] = ()
+
+
+def from_state(name: str) -> Callable[[Request], Any]:
+    """A dependency handing out what the lifespan (or the factory) put on `app.state` under `name`:
+    a service's `deps.py` declares `Annotated[Settings, Depends(from_state("settings"))]`, so no
+    router reads `request.app.state` itself."""
+
+    def dependency(request: Request) -> Any:
+        return getattr(request.app.state, name)
+
+    dependency.__name__ = f"app_state_{name}"
+    return dependency
 
 
 def default_http_client() -> httpx.AsyncClient:

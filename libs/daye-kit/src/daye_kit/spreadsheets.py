@@ -12,7 +12,7 @@ import re
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from fastapi.responses import Response
@@ -21,13 +21,24 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
+from pydantic import BaseModel, ValidationError
 
-from daye_kit.errors import AppError, FieldError, InvalidInput, PayloadTooLarge, RowLocator
+from daye_kit.errors import (
+    AppError,
+    FieldError,
+    InvalidInput,
+    PayloadTooLarge,
+    RowError,
+    RowLocator,
+    RowsRefused,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONEY = "#,##0.00"
 RATE = "0.0%"
 COUNT = "#,##0"
+
+M = TypeVar("M", bound=BaseModel)
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 50_000
@@ -170,3 +181,26 @@ def cells(
         return cell_name(sheet, row.number, list(headers).index(header) + 1, header)
 
     return locate
+
+
+def validated_rows(rows: Sequence[Row], model: type[M], to_data: Callable[[Row], dict[str, Any]]) -> list[M]:
+    """The uploaded rows as `model`s (each row's cells turned into the model's input by `to_data`);
+    every bad cell of every row refused at once, each named by its row and field."""
+    parsed: list[M] = []
+    errors: list[RowError] = []
+    for index, row in enumerate(rows):
+        try:
+            parsed.append(model.model_validate(to_data(row)))
+        except ValidationError as exc:
+            errors += [
+                RowError(
+                    row=index,
+                    field=".".join(str(part) for part in err["loc"]),
+                    rule=str(err["type"]),
+                    message=str(err["msg"]),
+                )
+                for err in exc.errors()
+            ]
+    if errors:
+        raise RowsRefused(f"{len(errors)} cell(s) refused; nothing was written", errors)
+    return parsed

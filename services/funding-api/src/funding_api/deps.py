@@ -4,21 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
+from daye_kit.app import from_state
 from funding_api.config import Settings
 from funding_api.peers import IndicatorClient
 
-
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-def _indicator(request: Request) -> IndicatorClient:
-    client: IndicatorClient = request.app.state.indicator
-    return client
-
-
-SettingsDep = Annotated[Settings, Depends(_settings)]
-IndicatorDep = Annotated[IndicatorClient, Depends(_indicator)]
+SettingsDep = Annotated[Settings, Depends(from_state("settings"))]
+IndicatorDep = Annotated[IndicatorClient, Depends(from_state("indicator"))]

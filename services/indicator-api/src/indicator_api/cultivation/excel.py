@@ -8,10 +8,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from pydantic import ValidationError
-
-from daye_kit.errors import RowError, RowsRefused
-from daye_kit.spreadsheets import COUNT, RATE, Column, Row, workbook
+from daye_kit.spreadsheets import COUNT, RATE, Column, Row, validated_rows, workbook
 from indicator_api.cultivation.rules import Program
 from indicator_api.cultivation.schemas import (
     MEASURE_NAMES,
@@ -102,24 +99,7 @@ def _candidate(row: Row) -> dict[str, Any]:
 
 def candidates_from(rows: Sequence[Row]) -> list[CandidateIn]:
     """The uploaded rows as candidates to submit; every bad cell refused at once."""
-    parsed: list[CandidateIn] = []
-    errors: list[RowError] = []
-    for index, row in enumerate(rows):
-        try:
-            parsed.append(CandidateIn.model_validate(_candidate(row)))
-        except ValidationError as exc:
-            errors += [
-                RowError(
-                    row=index,
-                    field=".".join(str(part) for part in err["loc"]),
-                    rule=str(err["type"]),
-                    message=str(err["msg"]),
-                )
-                for err in exc.errors()
-            ]
-    if errors:
-        raise RowsRefused(f"{len(errors)} cell(s) refused; nothing was written", errors)
-    return parsed
+    return validated_rows(rows, CandidateIn, _candidate)
 
 
 def candidates_export(region_code: str, items: Sequence[CandidatePublic]) -> bytes:

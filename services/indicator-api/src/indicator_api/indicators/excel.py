@@ -9,10 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from pydantic import ValidationError
-
-from daye_kit.errors import RowError, RowsRefused
-from daye_kit.spreadsheets import RATE, Column, Row, workbook
+from daye_kit.spreadsheets import RATE, Column, Row, validated_rows, workbook
 from indicator_api.indicators.models import IndicatorValue
 from indicator_api.indicators.schemas import BulkValueIn, Dashboard, Provenance
 
@@ -73,24 +70,7 @@ def _value(row: Row) -> dict[str, Any]:
 
 def values_from(rows: Sequence[Row]) -> list[BulkValueIn]:
     """The uploaded rows as values to record; every bad cell refused at once."""
-    parsed: list[BulkValueIn] = []
-    errors: list[RowError] = []
-    for index, row in enumerate(rows):
-        try:
-            parsed.append(BulkValueIn.model_validate(_value(row)))
-        except ValidationError as exc:
-            errors += [
-                RowError(
-                    row=index,
-                    field=".".join(str(part) for part in err["loc"]),
-                    rule=str(err["type"]),
-                    message=str(err["msg"]),
-                )
-                for err in exc.errors()
-            ]
-    if errors:
-        raise RowsRefused(f"{len(errors)} cell(s) refused; nothing was written", errors)
-    return parsed
+    return validated_rows(rows, BulkValueIn, _value)
 
 
 def _plain(value: Decimal) -> str:
