@@ -362,7 +362,7 @@ export interface paths {
         put?: never;
         /**
          * 登记技术合同
-         * @description 科创供应链对接成功等来源报送的技术合同。按 (source, source_id) 幂等:重复报送同一合同返回 200 与原记录,条款不同返回 409。登记后技术合同成交额(亿元)自签订月份起随之增加,无需再次录入。
+         * @description 科创供应链对接成功等来源报送的技术合同。按 (source, source_id) 幂等:重复报送同一合同返回 200 与原记录,条款不同返回 409。登记后技术合同成交额(亿元)自签订月份起随之增加,无需再次录入。带 `Idempotency-Key` 的重试原样返回第一次的答复。
          */
         post: operations["record_tech_contract"];
         delete?: never;
@@ -454,7 +454,7 @@ export interface paths {
         put?: never;
         /**
          * 提交培育候选企业
-         * @description 乡镇(或管理员)提交候选企业及其数据,立即按现行规则预审科技型中小企业与高企两类资质:每个条件的数值、要求、是否达标和差距。企业库中没有的企业同时登记到本单位。
+         * @description 乡镇(或管理员)提交候选企业及其数据,立即按现行规则预审科技型中小企业与高企两类资质:每个条件的数值、要求、是否达标和差距。企业库中没有的企业同时登记到本单位。同一企业同一年度同一培育方向只能有一条候选记录 (409 `candidate_exists`)。
          */
         post: operations["submit_candidate"];
         delete?: never;
@@ -494,7 +494,7 @@ export interface paths {
         put?: never;
         /**
          * 批量提交培育候选企业
-         * @description 全部成功或全部不写入:任一行有误,整批拒绝,并逐行指出错误。
+         * @description 全部成功或全部不写入:任一行有误,整批拒绝,并逐行指出错误。已是同年度同方向候选的企业、或在同一批中出现两次的,按行拒绝(`candidate_exists`)。
          */
         post: operations["submit_candidates_in_bulk"];
         delete?: never;
@@ -723,7 +723,7 @@ export interface paths {
         put?: never;
         /**
          * 上传培育候选企业(Excel)
-         * @description 按模板填写的 .xlsx。逐家按现行规则预审;全部成功或全部不写入,错误按单元格逐一指出。
+         * @description 按模板填写的 .xlsx。逐家按现行规则预审;全部成功或全部不写入,错误按单元格逐一指出(已是同年度同方向候选的企业:`candidate_exists`)。`Idempotency-Key` 按文件内容判断是否同一请求。
          */
         post: operations["upload_candidates"];
         delete?: never;
@@ -2978,7 +2978,10 @@ export interface operations {
     create_indicator: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 可选。幂等键(可见 ASCII 字符,最长 255;建议每次确认提交生成一个 UUID,重试时沿用)。同一调用方以同一键、同一请求重试时,原样返回第一次的状态码与响应体(带 `Idempotent-Replayed: true`),不会重复创建;同一键用于不同请求时 422 `idempotency_key_reused`;第一次请求仍在处理时,重试等待其完成后重放,等待超时则 409 `idempotency_key_in_use`(带 `Retry-After`)。第一次请求失败(4xx/5xx)不占用该键。键至少保留 72 小时。 */
+                "Idempotency-Key"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3717,7 +3720,10 @@ export interface operations {
     record_tech_contract: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 可选。幂等键(可见 ASCII 字符,最长 255;建议每次确认提交生成一个 UUID,重试时沿用)。同一调用方以同一键、同一请求重试时,原样返回第一次的状态码与响应体(带 `Idempotent-Replayed: true`),不会重复创建;同一键用于不同请求时 422 `idempotency_key_reused`;第一次请求仍在处理时,重试等待其完成后重放,等待超时则 409 `idempotency_key_in_use`(带 `Retry-After`)。第一次请求失败(4xx/5xx)不占用该键。键至少保留 72 小时。 */
+                "Idempotency-Key"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3876,7 +3882,10 @@ export interface operations {
     create_enterprise: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 可选。幂等键(可见 ASCII 字符,最长 255;建议每次确认提交生成一个 UUID,重试时沿用)。同一调用方以同一键、同一请求重试时,原样返回第一次的状态码与响应体(带 `Idempotent-Replayed: true`),不会重复创建;同一键用于不同请求时 422 `idempotency_key_reused`;第一次请求仍在处理时,重试等待其完成后重放,等待超时则 409 `idempotency_key_in_use`(带 `Retry-After`)。第一次请求失败(4xx/5xx)不占用该键。键至少保留 72 小时。 */
+                "Idempotency-Key"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4114,7 +4123,10 @@ export interface operations {
     add_qualification: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 可选。幂等键(可见 ASCII 字符,最长 255;建议每次确认提交生成一个 UUID,重试时沿用)。同一调用方以同一键、同一请求重试时,原样返回第一次的状态码与响应体(带 `Idempotent-Replayed: true`),不会重复创建;同一键用于不同请求时 422 `idempotency_key_reused`;第一次请求仍在处理时,重试等待其完成后重放,等待超时则 409 `idempotency_key_in_use`(带 `Retry-After`)。第一次请求失败(4xx/5xx)不占用该键。键至少保留 72 小时。 */
+                "Idempotency-Key"?: string | null;
+            };
             path: {
                 /** @description 统一社会信用代码 */
                 credit_code: string;
@@ -4279,7 +4291,10 @@ export interface operations {
     submit_candidate: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 可选。幂等键(可见 ASCII 字符,最长 255;建议每次确认提交生成一个 UUID,重试时沿用)。同一调用方以同一键、同一请求重试时,原样返回第一次的状态码与响应体(带 `Idempotent-Replayed: true`),不会重复创建;同一键用于不同请求时 422 `idempotency_key_reused`;第一次请求仍在处理时,重试等待其完成后重放,等待超时则 409 `idempotency_key_in_use`(带 `Retry-After`)。第一次请求失败(4xx/5xx)不占用该键。键至少保留 72 小时。 */
+                "Idempotency-Key"?: string | null;
+            };
             path: {
                 region_code: string;
             };
@@ -4331,6 +4346,16 @@ export interface operations {
             };
             /** @description 资源不存在 */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 冲突 */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4445,7 +4470,10 @@ export interface operations {
     submit_candidates_in_bulk: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 可选。幂等键(可见 ASCII 字符,最长 255;建议每次确认提交生成一个 UUID,重试时沿用)。同一调用方以同一键、同一请求重试时,原样返回第一次的状态码与响应体(带 `Idempotent-Replayed: true`),不会重复创建;同一键用于不同请求时 422 `idempotency_key_reused`;第一次请求仍在处理时,重试等待其完成后重放,等待超时则 409 `idempotency_key_in_use`(带 `Retry-After`)。第一次请求失败(4xx/5xx)不占用该键。键至少保留 72 小时。 */
+                "Idempotency-Key"?: string | null;
+            };
             path: {
                 region_code: string;
             };
@@ -5272,7 +5300,10 @@ export interface operations {
     upload_candidates: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 可选。幂等键(可见 ASCII 字符,最长 255;建议每次确认提交生成一个 UUID,重试时沿用)。同一调用方以同一键、同一请求重试时,原样返回第一次的状态码与响应体(带 `Idempotent-Replayed: true`),不会重复创建;同一键用于不同请求时 422 `idempotency_key_reused`;第一次请求仍在处理时,重试等待其完成后重放,等待超时则 409 `idempotency_key_in_use`(带 `Retry-After`)。第一次请求失败(4xx/5xx)不占用该键。键至少保留 72 小时。 */
+                "Idempotency-Key"?: string | null;
+            };
             path: {
                 region_code: string;
             };

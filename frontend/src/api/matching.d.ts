@@ -1671,7 +1671,10 @@ export interface operations {
     post_demand: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 可选。幂等键(可见 ASCII 字符,最长 255;建议每次确认提交生成一个 UUID,重试时沿用)。同一调用方以同一键、同一请求重试时,原样返回第一次的状态码与响应体(带 `Idempotent-Replayed: true`),不会重复创建;同一键用于不同请求时 422 `idempotency_key_reused`;第一次请求仍在处理时,重试等待其完成后重放,等待超时则 409 `idempotency_key_in_use`(带 `Retry-After`)。第一次请求失败(4xx/5xx)不占用该键。键至少保留 72 小时。 */
+                "Idempotency-Key"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2112,7 +2115,10 @@ export interface operations {
     create_supply: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 可选。幂等键(可见 ASCII 字符,最长 255;建议每次确认提交生成一个 UUID,重试时沿用)。同一调用方以同一键、同一请求重试时,原样返回第一次的状态码与响应体(带 `Idempotent-Replayed: true`),不会重复创建;同一键用于不同请求时 422 `idempotency_key_reused`;第一次请求仍在处理时,重试等待其完成后重放,等待超时则 409 `idempotency_key_in_use`(带 `Retry-After`)。第一次请求失败(4xx/5xx)不占用该键。键至少保留 72 小时。 */
+                "Idempotency-Key"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2388,7 +2394,10 @@ export interface operations {
     create_match: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 可选。幂等键(可见 ASCII 字符,最长 255;建议每次确认提交生成一个 UUID,重试时沿用)。同一调用方以同一键、同一请求重试时,原样返回第一次的状态码与响应体(带 `Idempotent-Replayed: true`),不会重复创建;同一键用于不同请求时 422 `idempotency_key_reused`;第一次请求仍在处理时,重试等待其完成后重放,等待超时则 409 `idempotency_key_in_use`(带 `Retry-After`)。第一次请求失败(4xx/5xx)不占用该键。键至少保留 72 小时。 */
+                "Idempotency-Key"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };

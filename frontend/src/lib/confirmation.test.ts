@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createConfirmation, newIdempotencyKey } from './confirmation'
+import { createConfirmation, createSubmission, newIdempotencyKey } from './confirmation'
 
 describe('a payment confirmation', () => {
   it('makes a fresh key per confirmation', () => {
@@ -39,5 +39,44 @@ describe('a payment confirmation', () => {
     })
     expect(keys).toHaveLength(2)
     expect(keys[0]).toBe(keys[1])
+  })
+})
+
+describe('a create form', () => {
+  it('keeps its key through retries of one submission and takes a new one after a success', async () => {
+    const submission = createSubmission<string>()
+    const keys: string[] = []
+    await expect(
+      submission.submit(async (key) => {
+        keys.push(key)
+        throw new Error('timeout')
+      }),
+    ).rejects.toThrow('timeout')
+    await submission.submit(async (key) => {
+      keys.push(key)
+      return 'created'
+    })
+    await submission.submit(async (key) => {
+      keys.push(key)
+      return 'created again'
+    })
+    expect(keys[1]).toBe(keys[0])
+    expect(keys[2]).not.toBe(keys[1])
+    expect(submission.key).not.toBe(keys[2])
+  })
+
+  it('joins a double click to the request in flight', async () => {
+    const submission = createSubmission<string>()
+    let sent = 0
+    let release!: (v: string) => void
+    const send = () => {
+      sent += 1
+      return new Promise<string>((resolve) => (release = resolve))
+    }
+    const first = submission.submit(send)
+    const second = submission.submit(send)
+    release('created')
+    expect([await first, await second]).toEqual(['created', 'created'])
+    expect(sent).toBe(1)
   })
 })

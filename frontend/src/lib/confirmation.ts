@@ -1,6 +1,8 @@
-// One confirmation of a payment: its Idempotency-Key is made once when the confirmation opens and
-// sent with every attempt of that confirmation, so a double click (or a retry after a lost answer)
-// pays once. While a request is in flight a second click joins it instead of sending again.
+// One confirmation of a payment (or of any form that creates): its Idempotency-Key is made once when
+// the confirmation opens and sent with every attempt of that confirmation, so a double click (or a
+// retry after a lost answer) pays or creates once. While a request is in flight a second click joins
+// it instead of sending again. The server replays the first answer to a retried key, refuses the key
+// for another body, and does not keep the key of an attempt that failed.
 
 export function newIdempotencyKey(): string {
   if (typeof crypto !== 'undefined' && typeof crypto.randomUUID === 'function') return crypto.randomUUID()
@@ -29,6 +31,34 @@ export function createConfirmation<T>(key: string = newIdempotencyKey()): Confir
         inFlight = null
       })
       return inFlight
+    },
+  }
+}
+
+export interface Submission<T> {
+  readonly key: string
+  readonly pending: boolean
+  /** Sends with the current key; after a success the next submission gets a new one. */
+  submit(send: (key: string) => Promise<T>): Promise<T>
+}
+
+/** A create form's confirmations, one after another: the key of a submission is kept through its
+ * retries (a lost answer, a refused attempt corrected and sent again) and renewed once it succeeds,
+ * so the next thing the form creates is new. */
+export function createSubmission<T>(): Submission<T> {
+  let current = createConfirmation<T>()
+  return {
+    get key() {
+      return current.key
+    },
+    get pending() {
+      return current.pending
+    },
+    async submit(send) {
+      const confirmation = current
+      const result = await confirmation.submit(send)
+      if (current === confirmation) current = createConfirmation<T>()
+      return result
     },
   }
 }

@@ -93,6 +93,18 @@ class ServiceSettings(BaseSettings):
         description="Writes (POST/PUT/PATCH/DELETE) admitted per account and per API key, in the `limits` "
         "notation (`600/minute`, `20 per 10 seconds`); empty disables. Service accounts are exempt.",
     )
+    idempotency_retention_hours: int = Field(
+        default=72,
+        ge=72,
+        description="How long an Idempotency-Key and its first answer are kept (hours, at least 72)",
+    )
+    idempotency_wait_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=120,
+        description="How long a retry waits for the first request with its Idempotency-Key before a 409 "
+        "`idempotency_key_in_use` (PostgreSQL; SQLite writers wait for each other anyway)",
+    )
     rate_limit_storage: str = Field(
         default="async+memory://",
         description="Where rate-limit counters live (`limits` storage URL). Memory counts per process, so "

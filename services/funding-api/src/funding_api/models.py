@@ -6,6 +6,7 @@ from sqlalchemy import BigInteger, Integer
 from sqlmodel import SQLModel
 
 from daye_kit.db import new_registry
+from daye_kit.idempotency import idempotency_table
 
 
 class Table(SQLModel, registry=new_registry()):
@@ -13,6 +14,8 @@ class Table(SQLModel, registry=new_registry()):
 
 
 metadata = Table.metadata
+# The kit's Idempotency-Key records, the same table in every service.
+idempotency_keys = idempotency_table(metadata)
 
 # 64-bit ids for the tables that grow with every movement of money. SQLite only auto-assigns ids to a
 # column declared exactly INTEGER PRIMARY KEY (which is 64-bit there anyway).

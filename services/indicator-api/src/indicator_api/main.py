@@ -8,6 +8,7 @@ from pathlib import Path
 import structlog
 from fastapi import FastAPI
 
+from daye_kit import idempotency
 from daye_kit.app import HttpClientFactory, ServiceSpec, build_app, default_http_client
 from daye_kit.db import lock_exclusively
 from indicator_api.config import Settings
@@ -89,6 +90,6 @@ def create_app(
         ],
         migrations=MIGRATIONS,
         tags=TAGS,
-        on_startup=[_identity, connect_peers, _bootstrap],
+        on_startup=[_identity, connect_peers, _bootstrap, idempotency.purge_on_start],
     )
     return build_app(spec, settings or Settings(), http_client_factory=http_client_factory)

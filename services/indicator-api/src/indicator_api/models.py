@@ -3,6 +3,7 @@
 from sqlmodel import SQLModel
 
 from daye_kit.db import new_registry
+from daye_kit.idempotency import idempotency_table
 
 
 class Table(SQLModel, registry=new_registry()):
@@ -10,3 +11,5 @@ class Table(SQLModel, registry=new_registry()):
 
 
 metadata = Table.metadata
+# The kit's Idempotency-Key records, the same table in every service.
+idempotency_keys = idempotency_table(metadata)

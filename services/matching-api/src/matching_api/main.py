@@ -9,6 +9,7 @@ from pathlib import Path
 import structlog
 from fastapi import FastAPI
 
+from daye_kit import idempotency
 from daye_kit.app import HttpClientFactory, ServiceSpec, build_app, default_http_client
 from daye_kit.health import check_peer
 from daye_kit.remote_identity import connect_identity, connect_indicator, me_router
@@ -76,7 +77,12 @@ def create_app(
         ],
         migrations=MIGRATIONS,
         tags=TAGS,
-        on_startup=[connect_identity, connect_indicator(IndicatorClient), _engine],
+        on_startup=[
+            connect_identity,
+            connect_indicator(IndicatorClient),
+            _engine,
+            idempotency.purge_on_start,
+        ],
         readiness=[check_peer("indicator")],
     )
     return build_app(spec, settings or Settings(), http_client_factory=http_client_factory)

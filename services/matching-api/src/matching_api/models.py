@@ -9,6 +9,7 @@ from enum import StrEnum
 from sqlmodel import SQLModel
 
 from daye_kit.db import new_registry
+from daye_kit.idempotency import idempotency_table
 
 
 class Table(SQLModel, registry=new_registry()):
@@ -16,6 +17,8 @@ class Table(SQLModel, registry=new_registry()):
 
 
 metadata = Table.metadata
+# The kit's Idempotency-Key records, the same table in every service.
+idempotency_keys = idempotency_table(metadata)
 
 
 def sql_in(values: Iterable[StrEnum]) -> str:

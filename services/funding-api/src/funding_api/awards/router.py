@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from daye_kit.auth import CurrentPrincipal
 from daye_kit.db import SessionDep
 from daye_kit.errors import problem_responses
+from daye_kit.idempotency import IdempotencyDep
 from daye_kit.ids import RowId
 from daye_kit.pagination import Page, PageDep
 from funding_api.access import FinancePrincipal
@@ -38,6 +39,7 @@ async def list_awards(
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
+    response_model=AwardPublic,
     summary="登记奖补",
     description="仅管理员。企业须在 indicator-api 企业库中 (否则 422 `unknown_enterprise`);"
     "企业名称与所属单位取自企业库。依申请兑现须给出金额与申请编号;无申请兑现按项目现行规则,"
@@ -45,9 +47,16 @@ async def list_awards(
     responses=problem_responses(401, 403, 409, 422, 502, 503),
 )
 async def create_award(
-    body: AwardCreate, principal: FinancePrincipal, session: SessionDep, registry: IndicatorDep
-) -> AwardPublic:
-    return await service.create_award(session, data=body, registry=registry, actor=Actor.of(principal))
+    body: AwardCreate,
+    idempotency: IdempotencyDep,
+    principal: FinancePrincipal,
+    session: SessionDep,
+    registry: IndicatorDep,
+) -> Response:
+    return await idempotency.respond(
+        body,
+        lambda: service.create_award(session, data=body, registry=registry, actor=Actor.of(principal)),
+    )
 
 
 @router.get(

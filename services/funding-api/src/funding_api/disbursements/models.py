@@ -1,4 +1,4 @@
-"""Disbursements (拨付) and the idempotency records that make a retried payment a replay."""
+"""Disbursements (拨付). Their Idempotency-Key records are the kit's (`daye_kit.idempotency`)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,6 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Integer,
-    Text,
-    UniqueConstraint,
 )
 from sqlmodel import Field
 
@@ -40,26 +38,5 @@ class Disbursement(Table, table=True):
     )
     idempotency_key: str | None = Field(default=None, max_length=255)
     created_by: str = Field(max_length=64)
-    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp())
-    request_id: str | None = Field(default=None, max_length=128)
-
-
-class IdempotencyRecord(Table, table=True):
-    """The first answer to a request made with an `Idempotency-Key`, replayed to every retry.
-
-    Keys are scoped to the caller (two callers may pick the same key); the fingerprint is the
-    operation, its target and the body as sent, so a key reused for something else is refused.
-    """
-
-    __tablename__ = "idempotency_records"
-    __table_args__ = (UniqueConstraint("principal", "key"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    principal: str = Field(max_length=64)
-    key: str = Field(max_length=255)
-    fingerprint: str = Field(max_length=64)
-    status_code: int
-    media_type: str = Field(max_length=64)
-    body: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp())
     request_id: str | None = Field(default=None, max_length=128)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from daye_kit.auth import CurrentPrincipal
 from daye_kit.db import SessionDep
 from daye_kit.errors import problem_responses
+from daye_kit.idempotency import REPLAYED_HEADER, RequiredIdempotencyDep
 from daye_kit.ids import RowId
 from daye_kit.pagination import Page, PageDep
 from funding_api.access import FinancePrincipal
@@ -23,20 +24,6 @@ from funding_api.disbursements.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["拨付"])
-REPLAYED_HEADER = "Idempotent-Replayed"
-
-IdempotencyKey = Annotated[
-    str,
-    Header(
-        alias="Idempotency-Key",
-        min_length=1,
-        max_length=255,
-        pattern=r"^[\x21-\x7e]+$",
-        description="幂等键(必填,可见 ASCII 字符,最长 255):同一键、同一请求体的重试原样返回首次的结果;"
-        "同一键、不同请求体返回 422 `idempotency_key_reused`。建议每笔拨付生成一个 UUID。",
-        examples=["7d7f0c5e-4f0a-4b8e-9a51-2f3c1f6b9a10"],
-    ),
-]
 
 
 @router.post(
@@ -62,19 +49,20 @@ IdempotencyKey = Annotated[
 async def create_disbursement(
     award_id: Annotated[RowId, Path(description="奖补编号")],
     body: DisbursementIn,
-    idempotency_key: IdempotencyKey,
+    idempotency: RequiredIdempotencyDep,
     principal: FinancePrincipal,
     session: SessionDep,
 ) -> Response:
+    assert idempotency.key is not None  # the header is required
     answer = await service.create_disbursement(
-        session, award_id=award_id, data=body, key=idempotency_key, actor=Actor.of(principal)
+        session,
+        award_id=award_id,
+        data=body,
+        key=idempotency.key,
+        actor=Actor.of(principal),
+        policy=idempotency.policy,
     )
-    return Response(
-        content=answer.body,
-        status_code=answer.status_code,
-        media_type=answer.media_type,
-        headers={REPLAYED_HEADER: "true"} if answer.replayed else None,
-    )
+    return answer.response()
 
 
 @router.get(

@@ -1,18 +1,15 @@
 """Paying awards, exactly once per Idempotency-Key, never beyond what is owed or budgeted.
 
-A payment takes, in one transaction and always in this order: the caller's key (a PostgreSQL advisory
-lock), the programme row, the award row. Concurrent payments of one award therefore queue; a retry of
-a key waits for the first attempt and then replays its stored answer. On SQLite the transaction holds
-the database's write lock from its first statement (BEGIN IMMEDIATE), which serialises them anyway.
+The key is the kit's (`daye_kit.idempotency`), required here, and refusals about the money (not
+approved, beyond what is owed or budgeted, a bad date) are kept with it like a success: a retry gets
+the same refusal, never a payment made later under the same key. A payment then takes, in one
+transaction and always in this order, the programme row and the award row, so concurrent payments of
+one award queue. On SQLite the transaction holds the database's write lock from its first statement
+(BEGIN IMMEDIATE), which serialises them anyway.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import dataclass
-
-from fastapi.responses import JSONResponse
 from sqlalchemy import Select, func
 from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,15 +17,15 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
 from daye_kit.auth import Principal
-from daye_kit.db import lock_exclusively
-from daye_kit.errors import PROBLEM_MEDIA_TYPE, Conflict, InvalidInput, NotFound
+from daye_kit.errors import Conflict, InvalidInput, NotFound
+from daye_kit.idempotency import Answer, Claim, IdempotencyKeyReused, Policy, answer_once, fingerprint
 from daye_kit.pagination import PageParams
 from daye_kit.timestamps import local_today
 from funding_api.access import award_scope, may_see
 from funding_api.audit import Actor
 from funding_api.awards import service as awards
 from funding_api.awards.models import Award, AwardStatus
-from funding_api.disbursements.models import Disbursement, IdempotencyRecord
+from funding_api.disbursements.models import Disbursement
 from funding_api.disbursements.schemas import (
     DisbursementCreated,
     DisbursementFilter,
@@ -42,10 +39,7 @@ from funding_api.ledger.models import Account, LedgerPosting, PostingKind
 from funding_api.programs import service as programs
 
 OPERATION = "create_disbursement"
-
-
-class IdempotencyKeyReused(InvalidInput):
-    code, title = "idempotency_key_reused", "Idempotency-Key 已用于另一个请求"
+__all__ = ["Answer", "IdempotencyKeyReused"]  # what a payment answers, and the refusal of a reused key
 
 
 class AwardNotApproved(Conflict):
@@ -72,70 +66,32 @@ class DisbursementNotFound(NotFound):
 REFUSALS = (AwardNotApproved, ExceedsOutstanding, ExceedsBudget, InvalidInput)
 
 
-@dataclass(frozen=True)
-class Answer:
-    status_code: int
-    media_type: str
-    body: bytes
-    replayed: bool
-
-
-def fingerprint(award_id: int, data: DisbursementIn) -> str:
-    """What a key was first used for: the operation, the award and the body as sent (amounts
-    normalised, so "100" and "100.00" are the same request)."""
-    payload = {
-        "operation": OPERATION,
-        "award_id": award_id,
-        "body": data.model_dump(mode="json", exclude_defaults=True),
-    }
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def _render(content: object) -> bytes:
-    return bytes(JSONResponse(content).body)
-
-
 async def create_disbursement(
-    session: AsyncSession, *, award_id: int, data: DisbursementIn, key: str, actor: Actor
+    session: AsyncSession,
+    *,
+    award_id: int,
+    data: DisbursementIn,
+    key: str,
+    actor: Actor,
+    policy: Policy | None = None,
 ) -> Answer:
-    await awards.get_award(session, award_id)
-    await lock_exclusively(await session.connection(), f"funding-idempotency:{actor.username}:{key}")
-    expected = fingerprint(award_id, data)
-    record = (
-        await session.execute(
-            select(IdempotencyRecord).where(
-                col(IdempotencyRecord.principal) == actor.username, col(IdempotencyRecord.key) == key
-            )
-        )
-    ).scalar_one_or_none()
-    if record is not None:
-        if record.fingerprint != expected:
-            raise IdempotencyKeyReused.field(
-                "header.Idempotency-Key",
-                "idempotency_key_reused",
-                "this Idempotency-Key was first used with a different request; use a new key",
-            )
-        return Answer(record.status_code, record.media_type, record.body.encode(), replayed=True)
-    try:
-        created = await _pay(session, award_id=award_id, data=data, key=key, actor=actor)
-        answer = Answer(201, "application/json", _render(created.model_dump(mode="json")), replayed=False)
-    except REFUSALS as refusal:
-        problem = refusal.to_problem().model_dump(mode="json")
-        answer = Answer(refusal.status, PROBLEM_MEDIA_TYPE, _render(problem), replayed=False)
-    session.add(
-        IdempotencyRecord(
-            principal=actor.username,
-            key=key,
-            fingerprint=expected,
-            status_code=answer.status_code,
-            media_type=answer.media_type,
-            body=answer.body.decode(),
-            request_id=actor.request_id,
-        )
+    """A payment, or the first answer to `key` replayed. The key is what the caller first used it
+    for: this award and this body (amounts normalised, so "100" and "100.00" are one request)."""
+    await awards.get_award(session, award_id)  # an award that is not there does not pin the key
+    claim = Claim(
+        principal=actor.username,
+        key=key,
+        operation=OPERATION,
+        fingerprint=fingerprint(OPERATION, f"/api/v1/awards/{award_id}/disbursements", data),
+        request_id=actor.request_id,
     )
-    await session.flush()
-    return answer
+    return await answer_once(
+        session,
+        claim,
+        lambda: _pay(session, award_id=award_id, data=data, key=key, actor=actor),
+        keep=REFUSALS,
+        policy=policy,
+    )
 
 
 async def _pay(

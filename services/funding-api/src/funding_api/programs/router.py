@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from daye_kit.auth import CurrentPrincipal
 from daye_kit.db import SessionDep
 from daye_kit.errors import problem_responses
+from daye_kit.idempotency import IdempotencyDep
 from daye_kit.ids import RowId
 from daye_kit.pagination import Page, PageDep
 from funding_api.access import FinancePrincipal
@@ -39,6 +40,7 @@ async def list_programs(
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
+    response_model=ProgramPublic,
     summary="设立资金项目",
     description="仅管理员。登记资金项目(如科技十八条各条款、科技创新管理专项、省科技创新券、省级科技计划项目)"
     "的来源层级、年度与预算;预算以“预算下达”凭证记入分户账。可同时给出无申请兑现规则(版本 1)。"
@@ -46,9 +48,11 @@ async def list_programs(
     responses=problem_responses(401, 403, 409, 422),
 )
 async def create_program(
-    body: ProgramCreate, principal: FinancePrincipal, session: SessionDep
-) -> ProgramPublic:
-    return await service.create_program(session, data=body, actor=Actor.of(principal))
+    body: ProgramCreate, idempotency: IdempotencyDep, principal: FinancePrincipal, session: SessionDep
+) -> Response:
+    return await idempotency.respond(
+        body, lambda: service.create_program(session, data=body, actor=Actor.of(principal))
+    )
 
 
 @router.get(
@@ -76,14 +80,22 @@ async def list_program_rules(
 @router.post(
     "/{program_id}/rules",
     status_code=status.HTTP_201_CREATED,
+    response_model=RulePublic,
     summary="发布规则新版本",
     description="仅管理员。规则不修改,只发布新版本;此后生成的无申请兑现奖补记录所依据的版本。",
     responses=problem_responses(401, 403, 404, 422),
 )
 async def create_program_rule(
-    program_id: ProgramId, body: RuleIn, principal: FinancePrincipal, session: SessionDep
-) -> RulePublic:
-    return await service.add_rule(session, program_id=program_id, data=body, actor=Actor.of(principal))
+    program_id: ProgramId,
+    body: RuleIn,
+    idempotency: IdempotencyDep,
+    principal: FinancePrincipal,
+    session: SessionDep,
+) -> Response:
+    return await idempotency.respond(
+        body,
+        lambda: service.add_rule(session, program_id=program_id, data=body, actor=Actor.of(principal)),
+    )
 
 
 @router.post(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, Date, ForeignKey, Integer, String
+from sqlalchemy import JSON, CheckConstraint, Column, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlmodel import Field
 
 from daye_kit.timestamps import timestamp, utcnow
@@ -23,6 +23,10 @@ class Candidate(Table, table=True):
     __table_args__ = (
         CheckConstraint("program IN ('tech_sme', 'hte')", name="program_known"),
         CheckConstraint(f"stage IN ({', '.join(repr(s) for s in STAGES)})", name="stage_known"),
+        # One candidacy per enterprise, programme and year, whatever a client sends twice: a
+        # withdrawn or rejected candidate goes back to reserve rather than being submitted again,
+        # and `hte_applications` counts each enterprise once.
+        UniqueConstraint("credit_code", "program", "year"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, File, Query, Response, UploadFile, status
 from daye_kit.auth import AdminPrincipal, CurrentPrincipal
 from daye_kit.db import SessionDep
 from daye_kit.errors import json_rows, problem_responses, rows_located
+from daye_kit.idempotency import IdempotencyDep
 from daye_kit.ids import RowId
 from daye_kit.pagination import Page, PageDep
 from daye_kit.spreadsheets import MAX_BYTES, XLSX, cells, download, read_rows
@@ -39,17 +40,28 @@ imports = APIRouter(prefix="/api/v1/imports", tags=["导入"])
 @router.post(
     "/regions/{region_code}/candidates",
     status_code=status.HTTP_201_CREATED,
+    response_model=CandidatePublic,
     summary="提交培育候选企业",
     description="乡镇(或管理员)提交候选企业及其数据,立即按现行规则预审科技型中小企业与高企两类资质:"
-    "每个条件的数值、要求、是否达标和差距。企业库中没有的企业同时登记到本单位。",
-    responses=problem_responses(401, 403, 404, 422),
+    "每个条件的数值、要求、是否达标和差距。企业库中没有的企业同时登记到本单位。"
+    "同一企业同一年度同一培育方向只能有一条候选记录 (409 `candidate_exists`)。",
+    responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def submit_candidate(
-    region_code: str, body: CandidateIn, principal: CandidateWriterPrincipal, session: SessionDep
-) -> CandidatePublic:
-    with rows_located(json_rows("body", single=True)):
-        ids, _ = await service.submit(session, region_code=region_code, items=[body], principal=principal)
-    return await service.read_candidate(session, candidate_id=ids[0], principal=principal)
+    region_code: str,
+    body: CandidateIn,
+    idempotency: IdempotencyDep,
+    principal: CandidateWriterPrincipal,
+    session: SessionDep,
+) -> Response:
+    async def submit() -> CandidatePublic:
+        with rows_located(json_rows("body", single=True)):
+            candidate_id = await service.submit_one(
+                session, region_code=region_code, item=body, principal=principal
+            )
+        return await service.read_candidate(session, candidate_id=candidate_id, principal=principal)
+
+    return await idempotency.respond(body, submit)
 
 
 @router.post(
@@ -66,18 +78,27 @@ async def assess_figures(body: CandidateFigures, _: CurrentPrincipal) -> dict[Pr
 @router.post(
     "/regions/{region_code}/candidates/bulk",
     status_code=status.HTTP_201_CREATED,
+    response_model=BulkCandidatesResult,
     summary="批量提交培育候选企业",
-    description="全部成功或全部不写入:任一行有误,整批拒绝,并逐行指出错误。",
+    description="全部成功或全部不写入:任一行有误,整批拒绝,并逐行指出错误。"
+    "已是同年度同方向候选的企业、或在同一批中出现两次的,按行拒绝(`candidate_exists`)。",
     responses=problem_responses(401, 403, 404, 422),
 )
 async def submit_candidates_in_bulk(
-    region_code: str, body: BulkCandidates, principal: CandidateWriterPrincipal, session: SessionDep
-) -> BulkCandidatesResult:
-    with rows_located(json_rows()):
-        _, result = await service.submit(
-            session, region_code=region_code, items=body.items, principal=principal
-        )
-    return result
+    region_code: str,
+    body: BulkCandidates,
+    idempotency: IdempotencyDep,
+    principal: CandidateWriterPrincipal,
+    session: SessionDep,
+) -> Response:
+    async def submit() -> BulkCandidatesResult:
+        with rows_located(json_rows()):
+            _, result = await service.submit(
+                session, region_code=region_code, items=body.items, principal=principal
+            )
+        return result
+
+    return await idempotency.respond(body, submit)
 
 
 @router.get(
@@ -212,20 +233,28 @@ async def download_candidates_template(_: CurrentPrincipal) -> Response:
 
 @imports.post(
     "/regions/{region_code}/candidates",
+    response_model=BulkCandidatesResult,
     summary="上传培育候选企业(Excel)",
-    description="按模板填写的 .xlsx。逐家按现行规则预审;全部成功或全部不写入,错误按单元格逐一指出。",
+    description="按模板填写的 .xlsx。逐家按现行规则预审;全部成功或全部不写入,错误按单元格逐一指出"
+    "(已是同年度同方向候选的企业:`candidate_exists`)。`Idempotency-Key` 按文件内容判断是否同一请求。",
     responses=problem_responses(401, 403, 413, 415, 422),
 )
 async def upload_candidates(
     region_code: str,
+    idempotency: IdempotencyDep,
     principal: CandidateWriterPrincipal,
     session: SessionDep,
     file: Annotated[UploadFile, File(description="Excel 工作簿")],
-) -> BulkCandidatesResult:
+) -> Response:
     service.ensure_may_submit(principal, region_code)  # before reading a workbook it may not send
-    sheet, rows = read_rows(await file.read(MAX_BYTES + 1), excel.HEADERS)
-    with rows_located(cells(sheet, rows, excel.HEADERS, excel.header_of)):
-        _, result = await service.submit(
-            session, region_code=region_code, items=excel.candidates_from(rows), principal=principal
-        )
-    return result
+    content = await file.read(MAX_BYTES + 1)
+
+    async def submit() -> BulkCandidatesResult:
+        sheet, rows = read_rows(content, excel.HEADERS)
+        with rows_located(cells(sheet, rows, excel.HEADERS, excel.header_of)):
+            _, result = await service.submit(
+                session, region_code=region_code, items=excel.candidates_from(rows), principal=principal
+            )
+        return result
+
+    return await idempotency.respond(content, submit)

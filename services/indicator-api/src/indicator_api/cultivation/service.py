@@ -8,13 +8,14 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func
+from sqlalchemy import func, tuple_
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from daye_kit.auth import Principal, Role
 from daye_kit.db import insert_rows, next_ids
-from daye_kit.errors import AppError, Forbidden, NotFound, RowError, RowsRefused
+from daye_kit.errors import AppError, Conflict, Forbidden, NotFound, RowError, RowsRefused
 from daye_kit.timestamps import local_today, utcnow
 from indicator_api.cultivation import rules
 from indicator_api.cultivation.figures import CandidateFigures
@@ -55,6 +56,19 @@ BUREAU_ONLY = frozenset({Stage.certified, Stage.rejected})
 
 class IllegalMove(AppError):
     status, code, title = 409, "illegal_stage_move", "不允许的阶段变动"
+
+
+class CandidateExists(Conflict):
+    code, title = "candidate_exists", "该企业已是本年度该培育方向的候选企业"
+
+
+def _duplicate_candidacy(exc: Exception) -> bool:
+    """The unique constraint on (credit_code, program, year) refused a row: PostgreSQL names it
+    (asyncpg's own error under COPY, SQLAlchemy's elsewhere), SQLite names its columns."""
+    if not isinstance(exc, IntegrityError) and getattr(exc, "sqlstate", None) != "23505":
+        return False
+    text = str(exc)
+    return "uq_candidates_credit_code_program_year" in text or "candidates.credit_code" in text
 
 
 def allowed_moves(principal: Principal, stage: Stage) -> list[Stage]:
@@ -117,6 +131,9 @@ async def submit(
                     message="a new candidate starts in reserve or coached",
                 )
             )
+    # Whether another unit's enterprise is a candidate there is not for this caller to learn.
+    elsewhere = {e.row for e in errors if e.rule == "other_unit"}
+    errors += [e for e in await _already_candidates(session, items) if e.row not in elsewhere]
     if errors:
         raise RowsRefused(
             f"{len(errors)} problem(s) in {len(items)} candidate(s); nothing was written", errors
@@ -141,31 +158,37 @@ async def submit(
     }
     await insert_rows(conn, Enterprise.__table__, list(new_enterprises.values()))  # type: ignore[attr-defined]
     ids = await next_ids(conn, Candidate.__table__, len(items))  # type: ignore[attr-defined]
-    await insert_rows(
-        conn,
-        Candidate.__table__,  # type: ignore[attr-defined]
-        [
-            {
-                "id": cid,
-                "region_code": region_code,
-                "credit_code": item.credit_code,
-                "program": item.program.value,
-                "year": item.year,
-                "stage": item.stage.value,
-                "figures": item.figures.model_dump(mode="json"),
-                "ruleset": rules.RULESET_VERSION,
-                "eligible_tech_sme": result.tech_sme_eligible,
-                "eligible_hte": result.hte_eligible,
-                "tech_sme_score": result.tech_sme_score,
-                "hte_score": result.hte_score,
-                "created_by": principal.username,
-                "created_at": now,
-                "stage_changed_at": now,
-                "stage_changed_by": principal.username,
-            }
-            for cid, item, result in zip(ids, items, assessed, strict=True)
-        ],
-    )
+    rows = [
+        {
+            "id": cid,
+            "region_code": region_code,
+            "credit_code": item.credit_code,
+            "program": item.program.value,
+            "year": item.year,
+            "stage": item.stage.value,
+            "figures": item.figures.model_dump(mode="json"),
+            "ruleset": rules.RULESET_VERSION,
+            "eligible_tech_sme": result.tech_sme_eligible,
+            "eligible_hte": result.hte_eligible,
+            "tech_sme_score": result.tech_sme_score,
+            "hte_score": result.hte_score,
+            "created_by": principal.username,
+            "created_at": now,
+            "stage_changed_at": now,
+            "stage_changed_by": principal.username,
+        }
+        for cid, item, result in zip(ids, items, assessed, strict=True)
+    ]
+    try:
+        await insert_rows(conn, Candidate.__table__, rows)  # type: ignore[attr-defined]
+    except Exception as exc:
+        # Checked above; only a submission of the same enterprise at the same moment gets here.
+        if _duplicate_candidacy(exc):
+            raise CandidateExists(
+                "another submission of one of these enterprises for the same programme and year "
+                "was recorded at the same moment; nothing of this one was written"
+            ) from exc
+        raise
     await insert_rows(
         conn,
         StageEvent.__table__,  # type: ignore[attr-defined]
@@ -187,6 +210,51 @@ async def submit(
         eligible_tech_sme=sum(a.tech_sme_eligible for a in assessed),
         eligible_hte=sum(a.hte_eligible for a in assessed),
     )
+
+
+async def _already_candidates(session: AsyncSession, items: Sequence[CandidateIn]) -> list[RowError]:
+    """Rows naming an enterprise that is already a candidate of that programme in that year, or
+    that an earlier row of the same batch names: one candidacy per enterprise, programme and year."""
+    wanted = sorted({(item.credit_code, item.program.value, item.year) for item in items})
+    taken: set[tuple[str, str, int]] = set()
+    for start in range(0, len(wanted), 5_000):  # three parameters a row; PostgreSQL takes 32,767
+        found = await session.execute(
+            select(col(Candidate.credit_code), col(Candidate.program), col(Candidate.year)).where(
+                tuple_(col(Candidate.credit_code), col(Candidate.program), col(Candidate.year)).in_(
+                    wanted[start : start + 5_000]
+                )
+            )
+        )
+        taken.update((code, program, int(year)) for code, program, year in found.all())
+    errors: list[RowError] = []
+    seen: dict[tuple[str, str, int], int] = {}
+    for index, item in enumerate(items):
+        candidacy = (item.credit_code, item.program.value, item.year)
+        if candidacy in taken:
+            message = f"{item.credit_code} is already a {item.program.value} candidate of {item.year}"
+        elif candidacy in seen:
+            message = (
+                f"{item.credit_code} is a {item.program.value} candidate of {item.year} "
+                f"in row {seen[candidacy]} already"
+            )
+        else:
+            seen[candidacy] = index
+            continue
+        errors.append(RowError(row=index, field="credit_code", rule="candidate_exists", message=message))
+    return errors
+
+
+async def submit_one(
+    session: AsyncSession, *, region_code: str, item: CandidateIn, principal: Principal
+) -> int:
+    """One candidate; 409 `candidate_exists` if the enterprise is one already (programme, year)."""
+    try:
+        ids, _ = await submit(session, region_code=region_code, items=[item], principal=principal)
+    except RowsRefused as refused:
+        if {e.rule for e in refused.rows} == {"candidate_exists"}:
+            raise CandidateExists(refused.rows[0].message) from refused
+        raise
+    return ids[0]
 
 
 async def _public(

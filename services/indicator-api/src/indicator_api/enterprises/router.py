@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from daye_kit.auth import AdminPrincipal, CurrentPrincipal
 from daye_kit.credit_code import CreditCode
 from daye_kit.db import SessionDep
 from daye_kit.errors import json_rows, problem_responses, rows_located
+from daye_kit.idempotency import IdempotencyDep
 from daye_kit.pagination import Page, PageDep
 from indicator_api.access import RegistrarPrincipal, RegistryEditorPrincipal
 from indicator_api.enterprises import service
@@ -47,16 +48,19 @@ async def list_enterprises(
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
+    response_model=EnterprisePublic,
     summary="登记企业",
     description="管理员可登记任一单位的企业;乡镇账号只能登记本单位企业,且不能填写资质。"
     "信用代码按 GB 32100 校验。",
     responses=problem_responses(401, 403, 409, 422),
 )
 async def create_enterprise(
-    body: EnterpriseCreate, principal: RegistrarPrincipal, session: SessionDep
-) -> EnterprisePublic:
+    body: EnterpriseCreate, idempotency: IdempotencyDep, principal: RegistrarPrincipal, session: SessionDep
+) -> Response:
     with rows_located(json_rows("body", single=True)):
-        return await service.create_enterprise(session, data=body, principal=principal)
+        return await idempotency.respond(
+            body, lambda: service.create_enterprise(session, data=body, principal=principal)
+        )
 
 
 @router.get(
@@ -92,11 +96,19 @@ async def update_enterprise(
 @router.post(
     "/{credit_code}/qualifications",
     status_code=status.HTTP_201_CREATED,
+    response_model=QualificationPublic,
     summary="记录资质",
     description="仅管理员。记录一次认定(科技型中小企业入库、高企认定、新物种)及其有效期。",
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def add_qualification(
-    credit_code: CreditCodePath, body: QualificationIn, principal: AdminPrincipal, session: SessionDep
-) -> QualificationPublic:
-    return await service.add_qualification(session, credit_code=credit_code, data=body, principal=principal)
+    credit_code: CreditCodePath,
+    body: QualificationIn,
+    idempotency: IdempotencyDep,
+    principal: AdminPrincipal,
+    session: SessionDep,
+) -> Response:
+    return await idempotency.respond(
+        body,
+        lambda: service.add_qualification(session, credit_code=credit_code, data=body, principal=principal),
+    )

@@ -10,6 +10,7 @@ from fastapi import APIRouter, File, Query, Response, UploadFile, status
 from daye_kit.auth import AdminPrincipal, CurrentPrincipal
 from daye_kit.db import SessionDep
 from daye_kit.errors import json_rows, problem_responses, rows_located
+from daye_kit.idempotency import IdempotencyDep
 from daye_kit.pagination import Page
 from daye_kit.spreadsheets import MAX_BYTES, XLSX, cells, download, read_rows
 from daye_kit.timestamps import Day
@@ -57,13 +58,19 @@ async def list_indicators(
 @router.post(
     "/indicators",
     status_code=status.HTTP_201_CREATED,
+    response_model=IndicatorPublic,
     summary="新增指标",
     description="仅管理员。",
     responses=problem_responses(401, 403, 409, 422),
 )
-async def create_indicator(body: IndicatorCreate, _: AdminPrincipal, session: SessionDep) -> IndicatorPublic:
-    with rows_located(json_rows("body", single=True)):
+async def create_indicator(
+    body: IndicatorCreate, idempotency: IdempotencyDep, _: AdminPrincipal, session: SessionDep
+) -> Response:
+    async def create() -> IndicatorPublic:
         return IndicatorPublic.model_validate(await service.create_indicator(session, body))
+
+    with rows_located(json_rows("body", single=True)):
+        return await idempotency.respond(body, create)
 
 
 @router.get("/indicators/{code}", summary="指标详情", responses=problem_responses(401, 404))

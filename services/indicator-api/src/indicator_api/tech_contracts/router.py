@@ -6,6 +6,7 @@ from fastapi import APIRouter, Response, status
 
 from daye_kit.db import SessionDep
 from daye_kit.errors import json_rows, problem_responses, rows_located
+from daye_kit.idempotency import Answer, IdempotencyDep
 from indicator_api.access import ContractReporterPrincipal
 from indicator_api.deps import SettingsDep
 from indicator_api.tech_contracts import service
@@ -17,10 +18,12 @@ router = APIRouter(prefix="/api/v1", tags=["指标"])
 @router.post(
     "/tech-contracts",
     status_code=status.HTTP_201_CREATED,
+    response_model=TechContractPublic,
     summary="登记技术合同",
     description="科创供应链对接成功等来源报送的技术合同。按 (source, source_id) 幂等:"
     "重复报送同一合同返回 200 与原记录,条款不同返回 409。"
-    "登记后技术合同成交额(亿元)自签订月份起随之增加,无需再次录入。",
+    "登记后技术合同成交额(亿元)自签订月份起随之增加,无需再次录入。"
+    "带 `Idempotency-Key` 的重试原样返回第一次的答复。",
     responses={
         **problem_responses(401, 403, 409, 422),
         200: {"description": "重复报送,已登记", "model": TechContractPublic},
@@ -28,15 +31,17 @@ router = APIRouter(prefix="/api/v1", tags=["指标"])
 )
 async def record_tech_contract(
     body: TechContractIn,
+    idempotency: IdempotencyDep,
     principal: ContractReporterPrincipal,
     session: SessionDep,
     settings: SettingsDep,
-    response: Response,
-) -> TechContractPublic:
-    with rows_located(json_rows("body", single=True)):
-        contract, created = await service.record_contract(
-            session, data=body, principal=principal, city_code=settings.city_code
-        )
-    if not created:
-        response.status_code = status.HTTP_200_OK
-    return TechContractPublic.model_validate(contract)
+) -> Response:
+    async def record() -> Answer:
+        with rows_located(json_rows("body", single=True)):
+            contract, created = await service.record_contract(
+                session, data=body, principal=principal, city_code=settings.city_code
+            )
+        status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return Answer.of(TechContractPublic.model_validate(contract), status_code)
+
+    return await idempotency.respond(body, record)

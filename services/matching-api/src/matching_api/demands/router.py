@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from daye_kit.auth import CurrentPrincipal
 from daye_kit.db import SessionDep
 from daye_kit.errors import problem_responses
+from daye_kit.idempotency import IdempotencyDep
 from daye_kit.ids import RowId
 from daye_kit.pagination import Page, PageDep
 from daye_kit.timestamps import Day
@@ -24,6 +25,7 @@ DemandId = Annotated[RowId, Path(description="需求编号")]
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
+    response_model=DemandPublic,
     summary="发布需求",
     description="企业账号发布人才、技术或金融需求(企业出题),信用代码取自令牌;科技局可代企业发布并填写 "
     "`credit_code`。发布前向 indicator-api 企业库核实企业并记下其所属乡镇与有效资质;企业库不可用时返回 "
@@ -32,14 +34,18 @@ DemandId = Annotated[RowId, Path(description="需求编号")]
 )
 async def post_demand(
     body: DemandCreate,
+    idempotency: IdempotencyDep,
     principal: DemandPosterPrincipal,
     session: SessionDep,
     indicator: IndicatorDep,
     index: SupplyIndexDep,
     settings: SettingsDep,
-) -> DemandPublic:
-    return await service.post_demand(
-        session, data=body, principal=principal, indicator=indicator, index=index, settings=settings
+) -> Response:
+    return await idempotency.respond(
+        body,
+        lambda: service.post_demand(
+            session, data=body, principal=principal, indicator=indicator, index=index, settings=settings
+        ),
     )
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from daye_kit.auth import CurrentPrincipal
 from daye_kit.db import SessionDep
 from daye_kit.errors import problem_responses
+from daye_kit.idempotency import IdempotencyDep
 from daye_kit.ids import RowId
 from daye_kit.pagination import Page, PageDep
 from matching_api.deps import IndicatorDep, SettingsDep, SupplyIndexDep
@@ -22,6 +23,7 @@ MatchId = Annotated[RowId, Path(description="对接记录编号")]
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
+    response_model=MatchDetail,
     summary="建立对接记录",
     description="需求方企业从推荐中选定供给、供给方代表账号揭榜应答、或科技局撮合,建立一条待对接 (proposed) "
     "记录,并通知另一方。需求须在征集中且未到期;专家已满额 (`supply_at_capacity`)、同一需求与供给已有记录 "
@@ -30,12 +32,16 @@ MatchId = Annotated[RowId, Path(description="对接记录编号")]
 )
 async def create_match(
     body: MatchCreate,
+    idempotency: IdempotencyDep,
     principal: CurrentPrincipal,
     session: SessionDep,
     index: SupplyIndexDep,
     settings: SettingsDep,
-) -> MatchDetail:
-    return await service.create_match(session, data=body, principal=principal, index=index, settings=settings)
+) -> Response:
+    return await idempotency.respond(
+        body,
+        lambda: service.create_match(session, data=body, principal=principal, index=index, settings=settings),
+    )
 
 
 @router.get(

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from daye_kit.auth import CurrentPrincipal
 from daye_kit.db import SessionDep
 from daye_kit.errors import problem_responses
+from daye_kit.idempotency import IdempotencyDep
 from daye_kit.ids import RowId
 from daye_kit.pagination import Page, PageDep
 from matching_api.access import CatalogueWriterPrincipal
@@ -22,13 +23,16 @@ SupplyId = Annotated[RowId, Path(description="供给编号")]
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
+    response_model=SupplyPublic,
     summary="登记供给",
     description="科技局(admin)或对接的服务账号登记专家与团队、技术成果、金融产品。专家须填可服务企业数 "
     "`capacity`;金融产品须填额度上限与融资方式,可设准入资质。登记后下一次推荐即可见。",
     responses=problem_responses(401, 403, 422),
 )
-async def create_supply(body: SupplyCreate, _: CatalogueWriterPrincipal, session: SessionDep) -> SupplyPublic:
-    return await service.create_supply(session, data=body)
+async def create_supply(
+    body: SupplyCreate, idempotency: IdempotencyDep, _: CatalogueWriterPrincipal, session: SessionDep
+) -> Response:
+    return await idempotency.respond(body, lambda: service.create_supply(session, data=body))
 
 
 @router.get(
