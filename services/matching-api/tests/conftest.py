@@ -60,6 +60,11 @@ class StubIndicator(StubIdentity):
     idempotency_keys: list[str] = field(default_factory=list)
     values: list[dict[str, Any]] = field(default_factory=list)
     fail_contracts: bool = False
+    # The inbox: every delivery as it came (repeats included), the events applied once by id, and
+    # how many deliveries to refuse with a 503 before taking them again (a peer down, then back).
+    deliveries: list[dict[str, Any]] = field(default_factory=list)
+    applied: dict[str, dict[str, Any]] = field(default_factory=dict)
+    refuse_inbox: int = 0
 
     def app(self) -> FastAPI:
         app = super().app()
@@ -90,12 +95,40 @@ class StubIndicator(StubIdentity):
             self.contracts[body["source_id"]] = body
             return JSONResponse(body, status_code=200 if replay else 201)
 
+        @app.post("/api/v1/inbox")
+        async def inbox(request: Request) -> JSONResponse:
+            if self.refuse_inbox:
+                self.refuse_inbox -= 1
+                return JSONResponse({"status": 503, "code": "unavailable"}, status_code=503)
+            event = await request.json()
+            self.deliveries.append(event)
+            fresh = event["id"] not in self.applied
+            if fresh:
+                self.applied[event["id"]] = event
+                self._apply(event)
+            return JSONResponse({"applied": fresh})
+
         @app.post("/api/v1/indicators/{code}/values")
         async def value(code: str, request: Request) -> JSONResponse:
             self.values.append({"code": code, **(await request.json())})
             return JSONResponse(self.values[-1], status_code=201)
 
         return app
+
+    def _apply(self, event: dict[str, Any]) -> None:
+        """What indicator-api does with a docking's events, reduced to its contract book."""
+        source_id, data = str(event["data"]["match_id"]), event["data"]
+        if event["type"] == "match.undone":
+            if source_id in self.contracts:
+                self.contracts[source_id]["status"] = "cancelled"
+        elif data["contract"] is not None:
+            self.contracts[source_id] = {
+                "source": "matching-api",
+                "source_id": source_id,
+                "credit_code": data["credit_code"],
+                **data["contract"],
+                "status": "active",
+            }
 
 
 @dataclass
@@ -117,6 +150,16 @@ class Matching:
     def township(self, region: str) -> dict[str, str]:
         return self.as_(region, "township", region=region)
 
+    async def deliver(self) -> int:
+        """One pass of the outbox's dispatcher (the background one is off in these tests)."""
+        delivered: int = await self.app.state.outbox_deliver()
+        return delivered
+
+    async def deliver_all(self, passes: int = 10) -> None:
+        for _ in range(passes):
+            if not await self.deliver():
+                return
+
 
 MakeMatching = Callable[..., Any]
 
@@ -136,7 +179,7 @@ async def make_matching(fresh_database: FreshDatabase) -> AsyncIterator[MakeMatc
             migrate_on_start=False,
             environment="test",
             indicator_url="http://indicator-api",
-            **overrides,
+            **{"outbox_dispatch": False, **overrides},
         )
         apps: Mapping[str, FastAPI] = {"indicator-api": stub.app()}
         app = create_app(settings, http_client_factory=lambda: asgi_client(apps))

@@ -124,7 +124,7 @@ async def test_which_side_may_move(
         assert moved.json()["code"] == code
 
 
-async def test_a_success_reports_the_contract_once_with_an_idempotency_key(matching: Matching) -> None:
+async def test_a_success_reports_the_contract_through_the_outbox(matching: Matching) -> None:
     match = await docking(matching, state=MatchStatus.docking)
     contract = {"amount": "1200000.00", "contract_type": "development", "signed_on": "2025-06-30"}
     done = await matching.client.patch(
@@ -134,7 +134,9 @@ async def test_a_success_reports_the_contract_once_with_an_idempotency_key(match
     )
     assert done.status_code == 200, done.text
     assert done.json()["contract"]["amount"] == "1200000.00"
-    assert done.json()["contract"]["reported_at"] is not None
+    assert (done.json()["contract_status"], done.json()["contract"]["reported_at"]) == ("pending", None)
+    assert matching.indicator.contracts == {}
+    assert await matching.deliver() == 1
     sent = matching.indicator.contracts[str(match["id"])]
     assert sent == {
         "source": "matching-api",
@@ -143,35 +145,114 @@ async def test_a_success_reports_the_contract_once_with_an_idempotency_key(match
         "amount": "1200000.00",
         "contract_type": "development",
         "signed_on": "2025-06-30",
+        "status": "active",
     }
-    assert matching.indicator.idempotency_keys == [f"matching-api:{match['id']}"]
+    [event] = matching.indicator.deliveries
+    assert (event["type"], event["subject"], event["source"]) == (
+        "match.succeeded",
+        f"match:{match['id']}",
+        "matching-api",
+    )
+    after = (await matching.client.get(f"/api/v1/matches/{match['id']}", headers=matching.admin)).json()
+    assert after["contract_status"] == "reported"
+    assert after["contract"]["reported_at"] is not None
+    assert await matching.deliver() == 0  # delivered once, not again
     demand = await matching.client.get(f"/api/v1/demands/{match['demand']['id']}", headers=matching.admin)
     assert demand.json()["status"] == "matched"
     assert demand.json()["matched_at"] is not None
 
 
-async def test_indicator_refusing_the_contract_leaves_the_record_as_it_was(matching: Matching) -> None:
+async def test_indicator_down_delays_the_contract_and_fails_nothing(matching: Matching) -> None:
     match = await docking(matching, state=MatchStatus.docking)
-    matching.indicator.fail_contracts = True
+    matching.indicator.refuse_inbox = 1_000
     contract = {"amount": "500000.00", "contract_type": "transfer", "signed_on": "2025-06-30"}
-    refused = await matching.client.patch(
+    done = await matching.client.patch(
         f"/api/v1/matches/{match['id']}",
         json={"status": "succeeded", "contract": contract},
         headers=matching.admin,
     )
-    assert refused.status_code == 503
-    assert refused.json()["code"] == "peer_unavailable"
+    assert done.status_code == 200, done.text
+    assert await matching.deliver() == 0
     after = (await matching.client.get(f"/api/v1/matches/{match['id']}", headers=matching.admin)).json()
-    assert (after["status"], after["contract"]) == ("docking", None)
+    assert (after["status"], after["contract_status"]) == ("succeeded", "pending")
+    pending = await matching.client.get("/api/v1/outbox", headers=matching.admin)
+    [row] = pending.json()["items"]
+    assert (row["state"], row["attempts"], row["type"]) == ("pending", 1, "match.succeeded")
+    assert "503" in row["last_error"]
+    matching.indicator.refuse_inbox = 0
+    await _due_now(matching)
+    assert await matching.deliver() == 1
+    assert matching.indicator.contracts[str(match["id"])]["amount"] == "500000.00"
+    after = (await matching.client.get(f"/api/v1/matches/{match['id']}", headers=matching.admin)).json()
+    assert after["contract_status"] == "reported"
+
+
+async def _due_now(matching: Matching) -> None:
+    """Skip the backoff: every pending event is due."""
+    from daye_kit.outbox import EVENTS
+    from daye_kit.timestamps import utcnow
+
+    async with matching.app.state.sessionmaker() as session, session.begin():
+        await session.execute(EVENTS.update().values(next_attempt_at=utcnow()))
+
+
+async def test_a_contract_attached_after_success_then_corrected_then_undone(matching: Matching) -> None:
+    match = await docking(matching, state=MatchStatus.docking)
+    path = f"/api/v1/matches/{match['id']}"
+    bare = await matching.client.patch(path, json={"status": "succeeded"}, headers=matching.admin)
+    assert (bare.json()["contract"], bare.json()["contract_status"]) == (None, None)
+    assert await matching.deliver() == 0  # a success without a contract tells indicator-api nothing
+    contract = {"amount": "800000.00", "contract_type": "service", "signed_on": "2025-07-01"}
+    attached = await matching.client.put(
+        f"{path}/contract", json=contract, headers=matching.enterprise(FOUNDRY)
+    )
+    assert attached.status_code == 200, attached.text
+    assert (attached.json()["contract_status"], attached.json()["contract_revision"]) == ("pending", 1)
+    corrected = await matching.client.put(
+        f"{path}/contract", json={**contract, "amount": "900000.00"}, headers=matching.admin
+    )
+    assert corrected.json()["contract_revision"] == 2
+    # Both changes are delivered, one per pass, in the order they were made.
+    await matching.deliver_all()
+    assert [e["type"] for e in matching.indicator.deliveries] == [
+        "match.contract_revised",
+        "match.contract_revised",
+    ]
+    assert matching.indicator.contracts[str(match["id"])]["amount"] == "900000.00"
+    read = (await matching.client.get(path, headers=matching.admin)).json()
+    assert (read["contract_status"], read["contract"]["amount"]) == ("reported", "900000.00")
+    undone = await matching.client.patch(path, json={"status": "withdrawn"}, headers=matching.admin)
+    assert undone.status_code == 200, undone.text
+    assert (undone.json()["contract"], undone.json()["contract_status"]) == (None, "pending")
     demand = await matching.client.get(f"/api/v1/demands/{match['demand']['id']}", headers=matching.admin)
     assert demand.json()["status"] == "open"
-    matching.indicator.fail_contracts = False
-    retried = await matching.client.patch(
-        f"/api/v1/matches/{match['id']}",
-        json={"status": "succeeded", "contract": contract},
-        headers=matching.admin,
+    await matching.deliver_all()
+    assert matching.indicator.contracts[str(match["id"])]["status"] == "cancelled"
+    read = (await matching.client.get(path, headers=matching.admin)).json()
+    assert (read["status"], read["contract_status"], read["contract_revision"]) == (
+        "withdrawn",
+        "cancelled",
+        3,
     )
-    assert retried.status_code == 200
+
+
+async def test_only_the_bureau_undoes_a_success_and_only_a_success_takes_a_contract(
+    matching: Matching,
+) -> None:
+    match = await docking(matching, state=MatchStatus.docking)
+    path = f"/api/v1/matches/{match['id']}"
+    contract = {"amount": "800000.00", "contract_type": "service", "signed_on": "2025-07-01"}
+    early = await matching.client.put(f"{path}/contract", json=contract, headers=matching.admin)
+    assert (early.status_code, early.json()["code"]) == (409, "contract_only_on_success")
+    await matching.client.patch(path, json={"status": "succeeded"}, headers=matching.admin)
+    by_enterprise = await matching.client.patch(
+        path, json={"status": "withdrawn"}, headers=matching.enterprise(FOUNDRY)
+    )
+    assert (by_enterprise.status_code, by_enterprise.json()["code"]) == (403, "transition_forbidden")
+    by_supplier = await matching.client.put(
+        f"{path}/contract", json=contract, headers=matching.as_(OWNER, "viewer")
+    )
+    assert (by_supplier.status_code, by_supplier.json()["code"]) == (403, "contract_forbidden")
 
 
 @pytest.mark.parametrize(

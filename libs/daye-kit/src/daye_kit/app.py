@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
@@ -32,6 +34,7 @@ from daye_kit.observability import (
     install_request_id,
     metrics_router,
 )
+from daye_kit.outbox import OnDelivered, OutboxMetrics, run_dispatcher, start_dispatcher
 from daye_kit.settings import ServiceSettings
 from daye_kit.throttling import SAFE_METHODS, BodySizeLimitMiddleware, RateLimits
 
@@ -61,6 +64,10 @@ class ServiceSpec:
     # Builds `app.state.authenticator` (and peer clients) once the engine and HTTP client exist.
     on_startup: Sequence[Hook] = ()
     readiness: Sequence[ReadinessCheck] = ()
+    # The outbox's destinations: a peer's service name → the `app.state` attribute of its client.
+    outbox_peers: Mapping[str, str] = field(default_factory=dict)
+    # What the sender does once an event of a type is delivered (in the transaction marking it).
+    outbox_on_delivered: Mapping[str, OnDelivered] = field(default_factory=dict)
 
 
 def from_state(name: str) -> Callable[[Request], Any]:
@@ -94,6 +101,7 @@ def build_app(
         app.state.engine = engine
         app.state.sessionmaker = db.create_sessionmaker(engine)
         app.state.http = http
+        dispatcher: asyncio.Task[None] | None = None
         try:
             if settings.migrate_on_start:
                 await db.upgrade_schema(engine, spec.migrations)
@@ -101,11 +109,23 @@ def build_app(
                 await _load_demo(app, spec.name, settings)
             for hook in spec.on_startup:
                 await hook(app)
+            app.state.outbox_on_delivered = spec.outbox_on_delivered
+            app.state.outbox_deliver = start_dispatcher(
+                app, source=spec.name, peers=spec.outbox_peers, metrics=app.state.outbox_metrics
+            )
+            if settings.outbox_dispatch:
+                dispatcher = asyncio.create_task(
+                    run_dispatcher(app.state.outbox_deliver, poll_seconds=settings.outbox_poll_seconds)
+                )
             log.info(
                 "started", url=settings.base_url, database=engine.url.render_as_string(hide_password=True)
             )
             yield
         finally:
+            if dispatcher is not None:
+                dispatcher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await dispatcher
             await http.aclose()
             await engine.dispose()
 
@@ -129,6 +149,7 @@ def build_app(
     app.add_middleware(UnhandledErrorMiddleware)
     metrics = CollectorRegistry()
     app.add_middleware(AccessLogMiddleware, registry=metrics)
+    app.state.outbox_metrics = OutboxMetrics(metrics)
     install_request_id(app)
     app.add_middleware(
         CORSMiddleware,

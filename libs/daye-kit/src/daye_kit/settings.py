@@ -105,6 +105,15 @@ class ServiceSettings(BaseSettings):
         description="How long a retry waits for the first request with its Idempotency-Key before a 409 "
         "`idempotency_key_in_use` (PostgreSQL; SQLite writers wait for each other anyway)",
     )
+    outbox_dispatch: bool = Field(
+        default=True, description="Deliver outbox events in the background (tests turn it off and drive it)"
+    )
+    outbox_poll_seconds: float = Field(default=1.0, gt=0, le=60, description="Idle wait between passes")
+    outbox_max_attempts: int = Field(default=10, ge=1, le=100, description="Attempts before an event is dead")
+    outbox_backoff_seconds: float = Field(default=1.0, gt=0, description="Wait after the first failure")
+    outbox_backoff_max_seconds: float = Field(
+        default=600.0, gt=0, description="Longest wait between attempts"
+    )
     rate_limit_storage: str = Field(
         default="async+memory://",
         description="Where rate-limit counters live (`limits` storage URL). Memory counts per process, so "

@@ -38,3 +38,8 @@ def may_see(principal: Principal, award: Award) -> bool:
     if principal.role is Role.enterprise:
         return award.credit_code == principal.credit_code
     return True
+
+
+# The outbox: the bureau sees the backlog and puts a dead delivery back.
+OUTBOX_READER = require_roles(Role.admin)
+OUTBOX_OPERATOR = require_roles(Role.admin)

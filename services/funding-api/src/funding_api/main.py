@@ -10,7 +10,9 @@ from fastapi import FastAPI
 from daye_kit import idempotency
 from daye_kit.app import HttpClientFactory, ServiceSpec, build_app, default_http_client
 from daye_kit.health import check_peer
+from daye_kit.outbox import outbox_router
 from daye_kit.remote_identity import connect_identity, connect_indicator, me_router
+from funding_api.access import OUTBOX_OPERATOR, OUTBOX_READER
 from funding_api.awards.router import router as award_router
 from funding_api.config import Settings
 from funding_api.disbursements.router import router as disbursement_router
@@ -57,6 +59,7 @@ def create_app(
             ledger_router,
             outstanding_router,
             me_router,
+            outbox_router(OUTBOX_READER, OUTBOX_OPERATOR),
         ],
         migrations=MIGRATIONS,
         tags=TAGS,

@@ -7,6 +7,7 @@ from sqlmodel import SQLModel
 
 from daye_kit.db import new_registry
 from daye_kit.idempotency import idempotency_table
+from daye_kit.outbox import outbox_table, received_table
 
 
 class Table(SQLModel, registry=new_registry()):
@@ -16,6 +17,9 @@ class Table(SQLModel, registry=new_registry()):
 metadata = Table.metadata
 # The kit's Idempotency-Key records, the same table in every service.
 idempotency_keys = idempotency_table(metadata)
+# The kit's outbox and inbox, the same tables in every service.
+outbox_events = outbox_table(metadata)
+received_events = received_table(metadata)
 
 # 64-bit ids for the tables that grow with every movement of money. SQLite only auto-assigns ids to a
 # column declared exactly INTEGER PRIMARY KEY (which is 64-bit there anyway).

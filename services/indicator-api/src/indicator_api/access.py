@@ -21,6 +21,8 @@ KeyHolderPrincipal = Annotated[
 ValueWriterPrincipal = Annotated[Principal, Depends(require_roles(Role.admin, Role.township, Role.service))]
 # Technology contracts: the bureau or a platform service (matching-api's dockings).
 ContractReporterPrincipal = Annotated[Principal, Depends(require_roles(Role.admin, Role.service))]
+# Contract by contract: the bureau, government systems and the services.
+ContractReaderPrincipal = Annotated[Principal, Depends(require_roles(Role.admin, Role.viewer, Role.service))]
 # The registry: the bureau and townships register and edit; an enterprise edits itself.
 RegistrarPrincipal = Annotated[Principal, Depends(require_roles(Role.admin, Role.township))]
 RegistryEditorPrincipal = Annotated[
@@ -34,3 +36,8 @@ RankingReaderPrincipal = Annotated[
 ]
 # The quarterly report is the bureau's: admins, viewers and services.
 BureauReaderPrincipal = Annotated[Principal, Depends(require_roles(Role.admin, Role.viewer, Role.service))]
+# The outbox: the bureau sees the backlog and puts a dead delivery back.
+OUTBOX_READER = require_roles(Role.admin)
+OUTBOX_OPERATOR = require_roles(Role.admin)
+# Events from the outbox of a peer service (matching-api's dockings).
+EVENT_SENDER = require_roles(Role.service)

@@ -11,6 +11,8 @@ from fastapi import FastAPI
 from daye_kit import idempotency
 from daye_kit.app import HttpClientFactory, ServiceSpec, build_app, default_http_client
 from daye_kit.db import lock_exclusively
+from daye_kit.outbox import inbox_router, outbox_router
+from indicator_api.access import EVENT_SENDER, OUTBOX_OPERATOR, OUTBOX_READER
 from indicator_api.config import Settings
 from indicator_api.cultivation import router as cultivation
 from indicator_api.enterprises.router import router as enterprise_router
@@ -22,6 +24,7 @@ from indicator_api.peers import connect_peers
 from indicator_api.platform.router import router as platform_router
 from indicator_api.regions.router import router as region_router
 from indicator_api.reports.router import router as report_router
+from indicator_api.tech_contracts import events as contract_events
 from indicator_api.tech_contracts.router import router as tech_contract_router
 
 log = structlog.get_logger("indicator_api")
@@ -68,6 +71,7 @@ async def _bootstrap(app: FastAPI) -> None:
 def create_app(
     settings: Settings | None = None, *, http_client_factory: HttpClientFactory = default_http_client
 ) -> FastAPI:
+    settings = settings or Settings()
     spec = ServiceSpec(
         name="indicator-api",
         title="大冶市科技创新指标服务 (indicator-api)",
@@ -79,6 +83,8 @@ def create_app(
             platform_router,
             indicators.router,
             tech_contract_router,
+            inbox_router(contract_events.handlers(settings.city_code), EVENT_SENDER),
+            outbox_router(OUTBOX_READER, OUTBOX_OPERATOR),
             enterprise_router,
             cultivation.router,
             report_router,
@@ -92,4 +98,4 @@ def create_app(
         tags=TAGS,
         on_startup=[_identity, connect_peers, _bootstrap, idempotency.purge_on_start],
     )
-    return build_app(spec, settings or Settings(), http_client_factory=http_client_factory)
+    return build_app(spec, settings, http_client_factory=http_client_factory)

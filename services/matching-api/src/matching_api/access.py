@@ -24,3 +24,6 @@ StatsReaderPrincipal = Annotated[
 ]
 # Visit campaigns (expert assignment) are organised by the bureau.
 BureauPrincipal = Annotated[Principal, Depends(require_roles(Role.admin))]
+# The outbox: the bureau sees the backlog and puts a dead delivery back.
+OUTBOX_READER = require_roles(Role.admin)
+OUTBOX_OPERATOR = require_roles(Role.admin)

@@ -71,6 +71,12 @@ class MatchOrigin(StrEnum):
     bureau = "bureau"  # 科技局撮合
 
 
+class ContractStatus(StrEnum):
+    pending = "pending"  # 待报送:最近一次合同变更仍在发件箱中
+    reported = "reported"  # 已登记到 indicator-api
+    cancelled = "cancelled"  # 对接撤销,indicator-api 已注销该合同
+
+
 class ContractType(StrEnum):
     development = "development"  # 技术开发
     transfer = "transfer"  # 技术转让

@@ -12,7 +12,9 @@ from fastapi import FastAPI
 from daye_kit import idempotency
 from daye_kit.app import HttpClientFactory, ServiceSpec, build_app, default_http_client
 from daye_kit.health import check_peer
+from daye_kit.outbox import outbox_router
 from daye_kit.remote_identity import connect_identity, connect_indicator, me_router
+from matching_api.access import OUTBOX_OPERATOR, OUTBOX_READER
 from matching_api.assignments.router import router as assignment_router
 from matching_api.config import Settings
 from matching_api.demands.router import router as demand_router
@@ -20,6 +22,7 @@ from matching_api.engine.index import SupplyIndex
 from matching_api.engine.router import router as engine_router
 from matching_api.engine.text import warm_up
 from matching_api.matches.router import router as match_router
+from matching_api.matches.service import contract_delivered
 from matching_api.notifications.router import router as notification_router
 from matching_api.peers import IndicatorClient
 from matching_api.stats.router import router as stats_router
@@ -67,6 +70,7 @@ def create_app(
         version="0.1.0",
         routers=[
             me_router,
+            outbox_router(OUTBOX_READER, OUTBOX_OPERATOR),
             demand_router,
             engine_router,
             supply_router,
@@ -84,5 +88,9 @@ def create_app(
             idempotency.purge_on_start,
         ],
         readiness=[check_peer("indicator")],
+        outbox_peers={"indicator-api": "indicator"},
+        outbox_on_delivered=dict.fromkeys(
+            ("match.succeeded", "match.contract_revised", "match.undone"), contract_delivered
+        ),
     )
     return build_app(spec, settings or Settings(), http_client_factory=http_client_factory)

@@ -10,6 +10,7 @@ from sqlmodel import SQLModel
 
 from daye_kit.db import new_registry
 from daye_kit.idempotency import idempotency_table
+from daye_kit.outbox import outbox_table, received_table
 
 
 class Table(SQLModel, registry=new_registry()):
@@ -19,6 +20,9 @@ class Table(SQLModel, registry=new_registry()):
 metadata = Table.metadata
 # The kit's Idempotency-Key records, the same table in every service.
 idempotency_keys = idempotency_table(metadata)
+# The kit's outbox and inbox, the same tables in every service.
+outbox_events = outbox_table(metadata)
+received_events = received_table(metadata)
 
 
 def sql_in(values: Iterable[StrEnum]) -> str:

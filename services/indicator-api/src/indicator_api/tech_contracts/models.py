@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlmodel import Field
 
 from daye_kit.money import Money
@@ -35,3 +35,11 @@ class TechContract(Table, table=True):
     signed_on: date = Field(sa_column=Column(Date, nullable=False))
     recorded_by: str = Field(max_length=64)
     recorded_at: datetime = Field(default_factory=utcnow, sa_column=timestamp())
+    # active, or cancelled (its docking was undone): a cancelled contract counts for nothing.
+    status: str = Field(
+        default="active", sa_column=Column(String(16), nullable=False, server_default="active")
+    )
+    # 1 when recorded; each correction is the next.
+    revision: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
+    updated_at: datetime | None = Field(default=None, sa_column=timestamp(nullable=True))
+    cancelled_at: datetime | None = Field(default=None, sa_column=timestamp(nullable=True))

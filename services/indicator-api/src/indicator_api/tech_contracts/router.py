@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response, status
 
 from daye_kit.db import SessionDep
-from daye_kit.errors import json_rows, problem_responses, rows_located
+from daye_kit.errors import NotFound, json_rows, problem_responses, rows_located
 from daye_kit.idempotency import Answer, IdempotencyDep
-from indicator_api.access import ContractReporterPrincipal
+from daye_kit.ids import RowId
+from daye_kit.pagination import Page, PageDep
+from indicator_api.access import ContractReaderPrincipal, ContractReporterPrincipal
 from indicator_api.deps import SettingsDep
 from indicator_api.tech_contracts import service
-from indicator_api.tech_contracts.schemas import TechContractIn, TechContractPublic
+from indicator_api.tech_contracts.models import TechContract
+from indicator_api.tech_contracts.schemas import TechContractFilter, TechContractIn, TechContractPublic
 
 router = APIRouter(prefix="/api/v1", tags=["指标"])
 
@@ -45,3 +50,37 @@ async def record_tech_contract(
         return Answer.of(TechContractPublic.model_validate(contract), status_code)
 
     return await idempotency.respond(body, record)
+
+
+@router.get(
+    "/tech-contracts",
+    summary="技术合同列表",
+    description="逐笔追溯技术合同成交额:按来源 (`source`,如 matching-api)、来源编号(对接记录编号)、"
+    "签订月份、所属单位、状态筛选。每笔合同以 source + source_id 指向其来源(对接记录)。",
+    responses=problem_responses(401, 403, 422),
+)
+async def list_tech_contracts(
+    _: ContractReaderPrincipal,
+    session: SessionDep,
+    page: PageDep,
+    where: Annotated[TechContractFilter, Query()],
+) -> Page[TechContractPublic]:
+    items, total = await service.list_contracts(session, where=where, page=page)
+    return Page(items=[TechContractPublic.model_validate(c) for c in items], total=total)
+
+
+@router.get(
+    "/tech-contracts/{contract_id}",
+    summary="技术合同详情",
+    description="一笔技术合同的当前版本与状态。",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def read_tech_contract(
+    contract_id: Annotated[RowId, Path(description="技术合同编号")],
+    _: ContractReaderPrincipal,
+    session: SessionDep,
+) -> TechContractPublic:
+    contract = await session.get(TechContract, contract_id)
+    if contract is None:
+        raise NotFound(f"technology contract {contract_id} does not exist", code="tech_contract_not_found")
+    return TechContractPublic.model_validate(contract)

@@ -17,6 +17,9 @@ class ContractType(StrEnum):
 
 
 class TechContractIn(BaseModel):
+    """A contract as a reporter sends it; `source` + `source_id` name its origin (a docking is
+    `matching-api` + the docking's id)."""
+
     source: str = Field(min_length=1, max_length=32, description="来源系统", examples=["matching-api"])
     source_id: str = Field(
         min_length=1, max_length=64, description="来源系统中的编号(幂等键)", examples=["match-1024"]
@@ -27,6 +30,23 @@ class TechContractIn(BaseModel):
         description="development 开发 / transfer 转让 / consulting 咨询 / service 服务"
     )
     signed_on: date = Field(description="签订日期")
+
+
+class ContractStatus(StrEnum):
+    active = "active"  # 有效,计入技术合同成交额
+    cancelled = "cancelled"  # 已注销(来源对接被撤销),不计入
+
+
+class TechContractFilter(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    source: str | None = Field(default=None, max_length=32, description="来源系统", examples=["matching-api"])
+    source_id: str | None = Field(default=None, max_length=64, description="来源系统中的编号(如对接记录编号)")
+    signed_month: str | None = Field(
+        default=None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="签订月份 YYYY-MM", examples=["2025-06"]
+    )
+    region_code: str | None = Field(default=None, max_length=12, description="企业所属单位代码")
+    status: ContractStatus | None = Field(default=None, description="active / cancelled")
 
 
 class TechContractPublic(BaseModel):
@@ -42,3 +62,7 @@ class TechContractPublic(BaseModel):
     signed_on: date
     recorded_by: str
     recorded_at: datetime
+    status: ContractStatus = Field(description="active 有效 / cancelled 已注销")
+    revision: int = Field(description="版本:登记为 1,每次更正加一")
+    updated_at: datetime | None = Field(description="最近一次更正或注销的时间")
+    cancelled_at: datetime | None

@@ -4,10 +4,15 @@ city where the city's figure is recorded directly, gets a new revision raised by
 
 The indicator keeps 亿元 to four places (1 万元), contracts are exact to the fen. Each contract raises
 a figure by how much the rounded running total of that year's contracts moved, so the contracts'
-share of the figure is always their exact sum rounded once, however many small contracts arrive."""
+share of the figure is always their exact sum rounded once, however many small contracts arrive.
+
+A correction takes the old terms out and puts the new ones in; a cancellation takes the contract out:
+the same rule, with a negative change, so the figure always equals the active contracts' sum."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func
@@ -17,14 +22,17 @@ from sqlmodel import col, select
 from daye_kit.auth import Principal
 from daye_kit.db import lock_exclusively
 from daye_kit.errors import Conflict, RowError, RowsRefused
+from daye_kit.pagination import PageParams
+from daye_kit.timestamps import utcnow
 from indicator_api.enterprises.models import Enterprise
 from indicator_api.indicators.models import IndicatorValue
 from indicator_api.indicators.schemas import BulkValueIn, Provenance
 from indicator_api.indicators.service import record_values
 from indicator_api.tech_contracts.models import TechContract
-from indicator_api.tech_contracts.schemas import TechContractIn
+from indicator_api.tech_contracts.schemas import TechContractFilter, TechContractIn
 
 INDICATOR = "tech_contract_turnover"
+ACTIVE, CANCELLED = "active", "cancelled"
 YUAN_PER_YI = Decimal(100_000_000)
 INDICATOR_PLACES = Decimal("0.0001")
 
@@ -33,34 +41,40 @@ def _in_yi(yuan: Decimal) -> Decimal:
     return (yuan / YUAN_PER_YI).quantize(INDICATOR_PLACES)
 
 
-async def _increment(
-    session: AsyncSession, contract: TechContract, region: str, *, city_code: str
-) -> Decimal:
-    """How far the contract moves `region`'s figure (in 亿元, to four places)."""
-    year = contract.signed_on.year
+@dataclass(frozen=True)
+class Change:
+    """A change of the active contracts' total: `delta` yuan at a unit in a signing month."""
+
+    region_code: str
+    signed_on: date
+    delta: Decimal
+    note: str
+
+
+async def _increment(session: AsyncSession, change: Change, region: str, *, city_code: str) -> Decimal:
+    """How far the change (already flushed) moves `region`'s figure (in 亿元, to four places)."""
+    signed_on = change.signed_on
     query = select(func.coalesce(func.sum(TechContract.amount), 0)).where(
-        col(TechContract.signed_on) >= contract.signed_on.replace(month=1, day=1),
-        col(TechContract.signed_on) <= contract.signed_on.replace(year=year, month=12, day=31),
+        col(TechContract.status) == ACTIVE,
+        col(TechContract.signed_on) >= signed_on.replace(month=1, day=1),
+        col(TechContract.signed_on) <= signed_on.replace(month=12, day=31),
     )
     if region != city_code:
         query = query.where(col(TechContract.region_code) == region)
     total = Decimal((await session.execute(query)).scalar_one())
-    return _in_yi(total) - _in_yi(total - contract.amount)
+    return _in_yi(total) - _in_yi(total - change.delta)
+
+
+def _note(contract: TechContract) -> str:
+    return f"技术合同 {contract.source}:{contract.source_id}"
 
 
 async def record_contract(
     session: AsyncSession, *, data: TechContractIn, principal: Principal, city_code: str
 ) -> tuple[TechContract, bool]:
     """The contract, and whether this call recorded it (False: a replay of the same contract)."""
-    # One contract at a time moves the turnover, so two never read the same figure and both add to it.
-    await lock_exclusively(await session.connection(), f"indicator:{INDICATOR}")
-    existing = (
-        await session.execute(
-            select(TechContract).where(
-                col(TechContract.source) == data.source, col(TechContract.source_id) == data.source_id
-            )
-        )
-    ).scalar_one_or_none()
+    await lock_turnover(session)
+    existing = await find_contract(session, data.source, data.source_id)
     if existing is not None:
         same = (existing.credit_code, existing.amount, existing.contract_type, existing.signed_on) == (
             data.credit_code,
@@ -92,17 +106,88 @@ async def record_contract(
     )
     session.add(contract)
     await session.flush()
-    await _raise_turnover(session, contract, principal, city_code=city_code)
+    change = Change(contract.region_code, contract.signed_on, contract.amount, _note(contract))
+    await _move_turnover(session, change, principal, city_code=city_code)
     return contract, True
 
 
-async def _raise_turnover(
-    session: AsyncSession, contract: TechContract, principal: Principal, *, city_code: str
+async def revise_contract(
+    session: AsyncSession,
+    contract: TechContract,
+    *,
+    amount: Decimal,
+    contract_type: str,
+    signed_on: date,
+    principal: Principal,
+    city_code: str,
 ) -> None:
-    year, month = contract.signed_on.year, contract.signed_on.month
+    """A correction: the old terms leave the turnover, the new ones enter it (the next revision)."""
+    if (contract.amount, contract.contract_type, contract.signed_on) == (amount, contract_type, signed_on):
+        return
+    await cancel_contract(session, contract, principal=principal, city_code=city_code)
+    contract.status, contract.cancelled_at = ACTIVE, None
+    contract.amount, contract.contract_type, contract.signed_on = amount, contract_type, signed_on
+    contract.revision += 1
+    contract.updated_at = utcnow()
+    await session.flush()
+    change = Change(contract.region_code, signed_on, amount, f"{_note(contract)} 第 {contract.revision} 版")
+    await _move_turnover(session, change, principal, city_code=city_code)
+
+
+async def cancel_contract(
+    session: AsyncSession, contract: TechContract, *, principal: Principal, city_code: str
+) -> None:
+    """The contract counts for nothing any more: the turnover falls back by its amount."""
+    if contract.status != ACTIVE:
+        return
+    contract.status = CANCELLED
+    contract.cancelled_at = contract.updated_at = utcnow()
+    await session.flush()
+    change = Change(contract.region_code, contract.signed_on, -contract.amount, f"{_note(contract)} 注销")
+    await _move_turnover(session, change, principal, city_code=city_code)
+
+
+async def find_contract(session: AsyncSession, source: str, source_id: str) -> TechContract | None:
+    query = select(TechContract).where(
+        col(TechContract.source) == source, col(TechContract.source_id) == source_id
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def lock_turnover(session: AsyncSession) -> None:
+    # One contract at a time moves the turnover, so two never read the same figure and both add to it.
+    await lock_exclusively(await session.connection(), f"indicator:{INDICATOR}")
+
+
+async def list_contracts(
+    session: AsyncSession, *, where: TechContractFilter, page: PageParams
+) -> tuple[list[TechContract], int]:
+    query = select(TechContract)
+    if where.source is not None:
+        query = query.where(col(TechContract.source) == where.source)
+    if where.source_id is not None:
+        query = query.where(col(TechContract.source_id) == where.source_id)
+    if where.region_code is not None:
+        query = query.where(col(TechContract.region_code) == where.region_code)
+    if where.status is not None:
+        query = query.where(col(TechContract.status) == where.status.value)
+    if where.signed_month is not None:
+        year, month = (int(part) for part in where.signed_month.split("-"))
+        first = date(year, month, 1)
+        following = date(year + month // 12, month % 12 + 1, 1)
+        query = query.where(col(TechContract.signed_on) >= first, col(TechContract.signed_on) < following)
+    total = int((await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one())
+    rows = await session.execute(query.order_by(col(TechContract.id)).limit(page.limit).offset(page.offset))
+    return list(rows.scalars()), total
+
+
+async def _move_turnover(
+    session: AsyncSession, change: Change, principal: Principal, *, city_code: str
+) -> None:
+    year, month = change.signed_on.year, change.signed_on.month
     rows: list[BulkValueIn] = []
-    for region in dict.fromkeys([contract.region_code, city_code]):
-        increment = await _increment(session, contract, region, city_code=city_code)
+    for region in dict.fromkeys([change.region_code, city_code]):
+        increment = await _increment(session, change, region, city_code=city_code)
         if not increment:
             continue  # under half a 万元 more in the year's total: the rounded figure stands
         values = (
@@ -120,7 +205,7 @@ async def _raise_turnover(
             .scalars()
             .all()
         )
-        if region == city_code and region != contract.region_code and not values:
+        if region == city_code and region != change.region_code and not values:
             continue  # the city's figure is the sum of its units', which already moved
         latest: dict[tuple[str, int], IndicatorValue] = {}
         for value in values:
@@ -131,7 +216,7 @@ async def _raise_turnover(
             default=None,
         )
         base = carried.value if carried is not None else Decimal(0)
-        note = f"技术合同 {contract.source}:{contract.source_id}"
+        note = change.note
         if not any(v.period_type == "month" and v.period == month for v in latest.values()):
             rows.append(
                 BulkValueIn(

@@ -43,6 +43,10 @@ class Match(Table, table=True):
     contract_type: str | None = Field(default=None, max_length=16)
     signed_on: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
     contract_reported_at: datetime | None = Field(default=None, sa_column=timestamp(nullable=True))
+    # pending: the latest contract change waits in the outbox; reported / cancelled: indicator-api has it.
+    contract_status: str | None = Field(default=None, max_length=16)
+    # Each contract change (report, attachment, correction, cancellation) is the next revision.
+    contract_revision: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp(index=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp())
     finished_at: datetime | None = Field(default=None, sa_column=timestamp(nullable=True))

@@ -12,9 +12,16 @@ from daye_kit.errors import problem_responses
 from daye_kit.idempotency import IdempotencyDep
 from daye_kit.ids import RowId
 from daye_kit.pagination import Page, PageDep
-from matching_api.deps import IndicatorDep, SettingsDep, SupplyIndexDep
+from matching_api.deps import SettingsDep, SupplyIndexDep
 from matching_api.matches import service
-from matching_api.matches.schemas import MatchCreate, MatchDetail, MatchFilter, MatchPublic, MatchUpdate
+from matching_api.matches.schemas import (
+    Contract,
+    MatchCreate,
+    MatchDetail,
+    MatchFilter,
+    MatchPublic,
+    MatchUpdate,
+)
 
 router = APIRouter(prefix="/api/v1/matches", tags=["对接"])
 MatchId = Annotated[RowId, Path(description="对接记录编号")]
@@ -76,17 +83,25 @@ async def read_match(match_id: MatchId, principal: CurrentPrincipal, session: Se
     description="状态机:proposed → docking → succeeded / failed;proposed 或 docking → withdrawn;"
     "需求到期时 proposed → closed(仅由到期关闭处理)。非法转换返回 409 `illegal_transition`,"
     "无权的一方返回 403 `transition_forbidden`。对接成功由需求方企业或科技局确认,可附技术合同"
-    "(金额、类型:开发/转让/咨询/服务、签订日期),随即登记到 indicator-api 计入技术合同成交额;"
-    "indicator-api 不可用时返回 503,状态不变,可安全重试。",
-    responses=problem_responses(401, 403, 404, 409, 422, 502, 503),
+    "(金额、类型:开发/转让/咨询/服务、签订日期),与成功一并写入发件箱,随后报送 indicator-api 计入技术合同"
+    "成交额;indicator-api 暂不可用只会推迟报送(`contract_status` 为 pending),不影响本次变更。"
+    "科技局可撤销一次成功 (succeeded → withdrawn):已报送的合同随之注销,成交额回落。",
+    responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def update_match(
-    match_id: MatchId,
-    body: MatchUpdate,
-    principal: CurrentPrincipal,
-    session: SessionDep,
-    indicator: IndicatorDep,
+    match_id: MatchId, body: MatchUpdate, principal: CurrentPrincipal, session: SessionDep
 ) -> MatchDetail:
-    return await service.update_match(
-        session, match_id=match_id, data=body, principal=principal, indicator=indicator
-    )
+    return await service.update_match(session, match_id=match_id, data=body, principal=principal)
+
+
+@router.put(
+    "/{match_id}/contract",
+    summary="补录或更正技术合同",
+    description="对接成功后补录技术合同,或更正已报送的合同(新的版本)。由需求方企业或科技局操作;"
+    "经发件箱报送 indicator-api,技术合同成交额随之调整。仅限成功的技术、人才对接。",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def set_match_contract(
+    match_id: MatchId, body: Contract, principal: CurrentPrincipal, session: SessionDep
+) -> MatchDetail:
+    return await service.set_contract(session, match_id=match_id, data=body, principal=principal)

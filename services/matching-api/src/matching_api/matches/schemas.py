@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from daye_kit.ids import RowId
 from daye_kit.money import PositiveYuan
 from matching_api.demands.schemas import DemandSummary
-from matching_api.enums import ContractType, MatchOrigin, MatchStatus
+from matching_api.enums import ContractStatus, ContractType, MatchOrigin, MatchStatus
 from matching_api.supplies.schemas import SupplySummary
 
 
@@ -37,7 +37,7 @@ class MatchUpdate(BaseModel):
     note: str = Field(default="", max_length=2000, description="本次变更说明")
     contract: Contract | None = Field(
         default=None,
-        description="仅在改为 succeeded 时可填:技术合同,将登记到 indicator-api 计入技术合同成交额",
+        description="仅在改为 succeeded 时可填:技术合同,经发件箱报送 indicator-api 计入技术合同成交额",
     )
 
 
@@ -60,6 +60,10 @@ class MatchPublic(BaseModel):
     note: str
     created_by: str
     contract: ContractPublic | None
+    contract_status: ContractStatus | None = Field(
+        description="技术合同报送状态:pending 待报送 / reported 已登记 / cancelled 已注销;无合同为 null"
+    )
+    contract_revision: int = Field(description="合同版本:每次报送、补录、更正、注销加一;0 为从未有合同")
     next_states: list[MatchStatus] = Field(description="当前状态可以转到的状态")
     created_at: datetime
     updated_at: datetime

@@ -1,5 +1,5 @@
 """Docking rules: who records a docking, who moves it, what each move does to the demand, and the
-contract a success reports to indicator-api."""
+contract a success reports to indicator-api (through the outbox)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from sqlmodel import col, select
 
 from daye_kit.auth import Principal, Role
 from daye_kit.errors import Conflict, Forbidden, InvalidInput, NotFound
+from daye_kit.money import format_yuan
+from daye_kit.outbox import Event, record_event
 from daye_kit.pagination import PageParams
 from daye_kit.timestamps import local_today, utcnow
 from matching_api.config import Settings
@@ -20,6 +22,7 @@ from matching_api.engine.index import SupplyIndex
 from matching_api.engine.service import recommend
 from matching_api.enums import (
     SERVES,
+    ContractStatus,
     ContractType,
     DemandKind,
     DemandStatus,
@@ -30,6 +33,7 @@ from matching_api.enums import (
 )
 from matching_api.matches.models import Match, MatchEvent
 from matching_api.matches.schemas import (
+    Contract,
     ContractPublic,
     MatchCreate,
     MatchDetail,
@@ -40,10 +44,12 @@ from matching_api.matches.schemas import (
 )
 from matching_api.matches.transitions import ACTIVE, MOVES, TERMINAL, Side, is_legal, next_states
 from matching_api.notifications.service import enterprise_audience, notify, supplier_audience
-from matching_api.peers import IndicatorClient
 from matching_api.supplies.models import Supply
 from matching_api.supplies.schemas import SupplySummary
 
+INDICATOR = "indicator-api"
+# The docking events that carry (or cancel) its contract.
+CONTRACT_EVENTS = ("match.succeeded", "match.contract_revised", "match.undone")
 STATUS_NAMES = {
     MatchStatus.proposed: "待对接",
     MatchStatus.docking: "对接中",
@@ -103,6 +109,8 @@ def _public(match: Match, demand: Demand, supply: Supply) -> MatchPublic:
         note=match.note,
         created_by=match.created_by,
         contract=contract,
+        contract_status=ContractStatus(match.contract_status) if match.contract_status else None,
+        contract_revision=match.contract_revision,
         next_states=next_states(MatchStatus(match.status)),
         created_at=match.created_at,
         updated_at=match.updated_at,
@@ -311,17 +319,13 @@ def _check_move(match: Match, demand: Demand, data: MatchUpdate, side: Side | No
 
 
 async def update_match(
-    session: AsyncSession,
-    *,
-    match_id: int,
-    data: MatchUpdate,
-    principal: Principal,
-    indicator: IndicatorClient,
+    session: AsyncSession, *, match_id: int, data: MatchUpdate, principal: Principal
 ) -> MatchDetail:
     match, demand, supply = await _load(session, match_id, principal)
     side = side_of(principal, demand, supply)
     _check_move(match, demand, data, side)
     now = utcnow()
+    undone = MatchStatus(match.status) is MatchStatus.succeeded
     session.add(
         MatchEvent(
             match_id=match.id or 0,
@@ -341,22 +345,14 @@ async def update_match(
         demand.status = DemandStatus.matched.value
         demand.matched_at = demand.matched_at or now
         demand.updated_at = now
-    if data.contract is not None:
-        match.contract_amount = data.contract.amount
-        match.contract_type = data.contract.contract_type.value
-        match.signed_on = data.contract.signed_on
+        if data.contract is not None:
+            _set_contract(match, data.contract)
+        # The contract reaches indicator-api through the outbox, committed with the success: a peer
+        # that is down delays it and fails nothing here.
+        await _record(session, "match.succeeded", match, demand)
+    elif undone:
+        await _undo_success(session, match, demand)
     await session.flush()
-    if data.contract is not None:
-        # Last, after every check and the flush: if indicator-api cannot take the record, the whole
-        # move rolls back (503), and a retry is safe because the peer dedupes on the match id.
-        await indicator.report_tech_contract(
-            match_id=match.id or 0,
-            credit_code=demand.credit_code,
-            amount=data.contract.amount,
-            contract_type=data.contract.contract_type.value,
-            signed_on=data.contract.signed_on,
-        )
-        match.contract_reported_at = utcnow()
     _tell_the_other_sides(
         session,
         actor=side or Side.bureau,
@@ -369,6 +365,112 @@ async def update_match(
     )
     await session.flush()
     return await _detail(session, match, demand, supply)
+
+
+def _set_contract(match: Match, contract: Contract) -> None:
+    match.contract_amount = contract.amount
+    match.contract_type = contract.contract_type.value
+    match.signed_on = contract.signed_on
+    match.contract_revision += 1
+    match.contract_status = ContractStatus.pending.value
+
+
+async def _record(session: AsyncSession, type_: str, match: Match, demand: Demand) -> None:
+    """The docking's event; sent to indicator-api when it carries or cancels a contract."""
+    contract = None
+    if match.contract_amount is not None and match.contract_type and match.signed_on:
+        contract = {
+            "amount": format_yuan(match.contract_amount),
+            "contract_type": match.contract_type,
+            "signed_on": match.signed_on.isoformat(),
+        }
+    await record_event(
+        session,
+        type=type_,
+        subject=f"match:{match.id}",
+        data={
+            "match_id": match.id,
+            "demand_id": demand.id,
+            "credit_code": demand.credit_code,
+            "region_code": demand.region_code,
+            "revision": match.contract_revision,
+            "contract": contract,
+        },
+        to=INDICATOR if match.contract_status == ContractStatus.pending.value else None,
+    )
+
+
+async def _undo_success(session: AsyncSession, match: Match, demand: Demand) -> None:
+    """The bureau undoes a success: the contract is cancelled (through the outbox) and the demand,
+    unless another docking succeeded for it, is open again."""
+    had_contract = match.contract_revision > 0 and match.contract_status != ContractStatus.cancelled.value
+    match.contract_amount = None
+    match.contract_type = None
+    match.signed_on = None
+    if had_contract:
+        match.contract_revision += 1
+        match.contract_status = ContractStatus.pending.value
+    others = await session.scalar(
+        select(func.count())
+        .select_from(Match)
+        .where(
+            col(Match.demand_id) == demand.id,
+            col(Match.id) != match.id,
+            col(Match.status) == MatchStatus.succeeded.value,
+        )
+    )
+    if not others and demand.status == DemandStatus.matched.value:
+        demand.status = DemandStatus.open.value
+        demand.matched_at = None
+        demand.updated_at = utcnow()
+    await _record(session, "match.undone", match, demand)
+
+
+async def set_contract(
+    session: AsyncSession, *, match_id: int, data: Contract, principal: Principal
+) -> MatchDetail:
+    """Attach a contract to a success that had none, or correct it: the next revision, reported
+    to indicator-api through the outbox (the turnover follows)."""
+    match, demand, supply = await _load(session, match_id, principal)
+    side = side_of(principal, demand, supply)
+    if side not in (Side.enterprise, Side.bureau):
+        raise Forbidden(
+            "a docking's contract is reported by the demand's enterprise or the bureau",
+            code="contract_forbidden",
+        )
+    if match.status != MatchStatus.succeeded.value:
+        raise Conflict(f"docking record {match_id} is {match.status}", code="contract_only_on_success")
+    if demand.kind == DemandKind.finance.value:
+        raise InvalidInput.field(
+            "body", "contract_not_for_finance", "a finance demand's success is not a technology contract"
+        )
+    first = match.contract_amount is None
+    _set_contract(match, data)
+    match.updated_at = utcnow()
+    await session.flush()
+    await _record(session, "match.contract_revised", match, demand)
+    session.add(
+        MatchEvent(
+            match_id=match.id or 0,
+            from_status=match.status,
+            to_status=match.status,
+            actor=principal.username,
+            note=("补录技术合同" if first else "更正技术合同") + f" {format_yuan(data.amount)} 元",
+        )
+    )
+    await session.flush()
+    return await _detail(session, match, demand, supply)
+
+
+async def contract_delivered(session: AsyncSession, event: Event) -> None:
+    """indicator-api took the docking's contract change: the docking shows it, unless a later
+    revision is already on its way."""
+    match = await session.get(Match, int(event.data["match_id"]))
+    if match is None or match.contract_revision != int(event.data["revision"]):
+        return
+    cancelled = event.type == "match.undone"
+    match.contract_status = (ContractStatus.cancelled if cancelled else ContractStatus.reported).value
+    match.contract_reported_at = utcnow()
 
 
 async def list_matches(

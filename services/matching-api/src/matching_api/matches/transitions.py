@@ -1,11 +1,13 @@
 """The docking state machine, as data: which move is legal, and which side may make it.
 
-    proposed ──► docking ──► succeeded
-        │           ├──────► failed
-        ├───────────┴──────► withdrawn
+    proposed ──► docking ──► succeeded ──(bureau undoes)──┐
+        │           ├──────► failed                        │
+        ├───────────┴──────► withdrawn ◄───────────────────┘
         └──(demand expires)► closed
 
 `closed` is set only by the expiry sweep (`POST /api/v1/demands/close-expired`), never by a PATCH.
+A success is undone by the bureau alone (succeeded → withdrawn): its contract is cancelled in
+indicator-api through the outbox and the turnover comes back. A success is final for the two sides.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ MOVES: dict[tuple[MatchStatus, MatchStatus], frozenset[Side]] = {
     (MatchStatus.docking, MatchStatus.succeeded): frozenset({Side.enterprise, Side.bureau}),
     (MatchStatus.docking, MatchStatus.failed): ANY_SIDE,
     (MatchStatus.docking, MatchStatus.withdrawn): ANY_SIDE,
+    (MatchStatus.succeeded, MatchStatus.withdrawn): frozenset({Side.bureau}),
 }
 SYSTEM_MOVES = frozenset({(MatchStatus.proposed, MatchStatus.closed)})
 TERMINAL = frozenset({MatchStatus.succeeded, MatchStatus.failed, MatchStatus.withdrawn, MatchStatus.closed})
