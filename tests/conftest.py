@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import httpx
 import pytest
 import pytest_asyncio
 from fastapi import FastAPI
+from fastapi.responses import PlainTextResponse
 
 import funding_api.config
 import funding_api.main
@@ -23,14 +25,41 @@ DEMO_PASSWORD = "demo-password-for-tests"
 PEER_NAMES = ("matching-api", "funding-api")
 
 
+class Gate:
+    """indicator-api as its peers reach it: `down` answers every call with a 503, as a proxy does
+    in front of a service that is gone."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+        self.down = False
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if self.down and scope["type"] == "http":
+            await PlainTextResponse("indicator-api is down", status_code=503)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 @dataclass
 class Platform:
     apps: dict[str, FastAPI]
+    indicator_gate: Gate
 
     def client(self, name: str) -> httpx.AsyncClient:
         return httpx.AsyncClient(
             transport=httpx.ASGITransport(app=self.apps[name]), base_url=f"http://{name}"
         )
+
+    async def deliver(self, name: str, passes: int = 10) -> int:
+        """Passes of `name`'s outbox dispatcher (the background ones are off here), until one
+        delivers nothing; how many events were delivered."""
+        total = 0
+        for _ in range(passes):
+            delivered: int = await self.apps[name].state.outbox_deliver()
+            if not delivered:
+                break
+            total += delivered
+        return total
 
 
 @pytest.fixture(scope="session")
@@ -58,6 +87,9 @@ async def platform(fresh_database: FreshDatabase, signing_key_file: Path) -> Asy
         indicator_settings(await fresh_database("indicator-demo", indicator_api.main.MIGRATIONS, load_demo))
     )
     apps: dict[str, FastAPI] = {"indicator-api": indicator}
+    gate = Gate(indicator)
+    # The peers reach indicator-api through the gate, so a test can take it down.
+    peer_apps = cast(dict[str, FastAPI], {"indicator-api": gate})
     async for _ in running(indicator):
         peers = {
             "matching-api": matching_api.main.create_app(
@@ -66,8 +98,9 @@ async def platform(fresh_database: FreshDatabase, signing_key_file: Path) -> Asy
                     migrate_on_start=False,
                     environment="test",
                     indicator_url="http://indicator-api",
+                    outbox_dispatch=False,
                 ),
-                http_client_factory=lambda: asgi_client(apps),
+                http_client_factory=lambda: asgi_client(peer_apps),
             ),
             "funding-api": funding_api.main.create_app(
                 funding_api.config.Settings(
@@ -75,11 +108,13 @@ async def platform(fresh_database: FreshDatabase, signing_key_file: Path) -> Asy
                     migrate_on_start=False,
                     environment="test",
                     indicator_url="http://indicator-api",
+                    outbox_dispatch=False,
                 ),
-                http_client_factory=lambda: asgi_client(apps),
+                http_client_factory=lambda: asgi_client(peer_apps),
             ),
         }
         apps.update(peers)
+        peer_apps.update(peers)
         async for _ in running(peers["matching-api"]):
             async for _ in running(peers["funding-api"]):
-                yield Platform(apps)
+                yield Platform(apps, gate)

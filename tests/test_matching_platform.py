@@ -12,6 +12,8 @@ import httpx
 
 from daye_demo.enterprises import DEMO_ENTERPRISES
 from daye_dev.pytest_plugin import bearer
+from daye_kit.outbox import EVENTS
+from daye_kit.timestamps import utcnow
 
 from .conftest import DEMO_PASSWORD, Platform
 
@@ -77,11 +79,123 @@ async def test_a_success_moves_the_indicator_through_the_real_peer(platform: Pla
             headers=enterprise,
         )
         assert done.status_code == 200, done.text
-        assert done.json()["contract"]["reported_at"] is not None
+        assert (done.json()["contract_status"], done.json()["contract"]["reported_at"]) == ("pending", None)
+        # Committed with the success, the contract reaches indicator-api through the outbox.
+        assert await _turnover(indicator, admin) == before
+        assert await platform.deliver("matching-api") == 1
+        read = (await matching.get(f"/api/v1/matches/{match_id}", headers=admin)).json()
+        assert read["contract_status"] == "reported"
+        assert read["contract"]["reported_at"] is not None
 
         after = await _turnover(indicator, admin)
     # 1,200,000 yuan is 0.012 亿元.
     assert after - before == Decimal("0.012")
+
+
+async def _succeeded_docking(
+    matching: httpx.AsyncClient,
+    admin: dict[str, str],
+    enterprise: dict[str, str],
+    contract: Any,
+    before_success: Any = None,
+) -> int:
+    posted = await matching.post("/api/v1/demands", json=DEMAND, headers=enterprise)
+    assert posted.status_code == 201, posted.text
+    expert = (await matching.post("/api/v1/supplies", json=EXPERT, headers=admin)).json()
+    match = await matching.post(
+        "/api/v1/matches", json={"demand_id": posted.json()["id"], "supply_id": expert["id"]}, headers=admin
+    )
+    match_id: int = match.json()["id"]
+    await matching.patch(f"/api/v1/matches/{match_id}", json={"status": "docking"}, headers=admin)
+    if before_success is not None:
+        before_success()
+    body: dict[str, Any] = {"status": "succeeded", **({"contract": contract} if contract else {})}
+    done = await matching.patch(f"/api/v1/matches/{match_id}", json=body, headers=enterprise)
+    assert done.status_code == 200, done.text
+    return match_id
+
+
+async def _contracts(
+    indicator: httpx.AsyncClient, admin: dict[str, str], match_id: int
+) -> list[dict[str, Any]]:
+    listed = await indicator.get(
+        "/api/v1/tech-contracts",
+        params={"source": "matching-api", "source_id": str(match_id), "signed_month": "2025-06"},
+        headers=admin,
+    )
+    assert listed.status_code == 200, listed.text
+    items: list[dict[str, Any]] = listed.json()["items"]
+    return items
+
+
+async def test_success_correction_undo_move_the_turnover_contract_by_contract(platform: Platform) -> None:
+    foundry = DEMO_ENTERPRISES[0]
+    async with platform.client("indicator-api") as indicator, platform.client("matching-api") as matching:
+        admin = await _sign_in(indicator, "admin")
+        enterprise = await _sign_in(indicator, foundry.credit_code)
+        before = await _turnover(indicator, admin)
+        contract = {"amount": "1200000.00", "contract_type": "development", "signed_on": "2025-06-30"}
+        match_id = await _succeeded_docking(matching, admin, enterprise, contract)
+        assert await platform.deliver("matching-api") == 1
+        assert await _turnover(indicator, admin) - before == Decimal("0.012")
+        [recorded] = await _contracts(indicator, admin, match_id)
+        assert (recorded["amount"], recorded["status"], recorded["revision"]) == ("1200000.00", "active", 1)
+        assert recorded["region_code"] == foundry.region_code
+        single = await indicator.get(f"/api/v1/tech-contracts/{recorded['id']}", headers=admin)
+        assert single.json()["source_id"] == str(match_id)
+
+        corrected = await matching.put(
+            f"/api/v1/matches/{match_id}/contract", json={**contract, "amount": "3500000.00"}, headers=admin
+        )
+        assert corrected.status_code == 200, corrected.text
+        assert await platform.deliver("matching-api") == 1
+        assert await _turnover(indicator, admin) - before == Decimal("0.035")
+        [revised] = await _contracts(indicator, admin, match_id)
+        assert (revised["id"], revised["amount"], revised["revision"]) == (recorded["id"], "3500000.00", 2)
+
+        undone = await matching.patch(
+            f"/api/v1/matches/{match_id}", json={"status": "withdrawn"}, headers=admin
+        )
+        assert undone.status_code == 200, undone.text
+        assert await platform.deliver("matching-api") == 1
+        assert await _turnover(indicator, admin) == before
+        [cancelled] = await _contracts(indicator, admin, match_id)
+        assert (cancelled["status"], cancelled["cancelled_at"] is not None) == ("cancelled", True)
+        read = (await matching.get(f"/api/v1/matches/{match_id}", headers=admin)).json()
+        assert (read["status"], read["contract_status"]) == ("withdrawn", "cancelled")
+
+
+async def test_a_success_while_indicator_is_down_reports_the_contract_once_when_it_is_back(
+    platform: Platform,
+) -> None:
+    foundry = DEMO_ENTERPRISES[0]
+    async with platform.client("indicator-api") as indicator, platform.client("matching-api") as matching:
+        admin = await _sign_in(indicator, "admin")
+        enterprise = await _sign_in(indicator, foundry.credit_code)
+        before = await _turnover(indicator, admin)
+        contract = {"amount": "1200000.00", "contract_type": "development", "signed_on": "2025-06-30"}
+
+        def outage() -> None:
+            platform.indicator_gate.down = True
+
+        match_id = await _succeeded_docking(matching, admin, enterprise, contract, before_success=outage)
+        assert await platform.deliver("matching-api") == 0
+        [waiting] = (await matching.get("/api/v1/outbox", headers=admin)).json()["items"]
+        assert (waiting["state"], waiting["attempts"]) == ("pending", 1)
+        platform.indicator_gate.down = False
+        await _make_due(platform)
+        assert await platform.deliver("matching-api") == 1
+        # Delivered a second time (as after a lost acknowledgement): applied once.
+        async with platform.apps["matching-api"].state.sessionmaker() as session, session.begin():
+            await session.execute(EVENTS.update().values(state="pending", next_attempt_at=utcnow()))
+        assert await platform.deliver("matching-api") == 1
+        assert len(await _contracts(indicator, admin, match_id)) == 1
+        assert await _turnover(indicator, admin) - before == Decimal("0.012")
+
+
+async def _make_due(platform: Platform) -> None:
+    async with platform.apps["matching-api"].state.sessionmaker() as session, session.begin():
+        await session.execute(EVENTS.update().values(next_attempt_at=utcnow()))
 
 
 async def test_posting_checks_the_registry_and_enterprises_stay_apart(platform: Platform) -> None:
