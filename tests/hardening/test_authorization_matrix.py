@@ -269,6 +269,38 @@ async def match_move(w: World, who: str) -> Call:
     return Call(f"/api/v1/matches/{await w.fresh_match()}", json={"status": "docking"})
 
 
+async def contract_set(w: World, who: str) -> Call:
+    demand = await w.made(MATCHING, "POST", Call("/api/v1/demands", json=w.demand_body()))
+    body = {"demand_id": demand["id"], "supply_id": await w.fresh_supply()}
+    match = (await w.made(MATCHING, "POST", Call("/api/v1/matches", json=body)))["id"]
+    for status in ("docking", "succeeded"):
+        await w.made(MATCHING, "PATCH", Call(f"/api/v1/matches/{match}", json={"status": status}))
+    terms = {"amount": "1000.00", "contract_type": "service", "signed_on": "2025-10-15"}
+    return Call(f"/api/v1/matches/{match}/contract", json=terms)
+
+
+async def contract_read(w: World, who: str) -> Call:
+    made = await w.made(INDICATOR, "POST", contract(w, who))
+    return Call(f"/api/v1/tech-contracts/{made['id']}")
+
+
+def inbox_event(w: World, who: str) -> Call:
+    event = {
+        "id": str(uuid.uuid4()),
+        "type": "match.undone",
+        "occurred_at": "2025-10-15T08:00:00Z",
+        "subject": "match:0",
+        "data": {"match_id": 0, "revision": 1, "contract": None},
+        "source": "matching-api",
+    }
+    return Call("/api/v1/inbox", json=event)
+
+
+NO_DEAD_EVENT = "401 404 403 403 403 403 403 403"
+CONTRACT_READERS = "401 200 403 403 403 403 200 200"
+SIDES_OF_A_SUCCESS = "401 200 403 404 200 404 403 403"
+
+
 async def illegal_move(w: World, who: str) -> Call:
     return Call(f"/api/v1/matches/{await w.fresh_match()}", json={"status": "succeeded"})
 
@@ -427,6 +459,13 @@ MATRIX: list[Row] = [
     row(INDICATOR, "GET /api/v1/dashboard",                 UNIT_FIGURES,
         fixed("/api/v1/dashboard", params={**YEAR, "region": OWN_UNIT})),
     row(INDICATOR, "POST /api/v1/tech-contracts",           "401 201 403 403 403 403 403 201", contract),
+    row(INDICATOR, "GET /api/v1/tech-contracts",            CONTRACT_READERS),
+    row(INDICATOR, "GET /api/v1/tech-contracts/{contract_id}", CONTRACT_READERS, contract_read),
+    row(INDICATOR, "POST /api/v1/inbox",                    "401 403 403 403 403 403 403 200", inbox_event,
+        note="peer services deliver their outbox's events"),
+    row(INDICATOR, "GET /api/v1/outbox",                    ADMIN_ONLY_200),
+    row(INDICATOR, "POST /api/v1/outbox/{event_id}/retry",  NO_DEAD_EVENT, fixed("/api/v1/outbox/1/retry"),
+        note="no such event: the bureau is told so, everyone else is refused first"),
     row(INDICATOR, "GET /api/v1/enterprises",               "401 200 200 200- 200 200- 200 200",
         fixed("/api/v1/enterprises", params={"region": OWN_UNIT, "name": OWN_ENTERPRISE.name}),
         shows=ids("items", lambda w: E1, "credit_code")),
@@ -506,6 +545,11 @@ MATRIX: list[Row] = [
     row(MATCHING, "GET /api/v1/matches/{match_id}",         "401 200 200 404 200 404 200 200",
         lambda w, who: Call(f"/api/v1/matches/{w.match}")),
     row(MATCHING, "PATCH /api/v1/matches/{match_id}",       "401 200 403 404 200 404 403 403", match_move),
+    row(MATCHING, "PUT /api/v1/matches/{match_id}/contract", SIDES_OF_A_SUCCESS, contract_set,
+        note="a success's contract: the demand's enterprise or the bureau"),
+    row(MATCHING, "GET /api/v1/outbox",                     ADMIN_ONLY_200),
+    row(MATCHING, "POST /api/v1/outbox/{event_id}/retry",   NO_DEAD_EVENT, fixed("/api/v1/outbox/999999/retry"),
+        note="no such event: the bureau is told so, everyone else is refused first"),
     row(MATCHING, "PATCH /api/v1/matches/{match_id}",       "401 409 403 404 409 404 403 403", illegal_move,
         note="proposed → succeeded is illegal: the sides are told so, who has no side is refused"),
     row(MATCHING, "GET /api/v1/notifications",              "401 200- 200- 200- 200 200- 200- 200-",
@@ -557,6 +601,8 @@ MATRIX: list[Row] = [
     row(FUNDING, "GET /api/v1/disbursements/{disbursement_id}", "401 200 200 404 200 404 200 200",
         lambda w, who: Call(f"/api/v1/disbursements/{w.disbursement}")),
     row(FUNDING, "POST /api/v1/disbursements/{disbursement_id}/reversal", ADMIN_ONLY_200, reversal),
+    row(FUNDING, "GET /api/v1/outbox",                      ADMIN_ONLY_200),
+    row(FUNDING, "POST /api/v1/outbox/{event_id}/retry",    NO_DEAD_EVENT, fixed("/api/v1/outbox/1/retry")),
     row(FUNDING, "GET /api/v1/ledger/entries",              "401 200 403 403 403 403 200 200"),
     row(FUNDING, "GET /api/v1/reconciliation",              "401 200 403 403 403 403 200 200"),
     row(FUNDING, "GET /api/v1/outstanding",                 SIGNED_IN),
