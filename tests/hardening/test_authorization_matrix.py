@@ -409,6 +409,7 @@ def fixed(path: str, **kwargs: Any) -> Build:
     return lambda w, who: Call(path, **kwargs)
 
 
+MISSING_EVENT = fixed("/api/v1/outbox/999999/retry")
 GRADUATES = "/api/v1/indicators/graduates_new"
 YEAR = {"year": 2025}
 PERIOD = {"from": "2025-01-01", "to": "2030-12-31"}
@@ -464,7 +465,7 @@ MATRIX: list[Row] = [
     row(INDICATOR, "POST /api/v1/inbox",                    "401 403 403 403 403 403 403 200", inbox_event,
         note="peer services deliver their outbox's events"),
     row(INDICATOR, "GET /api/v1/outbox",                    ADMIN_ONLY_200),
-    row(INDICATOR, "POST /api/v1/outbox/{event_id}/retry",  NO_DEAD_EVENT, fixed("/api/v1/outbox/1/retry"),
+    row(INDICATOR, "POST /api/v1/outbox/{event_id}/retry",  NO_DEAD_EVENT, MISSING_EVENT,
         note="no such event: the bureau is told so, everyone else is refused first"),
     row(INDICATOR, "GET /api/v1/enterprises",               "401 200 200 200- 200 200- 200 200",
         fixed("/api/v1/enterprises", params={"region": OWN_UNIT, "name": OWN_ENTERPRISE.name}),
@@ -548,7 +549,7 @@ MATRIX: list[Row] = [
     row(MATCHING, "PUT /api/v1/matches/{match_id}/contract", SIDES_OF_A_SUCCESS, contract_set,
         note="a success's contract: the demand's enterprise or the bureau"),
     row(MATCHING, "GET /api/v1/outbox",                     ADMIN_ONLY_200),
-    row(MATCHING, "POST /api/v1/outbox/{event_id}/retry",   NO_DEAD_EVENT, fixed("/api/v1/outbox/999999/retry"),
+    row(MATCHING, "POST /api/v1/outbox/{event_id}/retry",   NO_DEAD_EVENT, MISSING_EVENT,
         note="no such event: the bureau is told so, everyone else is refused first"),
     row(MATCHING, "PATCH /api/v1/matches/{match_id}",       "401 409 403 404 409 404 403 403", illegal_move,
         note="proposed → succeeded is illegal: the sides are told so, who has no side is refused"),
@@ -602,7 +603,7 @@ MATRIX: list[Row] = [
         lambda w, who: Call(f"/api/v1/disbursements/{w.disbursement}")),
     row(FUNDING, "POST /api/v1/disbursements/{disbursement_id}/reversal", ADMIN_ONLY_200, reversal),
     row(FUNDING, "GET /api/v1/outbox",                      ADMIN_ONLY_200),
-    row(FUNDING, "POST /api/v1/outbox/{event_id}/retry",    NO_DEAD_EVENT, fixed("/api/v1/outbox/1/retry")),
+    row(FUNDING, "POST /api/v1/outbox/{event_id}/retry",    NO_DEAD_EVENT, MISSING_EVENT),
     row(FUNDING, "GET /api/v1/ledger/entries",              "401 200 403 403 403 403 200 200"),
     row(FUNDING, "GET /api/v1/reconciliation",              "401 200 403 403 403 403 200 200"),
     row(FUNDING, "GET /api/v1/outstanding",                 SIGNED_IN),
