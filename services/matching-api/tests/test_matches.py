@@ -389,3 +389,35 @@ async def test_both_sides_are_told(matching: Matching) -> None:
         "/api/v1/notifications", params={"unread": True}, headers=matching.enterprise(FOUNDRY)
     )
     assert last not in [n["id"] for n in unread.json()["items"]]
+
+
+async def test_a_dead_delivery_is_listed_counted_and_retried_by_the_bureau(make_matching: Any) -> None:
+    matching: Matching = await make_matching(outbox_max_attempts=2, outbox_backoff_seconds=0.01)
+    match = await docking(matching, state=MatchStatus.docking)
+    contract = {"amount": "500000.00", "contract_type": "transfer", "signed_on": "2025-06-30"}
+    await matching.client.patch(
+        f"/api/v1/matches/{match['id']}",
+        json={"status": "succeeded", "contract": contract},
+        headers=matching.admin,
+    )
+    matching.indicator.refuse_inbox = 2
+    for _ in range(2):
+        await _due_now(matching)
+        assert await matching.deliver() == 0
+    dead = await matching.client.get("/api/v1/outbox", params={"state": "dead"}, headers=matching.admin)
+    [row] = dead.json()["items"]
+    assert (row["type"], row["attempts"], row["destination"]) == ("match.succeeded", 2, "indicator-api")
+    metrics = (await matching.client.get("/metrics")).text
+    assert 'daye_outbox_events{state="dead"} 1.0' in metrics
+    assert await matching.deliver() == 0  # dead stays dead
+    refused = await matching.client.post(
+        f"/api/v1/outbox/{row['id']}/retry", headers=matching.enterprise(FOUNDRY)
+    )
+    assert refused.status_code == 403
+    retried = await matching.client.post(f"/api/v1/outbox/{row['id']}/retry", headers=matching.admin)
+    assert (retried.status_code, retried.json()["state"], retried.json()["attempts"]) == (200, "pending", 0)
+    again = await matching.client.post(f"/api/v1/outbox/{row['id']}/retry", headers=matching.admin)
+    assert (again.status_code, again.json()["code"]) == (409, "outbox_event_not_dead")
+    assert await matching.deliver() == 1
+    assert matching.indicator.contracts[str(match["id"])]["amount"] == "500000.00"
+    assert 'daye_outbox_events{state="dead"} 0.0' in (await matching.client.get("/metrics")).text
