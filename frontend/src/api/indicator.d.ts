@@ -358,13 +358,97 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * 技术合同列表
+         * @description 逐笔追溯技术合同成交额:按来源 (`source`,如 matching-api)、来源编号(对接记录编号)、签订月份、所属单位、状态筛选。每笔合同以 source + source_id 指向其来源(对接记录)。
+         */
+        get: operations["list_tech_contracts"];
         put?: never;
         /**
          * 登记技术合同
          * @description 科创供应链对接成功等来源报送的技术合同。按 (source, source_id) 幂等:重复报送同一合同返回 200 与原记录,条款不同返回 409。登记后技术合同成交额(亿元)自签订月份起随之增加,无需再次录入。带 `Idempotency-Key` 的重试原样返回第一次的答复。
          */
         post: operations["record_tech_contract"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tech-contracts/{contract_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 技术合同详情
+         * @description 一笔技术合同的当前版本与状态。
+         */
+        get: operations["read_tech_contract"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 接收事件
+         * @description 其他服务的发件箱投递事件至此;按事件编号去重,重复送达不再应用。
+         */
+        post: operations["receive_event"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/outbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 发件箱
+         * @description 待送达(pending)与送达失败(dead)的事件;已送达的可按 state=delivered 查看。
+         */
+        get: operations["list_outbox"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/outbox/{event_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 重试送达失败的事件
+         * @description 把 dead 事件放回待送达,尝试次数清零;其后同一对象的事件随之送达。
+         */
+        post: operations["retry_outbox_event"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1204,6 +1288,11 @@ export interface components {
             max_points?: number | null;
         };
         /**
+         * ContractStatus
+         * @enum {string}
+         */
+        ContractStatus: "active" | "cancelled";
+        /**
          * ContractType
          * @enum {string}
          */
@@ -1373,6 +1462,44 @@ export interface components {
             industry?: string | null;
             /** Registered On */
             registered_on?: string | null;
+        };
+        /**
+         * Event
+         * @description An event as it travels to a peer (and, later, as the change feed serves it).
+         */
+        Event: {
+            /**
+             * Id
+             * @description 事件编号(全局唯一,接收方据此去重)
+             */
+            id: string;
+            /**
+             * Type
+             * @description 事件类型 `<noun>.<verb>`
+             * @example match.succeeded
+             */
+            type: string;
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /**
+             * Subject
+             * @description 事件所涉对象;同一对象的事件按记录顺序送达
+             * @example match:12
+             */
+            subject: string;
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            };
+            /**
+             * Source
+             * @description 发出事件的服务
+             * @example matching-api
+             */
+            source: string;
         };
         /**
          * Exclusions
@@ -1667,6 +1794,51 @@ export interface components {
              */
             remaining: number;
         };
+        /** OutboxEventPublic */
+        OutboxEventPublic: {
+            /** Id */
+            id: number;
+            /** Event Id */
+            event_id: string;
+            /** Type */
+            type: string;
+            /** Subject */
+            subject: string;
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            };
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /** Destination */
+            destination: string | null;
+            /**
+             * State
+             * @description pending 待送达 / delivered 已送达 / dead 多次失败,待人工重试
+             */
+            state: string;
+            /** Attempts */
+            attempts: number;
+            /**
+             * Next Attempt At
+             * Format: date-time
+             */
+            next_attempt_at: string;
+            /** Last Error */
+            last_error: string | null;
+            /** Delivered At */
+            delivered_at: string | null;
+        };
+        /** OutboxPage */
+        OutboxPage: {
+            /** Items */
+            items: components["schemas"]["OutboxEventPublic"][];
+            /** Total */
+            total: number;
+        };
         /**
          * Pace
          * @enum {string}
@@ -1716,6 +1888,16 @@ export interface components {
         Page_RegionPublic_: {
             /** Items */
             items: components["schemas"]["RegionPublic"][];
+            /**
+             * Total
+             * @description 符合条件的总条数(不受分页影响)
+             */
+            total: number;
+        };
+        /** Page[TechContractPublic] */
+        Page_TechContractPublic_: {
+            /** Items */
+            items: components["schemas"]["TechContractPublic"][];
             /**
              * Total
              * @description 符合条件的总条数(不受分页影响)
@@ -1990,6 +2172,14 @@ export interface components {
             /** Checks */
             checks: components["schemas"]["CheckResult"][];
         };
+        /** Received */
+        Received: {
+            /**
+             * Applied
+             * @description true:本次应用;false:此前已应用(重复送达)
+             */
+            applied: boolean;
+        };
         /** RegionPublic */
         RegionPublic: {
             /**
@@ -2101,7 +2291,11 @@ export interface components {
              */
             set_at: string;
         };
-        /** TechContractIn */
+        /**
+         * TechContractIn
+         * @description A contract as a reporter sends it; `source` + `source_id` name its origin (a docking is
+         *     `matching-api` + the docking's id).
+         */
         TechContractIn: {
             /**
              * Source
@@ -2166,6 +2360,20 @@ export interface components {
              * Format: date-time
              */
             recorded_at: string;
+            /** @description active 有效 / cancelled 已注销 */
+            status: components["schemas"]["ContractStatus"];
+            /**
+             * Revision
+             * @description 版本:登记为 1,每次更正加一
+             */
+            revision: number;
+            /**
+             * Updated At
+             * @description 最近一次更正或注销的时间
+             */
+            updated_at: string | null;
+            /** Cancelled At */
+            cancelled_at: string | null;
         };
         /** TokenResponse */
         TokenResponse: {
@@ -3717,6 +3925,71 @@ export interface operations {
             };
         };
     };
+    list_tech_contracts: {
+        parameters: {
+            query?: {
+                /** @description 来源系统 */
+                source?: string | null;
+                /** @description 来源系统中的编号(如对接记录编号) */
+                source_id?: string | null;
+                /** @description 签订月份 YYYY-MM */
+                signed_month?: string | null;
+                /** @description 企业所属单位代码 */
+                region_code?: string | null;
+                /** @description active / cancelled */
+                status?: components["schemas"]["ContractStatus"] | null;
+                /** @description 每页条数,上限见服务设置 (默认 200) */
+                limit?: number;
+                /** @description 跳过的条数 */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_TechContractPublic_"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     record_tech_contract: {
         parameters: {
             query?: never;
@@ -3807,6 +4080,287 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_tech_contract: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 技术合同编号 */
+                contract_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TechContractPublic"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    receive_event: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Event"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Received"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_outbox: {
+        parameters: {
+            query?: {
+                /** @description pending / delivered / dead;缺省为未送达 */
+                state?: ("pending" | "delivered" | "dead") | null;
+                /** @description 每页条数,上限见服务设置 (默认 200) */
+                limit?: number;
+                /** @description 跳过的条数 */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutboxPage"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    retry_outbox_event: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 发件箱记录编号 */
+                event_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutboxEventPublic"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description 请求过于频繁 */

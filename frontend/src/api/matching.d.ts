@@ -60,6 +60,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/outbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 发件箱
+         * @description 待送达(pending)与送达失败(dead)的事件;已送达的可按 state=delivered 查看。
+         */
+        get: operations["list_outbox"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/outbox/{event_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 重试送达失败的事件
+         * @description 把 dead 事件放回待送达,尝试次数清零;其后同一对象的事件随之送达。
+         */
+        post: operations["retry_outbox_event"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/demands": {
         parameters: {
             query?: never;
@@ -239,9 +279,29 @@ export interface paths {
         head?: never;
         /**
          * 推进对接状态
-         * @description 状态机:proposed → docking → succeeded / failed;proposed 或 docking → withdrawn;需求到期时 proposed → closed(仅由到期关闭处理)。非法转换返回 409 `illegal_transition`,无权的一方返回 403 `transition_forbidden`。对接成功由需求方企业或科技局确认,可附技术合同(金额、类型:开发/转让/咨询/服务、签订日期),随即登记到 indicator-api 计入技术合同成交额;indicator-api 不可用时返回 503,状态不变,可安全重试。
+         * @description 状态机:proposed → docking → succeeded / failed;proposed 或 docking → withdrawn;需求到期时 proposed → closed(仅由到期关闭处理)。非法转换返回 409 `illegal_transition`,无权的一方返回 403 `transition_forbidden`。对接成功由需求方企业或科技局确认,可附技术合同(金额、类型:开发/转让/咨询/服务、签订日期),与成功一并写入发件箱,随后报送 indicator-api 计入技术合同成交额;indicator-api 暂不可用只会推迟报送(`contract_status` 为 pending),不影响本次变更。科技局可撤销一次成功 (succeeded → withdrawn):已报送的合同随之注销,成交额回落。
          */
         patch: operations["update_match"];
+        trace?: never;
+    };
+    "/api/v1/matches/{match_id}/contract": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * 补录或更正技术合同
+         * @description 对接成功后补录技术合同,或更正已报送的合同(新的版本)。由需求方企业或科技局操作;经发件箱报送 indicator-api,技术合同成交额随之调整。仅限成功的技术、人才对接。
+         */
+        put: operations["set_match_contract"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/notifications": {
@@ -510,6 +570,11 @@ export interface components {
              */
             reported_at: string | null;
         };
+        /**
+         * ContractStatus
+         * @enum {string}
+         */
+        ContractStatus: "pending" | "reported" | "cancelled";
         /**
          * ContractType
          * @enum {string}
@@ -803,6 +868,13 @@ export interface components {
             /** Created By */
             created_by: string;
             contract: components["schemas"]["ContractPublic"] | null;
+            /** @description 技术合同报送状态:pending 待报送 / reported 已登记 / cancelled 已注销;无合同为 null */
+            contract_status: components["schemas"]["ContractStatus"] | null;
+            /**
+             * Contract Revision
+             * @description 合同版本:每次报送、补录、更正、注销加一;0 为从未有合同
+             */
+            contract_revision: number;
             /**
              * Next States
              * @description 当前状态可以转到的状态
@@ -865,6 +937,13 @@ export interface components {
             /** Created By */
             created_by: string;
             contract: components["schemas"]["ContractPublic"] | null;
+            /** @description 技术合同报送状态:pending 待报送 / reported 已登记 / cancelled 已注销;无合同为 null */
+            contract_status: components["schemas"]["ContractStatus"] | null;
+            /**
+             * Contract Revision
+             * @description 合同版本:每次报送、补录、更正、注销加一;0 为从未有合同
+             */
+            contract_revision: number;
             /**
              * Next States
              * @description 当前状态可以转到的状态
@@ -898,7 +977,7 @@ export interface components {
              * @default
              */
             note: string;
-            /** @description 仅在改为 succeeded 时可填:技术合同,将登记到 indicator-api 计入技术合同成交额 */
+            /** @description 仅在改为 succeeded 时可填:技术合同,经发件箱报送 indicator-api 计入技术合同成交额 */
             contract?: components["schemas"]["Contract"] | null;
         };
         /**
@@ -944,6 +1023,51 @@ export interface components {
              * @description true 标为已读,false 标为未读
              */
             read: boolean;
+        };
+        /** OutboxEventPublic */
+        OutboxEventPublic: {
+            /** Id */
+            id: number;
+            /** Event Id */
+            event_id: string;
+            /** Type */
+            type: string;
+            /** Subject */
+            subject: string;
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            };
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /** Destination */
+            destination: string | null;
+            /**
+             * State
+             * @description pending 待送达 / delivered 已送达 / dead 多次失败,待人工重试
+             */
+            state: string;
+            /** Attempts */
+            attempts: number;
+            /**
+             * Next Attempt At
+             * Format: date-time
+             */
+            next_attempt_at: string;
+            /** Last Error */
+            last_error: string | null;
+            /** Delivered At */
+            delivered_at: string | null;
+        };
+        /** OutboxPage */
+        OutboxPage: {
+            /** Items */
+            items: components["schemas"]["OutboxEventPublic"][];
+            /** Total */
+            total: number;
         };
         /** Page[DemandPublic] */
         Page_DemandPublic_: {
@@ -1607,6 +1731,143 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_outbox: {
+        parameters: {
+            query?: {
+                /** @description pending / delivered / dead;缺省为未送达 */
+                state?: ("pending" | "delivered" | "dead") | null;
+                /** @description 每页条数,上限见服务设置 (默认 200) */
+                limit?: number;
+                /** @description 跳过的条数 */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutboxPage"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    retry_outbox_event: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 发件箱记录编号 */
+                event_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutboxEventPublic"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2650,8 +2911,44 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description 依赖服务出错 */
-            502: {
+        };
+    };
+    set_match_contract: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 对接记录编号 */
+                match_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Contract"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MatchDetail"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2660,14 +2957,62 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description 依赖服务不可用 */
-            503: {
+            /** @description 无权访问 */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
