@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -72,6 +73,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "MATCHING_INDICATOR_URL": indicator_proxy.url,
             "MATCHING_PEER_TIMEOUT_SECONDS": "1",
             "MATCHING_PEER_RETRIES": "1",
+            # The outbox retries a peer that is down every second or two, so the test waits little.
+            "MATCHING_OUTBOX_BACKOFF_SECONDS": "0.5",
+            "MATCHING_OUTBOX_BACKOFF_MAX_SECONDS": "2",
         }
         env["funding-api"]["FUNDING_DATABASE_URL"] = postgres.set(port=database_proxy.port).render_as_string(
             hide_password=False
@@ -350,3 +354,69 @@ def test_indicator_killed_during_a_bulk_import_writes_nothing(stack: Stack) -> N
     assert retried.status_code == 200, retried.text
     assert retried.json() == {"written": 20_000, "unchanged": 0}
     assert asyncio.run(_future_values(stack.indicator_dsn)) == 20_000
+
+
+def test_indicator_killed_while_a_docking_succeeds_gets_the_contract_once_after_restart(stack: Stack) -> None:
+    admin, mine = sign_in_as(stack, "admin"), sign_in_as(stack, FOUNDRY)
+    matching, indicator = stack.matching.url, stack.indicator.url
+    progress = f"{indicator}/api/v1/indicators/tech_contract_turnover/progress"
+
+    def turnover(headers: dict[str, str]) -> str:
+        answer = httpx.get(
+            progress, params={"year": 2025, "as_of": "2025-12-31"}, headers=headers, timeout=10
+        )
+        assert answer.status_code == 200, answer.text
+        actual = answer.json()["actual"]
+        return str(actual["value"] if isinstance(actual, dict) else actual)
+
+    before = turnover(admin)
+    demand = httpx.post(f"{matching}/api/v1/demands", json=DEMAND, headers=mine, timeout=30).json()
+    expert = {
+        "kind": "expert",
+        "name": f"周立新教授团队 {uuid.uuid4().hex[:6]}",
+        "provider": "华中科技大学",
+        "description": "铸造工艺优化与铸件缺陷控制,解决砂型铸造气孔缩松问题。",
+        "fields": ["铸造工艺"],
+        "industries": ["铸造"],
+        "region_code": "420100",
+        "capacity": 3,
+    }
+    made = httpx.post(f"{matching}/api/v1/supplies", json=expert, headers=admin, timeout=30)
+    assert made.status_code == 201, made.text
+    supply = made.json()
+    match = httpx.post(
+        f"{matching}/api/v1/matches",
+        json={"demand_id": demand["id"], "supply_id": supply["id"]},
+        headers=mine,
+        timeout=30,
+    ).json()
+    path = f"{matching}/api/v1/matches/{match['id']}"
+    assert httpx.patch(path, json={"status": "docking"}, headers=admin, timeout=30).status_code == 200
+
+    process = stack.indicator.process
+    assert process is not None
+    process.kill()
+    process.wait()
+    stack.indicator.stop()
+    contract = {"amount": "1200000.00", "contract_type": "development", "signed_on": "2025-06-30"}
+    done = httpx.patch(path, json={"status": "succeeded", "contract": contract}, headers=mine, timeout=30)
+    assert done.status_code == 200, done.text
+    assert done.json()["contract_status"] == "pending"
+
+    stack.indicator.start()
+    stack.indicator.wait_healthy(timeout=120)
+    deadline = time.monotonic() + 60
+    while httpx.get(path, headers=admin, timeout=10).json()["contract_status"] != "reported":
+        assert time.monotonic() < deadline, "the contract never reached indicator-api"
+        time.sleep(0.5)
+    admin = sign_in_as(stack, "admin")
+    contracts = httpx.get(
+        f"{indicator}/api/v1/tech-contracts",
+        params={"source": "matching-api", "source_id": str(match["id"])},
+        headers=admin,
+        timeout=10,
+    ).json()
+    assert contracts["total"] == 1
+    assert (contracts["items"][0]["amount"], contracts["items"][0]["revision"]) == ("1200000.00", 1)
+    # 1,200,000 yuan is 0.012 亿元, added once.
+    assert Decimal(turnover(admin)) - Decimal(before) == Decimal("0.012")
