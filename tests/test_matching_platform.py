@@ -246,6 +246,7 @@ async def test_publishing_the_counts_writes_both_indicators(platform: Platform) 
             "/api/v1/stats/publish", params={"year": year, "month": month}, headers=admin
         )
         assert published.status_code == 200, published.text
+        assert await platform.deliver("matching-api") == 1
         for code, expected in (("supply_chain_demands_posted", 1), ("supply_chain_demands_matched", 0)):
             values = await indicator.get(
                 f"/api/v1/indicators/{code}/values", params={"region": "420281", "year": year}, headers=admin

@@ -415,7 +415,7 @@ export interface paths {
         put?: never;
         /**
          * 向指标服务报送需求数与对接数
-         * @description 科技局或定时任务(服务账号)调用:计算全市当年 1 月至 `month` 月末累计发布需求数与对接成功数,报送到 indicator-api 的 `supply_chain_demands_posted` 与 `supply_chain_demands_matched`(该月数值)。每月末或需要时调用一次;indicator-api 不可用时返回 503。
+         * @description 科技局或定时任务(服务账号)调用:计算全市当年 1 月至 `month` 月末累计发布需求数与对接成功数,报送到 indicator-api 的 `supply_chain_demands_posted` 与 `supply_chain_demands_matched`(该月数值)。两项数值在同一事件中经发件箱报送,indicator-api 要么两项都记入、要么都不记入;indicator-api 暂不可用只会推迟报送。
          */
         post: operations["publish_stats"];
         delete?: never;
@@ -3404,26 +3404,6 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description 依赖服务出错 */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description 依赖服务不可用 */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };

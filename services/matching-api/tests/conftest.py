@@ -117,7 +117,22 @@ class StubIndicator(StubIdentity):
 
     def _apply(self, event: dict[str, Any]) -> None:
         """What indicator-api does with a docking's events, reduced to its contract book."""
-        source_id, data = str(event["data"]["match_id"]), event["data"]
+        data = event["data"]
+        if event["type"] == "match_stats.published":
+            for code, value in data["values"].items():
+                self.values.append(
+                    {
+                        "code": code,
+                        "region_code": data["region_code"],
+                        "year": data["year"],
+                        "month": data["month"],
+                        "value": str(value),
+                        "provenance": "administrative",
+                        "note": data["note"],
+                    }
+                )
+            return
+        source_id = str(data["match_id"])
         if event["type"] == "match.undone":
             if source_id in self.contracts:
                 self.contracts[source_id]["status"] = "cancelled"

@@ -107,6 +107,10 @@ async def test_publishing_feeds_the_two_indicators(demo: Matching) -> None:
         "/api/v1/stats/publish", params={"year": 2025, "month": 6}, headers=demo.admin
     )
     assert published.status_code == 200, published.text
+    assert demo.indicator.values == []  # in the outbox, both figures in one event
+    assert await demo.deliver() == 1
+    [event] = demo.indicator.deliveries
+    assert event["type"] == "match_stats.published"
     sent = {v["code"]: v for v in demo.indicator.values}
     assert sent["supply_chain_demands_posted"]["value"] == "686"
     assert sent["supply_chain_demands_matched"]["value"] == "392"

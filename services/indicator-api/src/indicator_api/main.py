@@ -19,6 +19,7 @@ from indicator_api.enterprises.router import router as enterprise_router
 from indicator_api.identity.keys import load_signing_key
 from indicator_api.identity.router import router as identity_router
 from indicator_api.identity.service import LocalAuthenticator, ensure_admin, ensure_service_accounts
+from indicator_api.indicators import events as value_events
 from indicator_api.indicators import router as indicators
 from indicator_api.peers import connect_peers
 from indicator_api.platform.router import router as platform_router
@@ -83,7 +84,9 @@ def create_app(
             platform_router,
             indicators.router,
             tech_contract_router,
-            inbox_router(contract_events.handlers(settings.city_code), EVENT_SENDER),
+            inbox_router(
+                {**contract_events.handlers(settings.city_code), **value_events.HANDLERS}, EVENT_SENDER
+            ),
             outbox_router(OUTBOX_READER, OUTBOX_OPERATOR),
             enterprise_router,
             cultivation.router,

@@ -11,7 +11,7 @@ from daye_kit.errors import problem_responses
 from daye_kit.spreadsheets import COUNT, RATE, XLSX, Column, download, workbook
 from daye_kit.timestamps import Day
 from matching_api.access import SchedulerPrincipal, StatsReaderPrincipal
-from matching_api.deps import IndicatorDep, SettingsDep
+from matching_api.deps import SettingsDep
 from matching_api.stats import service
 from matching_api.stats.schemas import Publication, Stats
 
@@ -93,17 +93,15 @@ async def export_stats(
     summary="向指标服务报送需求数与对接数",
     description="科技局或定时任务(服务账号)调用:计算全市当年 1 月至 `month` 月末累计发布需求数与对接成功数,"
     "报送到 indicator-api 的 `supply_chain_demands_posted` 与 `supply_chain_demands_matched`(该月数值)。"
-    "每月末或需要时调用一次;indicator-api 不可用时返回 503。",
-    responses=problem_responses(401, 403, 422, 502, 503),
+    "两项数值在同一事件中经发件箱报送,indicator-api 要么两项都记入、要么都不记入;"
+    "indicator-api 暂不可用只会推迟报送。",
+    responses=problem_responses(401, 403, 422),
 )
 async def publish_stats(
     principal: SchedulerPrincipal,
     session: SessionDep,
-    indicator: IndicatorDep,
     settings: SettingsDep,
     year: Annotated[int, Query(ge=2020, le=2100, description="年度")],
     month: Annotated[int, Query(ge=1, le=12, description="截至月份")],
 ) -> Publication:
-    return await service.publish(
-        session, principal=principal, indicator=indicator, settings=settings, year=year, month=month
-    )
+    return await service.publish(session, principal=principal, settings=settings, year=year, month=month)

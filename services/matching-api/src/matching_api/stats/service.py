@@ -14,11 +14,11 @@ from sqlmodel import col, select
 
 from daye_kit.auth import Principal, Role
 from daye_kit.errors import Forbidden, InvalidInput
+from daye_kit.outbox import record_event
 from daye_kit.timestamps import as_utc, local_midnight
 from matching_api.config import Settings
 from matching_api.demands.models import Demand
 from matching_api.enums import DemandKind
-from matching_api.peers import IndicatorClient
 from matching_api.stats.schemas import KindCounts, Publication, PublishedValue, RegionCounts, Stats
 
 POSTED_CODE = "supply_chain_demands_posted"
@@ -114,26 +114,27 @@ async def read_stats(
 
 
 async def publish(
-    session: AsyncSession,
-    *,
-    principal: Principal,
-    indicator: IndicatorClient,
-    settings: Settings,
-    year: int,
-    month: int,
+    session: AsyncSession, *, principal: Principal, settings: Settings, year: int, month: int
 ) -> Publication:
-    """Year-to-date posted and matched counts for the city at the end of `month`, sent to
-    indicator-api as the month's values of the two supply-chain indicators."""
+    """Year-to-date posted and matched counts for the city at the end of `month`, for indicator-api
+    as the month's values of the two supply-chain indicators: both figures in one event
+    (`match_stats.published`) through the outbox, so indicator-api takes both or neither."""
     end = date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)
     stats = await read_stats(
         session, principal=principal, start=date(year, 1, 1), end=end, region=None, settings=settings
     )
     note = f"matching-api 统计:{year} 年 1–{month} 月发布需求 {stats.posted} 项,对接成功 {stats.matched} 项"
     city = settings.city_code
-    items = []
-    for code, value in ((POSTED_CODE, stats.posted), (MATCHED_CODE, stats.matched)):
-        await indicator.record_indicator_value(
-            code, region_code=city, year=year, month=month, value=value, note=note
-        )
-        items.append(PublishedValue(code=code, region_code=city, year=year, month=month, value=value))
+    values = {POSTED_CODE: stats.posted, MATCHED_CODE: stats.matched}
+    await record_event(
+        session,
+        type="match_stats.published",
+        subject=f"match_stats:{city}",
+        data={"region_code": city, "year": year, "month": month, "values": values, "note": note},
+        to="indicator-api",
+    )
+    items = [
+        PublishedValue(code=code, region_code=city, year=year, month=month, value=value)
+        for code, value in values.items()
+    ]
     return Publication(items=items, total=len(items))

@@ -1,0 +1,33 @@
+"""Figures that peers publish through their outboxes: both of a publication's values are recorded in
+one transaction (all or nothing); each value's revision records when it was brought up to date."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from daye_kit.auth import Principal
+from daye_kit.outbox import Event, Handler
+from indicator_api.indicators.schemas import BulkValueIn, Provenance
+from indicator_api.indicators.service import record_values
+
+
+async def figures_published(session: AsyncSession, event: Event, principal: Principal) -> None:
+    data = event.data
+    rows = [
+        BulkValueIn(
+            indicator_code=code,
+            region_code=data["region_code"],
+            year=int(data["year"]),
+            month=int(data["month"]),
+            value=Decimal(str(value)),
+            provenance=Provenance.administrative,
+            note=str(data.get("note", "")),
+        )
+        for code, value in data["values"].items()
+    ]
+    await record_values(session, rows=rows, principal=principal)
+
+
+HANDLERS: dict[str, Handler] = {"match_stats.published": figures_published}
