@@ -69,9 +69,9 @@ async def test_publishing_the_outstanding_total_fails_while_indicator_is_down(
     assert stack.indicator.values == {}
     stack.app.state.indicator.base_url = address
     published = await run(stack, "publish-outstanding", admin)
+    today = local_today()
     assert (published["outcome"], published["summary"]) == (
         "ok",
-        {"total": "0.00", "value": "0.00", "written": True},
+        {"as_of": today.isoformat(), "total": "0.00", "value": "0.00", "written": True},
     )
-    today = local_today()
     assert stack.indicator.values == {("policy_funds_outstanding", "420281", today.year, today.month): "0.00"}

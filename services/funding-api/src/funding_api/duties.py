@@ -8,7 +8,6 @@ from datetime import timedelta
 from sqlmodel import col, select
 
 from daye_kit.duties import PURGE_IDEMPOTENCY_KEYS, Duty, DutyContext, DutySkipped, Summary
-from daye_kit.timestamps import local_today
 from funding_api.audit import Actor
 from funding_api.awards import service as awards
 from funding_api.outstanding import service as outstanding
@@ -17,13 +16,17 @@ from funding_api.programs.models import ProgramRule
 
 async def publish_outstanding(context: DutyContext) -> Summary:
     settings = context.app.state.settings
+    # As of the platform's reporting day (today, or the demo's 2025-09-30): the period the
+    # dashboard shows. Read before anything is held.
+    await context.session.commit()
+    as_of = await context.app.state.indicator.reporting_day()
     total, value, written = await outstanding.publish(
         context.session,
-        as_of=local_today(),
+        as_of=as_of,
         region_code=settings.city_code,
         registry=context.app.state.indicator,
     )
-    return {"total": f"{total:f}", "value": value, "written": written}
+    return {"as_of": as_of.isoformat(), "total": f"{total:f}", "value": value, "written": written}
 
 
 async def generate_automatic_awards(context: DutyContext) -> Summary:
@@ -54,7 +57,8 @@ DUTIES = [
         name="publish-outstanding",
         schedule="10 * * * *",
         grace=timedelta(hours=1),
-        description="每小时向 indicator-api 报送全市未兑现政策资金 (policy_funds_outstanding,当月)",
+        description="每小时向 indicator-api 报送全市未兑现政策资金 (policy_funds_outstanding),"
+        "截至指标服务的报告日 (`/api/v1/platform` 的 `as_of`)",
         action=publish_outstanding,
     ),
     Duty(

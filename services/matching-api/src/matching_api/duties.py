@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from daye_kit.duties import PURGE_IDEMPOTENCY_KEYS, Duty, DutyContext, Summary
-from daye_kit.timestamps import local_today
 from matching_api.demands import service as demands
 from matching_api.stats import service as stats
 
@@ -24,7 +23,7 @@ async def publish_match_stats(context: DutyContext) -> Summary:
     # The claim commits before indicator-api is called, so no write lock is held while it answers;
     # a failed call still records this occurrence as failed.
     await context.session.commit()
-    today = local_today()
+    today = await context.app.state.indicator.reporting_day()
     publication = await stats.publish(
         context.session,
         principal=context.principal,
@@ -56,7 +55,8 @@ DUTIES = [
         name="publish-match-stats",
         schedule="0 * * * *",
         grace=timedelta(hours=1),
-        description="每小时向 indicator-api 报送全市当年累计发布需求数与对接成功数",
+        description="每小时向 indicator-api 报送全市当年累计发布需求数与对接成功数"
+        "(截至指标服务的报告日所在月份,即 `/api/v1/platform` 的 `as_of`)",
         action=publish_match_stats,
     ),
     PURGE_IDEMPOTENCY_KEYS,
