@@ -154,7 +154,13 @@ async def test_a_failing_duty_is_recorded_and_its_effects_rolled_back(
     clock.now += timedelta(minutes=2)
     again = await runner(engine, [failing], clock).tick()
     assert [(run["outcome"], run["attempts"]) for run in again] == [("failed", 2)]
-    assert len(await runs(engine)) == 1
+    assert [(run["outcome"], run["attempts"]) for run in await runs(engine)] == [("failed", 2)]
+    # The third attempt is the last: after it, the occurrence waits for the next one.
+    clock.now += timedelta(minutes=3)
+    assert len(await runner(engine, [failing], clock).tick()) == 1
+    clock.now += timedelta(minutes=10)
+    assert await runner(engine, [failing], clock).tick() == []
+    assert [(run["outcome"], run["attempts"]) for run in await runs(engine)] == [("failed", 3)]
 
 
 async def test_a_failed_occurrence_retried_by_two_runners_runs_once(

@@ -362,7 +362,11 @@ class DutyRunner:
         }
         try:
             async with self._sessionmaker() as session:
-                updated = await session.execute(update(RUNS).where(RUNS.c.id == claim["id"]).values(**failed))
+                # The whole claim again: a retry's claim (an UPDATE) was rolled back with the effects.
+                recorded = {key: value for key, value in {**claim, **failed}.items() if key != "id"}
+                updated = await session.execute(
+                    update(RUNS).where(RUNS.c.id == claim["id"]).values(**recorded)
+                )
                 if updated.rowcount == 0:  # type: ignore[attr-defined]
                     await session.execute(insert(RUNS).values(**{**claim, **failed}))
                 await session.commit()
