@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from daye_kit import db
 from daye_kit.auth import TOKEN_PATH, Authenticator
+from daye_kit.duties import Duty, DutyRunner
 from daye_kit.errors import (
     PROBLEM_MEDIA_TYPE,
     NulCharacterMiddleware,
@@ -61,6 +62,8 @@ class ServiceSpec:
     # Builds `app.state.authenticator` (and peer clients) once the engine and HTTP client exist.
     on_startup: Sequence[Hook] = ()
     readiness: Sequence[ReadinessCheck] = ()
+    # What the service does on its own schedule (see `daye_kit.duties`).
+    duties: Sequence[Duty] = ()
 
 
 def from_state(name: str) -> Callable[[Request], Any]:
@@ -101,11 +104,17 @@ def build_app(
                 await _load_demo(app, spec.name, settings)
             for hook in spec.on_startup:
                 await hook(app)
+            runner = DutyRunner(app, spec.duties, interval=settings.duty_tick_seconds)
+            app.state.duty_runner = runner
+            if settings.runs_duties:
+                runner.start()
             log.info(
                 "started", url=settings.base_url, database=engine.url.render_as_string(hide_password=True)
             )
             yield
         finally:
+            if isinstance(getattr(app.state, "duty_runner", None), DutyRunner):
+                await app.state.duty_runner.stop()
             await http.aclose()
             await engine.dispose()
 

@@ -38,3 +38,8 @@ def may_see(principal: Principal, award: Award) -> bool:
     if principal.role is Role.enterprise:
         return award.credit_code == principal.credit_code
     return True
+
+
+# Scheduled duties (/api/v1/jobs): the bureau and read-only systems see them; the bureau runs one now.
+JOB_READERS = require_roles(Role.admin, Role.viewer)
+JOB_RUNNERS = require_roles(Role.admin)

@@ -6,6 +6,7 @@ from sqlalchemy import BigInteger, Integer
 from sqlmodel import SQLModel
 
 from daye_kit.db import new_registry
+from daye_kit.duties import duty_runs_table
 from daye_kit.idempotency import idempotency_table
 
 
@@ -16,6 +17,8 @@ class Table(SQLModel, registry=new_registry()):
 metadata = Table.metadata
 # The kit's Idempotency-Key records, the same table in every service.
 idempotency_keys = idempotency_table(metadata)
+# The kit's scheduled-duty runs (one row per duty and occurrence), the same table in every service.
+duty_runs = duty_runs_table(metadata)
 
 # 64-bit ids for the tables that grow with every movement of money. SQLite only auto-assigns ids to a
 # column declared exactly INTEGER PRIMARY KEY (which is 64-bit there anyway).

@@ -34,3 +34,7 @@ RankingReaderPrincipal = Annotated[
 ]
 # The quarterly report is the bureau's: admins, viewers and services.
 BureauReaderPrincipal = Annotated[Principal, Depends(require_roles(Role.admin, Role.viewer, Role.service))]
+
+# Scheduled duties (/api/v1/jobs): the bureau and read-only systems see them; the bureau runs one now.
+JOB_READERS = require_roles(Role.admin, Role.viewer)
+JOB_RUNNERS = require_roles(Role.admin)

@@ -3,6 +3,7 @@
 from sqlmodel import SQLModel
 
 from daye_kit.db import new_registry
+from daye_kit.duties import duty_runs_table
 from daye_kit.idempotency import idempotency_table
 
 
@@ -13,3 +14,5 @@ class Table(SQLModel, registry=new_registry()):
 metadata = Table.metadata
 # The kit's Idempotency-Key records, the same table in every service.
 idempotency_keys = idempotency_table(metadata)
+# The kit's scheduled-duty runs (one row per duty and occurrence), the same table in every service.
+duty_runs = duty_runs_table(metadata)

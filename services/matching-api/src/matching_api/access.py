@@ -24,3 +24,7 @@ StatsReaderPrincipal = Annotated[
 ]
 # Visit campaigns (expert assignment) are organised by the bureau.
 BureauPrincipal = Annotated[Principal, Depends(require_roles(Role.admin))]
+
+# Scheduled duties (/api/v1/jobs): the bureau and read-only systems see them; the bureau runs one now.
+JOB_READERS = require_roles(Role.admin, Role.viewer)
+JOB_RUNNERS = require_roles(Role.admin)

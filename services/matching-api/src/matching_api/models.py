@@ -9,6 +9,7 @@ from enum import StrEnum
 from sqlmodel import SQLModel
 
 from daye_kit.db import new_registry
+from daye_kit.duties import duty_runs_table
 from daye_kit.idempotency import idempotency_table
 
 
@@ -19,6 +20,8 @@ class Table(SQLModel, registry=new_registry()):
 metadata = Table.metadata
 # The kit's Idempotency-Key records, the same table in every service.
 idempotency_keys = idempotency_table(metadata)
+# The kit's scheduled-duty runs (one row per duty and occurrence), the same table in every service.
+duty_runs = duty_runs_table(metadata)
 
 
 def sql_in(values: Iterable[StrEnum]) -> str:
