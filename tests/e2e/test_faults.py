@@ -137,7 +137,9 @@ def test_a_peer_slow_down_or_answering_garbage(stack: Stack) -> None:
         proxy.slow(3)  # the peer timeout is 1 s
         started = time.monotonic()
         assert_problem(post(), 503, "peer_unavailable")
-        assert time.monotonic() - started < 3
+        # Two attempts of 1 s each, and the rest: well under the 6 s that waiting out two slow
+        # answers would take, with room for a busy machine.
+        assert time.monotonic() - started < 5
         assert readiness(stack.matching) == (503, {"database": True, "indicator": False})
 
         proxy.garbage()

@@ -66,6 +66,7 @@ ADMIN_ONLY_200 = "401 200 403 403 403 403 403 403"
 BUREAU_OR_SERVICE = "401 200 403 403 403 403 403 200"
 NO_ENTERPRISES = "401 200 200 200 403 403 200 200"
 UNIT_FIGURES = "401 200 200 403 403 403 200 200"  # a unit's own figures: the unit and the bureau's side
+JOB_READERS = "401 200 403 403 403 403 200 403"  # scheduled duties: the bureau and read-only systems
 
 
 @dataclass(frozen=True)
@@ -405,6 +406,12 @@ def program(w: World, who: str) -> Call:
     return Call("/api/v1/programs", json=body)
 
 
+def run_purge(w: World, who: str) -> Call:
+    """Running a duty now: the kit's own, which every service has and which changes nothing the
+    other cells read."""
+    return Call("/api/v1/jobs/purge-idempotency-keys/runs")
+
+
 def fixed(path: str, **kwargs: Any) -> Build:
     return lambda w, who: Call(path, **kwargs)
 
@@ -512,6 +519,8 @@ MATRIX: list[Row] = [
     row(INDICATOR, "GET /api/v1/imports/templates/candidates.xlsx", SIGNED_IN),
     row(INDICATOR, "POST /api/v1/imports/regions/{region_code}/candidates", "401 200 200 403 403 403 403 403",
         candidates_upload),
+    row(INDICATOR, "GET /api/v1/jobs",                       JOB_READERS),
+    row(INDICATOR, "POST /api/v1/jobs/{name}/runs",           ADMIN_ONLY_201, run_purge),
 
     # matching-api                                       anon admin t-own t-for e-own e-for viewer svc
     row(MATCHING, "GET /healthz",                           PUBLIC),
@@ -567,6 +576,8 @@ MATRIX: list[Row] = [
         note="a township's workbook holds its own unit only"),
     row(MATCHING, "POST /api/v1/stats/publish",             BUREAU_OR_SERVICE,
         fixed("/api/v1/stats/publish", params=THIS_MONTH)),
+    row(MATCHING, "GET /api/v1/jobs",                       JOB_READERS),
+    row(MATCHING, "POST /api/v1/jobs/{name}/runs",           ADMIN_ONLY_201, run_purge),
 
     # funding-api                                        anon admin t-own t-for e-own e-for viewer svc
     row(FUNDING, "GET /healthz",                            PUBLIC),
@@ -612,6 +623,8 @@ MATRIX: list[Row] = [
     row(FUNDING, "GET /api/v1/outstanding/export",          SIGNED_IN),
     row(FUNDING, "POST /api/v1/outstanding/publications",   BUREAU_OR_SERVICE,
         fixed("/api/v1/outstanding/publications", json={})),
+    row(FUNDING, "GET /api/v1/jobs",                       JOB_READERS),
+    row(FUNDING, "POST /api/v1/jobs/{name}/runs",           ADMIN_ONLY_201, run_purge),
 ]
 # fmt: on
 

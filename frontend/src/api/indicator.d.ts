@@ -816,6 +816,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 定时任务列表
+         * @description 本服务自行按计划执行的任务:计划(cron,大冶时间)、宽限期、最近一次执行(时间、结果、摘要)与下一次计划时间。无论部署多少副本,每个计划批次只执行一次;停机期间错过的最近一个批次在宽限期内补执行一次。
+         */
+        get: operations["list_jobs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{name}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 立即执行定时任务
+         * @description 仅科技局管理员。立即执行一次该任务,记为手动批次,返回执行结果(失败时 `outcome: failed` 并附原因,而非错误响应)。带 `Idempotency-Key` 时同一账号同一键为同一批次:重试返回该批次的记录(200,`Idempotent-Replayed: true`),不会再执行。
+         */
+        post: operations["run_job"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/metrics": {
         parameters: {
             query?: never;
@@ -1754,6 +1794,113 @@ export interface components {
              */
             class_2: number;
         };
+        /**
+         * Job
+         * @description A duty the service runs on its own.
+         */
+        Job: {
+            /**
+             * Name
+             * @description 任务名
+             * @example close-expired-demands
+             */
+            name: string;
+            /**
+             * Description
+             * @description 做什么
+             */
+            description: string;
+            /**
+             * Schedule
+             * @description cron 表达式(五段),按 `timezone` 解读
+             * @example 0 1 * * *
+             */
+            schedule: string;
+            /**
+             * Timezone
+             * @description 时区
+             * @example Asia/Shanghai
+             */
+            timezone: string;
+            /**
+             * Grace Seconds
+             * @description 宽限期(秒):停机期间错过的最近一个批次在此期限内补执行一次
+             */
+            grace_seconds: number;
+            /**
+             * Next Run At
+             * Format: date-time
+             * @description 下一个计划批次
+             */
+            next_run_at: string;
+            /** @description 最近一次执行 */
+            last_run: components["schemas"]["JobRun"] | null;
+        };
+        /** JobList */
+        JobList: {
+            /** Items */
+            items: components["schemas"]["Job"][];
+            /** Total */
+            total: number;
+        };
+        /**
+         * JobRun
+         * @description One occurrence of a duty as it was recorded.
+         */
+        JobRun: {
+            /**
+             * Occurrence
+             * @description 执行批次:计划时间(UTC,ISO 8601)或 `manual:…`(手动执行);每个批次只执行一次
+             * @example 2026-11-30T17:00:00+00:00
+             */
+            occurrence: string;
+            /** @description schedule 按计划 / manual 手动 */
+            trigger: components["schemas"]["Trigger"];
+            /**
+             * Scheduled For
+             * @description 计划时间;手动执行为空
+             */
+            scheduled_for: string | null;
+            /** @description ok 成功 / failed 失败 / skipped 跳过 / running 执行中 */
+            outcome: components["schemas"]["Outcome"];
+            /**
+             * Attempts
+             * @description 已尝试次数(失败的计划批次在宽限期内会重试)
+             */
+            attempts: number;
+            /**
+             * Summary
+             * @description 执行结果摘要
+             * @example {
+             *       "closed_demands": 3
+             *     }
+             */
+            summary: {
+                [key: string]: unknown;
+            };
+            /**
+             * Error
+             * @description 失败原因
+             */
+            error: string | null;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Runner
+             * @description 执行该批次的实例(主机:进程号)
+             */
+            runner: string;
+            /**
+             * Requested By
+             * @description 手动执行的账号
+             */
+            requested_by: string | null;
+        };
         /** Jwks */
         Jwks: {
             /**
@@ -1839,6 +1986,11 @@ export interface components {
             /** Total */
             total: number;
         };
+        /**
+         * Outcome
+         * @enum {string}
+         */
+        Outcome: "running" | "ok" | "failed" | "skipped";
         /**
          * Pace
          * @enum {string}
@@ -2416,6 +2568,11 @@ export interface components {
              */
             gap: number | null;
         };
+        /**
+         * Trigger
+         * @enum {string}
+         */
+        Trigger: "schedule" | "manual";
         /** UserCreate */
         UserCreate: {
             /**
@@ -5935,6 +6092,127 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_jobs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobList"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    run_job: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 可选。同一账号同一键只执行一次 */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                /** @description 任务名 */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 该批次已执行过,返回其记录 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobRun"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description 请求过于频繁 */

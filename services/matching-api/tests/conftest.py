@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 from daye_demo.enterprises import demo_credit_code
 from daye_dev.pytest_plugin import FreshDatabase, asgi_client, running
 from daye_dev.stub_identity import StubIdentity
+from daye_kit.timestamps import local_today
 from matching_api.config import Settings
 from matching_api.main import MIGRATIONS, create_app
 
@@ -68,6 +69,11 @@ class StubIndicator(StubIdentity):
 
     def app(self) -> FastAPI:
         app = super().app()
+
+        @app.get("/api/v1/platform")
+        async def platform() -> dict[str, Any]:
+            today = local_today().isoformat()
+            return {"city_code": "420281", "city_name": "大冶市", "today": today, "as_of": today}
 
         @app.get("/api/v1/enterprises/{code}")
         async def enterprise(code: str) -> JSONResponse:

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from daye_kit import db
 from daye_kit.auth import TOKEN_PATH, Authenticator
+from daye_kit.duties import Duty, DutyRunner
 from daye_kit.errors import (
     PROBLEM_MEDIA_TYPE,
     NulCharacterMiddleware,
@@ -68,6 +69,8 @@ class ServiceSpec:
     outbox_peers: Mapping[str, str] = field(default_factory=dict)
     # What the sender does once an event of a type is delivered (in the transaction marking it).
     outbox_on_delivered: Mapping[str, OnDelivered] = field(default_factory=dict)
+    # What the service does on its own schedule (see `daye_kit.duties`).
+    duties: Sequence[Duty] = ()
 
 
 def from_state(name: str) -> Callable[[Request], Any]:
@@ -117,6 +120,10 @@ def build_app(
                 dispatcher = asyncio.create_task(
                     run_dispatcher(app.state.outbox_deliver, poll_seconds=settings.outbox_poll_seconds)
                 )
+            runner = DutyRunner(app, spec.duties, interval=settings.duty_tick_seconds)
+            app.state.duty_runner = runner
+            if settings.runs_duties:
+                runner.start()
             log.info(
                 "started", url=settings.base_url, database=engine.url.render_as_string(hide_password=True)
             )
@@ -126,6 +133,8 @@ def build_app(
                 dispatcher.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await dispatcher
+            if isinstance(getattr(app.state, "duty_runner", None), DutyRunner):
+                await app.state.duty_runner.stop()
             await http.aclose()
             await engine.dispose()
 

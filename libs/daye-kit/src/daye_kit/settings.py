@@ -114,11 +114,23 @@ class ServiceSettings(BaseSettings):
     outbox_backoff_max_seconds: float = Field(
         default=600.0, gt=0, description="Longest wait between attempts"
     )
+    run_duties: bool | None = Field(
+        default=None,
+        description="Run the service's scheduled duties in this process (`false` leaves them to other "
+        "replicas or to manual runs); unset: yes, except with ENVIRONMENT=test",
+    )
+    duty_tick_seconds: float = Field(
+        default=30.0, gt=0, le=3600, description="How often the duty runner looks for a due occurrence"
+    )
     rate_limit_storage: str = Field(
         default="async+memory://",
         description="Where rate-limit counters live (`limits` storage URL). Memory counts per process, so "
         "N replicas admit N times the limit; a shared store such as `async+redis://…` counts once.",
     )
+
+    @property
+    def runs_duties(self) -> bool:
+        return self.environment != "test" if self.run_duties is None else self.run_duties
 
     def default_database_url(self) -> str:
         return f"sqlite+aiosqlite:///var/{self.service_name}.db"

@@ -10,12 +10,14 @@ from fastapi import FastAPI
 from daye_kit import idempotency
 from daye_kit.app import HttpClientFactory, ServiceSpec, build_app, default_http_client
 from daye_kit.health import check_peer
+from daye_kit.jobs import jobs_router
 from daye_kit.outbox import outbox_router
 from daye_kit.remote_identity import connect_identity, connect_indicator, me_router
-from funding_api.access import OUTBOX_OPERATOR, OUTBOX_READER
+from funding_api.access import JOB_READERS, JOB_RUNNERS, OUTBOX_OPERATOR, OUTBOX_READER
 from funding_api.awards.router import router as award_router
 from funding_api.config import Settings
 from funding_api.disbursements.router import router as disbursement_router
+from funding_api.duties import DUTIES
 from funding_api.ledger.router import router as ledger_router
 from funding_api.outstanding.router import router as outstanding_router
 from funding_api.peers import IndicatorClient
@@ -40,6 +42,7 @@ TAGS = [
     {"name": "拨付", "description": "幂等拨付与冲正"},
     {"name": "分户账", "description": "只增不改的借贷记账与对账"},
     {"name": "未兑现资金", "description": "未兑现政策资金:汇总、账龄、公示导出、向指标服务报送"},
+    {"name": "定时任务", "description": "本服务按计划自行执行的任务:未兑现资金报送、无申请兑现奖补生成"},
     {"name": "身份认证", "description": "调用者身份"},
 ]
 
@@ -60,10 +63,12 @@ def create_app(
             outstanding_router,
             me_router,
             outbox_router(OUTBOX_READER, OUTBOX_OPERATOR),
+            jobs_router(readers=JOB_READERS, runners=JOB_RUNNERS),
         ],
         migrations=MIGRATIONS,
         tags=TAGS,
         on_startup=[connect_identity, connect_indicator(IndicatorClient), idempotency.purge_on_start],
         readiness=[check_peer("indicator")],
+        duties=DUTIES,
     )
     return build_app(spec, settings or Settings(), http_client_factory=http_client_factory)

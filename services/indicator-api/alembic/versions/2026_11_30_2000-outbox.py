@@ -1,7 +1,7 @@
 """outbox: events recorded with the facts that cause them, and the events received from peers; contracts revised and cancelled
 
-Revision ID: 0007_outbox
-Revises: 0006_candidates_once_a_year
+Revision ID: 0008_outbox
+Revises: 0007_duty_runs
 Create Date: 2026-11-30 20:00:00
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 from daye_kit.db import NAMING_CONVENTION
 from daye_kit.outbox import outbox_table, received_table
 
-revision: str = "0007_outbox"
-down_revision: str | None = "0006_candidates_once_a_year"
+revision: str = "0008_outbox"
+down_revision: str | None = "0007_duty_runs"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

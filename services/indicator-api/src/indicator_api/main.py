@@ -11,8 +11,10 @@ from fastapi import FastAPI
 from daye_kit import idempotency
 from daye_kit.app import HttpClientFactory, ServiceSpec, build_app, default_http_client
 from daye_kit.db import lock_exclusively
+from daye_kit.duties import PURGE_IDEMPOTENCY_KEYS
+from daye_kit.jobs import jobs_router
 from daye_kit.outbox import inbox_router, outbox_router
-from indicator_api.access import EVENT_SENDER, OUTBOX_OPERATOR, OUTBOX_READER
+from indicator_api.access import EVENT_SENDER, JOB_READERS, JOB_RUNNERS, OUTBOX_OPERATOR, OUTBOX_READER
 from indicator_api.config import Settings
 from indicator_api.cultivation import router as cultivation
 from indicator_api.enterprises.router import router as enterprise_router
@@ -47,6 +49,7 @@ TAGS = [
     {"name": "导出", "description": "Excel 下载:指标总览、乡镇培育进度、培育候选企业"},
     {"name": "导入", "description": "Excel 模板与上传(全部成功或全部不写入,逐格指出错误)"},
     {"name": "企业库", "description": "企业登记信息与资质(科技型中小企业、高新技术企业、新物种)"},
+    {"name": "定时任务", "description": "本服务按计划自行执行的任务"},
 ]
 
 
@@ -96,9 +99,11 @@ def create_app(
             cultivation.exports,
             indicators.imports,
             cultivation.imports,
+            jobs_router(readers=JOB_READERS, runners=JOB_RUNNERS),
         ],
         migrations=MIGRATIONS,
         tags=TAGS,
         on_startup=[_identity, connect_peers, _bootstrap, idempotency.purge_on_start],
+        duties=[PURGE_IDEMPOTENCY_KEYS],
     )
     return build_app(spec, settings, http_client_factory=http_client_factory)

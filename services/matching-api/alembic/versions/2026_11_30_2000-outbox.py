@@ -1,7 +1,7 @@
 """outbox: events recorded with the facts that cause them, and the events received from peers; a docking's contract status
 
-Revision ID: 0004_outbox
-Revises: 0003_idempotency_keys
+Revision ID: 0005_outbox
+Revises: 0004_duty_runs
 Create Date: 2026-11-30 20:00:00
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 from daye_kit.db import NAMING_CONVENTION
 from daye_kit.outbox import outbox_table, received_table
 
-revision: str = "0004_outbox"
-down_revision: str | None = "0003_idempotency_keys"
+revision: str = "0005_outbox"
+down_revision: str | None = "0004_duty_runs"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

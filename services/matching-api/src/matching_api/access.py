@@ -27,3 +27,7 @@ BureauPrincipal = Annotated[Principal, Depends(require_roles(Role.admin))]
 # The outbox: the bureau sees the backlog and puts a dead delivery back.
 OUTBOX_READER = require_roles(Role.admin)
 OUTBOX_OPERATOR = require_roles(Role.admin)
+
+# Scheduled duties (/api/v1/jobs): the bureau and read-only systems see them; the bureau runs one now.
+JOB_READERS = require_roles(Role.admin, Role.viewer)
+JOB_RUNNERS = require_roles(Role.admin)

@@ -12,12 +12,14 @@ from fastapi import FastAPI
 from daye_kit import idempotency
 from daye_kit.app import HttpClientFactory, ServiceSpec, build_app, default_http_client
 from daye_kit.health import check_peer
+from daye_kit.jobs import jobs_router
 from daye_kit.outbox import outbox_router
 from daye_kit.remote_identity import connect_identity, connect_indicator, me_router
-from matching_api.access import OUTBOX_OPERATOR, OUTBOX_READER
+from matching_api.access import JOB_READERS, JOB_RUNNERS, OUTBOX_OPERATOR, OUTBOX_READER
 from matching_api.assignments.router import router as assignment_router
 from matching_api.config import Settings
 from matching_api.demands.router import router as demand_router
+from matching_api.duties import DUTIES
 from matching_api.engine.index import SupplyIndex
 from matching_api.engine.router import router as engine_router
 from matching_api.engine.text import warm_up
@@ -47,6 +49,7 @@ TAGS = [
     {"name": "通知", "description": "按账号轮询的站内通知"},
     {"name": "专家分派", "description": "专家企业行:专家与企业的最优分派"},
     {"name": "统计", "description": "需求数、对接数与对接率"},
+    {"name": "定时任务", "description": "本服务按计划自行执行的任务:到期关闭、提醒、统计报送"},
     {"name": "身份认证", "description": "调用者身份"},
 ]
 
@@ -78,6 +81,7 @@ def create_app(
             notification_router,
             assignment_router,
             stats_router,
+            jobs_router(readers=JOB_READERS, runners=JOB_RUNNERS),
         ],
         migrations=MIGRATIONS,
         tags=TAGS,
@@ -92,5 +96,6 @@ def create_app(
         outbox_on_delivered=dict.fromkeys(
             ("match.succeeded", "match.contract_revised", "match.undone"), contract_delivered
         ),
+        duties=DUTIES,
     )
     return build_app(spec, settings or Settings(), http_client_factory=http_client_factory)

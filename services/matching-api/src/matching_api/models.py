@@ -9,6 +9,7 @@ from enum import StrEnum
 from sqlmodel import SQLModel
 
 from daye_kit.db import new_registry
+from daye_kit.duties import duty_runs_table
 from daye_kit.idempotency import idempotency_table
 from daye_kit.outbox import outbox_table, received_table
 
@@ -23,6 +24,8 @@ idempotency_keys = idempotency_table(metadata)
 # The kit's outbox and inbox, the same tables in every service.
 outbox_events = outbox_table(metadata)
 received_events = received_table(metadata)
+# The kit's scheduled-duty runs (one row per duty and occurrence), the same table in every service.
+duty_runs = duty_runs_table(metadata)
 
 
 def sql_in(values: Iterable[StrEnum]) -> str:

@@ -39,10 +39,24 @@ class Enterprise(BaseModel):
         return sorted({q.kind for q in self.qualifications if q.held_on(day)})
 
 
+class PlatformFacts(BaseModel):
+    """What a publication reads of indicator-api's `/api/v1/platform`."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    as_of: date
+
+
 class IndicatorClient(PeerClient):
     """indicator-api: the enterprise registry and the indicators this service feeds."""
 
     peer_name = "indicator-api"
+
+    async def reporting_day(self) -> date:
+        """The day the platform reports at (`GET /api/v1/platform`'s `as_of`): today in Daye, or
+        the day the screens are set to (the demo's 2025-09-30), so a scheduled publication lands in
+        the period the dashboard shows."""
+        return (await self.get_model(PlatformFacts, "/api/v1/platform")).as_of
 
     async def get_enterprise(self, credit_code: str, *, token: str | None = None) -> Enterprise:
         """The registry's entry; `NotFound(enterprise_not_found)` when it has none."""

@@ -113,3 +113,8 @@ class DemandFilter(BaseModel):
 class ExpirySweep(BaseModel):
     closed_demands: int = Field(description="本次关闭的到期需求数")
     closed_matches: int = Field(description="随之关闭的待对接记录数")
+
+
+class Reminders(BaseModel):
+    deadline_soon: int = Field(description="本次提醒的 7 天内截止的需求数")
+    unanswered: int = Field(description="本次提醒的发布 14 天仍无应答的需求数")

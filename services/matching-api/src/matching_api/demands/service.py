@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import exists, func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from daye_kit.auth import Principal, Role
+from daye_kit.db import lock_exclusively
 from daye_kit.errors import Conflict, Forbidden, InvalidInput, NotFound
 from daye_kit.pagination import PageParams
 from daye_kit.timestamps import local_midnight, local_today, utcnow
@@ -21,13 +23,15 @@ from matching_api.demands.schemas import (
     DemandPublic,
     DemandUpdate,
     ExpirySweep,
+    Reminders,
 )
 from matching_api.engine.index import SupplyIndex
 from matching_api.engine.service import recommend
 from matching_api.engine.text import join_terms, tokenize
 from matching_api.enums import DemandStatus, MatchStatus
 from matching_api.matches.models import Match, MatchEvent
-from matching_api.notifications.service import enterprise_audience, notify, supplier_audience
+from matching_api.notifications.models import Notification
+from matching_api.notifications.service import BUREAU, enterprise_audience, notify, supplier_audience
 from matching_api.peers import IndicatorClient
 from matching_api.supplies.models import Supply
 
@@ -261,6 +265,73 @@ async def close_expired(
         )
     await session.flush()
     return ExpirySweep(closed_demands=len(demands), closed_matches=closed_matches)
+
+
+DEADLINE_SOON_DAYS = 7
+UNANSWERED_DAYS = 14
+DEADLINE_SOON = "demand_deadline_soon"
+UNANSWERED = "demand_unanswered"
+
+
+def _not_reminded(kind: str) -> Any:
+    """No reminder of `kind` yet for the demand: one per demand and kind, however often this runs."""
+    return ~exists().where(col(Notification.demand_id) == col(Demand.id), col(Notification.kind) == kind)
+
+
+async def remind(session: AsyncSession, *, today: date | None = None) -> Reminders:
+    """The scheduled reminders: an open demand whose deadline is within 7 days (to its enterprise),
+    and an open demand without any response 14 days after posting (to its enterprise and the
+    bureau, which can prompt suppliers). Each is sent once per demand."""
+    day = today or local_today()
+    # Two runs at once (a manual one beside the schedule's) would both see "not yet reminded".
+    await lock_exclusively(await session.connection(), "matching-demand-reminders")
+    open_ = col(Demand.status) == DemandStatus.open.value
+    soon = (
+        (
+            await session.execute(
+                select(Demand).where(
+                    open_,
+                    col(Demand.deadline) >= day,
+                    col(Demand.deadline) <= day + timedelta(days=DEADLINE_SOON_DAYS),
+                    _not_reminded(DEADLINE_SOON),
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
+    for demand in soon:
+        notify(
+            session,
+            audiences=[enterprise_audience(demand.credit_code)],
+            kind=DEADLINE_SOON,
+            title=f"需求「{demand.title}」将于 {demand.deadline} 截止征集",
+            demand_id=demand.id,
+        )
+    unanswered = (
+        (
+            await session.execute(
+                select(Demand).where(
+                    open_,
+                    col(Demand.first_response_at).is_(None),
+                    col(Demand.posted_at) <= local_midnight(day - timedelta(days=UNANSWERED_DAYS)),
+                    _not_reminded(UNANSWERED),
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
+    for demand in unanswered:
+        notify(
+            session,
+            audiences=[enterprise_audience(demand.credit_code), BUREAU],
+            kind=UNANSWERED,
+            title=f"需求「{demand.title}」发布 {UNANSWERED_DAYS} 天仍无应答",
+            demand_id=demand.id,
+        )
+    await session.flush()
+    return Reminders(deadline_soon=len(soon), unanswered=len(unanswered))
 
 
 def _filtered(

@@ -15,7 +15,8 @@ class NotificationPublic(BaseModel):
     id: int = Field(description="递增编号:轮询时以 `after_id` 传回上次看到的最大编号")
     kind: str = Field(
         description="new_recommendation 新推荐 / new_response 新应答或对接 / match_status 对接状态变化 / "
-        "demand_closed 需求关闭",
+        "demand_closed 需求关闭 / demand_deadline_soon 需求 7 天内截止 / "
+        "demand_unanswered 需求发布 14 天无应答",
         examples=["new_response"],
     )
     title: str
