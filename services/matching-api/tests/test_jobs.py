@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from daye_kit.duties import RUNS
 from daye_kit.timestamps import local_today, utcnow
 from matching_api.demands.models import Demand
-from matching_api.notifications.models import Notification
+from matching_api.models import notifications as notification_rows
 
 from .conftest import EXCHANGER, FOUNDRY, MakeMatching, Matching
 from .test_demands import post
@@ -103,9 +103,9 @@ async def test_a_run_now_retried_with_its_key_runs_once(matching: Matching) -> N
 async def notifications(m: Matching, kind: str) -> list[tuple[str, int | None]]:
     async with m.app.state.sessionmaker() as session:
         rows = await session.execute(
-            select(Notification.audience, Notification.demand_id)
-            .where(Notification.kind == kind)
-            .order_by(Notification.audience)
+            select(notification_rows.c.audience, notification_rows.c.demand_id)
+            .where(notification_rows.c.kind == kind)
+            .order_by(notification_rows.c.audience)
         )
         return [(audience, demand_id) for audience, demand_id in rows.all()]
 
