@@ -34,6 +34,7 @@ from indicator_api.indicators.schemas import (
     TargetIn,
     ValueIn,
 )
+from indicator_api.publications import service as publications
 from indicator_api.regions.models import Region
 from indicator_api.regions.service import get_region
 
@@ -475,6 +476,10 @@ async def dashboard(
     items = await progress_of(
         session, indicators=indicators, region_code=region_code, year=year, as_of=as_of, pace=pace
     )
+    # Published figures say when they were last brought up to date.
+    stamps = await publications.stamps(session, region_code=region_code, year=year, as_of=as_of)
+    for item in items:
+        item.published = stamps.get(item.indicator.code)
     return Dashboard(
         year=year,
         as_of=as_of,
