@@ -170,7 +170,7 @@ class Notifications:
         self, session: AsyncSession, *, principal: Principal, page: PageParams, where: NotificationFilter
     ) -> tuple[list[Mapping[str, Any]], int]:
         table = self.table
-        conditions = [table.c.audience.in_(audiences_of(principal))]
+        conditions: list[ColumnElement[bool]] = [table.c.audience.in_(audiences_of(principal))]
         if where.after_id is not None:
             conditions.append(table.c.id > where.after_id)
         if where.unread:
@@ -179,7 +179,7 @@ class Notifications:
         rows = await session.execute(
             select(table).where(*conditions).order_by(table.c.id).limit(page.limit).offset(page.offset)
         )
-        return list(rows.mappings()), total
+        return [dict(row) for row in rows.mappings()], total
 
     async def mark(
         self, session: AsyncSession, *, principal: Principal, notification_id: int, read: bool
