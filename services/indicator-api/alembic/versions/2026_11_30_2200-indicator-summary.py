@@ -80,15 +80,6 @@ def upgrade() -> None:
         sa.Column("period_end", sa.Date(), nullable=False),
         sa.Column("value", daye_kit.money.ExactDecimal(places=4, precision=24), nullable=False),
         sa.Column("revision", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["indicator_code"],
-            ["indicators.code"],
-            name=op.f("fk_indicator_current_values_indicator_code_indicators"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["region_code"], ["regions.code"], name=op.f("fk_indicator_current_values_region_code_regions")
-        ),
         sa.PrimaryKeyConstraint(
             "indicator_code",
             "region_code",
@@ -111,22 +102,16 @@ def upgrade() -> None:
         sa.Column("period_end", sa.Date(), nullable=False),
         sa.Column("year", sa.Integer(), nullable=False),
         sa.Column("value", daye_kit.money.ExactDecimal(places=4, precision=24), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["indicator_code"],
-            ["indicators.code"],
-            name=op.f("fk_indicator_rollups_indicator_code_indicators"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["region_code"], ["regions.code"], name=op.f("fk_indicator_rollups_region_code_regions")
-        ),
         sa.PrimaryKeyConstraint(
             "indicator_code", "region_code", "period_end", name=op.f("pk_indicator_rollups")
         ),
     )
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("SET LOCAL work_mem = '256MB'")  # the builds sort every value once
     op.execute(BUILD_CURRENT)
     op.execute(BUILD_ROLLUPS)
     if op.get_bind().dialect.name == "postgresql":
+        op.execute("RESET work_mem")
         op.execute("ANALYZE indicator_current_values")
         op.execute("ANALYZE indicator_rollups")
 

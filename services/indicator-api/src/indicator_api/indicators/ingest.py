@@ -11,7 +11,19 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from asgi_correlation_id import correlation_id
-from sqlalchemy import Column, Date, DateTime, Integer, MetaData, String, Table, bindparam, insert, text
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    TextClause,
+    bindparam,
+    insert,
+    text,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from daye_kit.money import ExactDecimal
@@ -68,11 +80,19 @@ _INSERT_SQL = f"""
     WHERE v.id IS NULL OR v.value <> s.value OR v.provenance <> s.provenance
     RETURNING {", ".join(WRITTEN_COLUMNS)}
 """  # noqa: S608
-INSERT_REVISIONS = (
-    text(_INSERT_SQL)
-    .bindparams(bindparam("recorded_at", type_=DateTime(timezone=True)))
-    .columns(**WRITTEN_COLUMNS)
-)
+
+
+def _statements(dialect: str) -> list[TextClause]:
+    first, *rest = summary.keeping_current(_INSERT_SQL, dialect)
+    return [
+        text(first)
+        .bindparams(bindparam("recorded_at", type_=DateTime(timezone=True)))
+        .columns(**WRITTEN_COLUMNS),  # type: ignore[list-item]
+        *(text(statement) for statement in rest),
+    ]
+
+
+WRITE_REVISIONS = {dialect: _statements(dialect) for dialect in ("postgresql", "sqlite")}
 
 
 async def _stage_postgresql(conn: AsyncConnection, rows: Sequence[StagedValue]) -> None:
@@ -102,11 +122,13 @@ async def write_values(conn: AsyncConnection, rows: Sequence[StagedValue], *, re
     else:
         await _stage_sqlite(conn, rows)
     before = await summary.lock_and_read(conn)
+    insert, *keep_current = WRITE_REVISIONS[conn.dialect.name]
     result = await conn.execute(
-        INSERT_REVISIONS,
-        {"recorded_by": recorded_by, "recorded_at": utcnow(), "request_id": correlation_id.get()},
+        insert, {"recorded_by": recorded_by, "recorded_at": utcnow(), "request_id": correlation_id.get()}
     )
     written = [Written(*row) for row in result]
+    for statement in keep_current:
+        await conn.execute(statement)
     await summary.bring_up_to_date(conn, before, written)
     await conn.execute(STAGING.delete())
     return len(written)

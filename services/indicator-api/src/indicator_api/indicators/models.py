@@ -98,10 +98,10 @@ class CurrentValue(Table, table=True):
         Index("ix_indicator_current_values_lookup", "indicator_code", "region_code", "period_end"),
     )
 
-    indicator_code: str = Field(
-        sa_column=Column(String(64), ForeignKey("indicators.code", ondelete="CASCADE"), primary_key=True)
-    )
-    region_code: str = Field(sa_column=Column(String(32), ForeignKey("regions.code"), primary_key=True))
+    # Copied from indicator_values, whose foreign keys hold; none here, so that keeping this table
+    # up to date costs no lookups.
+    indicator_code: str = Field(primary_key=True, max_length=64)
+    region_code: str = Field(primary_key=True, max_length=32)
     year: int = Field(primary_key=True)
     period_type: str = Field(primary_key=True, max_length=8)
     period: int = Field(primary_key=True)
@@ -118,13 +118,8 @@ class Rollup(Table, table=True):
 
     __tablename__ = "indicator_rollups"
 
-    indicator_code: str = Field(
-        sa_column=Column(String(64), ForeignKey("indicators.code", ondelete="CASCADE"), primary_key=True)
-    )
-    region_code: str = Field(
-        sa_column=Column(String(32), ForeignKey("regions.code"), primary_key=True),
-        description="the parent unit",
-    )
+    indicator_code: str = Field(primary_key=True, max_length=64)
+    region_code: str = Field(primary_key=True, max_length=32, description="the parent unit")
     period_end: date = Field(sa_column=Column(Date, primary_key=True))
     year: int = Field(description="the year of period_end")
     value: Decimal = Field(sa_column=_amount())

@@ -30,11 +30,10 @@ from sqlalchemy import ARRAY, BigInteger, Date, Integer, String, bindparam, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import TypeEngine
-from sqlmodel import col
 
 from daye_kit.db import advisory_key
 from daye_kit.money import ExactDecimal
-from indicator_api.indicators.models import CurrentValue, Rollup
+from indicator_api.indicators.models import Rollup
 
 ROLLED_UP = ("cumulative", "stock")  # ratios are computed from their terms, never summed
 
@@ -73,6 +72,50 @@ def best_first(columns: Any) -> tuple[Any, ...]:
 def _rank(revision: int, period_type: str) -> tuple[int, str]:
     """Among figures of one unit at the same period end, the larger ranks first (as `best_first`)."""
     return revision, period_type
+
+
+# --- the current figures ------------------------------------------------------------------------------
+
+_KEY = ("indicator_code", "region_code", "year", "period_type", "period")
+_COLUMNS = "indicator_code, region_code, year, period_type, period, period_end, value, revision"
+# Two writers of the same figure: the later revision stays, whichever commits last.
+_KEEP = """
+    ON CONFLICT (indicator_code, region_code, year, period_type, period) DO UPDATE
+    SET period_end = excluded.period_end, value = excluded.value, revision = excluded.revision
+    WHERE indicator_current_values.revision < excluded.revision
+"""
+
+
+def keeping_current(insert_revisions: str, dialect: str) -> list[str]:
+    """The statements that write revisions (`insert_revisions`, an INSERT … RETURNING the
+    `WRITTEN_COLUMNS`) and make them the current figures; the first answers the written rows.
+
+    PostgreSQL does both in one statement; SQLite, which cannot write in a WITH, copies the staged
+    figures' latest revisions after."""
+    if dialect == "postgresql":
+        return [
+            f"""
+            WITH written AS ({insert_revisions}),
+            kept AS (INSERT INTO indicator_current_values ({_COLUMNS}) SELECT {_COLUMNS} FROM written {_KEEP})
+            SELECT {_COLUMNS} FROM written
+            """  # noqa: S608
+        ]
+    latest = " AND ".join(
+        f"w.{k} = v.{k}" for k in ("indicator_code", "region_code", "year", "period_type", "period")
+    )
+    staged = " AND ".join(
+        f"s.{k} = v.{k}" for k in ("indicator_code", "region_code", "year", "period_type", "period")
+    )
+    return [
+        insert_revisions,
+        f"""
+        INSERT INTO indicator_current_values ({_COLUMNS})
+        SELECT {", ".join(f"v.{c}" for c in _COLUMNS.split(", "))}
+        FROM staging_values s JOIN indicator_values v ON {staged}
+        WHERE v.revision = (SELECT MAX(w.revision) FROM indicator_values w WHERE {latest})
+        {_KEEP}
+        """,  # noqa: S608
+    ]
 
 
 # --- what the staged rows touch ----------------------------------------------------------------------
@@ -250,11 +293,10 @@ def _within(
 
 
 async def bring_up_to_date(conn: AsyncConnection, before: Before, written: Sequence[Written]) -> None:
-    """Records the revisions just written in the summary: their figures as the current ones, and
-    the changes they make to their parent units' rollups."""
+    """Records the changes the revisions just written make to their parent units' rollups (the
+    statement that wrote them made them the current ones: `keeping_current`)."""
     if not written:
         return
-    await _upsert_current(conn, written)
     by_pair: dict[tuple[str, str], list[Written]] = defaultdict(list)
     for row in written:
         if (row.indicator_code, row.region_code) in before.pairs:
@@ -311,23 +353,6 @@ async def bring_up_to_date(conn: AsyncConnection, before: Before, written: Seque
 
 def _insert(conn: AsyncConnection, table: Any) -> Any:
     return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
-
-
-async def _upsert_current(conn: AsyncConnection, written: Sequence[Written]) -> None:
-    table = CurrentValue.__table__  # type: ignore[attr-defined]
-    statement = _insert(conn, table)
-    statement = statement.on_conflict_do_update(
-        index_elements=[c.name for c in table.primary_key.columns],
-        set_={
-            "period_end": statement.excluded.period_end,
-            "value": statement.excluded.value,
-            "revision": statement.excluded.revision,
-        },
-        # Two writers of the same figure: the later revision stays, whichever commits last.
-        where=col(CurrentValue.revision) < statement.excluded.revision,
-    )
-    for start in range(0, len(written), 5000):
-        await conn.execute(statement, [row._asdict() for row in written[start : start + 5000]])
 
 
 async def _upsert_rollups(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
