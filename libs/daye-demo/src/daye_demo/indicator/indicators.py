@@ -20,6 +20,7 @@ from sqlmodel import select
 
 from daye_demo.enterprises import UNIT_WEIGHTS
 from daye_demo.indicator.units import CITY_CODE, UNITS
+from indicator_api.indicators.ingest import StagedValue, write_values
 from indicator_api.indicators.models import IndicatorValue, Target
 
 # code: [(year, month or 0 for the whole year, value)], spread over the units
@@ -80,9 +81,9 @@ def spread(total: Decimal, weights: tuple[int, ...]) -> list[Decimal]:
     return [Decimal(s) * step for s in shares]
 
 
-def _row(code: str, region: str, year: int, month: int, value: Decimal) -> IndicatorValue:
+def _row(code: str, region: str, year: int, month: int, value: Decimal) -> StagedValue:
     last_month = month or 12
-    return IndicatorValue(
+    return StagedValue(
         indicator_code=code,
         region_code=region,
         year=year,
@@ -92,7 +93,6 @@ def _row(code: str, region: str, year: int, month: int, value: Decimal) -> Indic
         value=value,
         provenance="statistics",
         note="演示数据:2025年1-9月工作报告",
-        recorded_by="demo",
     )
 
 
@@ -110,7 +110,8 @@ async def seed_indicator_values(session: AsyncSession) -> int:
         for code, figures in CITY.items()
         for year, month, value in figures
     ]
-    session.add_all(rows)
+    # Through the write path every value takes, so the dashboards' summary follows (ingest.py).
+    await write_values(await session.connection(), rows, recorded_by="demo")
     session.add_all(
         Target(indicator_code=code, region_code=CITY_CODE, year=2025, value=Decimal(value), set_by="demo")
         for code, value in TARGETS_2025.items()

@@ -1,6 +1,7 @@
 """Writing many figures at once, set-based: the rows are staged in a temporary table (COPY on
 PostgreSQL), then one INSERT … SELECT numbers each figure's next revision and skips figures equal
-to the current one. No query per row, however large the batch."""
+to the current one, and the summary the dashboards read follows in the same transaction. No query
+per row, however large the batch."""
 
 from __future__ import annotations
 
@@ -10,11 +11,25 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from asgi_correlation_id import correlation_id
-from sqlalchemy import Column, Date, DateTime, Integer, MetaData, String, Table, bindparam, insert, text
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    TextClause,
+    bindparam,
+    insert,
+    text,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from daye_kit.money import ExactDecimal
 from daye_kit.timestamps import utcnow
+from indicator_api.indicators import summary
+from indicator_api.indicators.summary import WRITTEN_COLUMNS, Written
 
 
 class StagedValue(NamedTuple):
@@ -63,8 +78,21 @@ _INSERT_SQL = f"""
     ) c ON {_MATCH}
     LEFT JOIN indicator_values v ON {_SAME_REVISION} AND v.revision = c.revision
     WHERE v.id IS NULL OR v.value <> s.value OR v.provenance <> s.provenance
+    RETURNING {", ".join(WRITTEN_COLUMNS)}
 """  # noqa: S608
-INSERT_REVISIONS = text(_INSERT_SQL).bindparams(bindparam("recorded_at", type_=DateTime(timezone=True)))
+
+
+def _statements(dialect: str) -> list[TextClause]:
+    first, *rest = summary.keeping_current(_INSERT_SQL, dialect)
+    return [
+        text(first)
+        .bindparams(bindparam("recorded_at", type_=DateTime(timezone=True)))
+        .columns(**WRITTEN_COLUMNS),  # type: ignore[list-item]
+        *(text(statement) for statement in rest),
+    ]
+
+
+WRITE_REVISIONS = {dialect: _statements(dialect) for dialect in ("postgresql", "sqlite")}
 
 
 async def _stage_postgresql(conn: AsyncConnection, rows: Sequence[StagedValue]) -> None:
@@ -85,16 +113,22 @@ async def _stage_sqlite(conn: AsyncConnection, rows: Sequence[StagedValue]) -> N
 
 
 async def write_values(conn: AsyncConnection, rows: Sequence[StagedValue], *, recorded_by: str) -> int:
-    """Writes the rows that differ from their figure's current revision; returns how many."""
+    """Writes the rows that differ from their figure's current revision, and brings the summary the
+    dashboards read up to date with them (summary.py); returns how many."""
     if not rows:
         return 0
     if conn.dialect.name == "postgresql":
         await _stage_postgresql(conn, rows)
     else:
         await _stage_sqlite(conn, rows)
+    before = await summary.lock_and_read(conn)
+    insert, *keep_current = WRITE_REVISIONS[conn.dialect.name]
     result = await conn.execute(
-        INSERT_REVISIONS,
-        {"recorded_by": recorded_by, "recorded_at": utcnow(), "request_id": correlation_id.get()},
+        insert, {"recorded_by": recorded_by, "recorded_at": utcnow(), "request_id": correlation_id.get()}
     )
+    written = [Written(*row) for row in result]
+    for statement in keep_current:
+        await conn.execute(statement)
+    await summary.bring_up_to_date(conn, before, written)
     await conn.execute(STAGING.delete())
-    return int(result.rowcount)
+    return len(written)

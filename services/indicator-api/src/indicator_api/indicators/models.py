@@ -87,3 +87,39 @@ class Target(Table, table=True):
     value: Decimal = Field(sa_column=_amount())
     set_by: str = Field(max_length=64)
     set_at: datetime = Field(default_factory=utcnow, sa_column=timestamp())
+
+
+class CurrentValue(Table, table=True):
+    """The current revision of each figure (indicator, unit, period), kept up to date in the same
+    transaction as every write (`summary.py`), so that reads never rank the revisions."""
+
+    __tablename__ = "indicator_current_values"
+    __table_args__ = (
+        Index("ix_indicator_current_values_lookup", "indicator_code", "region_code", "period_end"),
+    )
+
+    # Copied from indicator_values, whose foreign keys hold; none here, so that keeping this table
+    # up to date costs no lookups.
+    indicator_code: str = Field(primary_key=True, max_length=64)
+    region_code: str = Field(primary_key=True, max_length=32)
+    year: int = Field(primary_key=True)
+    period_type: str = Field(primary_key=True, max_length=8)
+    period: int = Field(primary_key=True)
+    period_end: date = Field(sa_column=Column(Date, nullable=False))
+    value: Decimal = Field(sa_column=_amount())
+    revision: int
+
+
+class Rollup(Table, table=True):
+    """The sum of a unit's child units' figures at each period end where one of them has a value:
+    each child counts with its latest figure at that day (within the year for cumulative indicators,
+    at any earlier day for stocks). A dashboard reads one row per indicator, whatever the number of
+    units or years; `summary.py` keeps it up to date with every write."""
+
+    __tablename__ = "indicator_rollups"
+
+    indicator_code: str = Field(primary_key=True, max_length=64)
+    region_code: str = Field(primary_key=True, max_length=32, description="the parent unit")
+    period_end: date = Field(sa_column=Column(Date, primary_key=True))
+    year: int = Field(description="the year of period_end")
+    value: Decimal = Field(sa_column=_amount())

@@ -1,7 +1,8 @@
 """Indicator rules: the catalogue, recording values (never overwriting), targets, and progress.
 
-Figures are read in a handful of SQL queries whatever the number of indicators: the latest value
-per indicator at a unit, else (for additive indicators) the sum over its child units' latest values.
+Figures are read in a handful of SQL queries whatever the number of indicators, units or years:
+the latest value per indicator at a unit, else (for additive indicators) the sum over its child
+units' latest values, both from the summary that every write keeps up to date (summary.py).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, func, or_, select, tuple_
+from sqlalchemy import Select, case, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -21,7 +22,7 @@ from daye_kit.errors import Conflict, Forbidden, NotFound, RowError, RowsRefused
 from indicator_api.cultivation.measures import DERIVED_INDICATORS, counts_by_unit
 from indicator_api.cultivation.schemas import Measure
 from indicator_api.indicators.ingest import StagedValue, write_values
-from indicator_api.indicators.models import Indicator, IndicatorValue, Target
+from indicator_api.indicators.models import CurrentValue, Indicator, IndicatorValue, Rollup, Target
 from indicator_api.indicators.progress import Accumulation, Pace, assess, time_progress
 from indicator_api.indicators.schemas import (
     BulkResult,
@@ -34,11 +35,13 @@ from indicator_api.indicators.schemas import (
     TargetIn,
     ValueIn,
 )
+from indicator_api.indicators.summary import best_first
 from indicator_api.publications import service as publications
 from indicator_api.regions.models import Region
 from indicator_api.regions.service import get_region
 
 ValueKey = tuple[str, str, int, str, int]  # indicator, unit, year, period type, period
+EPOCH = date(1, 1, 1)  # before any figure: stocks count figures of every earlier year
 
 
 # --- which unit's figures a caller reaches ----------------------------------------------------------
@@ -298,45 +301,45 @@ class Figures:
         return self.values.get(code)
 
 
-async def _latest(
-    session: AsyncSession, *, regions: Sequence[str], year: int, as_of: date, codes: Sequence[str] | None
-) -> list[tuple[str, str, Decimal]]:
-    """(indicator, unit, value) of the latest figure at each unit: within the year for cumulative
-    indicators, at any earlier date for stocks."""
-    ranked = (
-        select(
-            col(IndicatorValue.indicator_code),
-            col(IndicatorValue.region_code),
-            col(IndicatorValue.value),
-            func.row_number()
-            .over(
-                partition_by=(IndicatorValue.indicator_code, IndicatorValue.region_code),
-                order_by=(col(IndicatorValue.period_end).desc(), col(IndicatorValue.revision).desc()),
-            )
-            .label("rank"),
-        )
-        .join(Indicator, col(Indicator.code) == col(IndicatorValue.indicator_code))
+def _figures_query(
+    *, region_code: str, year: int, as_of: date, codes: Sequence[str]
+) -> Select[str, bool, Decimal, Decimal]:
+    """Each indicator's figure at the unit itself and summed over its child units, from the summary
+    (summary.py): one row per indicator, read through the primary keys, whatever the number of
+    units or years. Cumulative figures count within the year, stocks at any earlier day."""
+    until = min(as_of, date(year, 12, 31))
+    cumulative = col(Indicator.accumulation) == Accumulation.cumulative.value
+    since = case((cumulative, date(year, 1, 1)), else_=EPOCH)
+    direct = (
+        select(col(CurrentValue.value))
         .where(
-            col(IndicatorValue.region_code).in_(regions),
-            col(IndicatorValue.period_end) <= as_of,
-            or_(
-                and_(
-                    col(Indicator.accumulation) == Accumulation.cumulative.value,
-                    col(IndicatorValue.year) == year,
-                ),
-                and_(
-                    col(Indicator.accumulation) == Accumulation.stock.value, col(IndicatorValue.year) <= year
-                ),
-            ),
+            col(CurrentValue.indicator_code) == col(Indicator.code),
+            col(CurrentValue.region_code) == region_code,
+            col(CurrentValue.period_end) <= until,
+            col(CurrentValue.period_end) >= since,
         )
+        .order_by(*best_first(CurrentValue))
+        .limit(1)
+        .scalar_subquery()
     )
-    if codes is not None:
-        ranked = ranked.where(col(IndicatorValue.indicator_code).in_(codes))
-    sub = ranked.subquery()
-    rows = await session.execute(
-        select(sub.c.indicator_code, sub.c.region_code, sub.c.value).where(sub.c.rank == 1)
+    summed = (
+        select(col(Rollup.value))
+        .where(
+            col(Rollup.indicator_code) == col(Indicator.code),
+            col(Rollup.region_code) == region_code,
+            col(Rollup.period_end) <= until,
+            col(Rollup.period_end) >= since,
+        )
+        .order_by(col(Rollup.period_end).desc())
+        .limit(1)
+        .scalar_subquery()
     )
-    return [(r.indicator_code, r.region_code, r.value) for r in rows]
+    return select(
+        col(Indicator.code), col(Indicator.additive), direct.label("direct"), summed.label("summed")
+    ).where(
+        col(Indicator.code).in_(codes),
+        col(Indicator.accumulation).in_([Accumulation.cumulative.value, Accumulation.stock.value]),
+    )
 
 
 async def figures_at(
@@ -347,38 +350,29 @@ async def figures_at(
     as_of: date,
     indicators: Sequence[Indicator],
 ) -> Figures:
-    children = list(
-        (
-            await session.execute(select(col(Region.code)).where(col(Region.parent_code) == region_code))
-        ).scalars()
-    )
-    codes = [i.code for i in indicators if i.accumulation != Accumulation.ratio]
+    codes = {i.code for i in indicators if i.accumulation != Accumulation.ratio}
     for i in indicators:
         if i.accumulation == Accumulation.ratio:
-            codes += [i.numerator_code or "", i.denominator_code or ""]
-    rows = await _latest(
-        session, regions=[region_code, *children], year=year, as_of=as_of, codes=sorted(set(codes))
+            codes |= {i.numerator_code or "", i.denominator_code or ""}
+    values: dict[str, Decimal] = {}
+    rows = await session.execute(
+        _figures_query(region_code=region_code, year=year, as_of=as_of, codes=sorted(codes))
     )
-    direct: dict[str, Decimal] = {}
-    summed: dict[str, Decimal] = {}
-    for code, region, value in rows:
-        if region == region_code:
-            direct[code] = value
-        else:
-            summed[code] = summed.get(code, Decimal(0)) + value
-    additive = {
-        i.code
-        for i in (await session.execute(select(Indicator).where(col(Indicator.code).in_(codes)))).scalars()
-        if i.additive
-    }
-    values = {code: value for code, value in summed.items() if code in additive}
-    values.update(direct)
-    for code in DERIVED_INDICATORS & set(codes):
-        # Counted from the registry and the pipeline at the unit and below; recorded values do not count.
-        counts = await counts_by_unit(
-            session, Measure(code), year=year, as_of=as_of, regions=[region_code, *children]
-        )
-        values[code] = Decimal(sum(counts.values()))
+    for code, additive, direct, summed in rows:
+        if direct is not None:
+            values[code] = direct
+        elif additive and summed is not None:
+            values[code] = summed
+    derived = DERIVED_INDICATORS & codes
+    if derived:
+        children = (
+            await session.execute(select(col(Region.code)).where(col(Region.parent_code) == region_code))
+        ).scalars()
+        regions = [region_code, *children]
+        for code in derived:
+            # Counted from the registry and the pipeline at the unit and below; recorded values do not count.
+            counts = await counts_by_unit(session, Measure(code), year=year, as_of=as_of, regions=regions)
+            values[code] = Decimal(sum(counts.values()))
     for indicator in indicators:
         if indicator.accumulation == Accumulation.ratio:
             numerator = values.get(indicator.numerator_code or "")

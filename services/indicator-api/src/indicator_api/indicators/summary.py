@@ -1,0 +1,368 @@
+"""The summary a dashboard reads instead of the history of values, kept in the same transaction as
+every write (`ingest.write_values`: single values, bulk, Excel, the inbox, the demo).
+
+Two tables (`models.py`):
+- `indicator_current_values`: the current revision of each (indicator, unit, period);
+- `indicator_rollups`: per indicator and parent unit, at each period end where a child unit has a
+  figure, the sum over the children of each one's latest figure at that day (within the year for
+  cumulative indicators, at any earlier day for stocks).
+
+"Latest" orders by period end, then revision, then period type (`year` before `quarter` before
+`month` at the same day): `BEST_FIRST` below, the order every read and test uses.
+
+A write changes one child's figures at some period ends; its rollup changes by the difference
+between the child's figures after and before, over the days until the child's next figure. That
+difference is computed here from the few rows around the written ones, never from all the units.
+Writers of the same indicator under the same parent unit take turns (an advisory lock on
+PostgreSQL; SQLite has one writer at a time), so each one reads what the previous one left.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from sqlalchemy import ARRAY, BigInteger, Date, Integer, String, bindparam, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.types import TypeEngine
+
+from daye_kit.db import advisory_key
+from daye_kit.money import ExactDecimal
+from indicator_api.indicators.models import Rollup
+
+ROLLED_UP = ("cumulative", "stock")  # ratios are computed from their terms, never summed
+
+
+class Written(NamedTuple):
+    """A revision just written: what RETURNING gives back for each new row."""
+
+    indicator_code: str
+    region_code: str
+    year: int
+    period_type: str
+    period: int
+    period_end: date
+    value: Decimal
+    revision: int
+
+
+WRITTEN_COLUMNS: dict[str, TypeEngine[Any]] = {
+    "indicator_code": String(),
+    "region_code": String(),
+    "year": Integer(),
+    "period_type": String(),
+    "period": Integer(),
+    "period_end": Date(),
+    "value": ExactDecimal(places=4),
+    "revision": Integer(),
+}
+
+
+def best_first(columns: Any) -> tuple[Any, ...]:
+    """The order that picks the latest of several figures: `columns` has period_end, revision and
+    period_type."""
+    return (columns.period_end.desc(), columns.revision.desc(), columns.period_type.desc())
+
+
+def _rank(revision: int, period_type: str) -> tuple[int, str]:
+    """Among figures of one unit at the same period end, the larger ranks first (as `best_first`)."""
+    return revision, period_type
+
+
+# --- the current figures ------------------------------------------------------------------------------
+
+_KEY = ("indicator_code", "region_code", "year", "period_type", "period")
+_COLUMNS = "indicator_code, region_code, year, period_type, period, period_end, value, revision"
+# Two writers of the same figure: the later revision stays, whichever commits last.
+_KEEP = """
+    ON CONFLICT (indicator_code, region_code, year, period_type, period) DO UPDATE
+    SET period_end = excluded.period_end, value = excluded.value, revision = excluded.revision
+    WHERE indicator_current_values.revision < excluded.revision
+"""
+
+
+def keeping_current(insert_revisions: str, dialect: str) -> list[str]:
+    """The statements that write revisions (`insert_revisions`, an INSERT … RETURNING the
+    `WRITTEN_COLUMNS`) and make them the current figures; the first answers the written rows.
+
+    PostgreSQL does both in one statement; SQLite, which cannot write in a WITH, copies the staged
+    figures' latest revisions after."""
+    if dialect == "postgresql":
+        return [
+            f"""
+            WITH written AS ({insert_revisions}),
+            kept AS (INSERT INTO indicator_current_values ({_COLUMNS}) SELECT {_COLUMNS} FROM written {_KEEP})
+            SELECT {_COLUMNS} FROM written
+            """  # noqa: S608
+        ]
+    latest = " AND ".join(
+        f"w.{k} = v.{k}" for k in ("indicator_code", "region_code", "year", "period_type", "period")
+    )
+    staged = " AND ".join(
+        f"s.{k} = v.{k}" for k in ("indicator_code", "region_code", "year", "period_type", "period")
+    )
+    return [
+        insert_revisions,
+        f"""
+        INSERT INTO indicator_current_values ({_COLUMNS})
+        SELECT {", ".join(f"v.{c}" for c in _COLUMNS.split(", "))}
+        FROM staging_values s JOIN indicator_values v ON {staged}
+        WHERE v.revision = (SELECT MAX(w.revision) FROM indicator_values w WHERE {latest})
+        {_KEEP}
+        """,  # noqa: S608
+    ]
+
+
+# --- what the staged rows touch ----------------------------------------------------------------------
+
+# The staged rows (ingest.py's staging table) per indicator and unit, with the unit's parent.
+_PAIRS = """
+    SELECT s.indicator_code, s.region_code, r.parent_code, i.accumulation,
+           MIN(s.period_end) AS lo, MIN(s.year) AS y0, MAX(s.year) AS y1
+    FROM staging_values s
+    JOIN regions r ON r.code = s.region_code
+    JOIN indicators i ON i.code = s.indicator_code
+    GROUP BY s.indicator_code, s.region_code, r.parent_code, i.accumulation
+"""
+_ROLLED_PAIRS = f"""
+    SELECT * FROM ({_PAIRS}) AS a
+    WHERE a.parent_code IS NOT NULL AND a.accumulation IN ('cumulative', 'stock')
+"""  # noqa: S608
+_GROUPS = f"""
+    SELECT indicator_code, parent_code, accumulation, MIN(lo) AS lo, MIN(y0) AS y0, MAX(y1) AS y1
+    FROM ({_ROLLED_PAIRS}) AS b
+    GROUP BY indicator_code, parent_code, accumulation
+"""  # noqa: S608
+PAIRS = text(_PAIRS).columns(lo=Date())
+# A child's current figures from where the write can change its contribution: the written years
+# of a cumulative indicator, every day from the earliest written one for a stock.
+PAIR_ROWS = text(
+    f"""
+    SELECT c.indicator_code, c.region_code, c.year, c.period_type, c.period, c.period_end, c.value,
+           c.revision
+    FROM indicator_current_values c
+    JOIN ({_ROLLED_PAIRS}) AS p ON c.indicator_code = p.indicator_code AND c.region_code = p.region_code
+    WHERE (p.accumulation = 'cumulative' AND c.year BETWEEN p.y0 AND p.y1)
+       OR (p.accumulation = 'stock' AND c.period_end >= p.lo)
+    """  # noqa: S608
+).columns(**WRITTEN_COLUMNS)
+# A stock's figure just before the earliest written day: what the child counted with until then.
+PAIR_CARRIES = text(
+    f"""
+    SELECT p.indicator_code, p.region_code, (
+        SELECT c.value FROM indicator_current_values c
+        WHERE c.indicator_code = p.indicator_code AND c.region_code = p.region_code AND c.period_end < p.lo
+        ORDER BY c.period_end DESC, c.revision DESC, c.period_type DESC
+        LIMIT 1
+    ) AS value
+    FROM ({_ROLLED_PAIRS}) AS p
+    WHERE p.accumulation = 'stock'
+    """  # noqa: S608
+).columns(value=ExactDecimal(places=4))
+GROUP_POINTS = text(
+    f"""
+    SELECT r.indicator_code, r.region_code, r.period_end, r.value
+    FROM indicator_rollups r
+    JOIN ({_GROUPS}) AS g ON r.indicator_code = g.indicator_code AND r.region_code = g.parent_code
+    WHERE (g.accumulation = 'cumulative' AND r.year BETWEEN g.y0 AND g.y1)
+       OR (g.accumulation = 'stock' AND r.period_end >= g.lo)
+    """  # noqa: S608
+).columns(period_end=Date(), value=ExactDecimal(places=4))
+GROUP_CARRIES = text(
+    f"""
+    SELECT g.indicator_code, g.parent_code, (
+        SELECT r.value FROM indicator_rollups r
+        WHERE r.indicator_code = g.indicator_code AND r.region_code = g.parent_code AND r.period_end < g.lo
+        ORDER BY r.period_end DESC
+        LIMIT 1
+    ) AS value
+    FROM ({_GROUPS}) AS g
+    WHERE g.accumulation = 'stock'
+    """  # noqa: S608
+).columns(value=ExactDecimal(places=4))
+LOCK = text("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(:keys) AS t(k)").bindparams(
+    bindparam("keys", type_=ARRAY(BigInteger()))
+)
+
+
+@dataclass
+class _Pair:
+    parent: str
+    accumulation: str
+    lo: date
+    # (year, period type, period) → (period end, value, revision, period type)
+    rows: dict[tuple[int, str, int], tuple[date, Decimal, int, str]] = field(default_factory=dict)
+    carry: Decimal | None = None  # a stock's figure before `lo`
+
+
+@dataclass
+class _Group:
+    accumulation: str
+    lo: date
+    points: dict[date, Decimal] = field(default_factory=dict)
+    carry: Decimal | None = None  # a stock's rollup before `lo`
+
+
+@dataclass
+class Before:
+    """What the summary held, around the staged rows, before they were written."""
+
+    pairs: dict[tuple[str, str], _Pair]
+    groups: dict[tuple[str, str], _Group]
+
+
+async def lock_and_read(conn: AsyncConnection) -> Before:
+    """Takes the turn of every indicator and parent unit the staged rows touch, then reads what the
+    summary holds around them. Call before the staged rows are written."""
+    pairs: dict[tuple[str, str], _Pair] = {}
+    locks: set[str] = set()
+    for row in await conn.execute(PAIRS):
+        locks.add(f"indicator-summary:{row.indicator_code}:{row.parent_code or row.region_code}")
+        if row.parent_code is not None and row.accumulation in ROLLED_UP:
+            pairs[(row.indicator_code, row.region_code)] = _Pair(row.parent_code, row.accumulation, row.lo)
+    if conn.dialect.name == "postgresql":
+        await conn.execute(LOCK, {"keys": sorted(advisory_key(name) for name in locks)})
+    if not pairs:
+        return Before(pairs, {})
+    for value in await conn.execute(PAIR_ROWS):
+        pair = pairs[(value.indicator_code, value.region_code)]
+        pair.rows[(value.year, value.period_type, value.period)] = (
+            value.period_end,
+            value.value,
+            value.revision,
+            value.period_type,
+        )
+    for row in await conn.execute(PAIR_CARRIES):
+        pairs[(row.indicator_code, row.region_code)].carry = row.value
+    groups: dict[tuple[str, str], _Group] = {}
+    for (code, _), pair in pairs.items():
+        group = groups.setdefault((code, pair.parent), _Group(pair.accumulation, pair.lo))
+        group.lo = min(group.lo, pair.lo)
+    for row in await conn.execute(GROUP_POINTS):
+        groups[(row.indicator_code, row.region_code)].points[row.period_end] = row.value
+    for row in await conn.execute(GROUP_CARRIES):
+        groups[(row.indicator_code, row.parent_code)].carry = row.value
+    return Before(pairs, groups)
+
+
+# --- bringing the summary up to date -------------------------------------------------------------------
+
+
+def _latest_by_day(rows: Iterable[tuple[date, Decimal, int, str]]) -> dict[date, Decimal]:
+    """Each period end's figure: the best ranked of the unit's figures ending that day."""
+    best: dict[date, tuple[tuple[int, str], Decimal]] = {}
+    for end, value, revision, period_type in rows:
+        rank = _rank(revision, period_type)
+        if end not in best or rank > best[end][0]:
+            best[end] = (rank, value)
+    return {end: value for end, (_, value) in best.items()}
+
+
+def _steps(
+    old: dict[date, Decimal], new: dict[date, Decimal], carry: Decimal | None
+) -> list[tuple[date, Decimal]]:
+    """(day, change) wherever the child's contribution after the write minus before changes: the
+    jumps of the difference between two step functions that both start at `carry`."""
+    jumps = []
+    old_value = new_value = carry or Decimal(0)
+    previous = Decimal(0)
+    for day in sorted(old.keys() | new.keys()):
+        old_value = old.get(day, old_value)
+        new_value = new.get(day, new_value)
+        difference = new_value - old_value
+        if difference != previous:
+            jumps.append((day, difference - previous))
+            previous = difference
+    return jumps
+
+
+def _segment(accumulation: str, day: date) -> int:
+    """Cumulative figures start again each year; a stock's run on."""
+    return day.year if accumulation == "cumulative" else 0
+
+
+def _within(
+    rows: Iterable[tuple[date, Decimal, int, str]], accumulation: str, segment: int
+) -> list[tuple[date, Decimal, int, str]]:
+    return [row for row in rows if _segment(accumulation, row[0]) == segment]
+
+
+async def bring_up_to_date(conn: AsyncConnection, before: Before, written: Sequence[Written]) -> None:
+    """Records the changes the revisions just written make to their parent units' rollups (the
+    statement that wrote them made them the current ones: `keeping_current`)."""
+    if not written:
+        return
+    by_pair: dict[tuple[str, str], list[Written]] = defaultdict(list)
+    for row in written:
+        if (row.indicator_code, row.region_code) in before.pairs:
+            by_pair[(row.indicator_code, row.region_code)].append(row)
+    # (indicator, parent, segment) → day → change of the rollup from that day on
+    jumps: dict[tuple[str, str, int], dict[date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    new_days: dict[tuple[str, str, int], set[date]] = defaultdict(set)
+    for (code, unit), rows in by_pair.items():
+        pair = before.pairs[(code, unit)]
+        after = dict(pair.rows)
+        for row in rows:
+            after[(row.year, row.period_type, row.period)] = (
+                row.period_end,
+                row.value,
+                row.revision,
+                row.period_type,
+            )
+            new_days[(code, pair.parent, _segment(pair.accumulation, row.period_end))].add(row.period_end)
+        segments = {_segment(pair.accumulation, row.period_end) for row in rows}
+        for segment in segments:
+            old = _latest_by_day(_within(pair.rows.values(), pair.accumulation, segment))
+            new = _latest_by_day(_within(after.values(), pair.accumulation, segment))
+            carry = pair.carry if pair.accumulation == "stock" else None
+            target = jumps[(code, pair.parent, segment)]
+            for day, change in _steps(old, new, carry):
+                target[day] += change
+    changed: list[dict[str, Any]] = []
+    for key in jumps.keys() | new_days.keys():
+        code, parent, segment = key
+        group = before.groups[(code, parent)]
+        existing = {
+            day: value for day, value in group.points.items() if _segment(group.accumulation, day) == segment
+        }
+        start = group.carry if group.accumulation == "stock" else None
+        days = sorted(existing.keys() | new_days[key])
+        steps = jumps.get(key, {})
+        level = start or Decimal(0)
+        change = Decimal(0)
+        for day in days:
+            level = existing.get(day, level)
+            change += steps.get(day, Decimal(0))
+            if change or day not in existing:
+                changed.append(
+                    {
+                        "indicator_code": code,
+                        "region_code": parent,
+                        "period_end": day,
+                        "year": day.year,
+                        "value": level + change,
+                    }
+                )
+    await _upsert_rollups(conn, changed)
+
+
+def _insert(conn: AsyncConnection, table: Any) -> Any:
+    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+
+
+async def _upsert_rollups(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    table = Rollup.__table__  # type: ignore[attr-defined]
+    statement = _insert(conn, table)
+    statement = statement.on_conflict_do_update(
+        index_elements=[c.name for c in table.primary_key.columns],
+        set_={"value": statement.excluded.value},
+    )
+    for start in range(0, len(rows), 5000):
+        await conn.execute(statement, rows[start : start + 5000])
