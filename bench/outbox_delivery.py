@@ -375,12 +375,11 @@ def main() -> int:
                 command=[sys.executable, str(Path(__file__).resolve()), "without-events"],
             )
             clock = time.monotonic()
-            for group in ([indicator], [matching, without]):  # indicator-api first: the others' demo asks it
-                for process in group:
-                    started.append(process)
-                    process.start()
-                for process in group:
-                    process.wait_healthy(timeout=180)
+            for process in (indicator, matching, without):  # at once: their demo data asks no peer
+                started.append(process)
+                process.start()
+            for process in started:
+                process.wait_healthy(timeout=240)
             print(f"the services started with the demo data in {time.monotonic() - clock:.0f} s", flush=True)
             admin = sign_in(indicator, "admin", DEFAULT_DEMO_PASSWORD)
 
