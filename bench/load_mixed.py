@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import shutil
 import statistics
 import subprocess
@@ -39,6 +40,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -460,6 +462,30 @@ def preflight(replicas: Mapping[str, Sequence[ServiceProcess]], admin: Mapping[s
                     )
 
 
+def failures(processes: Sequence[ServiceProcess]) -> list[str]:
+    """What the services' own logs say about their 5xx: each answer by route and status, and the
+    warnings and errors they logged (a peer too slow, a pool exhausted, …), most frequent first."""
+    answers: Counter[str] = Counter()
+    events: Counter[str] = Counter()
+    for process in processes:
+        service = process.name.split(" ")[0]
+        for line in process.log_text().splitlines():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if not isinstance(entry, dict):
+                continue
+            if entry.get("event") == "request" and int(entry.get("status", 0)) >= 500:
+                path = re.sub(r"/(\d+|[0-9A-Z]{18})(?=/|$)", "/{key}", str(entry.get("path", "")))
+                answers[f"{service} {entry.get('method')} {path} → {entry.get('status')}"] += 1
+            elif str(entry.get("level", "")).lower() in ("warning", "error", "critical"):
+                trace = str(entry.get("exception") or "").strip().splitlines()
+                detail = str(entry.get("error") or (trace[-1] if trace else ""))[:160]
+                events[f"{service} {entry.get('level')} {entry.get('event')} {detail}".strip()] += 1
+    return [f"{count} × {what}" for what, count in (answers + events).most_common(15)]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -549,6 +575,10 @@ def main() -> int:
                     )
             print(f"memory (RSS, replica a / b): at rest {rest}; after the load {_memory(replicas)}")
             report(phases)
+            trouble = failures(started)
+            if trouble:
+                print("what the services logged (5xx answers, warnings and errors):")
+                print("\n".join(f"  {line}" for line in trouble))
         except Exception:
             for process in started:
                 tail = "\n".join(process.log_text().splitlines()[-10:])
