@@ -464,8 +464,8 @@ def preflight(replicas: Mapping[str, Sequence[ServiceProcess]], admin: Mapping[s
 
 
 def failures(processes: Sequence[ServiceProcess]) -> list[str]:
-    """What the services' own logs say about their 5xx: each answer by route and status, and the
-    warnings and errors they logged (a peer too slow, a pool exhausted, …), most frequent first."""
+    """What the services' own logs say about their 4xx and 5xx: each answer by route and status, and
+    the warnings and errors they logged (a peer too slow, a pool exhausted, …), most frequent first."""
     answers: Counter[str] = Counter()
     events: Counter[str] = Counter()
     for process in processes:
@@ -477,7 +477,7 @@ def failures(processes: Sequence[ServiceProcess]) -> list[str]:
                 continue
             if not isinstance(entry, dict):
                 continue
-            if entry.get("event") == "request" and int(entry.get("status", 0)) >= 500:
+            if entry.get("event") == "request" and int(entry.get("status", 0)) >= 400:
                 path = re.sub(r"/(\d+|[0-9A-Z]{18})(?=/|$)", "/{key}", str(entry.get("path", "")))
                 answers[f"{service} {entry.get('method')} {path} → {entry.get('status')}"] += 1
             elif str(entry.get("level", "")).lower() in ("warning", "error", "critical"):
@@ -578,7 +578,7 @@ def main() -> int:
             report(phases)
             trouble = failures(started)
             if trouble:
-                print("what the services logged (5xx answers, warnings and errors):")
+                print("what the services logged (4xx and 5xx answers, warnings and errors):")
                 print("\n".join(f"  {line}" for line in trouble))
         except Exception:
             for process in started:
