@@ -325,10 +325,10 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--contract-events", type=int, default=30, help="events with a contract, per side and round"
+        "--contract-events", type=int, default=20, help="events with a contract, per side and round"
     )
     parser.add_argument(
-        "--events", type=int, default=100, help="events without a contract, per side and round"
+        "--events", type=int, default=80, help="events without a contract, per side and round"
     )
     parser.add_argument("--writes", type=int, default=20, help="writes per side and round")
     parser.add_argument("--rounds", type=int, default=5)
