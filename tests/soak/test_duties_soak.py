@@ -252,7 +252,8 @@ def wait_for_deliveries(soak: Soak, timeout: float = 120) -> None:
 
 
 def test_five_replicas_killed_at_random_run_each_minute_once_and_miss_none(soak: Soak) -> None:
-    rng = random.Random(os.environ.get("SOAK_SEED") or None)
+    seed = os.environ.get("SOAK_SEED") or str(random.SystemRandom().randrange(10**9))
+    rng = random.Random(seed)
     started = datetime.now(UTC)
     chaos = Chaos(soak.replicas, rng)
     chaos.run(SOAK_SECONDS)
@@ -306,6 +307,7 @@ def test_five_replicas_killed_at_random_run_each_minute_once_and_miss_none(soak:
     ]
     report = {
         "seconds": SOAK_SECONDS,
+        "seed": seed,
         "replicas": REPLICAS,
         "grace_seconds": GRACE_SECONDS,
         "minutes": len(minutes),
