@@ -151,7 +151,7 @@ class Chaos:
     restarts: int = 0
     crashes: int = 0  # replicas found dead without being killed
     down_until: dict[int, float] = field(default_factory=dict)
-    killed_pids: list[int] = field(default_factory=list)
+    killed: list[tuple[int, datetime]] = field(default_factory=list)  # pid, when
 
     def healthy(self) -> list[int]:
         up = []
@@ -176,8 +176,8 @@ class Chaos:
     def kill(self, index: int, now: float) -> None:
         replica = self.replicas[index]
         assert replica.process is not None
-        self.killed_pids.append(replica.process.pid)
         replica.process.kill()
+        self.killed.append((replica.process.pid, datetime.now(UTC)))
         replica.process.wait()
         replica.stop()  # closes its log
         self.kills += 1
@@ -211,8 +211,8 @@ class Chaos:
                     self.kill(self.rng.choice(up), time.monotonic())
                     self.aimed += aimed
                     when, aimed = self.next_kill(time.monotonic())
-                else:
-                    when = now + 2
+                else:  # the last one standing: later, and no longer aimed
+                    when, aimed = now + 2, False
             time.sleep(0.1)
         # The last ones come back, so every occurrence of the soak has its grace with replicas up.
         for index in list(self.down_until):
@@ -291,6 +291,19 @@ def test_five_replicas_killed_at_random_run_each_minute_once_and_miss_none(soak:
         elif logged[key] == 0:
             unlogged.append(key)  # the replica was killed between its commit and its log line
     duplicated = sorted(key for key, count in logged.items() if count > 1)
+    # Kills that hit a replica within three seconds of it starting a run (mid-duty, or just after).
+    started_by = Counter(
+        (row["runner"].rsplit(":", 1)[-1], row["started_at"].replace(microsecond=0))
+        for row in recorded.values()
+    )
+    during_a_run = sum(
+        1
+        for pid, moment in chaos.killed
+        if any(
+            runner == str(pid) and timedelta(0) <= moment - started <= timedelta(seconds=3)
+            for runner, started in started_by
+        )
+    )
     ok_publications = sum(
         1 for (duty, _), row in recorded.items() if duty == "publish-match-stats" and row["outcome"] == "ok"
     )
@@ -320,6 +333,7 @@ def test_five_replicas_killed_at_random_run_each_minute_once_and_miss_none(soak:
         "unlogged": len(unlogged),
         "kills": chaos.kills,
         "kills_at_a_minute": chaos.aimed,
+        "kills_within_3s_of_a_run_by_the_killed_replica": during_a_run,
         "restarts": chaos.restarts,
         "crashes": chaos.crashes,
         "runs_by_runner": dict(Counter(row["runner"] for row in recorded.values())),
