@@ -77,7 +77,7 @@ def replicas(
                 process.start()  # all six at once: they race to migrate and to seed
         for processes in started.values():
             for process in processes:
-                process.wait_healthy(timeout=120)
+                process.wait_healthy(timeout=300)  # six processes starting at once on a busy machine
         yield started
     finally:
         for processes in started.values():
