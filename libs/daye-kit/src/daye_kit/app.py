@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from daye_kit import db
 from daye_kit.auth import TOKEN_PATH, Authenticator
-from daye_kit.duties import Duty, DutyRunner
+from daye_kit.duties import Duty, DutyRunner, as_configured
 from daye_kit.errors import (
     PROBLEM_MEDIA_TYPE,
     NulCharacterMiddleware,
@@ -96,6 +96,7 @@ def build_app(
     http_client_factory: HttpClientFactory = default_http_client,
 ) -> FastAPI:
     configure_logging(spec.name, level=settings.log_level, fmt=settings.log_format)
+    duties = as_configured(spec.duties, settings.duty_schedules)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -120,7 +121,7 @@ def build_app(
                 dispatcher = asyncio.create_task(
                     run_dispatcher(app.state.outbox_deliver, poll_seconds=settings.outbox_poll_seconds)
                 )
-            runner = DutyRunner(app, spec.duties, interval=settings.duty_tick_seconds)
+            runner = DutyRunner(app, duties, interval=settings.duty_tick_seconds)
             app.state.duty_runner = runner
             if settings.runs_duties:
                 runner.start()

@@ -15,6 +15,8 @@ occurrence whatever the number of replicas.
 - A duty that fails (a peer that is down, a bug) rolls its effects back and records `failed` with the
   error; the next occurrence tries again. The runner itself never stops on a duty's error.
 - An admin may run a duty now: a manual occurrence (`manual:<id>`), once per occurrence id too.
+- A deployment may set a duty's schedule and grace (`<PREFIX>DUTY_SCHEDULES`, `DutySchedule`): the
+  soak (`make soak`) runs every duty each minute; an operator may move a duty to a quieter hour.
 """
 
 from __future__ import annotations
@@ -24,15 +26,16 @@ import contextlib
 import os
 import socket
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 import structlog
 from cronsim import CronSim, CronSimError
 from fastapi import FastAPI
+from pydantic import AfterValidator, BaseModel, Field
 from sqlalchemy import (
     JSON,
     Column,
@@ -180,6 +183,33 @@ class Duty:
         """The occurrence to run now if it has not run: the latest one, when within its grace."""
         latest = self.latest(now)
         return Occurrence.scheduled(latest) if now - latest <= self.grace else None
+
+
+class DutySchedule(BaseModel):
+    """A duty's schedule as a deployment sets it, in place of the one the service declares."""
+
+    schedule: Annotated[str, AfterValidator(check_schedule)] = Field(
+        description="Five-field cron expression read in Daye's time, e.g. `* * * * *`"
+    )
+    grace_seconds: float | None = Field(
+        default=None, gt=0, description="How late an occurrence may still run; unset: the declared grace"
+    )
+
+
+def as_configured(duties: Sequence[Duty], schedules: Mapping[str, DutySchedule]) -> list[Duty]:
+    """`duties` with the deployment's schedules applied; a name no duty has stops the start."""
+    names = {duty.name for duty in duties}
+    unknown = sorted(set(schedules) - names)
+    if unknown:
+        raise ValueError(f"DUTY_SCHEDULES names no duty of this service: {unknown}; duties: {sorted(names)}")
+    configured = []
+    for duty in duties:
+        setting = schedules.get(duty.name)
+        if setting is not None:
+            grace = duty.grace if setting.grace_seconds is None else timedelta(seconds=setting.grace_seconds)
+            duty = replace(duty, schedule=setting.schedule, grace=grace)
+        configured.append(duty)
+    return configured
 
 
 def runner_name() -> str:
