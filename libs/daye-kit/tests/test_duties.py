@@ -189,6 +189,32 @@ async def test_a_failed_occurrence_retried_by_two_runners_runs_once(
     assert await effect_count(engines()) == 1
 
 
+async def commit_then_die(context: DutyContext) -> Summary:
+    """A duty that commits its claim before a peer call, in a replica killed during that call."""
+    await context.session.commit()
+    raise asyncio.CancelledError
+
+
+async def test_an_occurrence_left_running_by_a_dead_runner_is_taken_over_once(
+    engines: Callable[[], AsyncEngine],
+) -> None:
+    clock = Clock("2026-11-30T08:10:00+08:00")
+    dying = Duty("hourly", "0 * * * *", "报送", commit_then_die, grace=timedelta(hours=1))
+    with pytest.raises(asyncio.CancelledError):
+        await runner(engines(), [dying], clock).tick()
+    assert [(run["outcome"], run["attempts"]) for run in await runs(engines())] == [("running", 1)]
+    # A claim this recent may belong to a runner still waiting on its peer: left alone.
+    clock.now += timedelta(minutes=5)
+    assert await runner(engines(), [HOURLY], clock).tick() == []
+    # Past `abandoned_after`, two replicas see it; one takes it over and completes it.
+    clock.now += timedelta(minutes=6)
+    replicas = [runner(engines(), [HOURLY], clock, name=f"replica-{i}") for i in range(2)]
+    results = await asyncio.gather(*(replica.tick() for replica in replicas))
+    assert sorted(len(made) for made in results) == [0, 1]
+    assert [(run["outcome"], run["attempts"]) for run in await runs(engines())] == [("ok", 2)]
+    assert await effect_count(engines()) == 1
+
+
 async def test_the_runner_survives_a_failing_duty(engines: Callable[[], AsyncEngine]) -> None:
     engine = engines()
     clock = Clock("2026-11-30T08:10:00+08:00")

@@ -164,6 +164,9 @@ class Duty:
     # `retry_after` × attempts after its last failure (a peer that was still starting).
     max_attempts: int = 3
     retry_after: timedelta = timedelta(minutes=1)
+    # A `running` row this old was left by a runner that died after committing its claim (a duty
+    # that commits before a peer call): the occurrence is taken over, as if that attempt had failed.
+    abandoned_after: timedelta = timedelta(minutes=10)
 
     def __post_init__(self) -> None:
         check_schedule(self.schedule)
@@ -287,7 +290,11 @@ class DutyRunner:
 
     @staticmethod
     def _retry_due(duty: Duty, previous: dict[str, Any], now: datetime) -> bool:
-        if previous["outcome"] != Outcome.failed.value or previous["attempts"] >= duty.max_attempts:
+        if previous["attempts"] >= duty.max_attempts:
+            return False
+        if previous["outcome"] == Outcome.running.value:
+            return bool(now >= as_utc(previous["started_at"]) + duty.abandoned_after)
+        if previous["outcome"] != Outcome.failed.value:
             return False
         failed_at = as_utc(previous["finished_at"] or previous["started_at"])
         return bool(now >= failed_at + duty.retry_after * previous["attempts"])
@@ -304,7 +311,8 @@ class DutyRunner:
         None when the occurrence was someone else's. Never raises for the duty's own errors.
 
         The claim is the INSERT of the occurrence's row (UNIQUE (duty, occurrence)), or, to try a
-        failed occurrence again, an UPDATE of its row that only matches the attempt this runner saw;
+        failed or abandoned occurrence again, an UPDATE of its row that only matches the attempt this
+        runner saw;
         either way the database lets one runner through."""
         run_id = retry_of["id"] if retry_of else uuid.uuid4().hex
         attempts = retry_of["attempts"] + 1 if retry_of else 1
@@ -335,7 +343,7 @@ class DutyRunner:
                         update(RUNS)
                         .where(
                             RUNS.c.id == run_id,
-                            RUNS.c.outcome == Outcome.failed.value,
+                            RUNS.c.outcome == retry_of["outcome"],
                             RUNS.c.attempts == retry_of["attempts"],
                         )
                         .values(**{k: v for k, v in claim.items() if k != "id"})
