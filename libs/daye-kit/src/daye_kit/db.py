@@ -80,7 +80,7 @@ def _sqlite_engine(url: str, echo: bool, *, foreign_keys: bool = True) -> AsyncE
     return engine
 
 
-def create_engine(url: str, *, echo: bool = False, pool_size: int = 20) -> AsyncEngine:
+def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
     """SQLite, or PostgreSQL through a pool of at most `pool_size` connections, opened as load asks
     and kept open. There is no overflow on purpose: SQLAlchemy closes an overflow connection as soon
     as it is returned, so a load just above the pool's size would open and close (TLS attempt,

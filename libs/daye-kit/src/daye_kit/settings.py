@@ -49,7 +49,7 @@ class ServiceSettings(BaseSettings):
     environment: Environment = Field(default="development", description="development | test | production")
     database_url: str = Field(default="", description="SQLAlchemy async URL; SQLite file under var/ if empty")
     database_pool_size: int = Field(
-        default=20,
+        default=10,
         ge=1,
         le=200,
         description="PostgreSQL connections a process keeps at most. They open as load asks and stay open: "
