@@ -18,7 +18,6 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -289,8 +288,8 @@ class NulCharacterMiddleware:
         where = "path" if "\x00" in scope["path"] else None
         if b"%00" in scope["query_string"] or b"\x00" in scope["query_string"]:
             where = "query"
-        content_type = Headers(scope=scope).get("content-type", "")
-        if where is None and "json" in content_type:
+        content_type = next((value for name, value in scope["headers"] if name == b"content-type"), b"")
+        if where is None and b"json" in content_type:
             chunks: list[bytes] = []  # joined once: adding bytes chunk by chunk is quadratic
             while True:
                 message = await receive()

@@ -37,7 +37,7 @@ CreditCodePath = Annotated[CreditCode, Path(description="统一社会信用代�
 )
 async def list_enterprises(
     principal: CurrentPrincipal,
-    session: SessionDep,
+    session: ReadSessionDep,
     page: PageDep,
     where: Annotated[EnterpriseFilter, Query()],
 ) -> Page[EnterprisePublic]:

@@ -57,7 +57,7 @@ async def post_demand(
 )
 async def list_demands(
     principal: CurrentPrincipal,
-    session: SessionDep,
+    session: ReadSessionDep,
     page: PageDep,
     where: Annotated[DemandFilter, Query()],
 ) -> Page[DemandPublic]:
