@@ -50,6 +50,13 @@ class ServiceSettings(BaseSettings):
     service_name: ClassVar[str] = "service"
     environment: Environment = Field(default="development", description="development | test | production")
     database_url: str = Field(default="", description="SQLAlchemy async URL; SQLite file under var/ if empty")
+    database_pool_size: int = Field(
+        default=10,
+        ge=1,
+        le=200,
+        description="PostgreSQL connections a process keeps at most. They open as load asks and stay open: "
+        "requests beyond it wait for one rather than open and close a connection each",
+    )
     migrate_on_start: bool = Field(default=True, description="Run `alembic upgrade head` in the lifespan")
     demo: bool = Field(
         default=False, description="Load the demo data set and demo accounts on an empty database"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
@@ -61,14 +61,16 @@ def visible(query: SelectOfScalar[Demand], principal: Principal) -> SelectOfScal
     return query
 
 
+# Built once: a read of one demand neither builds its statement nor works out its cache key again.
+_DEMAND_BY_ID = select(Demand).where(col(Demand.id) == bindparam("demand_id"))
+
+
 async def load_demand(
     session: AsyncSession, demand_id: int, principal: Principal, *, for_update: bool = False
 ) -> Demand:
     """The demand, if the caller may see it; another enterprise's demand is reported as missing."""
-    query = select(Demand).where(col(Demand.id) == demand_id)
-    if for_update:
-        query = query.with_for_update()
-    demand = (await session.execute(query)).scalar_one_or_none()
+    query = _DEMAND_BY_ID.with_for_update() if for_update else _DEMAND_BY_ID
+    demand = (await session.execute(query, {"demand_id": demand_id})).scalar_one_or_none()
     if demand is None or not can_see(principal, demand):
         raise NotFound(f"demand {demand_id} does not exist", code="demand_not_found")
     return demand
