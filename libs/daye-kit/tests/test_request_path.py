@@ -8,20 +8,29 @@ import asyncio
 import json
 import re
 import time
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 import pytest_asyncio
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import Column, Integer, String, Table, insert, select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from daye_kit.app import ServiceSpec, build_app
-from daye_kit.db import create_engine, create_read_sessionmaker, create_sessionmaker, new_registry
-from daye_kit.errors import NotFound
+from daye_kit.db import (
+    create_engine,
+    create_read_sessionmaker,
+    create_sessionmaker,
+    install_database_error_handler,
+    new_registry,
+)
+from daye_kit.errors import NotFound, install_problem_handlers
 from daye_kit.observability import ACCESS_LOG
 from daye_kit.settings import ServiceSettings
 
@@ -210,12 +219,12 @@ async def test_a_read_session_refuses_to_write(engine: AsyncEngine) -> None:
         assert (await conn.execute(select(notes.c.body))).scalars().all() == ["first"]
 
 
-async def test_the_pool_keeps_its_connections_under_more_load_than_its_size(empty_database: str) -> None:
+async def test_the_pool_keeps_its_connections_under_more_load_than_its_size(
+    empty_postgres_database: str,
+) -> None:
     """More concurrent requests than connections wait for one instead of opening (and closing) a
     connection each: no connection beyond the pool's size is ever opened."""
-    if not empty_database.startswith("postgresql"):
-        pytest.skip("SQLite has no server connections to pool")
-    engine = create_engine(empty_database, pool_size=2)
+    engine = create_engine(empty_postgres_database, pool_size=2)
     sessions = create_read_sessionmaker(engine)
 
     async def backend_pid() -> int:
@@ -229,3 +238,45 @@ async def test_the_pool_keeps_its_connections_under_more_load_than_its_size(empt
     finally:
         await engine.dispose()
     assert len(pids) <= 2
+
+
+async def test_a_server_out_of_connections_answers_503_and_a_bug_still_500(
+    empty_postgres_database: str,
+) -> None:
+    """PostgreSQL refusing a connection (53300, here a role allowed none) reaches SQLAlchemy as a
+    plain DBAPIError: it is 503 with Retry-After like any unavailable database; an SQL error is not."""
+    role = f"no_connections_{uuid.uuid4().hex[:8]}"
+    url = make_url(empty_postgres_database)
+    admin = await asyncpg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False))
+    await admin.execute(f"CREATE ROLE {role} LOGIN CONNECTION LIMIT 0")
+    engines = [
+        create_engine(url.set(username=role).render_as_string(hide_password=False)),
+        create_engine(str(url)),
+    ]
+    app = FastAPI()
+    install_problem_handlers(app)
+    install_database_error_handler(app)
+
+    @app.get("/refused")
+    async def refused() -> int:
+        async with create_sessionmaker(engines[0])() as session:
+            return int((await session.execute(text("SELECT 1"))).scalar_one())
+
+    @app.get("/bug")
+    async def bug() -> int:
+        async with create_sessionmaker(engines[1])() as session:
+            return int((await session.execute(text("SELECT 1 / 0"))).scalar_one())
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://kit") as client:
+            unavailable = await client.get("/refused")
+            assert unavailable.status_code == 503, unavailable.text
+            assert unavailable.json()["code"] == "database_unavailable"
+            assert unavailable.headers["Retry-After"] == "5"
+            assert (await client.get("/bug")).status_code == 500
+    finally:
+        for engine in engines:
+            await engine.dispose()
+        await admin.execute(f"DROP ROLE {role}")
+        await admin.close()

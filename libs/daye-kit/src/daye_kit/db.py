@@ -16,7 +16,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import JSON, Connection, MetaData, Table, event, func, insert, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -257,12 +257,27 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
     return problem_response(error.to_problem(), error.headers)
 
 
+# SQLSTATE classes of a server that cannot serve now: 08 connection exceptions, 53 insufficient
+# resources (53300: too many connections), 57P01-57P03 shutting down or starting up.
+_UNAVAILABLE_SQLSTATES = ("08", "53", "57P01", "57P02", "57P03")
+
+
+async def _driver_error(request: Request, exc: Exception) -> JSONResponse:
+    """asyncpg's refusals reach SQLAlchemy as a plain `DBAPIError`: those that say the server cannot
+    serve now are 503 like the rest; any other (a bug) goes on to the 500 problem."""
+    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None) or ""
+    if sqlstate.startswith(_UNAVAILABLE_SQLSTATES):
+        return await _database_unavailable(request, exc)
+    raise exc
+
+
 def install_database_error_handler(app: FastAPI) -> None:
     # OperationalError/InterfaceError: the driver lost or could not use its connection;
     # ConnectionError and TimeoutError: asyncpg refused or timed out while connecting;
     # PoolTimeout: every connection of the pool stayed busy for `POOL_TIMEOUT_SECONDS`.
     for error in (OperationalError, InterfaceError, ConnectionError, TimeoutError, PoolTimeout):
         app.add_exception_handler(error, _database_unavailable)
+    app.add_exception_handler(DBAPIError, _driver_error)
 
 
 async def ping(engine: AsyncEngine) -> None:
