@@ -80,8 +80,8 @@ _KEY = ("indicator_code", "region_code", "year", "period_type", "period")
 _COLUMNS = "indicator_code, region_code, year, period_type, period, period_end, value, revision"
 # Two writers of the same figure: the later revision stays, whichever commits last.
 _KEEP = """
-    ON CONFLICT (indicator_code, region_code, year, period_type, period) DO UPDATE
-    SET period_end = excluded.period_end, value = excluded.value, revision = excluded.revision
+    ON CONFLICT (indicator_code, region_code, period_end, period_type) DO UPDATE
+    SET value = excluded.value, revision = excluded.revision
     WHERE indicator_current_values.revision < excluded.revision
 """
 
@@ -156,8 +156,8 @@ def _queries(dialect: str) -> _Queries:
         GROUP BY indicator_code, parent_code
     """  # noqa: S608
     # A child's current figures from its last day before the earliest written one (what it counted
-    # with until then) on: every figure whose contribution the write can change. Through the index
-    # on indicator, unit and period end.
+    # with until then) on: every figure whose contribution the write can change. Through the primary
+    # key: indicator, unit, period end.
     pair_rows = f"""
         SELECT c.indicator_code, c.region_code, c.year, c.period_type, c.period, c.period_end, c.value,
                c.revision
