@@ -8,7 +8,7 @@ SOURCES := libs/daye-kit/src libs/daye-dev/src libs/daye-demo/src services/indic
 TESTS := libs/daye-kit/tests services/indicator-api/tests services/matching-api/tests services/funding-api/tests tests
 FRONTEND_DEPS := frontend/node_modules/.package-lock.json
 
-.PHONY: help install install-browser run test lint typecheck frontend-test openapi pytest fuzz bench install-bench
+.PHONY: help install install-browser run test lint typecheck frontend-test openapi pytest fuzz soak bench install-bench
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -51,6 +51,13 @@ pytest: install ## the Python tests, the end-to-end and browser tests; PostgreSQ
 # operation), and 200 linked scenarios, on SQLite and PostgreSQL.
 fuzz: install ## longer fuzzing of every API
 	FUZZ_MAX_EXAMPLES=20 FUZZ_RANDOM=1 FUZZ_BACKENDS=sqlite,postgresql $(UV) run --frozen pytest tests/hardening/test_fuzz.py -n auto
+
+# Five replicas of matching-api on one PostgreSQL, every duty each minute, SIGKILLed and restarted at
+# random: no occurrence runs twice, none is missed beyond its grace. SOAK_SECONDS sets the length
+# (`make soak SOAK_SECONDS=90`); the figures go to var/soak/duties.json.
+SOAK_SECONDS ?= 600
+soak: install ## the duties' soak: five replicas killed at random for ten minutes (PostgreSQL at TEST_POSTGRES_URL)
+	SOAK_SECONDS=$(SOAK_SECONDS) $(UV) run --frozen pytest tests/soak -m soak -s
 
 install-bench: ## wrk (Debian package), the load generator of bench/load_services.py
 	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }

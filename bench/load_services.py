@@ -58,7 +58,7 @@ UVICORN_OPTIONS: dict[str, Any] = {
     "proxy_headers": True,
     "timeout_graceful_shutdown": 10,
 }
-POOL_SIZE = 10  # as `daye_kit.db.create_engine`: 10 connections, 10 more on overflow
+POOL_SIZE = 10  # `daye_kit.db.create_engine` keeps 10 (no overflow); the bare app may grow to 20
 HEALTH_GOAL, READ_GOAL = 0.6, 0.5
 
 

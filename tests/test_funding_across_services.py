@@ -3,13 +3,16 @@ outstanding total fed to `policy_funds_outstanding`."""
 
 from __future__ import annotations
 
+import calendar
 import uuid
-from datetime import date
+from datetime import date, datetime
 
 import httpx
+from sqlalchemy import update
 
 from daye_dev.pytest_plugin import bearer
 from daye_kit.credit_code import complete
+from daye_kit.outbox import EVENTS
 from daye_kit.settings import DEV_SERVICE_API_KEYS
 from daye_kit.timestamps import local_today
 
@@ -101,13 +104,13 @@ async def test_the_outstanding_total_reaches_the_indicator(platform: Platform) -
         )
         assert paid.status_code == 201
 
-        # A scheduler's service account may publish; the value is in 万元.
+        # A scheduler's service account may publish; the value is in 万元, on its way as an event.
         service = {"X-API-Key": DEV_SERVICE_API_KEYS["funding-api"]}
         published = await funding.post("/api/v1/outstanding/publications", json={}, headers=service)
         assert published.status_code == 200, published.text
         body = published.json()
         day: date = local_today()
-        assert body == {
+        assert {k: v for k, v in body.items() if k != "event_id"} == {
             "indicator_code": "policy_funds_outstanding",
             "region_code": "420281",
             "year": day.year,
@@ -115,20 +118,52 @@ async def test_the_outstanding_total_reaches_the_indicator(platform: Platform) -
             "as_of": day.isoformat(),
             "total": "450124.00",
             "value": "45.0124",
-            "written": True,
         }
-        values = await indicator.get(
-            "/api/v1/indicators/policy_funds_outstanding/values",
-            params={"region": "420281", "year": day.year},
-            headers=admin,
+
+        async def recorded() -> list[dict[str, object]]:
+            values = await indicator.get(
+                "/api/v1/indicators/policy_funds_outstanding/values",
+                params={"region": "420281", "year": day.year},
+                headers=admin,
+            )
+            assert values.status_code == 200, values.text
+            return [v for v in values.json()["items"] if v["period"] == day.month]
+
+        assert await recorded() == []  # in funding-api's outbox until delivered
+        assert await platform.deliver("funding-api") == 1
+        [value] = await recorded()
+        assert (value["value"], value["provenance"], value["recorded_by"], value["revision"]) == (
+            "45.0124",
+            "administrative",
+            "svc-funding-api",
+            1,
         )
-        assert values.status_code == 200, values.text
-        [recorded] = [v for v in values.json()["items"] if v["period"] == day.month]
-        assert recorded["value"] == "45.0124"
-        assert recorded["provenance"] == "administrative"
-        assert recorded["recorded_by"] == "svc-funding-api"
+        # Delivered again (an acknowledgement lost): indicator-api applies it once.
+        async with platform.apps["funding-api"].state.sessionmaker() as session, session.begin():
+            await session.execute(
+                update(EVENTS).where(EVENTS.c.event_id == body["event_id"]).values(state="pending")
+            )
+        assert await platform.deliver("funding-api") == 1
+        [value] = await recorded()
+        assert value["revision"] == 1
+        # The same total again: no new revision, but the dashboard says the figure is up to date.
         again = await funding.post("/api/v1/outstanding/publications", headers=admin)
-        assert again.json()["written"] is False  # the same value is not a new revision
+        assert again.status_code == 200, again.text
+        assert await platform.deliver("funding-api") == 1
+        [value] = await recorded()
+        assert value["revision"] == 1
+        # The month's value counts from the month's end (its period_end).
+        month_end = date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
+        dashboard = await indicator.get(
+            "/api/v1/dashboard", params={"year": day.year, "as_of": month_end.isoformat()}, headers=admin
+        )
+        [item] = [
+            i for i in dashboard.json()["items"] if i["indicator"]["code"] == "policy_funds_outstanding"
+        ]
+        assert item["actual"] == "45.0124"
+        assert item["published"]["source"] == "funding-api"
+        stamped = datetime.fromisoformat(item["published"]["received_at"])
+        assert stamped > datetime.fromisoformat(str(value["recorded_at"]))
 
         viewer = await bearer(indicator, "viewer", DEMO_PASSWORD)
         refused = await funding.post("/api/v1/outstanding/publications", headers=viewer)

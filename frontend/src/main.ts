@@ -1,9 +1,8 @@
+// Element Plus is not installed as a whole: vite.config.ts imports each component where it is used,
+// and App.vue gives them the Chinese locale through <el-config-provider>.
 import { createApp } from 'vue'
-import ElementPlus from 'element-plus'
-import zhCn from 'element-plus/es/locale/lang/zh-cn'
-import 'element-plus/dist/index.css'
 import './style.css'
 import App from './App.vue'
 import { router } from './router'
 
-createApp(App).use(ElementPlus, { locale: zhCn }).use(router).mount('#app')
+createApp(App).use(router).mount('#app')

@@ -33,6 +33,11 @@ export const router = createRouter({
       component: () => import('./views/FinanceView.vue'),
       meta: { roles: ['admin', 'viewer'] },
     },
+    {
+      path: '/jobs',
+      component: () => import('./views/JobsView.vue'),
+      meta: { roles: ['admin'] },
+    },
     { path: '/:pathMatch(.*)*', redirect: '/' },
   ],
 })

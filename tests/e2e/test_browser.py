@@ -47,3 +47,4 @@ def test_the_front_end_in_a_real_browser(stack: dict[str, ServiceProcess]) -> No
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     shots = sorted(p.name for p in SCREENSHOTS.glob("*.png"))
     assert len(shots) >= 6, shots
+    assert {"jobs.png", "jobs-ran.png", "jobs-outbox.png"} <= set(shots), shots

@@ -37,13 +37,16 @@ import httpx
 
 import funding_api.config
 import funding_api.main
+import funding_api.notifications
 import indicator_api.config
 import indicator_api.main
+import indicator_api.notifications
 import matching_api.config
 import matching_api.main
 from daye_demo.enterprises import DEMO_ENTERPRISES
 from daye_dev.pytest_plugin import asgi_client, bearer
 from daye_kit.credit_code import complete
+from daye_kit.notifications import BUREAU, region_audience
 from daye_kit.settings import DEV_SERVICE_API_KEYS
 from daye_kit.timestamps import local_today
 from indicator_api.cultivation.excel import candidates_workbook
@@ -128,6 +131,8 @@ class World:
     supply: int = 0
     owned_supply: int = 0
     match: int = 0
+    funding_notification: int = 0
+    indicator_notification: int = 0
     notification: int = 0
     program: int = 0
     award: int = 0
@@ -471,6 +476,10 @@ MATRIX: list[Row] = [
     row(INDICATOR, "GET /api/v1/tech-contracts/{contract_id}", CONTRACT_READERS, contract_read),
     row(INDICATOR, "POST /api/v1/inbox",                    "401 403 403 403 403 403 403 200", inbox_event,
         note="peer services deliver their outbox's events"),
+    row(INDICATOR, "GET /api/v1/notifications",             "401 200- 200 200- 200- 200- 200- 200-",
+        shows=ids("items", lambda w: w.indicator_notification), note="a township's month-end reminder"),
+    row(INDICATOR, "PATCH /api/v1/notifications/{notification_id}", "401 404 200 404 404 404 404 404",
+        lambda w, who: Call(f"/api/v1/notifications/{w.indicator_notification}", json={"read": True})),
     row(INDICATOR, "GET /api/v1/outbox",                    ADMIN_ONLY_200),
     row(INDICATOR, "POST /api/v1/outbox/{event_id}/retry",  NO_DEAD_EVENT, MISSING_EVENT,
         note="no such event: the bureau is told so, everyone else is refused first"),
@@ -613,6 +622,10 @@ MATRIX: list[Row] = [
     row(FUNDING, "GET /api/v1/disbursements/{disbursement_id}", "401 200 200 404 200 404 200 200",
         lambda w, who: Call(f"/api/v1/disbursements/{w.disbursement}")),
     row(FUNDING, "POST /api/v1/disbursements/{disbursement_id}/reversal", ADMIN_ONLY_200, reversal),
+    row(FUNDING, "GET /api/v1/notifications",               "401 200 200- 200- 200- 200- 200- 200-",
+        shows=ids("items", lambda w: w.funding_notification), note="the bureau's payment reminders"),
+    row(FUNDING, "PATCH /api/v1/notifications/{notification_id}", "401 200 404 404 404 404 404 404",
+        lambda w, who: Call(f"/api/v1/notifications/{w.funding_notification}", json={"read": True})),
     row(FUNDING, "GET /api/v1/outbox",                      ADMIN_ONLY_200),
     row(FUNDING, "POST /api/v1/outbox/{event_id}/retry",    NO_DEAD_EVENT, MISSING_EVENT),
     row(FUNDING, "GET /api/v1/ledger/entries",              "401 200 403 403 403 403 200 200"),
@@ -703,6 +716,22 @@ async def _world(platform: Platform, stack: list[httpx.AsyncClient]) -> World:
     )
     world.award = await world.fresh_award(approved=True)
     world.disbursement = await world.fresh_disbursement(world.award)
+    # A payment reminder for the bureau and a month-end reminder for the own township, as their
+    # duties write them.
+    async with platform.apps[FUNDING].state.sessionmaker() as session, session.begin():
+        await funding_api.notifications.NOTIFICATIONS.notify(
+            session, audiences=[BUREAU], kind="award_payment_due_soon", title="矩阵", award_id=world.award
+        )
+    async with platform.apps[INDICATOR].state.sessionmaker() as session, session.begin():
+        await indicator_api.notifications.NOTIFICATIONS.notify(
+            session, audiences=[region_audience(OWN_UNIT)], kind="township_behind_pace", title="矩阵"
+        )
+    world.funding_notification = int(
+        (await world.made(FUNDING, "GET", Call("/api/v1/notifications")))["items"][0]["id"]
+    )
+    world.indicator_notification = int(
+        (await world.made(INDICATOR, "GET", Call("/api/v1/notifications"), "t-own"))["items"][0]["id"]
+    )
     return world
 
 

@@ -403,7 +403,7 @@ export interface paths {
         put?: never;
         /**
          * 报送未兑现总额
-         * @description 管理员或服务账号。把全市统计日的未兑现合计换算为万元(四位小数),作为 `policy_funds_outstanding` 报送到 indicator-api 该日所在的年月。与现值相同时 indicator-api 不写新修订 (`written: false`)。indicator-api 不可用时 503。
+         * @description 管理员或服务账号。把全市统计日的未兑现合计换算为万元(四位小数),作为 `policy_funds_outstanding` 报送到 indicator-api 该日所在的年月:报送是与本请求同一事务提交的发件箱事件 (`outstanding.published`),indicator-api 暂不可用只会推迟送达,按事件编号只应用一次;其指标总览注明该数值最近一次报送的时间。定时任务 `publish-outstanding` 每小时报送一次。
          */
         post: operations["publish_outstanding"];
         delete?: never;
@@ -430,6 +430,46 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 我的通知
+         * @description 当前账号收到的通知(科技局:奖补临近或超过 60 个工作日兑现承诺的提醒)。按编号升序;轮询时传 `after_id`=上次最大编号。
+         */
+        get: operations["list_notifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/{notification_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * 标记通知已读或未读
+         * @description 只能标记发给自己的通知;他人的通知按不存在处理。
+         */
+        patch: operations["update_notification"];
         trace?: never;
     };
     "/api/v1/outbox": {
@@ -1205,6 +1245,44 @@ export interface components {
             /** Award Count */
             award_count: number;
         };
+        /** NotificationPublic */
+        NotificationPublic: {
+            /**
+             * Id
+             * @description 递增编号:轮询时以 `after_id` 传回上次看到的最大编号
+             */
+            id: number;
+            /**
+             * Kind
+             * @description award_payment_due_soon 奖补批准后满 50 个工作日仍未兑现完毕 / award_payment_overdue 超过 60 个工作日兑现承诺仍未兑现完毕
+             * @example award_payment_due_soon
+             */
+            kind: string;
+            /** Title */
+            title: string;
+            /** Body */
+            body: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Read At */
+            read_at: string | null;
+            /**
+             * Award Id
+             * @description 所涉奖补
+             */
+            award_id: number | null;
+        };
+        /** NotificationUpdate */
+        NotificationUpdate: {
+            /**
+             * Read
+             * @description true 标为已读,false 标为未读
+             */
+            read: boolean;
+        };
         /** OutboxEventPublic */
         OutboxEventPublic: {
             /** Id */
@@ -1402,6 +1480,16 @@ export interface components {
         Page_EntryPublic_: {
             /** Items */
             items: components["schemas"]["EntryPublic"][];
+            /**
+             * Total
+             * @description 符合条件的总条数(不受分页影响)
+             */
+            total: number;
+        };
+        /** Page[NotificationPublic] */
+        Page_NotificationPublic_: {
+            /** Items */
+            items: components["schemas"]["NotificationPublic"][];
             /**
              * Total
              * @description 符合条件的总条数(不受分页影响)
@@ -1642,7 +1730,7 @@ export interface components {
         };
         /**
          * Publication
-         * @description What was sent to indicator-api as `policy_funds_outstanding`.
+         * @description What is on its way to indicator-api as `policy_funds_outstanding` (an outbox event).
          */
         Publication: {
             /**
@@ -1677,10 +1765,10 @@ export interface components {
              */
             value: string;
             /**
-             * Written
-             * @description indicator-api 写入了新修订 (false: 与现值相同)
+             * Event Id
+             * @description 发件箱事件编号:事件与本次报送同一事务提交,由发件箱送达 indicator-api(至少一次),indicator-api 按编号只应用一次
              */
-            written: boolean;
+            event_id: string;
         };
         /** PublicationIn */
         PublicationIn: {
@@ -3464,26 +3552,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description 依赖服务出错 */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description 依赖服务不可用 */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
     read_me: {
@@ -3522,6 +3590,139 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_notifications: {
+        parameters: {
+            query?: {
+                /** @description 只返回编号大于此值的通知(轮询) */
+                after_id?: number | null;
+                /** @description 只看未读 */
+                unread?: boolean;
+                /** @description 每页条数,上限见服务设置 (默认 200) */
+                limit?: number;
+                /** @description 跳过的条数 */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_NotificationPublic_"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_notification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 通知编号 */
+                notification_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotificationUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPublic"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

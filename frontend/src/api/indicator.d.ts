@@ -671,6 +671,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 我的通知
+         * @description 当前账号收到的通知(乡镇账号:本单位月末滞后于时间进度的提醒;科技局:各乡镇的同类提醒)。按编号升序;轮询时传 `after_id`=上次最大编号。
+         */
+        get: operations["list_notifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/{notification_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * 标记通知已读或未读
+         * @description 只能标记发给自己的通知;他人的通知按不存在处理。
+         */
+        patch: operations["update_notification"];
+        trace?: never;
+    };
     "/api/v1/exports/dashboard.xlsx": {
         parameters: {
             query?: never;
@@ -1941,6 +1981,51 @@ export interface components {
              */
             remaining: number;
         };
+        /** NotificationPublic */
+        NotificationPublic: {
+            /**
+             * Id
+             * @description 递增编号:轮询时以 `after_id` 传回上次看到的最大编号
+             */
+            id: number;
+            /**
+             * Kind
+             * @description township_behind_pace 月末乡镇指标或培育任务滞后于全年时间进度
+             * @example township_behind_pace
+             */
+            kind: string;
+            /** Title */
+            title: string;
+            /** Body */
+            body: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Read At */
+            read_at: string | null;
+            /**
+             * Region Code
+             * @description 所涉报送单位
+             */
+            region_code: string | null;
+            /** Year */
+            year: number | null;
+            /**
+             * Month
+             * @description 所涉月份
+             */
+            month: number | null;
+        };
+        /** NotificationUpdate */
+        NotificationUpdate: {
+            /**
+             * Read
+             * @description true 标为已读,false 标为未读
+             */
+            read: boolean;
+        };
         /** OutboxEventPublic */
         OutboxEventPublic: {
             /** Id */
@@ -2030,6 +2115,16 @@ export interface components {
         Page_IndicatorPublic_: {
             /** Items */
             items: components["schemas"]["IndicatorPublic"][];
+            /**
+             * Total
+             * @description 符合条件的总条数(不受分页影响)
+             */
+            total: number;
+        };
+        /** Page[NotificationPublic] */
+        Page_NotificationPublic_: {
+            /** Items */
+            items: components["schemas"]["NotificationPublic"][];
             /**
              * Total
              * @description 符合条件的总条数(不受分页影响)
@@ -2231,12 +2326,42 @@ export interface components {
              * @description 同比增长(小数)
              */
             yoy_growth: number | null;
+            /** @description 由其他服务经发件箱报送的数值(需求数与对接数、未兑现政策资金):最近一次更新的时间,数值未变也算;其他指标为 null */
+            published?: components["schemas"]["PublicationStamp"] | null;
         };
         /**
          * Provenance
          * @enum {string}
          */
         Provenance: "statistics" | "administrative" | "preliminary";
+        /** PublicationStamp */
+        PublicationStamp: {
+            /**
+             * Source
+             * @description 报送的服务
+             * @example funding-api
+             */
+            source: string;
+            /** Year */
+            year: number;
+            /**
+             * Month
+             * @description 最近一次报送的数值所属月份
+             */
+            month: number;
+            /**
+             * Published At
+             * Format: date-time
+             * @description 报送方计算该数值的时间(最近一次更新)
+             */
+            published_at: string;
+            /**
+             * Received At
+             * Format: date-time
+             * @description 本服务应用该报送的时间
+             */
+            received_at: string;
+        };
         /** QualificationIn */
         QualificationIn: {
             /** @description 资质: tech_sme 科技型中小企业 / hte 高新技术企业 / new_species 新物种 */
@@ -5621,6 +5746,139 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_notifications: {
+        parameters: {
+            query?: {
+                /** @description 只返回编号大于此值的通知(轮询) */
+                after_id?: number | null;
+                /** @description 只看未读 */
+                unread?: boolean;
+                /** @description 每页条数,上限见服务设置 (默认 200) */
+                limit?: number;
+                /** @description 跳过的条数 */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_NotificationPublic_"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_notification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 通知编号 */
+                notification_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotificationUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPublic"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

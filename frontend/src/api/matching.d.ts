@@ -1149,12 +1149,6 @@ export interface components {
             title: string;
             /** Body */
             body: string;
-            /** Demand Id */
-            demand_id: number | null;
-            /** Supply Id */
-            supply_id: number | null;
-            /** Match Id */
-            match_id: number | null;
             /**
              * Created At
              * Format: date-time
@@ -1162,6 +1156,12 @@ export interface components {
             created_at: string;
             /** Read At */
             read_at: string | null;
+            /** Demand Id */
+            demand_id: number | null;
+            /** Supply Id */
+            supply_id: number | null;
+            /** Match Id */
+            match_id: number | null;
         };
         /** NotificationUpdate */
         NotificationUpdate: {

@@ -1,6 +1,5 @@
 // Downloads and uploads of files (Excel, Word) through the dev server's proxy, with the session's
 // token; a refusal comes back as the service's problem+json in a ProblemError.
-import { ElMessage } from 'element-plus'
 import { session } from '../session'
 import { ProblemError, errorMessage, type Problem } from './problem'
 

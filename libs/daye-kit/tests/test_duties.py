@@ -11,11 +11,22 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import pytest_asyncio
 from fastapi import FastAPI
+from pydantic import ValidationError
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from daye_kit.db import create_engine, create_sessionmaker
-from daye_kit.duties import RUNS, Duty, DutyContext, DutyRunner, DutySkipped, Occurrence, Summary
+from daye_kit.duties import (
+    RUNS,
+    Duty,
+    DutyContext,
+    DutyRunner,
+    DutySchedule,
+    DutySkipped,
+    Occurrence,
+    Summary,
+    as_configured,
+)
 
 effects = Table(
     "effects", MetaData(), Column("id", Integer, primary_key=True), Column("occurrence", String(80))
@@ -178,6 +189,32 @@ async def test_a_failed_occurrence_retried_by_two_runners_runs_once(
     assert await effect_count(engines()) == 1
 
 
+async def commit_then_die(context: DutyContext) -> Summary:
+    """A duty that commits its claim before a peer call, in a replica killed during that call."""
+    await context.session.commit()
+    raise asyncio.CancelledError
+
+
+async def test_an_occurrence_left_running_by_a_dead_runner_is_taken_over_once(
+    engines: Callable[[], AsyncEngine],
+) -> None:
+    clock = Clock("2026-11-30T08:10:00+08:00")
+    dying = Duty("hourly", "0 * * * *", "报送", commit_then_die, grace=timedelta(hours=1))
+    with pytest.raises(asyncio.CancelledError):
+        await runner(engines(), [dying], clock).tick()
+    assert [(run["outcome"], run["attempts"]) for run in await runs(engines())] == [("running", 1)]
+    # A claim this recent may belong to a runner still waiting on its peer: left alone.
+    clock.now += timedelta(minutes=5)
+    assert await runner(engines(), [HOURLY], clock).tick() == []
+    # Past `abandoned_after`, two replicas see it; one takes it over and completes it.
+    clock.now += timedelta(minutes=6)
+    replicas = [runner(engines(), [HOURLY], clock, name=f"replica-{i}") for i in range(2)]
+    results = await asyncio.gather(*(replica.tick() for replica in replicas))
+    assert sorted(len(made) for made in results) == [0, 1]
+    assert [(run["outcome"], run["attempts"]) for run in await runs(engines())] == [("ok", 2)]
+    assert await effect_count(engines()) == 1
+
+
 async def test_the_runner_survives_a_failing_duty(engines: Callable[[], AsyncEngine]) -> None:
     engine = engines()
     clock = Clock("2026-11-30T08:10:00+08:00")
@@ -221,3 +258,55 @@ async def test_a_manual_occurrence_runs_once(engines: Callable[[], AsyncEngine])
     assert await manual.run_now("hourly", requested_by="admin", occurrence="retry-me") is None
     assert await manual.run_now("hourly", requested_by="admin") is not None
     assert await effect_count(engine) == 2
+
+
+def test_a_deployment_sets_a_duty_schedule_and_grace() -> None:
+    daily = Duty("daily", "5 0 * * *", "每日", record_effect, grace=timedelta(days=1))
+    every_minute, untouched = as_configured(
+        [HOURLY, daily], {"hourly": DutySchedule(schedule="* * * * *", grace_seconds=30)}
+    )
+    assert (every_minute.name, every_minute.schedule, every_minute.grace) == (
+        "hourly",
+        "* * * * *",
+        timedelta(seconds=30),
+    )
+    assert every_minute.action is HOURLY.action
+    assert untouched == daily
+    # Without a grace the declared one stays.
+    (kept,) = as_configured([daily], {"daily": DutySchedule(schedule="0 3 * * *")})
+    assert (kept.schedule, kept.grace) == ("0 3 * * *", timedelta(days=1))
+    assert kept.latest(at("2026-12-01T04:00:00+08:00")) == at("2026-12-01T03:00:00+08:00")
+    # Each minute is an occurrence; 40 s late is past the 30 s grace.
+    assert every_minute.due(at("2026-12-01T04:00:20+08:00")) == Occurrence.scheduled(
+        at("2026-12-01T04:00:00+08:00")
+    )
+    assert every_minute.due(at("2026-12-01T04:00:40+08:00")) is None
+
+
+def test_a_deployment_schedule_for_no_duty_or_not_cron_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"names no duty of this service: \['hourl'\]"):
+        as_configured([HOURLY], {"hourl": DutySchedule(schedule="* * * * *")})
+    with pytest.raises(ValidationError, match="not a cron schedule"):
+        DutySchedule(schedule="every minute")
+    with pytest.raises(ValidationError, match="greater than 0"):
+        DutySchedule(schedule="* * * * *", grace_seconds=0)
+
+
+async def test_a_duty_set_to_every_minute_runs_each_minute_once(engines: Callable[[], AsyncEngine]) -> None:
+    (every_minute,) = as_configured(
+        [HOURLY], {"hourly": DutySchedule(schedule="* * * * *", grace_seconds=30)}
+    )
+    clock = Clock("2026-11-30T08:00:05+08:00")
+    replicas = [runner(engines(), [every_minute], clock, name=f"replica-{i}") for i in range(3)]
+    for _ in range(5):
+        results = await asyncio.gather(*(replica.tick() for replica in replicas))
+        assert sorted(len(made) for made in results) == [0, 0, 1]
+        clock.now += timedelta(minutes=1)
+    # Down for 2 minutes 50 s: the latest occurrence is 50 s old, past its grace, and is not run.
+    clock.now += timedelta(minutes=2, seconds=50)
+    assert [await replica.tick() for replica in replicas] == [[], [], []]
+    recorded = await runs(engines())
+    assert [run["occurrence"] for run in recorded] == [
+        at(f"2026-11-30T08:0{minute}:00+08:00").isoformat() for minute in range(5)
+    ]
+    assert await effect_count(engines()) == 5

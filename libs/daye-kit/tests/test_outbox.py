@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import pytest_asyncio
@@ -17,7 +17,7 @@ from daye_kit.auth import Principal, Role
 from daye_kit.db import create_engine, create_sessionmaker
 from daye_kit.errors import PeerUnavailable
 from daye_kit.outbox import EVENTS, RECEIVED, Event, deliver_pending, receive, record_event
-from daye_kit.timestamps import utcnow
+from daye_kit.timestamps import as_utc, utcnow
 
 things = Table("things", MetaData(), Column("id", Integer, primary_key=True), Column("name", String(32)))
 
@@ -160,6 +160,34 @@ async def test_two_dispatchers_never_deliver_an_event_twice_or_out_of_order(engi
     for subject in ("S0", "S1"):
         mine = [e.data["name"] for e in peer.got if e.subject == subject]
         assert mine == sorted(mine)
+
+
+async def test_a_crashed_dispatchers_batch_waits_out_its_lease_then_is_delivered(engine: AsyncEngine) -> None:
+    sessionmaker = create_sessionmaker(engine)
+    for i in range(4):
+        await write(engine, f"e{i}", f"S{i}")
+    peer = Peer()
+
+    async def crash_on_the_third(event: Event) -> None:
+        if len(peer.got) == 2:
+            raise KeyboardInterrupt  # the process dies: nothing after this runs
+        await peer(event)
+
+    started = utcnow()
+    with pytest.raises(KeyboardInterrupt):
+        await deliver_pending(sessionmaker, {"peer": crash_on_the_third}, source="kit", lease_seconds=0.5)
+    async with sessionmaker() as session:
+        leased = (
+            await session.execute(select(EVENTS.c.claimed_until).where(EVENTS.c.state == "pending"))
+        ).scalars()
+        until = [as_utc(moment) for moment in leased]
+    # The two undelivered events are held for the lease, not the default minute.
+    assert len(until) == 2
+    assert all(started < moment <= utcnow() + timedelta(seconds=0.5) for moment in until)
+    assert await deliver_pending(sessionmaker, {"peer": peer}, source="kit") == 0
+    await asyncio.sleep(0.6)
+    assert await deliver_pending(sessionmaker, {"peer": peer}, source="kit") == 2
+    assert [e.data["name"] for e in peer.got] == ["e0", "e1", "e2", "e3"]
 
 
 async def test_the_receiver_applies_an_event_once(engine: AsyncEngine) -> None:

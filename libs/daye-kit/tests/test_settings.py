@@ -90,3 +90,21 @@ def test_settings_come_from_the_services_own_variables(
         "420200",
     )
     assert settings.database_url == f"sqlite+aiosqlite:///var/{service.name}.db"
+
+
+@each_service
+def test_a_duty_schedule_comes_from_the_environment_and_bad_cron_stops_the_start(
+    service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(
+        f"{service.prefix}DUTY_SCHEDULES",
+        '{"purge-idempotency-keys": {"schedule": "* * * * *", "grace_seconds": 45}}',
+    )
+    settings = service.settings()
+    schedule = settings.duty_schedules["purge-idempotency-keys"]
+    assert (schedule.schedule, schedule.grace_seconds) == ("* * * * *", 45)
+    monkeypatch.setenv(
+        f"{service.prefix}DUTY_SCHEDULES", '{"purge-idempotency-keys": {"schedule": "hourly"}}'
+    )
+    with pytest.raises(ValidationError, match=r"duty_schedules\.purge-idempotency-keys\.schedule"):
+        service.settings()

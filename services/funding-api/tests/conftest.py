@@ -61,6 +61,9 @@ class StubIndicator(StubIdentity):
         default_factory=lambda: {e.credit_code: _entry(e) for e in DEMO_ENTERPRISES}
     )
     values: dict[tuple[str, str, int, int], str] = field(default_factory=dict)
+    # Every delivery to the inbox, duplicates included; applied once by event id as indicator-api does.
+    deliveries: list[dict[str, Any]] = field(default_factory=list)
+    applied: set[str] = field(default_factory=set)
 
     def token_for(self, account: str) -> str:
         """The demo world's accounts: admin and checker (bureau), viewer, a unit code (township), a
@@ -106,13 +109,18 @@ class StubIndicator(StubIdentity):
             ]
             return {"items": held[offset : offset + min(limit, REGISTRY_PAGE_CAP)], "total": len(held)}
 
-        @app.post("/api/v1/indicators/{code}/values")
-        async def value(code: str, request: Request) -> JSONResponse:
-            body = await request.json()
-            key = (code, body["region_code"], body["year"], body["month"])
-            written = self.values.get(key) != body["value"]
-            self.values[key] = body["value"]
-            return JSONResponse({"code": code, **body}, status_code=201 if written else 200)
+        @app.post("/api/v1/inbox")
+        async def inbox(request: Request) -> JSONResponse:
+            event = await request.json()
+            self.deliveries.append(event)
+            if event["id"] in self.applied:
+                return JSONResponse({"applied": False})
+            self.applied.add(event["id"])
+            data = event["data"]
+            assert event["type"] == "outstanding.published", event["type"]
+            for code, value in data["values"].items():
+                self.values[(code, data["region_code"], data["year"], data["month"])] = value
+            return JSONResponse({"applied": True})
 
         return app
 
@@ -123,6 +131,11 @@ class Stack:
     funding: httpx.AsyncClient
     indicator: StubIndicator
     database_url: str
+
+    async def deliver(self) -> int:
+        """One pass of the outbox's dispatcher (the background one is off in these tests)."""
+        delivered: int = await self.app.state.outbox_deliver()
+        return delivered
 
     async def headers(self, account: str) -> dict[str, str]:
         """Authorization for a demo account (admin, checker, viewer, unit codes, credit codes)."""
@@ -139,7 +152,7 @@ async def start_stack(fresh_database: FreshDatabase, **funding: Any) -> AsyncIte
         migrate_on_start=False,
         environment="test",
         indicator_url="http://indicator-api",
-        **funding,
+        **{"outbox_dispatch": False, **funding},
     )
     app = create_app(settings, http_client_factory=lambda: asgi_client(apps))
     async for _ in running(app):

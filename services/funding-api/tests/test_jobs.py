@@ -26,6 +26,7 @@ async def test_the_duties_are_listed_for_the_bureau_only(stack: Stack, admin: di
     assert {job["name"] for job in listed.json()["items"]} == {
         "publish-outstanding",
         "generate-automatic-awards",
+        "remind-award-payments",
         "purge-idempotency-keys",
     }
     enterprise = await stack.headers(HTE_2024.credit_code)
@@ -57,21 +58,34 @@ async def test_automatic_awards_are_generated_once_and_skipped_without_rules(
     assert (await stack.funding.get("/api/v1/awards", headers=admin)).json()["total"] == summary["created"]
 
 
-async def test_publishing_the_outstanding_total_fails_while_indicator_is_down(
+async def test_publishing_the_outstanding_total_goes_through_the_outbox(
     stack: Stack, admin: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     address = stack.app.state.indicator.base_url
     stack.app.state.indicator.base_url = "http://127.0.0.1:9"
     monkeypatch.setattr(stack.app.state.indicator, "retries", 0)
+    # The reporting day is read from indicator-api before anything is recorded: down, the occurrence
+    # fails and records nothing.
     failed = await run(stack, "publish-outstanding", admin)
     assert failed["outcome"] == "failed"
     assert "PeerUnavailable" in str(failed["error"])
-    assert stack.indicator.values == {}
+    assert (await stack.funding.get("/api/v1/outbox", headers=admin)).json()["total"] == 0
     stack.app.state.indicator.base_url = address
     published = await run(stack, "publish-outstanding", admin)
     today = local_today()
-    assert (published["outcome"], published["summary"]) == (
+    summary = published["summary"]
+    assert isinstance(summary, dict)
+    assert (published["outcome"], {k: v for k, v in summary.items() if k != "event_id"}) == (
         "ok",
-        {"as_of": today.isoformat(), "total": "0.00", "value": "0.00", "written": True},
+        {"as_of": today.isoformat(), "total": "0.00", "value": "0.00"},
     )
+    # Committed with the run, delivered by the outbox.
+    assert stack.indicator.values == {}
+    [pending] = (await stack.funding.get("/api/v1/outbox", headers=admin)).json()["items"]
+    assert (pending["event_id"], pending["type"], pending["destination"]) == (
+        summary["event_id"],
+        "outstanding.published",
+        "indicator-api",
+    )
+    assert await stack.deliver() == 1
     assert stack.indicator.values == {("policy_funds_outstanding", "420281", today.year, today.month): "0.00"}

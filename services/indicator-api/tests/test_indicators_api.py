@@ -239,6 +239,16 @@ async def test_technology_contracts_move_the_turnover(
     )
     assert june.status_code == 201
     assert await turnover(CITY) == "34.5"
+    # Traced contract by contract, a page at a time, and by signing month.
+    listed = await client.get("/api/v1/tech-contracts?source=matching-api&limit=1&offset=1", headers=admin)
+    assert listed.status_code == 200, listed.text
+    assert listed.json()["total"] == 2
+    assert len(listed.json()["items"]) == 1
+    in_june = await client.get("/api/v1/tech-contracts?signed_month=2025-06", headers=admin)
+    assert [c["source_id"] for c in in_june.json()["items"]] == ["match-2"]
+    bad_month = await client.get("/api/v1/tech-contracts?signed_month=2025-13", headers=admin)
+    assert bad_month.status_code == 422
+    assert "signed_month" in bad_month.text
     township = await bearer(client, enterprise.region_code, DEMO_PASSWORD)
     refused = await client.post(
         "/api/v1/tech-contracts", json={**contract, "source_id": "m3"}, headers=township

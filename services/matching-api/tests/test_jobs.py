@@ -8,12 +8,13 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select, update
 
 from daye_kit.duties import RUNS
 from daye_kit.timestamps import local_today, utcnow
 from matching_api.demands.models import Demand
-from matching_api.notifications.models import Notification
+from matching_api.models import notifications as notification_rows
 
 from .conftest import EXCHANGER, FOUNDRY, MakeMatching, Matching
 from .test_demands import post
@@ -65,6 +66,30 @@ async def test_the_bureau_and_viewers_list_the_duties_others_are_refused(matchin
         assert refused.status_code == 403
 
 
+async def test_a_deployment_schedule_is_what_the_runner_and_the_list_use(make_matching: MakeMatching) -> None:
+    matching = await make_matching(
+        duty_schedules={"close-expired-demands": {"schedule": "* * * * *", "grace_seconds": 90}}
+    )
+    listed = await matching.client.get("/api/v1/jobs", headers=matching.admin)
+    jobs = {job["name"]: job for job in listed.json()["items"]}
+    close = jobs["close-expired-demands"]
+    assert (close["schedule"], close["grace_seconds"]) == ("* * * * *", 90)
+    assert close["next_run_at"] <= (utcnow() + timedelta(minutes=1)).isoformat()
+    assert jobs["remind-demands"]["schedule"] == "0 9 * * *"
+    # The runner runs this minute's occurrence (within its grace at any second), not 00:05's.
+    before = utcnow()
+    made = {run["duty"]: run for run in await matching.app.state.duty_runner.tick()}
+    assert "close-expired-demands" in made, made
+    scheduled = made["close-expired-demands"]["scheduled_for"]
+    assert before - timedelta(minutes=1) < scheduled <= utcnow()
+    assert scheduled.second == 0
+
+
+async def test_a_deployment_schedule_for_no_duty_stops_the_start(make_matching: MakeMatching) -> None:
+    with pytest.raises(ValueError, match="names no duty of this service"):
+        await make_matching(duty_schedules={"close-demands": {"schedule": "* * * * *"}})
+
+
 async def test_running_the_expiry_duty_now_closes_an_expired_demand(matching: Matching) -> None:
     expired = await expired_demand(matching)
     current = int((await post(matching, EXCHANGER))["id"])
@@ -103,9 +128,9 @@ async def test_a_run_now_retried_with_its_key_runs_once(matching: Matching) -> N
 async def notifications(m: Matching, kind: str) -> list[tuple[str, int | None]]:
     async with m.app.state.sessionmaker() as session:
         rows = await session.execute(
-            select(Notification.audience, Notification.demand_id)
-            .where(Notification.kind == kind)
-            .order_by(Notification.audience)
+            select(notification_rows.c.audience, notification_rows.c.demand_id)
+            .where(notification_rows.c.kind == kind)
+            .order_by(notification_rows.c.audience)
         )
         return [(audience, demand_id) for audience, demand_id in rows.all()]
 

@@ -102,6 +102,13 @@ async def empty_database(
     return f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
 
 
+@pytest_asyncio.fixture
+async def empty_postgres_database(_templates: MigratedTemplates, _postgres_available: str | None) -> str:
+    """An empty PostgreSQL database, for what only PostgreSQL has (server connections, roles)."""
+    _require_postgres(_postgres_available)
+    return await _templates.postgres.create("empty")
+
+
 async def running(app: FastAPI) -> AsyncIterator[FastAPI]:
     """Runs the app's lifespan around a test."""
     async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30):

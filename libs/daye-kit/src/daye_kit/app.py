@@ -21,20 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from daye_kit import db
 from daye_kit.auth import TOKEN_PATH, Authenticator
-from daye_kit.duties import Duty, DutyRunner
-from daye_kit.errors import (
-    PROBLEM_MEDIA_TYPE,
-    NulCharacterMiddleware,
-    UnhandledErrorMiddleware,
-    install_problem_handlers,
-)
+from daye_kit.duties import Duty, DutyRunner, as_configured
+from daye_kit.errors import PROBLEM_MEDIA_TYPE, NulCharacterMiddleware, install_problem_handlers
 from daye_kit.health import ReadinessCheck, health_router
-from daye_kit.observability import (
-    AccessLogMiddleware,
-    configure_logging,
-    install_request_id,
-    metrics_router,
-)
+from daye_kit.observability import ACCESS_LOG, RequestContextMiddleware, configure_logging, metrics_router
 from daye_kit.outbox import OnDelivered, OutboxMetrics, run_dispatcher, start_dispatcher
 from daye_kit.settings import ServiceSettings
 from daye_kit.throttling import SAFE_METHODS, BodySizeLimitMiddleware, RateLimits
@@ -96,13 +86,15 @@ def build_app(
     http_client_factory: HttpClientFactory = default_http_client,
 ) -> FastAPI:
     configure_logging(spec.name, level=settings.log_level, fmt=settings.log_format)
+    duties = as_configured(spec.duties, settings.duty_schedules)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine: AsyncEngine = db.create_engine(settings.database_url)
+        engine: AsyncEngine = db.create_engine(settings.database_url, pool_size=settings.database_pool_size)
         http = http_client_factory()
         app.state.engine = engine
         app.state.sessionmaker = db.create_sessionmaker(engine)
+        app.state.read_sessionmaker = db.create_read_sessionmaker(engine)
         app.state.http = http
         dispatcher: asyncio.Task[None] | None = None
         try:
@@ -120,7 +112,7 @@ def build_app(
                 dispatcher = asyncio.create_task(
                     run_dispatcher(app.state.outbox_deliver, poll_seconds=settings.outbox_poll_seconds)
                 )
-            runner = DutyRunner(app, spec.duties, interval=settings.duty_tick_seconds)
+            runner = DutyRunner(app, duties, interval=settings.duty_tick_seconds)
             app.state.duty_runner = runner
             if settings.runs_duties:
                 runner.start()
@@ -137,6 +129,7 @@ def build_app(
                 await app.state.duty_runner.stop()
             await http.aclose()
             await engine.dispose()
+            ACCESS_LOG.flush()
 
     app = FastAPI(
         title=spec.title,
@@ -152,14 +145,13 @@ def build_app(
     app.state.rate_limits = RateLimits(settings.rate_limit_storage)
     install_problem_handlers(app)
     db.install_database_error_handler(app)
-    # Added innermost first: NUL → body cap → errors → access log → request id → CORS (outermost).
+    # Added innermost first: NUL → body cap → request context (request id, unhandled errors,
+    # access log, metrics) → CORS (outermost). Each is pure ASGI: no layer builds a Request.
     app.add_middleware(NulCharacterMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(UnhandledErrorMiddleware)
     metrics = CollectorRegistry()
-    app.add_middleware(AccessLogMiddleware, registry=metrics)
+    app.add_middleware(RequestContextMiddleware, registry=metrics)
     app.state.outbox_metrics = OutboxMetrics(metrics)
-    install_request_id(app)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

@@ -136,7 +136,10 @@ def verified_claims(token: str, key: Any) -> dict[str, Any]:
     return claims
 
 
+@lru_cache(maxsize=10_000)
 def token_kid(token: str) -> str | None:
+    """The key id a token's header names; remembered per token like its signature (`verified_claims`),
+    since decoding the header checks every character of the token. A malformed one is not remembered."""
     try:
         kid = jwt.get_unverified_header(token).get("kid")
     except jwt.PyJWTError as exc:

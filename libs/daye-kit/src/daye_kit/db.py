@@ -16,7 +16,8 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import JSON, Connection, MetaData, Table, event, func, insert, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -24,7 +25,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import registry
+from sqlalchemy.orm import Session, registry
 
 from daye_kit.errors import ServiceUnavailable, problem_response
 
@@ -40,6 +41,8 @@ NAMING_CONVENTION = {
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 PG_CONNECT_TIMEOUT_SECONDS = 5
 PING_AFTER_IDLE_SECONDS = 2.0
+POOL_TIMEOUT_SECONDS = 10.0  # waiting longer for a free connection answers 503
+READ_ONLY_OPTION = "daye_read_only"
 DATABASE_RETRY_AFTER_SECONDS = 5
 log = structlog.get_logger("daye.db")
 
@@ -70,19 +73,27 @@ def _sqlite_engine(url: str, echo: bool, *, foreign_keys: bool = True) -> AsyncE
     def _on_begin(connection: Connection) -> None:
         # A deferred transaction that later writes can fail at once with "database is locked"
         # when another writer got there first; taking the write lock up front makes it wait instead.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A read-only session (`ReadSessionDep`) opens none: its statements read the last commit.
+        if not connection.get_execution_options().get(READ_ONLY_OPTION):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
 
 def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
+    """SQLite, or PostgreSQL through a pool of at most `pool_size` connections, opened as load asks
+    and kept open. There is no overflow on purpose: SQLAlchemy closes an overflow connection as soon
+    as it is returned, so a load just above the pool's size would open and close (TLS attempt,
+    authentication, the driver's type setup) a connection per request; waiting a moment for a free
+    one is cheaper, and the total stays what PostgreSQL's `max_connections` was sized for."""
     if url.startswith("sqlite"):
         return _sqlite_engine(url, echo)
     engine = create_async_engine(
         url,
         echo=echo,
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=0,
+        pool_timeout=POOL_TIMEOUT_SECONDS,
         connect_args={"timeout": PG_CONNECT_TIMEOUT_SECONDS},
     )
     _ping_when_idle(engine)
@@ -113,6 +124,36 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
+class ReadOnlySession(Session):
+    """The ORM session of `ReadSessionDep`: it has no transaction to write in, so a flush with
+    anything to write is a programming error, refused before a statement is sent."""
+
+
+@event.listens_for(ReadOnlySession, "before_flush")
+def _refuse_writes(session: Session, _: Any, __: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("a read-only session (ReadSessionDep) cannot write; use SessionDep")
+
+
+def create_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for requests that only read: no BEGIN and no COMMIT around their statements.
+
+    On PostgreSQL the connection runs in autocommit (a flag of the driver's, no round trip), so a
+    read of one row is one round trip instead of three; each statement sees the last commit. On
+    SQLite the read takes no write lock (see `_sqlite_engine`). A request that reads several rows
+    which must agree with each other, or writes, takes `SessionDep`.
+    """
+    options: dict[str, Any] = {READ_ONLY_OPTION: True}
+    if engine.dialect.name == "postgresql":
+        options["isolation_level"] = "AUTOCOMMIT"
+    return async_sessionmaker(
+        engine.execution_options(**options),
+        expire_on_commit=False,
+        autoflush=False,
+        sync_session_class=ReadOnlySession,
+    )
+
+
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
     """One session per request: committed after the handler returns, rolled back if it raised.
 
@@ -130,6 +171,17 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]
+
+
+async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One read-only session per request (`create_read_sessionmaker`), closed once the handler
+    returns: nothing to commit, the connection goes back to the pool before the response is sent."""
+    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.read_sessionmaker
+    async with sessionmaker() as session:
+        yield session
+
+
+ReadSessionDep = Annotated[AsyncSession, Depends(_read_session, scope="function")]
 
 
 def advisory_key(name: str) -> int:
@@ -205,11 +257,27 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
     return problem_response(error.to_problem(), error.headers)
 
 
+# SQLSTATE classes of a server that cannot serve now: 08 connection exceptions, 53 insufficient
+# resources (53300: too many connections), 57P01-57P03 shutting down or starting up.
+_UNAVAILABLE_SQLSTATES = ("08", "53", "57P01", "57P02", "57P03")
+
+
+async def _driver_error(request: Request, exc: Exception) -> JSONResponse:
+    """asyncpg's refusals reach SQLAlchemy as a plain `DBAPIError`: those that say the server cannot
+    serve now are 503 like the rest; any other (a bug) goes on to the 500 problem."""
+    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None) or ""
+    if sqlstate.startswith(_UNAVAILABLE_SQLSTATES):
+        return await _database_unavailable(request, exc)
+    raise exc
+
+
 def install_database_error_handler(app: FastAPI) -> None:
     # OperationalError/InterfaceError: the driver lost or could not use its connection;
-    # ConnectionError and TimeoutError: asyncpg refused or timed out while connecting.
-    for error in (OperationalError, InterfaceError, ConnectionError, TimeoutError):
+    # ConnectionError and TimeoutError: asyncpg refused or timed out while connecting;
+    # PoolTimeout: every connection of the pool stayed busy for `POOL_TIMEOUT_SECONDS`.
+    for error in (OperationalError, InterfaceError, ConnectionError, TimeoutError, PoolTimeout):
         app.add_exception_handler(error, _database_unavailable)
+    app.add_exception_handler(DBAPIError, _driver_error)
 
 
 async def ping(engine: AsyncEngine) -> None:

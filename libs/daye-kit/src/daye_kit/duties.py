@@ -15,6 +15,8 @@ occurrence whatever the number of replicas.
 - A duty that fails (a peer that is down, a bug) rolls its effects back and records `failed` with the
   error; the next occurrence tries again. The runner itself never stops on a duty's error.
 - An admin may run a duty now: a manual occurrence (`manual:<id>`), once per occurrence id too.
+- A deployment may set a duty's schedule and grace (`<PREFIX>DUTY_SCHEDULES`, `DutySchedule`): the
+  soak (`make soak`) runs every duty each minute; an operator may move a duty to a quieter hour.
 """
 
 from __future__ import annotations
@@ -24,15 +26,16 @@ import contextlib
 import os
 import socket
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 import structlog
 from cronsim import CronSim, CronSimError
 from fastapi import FastAPI
+from pydantic import AfterValidator, BaseModel, Field
 from sqlalchemy import (
     JSON,
     Column,
@@ -161,6 +164,9 @@ class Duty:
     # `retry_after` × attempts after its last failure (a peer that was still starting).
     max_attempts: int = 3
     retry_after: timedelta = timedelta(minutes=1)
+    # A `running` row this old was left by a runner that died after committing its claim (a duty
+    # that commits before a peer call): the occurrence is taken over, as if that attempt had failed.
+    abandoned_after: timedelta = timedelta(minutes=10)
 
     def __post_init__(self) -> None:
         check_schedule(self.schedule)
@@ -180,6 +186,33 @@ class Duty:
         """The occurrence to run now if it has not run: the latest one, when within its grace."""
         latest = self.latest(now)
         return Occurrence.scheduled(latest) if now - latest <= self.grace else None
+
+
+class DutySchedule(BaseModel):
+    """A duty's schedule as a deployment sets it, in place of the one the service declares."""
+
+    schedule: Annotated[str, AfterValidator(check_schedule)] = Field(
+        description="Five-field cron expression read in Daye's time, e.g. `* * * * *`"
+    )
+    grace_seconds: float | None = Field(
+        default=None, gt=0, description="How late an occurrence may still run; unset: the declared grace"
+    )
+
+
+def as_configured(duties: Sequence[Duty], schedules: Mapping[str, DutySchedule]) -> list[Duty]:
+    """`duties` with the deployment's schedules applied; a name no duty has stops the start."""
+    names = {duty.name for duty in duties}
+    unknown = sorted(set(schedules) - names)
+    if unknown:
+        raise ValueError(f"DUTY_SCHEDULES names no duty of this service: {unknown}; duties: {sorted(names)}")
+    configured = []
+    for duty in duties:
+        setting = schedules.get(duty.name)
+        if setting is not None:
+            grace = duty.grace if setting.grace_seconds is None else timedelta(seconds=setting.grace_seconds)
+            duty = replace(duty, schedule=setting.schedule, grace=grace)
+        configured.append(duty)
+    return configured
 
 
 def runner_name() -> str:
@@ -257,7 +290,11 @@ class DutyRunner:
 
     @staticmethod
     def _retry_due(duty: Duty, previous: dict[str, Any], now: datetime) -> bool:
-        if previous["outcome"] != Outcome.failed.value or previous["attempts"] >= duty.max_attempts:
+        if previous["attempts"] >= duty.max_attempts:
+            return False
+        if previous["outcome"] == Outcome.running.value:
+            return bool(now >= as_utc(previous["started_at"]) + duty.abandoned_after)
+        if previous["outcome"] != Outcome.failed.value:
             return False
         failed_at = as_utc(previous["finished_at"] or previous["started_at"])
         return bool(now >= failed_at + duty.retry_after * previous["attempts"])
@@ -274,7 +311,8 @@ class DutyRunner:
         None when the occurrence was someone else's. Never raises for the duty's own errors.
 
         The claim is the INSERT of the occurrence's row (UNIQUE (duty, occurrence)), or, to try a
-        failed occurrence again, an UPDATE of its row that only matches the attempt this runner saw;
+        failed or abandoned occurrence again, an UPDATE of its row that only matches the attempt this
+        runner saw;
         either way the database lets one runner through."""
         run_id = retry_of["id"] if retry_of else uuid.uuid4().hex
         attempts = retry_of["attempts"] + 1 if retry_of else 1
@@ -305,7 +343,7 @@ class DutyRunner:
                         update(RUNS)
                         .where(
                             RUNS.c.id == run_id,
-                            RUNS.c.outcome == Outcome.failed.value,
+                            RUNS.c.outcome == retry_of["outcome"],
                             RUNS.c.attempts == retry_of["attempts"],
                         )
                         .values(**{k: v for k, v in claim.items() if k != "id"})

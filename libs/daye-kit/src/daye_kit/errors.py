@@ -18,7 +18,6 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -289,8 +288,8 @@ class NulCharacterMiddleware:
         where = "path" if "\x00" in scope["path"] else None
         if b"%00" in scope["query_string"] or b"\x00" in scope["query_string"]:
             where = "query"
-        content_type = Headers(scope=scope).get("content-type", "")
-        if where is None and "json" in content_type:
+        content_type = next((value for name, value in scope["headers"] if name == b"content-type"), b"")
+        if where is None and b"json" in content_type:
             chunks: list[bytes] = []  # joined once: adding bytes chunk by chunk is quadratic
             while True:
                 message = await receive()
@@ -323,36 +322,10 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replayed
 
 
-class UnhandledErrorMiddleware:
-    """Turns an exception nobody handled into a 500 problem with no stack trace in the body.
-
-    It sits inside the request-id middleware, so the 500 still carries `X-Request-ID` and the log
-    line with the traceback carries the same id.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, receive, tracking_send)
-        except Exception:
-            log.exception("unhandled_exception", path=scope.get("path"))
-            if started:
-                raise
-            response = problem_response(AppError("服务器内部错误,请凭请求编号联系管理员").to_problem())
-            await response(scope, receive, send)
+def unhandled_error_response() -> JSONResponse:
+    """The 500 for an exception nobody handled (`observability.RequestContextMiddleware`): a problem
+    with the request id and no stack trace in the body."""
+    return problem_response(AppError("服务器内部错误,请凭请求编号联系管理员").to_problem())
 
 
 def install_problem_handlers(app: FastAPI) -> None:

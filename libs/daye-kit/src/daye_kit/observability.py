@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+import atexit
+import json
 import logging
+import random
 import re
 import sys
+import threading
 import time
-import uuid
+from collections import deque
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from asgi_correlation_id import CorrelationIdMiddleware, correlation_id
-from fastapi import APIRouter, FastAPI, Response
+from asgi_correlation_id import correlation_id
+from fastapi import APIRouter, Response
 from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from daye_kit.errors import unhandled_error_response
+
 REQUEST_ID_HEADER = "X-Request-ID"
+_REQUEST_ID_KEY = REQUEST_ID_HEADER.lower().encode()
+log = structlog.get_logger("daye.errors")
 UNMEASURED_PATHS = frozenset({"/metrics", "/healthz"})  # scrapes and liveness probes
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
@@ -27,7 +36,9 @@ def valid_request_id(value: str) -> bool:
 
 
 def new_request_id() -> str:
-    return uuid.uuid4().hex
+    """32 hex digits, as `uuid4().hex` has. The id correlates log lines and is no secret, so it needs
+    no draw from the operating system's entropy (a system call per request)."""
+    return f"{random.getrandbits(128):032x}"
 
 
 def _add_request_id(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
@@ -37,20 +48,132 @@ def _add_request_id(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
+# Every line this process logs goes out under this lock, whichever thread writes it: the access log's
+# writer thread, structlog's loggers and the standard library's handler, so lines never interleave.
+_OUTPUT_LOCK = threading.RLock()
+
+
 class _NamedWriteLogger(structlog.WriteLogger):
-    """structlog's plain line writer, with the name `add_logger_name` reports."""
+    """structlog's plain line writer, with the name `add_logger_name` reports, writing under the
+    process's one output lock."""
 
     def __init__(self, name: str | None = None) -> None:
         super().__init__(sys.stdout)
         self.name = name or "daye"
+
+    def msg(self, message: str) -> None:
+        with _OUTPUT_LOCK:
+            self._write(message + "\n")
+            self._flush()
+
+    log = debug = info = warn = warning = msg
+    fatal = failure = err = error = critical = exception = msg
+
+
+# method, path, status, duration in ms, when it ended (Unix seconds), request id
+AccessRecord = tuple[str, str, int, float, float, str | None]
+
+
+class AccessLog:
+    """The access log: one `request` line per HTTP request, rendered and written off the event loop.
+
+    The request path only appends a tuple to a deque (`record`: no lock, no wake-up of another
+    thread); a daemon thread wakes every `INTERVAL` seconds, turns what has piled up into lines and
+    writes them in one go. In JSON the line has the keys, order and values structlog gives every
+    other line (`configure_logging`); in the console format it goes through structlog itself.
+    `flush` writes whatever is pending at once, in the caller's thread (the lifespan's end, the
+    interpreter's exit).
+    """
+
+    INTERVAL = 0.02
+
+    def __init__(self) -> None:
+        self.enabled = True
+        self._service = "daye"
+        self._json = True
+        self._pending: deque[AccessRecord] = deque()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+        self._drain_lock = threading.Lock()  # batches are written in the order they were recorded
+
+    def configure(self, service: str, *, enabled: bool, fmt: str) -> None:
+        self._service, self.enabled, self._json = service, enabled, fmt == "json"
+
+    def record(self, entry: AccessRecord) -> None:
+        self._pending.append(entry)
+        if self._thread is None:
+            self._start()
+
+    def flush(self) -> None:
+        with self._drain_lock:
+            entries = []
+            while self._pending:
+                entries.append(self._pending.popleft())
+            if entries:
+                self._write(entries)
+
+    def _start(self) -> None:
+        with self._start_lock:
+            if self._thread is None:
+                thread = threading.Thread(target=self._run, name="access-log", daemon=True)
+                thread.start()
+                atexit.register(self.flush)
+                self._thread = thread
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.INTERVAL)
+            try:
+                self.flush()
+            except Exception:  # a log line must never take the writer down with it
+                logging.getLogger("daye.access").exception("access log lines lost")
+
+    def _write(self, entries: list[AccessRecord]) -> None:
+        if not entries:
+            return
+        if not self._json:
+            log = structlog.get_logger("daye.access")
+            for method, path, status, duration_ms, _, request_id in entries:
+                log.info(
+                    "request",
+                    method=method,
+                    path=path,
+                    status=status,
+                    duration_ms=duration_ms,
+                    request_id=request_id,
+                )
+            return
+        lines = []
+        for method, path, status, duration_ms, ended, request_id in entries:
+            line: dict[str, Any] = {
+                "method": method,
+                "path": path,
+                "status": status,
+                "duration_ms": duration_ms,
+                "event": "request",
+                "level": "info",
+                "logger": "daye.access",
+                "timestamp": datetime.fromtimestamp(ended, UTC).isoformat().replace("+00:00", "Z"),
+                "service": self._service,
+            }
+            if request_id:
+                line["request_id"] = request_id
+            lines.append(json.dumps(line, ensure_ascii=False))
+        lines.append("")
+        with _OUTPUT_LOCK:
+            sys.stdout.write("\n".join(lines))
+            sys.stdout.flush()
+
+
+ACCESS_LOG = AccessLog()
 
 
 def configure_logging(service: str, *, level: str = "INFO", fmt: str = "json") -> None:
     """Every log line (ours, uvicorn's, SQLAlchemy's) becomes one JSON object with the request id.
 
     Our own loggers write through structlog directly (a filtering logger that drops lines below the
-    level before doing any work, then one write): the access log runs on every request. Other
-    libraries' stdlib logging goes through the same processors via a formatter.
+    level before doing any work, then one write). Other libraries' stdlib logging goes through the
+    same processors via a formatter. The access log, written on every request, is `ACCESS_LOG`'s.
     """
 
     def add_service(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
@@ -70,12 +193,14 @@ def configure_logging(service: str, *, level: str = "INFO", fmt: str = "json") -
         if fmt == "json"
         else structlog.dev.ConsoleRenderer(colors=False)
     )
+    threshold = logging.getLevelNamesMapping()[level.upper()]
     structlog.configure(
         processors=[*shared, structlog.processors.format_exc_info, renderer],
         logger_factory=_NamedWriteLogger,
-        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level.upper()]),
+        wrapper_class=structlog.make_filtering_bound_logger(threshold),
         cache_logger_on_first_use=True,
     )
+    ACCESS_LOG.configure(service, enabled=threshold <= logging.INFO, fmt=fmt)
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=shared,
         processors=[
@@ -85,6 +210,7 @@ def configure_logging(service: str, *, level: str = "INFO", fmt: str = "json") -
         ],
     )
     handler = logging.StreamHandler(sys.stdout)
+    handler.lock = _OUTPUT_LOCK
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -96,14 +222,11 @@ def configure_logging(service: str, *, level: str = "INFO", fmt: str = "json") -
     logging.getLogger("uvicorn.access").disabled = True
 
 
-class AccessLogMiddleware:
-    """Per HTTP request: one `request` log line (method, path, status, duration) and the Prometheus
-    count and latency by route template. The route is the one the router matched (`scope["route"]`),
-    so nothing is matched twice."""
+class _Metrics:
+    """The Prometheus count and latency by route template, method (and status), with each label
+    combination's children kept at hand: `labels()` parses its arguments and locks on every call."""
 
-    def __init__(self, app: ASGIApp, registry: CollectorRegistry) -> None:
-        self.app = app
-        self.log = structlog.get_logger("daye.access")
+    def __init__(self, registry: CollectorRegistry) -> None:
         self.requests = Counter(
             "http_requests_total",
             "Requests by route template, method and status",
@@ -116,46 +239,87 @@ class AccessLogMiddleware:
             ["handler", "method"],
             registry=registry,
         )
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+    def observe(self, handler: str, method: str, status: int, seconds: float) -> None:
+        key = (handler, method, status)
+        children = self._children.get(key)
+        if children is None:
+            children = (
+                self.requests.labels(handler, method, str(status)),
+                self.latency.labels(handler, method),
+            )
+            self._children[key] = children
+        children[0].inc()
+        children[1].observe(seconds)
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value)
+    return None
+
+
+class RequestContextMiddleware:
+    """What every HTTP request gets, in one pure ASGI layer (each layer is a coroutine and a wrapped
+    `send` per request):
+
+    - the request id: the caller's `X-Request-ID` if it is short and safe to log, else a new one;
+      in `correlation_id` (problem bodies, peer calls, log lines) and on the response;
+    - a 500 problem for an exception nobody handled, with the request id, and its traceback logged;
+    - one access-log line (`ACCESS_LOG`) and the Prometheus count and latency by route template
+      (`scope["route"]`, the one the router matched, so nothing is matched twice).
+    """
+
+    def __init__(self, app: ASGIApp, registry: CollectorRegistry) -> None:
+        self.app = app
+        self.metrics = _Metrics(registry)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
+        sent = _header(scope, _REQUEST_ID_KEY)
+        request_id = sent.decode("latin-1") if sent is not None else ""
+        if not valid_request_id(request_id):
+            request_id = new_request_id()
+            # Inner layers and handlers reading the header see the id everyone else sees.
+            scope["headers"] = [
+                *(item for item in scope["headers"] if item[0] != _REQUEST_ID_KEY),
+                (_REQUEST_ID_KEY, request_id.encode()),
+            ]
+        reset = correlation_id.set(request_id)
+        id_header = (_REQUEST_ID_KEY, request_id.encode())
         status = 500
+        started = False
 
-        async def capture(message: Message) -> None:
-            nonlocal status
+        async def send_with_id(message: Message) -> None:
+            nonlocal status, started
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, started = message["status"], True
+                message["headers"] = [*message.get("headers", ()), id_header]
             await send(message)
 
         try:
-            await self.app(scope, receive, capture)
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            log.exception("unhandled_exception", path=scope.get("path"))
+            if started:
+                raise
+            await unhandled_error_response()(scope, receive, send_with_id)
         finally:
             seconds = time.perf_counter() - start
             method = scope["method"]
-            self.log.info(
-                "request",
-                method=method,
-                path=scope["path"],
-                status=status,
-                duration_ms=round(seconds * 1000, 2),
-            )
+            if ACCESS_LOG.enabled:
+                ACCESS_LOG.record(
+                    (method, scope["path"], status, round(seconds * 1000, 2), time.time(), request_id)
+                )
             handler = getattr(scope.get("route"), "path", None) or "none"
             if handler not in UNMEASURED_PATHS:
-                self.requests.labels(handler, method, str(status)).inc()
-                self.latency.labels(handler, method).observe(seconds)
-
-
-def install_request_id(app: FastAPI) -> None:
-    app.add_middleware(
-        CorrelationIdMiddleware,
-        header_name=REQUEST_ID_HEADER,
-        generator=new_request_id,
-        validator=valid_request_id,
-        transformer=lambda value: value,
-    )
+                self.metrics.observe(handler, method, status, seconds)
+            correlation_id.reset(reset)
 
 
 def metrics_router(registry: CollectorRegistry) -> APIRouter:

@@ -9,11 +9,11 @@ transaction as the fact, then delivered at least once by a dispatcher; the recei
 - The dispatcher (`deliver_pending`, run in a loop by `run_dispatcher` from the app's lifespan) claims
   a batch of due events whose subject has no earlier undelivered event for the same peer, leases them
   (`claimed_until`, taken under `FOR UPDATE SKIP LOCKED` on PostgreSQL, so replicas never hold the
-  same row; SQLite has one writer at a time anyway), and POSTs each to the peer's
-  `/api/v1/inbox` as the service, outside any transaction. Success marks the row delivered; a
-  failure schedules the next attempt with exponential backoff; after `max_attempts` the row is dead
-  and stays dead (and holds back its subject's later events) until an admin retries it. A crashed
-  dispatcher's lease runs out and another picks the row up again: at least once.
+  same row; SQLite has one writer at a time anyway) for `<PREFIX>OUTBOX_LEASE_SECONDS`, and POSTs
+  each to the peer's `/api/v1/inbox` as the service, outside any transaction. Success marks the row
+  delivered; a failure schedules the next attempt with exponential backoff; after `max_attempts` the
+  row is dead and stays dead (and holds back its subject's later events) until an admin retries it.
+  A crashed dispatcher's lease runs out and another picks the row up again: at least once.
 - The receiver (`receive`) inserts the event id into `received_events` in the transaction that
   applies the event: a second delivery finds the id and applies nothing.
 
@@ -189,6 +189,7 @@ async def deliver_pending(
     backoff_cap: float = 600.0,
     metrics: OutboxMetrics | None = None,
     on_delivered: Mapping[str, OnDelivered] | None = None,
+    lease_seconds: float = LEASE_SECONDS,
 ) -> int:
     """One pass: claim due events, deliver them, record the outcomes; how many were delivered."""
     now = utcnow()
@@ -228,7 +229,7 @@ async def deliver_pending(
             await session.execute(
                 update(EVENTS)
                 .where(EVENTS.c.id.in_(ids))
-                .values(claimed_until=now + timedelta(seconds=LEASE_SECONDS))
+                .values(claimed_until=now + timedelta(seconds=lease_seconds))
             )
     delivered = 0
     for row in claimed.values():
@@ -463,6 +464,7 @@ def start_dispatcher(
             backoff_cap=settings.outbox_backoff_max_seconds,
             metrics=metrics,
             on_delivered=getattr(app.state, "outbox_on_delivered", None),
+            lease_seconds=settings.outbox_lease_seconds,
         )
 
     return deliver

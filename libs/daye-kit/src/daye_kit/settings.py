@@ -12,6 +12,8 @@ from limits import parse
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from daye_kit.duties import DutySchedule
+
 Environment = Literal["development", "test", "production"]
 
 # Development-only API keys the two peer services use to obtain service tokens from indicator-api.
@@ -48,6 +50,13 @@ class ServiceSettings(BaseSettings):
     service_name: ClassVar[str] = "service"
     environment: Environment = Field(default="development", description="development | test | production")
     database_url: str = Field(default="", description="SQLAlchemy async URL; SQLite file under var/ if empty")
+    database_pool_size: int = Field(
+        default=10,
+        ge=1,
+        le=200,
+        description="PostgreSQL connections a process keeps at most. They open as load asks and stay open: "
+        "requests beyond it wait for one rather than open and close a connection each",
+    )
     migrate_on_start: bool = Field(default=True, description="Run `alembic upgrade head` in the lifespan")
     demo: bool = Field(
         default=False, description="Load the demo data set and demo accounts on an empty database"
@@ -114,6 +123,13 @@ class ServiceSettings(BaseSettings):
     outbox_backoff_max_seconds: float = Field(
         default=600.0, gt=0, description="Longest wait between attempts"
     )
+    outbox_lease_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        le=3600,
+        description="How long a dispatcher holds the events it claimed: a crashed dispatcher's events are "
+        "delivered by another (or by it after a restart) once it runs out. Longer than a pass takes.",
+    )
     run_duties: bool | None = Field(
         default=None,
         description="Run the service's scheduled duties in this process (`false` leaves them to other "
@@ -121,6 +137,12 @@ class ServiceSettings(BaseSettings):
     )
     duty_tick_seconds: float = Field(
         default=30.0, gt=0, le=3600, description="How often the duty runner looks for a due occurrence"
+    )
+    duty_schedules: dict[str, DutySchedule] = Field(
+        default_factory=dict,
+        description="Schedules set by the deployment in place of the declared ones, by duty name, as JSON: "
+        '`{"publish-match-stats": {"schedule": "*/5 * * * *", "grace_seconds": 120}}` (grace optional). '
+        "A name that is not one of the service's duties stops the start.",
     )
     rate_limit_storage: str = Field(
         default="async+memory://",

@@ -19,6 +19,7 @@ from funding_api.config import Settings
 from funding_api.disbursements.router import router as disbursement_router
 from funding_api.duties import DUTIES
 from funding_api.ledger.router import router as ledger_router
+from funding_api.notifications import router as notification_router
 from funding_api.outstanding.router import router as outstanding_router
 from funding_api.peers import IndicatorClient
 from funding_api.programs.router import router as program_router
@@ -42,7 +43,11 @@ TAGS = [
     {"name": "拨付", "description": "幂等拨付与冲正"},
     {"name": "分户账", "description": "只增不改的借贷记账与对账"},
     {"name": "未兑现资金", "description": "未兑现政策资金:汇总、账龄、公示导出、向指标服务报送"},
-    {"name": "定时任务", "description": "本服务按计划自行执行的任务:未兑现资金报送、无申请兑现奖补生成"},
+    {
+        "name": "定时任务",
+        "description": "本服务按计划自行执行的任务:未兑现资金报送、无申请兑现奖补生成、兑现承诺提醒",
+    },
+    {"name": "通知", "description": "站内通知:奖补临近或超过兑现承诺的提醒"},
     {"name": "身份认证", "description": "调用者身份"},
 ]
 
@@ -62,6 +67,7 @@ def create_app(
             ledger_router,
             outstanding_router,
             me_router,
+            notification_router,
             outbox_router(OUTBOX_READER, OUTBOX_OPERATOR),
             jobs_router(readers=JOB_READERS, runners=JOB_RUNNERS),
         ],
@@ -69,6 +75,7 @@ def create_app(
         tags=TAGS,
         on_startup=[connect_identity, connect_indicator(IndicatorClient), idempotency.purge_on_start],
         readiness=[check_peer("indicator")],
+        outbox_peers={"indicator-api": "indicator"},
         duties=DUTIES,
     )
     return build_app(spec, settings or Settings(), http_client_factory=http_client_factory)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Integer
+from sqlalchemy import BigInteger, Column, Integer
 from sqlmodel import SQLModel
 
 from daye_kit.db import new_registry
 from daye_kit.duties import duty_runs_table
 from daye_kit.idempotency import idempotency_table
+from daye_kit.notifications import notifications_table
 from daye_kit.outbox import outbox_table, received_table
 
 
@@ -23,6 +24,8 @@ outbox_events = outbox_table(metadata)
 received_events = received_table(metadata)
 # The kit's scheduled-duty runs (one row per duty and occurrence), the same table in every service.
 duty_runs = duty_runs_table(metadata)
+# The kit's notifications; here they are about an award.
+notifications = notifications_table(metadata, Column("award_id", Integer, nullable=True, index=True))
 
 # 64-bit ids for the tables that grow with every movement of money. SQLite only auto-assigns ids to a
 # column declared exactly INTEGER PRIMARY KEY (which is 64-bit there anyway).

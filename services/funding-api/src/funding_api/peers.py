@@ -81,30 +81,3 @@ class IndicatorClient(PeerClient):
             found += page.items
             if not page.items or len(found) >= page.total:
                 return found
-
-    async def record_indicator_value(
-        self,
-        code: str,
-        *,
-        region_code: str,
-        year: int,
-        month: int,
-        value: str,
-        provenance: str,
-        note: str,
-    ) -> bool:
-        """POST /api/v1/indicators/{code}/values; True when indicator-api wrote a new revision (201),
-        False when the value was already the current one (200)."""
-        response = await self.request(
-            "POST",
-            f"/api/v1/indicators/{code}/values",
-            json={
-                "region_code": region_code,
-                "year": year,
-                "month": month,
-                "value": value,
-                "provenance": provenance,
-                "note": note,
-            },
-        )
-        return response.status_code == 201

@@ -11,18 +11,19 @@ from fastapi import FastAPI
 from daye_kit import idempotency
 from daye_kit.app import HttpClientFactory, ServiceSpec, build_app, default_http_client
 from daye_kit.db import lock_exclusively
-from daye_kit.duties import PURGE_IDEMPOTENCY_KEYS
 from daye_kit.jobs import jobs_router
 from daye_kit.outbox import inbox_router, outbox_router
 from indicator_api.access import EVENT_SENDER, JOB_READERS, JOB_RUNNERS, OUTBOX_OPERATOR, OUTBOX_READER
 from indicator_api.config import Settings
 from indicator_api.cultivation import router as cultivation
+from indicator_api.duties import DUTIES
 from indicator_api.enterprises.router import router as enterprise_router
 from indicator_api.identity.keys import load_signing_key
 from indicator_api.identity.router import router as identity_router
 from indicator_api.identity.service import LocalAuthenticator, ensure_admin, ensure_service_accounts
 from indicator_api.indicators import events as value_events
 from indicator_api.indicators import router as indicators
+from indicator_api.notifications import router as notification_router
 from indicator_api.peers import connect_peers
 from indicator_api.platform.router import router as platform_router
 from indicator_api.regions.router import router as region_router
@@ -49,7 +50,8 @@ TAGS = [
     {"name": "导出", "description": "Excel 下载:指标总览、乡镇培育进度、培育候选企业"},
     {"name": "导入", "description": "Excel 模板与上传(全部成功或全部不写入,逐格指出错误)"},
     {"name": "企业库", "description": "企业登记信息与资质(科技型中小企业、高新技术企业、新物种)"},
-    {"name": "定时任务", "description": "本服务按计划自行执行的任务"},
+    {"name": "定时任务", "description": "本服务按计划自行执行的任务:月末乡镇滞后提醒"},
+    {"name": "通知", "description": "站内通知:月末滞后于时间进度的乡镇提醒"},
 ]
 
 
@@ -94,6 +96,7 @@ def create_app(
             enterprise_router,
             cultivation.router,
             report_router,
+            notification_router,
             # Each feature's Excel in and out, under /exports and /imports.
             indicators.exports,
             cultivation.exports,
@@ -104,6 +107,6 @@ def create_app(
         migrations=MIGRATIONS,
         tags=TAGS,
         on_startup=[_identity, connect_peers, _bootstrap, idempotency.purge_on_start],
-        duties=[PURGE_IDEMPOTENCY_KEYS],
+        duties=DUTIES,
     )
     return build_app(spec, settings, http_client_factory=http_client_factory)

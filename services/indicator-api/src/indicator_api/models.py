@@ -1,10 +1,12 @@
 """The base of indicator-api's tables: its own metadata, with the platform's naming convention."""
 
+from sqlalchemy import Column, Integer, String
 from sqlmodel import SQLModel
 
 from daye_kit.db import new_registry
 from daye_kit.duties import duty_runs_table
 from daye_kit.idempotency import idempotency_table
+from daye_kit.notifications import notifications_table
 from daye_kit.outbox import outbox_table, received_table
 
 
@@ -20,3 +22,10 @@ outbox_events = outbox_table(metadata)
 received_events = received_table(metadata)
 # The kit's scheduled-duty runs (one row per duty and occurrence), the same table in every service.
 duty_runs = duty_runs_table(metadata)
+# The kit's notifications; here they are about a reporting unit's month.
+notifications = notifications_table(
+    metadata,
+    Column("region_code", String(32), nullable=True, index=True),
+    Column("year", Integer, nullable=True),
+    Column("month", Integer, nullable=True),
+)

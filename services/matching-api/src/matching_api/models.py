@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import StrEnum
 
+from sqlalchemy import Column, Integer
 from sqlmodel import SQLModel
 
 from daye_kit.db import new_registry
 from daye_kit.duties import duty_runs_table
 from daye_kit.idempotency import idempotency_table
+from daye_kit.notifications import notifications_table
 from daye_kit.outbox import outbox_table, received_table
 
 
@@ -26,6 +28,13 @@ outbox_events = outbox_table(metadata)
 received_events = received_table(metadata)
 # The kit's scheduled-duty runs (one row per duty and occurrence), the same table in every service.
 duty_runs = duty_runs_table(metadata)
+# The kit's notifications, with what a notification here is about (the front end links to them).
+notifications = notifications_table(
+    metadata,
+    Column("demand_id", Integer, nullable=True),
+    Column("supply_id", Integer, nullable=True),
+    Column("match_id", Integer, nullable=True),
+)
 
 
 def sql_in(values: Iterable[StrEnum]) -> str:

@@ -3,7 +3,6 @@
 from matching_api.demands.models import Demand
 from matching_api.matches.models import Match, MatchEvent
 from matching_api.models import metadata
-from matching_api.notifications.models import Notification
 from matching_api.supplies.models import IndexVersion, Supply
 
-__all__ = ["Demand", "IndexVersion", "Match", "MatchEvent", "Notification", "Supply", "metadata"]
+__all__ = ["Demand", "IndexVersion", "Match", "MatchEvent", "Supply", "metadata"]

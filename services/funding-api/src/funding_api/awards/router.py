@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 
 from daye_kit.auth import CurrentPrincipal
-from daye_kit.db import SessionDep
+from daye_kit.db import ReadSessionDep, SessionDep
 from daye_kit.errors import problem_responses
 from daye_kit.idempotency import IdempotencyDep
 from daye_kit.ids import RowId
@@ -65,7 +65,7 @@ async def create_award(
     description="含兑现依据(规则版本或申请)、审核记录、已拨付与未兑现。看不到的奖补按不存在处理。",
     responses=problem_responses(401, 404, 422),
 )
-async def read_award(award_id: AwardId, principal: CurrentPrincipal, session: SessionDep) -> AwardPublic:
+async def read_award(award_id: AwardId, principal: CurrentPrincipal, session: ReadSessionDep) -> AwardPublic:
     return await service.read_award(session, award_id=award_id, principal=principal)
 
 

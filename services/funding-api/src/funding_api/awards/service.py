@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func
+from sqlalchemy import Select, bindparam, func
+from sqlalchemy import select as sql_select  # sqlmodel's is typed up to four columns
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -60,6 +61,36 @@ def _basis(award: Award, rule: ProgramRule | None) -> AwardBasis:
     )
 
 
+def _public(
+    award: Award, program_name: str, rule: ProgramRule | None, balance: ledger.AwardBalance
+) -> AwardPublic:
+    assert award.id is not None
+    return AwardPublic(
+        id=award.id,
+        program_id=award.program_id,
+        program_name=program_name,
+        credit_code=award.credit_code,
+        enterprise_name=award.enterprise_name,
+        region_code=award.region_code,
+        amount=award.amount,
+        mode=AwardMode(award.mode),
+        period=award.period,
+        basis=_basis(award, rule),
+        status=AwardStatus(award.status),
+        paid=balance.paid,
+        outstanding=balance.outstanding,
+        note=award.note,
+        created_by=award.created_by,
+        created_at=award.created_at,
+        created_request_id=award.created_request_id,
+        decided_by=award.decided_by,
+        decided_at=award.decided_at,
+        decided_request_id=award.decided_request_id,
+        decision_note=award.decision_note,
+        approved_on=award.approved_on,
+    )
+
+
 async def publics(session: AsyncSession, awards: Sequence[Award]) -> list[AwardPublic]:
     """Awards as the API shows them: programme name, basis, and paid/outstanding from the ledger."""
     ids = [a.id for a in awards if a.id is not None]
@@ -76,37 +107,15 @@ async def publics(session: AsyncSession, awards: Sequence[Award]) -> list[AwardP
             await session.execute(select(ProgramRule).where(col(ProgramRule.id).in_(rule_ids)))
         ).scalars()
     }
-    result = []
-    for award in awards:
-        assert award.id is not None
-        balance = balances[award.id]
-        result.append(
-            AwardPublic(
-                id=award.id,
-                program_id=award.program_id,
-                program_name=names.get(award.program_id, ""),
-                credit_code=award.credit_code,
-                enterprise_name=award.enterprise_name,
-                region_code=award.region_code,
-                amount=award.amount,
-                mode=AwardMode(award.mode),
-                period=award.period,
-                basis=_basis(award, rules.get(award.rule_id) if award.rule_id else None),
-                status=AwardStatus(award.status),
-                paid=balance.paid,
-                outstanding=balance.outstanding,
-                note=award.note,
-                created_by=award.created_by,
-                created_at=award.created_at,
-                created_request_id=award.created_request_id,
-                decided_by=award.decided_by,
-                decided_at=award.decided_at,
-                decided_request_id=award.decided_request_id,
-                decision_note=award.decision_note,
-                approved_on=award.approved_on,
-            )
+    return [
+        _public(
+            award,
+            names.get(award.program_id, ""),
+            rules.get(award.rule_id) if award.rule_id else None,
+            balances[award.id],  # type: ignore[index]
         )
-    return result
+        for award in awards
+    ]
 
 
 async def get_award(session: AsyncSession, award_id: int, principal: Principal | None = None) -> Award:
@@ -132,9 +141,29 @@ async def lock_award(session: AsyncSession, award_id: int) -> Award:
     return award
 
 
+def _award_read() -> Select[Award, str, ProgramRule, Decimal, Decimal]:
+    paid, outstanding = ledger.award_balance_columns(col(Award.id))
+    return (
+        sql_select(Award, col(Program.name), ProgramRule, paid, outstanding)
+        .join(Program, col(Program.id) == col(Award.program_id))
+        .outerjoin(ProgramRule, col(ProgramRule.id) == col(Award.rule_id))
+        .where(col(Award.id) == bindparam("award_id"))
+    )
+
+
+# Built once: a read of one award neither builds its statement nor works out its cache key again.
+_AWARD_READ = _award_read()
+
+
 async def read_award(session: AsyncSession, *, award_id: int, principal: Principal) -> AwardPublic:
-    [public] = await publics(session, [await get_award(session, award_id, principal)])
-    return public
+    """`publics` of one award in one statement: the award, its programme's name, its rule and its
+    balances from the ledger."""
+    row = (await session.execute(_AWARD_READ, {"award_id": award_id})).one_or_none()
+    if row is None or not may_see(principal, row[0]):
+        # Another unit's or enterprise's award is reported as missing, as the registry does.
+        raise AwardNotFound(f"award {award_id} does not exist")
+    award, program_name, rule, paid, outstanding = row
+    return _public(award, program_name, rule, ledger.AwardBalance(paid, outstanding))
 
 
 async def list_awards(

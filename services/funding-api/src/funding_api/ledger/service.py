@@ -22,6 +22,7 @@ from decimal import Decimal
 
 from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped
 from sqlmodel import col
 
 from daye_kit.money import Money
@@ -182,6 +183,22 @@ async def award_balances(session: AsyncSession, award_ids: Iterable[int]) -> dic
         )
         for award_id in ids
     }
+
+
+def award_balance_columns(
+    award_id: ColumnElement[int] | Mapped[int | None],
+) -> tuple[ColumnElement[Decimal], ColumnElement[Decimal]]:
+    """Paid and outstanding (payable) of the award `award_id` names, as `award_balances` reads them,
+    but as correlated subqueries: a read of one award gets its balances in the same statement."""
+
+    def total(account: Account) -> ColumnElement[Decimal]:
+        return (
+            select(func.coalesce(func.sum(col(LedgerEntry.amount)), SQL_ZERO))
+            .where(col(LedgerEntry.award_id) == award_id, col(LedgerEntry.account) == account.value)
+            .scalar_subquery()
+        )
+
+    return total(Account.award_paid), total(Account.award_payable)
 
 
 async def program_balances(

@@ -1,4 +1,4 @@
-"""Outstanding funds: /api/v1/outstanding (report, items, public-notice export, feed to indicator-api)."""
+"""Outstanding funds: /api/v1/outstanding (report, items, public-notice export, publication)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from daye_kit.pagination import Page, PageDep
 from daye_kit.spreadsheets import XLSX, download
 from daye_kit.timestamps import local_today
 from funding_api.access import PublisherPrincipal
-from funding_api.deps import IndicatorDep, SettingsDep
+from funding_api.deps import SettingsDep
 from funding_api.outstanding import export, service
 from funding_api.outstanding.schemas import (
     ExportFormat,
@@ -109,23 +109,20 @@ async def export_outstanding(
     "/publications",
     summary="报送未兑现总额",
     description="管理员或服务账号。把全市统计日的未兑现合计换算为万元(四位小数),"
-    "作为 `policy_funds_outstanding` "
-    "报送到 indicator-api 该日所在的年月。与现值相同时 indicator-api 不写新修订 (`written: false`)。"
-    "indicator-api 不可用时 503。",
-    responses=problem_responses(401, 403, 422, 502, 503),
+    "作为 `policy_funds_outstanding` 报送到 indicator-api 该日所在的年月:报送是与本请求同一事务提交的"
+    "发件箱事件 (`outstanding.published`),indicator-api 暂不可用只会推迟送达,按事件编号只应用一次;"
+    "其指标总览注明该数值最近一次报送的时间。定时任务 `publish-outstanding` 每小时报送一次。",
+    responses=problem_responses(401, 403, 422),
 )
 async def publish_outstanding(
     _: PublisherPrincipal,
     session: SessionDep,
-    registry: IndicatorDep,
     settings: SettingsDep,
     body: PublicationIn | None = None,
 ) -> Publication:
     as_of = (body.as_of if body else None) or local_today()
     region_code = settings.city_code
-    total, value, written = await service.publish(
-        session, as_of=as_of, region_code=region_code, registry=registry
-    )
+    total, value, event_id = await service.publish(session, as_of=as_of, region_code=region_code)
     return Publication(
         indicator_code=service.INDICATOR_CODE,
         region_code=region_code,
@@ -134,5 +131,5 @@ async def publish_outstanding(
         as_of=as_of,
         total=total,
         value=value,
-        written=written,
+        event_id=event_id,
     )

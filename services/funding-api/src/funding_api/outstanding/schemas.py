@@ -117,7 +117,7 @@ class ExportFormat(StrEnum):
 
 
 class Publication(BaseModel):
-    """What was sent to indicator-api as `policy_funds_outstanding`."""
+    """What is on its way to indicator-api as `policy_funds_outstanding` (an outbox event)."""
 
     indicator_code: str = Field(examples=["policy_funds_outstanding"])
     region_code: str = Field(examples=["420281"])
@@ -126,7 +126,10 @@ class Publication(BaseModel):
     as_of: date
     total: Yuan = Field(description="未兑现合计(元)")
     value: str = Field(description="报送值(万元,最多四位小数)", examples=["5506.80"])
-    written: bool = Field(description="indicator-api 写入了新修订 (false: 与现值相同)")
+    event_id: str = Field(
+        description="发件箱事件编号:事件与本次报送同一事务提交,由发件箱送达 indicator-api(至少一次),"
+        "indicator-api 按编号只应用一次"
+    )
 
 
 class PublicationIn(BaseModel):

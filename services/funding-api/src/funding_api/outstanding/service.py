@@ -27,6 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from daye_kit.auth import Principal
+from daye_kit.db import lock_exclusively
+from daye_kit.outbox import record_event
 from daye_kit.pagination import PageParams
 from daye_kit.timestamps import local_today
 from funding_api.access import award_scope
@@ -46,12 +48,12 @@ from funding_api.outstanding.schemas import (
     ProgramOutstanding,
     RegionOutstanding,
 )
-from funding_api.peers import IndicatorClient
 from funding_api.programs.models import Program, SourceLevel
 
 # (lowest, highest) working days of each ageing bucket; the last is open-ended.
 BUCKETS: tuple[tuple[int, int | None], ...] = ((0, 20), (21, 40), (41, 60), (61, 120), (121, None))
 INDICATOR_CODE = "policy_funds_outstanding"
+PUBLISHED_EVENT = "outstanding.published"
 TEN_THOUSAND = Decimal(10_000)
 
 
@@ -339,20 +341,28 @@ async def city_total(session: AsyncSession, as_of: date) -> Decimal:
     return total or ZERO
 
 
-async def publish(
-    session: AsyncSession, *, as_of: date, region_code: str, registry: IndicatorClient
-) -> tuple[Decimal, str, bool]:
-    """Sends the city's total as `policy_funds_outstanding` for the month of `as_of` (万元)."""
+async def publish(session: AsyncSession, *, as_of: date, region_code: str) -> tuple[Decimal, str, str]:
+    """Records the city's total as `policy_funds_outstanding` for the month of `as_of` (万元): one
+    `outstanding.published` event for indicator-api in the caller's transaction, so the publication
+    and what records it commit together or not at all; the outbox delivers it (a peer that is down
+    delays it) and indicator-api applies it once. (total, value, event id)."""
+    # Publications one at a time: the one recorded last (delivered last) read the latest total.
+    await lock_exclusively(await session.connection(), "funding-outstanding-publication")
     total = await city_total(session, as_of)
-    await session.commit()  # nothing is held while indicator-api answers
     value = in_wan(total)
-    written = await registry.record_indicator_value(
-        INDICATOR_CODE,
-        region_code=region_code,
-        year=as_of.year,
-        month=as_of.month,
-        value=value,
-        provenance="administrative",
-        note=f"funding-api:截至 {as_of.isoformat()} 未兑现政策资金 {total:f} 元",
+    event_id = await record_event(
+        session,
+        type=PUBLISHED_EVENT,
+        subject=f"{INDICATOR_CODE}:{region_code}",
+        data={
+            "region_code": region_code,
+            "year": as_of.year,
+            "month": as_of.month,
+            "as_of": as_of.isoformat(),
+            "values": {INDICATOR_CODE: value},
+            "total": f"{total:f}",
+            "note": f"funding-api:截至 {as_of.isoformat()} 未兑现政策资金 {total:f} 元",
+        },
+        to="indicator-api",
     )
-    return total, value, written
+    return total, value, event_id

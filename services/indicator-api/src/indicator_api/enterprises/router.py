@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 
 from daye_kit.auth import AdminPrincipal, CurrentPrincipal
 from daye_kit.credit_code import CreditCode
-from daye_kit.db import SessionDep
+from daye_kit.db import ReadSessionDep, SessionDep
 from daye_kit.errors import json_rows, problem_responses, rows_located
 from daye_kit.idempotency import IdempotencyDep
 from daye_kit.pagination import Page, PageDep
@@ -37,7 +37,7 @@ CreditCodePath = Annotated[CreditCode, Path(description="统一社会信用代�
 )
 async def list_enterprises(
     principal: CurrentPrincipal,
-    session: SessionDep,
+    session: ReadSessionDep,
     page: PageDep,
     where: Annotated[EnterpriseFilter, Query()],
 ) -> Page[EnterprisePublic]:
@@ -70,7 +70,7 @@ async def create_enterprise(
     responses=problem_responses(401, 404, 422),
 )
 async def read_enterprise(
-    credit_code: CreditCodePath, principal: CurrentPrincipal, session: SessionDep
+    credit_code: CreditCodePath, principal: CurrentPrincipal, session: ReadSessionDep
 ) -> EnterprisePublic:
     return await service.read_enterprise(session, credit_code=credit_code, principal=principal)
 

@@ -11,6 +11,7 @@ from typing import Annotated, Self
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema, model_validator
 
 from indicator_api.indicators.progress import Accumulation, Pace, Status
+from indicator_api.publications.schemas import PublicationStamp
 
 FOUR_PLACES = Decimal("0.0001")
 
@@ -199,6 +200,11 @@ class ProgressPublic(BaseModel):
     projected: Figure | None = Field(description="按当前进度推算的年末值")
     prior_value: Figure | None = Field(description="上年同期值")
     yoy_growth: Rate = Field(description="同比增长(小数)")
+    published: PublicationStamp | None = Field(
+        default=None,
+        description="由其他服务经发件箱报送的数值(需求数与对接数、未兑现政策资金):最近一次更新的时间,"
+        "数值未变也算;其他指标为 null",
+    )
 
 
 class Dashboard(BaseModel):

@@ -36,6 +36,7 @@ from indicator_api.indicators.schemas import (
     ValueIn,
 )
 from indicator_api.indicators.summary import best_first
+from indicator_api.publications import service as publications
 from indicator_api.regions.models import Region
 from indicator_api.regions.service import get_region
 
@@ -463,6 +464,10 @@ async def dashboard(
     items = await progress_of(
         session, indicators=indicators, region_code=region_code, year=year, as_of=as_of, pace=pace
     )
+    # Published figures say when they were last brought up to date.
+    stamps = await publications.stamps(session, region_code=region_code, year=year, as_of=as_of)
+    for item in items:
+        item.published = stamps.get(item.indicator.code)
     return Dashboard(
         year=year,
         as_of=as_of,

@@ -38,8 +38,7 @@ class ContractStatus(StrEnum):
 
 
 class TechContractFilter(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+    # Not `extra="forbid"`: FastAPI hands a query model every query parameter, paging's too.
     source: str | None = Field(default=None, max_length=32, description="来源系统", examples=["matching-api"])
     source_id: str | None = Field(default=None, max_length=64, description="来源系统中的编号(如对接记录编号)")
     signed_month: str | None = Field(

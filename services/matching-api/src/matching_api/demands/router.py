@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 
 from daye_kit.auth import CurrentPrincipal
-from daye_kit.db import SessionDep
+from daye_kit.db import ReadSessionDep, SessionDep
 from daye_kit.errors import problem_responses
 from daye_kit.idempotency import IdempotencyDep
 from daye_kit.ids import RowId
@@ -57,7 +57,7 @@ async def post_demand(
 )
 async def list_demands(
     principal: CurrentPrincipal,
-    session: SessionDep,
+    session: ReadSessionDep,
     page: PageDep,
     where: Annotated[DemandFilter, Query()],
 ) -> Page[DemandPublic]:
@@ -86,7 +86,9 @@ async def close_expired_demands(
     description="企业只能查看自己的需求,他人的需求按不存在处理 (404)。",
     responses=problem_responses(401, 404, 422),
 )
-async def read_demand(demand_id: DemandId, principal: CurrentPrincipal, session: SessionDep) -> DemandPublic:
+async def read_demand(
+    demand_id: DemandId, principal: CurrentPrincipal, session: ReadSessionDep
+) -> DemandPublic:
     return await service.read_demand(session, demand_id=demand_id, principal=principal)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import exists, func
+from sqlalchemy import bindparam, func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
@@ -30,8 +30,13 @@ from matching_api.engine.service import recommend
 from matching_api.engine.text import join_terms, tokenize
 from matching_api.enums import DemandStatus, MatchStatus
 from matching_api.matches.models import Match, MatchEvent
-from matching_api.notifications.models import Notification
-from matching_api.notifications.service import BUREAU, enterprise_audience, notify, supplier_audience
+from matching_api.notifications.service import (
+    BUREAU,
+    NOTIFICATIONS,
+    enterprise_audience,
+    notify,
+    supplier_audience,
+)
 from matching_api.peers import IndicatorClient
 from matching_api.supplies.models import Supply
 
@@ -56,14 +61,16 @@ def visible(query: SelectOfScalar[Demand], principal: Principal) -> SelectOfScal
     return query
 
 
+# Built once: a read of one demand neither builds its statement nor works out its cache key again.
+_DEMAND_BY_ID = select(Demand).where(col(Demand.id) == bindparam("demand_id"))
+
+
 async def load_demand(
     session: AsyncSession, demand_id: int, principal: Principal, *, for_update: bool = False
 ) -> Demand:
     """The demand, if the caller may see it; another enterprise's demand is reported as missing."""
-    query = select(Demand).where(col(Demand.id) == demand_id)
-    if for_update:
-        query = query.with_for_update()
-    demand = (await session.execute(query)).scalar_one_or_none()
+    query = _DEMAND_BY_ID.with_for_update() if for_update else _DEMAND_BY_ID
+    demand = (await session.execute(query, {"demand_id": demand_id})).scalar_one_or_none()
     if demand is None or not can_see(principal, demand):
         raise NotFound(f"demand {demand_id} does not exist", code="demand_not_found")
     return demand
@@ -133,7 +140,7 @@ async def _announce_recommendations(
     if not found.items:
         return
     names = "、".join(f"{r.supply.name}({r.supply.provider})" for r in found.items)
-    notify(
+    await notify(
         session,
         audiences=[enterprise_audience(demand.credit_code)],
         kind="new_recommendation",
@@ -147,7 +154,7 @@ async def _announce_recommendations(
         )
     )
     for supply_id, owner in owners.all():
-        notify(
+        await notify(
             session,
             audiences=[supplier_audience(owner)],
             kind="new_recommendation",
@@ -218,7 +225,7 @@ async def _end_open_matches(
         )
         match.status = to.value
         match.updated_at = match.finished_at = now
-        notify(
+        await notify(
             session,
             audiences=[supplier_audience(owner)],
             kind="demand_closed",
@@ -256,7 +263,7 @@ async def close_expired(
         )
         demand.status = DemandStatus.closed.value
         demand.closed_at = demand.updated_at = now
-        notify(
+        await notify(
             session,
             audiences=[enterprise_audience(demand.credit_code)],
             kind="demand_closed",
@@ -275,7 +282,7 @@ UNANSWERED = "demand_unanswered"
 
 def _not_reminded(kind: str) -> Any:
     """No reminder of `kind` yet for the demand: one per demand and kind, however often this runs."""
-    return ~exists().where(col(Notification.demand_id) == col(Demand.id), col(Notification.kind) == kind)
+    return NOTIFICATIONS.not_sent(kind, demand_id=col(Demand.id))
 
 
 async def remind(session: AsyncSession, *, today: date | None = None) -> Reminders:
@@ -301,7 +308,7 @@ async def remind(session: AsyncSession, *, today: date | None = None) -> Reminde
         .all()
     )
     for demand in soon:
-        notify(
+        await notify(
             session,
             audiences=[enterprise_audience(demand.credit_code)],
             kind=DEADLINE_SOON,
@@ -323,7 +330,7 @@ async def remind(session: AsyncSession, *, today: date | None = None) -> Reminde
         .all()
     )
     for demand in unanswered:
-        notify(
+        await notify(
             session,
             audiences=[enterprise_audience(demand.credit_code), BUREAU],
             kind=UNANSWERED,

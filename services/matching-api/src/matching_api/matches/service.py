@@ -139,7 +139,7 @@ async def _detail(session: AsyncSession, match: Match, demand: Demand, supply: S
     )
 
 
-def _tell_the_other_sides(
+async def _tell_the_other_sides(
     session: AsyncSession,
     *,
     actor: Side,
@@ -155,7 +155,7 @@ def _tell_the_other_sides(
         audiences.append(enterprise_audience(demand.credit_code))
     if actor is not Side.supplier:
         audiences.append(supplier_audience(supply.owner_username))
-    notify(
+    await notify(
         session,
         audiences=audiences,
         kind=kind,
@@ -247,7 +247,7 @@ async def create_match(
     now = utcnow()
     demand.first_response_at = demand.first_response_at or now
     kind = "new_response" if side is Side.supplier else "new_recommendation"
-    _tell_the_other_sides(
+    await _tell_the_other_sides(
         session,
         actor=side,
         demand=demand,
@@ -353,7 +353,7 @@ async def update_match(
     elif undone:
         await _undo_success(session, match, demand)
     await session.flush()
-    _tell_the_other_sides(
+    await _tell_the_other_sides(
         session,
         actor=side or Side.bureau,
         demand=demand,

@@ -1,7 +1,7 @@
 """indicator summary: the current revision of each figure, and child units' figures summed per parent unit and period end, built from the values already recorded
 
-Revision ID: 0009_indicator_summary
-Revises: 0008_outbox
+Revision ID: 0011_indicator_summary
+Revises: 0010_figure_publications
 Create Date: 2026-11-30 22:00:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import daye_kit.money
 
-revision: str = "0009_indicator_summary"
-down_revision: str | None = "0008_outbox"
+revision: str = "0011_indicator_summary"
+down_revision: str | None = "0010_figure_publications"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

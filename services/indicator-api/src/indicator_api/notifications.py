@@ -1,0 +1,29 @@
+"""indicator-api's notifications (站内通知): the kit's mechanism over its table, about a reporting
+unit's month."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from daye_kit.notifications import NotificationPublic as BaseNotification
+from daye_kit.notifications import Notifications
+from indicator_api.models import notifications
+
+NOTIFICATIONS = Notifications(notifications)
+
+
+class NotificationPublic(BaseNotification):
+    kind: str = Field(
+        description="township_behind_pace 月末乡镇指标或培育任务滞后于全年时间进度",
+        examples=["township_behind_pace"],
+    )
+    region_code: str | None = Field(description="所涉报送单位")
+    year: int | None
+    month: int | None = Field(description="所涉月份")
+
+
+router = NOTIFICATIONS.router(
+    NotificationPublic,
+    description="当前账号收到的通知(乡镇账号:本单位月末滞后于时间进度的提醒;科技局:各乡镇的同类提醒)。"
+    "按编号升序;轮询时传 `after_id`=上次最大编号。",
+)
