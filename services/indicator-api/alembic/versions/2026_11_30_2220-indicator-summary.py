@@ -70,24 +70,30 @@ FROM daily
 
 
 def upgrade() -> None:
-    # A period's end and type name it as its year and number do: one index for upserts and reads.
     op.create_table(
         "indicator_current_values",
         sa.Column("indicator_code", sa.String(length=64), nullable=False),
         sa.Column("region_code", sa.String(length=32), nullable=False),
-        sa.Column("period_end", sa.Date(), nullable=False),
-        sa.Column("period_type", sa.String(length=8), nullable=False),
         sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("period_type", sa.String(length=8), nullable=False),
         sa.Column("period", sa.Integer(), nullable=False),
+        sa.Column("period_end", sa.Date(), nullable=False),
         sa.Column("value", daye_kit.money.ExactDecimal(places=4, precision=24), nullable=False),
         sa.Column("revision", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint(
             "indicator_code",
             "region_code",
-            "period_end",
+            "year",
             "period_type",
+            "period",
             name=op.f("pk_indicator_current_values"),
         ),
+    )
+    op.create_index(
+        "ix_indicator_current_values_lookup",
+        "indicator_current_values",
+        ["indicator_code", "region_code", "period_end"],
+        unique=False,
     )
     op.create_table(
         "indicator_rollups",
@@ -112,4 +118,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("indicator_rollups")
+    op.drop_index("ix_indicator_current_values_lookup", table_name="indicator_current_values")
     op.drop_table("indicator_current_values")
