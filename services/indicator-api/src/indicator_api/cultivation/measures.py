@@ -10,22 +10,36 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import distinct, func
+from sqlalchemy import distinct, func, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from indicator_api.cultivation.models import Candidate, StageEvent
 from indicator_api.cultivation.schemas import Measure
 from indicator_api.enterprises.models import Enterprise, Qualification
+from indicator_api.regions.models import Region
 
 DERIVED_INDICATORS = frozenset(m.value for m in Measure)
 
 
 async def counts_by_unit(
-    session: AsyncSession, measure: Measure, *, year: int, as_of: date, regions: Sequence[str] | None = None
+    session: AsyncSession,
+    measure: Measure,
+    *,
+    year: int,
+    as_of: date,
+    regions: Sequence[str] | None = None,
+    within: str | None = None,
 ) -> dict[str, int]:
-    """Count per unit for `measure` in `year` up to `as_of` (all units, or the given ones)."""
+    """Count per unit for `measure` in `year` up to `as_of` (all units, the given ones, or one unit
+    and its child units: `within`, read in the query whatever their number)."""
     start = date(year, 1, 1)
+    units: Sequence[str] | SelectOfScalar[str] | None = regions
+    if within is not None:
+        units = select(col(Region.code)).where(
+            or_(col(Region.code) == within, col(Region.parent_code) == within)
+        )
     if measure is Measure.hte_applications:
         query = (
             select(col(Candidate.region_code), func.count(distinct(col(Candidate.id))))
@@ -38,8 +52,8 @@ async def counts_by_unit(
             )
             .group_by(col(Candidate.region_code))
         )
-        if regions is not None:
-            query = query.where(col(Candidate.region_code).in_(regions))
+        if units is not None:
+            query = query.where(col(Candidate.region_code).in_(units))
     else:
         query = (
             select(col(Enterprise.region_code), func.count())
@@ -51,6 +65,6 @@ async def counts_by_unit(
             )
             .group_by(col(Enterprise.region_code))
         )
-        if regions is not None:
-            query = query.where(col(Enterprise.region_code).in_(regions))
+        if units is not None:
+            query = query.where(col(Enterprise.region_code).in_(units))
     return {region: int(count) for region, count in (await session.execute(query)).all()}

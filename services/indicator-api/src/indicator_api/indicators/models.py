@@ -91,21 +91,22 @@ class Target(Table, table=True):
 
 class CurrentValue(Table, table=True):
     """The current revision of each figure (indicator, unit, period), kept up to date in the same
-    transaction as every write (`summary.py`), so that reads never rank the revisions."""
+    transaction as every write (`summary.py`), so that reads never rank the revisions.
+
+    A period's end and type name it as well as its year and number do (`Period.end`), so the key
+    is (indicator, unit, period end, period type): one index serves both the upsert and the reads
+    by day."""
 
     __tablename__ = "indicator_current_values"
-    __table_args__ = (
-        Index("ix_indicator_current_values_lookup", "indicator_code", "region_code", "period_end"),
-    )
 
     # Copied from indicator_values, whose foreign keys hold; none here, so that keeping this table
     # up to date costs no lookups.
     indicator_code: str = Field(primary_key=True, max_length=64)
     region_code: str = Field(primary_key=True, max_length=32)
-    year: int = Field(primary_key=True)
+    period_end: date = Field(sa_column=Column(Date, primary_key=True))
     period_type: str = Field(primary_key=True, max_length=8)
-    period: int = Field(primary_key=True)
-    period_end: date = Field(sa_column=Column(Date, nullable=False))
+    year: int
+    period: int
     value: Decimal = Field(sa_column=_amount())
     revision: int
 

@@ -363,16 +363,10 @@ async def figures_at(
             values[code] = direct
         elif additive and summed is not None:
             values[code] = summed
-    derived = DERIVED_INDICATORS & codes
-    if derived:
-        children = (
-            await session.execute(select(col(Region.code)).where(col(Region.parent_code) == region_code))
-        ).scalars()
-        regions = [region_code, *children]
-        for code in derived:
-            # Counted from the registry and the pipeline at the unit and below; recorded values do not count.
-            counts = await counts_by_unit(session, Measure(code), year=year, as_of=as_of, regions=regions)
-            values[code] = Decimal(sum(counts.values()))
+    for code in DERIVED_INDICATORS & codes:
+        # Counted from the registry and the pipeline at the unit and below; recorded values do not count.
+        counts = await counts_by_unit(session, Measure(code), year=year, as_of=as_of, within=region_code)
+        values[code] = Decimal(sum(counts.values()))
     for indicator in indicators:
         if indicator.accumulation == Accumulation.ratio:
             numerator = values.get(indicator.numerator_code or "")

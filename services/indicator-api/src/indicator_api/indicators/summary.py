@@ -26,7 +26,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import ARRAY, BigInteger, Date, Integer, String, bindparam, text
+from sqlalchemy import ARRAY, BigInteger, Date, Integer, String, TextualSelect, bindparam, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import TypeEngine
@@ -80,8 +80,8 @@ _KEY = ("indicator_code", "region_code", "year", "period_type", "period")
 _COLUMNS = "indicator_code, region_code, year, period_type, period, period_end, value, revision"
 # Two writers of the same figure: the later revision stays, whichever commits last.
 _KEEP = """
-    ON CONFLICT (indicator_code, region_code, year, period_type, period) DO UPDATE
-    SET period_end = excluded.period_end, value = excluded.value, revision = excluded.revision
+    ON CONFLICT (indicator_code, region_code, period_end, period_type) DO UPDATE
+    SET value = excluded.value, revision = excluded.revision
     WHERE indicator_current_values.revision < excluded.revision
 """
 
@@ -120,71 +120,75 @@ def keeping_current(insert_revisions: str, dialect: str) -> list[str]:
 
 # --- what the staged rows touch ----------------------------------------------------------------------
 
-# The staged rows (ingest.py's staging table) per indicator and unit, with the unit's parent.
+# The staged rows (ingest.py's staging table) per indicator and unit, with the unit's parent, the
+# earliest written day and the first day that can count with it (1 January of its year for a
+# cumulative indicator); `{jan1}` and `{epoch}` are the dialect's dates.
 _PAIRS = """
-    SELECT s.indicator_code, s.region_code, r.parent_code, i.accumulation,
-           MIN(s.period_end) AS lo, MIN(s.year) AS y0, MAX(s.year) AS y1
+    SELECT s.indicator_code, s.region_code, r.parent_code, i.accumulation, MIN(s.period_end) AS lo,
+           CASE WHEN i.accumulation = 'cumulative' THEN {jan1} ELSE {epoch} END AS since
     FROM staging_values s
     JOIN regions r ON r.code = s.region_code
     JOIN indicators i ON i.code = s.indicator_code
     GROUP BY s.indicator_code, s.region_code, r.parent_code, i.accumulation
 """
-_ROLLED_PAIRS = f"""
-    SELECT * FROM ({_PAIRS}) AS a
-    WHERE a.parent_code IS NOT NULL AND a.accumulation IN ('cumulative', 'stock')
-"""  # noqa: S608
-_GROUPS = f"""
-    SELECT indicator_code, parent_code, accumulation, MIN(lo) AS lo, MIN(y0) AS y0, MAX(y1) AS y1
-    FROM ({_ROLLED_PAIRS}) AS b
-    GROUP BY indicator_code, parent_code, accumulation
-"""  # noqa: S608
-PAIRS = text(_PAIRS).columns(lo=Date())
-# A child's current figures from where the write can change its contribution: the written years
-# of a cumulative indicator, every day from the earliest written one for a stock.
-PAIR_ROWS = text(
-    f"""
-    SELECT c.indicator_code, c.region_code, c.year, c.period_type, c.period, c.period_end, c.value,
-           c.revision
-    FROM indicator_current_values c
-    JOIN ({_ROLLED_PAIRS}) AS p ON c.indicator_code = p.indicator_code AND c.region_code = p.region_code
-    WHERE (p.accumulation = 'cumulative' AND c.year BETWEEN p.y0 AND p.y1)
-       OR (p.accumulation = 'stock' AND c.period_end >= p.lo)
+_DATES = {
+    "postgresql": {"jan1": "make_date(MIN(s.year), 1, 1)", "epoch": "DATE '0001-01-01'"},
+    "sqlite": {"jan1": "printf('%04d-01-01', MIN(s.year))", "epoch": "'0001-01-01'"},
+}
+
+
+@dataclass(frozen=True)
+class _Queries:
+    pairs: TextualSelect
+    pair_rows: TextualSelect
+    group_points: TextualSelect
+
+
+def _queries(dialect: str) -> _Queries:
+    pairs = _PAIRS.format(**_DATES[dialect])
+    rolled = f"""
+        SELECT * FROM ({pairs}) AS a
+        WHERE a.parent_code IS NOT NULL AND a.accumulation IN ('cumulative', 'stock')
     """  # noqa: S608
-).columns(**WRITTEN_COLUMNS)
-# A stock's figure just before the earliest written day: what the child counted with until then.
-PAIR_CARRIES = text(
-    f"""
-    SELECT p.indicator_code, p.region_code, (
-        SELECT c.value FROM indicator_current_values c
-        WHERE c.indicator_code = p.indicator_code AND c.region_code = p.region_code AND c.period_end < p.lo
-        ORDER BY c.period_end DESC, c.revision DESC, c.period_type DESC
-        LIMIT 1
-    ) AS value
-    FROM ({_ROLLED_PAIRS}) AS p
-    WHERE p.accumulation = 'stock'
+    groups = f"""
+        SELECT indicator_code, parent_code, MIN(lo) AS lo, MIN(since) AS since
+        FROM ({rolled}) AS b
+        GROUP BY indicator_code, parent_code
     """  # noqa: S608
-).columns(value=ExactDecimal(places=4))
-GROUP_POINTS = text(
-    f"""
-    SELECT r.indicator_code, r.region_code, r.period_end, r.value
-    FROM indicator_rollups r
-    JOIN ({_GROUPS}) AS g ON r.indicator_code = g.indicator_code AND r.region_code = g.parent_code
-    WHERE (g.accumulation = 'cumulative' AND r.year BETWEEN g.y0 AND g.y1)
-       OR (g.accumulation = 'stock' AND r.period_end >= g.lo)
+    # A child's current figures from its last day before the earliest written one (what it counted
+    # with until then) on: every figure whose contribution the write can change. Through the primary
+    # key: indicator, unit, period end.
+    pair_rows = f"""
+        SELECT c.indicator_code, c.region_code, c.year, c.period_type, c.period, c.period_end, c.value,
+               c.revision
+        FROM ({rolled}) AS p
+        JOIN indicator_current_values c
+          ON c.indicator_code = p.indicator_code AND c.region_code = p.region_code
+        WHERE c.period_end >= COALESCE((
+            SELECT MAX(b.period_end) FROM indicator_current_values b
+            WHERE b.indicator_code = p.indicator_code AND b.region_code = p.region_code
+              AND b.period_end < p.lo AND b.period_end >= p.since
+        ), p.lo)
     """  # noqa: S608
-).columns(period_end=Date(), value=ExactDecimal(places=4))
-GROUP_CARRIES = text(
-    f"""
-    SELECT g.indicator_code, g.parent_code, (
-        SELECT r.value FROM indicator_rollups r
-        WHERE r.indicator_code = g.indicator_code AND r.region_code = g.parent_code AND r.period_end < g.lo
-        ORDER BY r.period_end DESC
-        LIMIT 1
-    ) AS value
-    FROM ({_GROUPS}) AS g
-    WHERE g.accumulation = 'stock'
+    # The same for the parent units' rollups.
+    group_points = f"""
+        SELECT r.indicator_code, r.region_code, r.period_end, r.value
+        FROM ({groups}) AS g
+        JOIN indicator_rollups r ON r.indicator_code = g.indicator_code AND r.region_code = g.parent_code
+        WHERE r.period_end >= COALESCE((
+            SELECT MAX(b.period_end) FROM indicator_rollups b
+            WHERE b.indicator_code = g.indicator_code AND b.region_code = g.parent_code
+              AND b.period_end < g.lo AND b.period_end >= g.since
+        ), g.lo)
     """  # noqa: S608
-).columns(value=ExactDecimal(places=4))
+    return _Queries(
+        pairs=text(pairs).columns(lo=Date()),
+        pair_rows=text(pair_rows).columns(**WRITTEN_COLUMNS),
+        group_points=text(group_points).columns(period_end=Date(), value=ExactDecimal(places=4)),
+    )
+
+
+QUERIES = {dialect: _queries(dialect) for dialect in _DATES}
 LOCK = text("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(:keys) AS t(k)").bindparams(
     bindparam("keys", type_=ARRAY(BigInteger()))
 )
@@ -197,7 +201,6 @@ class _Pair:
     lo: date
     # (year, period type, period) → (period end, value, revision, period type)
     rows: dict[tuple[int, str, int], tuple[date, Decimal, int, str]] = field(default_factory=dict)
-    carry: Decimal | None = None  # a stock's figure before `lo`
 
 
 @dataclass
@@ -205,7 +208,6 @@ class _Group:
     accumulation: str
     lo: date
     points: dict[date, Decimal] = field(default_factory=dict)
-    carry: Decimal | None = None  # a stock's rollup before `lo`
 
 
 @dataclass
@@ -221,7 +223,8 @@ async def lock_and_read(conn: AsyncConnection) -> Before:
     summary holds around them. Call before the staged rows are written."""
     pairs: dict[tuple[str, str], _Pair] = {}
     locks: set[str] = set()
-    for row in await conn.execute(PAIRS):
+    queries = QUERIES[conn.dialect.name]
+    for row in await conn.execute(queries.pairs):
         locks.add(f"indicator-summary:{row.indicator_code}:{row.parent_code or row.region_code}")
         if row.parent_code is not None and row.accumulation in ROLLED_UP:
             pairs[(row.indicator_code, row.region_code)] = _Pair(row.parent_code, row.accumulation, row.lo)
@@ -229,7 +232,7 @@ async def lock_and_read(conn: AsyncConnection) -> Before:
         await conn.execute(LOCK, {"keys": sorted(advisory_key(name) for name in locks)})
     if not pairs:
         return Before(pairs, {})
-    for value in await conn.execute(PAIR_ROWS):
+    for value in await conn.execute(queries.pair_rows):
         pair = pairs[(value.indicator_code, value.region_code)]
         pair.rows[(value.year, value.period_type, value.period)] = (
             value.period_end,
@@ -237,16 +240,12 @@ async def lock_and_read(conn: AsyncConnection) -> Before:
             value.revision,
             value.period_type,
         )
-    for row in await conn.execute(PAIR_CARRIES):
-        pairs[(row.indicator_code, row.region_code)].carry = row.value
     groups: dict[tuple[str, str], _Group] = {}
     for (code, _), pair in pairs.items():
         group = groups.setdefault((code, pair.parent), _Group(pair.accumulation, pair.lo))
         group.lo = min(group.lo, pair.lo)
-    for row in await conn.execute(GROUP_POINTS):
+    for row in await conn.execute(queries.group_points):
         groups[(row.indicator_code, row.region_code)].points[row.period_end] = row.value
-    for row in await conn.execute(GROUP_CARRIES):
-        groups[(row.indicator_code, row.parent_code)].carry = row.value
     return Before(pairs, groups)
 
 
@@ -263,13 +262,11 @@ def _latest_by_day(rows: Iterable[tuple[date, Decimal, int, str]]) -> dict[date,
     return {end: value for end, (_, value) in best.items()}
 
 
-def _steps(
-    old: dict[date, Decimal], new: dict[date, Decimal], carry: Decimal | None
-) -> list[tuple[date, Decimal]]:
+def _steps(old: dict[date, Decimal], new: dict[date, Decimal]) -> list[tuple[date, Decimal]]:
     """(day, change) wherever the child's contribution after the write minus before changes: the
-    jumps of the difference between two step functions that both start at `carry`."""
+    jumps of the difference between two step functions (which agree before the written days)."""
     jumps = []
-    old_value = new_value = carry or Decimal(0)
+    old_value = new_value = Decimal(0)
     previous = Decimal(0)
     for day in sorted(old.keys() | new.keys()):
         old_value = old.get(day, old_value)
@@ -319,9 +316,8 @@ async def bring_up_to_date(conn: AsyncConnection, before: Before, written: Seque
         for segment in segments:
             old = _latest_by_day(_within(pair.rows.values(), pair.accumulation, segment))
             new = _latest_by_day(_within(after.values(), pair.accumulation, segment))
-            carry = pair.carry if pair.accumulation == "stock" else None
             target = jumps[(code, pair.parent, segment)]
-            for day, change in _steps(old, new, carry):
+            for day, change in _steps(old, new):
                 target[day] += change
     changed: list[dict[str, Any]] = []
     for key in jumps.keys() | new_days.keys():
@@ -330,10 +326,9 @@ async def bring_up_to_date(conn: AsyncConnection, before: Before, written: Seque
         existing = {
             day: value for day, value in group.points.items() if _segment(group.accumulation, day) == segment
         }
-        start = group.carry if group.accumulation == "stock" else None
         days = sorted(existing.keys() | new_days[key])
         steps = jumps.get(key, {})
-        level = start or Decimal(0)
+        level = Decimal(0)
         change = Decimal(0)
         for day in days:
             level = existing.get(day, level)
