@@ -54,8 +54,15 @@ export async function screenshot(page, name) {
   return path
 }
 
-/** A bearer token straight from indicator-api, for checking what the browser did. */
+/** A bearer token straight from indicator-api, for checking what the browser did: one per account
+ * and test file, since indicator-api limits how often an account signs in (429). */
+const tokens = new Map()
 export async function token(username) {
+  if (!tokens.has(username)) tokens.set(username, signIn(username).catch((e) => (tokens.delete(username), Promise.reject(e))))
+  return tokens.get(username)
+}
+
+async function signIn(username) {
   const response = await fetch(`${API.indicator}/api/v1/auth/token`, {
     method: 'POST',
     body: new URLSearchParams({ username, password: PASSWORD }),
