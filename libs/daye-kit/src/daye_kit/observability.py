@@ -62,9 +62,12 @@ class _NamedWriteLogger(structlog.WriteLogger):
         self.name = name or "daye"
 
     def msg(self, message: str) -> None:
+        # The stream of the moment, not the one at construction: loggers are cached on first use,
+        # and stdout may be replaced later (a redirect, a test's capture).
         with _OUTPUT_LOCK:
-            self._write(message + "\n")
-            self._flush()
+            stream = sys.stdout
+            stream.write(message + "\n")
+            stream.flush()
 
     log = debug = info = warn = warning = msg
     fatal = failure = err = error = critical = exception = msg
