@@ -55,7 +55,7 @@ from sqlalchemy.engine import make_url
 
 from daye_demo import REPORT_DAY
 from daye_dev.databases import PostgresDatabases
-from daye_dev.processes import SERVICES, ServiceProcess, free_port, platform, sign_in
+from daye_dev.processes import SERVICES, ServiceProcess, free_port, platform, print_log_tails, sign_in
 from indicator_api.config import DEFAULT_DEMO_PASSWORD
 
 THROUGHPUT_GOAL = 1.3
@@ -592,9 +592,7 @@ def main() -> int:
                 print("what the services logged (4xx and 5xx answers, warnings and errors):")
                 print("\n".join(f"  {line}" for line in trouble))
         except Exception:
-            for process in started:
-                tail = "\n".join(process.log_text().splitlines()[-10:])
-                print(f"--- {process.name}, end of its log:\n{tail}", file=sys.stderr)
+            print_log_tails(started)
             raise
         finally:
             for process in reversed(started):

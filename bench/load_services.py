@@ -48,7 +48,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from daye_dev.databases import PostgresDatabases
-from daye_dev.processes import SERVICES, ServiceProcess, free_port, platform
+from daye_dev.processes import SERVICES, ServiceProcess, free_port, platform, print_log_tails
 from indicator_api.config import DEFAULT_DEMO_PASSWORD
 
 # The services' uvicorn options, as `daye_kit.serve.serve` passes them.
@@ -384,9 +384,7 @@ def main() -> int:
             measure(Wrk(script, args.seconds, args.connections), all_cases, args.rounds)
             report(all_cases, args.connections)
         except Exception:
-            for process in started:  # the logs go with the temporary directory
-                tail = "\n".join(process.log_text().splitlines()[-10:])
-                print(f"--- {process.name}, end of its log:\n{tail}", file=sys.stderr)
+            print_log_tails(started)
             raise
         finally:
             for process in reversed(started):

@@ -48,7 +48,7 @@ from sqlalchemy import func, select
 
 from daye_demo.enterprises import DEMO_ENTERPRISES
 from daye_dev.databases import PostgresDatabases, migrate
-from daye_dev.processes import SERVICES, ServiceProcess, free_port, platform, sign_in
+from daye_dev.processes import SERVICES, ServiceProcess, free_port, platform, print_log_tails, sign_in
 from daye_kit.app import default_http_client
 from daye_kit.db import create_engine, create_sessionmaker
 from daye_kit.outbox import EVENTS, Event, OutboxMetrics, deliver_pending, peer_sender, record_event
@@ -396,9 +396,7 @@ def main() -> int:
             print(f"  ({time.monotonic() - clock:.0f} s since the start)", flush=True)
             report(delivery, writes)
         except Exception:
-            for process in started:
-                tail = "\n".join(process.log_text().splitlines()[-10:])
-                print(f"--- {process.name}, end of its log:\n{tail}", file=sys.stderr)
+            print_log_tails(started)
             raise
         finally:
             for process in reversed(started):

@@ -105,6 +105,14 @@ class ServiceProcess:
         return self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path else ""
 
 
+def print_log_tails(processes: Sequence[ServiceProcess], lines: int = 10) -> None:
+    """The end of each process's log on stderr: what a failed run leaves to read (the logs go with
+    their temporary directory)."""
+    for process in processes:
+        tail = "\n".join(process.log_text().splitlines()[-lines:])
+        print(f"--- {process.name}, end of its log:\n{tail}", file=sys.stderr)
+
+
 def sign_in(indicator: ServiceProcess, username: str, password: str) -> dict[str, str]:
     """The Authorization header of `username`, signed in at a running indicator-api."""
     response = httpx.post(
