@@ -41,6 +41,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Column,
+    Index,
     Integer,
     MetaData,
     String,
@@ -93,9 +94,10 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("claimed_until", UtcDateTime(), nullable=True),
         Column("last_error", Text, nullable=True),
         Column("delivered_at", UtcDateTime(), nullable=True),
-        # PostgreSQL: the recording transaction's id, for a feed in commit order. NULL on SQLite,
-        # where transactions commit one at a time in id order.
-        Column("xact_id", BigInteger, nullable=True),
+        # PostgreSQL: the recording transaction's id, for a feed in commit order (see `daye_kit.feed`).
+        # 0 on SQLite, where transactions commit one at a time in id order.
+        Column("xact_id", BigInteger, nullable=False, server_default="0"),
+        Index("ix_outbox_events_feed_position", "xact_id", "id"),
     )
 
 
@@ -135,6 +137,8 @@ async def record_event(
     }
     if session.get_bind().dialect.name == "postgresql":
         values["xact_id"] = cast(cast(func.pg_current_xact_id(), Text), BigInteger)
+    else:
+        values["xact_id"] = 0
     await session.execute(insert(EVENTS).values(**values))
     return event_id
 
@@ -468,3 +472,23 @@ def start_dispatcher(
         )
 
     return deliver
+
+
+def upgrade_outbox_to_feed_positions() -> None:
+    """The migration step every service takes for the change feed: rows recorded before it (and on
+    SQLite) are stamped 0, the stamp becomes required, and `(xact_id, id)` is indexed. Written to
+    run whether the table was created before this step or from today's definition."""
+    from alembic import op
+
+    op.execute("UPDATE outbox_events SET xact_id = 0 WHERE xact_id IS NULL")
+    with op.batch_alter_table("outbox_events") as batch:
+        batch.alter_column("xact_id", existing_type=BigInteger(), nullable=False, server_default="0")
+    op.execute("CREATE INDEX IF NOT EXISTS ix_outbox_events_feed_position ON outbox_events (xact_id, id)")
+
+
+def downgrade_outbox_from_feed_positions() -> None:
+    from alembic import op
+
+    op.execute("DROP INDEX IF EXISTS ix_outbox_events_feed_position")
+    with op.batch_alter_table("outbox_events") as batch:
+        batch.alter_column("xact_id", existing_type=BigInteger(), nullable=True, server_default=None)

@@ -90,6 +90,9 @@ class ServiceSettings(BaseSettings):
             "http://localhost:8003",
         ]
     )
+    event_retention_days: int = Field(
+        default=90, ge=1, le=3650, description="How long the change feed (`/api/v1/events`) keeps events"
+    )
     max_page_size: int = Field(default=200, ge=1, le=10_000)
     max_body_bytes: int = Field(
         default=32 * 1024 * 1024,

@@ -1,0 +1,294 @@
+"""The change feed: `GET /api/v1/events?after=<cursor>&types=...&limit=`, one per service.
+
+Every write a consumer may care about records an event with `emit()` in the write's own transaction,
+into the outbox's table (`outbox_events`, with no destination when no peer needs it). The feed
+serves those rows to outside systems, each `{id, type, occurred_at, subject, data}`, where `data` is
+the resource as the API shows it after the change: a consumer that keeps the latest `data` per
+`subject` holds a copy of the service's collections.
+
+Order and completeness. On PostgreSQL a row's `id` comes from a sequence when it is inserted, not
+when its transaction commits, so a reader of `id > last` skips for good a row whose transaction was
+still open (the bug Marten and Eventuous shipped). Every row is therefore stamped with its
+transaction's id (`pg_current_xact_id()`), and the feed serves only rows of transactions older than
+every transaction still running (`xact_id < pg_snapshot_xmin(pg_current_snapshot())`), in
+`(xact_id, id)` order: any row inserted later belongs to a transaction that is still running, whose
+id is at least that bound, so it sorts after everything already served. A long transaction holds
+the feed back (never loses a row); `next_cursor` is always given, and a consumer polls with it.
+SQLite commits one transaction at a time, in id order, and stamps 0.
+
+Retention: `<PREFIX>EVENT_RETENTION_DAYS` (90 by default; Stripe keeps 30). The `prune-events` duty
+deletes what is older, except events still waiting for a peer. A cursor older than everything kept
+is answered 410 `cursor_expired`: the consumer resynchronises from full reads (`updated_since`).
+"""
+
+import base64
+import binascii
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Literal, Union
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, create_model
+from sqlalchemy import BigInteger, Text, and_, cast, delete, func, or_, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from daye_kit.auth import Principal
+from daye_kit.db import SessionDep
+from daye_kit.duties import Duty, DutyContext, Summary
+from daye_kit.errors import AppError, InvalidInput, problem_responses
+from daye_kit.outbox import EVENTS, record_event
+from daye_kit.timestamps import utcnow
+
+FEED_PATH = "/api/v1/events"
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class EventType:
+    """One kind of event a service publishes: `<noun>.<verb>`, the schema of its `data`, and the
+    dataset a consumer key must be allowed to read to see it (`read:<dataset>`)."""
+
+    name: str
+    data: type[BaseModel]
+    dataset: str
+    description: str
+
+    def __post_init__(self) -> None:
+        noun, _, verb = self.name.partition(".")
+        if not (noun and verb and "." not in verb):
+            raise ValueError(f"event type {self.name!r} is not <noun>.<verb>")
+
+
+async def emit(
+    session: AsyncSession, kind: EventType, *, subject: str, data: BaseModel, to: str | None = None
+) -> str:
+    """Record `kind` with `data` (its API schema) in the caller's transaction; the event's id."""
+    if not isinstance(data, kind.data):
+        raise TypeError(f"{kind.name} carries {kind.data.__name__}, not {type(data).__name__}")
+    return await record_event(
+        session, type=kind.name, subject=subject, data=data.model_dump(mode="json"), to=to
+    )
+
+
+# -- cursors ------------------------------------------------------------------------------------
+
+
+def encode_cursor(xact_id: int, row_id: int) -> str:
+    """Opaque to consumers: the position `(transaction, row)` of the last event they have."""
+    return base64.urlsafe_b64encode(f"{xact_id}.{row_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[int, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        xact, _, row = raw.partition(".")
+        position = (int(xact), int(row))
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise InvalidInput.field("query.after", "cursor", "not a cursor this feed gave") from None
+    if min(position) < 0:
+        raise InvalidInput.field("query.after", "cursor", "not a cursor this feed gave")
+    return position
+
+
+class CursorExpired(AppError):
+    status = 410
+    code = "cursor_expired"
+    title = "Cursor expired"
+
+
+# -- the answer's schema ------------------------------------------------------------------------
+
+
+def _event_model(kind: EventType) -> type[BaseModel]:
+    model: type[BaseModel] = create_model(
+        "".join(part.title() for part in kind.name.replace("_", ".").split(".")) + "Event",
+        __config__=ConfigDict(title=kind.name, json_schema_extra={"description": kind.description}),
+        id=(str, Field(description="事件编号(全局唯一,据此去重)")),
+        type=(Literal[kind.name], Field(description="事件类型 `<noun>.<verb>`")),  # type: ignore[arg-type]
+        occurred_at=(datetime, Field(description="事件发生时间 (UTC)")),
+        subject=(str, Field(description="事件所涉对象 `<集合>:<编号>`;保留每个对象最新的 data 即得其副本")),
+        data=(kind.data, Field(description=kind.description)),
+    )
+    return model
+
+
+def feed_page_model(catalogue: Sequence[EventType], service: str) -> type[BaseModel]:
+    """`{items, next_cursor}` with each item one of the catalogue's types, told apart by `type`."""
+    models = tuple(_event_model(kind) for kind in catalogue)
+    item: Any = Annotated[Union[models], Field(discriminator="type")] if len(models) > 1 else models[0]  # noqa: UP007
+    return create_model(
+        f"{service.title().replace('-', '')}EventPage",
+        items=(list[item], Field(description="按提交顺序排列的事件")),
+        next_cursor=(
+            str,
+            Field(description="下一次请求的 `after`:已读到的位置。没有新事件时不变,消费方以它继续轮询"),
+        ),
+    )
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+
+def _position() -> Any:
+    return tuple_(EVENTS.c.xact_id, EVENTS.c.id)
+
+
+async def read_feed(
+    session: AsyncSession, *, after: tuple[int, int] | None, types: Iterable[str], limit: int
+) -> tuple[list[dict[str, Any]], tuple[int, int] | None]:
+    """Settled events after `after`, in feed order; and the position of the last one."""
+    query = select(
+        EVENTS.c.id,
+        EVENTS.c.xact_id,
+        EVENTS.c.event_id,
+        EVENTS.c.type,
+        EVENTS.c.occurred_at,
+        EVENTS.c.subject,
+        EVENTS.c.data,
+    )
+    wanted = list(types)
+    query = query.where(EVENTS.c.type.in_(wanted))
+    if after is not None:
+        query = query.where(_after(after))
+    if session.get_bind().dialect.name == "postgresql":
+        horizon = cast(cast(func.pg_snapshot_xmin(func.pg_current_snapshot()), Text), BigInteger)
+        query = query.where(EVENTS.c.xact_id < horizon)
+    rows = (
+        (await session.execute(query.order_by(EVENTS.c.xact_id, EVENTS.c.id).limit(limit))).mappings().all()
+    )
+    items = [
+        {
+            "id": row["event_id"],
+            "type": row["type"],
+            "occurred_at": row["occurred_at"],
+            "subject": row["subject"],
+            "data": row["data"],
+        }
+        for row in rows
+    ]
+    last = (rows[-1]["xact_id"], rows[-1]["id"]) if rows else None
+    return items, last
+
+
+def _after(position: tuple[int, int]) -> Any:
+    # Spelled out rather than as a row comparison so SQLite and PostgreSQL both use the index.
+    xact, row = position
+    return or_(EVENTS.c.xact_id > xact, and_(EVENTS.c.xact_id == xact, EVENTS.c.id > row))
+
+
+async def _check_not_expired(session: AsyncSession, position: tuple[int, int]) -> None:
+    """A cursor is good while its event (or one before it) is kept. Pruning always keeps the newest
+    event, so a consumer that is up to date keeps its place however quiet the feed has been. The
+    cursor of an empty feed, `(0, 0)`, is the start and never expires."""
+    if position == (0, 0):
+        return
+    kept = await session.scalar(select(EVENTS.c.id).where(~_after(position)).limit(1))
+    if kept is None and await session.scalar(select(EVENTS.c.id).limit(1)) is not None:
+        raise CursorExpired(
+            "events after this cursor are past the feed's retention; resynchronise from full reads "
+            "(`updated_since`) and follow the feed from its start"
+        )
+
+
+def feed_router(
+    catalogue: Sequence[EventType], *, service: str, reader: Any, visible: Any = None
+) -> APIRouter:
+    """The feed of one service. `reader` is the role requirement; `visible(principal)` (optional)
+    names the datasets a caller may read, None for all (consumer keys limited to datasets)."""
+    names = [kind.name for kind in catalogue]
+    if len(set(names)) != len(names):
+        raise ValueError("an event type is listed twice")
+    page_model = feed_page_model(catalogue, service)
+    table = "\n".join(f"- `{kind.name}` ({kind.dataset}): {kind.description}" for kind in catalogue)
+    router = APIRouter(prefix="/api/v1", tags=["变更订阅"])
+
+    @router.get(
+        "/events",
+        operation_id="list_events",
+        summary="变更事件流",
+        description="按提交顺序读取本服务的变更事件:每个事件只出现一次,跟随 `next_cursor` 不漏不重。"
+        "`data` 是变更后的资源(与单条读取的字段相同)。保留期见服务设置 `EVENT_RETENTION_DAYS`"
+        f"(默认 90 天)。\n\n事件类型:\n{table}",
+        response_model=page_model,
+        responses=problem_responses(400, 401, 403, 410, 422),
+    )
+    async def list_events(
+        principal: Annotated[Principal, Depends(reader)],
+        session: SessionDep,
+        after: Annotated[
+            str | None, Query(description="上一页的 `next_cursor`;不给则从最早保留的事件读起", max_length=64)
+        ] = None,
+        types: Annotated[
+            list[str] | None,
+            Query(description="只读这些类型(可重复或以逗号分隔)", examples=["demand.posted,match.succeeded"]),
+        ] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="每页事件数")] = DEFAULT_LIMIT,
+    ) -> Any:
+        wanted = _wanted_types(catalogue, types, visible(principal) if visible else None)
+        position = decode_cursor(after) if after else None
+        if position is not None:
+            await _check_not_expired(session, position)
+        items, last = await read_feed(session, after=position, types=wanted, limit=limit)
+        cursor = last or position or (0, 0)
+        body = page_model.model_validate({"items": items, "next_cursor": encode_cursor(*cursor)})
+        return JSONResponse(body.model_dump(mode="json"))
+
+    return router
+
+
+def _wanted_types(
+    catalogue: Sequence[EventType], asked: list[str] | None, datasets: Iterable[str] | None
+) -> list[str]:
+    known = {kind.name: kind for kind in catalogue}
+    names = [name.strip() for value in asked or [] for name in value.split(",") if name.strip()]
+    unknown = sorted(set(names) - set(known))
+    if unknown:
+        raise InvalidInput.field(
+            "query.types", "event_type", f"unknown event types {unknown}; this feed has {sorted(known)}"
+        )
+    chosen = names or list(known)
+    if datasets is not None:
+        allowed = set(datasets)
+        chosen = [name for name in chosen if known[name].dataset in allowed]
+    return chosen
+
+
+# -- retention ----------------------------------------------------------------------------------
+
+
+async def prune_events(session: AsyncSession, *, retention_days: int) -> int:
+    """Delete events older than the retention, except those a peer has still to receive and the
+    newest (the place of every consumer that is up to date)."""
+    cutoff = utcnow() - timedelta(days=retention_days)
+    newest = select(func.max(EVENTS.c.id)).scalar_subquery()
+    result = await session.execute(
+        delete(EVENTS).where(
+            EVENTS.c.occurred_at < cutoff, EVENTS.c.state == "delivered", EVENTS.c.id != newest
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def _prune_events_duty(context: DutyContext) -> Summary:
+    days: int = context.app.state.settings.event_retention_days
+    return {"deleted": await prune_events(context.session, retention_days=days), "retention_days": days}
+
+
+PRUNE_EVENTS = Duty(
+    name="prune-events",
+    schedule="45 3 * * *",
+    grace=timedelta(days=1),
+    description="每日 03:45 删除超过保留期(EVENT_RETENTION_DAYS,默认 90 天)的变更事件;尚未送达对端的除外",
+    action=_prune_events_duty,
+)
+
+
+def catalogue_datasets(catalogue: Sequence[EventType]) -> Mapping[str, list[str]]:
+    """Dataset → its event types, for the documentation of consumer keys' scopes."""
+    datasets: dict[str, list[str]] = {}
+    for kind in catalogue:
+        datasets.setdefault(kind.dataset, []).append(kind.name)
+    return datasets
