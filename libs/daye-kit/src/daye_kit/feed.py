@@ -1,8 +1,9 @@
 """The change feed: `GET /api/v1/events?after=<cursor>&types=...&limit=`, one per service.
 
 Every write a consumer may care about records an event with `emit()` in the write's own transaction,
-into the outbox's table (`outbox_events`, with no destination when no peer needs it). The feed
-serves those rows to outside systems, each `{id, type, occurred_at, subject, data}`, where `data` is
+into the outbox's table (`outbox_events`, with no destination). The feed serves those rows, and only
+those: the messages the outbox carries to a peer (`record_event(..., to=peer)`) are the services'
+own business, shaped for the receiver, and a write that is both records one of each. The feed serves to outside systems, each `{id, type, occurred_at, subject, data}`, where `data` is
 the resource as the API shows it after the change: a consumer that keeps the latest `data` per
 `subject` holds a copy of the service's collections.
 
@@ -62,9 +63,7 @@ class EventType:
             raise ValueError(f"event type {self.name!r} is not <noun>.<verb>")
 
 
-async def emit(
-    session: AsyncSession, kind: EventType, *, subject: str, data: BaseModel, to: str | None = None
-) -> str:
+async def emit(session: AsyncSession, kind: EventType, *, subject: str, data: BaseModel) -> str:
     """Record `kind` with `data` (its API schema) in the caller's transaction; the event's id."""
     if not isinstance(data, kind.data):
         raise TypeError(f"{kind.name} carries {kind.data.__name__}, not {type(data).__name__}")
@@ -149,8 +148,7 @@ async def read_feed(
         EVENTS.c.subject,
         EVENTS.c.data,
     )
-    wanted = list(types)
-    query = query.where(EVENTS.c.type.in_(wanted))
+    query = query.where(EVENTS.c.destination.is_(None), EVENTS.c.type.in_(list(types)))
     if after is not None:
         query = query.where(_after(after))
     if session.get_bind().dialect.name == "postgresql":
