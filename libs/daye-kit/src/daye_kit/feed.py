@@ -3,7 +3,8 @@
 Every write a consumer may care about records an event with `emit()` in the write's own transaction,
 into the outbox's table (`outbox_events`, with no destination). The feed serves those rows, and only
 those: the messages the outbox carries to a peer (`record_event(..., to=peer)`) are the services'
-own business, shaped for the receiver, and a write that is both records one of each. The feed serves to outside systems, each `{id, type, occurred_at, subject, data}`, where `data` is
+own business, shaped for the receiver, and a write that is both records one of each. The feed serves
+them to outside systems, each `{id, type, occurred_at, subject, data}`, where `data` is
 the resource as the API shows it after the change: a consumer that keeps the latest `data` per
 `subject` holds a copy of the service's collections.
 
@@ -68,7 +69,7 @@ async def emit(session: AsyncSession, kind: EventType, *, subject: str, data: Ba
     if not isinstance(data, kind.data):
         raise TypeError(f"{kind.name} carries {kind.data.__name__}, not {type(data).__name__}")
     return await record_event(
-        session, type=kind.name, subject=subject, data=data.model_dump(mode="json"), to=to
+        session, type=kind.name, subject=subject, data=data.model_dump(mode="json"), to=None
     )
 
 
