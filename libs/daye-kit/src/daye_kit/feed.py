@@ -184,8 +184,9 @@ async def _check_not_expired(session: AsyncSession, position: tuple[int, int]) -
     cursor of an empty feed, `(0, 0)`, is the start and never expires."""
     if position == (0, 0):
         return
-    kept = await session.scalar(select(EVENTS.c.id).where(~_after(position)).limit(1))
-    if kept is None and await session.scalar(select(EVENTS.c.id).limit(1)) is not None:
+    ours = EVENTS.c.destination.is_(None)
+    kept = await session.scalar(select(EVENTS.c.id).where(ours, ~_after(position)).limit(1))
+    if kept is None and await session.scalar(select(EVENTS.c.id).where(ours).limit(1)) is not None:
         raise CursorExpired(
             "events after this cursor are past the feed's retention; resynchronise from full reads "
             "(`updated_since`) and follow the feed from its start"
@@ -262,7 +263,13 @@ async def prune_events(session: AsyncSession, *, retention_days: int) -> int:
     """Delete events older than the retention, except those a peer has still to receive and the
     newest (the place of every consumer that is up to date)."""
     cutoff = utcnow() - timedelta(days=retention_days)
-    newest = select(func.max(EVENTS.c.id)).scalar_subquery()
+    newest = (
+        select(EVENTS.c.id)
+        .where(EVENTS.c.destination.is_(None))
+        .order_by(EVENTS.c.xact_id.desc(), EVENTS.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     result = await session.execute(
         delete(EVENTS).where(
             EVENTS.c.occurred_at < cutoff, EVENTS.c.state == "delivered", EVENTS.c.id != newest
