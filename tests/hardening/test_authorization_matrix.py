@@ -587,6 +587,8 @@ MATRIX: list[Row] = [
         fixed("/api/v1/stats/publish", params=THIS_MONTH)),
     row(MATCHING, "GET /api/v1/jobs",                       JOB_READERS),
     row(MATCHING, "POST /api/v1/jobs/{name}/runs",           ADMIN_ONLY_201, run_purge),
+    row(MATCHING, "GET /api/v1/events",                     "401 200 403 403 403 403 200 200",
+        note="the change feed: the bureau, peers and read-only systems, who list every demand already"),
 
     # funding-api                                        anon admin t-own t-for e-own e-for viewer svc
     row(FUNDING, "GET /healthz",                            PUBLIC),

@@ -109,7 +109,7 @@ export interface paths {
         };
         /**
          * 需求列表
-         * @description 按类别、状态、乡镇、企业、发布日期筛选。企业只看到自己的需求,乡镇只看到本单位企业的需求。
+         * @description 按类别、状态、乡镇、企业、发布日期筛选。企业只看到自己的需求,乡镇只看到本单位企业的需求。默认按发布时间倒序分页;增量读取(`updated_since` 或 `after`)按修改时间升序,以 `next_cursor` 继续。
          */
         get: operations["list_demands"];
         put?: never;
@@ -197,7 +197,7 @@ export interface paths {
         };
         /**
          * 供给列表
-         * @description 按类别、状态、机构、关键词筛选。所有已登录账号可查看供给目录。
+         * @description 按类别、状态、机构、关键词筛选。所有已登录账号可查看供给目录。默认按编号升序分页,只列在架的;增量读取(`updated_since` 或 `after`)按修改时间升序,以 `next_cursor` 继续,不给 `status` 时也含已下架的(下架也是一次修改)。
          */
         get: operations["list_supplies"];
         put?: never;
@@ -245,7 +245,7 @@ export interface paths {
         };
         /**
          * 对接记录列表
-         * @description 企业看到本企业需求的记录,供给代表账号看到其供给的记录,乡镇看到本单位企业的记录。
+         * @description 企业看到本企业需求的记录,供给代表账号看到其供给的记录,乡镇看到本单位企业的记录。默认按编号倒序分页;增量读取(`updated_since` 或 `after`)按修改时间升序,以 `next_cursor` 继续。记录所示需求、供给摘要变化时,其修改时间随之更新。
          */
         get: operations["list_matches"];
         put?: never;
@@ -464,6 +464,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 变更事件流
+         * @description 按提交顺序读取本服务的变更事件:每个事件只出现一次,跟随 `next_cursor` 不漏不重。`data` 是变更后的资源(与单条读取的字段相同)。保留期见服务设置 `EVENT_RETENTION_DAYS`(默认 90 天)。
+         *
+         *     事件类型:
+         *     - `demand.posted` (demands): 企业(或科技局代企业)发布了需求
+         *     - `demand.updated` (demands): 需求内容被修改,或首次有应答,或对接成功被撤销后重新征集
+         *     - `demand.withdrawn` (demands): 需求被撤回
+         *     - `demand.closed` (demands): 需求到期关闭
+         *     - `demand.matched` (demands): 需求首次有对接成功
+         *     - `supply.created` (supplies): 登记了供给
+         *     - `supply.updated` (supplies): 供给被修改或下架
+         *     - `match.proposed` (matches): 建立了对接记录(待对接)
+         *     - `match.updated` (matches): 对接记录转入对接中,或其需求、供给的摘要变化,或技术合同已登记到 indicator-api
+         *     - `match.succeeded` (matches): 对接成功(可附技术合同)
+         *     - `match.failed` (matches): 对接失败
+         *     - `match.withdrawn` (matches): 对接记录被撤回(含需求撤回,及科技局撤销一次成功)
+         *     - `match.closed` (matches): 需求到期,待对接记录随之关闭
+         *     - `match.contract_set` (matches): 对接成功后补录或更正了技术合同(新的合同版本)
+         */
+        get: operations["list_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/metrics": {
         parameters: {
             query?: never;
@@ -620,6 +656,35 @@ export interface components {
          * @enum {string}
          */
         ContractType: "development" | "transfer" | "consulting" | "service";
+        /**
+         * demand.closed
+         * @description 需求到期关闭
+         */
+        DemandClosedEvent: {
+            /**
+             * Id
+             * @description 事件编号(全局唯一,据此去重)
+             */
+            id: string;
+            /**
+             * @description 事件类型 `<noun>.<verb>` (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "demand.closed";
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 事件发生时间 (UTC)
+             */
+            occurred_at: string;
+            /**
+             * Subject
+             * @description 事件所涉对象 `<集合>:<编号>`;保留每个对象最新的 data 即得其副本
+             */
+            subject: string;
+            /** @description 需求到期关闭 */
+            data: components["schemas"]["DemandPublic"];
+        };
         /** DemandCreate */
         DemandCreate: {
             /** @description talent 人才 / technology 技术 / finance 金融 */
@@ -673,6 +738,64 @@ export interface components {
          * @enum {string}
          */
         DemandKind: "talent" | "technology" | "finance";
+        /**
+         * demand.matched
+         * @description 需求首次有对接成功
+         */
+        DemandMatchedEvent: {
+            /**
+             * Id
+             * @description 事件编号(全局唯一,据此去重)
+             */
+            id: string;
+            /**
+             * @description 事件类型 `<noun>.<verb>` (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "demand.matched";
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 事件发生时间 (UTC)
+             */
+            occurred_at: string;
+            /**
+             * Subject
+             * @description 事件所涉对象 `<集合>:<编号>`;保留每个对象最新的 data 即得其副本
+             */
+            subject: string;
+            /** @description 需求首次有对接成功 */
+            data: components["schemas"]["DemandPublic"];
+        };
+        /**
+         * demand.posted
+         * @description 企业(或科技局代企业)发布了需求
+         */
+        DemandPostedEvent: {
+            /**
+             * Id
+             * @description 事件编号(全局唯一,据此去重)
+             */
+            id: string;
+            /**
+             * @description 事件类型 `<noun>.<verb>` (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "demand.posted";
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 事件发生时间 (UTC)
+             */
+            occurred_at: string;
+            /**
+             * Subject
+             * @description 事件所涉对象 `<集合>:<编号>`;保留每个对象最新的 data 即得其副本
+             */
+            subject: string;
+            /** @description 企业(或科技局代企业)发布了需求 */
+            data: components["schemas"]["DemandPublic"];
+        };
         /** DemandPublic */
         DemandPublic: {
             /** Id */
@@ -781,6 +904,64 @@ export interface components {
             deadline?: string | null;
             /** @description 只可改为 withdrawn(撤回) */
             status?: components["schemas"]["DemandStatus"] | null;
+        };
+        /**
+         * demand.updated
+         * @description 需求内容被修改,或首次有应答,或对接成功被撤销后重新征集
+         */
+        DemandUpdatedEvent: {
+            /**
+             * Id
+             * @description 事件编号(全局唯一,据此去重)
+             */
+            id: string;
+            /**
+             * @description 事件类型 `<noun>.<verb>` (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "demand.updated";
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 事件发生时间 (UTC)
+             */
+            occurred_at: string;
+            /**
+             * Subject
+             * @description 事件所涉对象 `<集合>:<编号>`;保留每个对象最新的 data 即得其副本
+             */
+            subject: string;
+            /** @description 需求内容被修改,或首次有应答,或对接成功被撤销后重新征集 */
+            data: components["schemas"]["DemandPublic"];
+        };
+        /**
+         * demand.withdrawn
+         * @description 需求被撤回
+         */
+        DemandWithdrawnEvent: {
+            /**
+             * Id
+             * @description 事件编号(全局唯一,据此去重)
+             */
+            id: string;
+            /**
+             * @description 事件类型 `<noun>.<verb>` (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "demand.withdrawn";
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 事件发生时间 (UTC)
+             */
+            occurred_at: string;
+            /**
+             * Subject
+             * @description 事件所涉对象 `<集合>:<编号>`;保留每个对象最新的 data 即得其副本
+             */
+            subject: string;
+            /** @description 需求被撤回 */
+            data: components["schemas"]["DemandPublic"];
         };
         /** ExpertSlot */
         ExpertSlot: {
@@ -975,6 +1156,64 @@ export interface components {
             match_rate: number | null;
             kind: components["schemas"]["DemandKind"];
         };
+        /**
+         * match.closed
+         * @description 需求到期,待对接记录随之关闭
+         */
+        MatchClosedEvent: {
+            /**
+             * Id
+             * @description 事件编号(全局唯一,据此去重)
+             */
+            id: string;
+            /**
+             * @description 事件类型 `<noun>.<verb>` (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "match.closed";
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 事件发生时间 (UTC)
+             */
+            occurred_at: string;
+            /**
+             * Subject
+             * @description 事件所涉对象 `<集合>:<编号>`;保留每个对象最新的 data 即得其副本
+             */
+            subject: string;
+            /** @description 需求到期,待对接记录随之关闭 */
+            data: components["schemas"]["MatchDetail"];
+        };
+        /**
+         * match.contract_set
+         * @description 对接成功后补录或更正了技术合同(新的合同版本)
+         */
+        MatchContractSetEvent: {
+            /**
+             * Id
+             * @description 事件编号(全局唯一,据此去重)
+             */
+            id: string;
+            /**
+             * @description 事件类型 `<noun>.<verb>` (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "match.contract_set";
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 事件发生时间 (UTC)
+             */
+            occurred_at: string;
+            /**
+             * Subject
+             * @description 事件所涉对象 `<集合>:<编号>`;保留每个对象最新的 data 即得其副本
+             */
+            subject: string;
+            /** @description 对接成功后补录或更正了技术合同(新的合同版本) */
+            data: components["schemas"]["MatchDetail"];
+        };
         /** MatchCreate */
         MatchCreate: {
             /**
@@ -1060,10 +1299,68 @@ export interface components {
             at: string;
         };
         /**
+         * match.failed
+         * @description 对接失败
+         */
+        MatchFailedEvent: {
+            /**
+             * Id
+             * @description 事件编号(全局唯一,据此去重)
+             */
+            id: string;
+            /**
+             * @description 事件类型 `<noun>.<verb>` (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "match.failed";
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 事件发生时间 (UTC)
+             */
+            occurred_at: string;
+            /**
+             * Subject
+             * @description 事件所涉对象 `<集合>:<编号>`;保留每个对象最新的 data 即得其副本
+             */
+            subject: string;
+            /** @description 对接失败 */
+            data: components["schemas"]["MatchDetail"];
+        };
+        /**
          * MatchOrigin
          * @enum {string}
          */
         MatchOrigin: "enterprise" | "supplier" | "bureau";
+        /**
+         * match.proposed
+         * @description 建立了对接记录(待对接)
+         */
+        MatchProposedEvent: {
+            /**
+             * Id
+             * @description 事件编号(全局唯一,据此去重)
+             */
+            id: string;
+            /**
+             * @description 事件类型 `<noun>.<verb>` (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "match.proposed";
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 事件发生时间 (UTC)
+             */
+            occurred_at: string;
+            /**
+             * Subject
+             * @description 事件所涉对象 `<集合>:<编号>`;保留每个对象最新的 data 即得其副本
+             */
+            subject: string;
+            /** @description 建立了对接记录(待对接) */
+            data: components["schemas"]["MatchDetail"];
+        };
         /** MatchPublic */
         MatchPublic: {
             /** Id */
@@ -1114,6 +1411,35 @@ export interface components {
          * @enum {string}
          */
         MatchStatus: "proposed" | "docking" | "succeeded" | "failed" | "withdrawn" | "closed";
+        /**
+         * match.succeeded
+         * @description 对接成功(可附技术合同)
+         */
+        MatchSucceededEvent: {
+            /**
+             * Id
+             * @description 事件编号(全局唯一,据此去重)
+             */
+            id: string;
+            /**
+             * @description 事件类型 `<noun>.<verb>` (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "match.succeeded";
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 事件发生时间 (UTC)
+             */
+            occurred_at: string;
+            /**
+             * Subject
+             * @description 事件所涉对象 `<集合>:<编号>`;保留每个对象最新的 data 即得其副本
+             */
+            subject: string;
+            /** @description 对接成功(可附技术合同) */
+            data: components["schemas"]["MatchDetail"];
+        };
         /** MatchUpdate */
         MatchUpdate: {
             /** @description 目标状态 */
@@ -1126,6 +1452,77 @@ export interface components {
             note: string;
             /** @description 仅在改为 succeeded 时可填:技术合同,经发件箱报送 indicator-api 计入技术合同成交额 */
             contract?: components["schemas"]["Contract"] | null;
+        };
+        /**
+         * match.updated
+         * @description 对接记录转入对接中,或其需求、供给的摘要变化,或技术合同已登记到 indicator-api
+         */
+        MatchUpdatedEvent: {
+            /**
+             * Id
+             * @description 事件编号(全局唯一,据此去重)
+             */
+            id: string;
+            /**
+             * @description 事件类型 `<noun>.<verb>` (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "match.updated";
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 事件发生时间 (UTC)
+             */
+            occurred_at: string;
+            /**
+             * Subject
+             * @description 事件所涉对象 `<集合>:<编号>`;保留每个对象最新的 data 即得其副本
+             */
+            subject: string;
+            /** @description 对接记录转入对接中,或其需求、供给的摘要变化,或技术合同已登记到 indicator-api */
+            data: components["schemas"]["MatchDetail"];
+        };
+        /**
+         * match.withdrawn
+         * @description 对接记录被撤回(含需求撤回,及科技局撤销一次成功)
+         */
+        MatchWithdrawnEvent: {
+            /**
+             * Id
+             * @description 事件编号(全局唯一,据此去重)
+             */
+            id: string;
+            /**
+             * @description 事件类型 `<noun>.<verb>` (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "match.withdrawn";
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 事件发生时间 (UTC)
+             */
+            occurred_at: string;
+            /**
+             * Subject
+             * @description 事件所涉对象 `<集合>:<编号>`;保留每个对象最新的 data 即得其副本
+             */
+            subject: string;
+            /** @description 对接记录被撤回(含需求撤回,及科技局撤销一次成功) */
+            data: components["schemas"]["MatchDetail"];
+        };
+        /** MatchingApiEventPage */
+        MatchingApiEventPage: {
+            /**
+             * Items
+             * @description 按提交顺序排列的事件
+             */
+            items: (components["schemas"]["DemandPostedEvent"] | components["schemas"]["DemandUpdatedEvent"] | components["schemas"]["DemandWithdrawnEvent"] | components["schemas"]["DemandClosedEvent"] | components["schemas"]["DemandMatchedEvent"] | components["schemas"]["SupplyCreatedEvent"] | components["schemas"]["SupplyUpdatedEvent"] | components["schemas"]["MatchProposedEvent"] | components["schemas"]["MatchUpdatedEvent"] | components["schemas"]["MatchSucceededEvent"] | components["schemas"]["MatchFailedEvent"] | components["schemas"]["MatchWithdrawnEvent"] | components["schemas"]["MatchClosedEvent"] | components["schemas"]["MatchContractSetEvent"])[];
+            /**
+             * Next Cursor
+             * @description 下一次请求的 `after`:已读到的位置。没有新事件时不变,消费方以它继续轮询
+             */
+            next_cursor: string;
         };
         /**
          * Maturity
@@ -1230,6 +1627,11 @@ export interface components {
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /** Page[MatchPublic] */
         Page_MatchPublic_: {
@@ -1240,6 +1642,11 @@ export interface components {
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /** Page[NotificationPublic] */
         Page_NotificationPublic_: {
@@ -1250,6 +1657,11 @@ export interface components {
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /** Page[SupplyPublic] */
         Page_SupplyPublic_: {
@@ -1260,6 +1672,11 @@ export interface components {
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /**
          * Principal
@@ -1678,6 +2095,35 @@ export interface components {
             qualification_rule?: components["schemas"]["Qualification"][];
         };
         /**
+         * supply.created
+         * @description 登记了供给
+         */
+        SupplyCreatedEvent: {
+            /**
+             * Id
+             * @description 事件编号(全局唯一,据此去重)
+             */
+            id: string;
+            /**
+             * @description 事件类型 `<noun>.<verb>` (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "supply.created";
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 事件发生时间 (UTC)
+             */
+            occurred_at: string;
+            /**
+             * Subject
+             * @description 事件所涉对象 `<集合>:<编号>`;保留每个对象最新的 data 即得其副本
+             */
+            subject: string;
+            /** @description 登记了供给 */
+            data: components["schemas"]["SupplyPublic"];
+        };
+        /**
          * SupplyKind
          * @enum {string}
          */
@@ -1788,6 +2234,35 @@ export interface components {
             qualification_rule?: components["schemas"]["Qualification"][] | null;
             /** @description active 在架 / withdrawn 下架 */
             status?: components["schemas"]["SupplyStatus"] | null;
+        };
+        /**
+         * supply.updated
+         * @description 供给被修改或下架
+         */
+        SupplyUpdatedEvent: {
+            /**
+             * Id
+             * @description 事件编号(全局唯一,据此去重)
+             */
+            id: string;
+            /**
+             * @description 事件类型 `<noun>.<verb>` (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "supply.updated";
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 事件发生时间 (UTC)
+             */
+            occurred_at: string;
+            /**
+             * Subject
+             * @description 事件所涉对象 `<集合>:<编号>`;保留每个对象最新的 data 即得其副本
+             */
+            subject: string;
+            /** @description 供给被修改或下架 */
+            data: components["schemas"]["SupplyPublic"];
         };
         /**
          * Trigger
@@ -2048,6 +2523,10 @@ export interface operations {
                 limit?: number;
                 /** @description 跳过的条数 */
                 offset?: number;
+                /** @description 只读此时刻(含)之后新建或修改的记录,按修改时间升序,带时区 */
+                updated_since?: string | null;
+                /** @description 上一页的 `next_cursor`:从该位置之后继续(按修改时间升序) */
+                after?: string | null;
             };
             header?: never;
             path?: never;
@@ -2492,6 +2971,10 @@ export interface operations {
                 limit?: number;
                 /** @description 跳过的条数 */
                 offset?: number;
+                /** @description 只读此时刻(含)之后新建或修改的记录,按修改时间升序,带时区 */
+                updated_since?: string | null;
+                /** @description 上一页的 `next_cursor`:从该位置之后继续(按修改时间升序) */
+                after?: string | null;
             };
             header?: never;
             path?: never;
@@ -2771,6 +3254,10 @@ export interface operations {
                 limit?: number;
                 /** @description 跳过的条数 */
                 offset?: number;
+                /** @description 只读此时刻(含)之后新建或修改的记录,按修改时间升序,带时区 */
+                updated_since?: string | null;
+                /** @description 上一页的 `next_cursor`:从该位置之后继续(按修改时间升序) */
+                after?: string | null;
             };
             header?: never;
             path?: never;
@@ -3682,6 +4169,83 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_events: {
+        parameters: {
+            query?: {
+                /** @description 上一页的 `next_cursor`;不给则从最早保留的事件读起 */
+                after?: string | null;
+                /** @description 只读这些类型(可重复或以逗号分隔) */
+                types?: string[] | null;
+                /** @description 每页事件数 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MatchingApiEventPage"];
+                };
+            };
+            /** @description 请求无效 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 错误 */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };

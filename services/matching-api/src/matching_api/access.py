@@ -28,6 +28,11 @@ BureauPrincipal = Annotated[Principal, Depends(require_roles(Role.admin))]
 OUTBOX_READER = require_roles(Role.admin)
 OUTBOX_OPERATOR = require_roles(Role.admin)
 
+# The change feed (/api/v1/events): the bureau, peer services and read-only government systems.
+# A viewer already lists every demand, supply and docking (as the bureau does), so the feed shows
+# it nothing more: all three datasets, no per-dataset narrowing.
+FEED_READER = require_roles(Role.admin, Role.service, Role.viewer)
+
 # Scheduled duties (/api/v1/jobs): the bureau and read-only systems see them; the bureau runs one now.
 JOB_READERS = require_roles(Role.admin, Role.viewer)
 JOB_RUNNERS = require_roles(Role.admin)

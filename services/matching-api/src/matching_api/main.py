@@ -11,11 +11,12 @@ from fastapi import FastAPI
 
 from daye_kit import idempotency
 from daye_kit.app import HttpClientFactory, ServiceSpec, build_app, default_http_client
+from daye_kit.feed import feed_router
 from daye_kit.health import check_peer
 from daye_kit.jobs import jobs_router
 from daye_kit.outbox import outbox_router
 from daye_kit.remote_identity import connect_identity, connect_indicator, me_router
-from matching_api.access import JOB_READERS, JOB_RUNNERS, OUTBOX_OPERATOR, OUTBOX_READER
+from matching_api.access import FEED_READER, JOB_READERS, JOB_RUNNERS, OUTBOX_OPERATOR, OUTBOX_READER
 from matching_api.assignments.router import router as assignment_router
 from matching_api.config import Settings
 from matching_api.demands.router import router as demand_router
@@ -23,6 +24,7 @@ from matching_api.duties import DUTIES
 from matching_api.engine.index import SupplyIndex
 from matching_api.engine.router import router as engine_router
 from matching_api.engine.text import warm_up
+from matching_api.events import CATALOGUE
 from matching_api.matches.router import router as match_router
 from matching_api.matches.service import contract_delivered
 from matching_api.notifications.router import router as notification_router
@@ -51,6 +53,7 @@ TAGS = [
     {"name": "统计", "description": "需求数、对接数与对接率"},
     {"name": "定时任务", "description": "本服务按计划自行执行的任务:到期关闭、提醒、统计报送"},
     {"name": "身份认证", "description": "调用者身份"},
+    {"name": "变更订阅", "description": "需求、供给、对接记录的变更事件流,供外部系统增量同步"},
 ]
 
 
@@ -82,6 +85,7 @@ def create_app(
             assignment_router,
             stats_router,
             jobs_router(readers=JOB_READERS, runners=JOB_RUNNERS),
+            feed_router(CATALOGUE, service="matching-api", reader=FEED_READER),
         ],
         migrations=MIGRATIONS,
         tags=TAGS,

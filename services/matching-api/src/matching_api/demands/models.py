@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, CheckConstraint, Column, Date, Text
+from sqlalchemy import JSON, CheckConstraint, Column, Date, Index, Text
 from sqlmodel import Field
 
 from daye_kit.money import Money
@@ -21,6 +21,8 @@ class Demand(Table, table=True):
         CheckConstraint(f"status IN ({sql_in(DemandStatus)})", name="status_known"),
         CheckConstraint(f"financing IS NULL OR financing IN ({sql_in(Financing)})", name="financing_known"),
         CheckConstraint("kind <> 'finance' OR amount_sought IS NOT NULL", name="finance_has_amount"),
+        # Incremental reads (`updated_since`, `after`) walk (updated_at, id).
+        Index("ix_demands_updated_at_id", "updated_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

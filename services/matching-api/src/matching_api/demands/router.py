@@ -11,7 +11,7 @@ from daye_kit.db import ReadSessionDep, SessionDep
 from daye_kit.errors import problem_responses
 from daye_kit.idempotency import IdempotencyDep
 from daye_kit.ids import RowId
-from daye_kit.pagination import Page, PageDep
+from daye_kit.pagination import ChangesDep, Page, PageDep
 from daye_kit.timestamps import Day
 from matching_api.access import DemandPosterPrincipal, SchedulerPrincipal
 from matching_api.demands import service
@@ -52,17 +52,21 @@ async def post_demand(
 @router.get(
     "",
     summary="需求列表",
-    description="按类别、状态、乡镇、企业、发布日期筛选。企业只看到自己的需求,乡镇只看到本单位企业的需求。",
+    description="按类别、状态、乡镇、企业、发布日期筛选。企业只看到自己的需求,乡镇只看到本单位企业的需求。"
+    "默认按发布时间倒序分页;增量读取(`updated_since` 或 `after`)按修改时间升序,以 `next_cursor` 继续。",
     responses=problem_responses(401, 422),
 )
 async def list_demands(
     principal: CurrentPrincipal,
     session: ReadSessionDep,
     page: PageDep,
+    changes: ChangesDep,
     where: Annotated[DemandFilter, Query()],
 ) -> Page[DemandPublic]:
-    items, total = await service.list_demands(session, principal=principal, page=page, where=where)
-    return Page(items=items, total=total)
+    items, total, cursor = await service.list_demands(
+        session, principal=principal, page=page, changes=changes, where=where
+    )
+    return Page(items=items, total=total, next_cursor=cursor)
 
 
 @router.post(

@@ -13,7 +13,8 @@ from sqlmodel.sql.expression import SelectOfScalar
 from daye_kit.auth import Principal, Role
 from daye_kit.db import lock_exclusively
 from daye_kit.errors import Conflict, Forbidden, InvalidInput, NotFound
-from daye_kit.pagination import PageParams
+from daye_kit.feed import EventType, emit
+from daye_kit.pagination import Changes, PageParams, keyset_page, next_cursor
 from daye_kit.timestamps import local_midnight, local_today, utcnow
 from matching_api.config import Settings
 from matching_api.demands.models import Demand
@@ -21,6 +22,7 @@ from matching_api.demands.schemas import (
     DemandCreate,
     DemandFilter,
     DemandPublic,
+    DemandSummary,
     DemandUpdate,
     ExpirySweep,
     Reminders,
@@ -29,7 +31,18 @@ from matching_api.engine.index import SupplyIndex
 from matching_api.engine.service import recommend
 from matching_api.engine.text import join_terms, tokenize
 from matching_api.enums import DemandStatus, MatchStatus
+from matching_api.events import (
+    DEMAND_CLOSED,
+    DEMAND_POSTED,
+    DEMAND_UPDATED,
+    DEMAND_WITHDRAWN,
+    MATCH_CLOSED,
+    MATCH_WITHDRAWN,
+    demand_subject,
+    match_subject,
+)
 from matching_api.matches.models import Match, MatchEvent
+from matching_api.matches.views import details, refresh_matches
 from matching_api.notifications.service import (
     BUREAU,
     NOTIFICATIONS,
@@ -126,8 +139,16 @@ async def post_demand(
     segment(demand)
     session.add(demand)
     await session.flush()
+    shown = await _announce(session, DEMAND_POSTED, demand)
     await _announce_recommendations(session, demand=demand, index=index, settings=settings)
-    return DemandPublic.model_validate(demand)
+    return shown
+
+
+async def _announce(session: AsyncSession, kind: EventType, demand: Demand) -> DemandPublic:
+    """The demand after a change, recorded as the feed's `kind` event; what the API answers."""
+    shown = DemandPublic.model_validate(demand)
+    await emit(session, kind, subject=demand_subject(demand.id), data=shown)
+    return shown
 
 
 async def _announce_recommendations(
@@ -194,32 +215,42 @@ async def update_demand(
         raise InvalidInput.field(
             "body.deadline", "date_in_past", f"the deadline {changes['deadline']} has passed"
         )
+    summary = DemandSummary.model_validate(demand)
     for name, value in changes.items():
         setattr(demand, name, value.value if name == "financing" and value is not None else value)
     if {"title", "description", "industry"} & changes.keys():
         segment(demand)
+    now = utcnow()
     if status is DemandStatus.withdrawn:
-        await _end_open_matches(session, demand, MatchStatus.withdrawn, actor=principal.username)
         demand.status = DemandStatus.withdrawn.value
-        demand.closed_at = utcnow()
-    demand.updated_at = utcnow()
+        demand.closed_at = now
+    demand.updated_at = now
     await session.flush()
-    return DemandPublic.model_validate(demand)
+    shown = await _announce(session, DEMAND_WITHDRAWN if status else DEMAND_UPDATED, demand)
+    ended: list[int] = []
+    if status is DemandStatus.withdrawn:
+        ended = await _end_open_matches(session, demand, MatchStatus.withdrawn, actor=principal.username)
+    if DemandSummary.model_validate(demand) != summary:
+        await refresh_matches(session, demand_id=demand.id, skip=ended)
+    return shown
 
 
 async def _end_open_matches(
     session: AsyncSession, demand: Demand, to: MatchStatus, *, actor: str, only_proposed: bool = False
-) -> int:
+) -> list[int]:
+    """End the demand's open dockings (each announced as withdrawn or closed); their ids."""
     ended = [MatchStatus.proposed.value] if only_proposed else [MatchStatus.proposed.value, "docking"]
     rows = (
         await session.execute(
-            select(Match, col(Supply.owner_username))
+            select(Match, Supply)
             .join(Supply, col(Supply.id) == col(Match.supply_id))
             .where(col(Match.demand_id) == demand.id, col(Match.status).in_(ended))
+            .order_by(col(Match.id))
         )
     ).all()
     now = utcnow()
-    for match, owner in rows:
+    for match, supply in rows:
+        owner = supply.owner_username
         session.add(
             MatchEvent(match_id=match.id or 0, from_status=match.status, to_status=to.value, actor=actor)
         )
@@ -234,8 +265,10 @@ async def _end_open_matches(
             supply_id=match.supply_id,
             match_id=match.id,
         )
-    count = len(rows)
-    return count
+    kind = MATCH_WITHDRAWN if to is MatchStatus.withdrawn else MATCH_CLOSED
+    for shown in await details(session, [(match, demand, supply) for match, supply in rows]):
+        await emit(session, kind, subject=match_subject(shown.id), data=shown)
+    return [match.id or 0 for match, _ in rows]
 
 
 async def close_expired(
@@ -258,11 +291,16 @@ async def close_expired(
     closed_matches = 0
     now = utcnow()
     for demand in demands:
-        closed_matches += await _end_open_matches(
-            session, demand, MatchStatus.closed, actor=principal.username, only_proposed=True
-        )
         demand.status = DemandStatus.closed.value
         demand.closed_at = demand.updated_at = now
+        await session.flush()
+        await _announce(session, DEMAND_CLOSED, demand)
+        ended = await _end_open_matches(
+            session, demand, MatchStatus.closed, actor=principal.username, only_proposed=True
+        )
+        closed_matches += len(ended)
+        # Dockings already under way stay, and show their demand closed.
+        await refresh_matches(session, demand_id=demand.id, skip=ended)
         await notify(
             session,
             audiences=[enterprise_audience(demand.credit_code)],
@@ -363,13 +401,18 @@ def _filtered(
 
 
 async def list_demands(
-    session: AsyncSession, *, principal: Principal, page: PageParams, where: DemandFilter
-) -> tuple[list[DemandPublic], int]:
-    query = _filtered(select(Demand), principal, where)
+    session: AsyncSession, *, principal: Principal, page: PageParams, changes: Changes, where: DemandFilter
+) -> tuple[list[DemandPublic], int, str | None]:
+    query = changes.since(_filtered(select(Demand), principal, where), col(Demand.updated_at))
     total = int((await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one())
-    rows = await session.execute(
-        query.order_by(col(Demand.posted_at).desc(), col(Demand.id).desc())
-        .limit(page.limit)
-        .offset(page.offset)
+    page_query = keyset_page(
+        query,
+        page,
+        changes,
+        updated=col(Demand.updated_at),
+        key=col(Demand.id),
+        order=[col(Demand.posted_at).desc(), col(Demand.id).desc()],
     )
-    return [DemandPublic.model_validate(d) for d in rows.scalars()], total
+    rows = (await session.execute(page_query)).scalars().all()
+    last = (rows[-1].updated_at, rows[-1].id or 0) if rows else None
+    return [DemandPublic.model_validate(d) for d in rows], total, next_cursor(changes, last)

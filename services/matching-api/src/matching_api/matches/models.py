@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Integer, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field
 
 from daye_kit.money import Money
@@ -25,6 +25,8 @@ class Match(Table, table=True):
         ),
         CheckConstraint("contract_amount IS NULL OR contract_amount > 0", name="contract_amount_positive"),
         CheckConstraint("contract_amount IS NULL OR status = 'succeeded'", name="contract_only_on_success"),
+        # Incremental reads (`updated_since`, `after`) walk (updated_at, id).
+        Index("ix_matches_updated_at_id", "updated_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -11,7 +11,7 @@ from daye_kit.db import SessionDep
 from daye_kit.errors import problem_responses
 from daye_kit.idempotency import IdempotencyDep
 from daye_kit.ids import RowId
-from daye_kit.pagination import Page, PageDep
+from daye_kit.pagination import ChangesDep, Page, PageDep
 from matching_api.deps import SettingsDep, SupplyIndexDep
 from matching_api.matches import service
 from matching_api.matches.schemas import (
@@ -54,17 +54,22 @@ async def create_match(
 @router.get(
     "",
     summary="对接记录列表",
-    description="企业看到本企业需求的记录,供给代表账号看到其供给的记录,乡镇看到本单位企业的记录。",
+    description="企业看到本企业需求的记录,供给代表账号看到其供给的记录,乡镇看到本单位企业的记录。"
+    "默认按编号倒序分页;增量读取(`updated_since` 或 `after`)按修改时间升序,以 `next_cursor` 继续。"
+    "记录所示需求、供给摘要变化时,其修改时间随之更新。",
     responses=problem_responses(401, 422),
 )
 async def list_matches(
     principal: CurrentPrincipal,
     session: SessionDep,
     page: PageDep,
+    changes: ChangesDep,
     where: Annotated[MatchFilter, Query()],
 ) -> Page[MatchPublic]:
-    items, total = await service.list_matches(session, principal=principal, page=page, where=where)
-    return Page(items=items, total=total)
+    items, total, cursor = await service.list_matches(
+        session, principal=principal, page=page, changes=changes, where=where
+    )
+    return Page(items=items, total=total, next_cursor=cursor)
 
 
 @router.get(

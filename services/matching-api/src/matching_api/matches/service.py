@@ -3,6 +3,8 @@ contract a success reports to indicator-api (through the outbox)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import ColumnElement, false, func, or_, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,20 +12,20 @@ from sqlmodel import col, select
 
 from daye_kit.auth import Principal, Role
 from daye_kit.errors import Conflict, Forbidden, InvalidInput, NotFound
+from daye_kit.feed import EventType, emit
 from daye_kit.money import format_yuan
 from daye_kit.outbox import Event, record_event
-from daye_kit.pagination import PageParams
+from daye_kit.pagination import Changes, PageParams, keyset_page, next_cursor
 from daye_kit.timestamps import local_today, utcnow
 from matching_api.config import Settings
 from matching_api.demands.models import Demand
-from matching_api.demands.schemas import DemandSummary
+from matching_api.demands.schemas import DemandPublic
 from matching_api.demands.service import can_see
 from matching_api.engine.index import SupplyIndex
 from matching_api.engine.service import recommend
 from matching_api.enums import (
     SERVES,
     ContractStatus,
-    ContractType,
     DemandKind,
     DemandStatus,
     MatchOrigin,
@@ -31,23 +33,42 @@ from matching_api.enums import (
     SupplyKind,
     SupplyStatus,
 )
+from matching_api.events import (
+    DEMAND_MATCHED,
+    DEMAND_UPDATED,
+    MATCH_CLOSED,
+    MATCH_CONTRACT_SET,
+    MATCH_FAILED,
+    MATCH_PROPOSED,
+    MATCH_SUCCEEDED,
+    MATCH_UPDATED,
+    MATCH_WITHDRAWN,
+    demand_subject,
+)
 from matching_api.matches.models import Match, MatchEvent
 from matching_api.matches.schemas import (
     Contract,
-    ContractPublic,
     MatchCreate,
     MatchDetail,
-    MatchEventPublic,
     MatchFilter,
     MatchPublic,
     MatchUpdate,
 )
 from matching_api.matches.transitions import ACTIVE, MOVES, TERMINAL, Side, is_legal, next_states
+from matching_api.matches.views import announce, detail, public, refresh_matches
 from matching_api.notifications.service import enterprise_audience, notify, supplier_audience
 from matching_api.supplies.models import Supply
-from matching_api.supplies.schemas import SupplySummary
 
 INDICATOR = "indicator-api"
+# The change-feed event of each move a PATCH makes (closed is the expiry sweep's, in demands).
+EVENT_OF: dict[MatchStatus, EventType] = {
+    MatchStatus.docking: MATCH_UPDATED,
+    MatchStatus.succeeded: MATCH_SUCCEEDED,
+    MatchStatus.failed: MATCH_FAILED,
+    MatchStatus.withdrawn: MATCH_WITHDRAWN,
+    MatchStatus.closed: MATCH_CLOSED,
+    MatchStatus.proposed: MATCH_UPDATED,
+}
 # The docking events that carry (or cancel) its contract.
 CONTRACT_EVENTS = ("match.succeeded", "match.contract_revised", "match.undone")
 STATUS_NAMES = {
@@ -88,55 +109,6 @@ def _visible(principal: Principal) -> ColumnElement[bool]:
     if principal.role is Role.township:
         return or_(col(Demand.region_code) == (principal.region_code or ""), owner)
     return or_(false(), owner)
-
-
-def _public(match: Match, demand: Demand, supply: Supply) -> MatchPublic:
-    contract = None
-    if match.contract_amount is not None and match.contract_type and match.signed_on:
-        contract = ContractPublic(
-            amount=match.contract_amount,
-            contract_type=ContractType(match.contract_type),
-            signed_on=match.signed_on,
-            reported_at=match.contract_reported_at,
-        )
-    return MatchPublic(
-        id=match.id or 0,
-        demand=DemandSummary.model_validate(demand),
-        supply=SupplySummary.model_validate(supply),
-        status=MatchStatus(match.status),
-        origin=MatchOrigin(match.origin),
-        score=match.score,
-        note=match.note,
-        created_by=match.created_by,
-        contract=contract,
-        contract_status=ContractStatus(match.contract_status) if match.contract_status else None,
-        contract_revision=match.contract_revision,
-        next_states=next_states(MatchStatus(match.status)),
-        created_at=match.created_at,
-        updated_at=match.updated_at,
-        finished_at=match.finished_at,
-    )
-
-
-async def _detail(session: AsyncSession, match: Match, demand: Demand, supply: Supply) -> MatchDetail:
-    events = (
-        await session.execute(
-            select(MatchEvent).where(col(MatchEvent.match_id) == match.id).order_by(col(MatchEvent.id))
-        )
-    ).scalars()
-    return MatchDetail(
-        **_public(match, demand, supply).model_dump(),
-        events=[
-            MatchEventPublic(
-                from_status=MatchStatus(e.from_status) if e.from_status else None,
-                to_status=MatchStatus(e.to_status),
-                actor=e.actor,
-                note=e.note,
-                at=e.at,
-            )
-            for e in events
-        ],
-    )
 
 
 async def _tell_the_other_sides(
@@ -244,8 +216,14 @@ async def create_match(
     session.add(
         MatchEvent(match_id=match.id or 0, to_status=match.status, actor=principal.username, note=data.note)
     )
-    now = utcnow()
-    demand.first_response_at = demand.first_response_at or now
+    if demand.first_response_at is None:
+        demand.first_response_at = demand.updated_at = utcnow()
+        await emit(
+            session,
+            DEMAND_UPDATED,
+            subject=demand_subject(demand.id),
+            data=DemandPublic.model_validate(demand),
+        )
     kind = "new_response" if side is Side.supplier else "new_recommendation"
     await _tell_the_other_sides(
         session,
@@ -257,8 +235,7 @@ async def create_match(
         title=f"「{demand.title}」新增对接:{supply.name}({supply.provider})",
         body=data.note,
     )
-    await session.flush()
-    return await _detail(session, match, demand, supply)
+    return await announce(session, MATCH_PROPOSED, match, demand, supply)
 
 
 async def _load(session: AsyncSession, match_id: int, principal: Principal) -> tuple[Match, Demand, Supply]:
@@ -278,7 +255,7 @@ async def _load(session: AsyncSession, match_id: int, principal: Principal) -> t
 
 async def read_match(session: AsyncSession, *, match_id: int, principal: Principal) -> MatchDetail:
     match, demand, supply = await _load(session, match_id, principal)
-    return await _detail(session, match, demand, supply)
+    return await detail(session, match, demand, supply)
 
 
 def _check_move(match: Match, demand: Demand, data: MatchUpdate, side: Side | None) -> None:
@@ -341,10 +318,12 @@ async def update_match(
         match.finished_at = now
     if data.note:
         match.note = data.note
+    demand_was = demand.status
     if data.status is MatchStatus.succeeded:
-        demand.status = DemandStatus.matched.value
-        demand.matched_at = demand.matched_at or now
-        demand.updated_at = now
+        if demand.status != DemandStatus.matched.value:
+            demand.status = DemandStatus.matched.value
+            demand.matched_at = demand.matched_at or now
+            demand.updated_at = now
         if data.contract is not None:
             _set_contract(match, data.contract)
         # The contract reaches indicator-api through the outbox, committed with the success: a peer
@@ -352,6 +331,16 @@ async def update_match(
         await _record(session, "match.succeeded", match, demand)
     elif undone:
         await _undo_success(session, match, demand)
+    if demand.status != demand_was:
+        matched = demand.status == DemandStatus.matched.value
+        await emit(
+            session,
+            DEMAND_MATCHED if matched else DEMAND_UPDATED,
+            subject=demand_subject(demand.id),
+            data=DemandPublic.model_validate(demand),
+        )
+        # The other dockings of the demand show its new status in their summary.
+        await refresh_matches(session, demand_id=demand.id, skip=[match.id or 0])
     await session.flush()
     await _tell_the_other_sides(
         session,
@@ -363,8 +352,7 @@ async def update_match(
         title=f"「{demand.title}」与 {supply.name} 的对接:{STATUS_NAMES[data.status]}",
         body=data.note,
     )
-    await session.flush()
-    return await _detail(session, match, demand, supply)
+    return await announce(session, EVENT_OF[data.status], match, demand, supply)
 
 
 def _set_contract(match: Match, contract: Contract) -> None:
@@ -376,7 +364,10 @@ def _set_contract(match: Match, contract: Contract) -> None:
 
 
 async def _record(session: AsyncSession, type_: str, match: Match, demand: Demand) -> None:
-    """The docking's event; sent to indicator-api when it carries or cancels a contract."""
+    """The message to indicator-api when the docking carries or cancels a contract. Nothing
+    otherwise: the change feed has its own events, shaped as the API shows a docking."""
+    if match.contract_status != ContractStatus.pending.value:
+        return
     contract = None
     if match.contract_amount is not None and match.contract_type and match.signed_on:
         contract = {
@@ -396,7 +387,7 @@ async def _record(session: AsyncSession, type_: str, match: Match, demand: Deman
             "revision": match.contract_revision,
             "contract": contract,
         },
-        to=INDICATOR if match.contract_status == ContractStatus.pending.value else None,
+        to=INDICATOR,
     )
 
 
@@ -458,8 +449,7 @@ async def set_contract(
             note=("补录技术合同" if first else "更正技术合同") + f" {format_yuan(data.amount)} 元",
         )
     )
-    await session.flush()
-    return await _detail(session, match, demand, supply)
+    return await announce(session, MATCH_CONTRACT_SET, match, demand, supply)
 
 
 async def contract_delivered(session: AsyncSession, event: Event) -> None:
@@ -470,13 +460,18 @@ async def contract_delivered(session: AsyncSession, event: Event) -> None:
         return
     cancelled = event.type == "match.undone"
     match.contract_status = (ContractStatus.cancelled if cancelled else ContractStatus.reported).value
-    match.contract_reported_at = utcnow()
+    match.contract_reported_at = match.updated_at = utcnow()
+    demand = await session.get(Demand, match.demand_id)
+    supply = await session.get(Supply, match.supply_id)
+    if demand is not None and supply is not None:
+        await announce(session, MATCH_UPDATED, match, demand, supply)
 
 
 async def list_matches(
-    session: AsyncSession, *, principal: Principal, page: PageParams, where: MatchFilter
-) -> tuple[list[MatchPublic], int]:
-    query = (
+    session: AsyncSession, *, principal: Principal, page: PageParams, changes: Changes, where: MatchFilter
+) -> tuple[list[MatchPublic], int, str | None]:
+    # Any: the kit's paging helpers are typed for one-entity statements, this one has three.
+    query: Any = (
         select(Match, Demand, Supply)
         .join(Demand, col(Demand.id) == col(Match.demand_id))
         .join(Supply, col(Supply.id) == col(Match.supply_id))
@@ -488,6 +483,19 @@ async def list_matches(
         query = query.where(col(Match.supply_id) == where.supply_id)
     if where.status is not None:
         query = query.where(col(Match.status) == where.status.value)
+    query = changes.since(query, col(Match.updated_at))
     total = int((await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one())
-    rows = await session.execute(query.order_by(col(Match.id).desc()).limit(page.limit).offset(page.offset))
-    return [_public(m, d, s) for m, d, s in rows.all()], total
+    rows = (
+        await session.execute(
+            keyset_page(
+                query,
+                page,
+                changes,
+                updated=col(Match.updated_at),
+                key=col(Match.id),
+                order=[col(Match.id).desc()],
+            )
+        )
+    ).all()
+    last = (rows[-1][0].updated_at, rows[-1][0].id or 0) if rows else None
+    return [public(m, d, s) for m, d, s in rows], total, next_cursor(changes, last)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, CheckConstraint, Column, Integer, Text
+from sqlalchemy import JSON, CheckConstraint, Column, Index, Integer, Text
 from sqlmodel import Field
 
 from daye_kit.money import Money
@@ -27,6 +27,8 @@ class Supply(Table, table=True):
         CheckConstraint(
             "min_amount IS NULL OR max_amount IS NULL OR min_amount <= max_amount", name="amount_range"
         ),
+        # Incremental reads (`updated_since`, `after`) walk (updated_at, id).
+        Index("ix_supplies_updated_at_id", "updated_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -11,7 +11,7 @@ from daye_kit.db import SessionDep
 from daye_kit.errors import problem_responses
 from daye_kit.idempotency import IdempotencyDep
 from daye_kit.ids import RowId
-from daye_kit.pagination import Page, PageDep
+from daye_kit.pagination import ChangesDep, Page, PageDep
 from matching_api.access import CatalogueWriterPrincipal
 from matching_api.supplies import service
 from matching_api.supplies.schemas import SupplyCreate, SupplyFilter, SupplyPublic, SupplyUpdate
@@ -38,17 +38,20 @@ async def create_supply(
 @router.get(
     "",
     summary="供给列表",
-    description="按类别、状态、机构、关键词筛选。所有已登录账号可查看供给目录。",
+    description="按类别、状态、机构、关键词筛选。所有已登录账号可查看供给目录。默认按编号升序分页,只列在架的;"
+    "增量读取(`updated_since` 或 `after`)按修改时间升序,以 `next_cursor` 继续,不给 `status` 时也含已下架的"
+    "(下架也是一次修改)。",
     responses=problem_responses(401, 422),
 )
 async def list_supplies(
     principal: CurrentPrincipal,
     session: SessionDep,
     page: PageDep,
+    changes: ChangesDep,
     where: Annotated[SupplyFilter, Query()],
 ) -> Page[SupplyPublic]:
-    items, total = await service.list_supplies(session, page=page, where=where)
-    return Page(items=items, total=total)
+    items, total, cursor = await service.list_supplies(session, page=page, changes=changes, where=where)
+    return Page(items=items, total=total, next_cursor=cursor)
 
 
 @router.get(

@@ -10,12 +10,21 @@ from sqlmodel import col, select
 
 from daye_kit.auth import Principal, Role
 from daye_kit.errors import Forbidden, InvalidInput, NotFound
-from daye_kit.pagination import PageParams
+from daye_kit.feed import emit
+from daye_kit.pagination import Changes, PageParams, keyset_page, next_cursor
 from daye_kit.timestamps import utcnow
 from matching_api.engine.text import join_terms, tokenize
 from matching_api.enums import SupplyKind
+from matching_api.events import SUPPLY_CREATED, SUPPLY_UPDATED, supply_subject
+from matching_api.matches.views import refresh_matches
 from matching_api.supplies.models import SUPPLY_INDEX, IndexVersion, Supply
-from matching_api.supplies.schemas import SupplyCreate, SupplyFilter, SupplyPublic, SupplyUpdate
+from matching_api.supplies.schemas import (
+    SupplyCreate,
+    SupplyFilter,
+    SupplyPublic,
+    SupplySummary,
+    SupplyUpdate,
+)
 
 CATALOGUE_WRITERS = frozenset({Role.admin, Role.service})
 
@@ -70,7 +79,9 @@ async def create_supply(session: AsyncSession, *, data: SupplyCreate) -> SupplyP
     segment(supply)
     session.add(supply)
     await session.flush()
-    return public(supply)
+    shown = public(supply)
+    await emit(session, SUPPLY_CREATED, subject=supply_subject(supply.id), data=shown)
+    return shown
 
 
 async def load_supply(session: AsyncSession, supply_id: int, *, for_update: bool = False) -> Supply:
@@ -94,6 +105,7 @@ async def update_supply(
     if not _can_change(principal, supply):
         raise Forbidden(f"supply {supply_id} is changed by the bureau or its owner account only")
     changes = data.model_dump(exclude_unset=True)
+    summary = SupplySummary.model_validate(supply)
     kind = SupplyKind(supply.kind)
     merged = {**public(supply).model_dump(), **changes, "kind": kind}
     try:
@@ -115,17 +127,24 @@ async def update_supply(
     supply.revision = await next_revision(session)
     supply.updated_at = utcnow()
     await session.flush()
-    return public(supply)
+    shown = public(supply)
+    await emit(session, SUPPLY_UPDATED, subject=supply_subject(supply.id), data=shown)
+    if SupplySummary.model_validate(supply) != summary:
+        # Its dockings show the supply's summary (name, provider, region).
+        await refresh_matches(session, supply_id=supply.id)
+    return shown
 
 
 async def list_supplies(
-    session: AsyncSession, *, page: PageParams, where: SupplyFilter
-) -> tuple[list[SupplyPublic], int]:
+    session: AsyncSession, *, page: PageParams, changes: Changes, where: SupplyFilter
+) -> tuple[list[SupplyPublic], int, str | None]:
     query = select(Supply)
     if where.kind is not None:
         query = query.where(col(Supply.kind) == where.kind.value)
-    if where.status is not None:
-        query = query.where(col(Supply.status) == where.status.value)
+    # An incremental reader keeps a copy: withdrawn supplies too, unless it asks for one status.
+    status = where.status if "status" in where.model_fields_set or not changes.active else None
+    if status is not None:
+        query = query.where(col(Supply.status) == status.value)
     if where.provider:
         query = query.where(col(Supply.provider).contains(where.provider))
     if where.q:
@@ -134,6 +153,23 @@ async def list_supplies(
         )
     if where.owner:
         query = query.where(col(Supply.owner_username) == where.owner)
-    total = int((await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one())
-    rows = await session.execute(query.order_by(col(Supply.id)).limit(page.limit).offset(page.offset))
-    return [public(s) for s in rows.scalars()], total
+    changed = changes.since(query, col(Supply.updated_at))
+    total = int((await session.execute(select(func.count()).select_from(changed.subquery()))).scalar_one())
+    rows = (
+        (
+            await session.execute(
+                keyset_page(
+                    changed,
+                    page,
+                    changes,
+                    updated=col(Supply.updated_at),
+                    key=col(Supply.id),
+                    order=[col(Supply.id)],
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
+    last = (rows[-1].updated_at, rows[-1].id or 0) if rows else None
+    return [public(s) for s in rows], total, next_cursor(changes, last)
