@@ -1465,6 +1465,11 @@ export interface components {
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /** Page[DisbursementPublic] */
         Page_DisbursementPublic_: {
@@ -1475,6 +1480,11 @@ export interface components {
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /** Page[EntryPublic] */
         Page_EntryPublic_: {
@@ -1485,6 +1495,11 @@ export interface components {
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /** Page[NotificationPublic] */
         Page_NotificationPublic_: {
@@ -1495,6 +1510,11 @@ export interface components {
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /** Page[OutstandingItem] */
         Page_OutstandingItem_: {
@@ -1505,6 +1525,11 @@ export interface components {
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /** Page[ProgramPublic] */
         Page_ProgramPublic_: {
@@ -1515,6 +1540,11 @@ export interface components {
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /**
          * PostingKind
