@@ -4,12 +4,15 @@ each collection reads what changed after a point, page by page, without repeats.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
 
 from daye_dev.pytest_plugin import bearer
 from daye_kit.credit_code import complete
@@ -25,13 +28,34 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Headers = dict[str, str]
 
 
+async def settle(app: FastAPI) -> None:
+    """PostgreSQL serves an event once every transaction older than its own has ended, in any
+    database of the server (other tests' too): wait for that, for every write made so far."""
+    engine = app.state.engine
+    if engine.dialect.name != "postgresql":
+        return
+    async with engine.begin() as conn:
+        mark = int((await conn.execute(text("SELECT pg_current_xact_id()::text::bigint"))).scalar_one())
+    for _ in range(600):
+        async with engine.connect() as conn:
+            horizon = (
+                await conn.execute(text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint"))
+            ).scalar_one()
+        if int(horizon) > mark:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("a transaction older than this test's writes is still running")
+
+
 class Feed:
     """A consumer of the feed: reads from where it left off."""
 
     def __init__(self, client: httpx.AsyncClient, headers: Headers) -> None:
         self.client, self.headers, self.cursor = client, headers, ""
+        self.app: FastAPI = client._transport.app  # type: ignore[attr-defined]
 
     async def read(self, **params: Any) -> list[dict[str, Any]]:
+        await settle(self.app)
         items: list[dict[str, Any]] = []
         while True:
             query = {"limit": 1000, **params, **({"after": self.cursor} if self.cursor else {})}
@@ -290,6 +314,7 @@ async def test_the_feed_pages_in_order_and_filters_by_type(client: httpx.AsyncCl
             await client.patch(f"/api/v1/enterprises/{code}", json={"industry": "铸造"}, headers=admin)
         ).status_code == 200
     start = feed.cursor
+    await settle(feed.app)
     seen: list[str] = []
     for _ in range(6):
         page = await get(client, "/api/v1/events", admin, after=feed.cursor, limit=1)
