@@ -50,9 +50,8 @@ async def settle(app: FastAPI) -> None:
 class Feed:
     """A consumer of the feed: reads from where it left off."""
 
-    def __init__(self, client: httpx.AsyncClient, headers: Headers) -> None:
-        self.client, self.headers, self.cursor = client, headers, ""
-        self.app: FastAPI = client._transport.app  # type: ignore[attr-defined]
+    def __init__(self, app: FastAPI, client: httpx.AsyncClient, headers: Headers) -> None:
+        self.app, self.client, self.headers, self.cursor = app, client, headers, ""
 
     async def read(self, **params: Any) -> list[dict[str, Any]]:
         await settle(self.app)
@@ -78,8 +77,8 @@ class Feed:
         return data
 
 
-async def feed_of(client: httpx.AsyncClient, admin: Headers) -> Feed:
-    feed = Feed(client, admin)
+async def feed_of(app: FastAPI, client: httpx.AsyncClient, admin: Headers) -> Feed:
+    feed = Feed(app, client, admin)
     await feed.read()  # up to now
     return feed
 
@@ -90,8 +89,10 @@ async def get(client: httpx.AsyncClient, path: str, headers: Headers, **params: 
     return answer.json()
 
 
-async def test_registry_writes_emit_their_events(client: httpx.AsyncClient, admin: Headers) -> None:
-    feed = await feed_of(client, admin)
+async def test_registry_writes_emit_their_events(
+    app: FastAPI, client: httpx.AsyncClient, admin: Headers
+) -> None:
+    feed = await feed_of(app, client, admin)
     code = complete("91420281MA7000001")
     subject = f"enterprise:{code}"
     body = {"credit_code": code, "name": "大冶市订阅测试有限公司", "region_code": JINNIU, "industry": "铸造"}
@@ -125,8 +126,10 @@ async def test_registry_writes_emit_their_events(client: httpx.AsyncClient, admi
     assert feed.data("enterprise.updated", subject) == await get(client, f"/api/v1/enterprises/{code}", admin)
 
 
-async def test_indicator_writes_emit_their_events(client: httpx.AsyncClient, admin: Headers) -> None:
-    feed = await feed_of(client, admin)
+async def test_indicator_writes_emit_their_events(
+    app: FastAPI, client: httpx.AsyncClient, admin: Headers
+) -> None:
+    feed = await feed_of(app, client, admin)
     indicator = {
         "code": "feed_patents",
         "name": "订阅专利数",
@@ -201,8 +204,10 @@ async def test_indicator_writes_emit_their_events(client: httpx.AsyncClient, adm
     }
 
 
-async def test_cultivation_writes_emit_their_events(client: httpx.AsyncClient, admin: Headers) -> None:
-    feed = await feed_of(client, admin)
+async def test_cultivation_writes_emit_their_events(
+    app: FastAPI, client: httpx.AsyncClient, admin: Headers
+) -> None:
+    feed = await feed_of(app, client, admin)
     township = await bearer(client, JINNIU, DEMO_PASSWORD)
     viewer = await bearer(client, "viewer", DEMO_PASSWORD)  # whose answers list no moves, as events
     body = candidate(901)
@@ -264,8 +269,10 @@ def undone(match_id: int) -> dict[str, Any]:
     }
 
 
-async def test_tech_contract_writes_emit_their_events(client: httpx.AsyncClient, admin: Headers) -> None:
-    feed = await feed_of(client, admin)
+async def test_tech_contract_writes_emit_their_events(
+    app: FastAPI, client: httpx.AsyncClient, admin: Headers
+) -> None:
+    feed = await feed_of(app, client, admin)
     token = await client.post(
         "/api/v1/auth/token",
         data={"grant_type": "client_credentials", "client_secret": DEV_SERVICE_API_KEYS["matching-api"]},
@@ -304,8 +311,10 @@ async def test_tech_contract_writes_emit_their_events(client: httpx.AsyncClient,
     assert feed.data("tech_contract.updated", subject)["status"] == "cancelled"
 
 
-async def test_the_feed_pages_in_order_and_filters_by_type(client: httpx.AsyncClient, admin: Headers) -> None:
-    feed = await feed_of(client, admin)
+async def test_the_feed_pages_in_order_and_filters_by_type(
+    app: FastAPI, client: httpx.AsyncClient, admin: Headers
+) -> None:
+    feed = await feed_of(app, client, admin)
     for n in range(3):
         code = complete(f"91420281MA710000{n}")
         body = {"credit_code": code, "name": f"大冶市分页{n}号有限公司", "region_code": JINNIU}
