@@ -462,3 +462,26 @@ async def test_offset_cannot_go_with_an_incremental_read(
     bad = await client.get(path, params={"after": "not-a-cursor"}, headers=admin)
     assert bad.status_code == 422
     assert [e["field"] for e in bad.json()["errors"]] == ["query.after"]
+
+
+async def test_events_past_the_retention_are_pruned(
+    app: FastAPI, client: httpx.AsyncClient, admin: Headers
+) -> None:
+    feed = await feed_of(app, client, admin)
+    for n in range(2):
+        body = {"credit_code": complete(f"91420281MA730000{n}"), "name": f"大冶市保留{n}号有限公司"}
+        body["region_code"] = JINNIU
+        assert (await client.post("/api/v1/enterprises", json=body, headers=admin)).status_code == 201
+    await settle(app)
+    first = await get(client, "/api/v1/events", admin, after=feed.cursor, limit=1)
+    jobs = (await get(client, "/api/v1/jobs", admin))["items"]
+    assert "prune-events" in {job["name"] for job in jobs}
+    app.state.settings.event_retention_days = 0  # everything is past it, but the newest event
+    ran = await client.post("/api/v1/jobs/prune-events/runs", headers=admin)
+    assert ran.status_code == 201, ran.text
+    assert ran.json()["summary"]["deleted"] >= 1
+    kept = await get(client, "/api/v1/events", admin)
+    assert [e["subject"] for e in kept["items"]] == [f"enterprise:{complete('91420281MA7300001')}"]
+    gone = await client.get("/api/v1/events", params={"after": first["next_cursor"]}, headers=admin)
+    assert gone.status_code == 410
+    assert gone.json()["code"] == "cursor_expired"
