@@ -493,10 +493,15 @@ MATRIX: list[Row] = [
         fixed(f"/api/v1/enterprises/{E1}", json={"industry": "铸造"})),
     row(INDICATOR, "POST /api/v1/enterprises/{credit_code}/qualifications", ADMIN_ONLY_201,
         fixed(f"/api/v1/enterprises/{E1}/qualifications", json={"kind": "hte", "granted_on": "2025-11-03"})),
+    row(INDICATOR, "GET /api/v1/qualifications",            "401 200 200 200- 200 200- 200 200",
+        fixed("/api/v1/qualifications", params={"credit_code": E1}),
+        shows=ids("items", lambda w: E1, "credit_code")),
     row(INDICATOR, "POST /api/v1/regions/{region_code}/candidates", "401 201 201 403 403 403 403 403",
         lambda w, who: Call(f"/api/v1/regions/{OWN_UNIT}/candidates", json=w.candidate_body())),
     row(INDICATOR, "GET /api/v1/regions/{region_code}/candidates", UNIT_FIGURES,
         fixed(f"/api/v1/regions/{OWN_UNIT}/candidates")),
+    row(INDICATOR, "GET /api/v1/candidates",                "401 200 403 403 403 403 200 200",
+        fixed("/api/v1/candidates", params={"region_code": OWN_UNIT})),
     row(INDICATOR, "POST /api/v1/cultivation/assessments", SIGNED_IN,
         lambda w, who: Call("/api/v1/cultivation/assessments", json=w.candidate_body()["figures"]),
         note="a calculator that stores nothing"),
@@ -530,6 +535,7 @@ MATRIX: list[Row] = [
         candidates_upload),
     row(INDICATOR, "GET /api/v1/jobs",                       JOB_READERS),
     row(INDICATOR, "POST /api/v1/jobs/{name}/runs",           ADMIN_ONLY_201, run_purge),
+    row(INDICATOR, "GET /api/v1/events",                     "401 200 403 403 403 403 200 200"),
 
     # matching-api                                       anon admin t-own t-for e-own e-for viewer svc
     row(MATCHING, "GET /healthz",                           PUBLIC),

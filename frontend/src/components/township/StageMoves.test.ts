@@ -23,6 +23,7 @@ const candidate = (stage: Candidate['stage'], allowed_moves: Candidate['allowed_
   stage_changed_by: '420281101',
   created_by: '420281101',
   created_at: '2025-09-30T00:00:00Z',
+  updated_at: '2025-09-30T00:00:00Z',
   assessments: {},
   allowed_moves,
 })

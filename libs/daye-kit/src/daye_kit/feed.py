@@ -25,6 +25,7 @@ is answered 410 `cursor_expired`: the consumer resynchronises from full reads (`
 
 import base64
 import binascii
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -37,7 +38,7 @@ from sqlalchemy import and_, delete, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from daye_kit.auth import Principal
-from daye_kit.db import SessionDep
+from daye_kit.db import SessionDep, insert_rows
 from daye_kit.duties import Duty, DutyContext, Summary
 from daye_kit.errors import AppError, InvalidInput, problem_responses
 from daye_kit.outbox import EVENTS, record_event
@@ -71,6 +72,39 @@ async def emit(session: AsyncSession, kind: EventType, *, subject: str, data: Ba
     return await record_event(
         session, type=kind.name, subject=subject, data=data.model_dump(mode="json"), to=None
     )
+
+
+async def emit_many(session: AsyncSession, kind: EventType, events: Sequence[tuple[str, BaseModel]]) -> int:
+    """`emit` for a bulk write: one event per `(subject, data)`, written at once (COPY on
+    PostgreSQL), in the caller's transaction; how many."""
+    if not events:
+        return 0
+    conn = await session.connection()
+    xact = 0
+    if conn.dialect.name == "postgresql":
+        # Every row of one transaction carries the same id: asked once, not per row.
+        xact = int(await conn.scalar(select(cast(cast(func.pg_current_xact_id(), Text), BigInteger))) or 0)
+    now = utcnow()
+    rows = []
+    for subject, data in events:
+        if not isinstance(data, kind.data):
+            raise TypeError(f"{kind.name} carries {kind.data.__name__}, not {type(data).__name__}")
+        rows.append(
+            {
+                "event_id": str(uuid.uuid4()),
+                "type": kind.name,
+                "subject": subject,
+                "data": data.model_dump(mode="json"),
+                "occurred_at": now,
+                "destination": None,
+                "state": "delivered",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "xact_id": xact,
+            }
+        )
+    await insert_rows(conn, EVENTS, rows)
+    return len(rows)
 
 
 # -- cursors ------------------------------------------------------------------------------------

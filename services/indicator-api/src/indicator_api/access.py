@@ -30,6 +30,12 @@ RegistryEditorPrincipal = Annotated[
 ]
 # Cultivation candidates are submitted by the bureau or a township (for its own unit).
 CandidateWriterPrincipal = Annotated[Principal, Depends(require_roles(Role.admin, Role.township))]
+# Every unit's candidates at once: the bureau, read-only systems and services (a township reads its own
+# unit's list).
+CandidateReaderPrincipal = Annotated[Principal, Depends(require_roles(Role.admin, Role.viewer, Role.service))]
+# The change feed: the bureau, read-only government systems and peer services. A viewer reads every
+# dataset, as this service's reads already show it every enterprise, candidate, figure and contract.
+FEED_READER = require_roles(Role.admin, Role.viewer, Role.service)
 # The townships' ranking: everyone but enterprises.
 RankingReaderPrincipal = Annotated[
     Principal, Depends(require_roles(Role.admin, Role.township, Role.viewer, Role.service))

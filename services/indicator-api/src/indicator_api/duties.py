@@ -1,11 +1,12 @@
 """What indicator-api does on its own schedule (Daye time): remind the townships behind the pace of
-the year at month end, and purge expired Idempotency-Keys."""
+the year at month end, purge expired Idempotency-Keys, and prune the change feed past its retention."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from daye_kit.duties import PURGE_IDEMPOTENCY_KEYS, Duty, DutyContext, Summary
+from daye_kit.feed import PRUNE_EVENTS
 from daye_kit.timestamps import LOCAL_TZ, local_today
 from indicator_api.regions import reminders
 
@@ -32,4 +33,5 @@ DUTIES = [
         action=remind_townships_behind_pace,
     ),
     PURGE_IDEMPOTENCY_KEYS,
+    PRUNE_EVENTS,
 ]

@@ -11,13 +11,23 @@ from fastapi import FastAPI
 from daye_kit import idempotency
 from daye_kit.app import HttpClientFactory, ServiceSpec, build_app, default_http_client
 from daye_kit.db import lock_exclusively
+from daye_kit.feed import feed_router
 from daye_kit.jobs import jobs_router
 from daye_kit.outbox import inbox_router, outbox_router
-from indicator_api.access import EVENT_SENDER, JOB_READERS, JOB_RUNNERS, OUTBOX_OPERATOR, OUTBOX_READER
+from indicator_api.access import (
+    EVENT_SENDER,
+    FEED_READER,
+    JOB_READERS,
+    JOB_RUNNERS,
+    OUTBOX_OPERATOR,
+    OUTBOX_READER,
+)
 from indicator_api.config import Settings
 from indicator_api.cultivation import router as cultivation
 from indicator_api.duties import DUTIES
+from indicator_api.enterprises.router import qualifications as qualification_router
 from indicator_api.enterprises.router import router as enterprise_router
+from indicator_api.events import CATALOGUE
 from indicator_api.identity.keys import load_signing_key
 from indicator_api.identity.router import router as identity_router
 from indicator_api.identity.service import LocalAuthenticator, ensure_admin, ensure_service_accounts
@@ -52,6 +62,11 @@ TAGS = [
     {"name": "企业库", "description": "企业登记信息与资质(科技型中小企业、高新技术企业、新物种)"},
     {"name": "定时任务", "description": "本服务按计划自行执行的任务:月末乡镇滞后提醒"},
     {"name": "通知", "description": "站内通知:月末滞后于时间进度的乡镇提醒"},
+    {
+        "name": "变更订阅",
+        "description": "变更事件流:企业与资质、培育候选、指标与数值、目标与任务、技术合同的每次写入,"
+        "按提交顺序",
+    },
 ]
 
 
@@ -94,6 +109,7 @@ def create_app(
             ),
             outbox_router(OUTBOX_READER, OUTBOX_OPERATOR),
             enterprise_router,
+            qualification_router,
             cultivation.router,
             report_router,
             notification_router,
@@ -103,6 +119,7 @@ def create_app(
             indicators.imports,
             cultivation.imports,
             jobs_router(readers=JOB_READERS, runners=JOB_RUNNERS),
+            feed_router(CATALOGUE, service="indicator-api", reader=FEED_READER),
         ],
         migrations=MIGRATIONS,
         tags=TAGS,

@@ -5,10 +5,20 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlmodel import Field
 
-from daye_kit.timestamps import timestamp, utcnow
+from daye_kit.timestamps import UtcDateTime, timestamp, utcnow
 from indicator_api.models import Table
 
 STAGES = ("reserve", "coached", "applied", "certified", "rejected", "withdrawn")
@@ -27,6 +37,7 @@ class Candidate(Table, table=True):
         # withdrawn or rejected candidate goes back to reserve rather than being submitted again,
         # and `hte_applications` counts each enterprise once.
         UniqueConstraint("credit_code", "program", "year"),
+        Index("ix_candidates_updated_at_id", "updated_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -51,6 +62,10 @@ class Candidate(Table, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=_when())
     stage_changed_at: datetime = Field(default_factory=utcnow, sa_column=_when())
     stage_changed_by: str = Field(max_length=64)
+    # Any change of the candidate: submission, a move. A column default too, for bulk inserts.
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False, default=utcnow)
+    )
 
 
 class StageEvent(Table, table=True):

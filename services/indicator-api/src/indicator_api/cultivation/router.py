@@ -12,10 +12,10 @@ from daye_kit.db import SessionDep
 from daye_kit.errors import json_rows, problem_responses, rows_located
 from daye_kit.idempotency import IdempotencyDep
 from daye_kit.ids import RowId
-from daye_kit.pagination import Page, PageDep
+from daye_kit.pagination import Changes, ChangesDep, Page, PageDep, PageParams
 from daye_kit.spreadsheets import MAX_BYTES, XLSX, cells, download, read_rows
 from daye_kit.timestamps import Day
-from indicator_api.access import CandidateWriterPrincipal, RankingReaderPrincipal
+from indicator_api.access import CandidateReaderPrincipal, CandidateWriterPrincipal, RankingReaderPrincipal
 from indicator_api.cultivation import excel, service
 from indicator_api.cultivation.figures import CandidateFigures
 from indicator_api.cultivation.rules import Assessment, Program, assess
@@ -101,32 +101,71 @@ async def submit_candidates_in_bulk(
     return await idempotency.respond(body, submit)
 
 
+StageQuery = Annotated[Stage | None, Query(description="按阶段")]
+ProgramQuery = Annotated[Program | None, Query(description="按培育方向")]
+YearQuery = Annotated[int | None, Query(ge=2000, le=2100, description="培育年度")]
+INCREMENTAL = (
+    "增量读取:`updated_since` 与 `after`(上一页的 `next_cursor`)"
+    "按修改时间升序给出新提交或移动过阶段的候选企业。"
+)
+
+
 @router.get(
     "/regions/{region_code}/candidates",
     summary="培育候选企业列表",
-    description="乡镇只能查看本单位的候选企业。",
-    responses=problem_responses(401, 403),
+    description="乡镇只能查看本单位的候选企业。" + INCREMENTAL,
+    responses=problem_responses(401, 403, 422),
 )
 async def list_candidates(
     region_code: str,
     principal: CurrentPrincipal,
     session: SessionDep,
     page: PageDep,
-    stage: Annotated[Stage | None, Query(description="按阶段")] = None,
-    program: Annotated[Program | None, Query(description="按培育方向")] = None,
-    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    changes: ChangesDep,
+    stage: StageQuery = None,
+    program: ProgramQuery = None,
+    year: YearQuery = None,
 ) -> Page[CandidatePublic]:
-    items, total = await service.list_candidates(
+    return await service.list_candidates(
         session,
         region_code=region_code,
         principal=principal,
         stage=stage,
         program=program,
         year=year,
-        limit=page.limit,
-        offset=page.offset,
+        page=page,
+        changes=changes,
     )
-    return Page(items=items, total=total)
+
+
+@router.get(
+    "/candidates",
+    summary="全部培育候选企业",
+    description="各单位的候选企业(科技局、只读系统与平台服务),"
+    "可按单位 (`region_code`)、阶段、方向、年度筛选。"
+    "乡镇请用本单位的列表。" + INCREMENTAL,
+    responses=problem_responses(401, 403, 422),
+)
+async def list_all_candidates(
+    principal: CandidateReaderPrincipal,
+    session: SessionDep,
+    page: PageDep,
+    changes: ChangesDep,
+    region_code: Annotated[str | None, Query(max_length=32, description="报送单位代码")] = None,
+    stage: StageQuery = None,
+    program: ProgramQuery = None,
+    year: YearQuery = None,
+) -> Page[CandidatePublic]:
+    return await service.list_candidates(
+        session,
+        region_code=region_code,
+        principal=principal,
+        stage=stage,
+        program=program,
+        year=year,
+        page=page,
+        changes=changes,
+    )
 
 
 @router.get(
@@ -209,17 +248,17 @@ async def export_cultivation_progress(
 
 @exports.get("/regions/{region_code}/candidates.xlsx", summary="导出培育候选企业", responses=EXCEL)
 async def export_candidates(region_code: str, principal: CurrentPrincipal, session: SessionDep) -> Response:
-    items, _ = await service.list_candidates(
+    listed = await service.list_candidates(
         session,
         region_code=region_code,
         principal=principal,
         stage=None,
         program=None,
         year=None,
-        limit=50_000,
-        offset=0,
+        page=PageParams(limit=50_000, offset=0),
+        changes=Changes(),
     )
-    return download(excel.candidates_export(region_code, items), f"candidates-{region_code}.xlsx")
+    return download(excel.candidates_export(region_code, listed.items), f"candidates-{region_code}.xlsx")
 
 
 @imports.get(

@@ -79,6 +79,7 @@ class CandidatePublic(BaseModel):
     stage_changed_by: str
     created_by: str
     created_at: datetime
+    updated_at: datetime = Field(description="最近一次变更(提交或阶段变动)的时间")
     assessments: dict[Program, Assessment] = Field(description="按现行规则对两类资质的预审结果")
     history: list[StageEventPublic] = Field(default_factory=list, description="阶段变动记录(详情中给出)")
     allowed_moves: list[Stage] = Field(
@@ -92,6 +93,11 @@ class QuotaIn(BaseModel):
     region_code: str = Field(max_length=32)
     measure: Measure
     quota: int = Field(ge=0, le=1_000_000)
+
+
+class QuotaPublic(QuotaIn):
+    year: int = Field(description="年度")
+    set_by: str = Field(description="设定人")
 
 
 class Quotas(BaseModel):

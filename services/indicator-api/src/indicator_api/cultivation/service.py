@@ -16,7 +16,10 @@ from sqlmodel import col, select
 from daye_kit.auth import Principal, Role
 from daye_kit.db import insert_rows, next_ids
 from daye_kit.errors import AppError, Conflict, Forbidden, NotFound, RowError, RowsRefused
+from daye_kit.feed import emit, emit_many
+from daye_kit.pagination import Changes, Page, PageParams, keyset_page, next_cursor
 from daye_kit.timestamps import local_today, utcnow
+from indicator_api import events
 from indicator_api.cultivation import rules
 from indicator_api.cultivation.figures import CandidateFigures
 from indicator_api.cultivation.measures import counts_by_unit
@@ -29,14 +32,15 @@ from indicator_api.cultivation.schemas import (
     CultivationProgress,
     Measure,
     MeasureProgress,
+    QuotaPublic,
     Quotas,
     Stage,
     StageEventPublic,
     TownshipProgress,
 )
 from indicator_api.enterprises.models import Enterprise, Qualification
-from indicator_api.enterprises.schemas import QualificationKind
-from indicator_api.enterprises.service import default_expiry
+from indicator_api.enterprises.schemas import EnterprisePublic, QualificationKind
+from indicator_api.enterprises.service import default_expiry, qualification_recorded
 from indicator_api.indicators.progress import Accumulation, Pace, Status, assess, time_progress
 from indicator_api.regions.models import Region
 from indicator_api.regions.service import get_region
@@ -176,6 +180,7 @@ async def submit(
             "created_at": now,
             "stage_changed_at": now,
             "stage_changed_by": principal.username,
+            "updated_at": now,
         }
         for cid, item, result in zip(ids, items, assessed, strict=True)
     ]
@@ -205,6 +210,58 @@ async def submit(
             for cid, item in zip(ids, items, strict=True)
         ],
     )
+    await emit_many(
+        session,
+        events.ENTERPRISE_CREATED,
+        [
+            (
+                events.enterprise_subject(code),
+                EnterprisePublic.model_validate({**row, "qualifications": []}),
+            )
+            for code, row in new_enterprises.items()
+        ],
+    )
+    names = {code: e.name for code, e in known.items()} | {
+        code: row["name"] for code, row in new_enterprises.items()
+    }
+    # In chunks: a large batch does not hold every candidate's assessment at once.
+    submitted = list(zip(ids, items, strict=True))
+    for start in range(0, len(submitted), 1_000):
+        await emit_many(
+            session,
+            events.CANDIDATE_SUBMITTED,
+            [
+                (
+                    events.candidate_subject(cid),
+                    CandidatePublic(
+                        id=cid,
+                        region_code=region_code,
+                        credit_code=item.credit_code,
+                        enterprise_name=names[item.credit_code],
+                        program=item.program,
+                        year=item.year,
+                        stage=item.stage,
+                        stage_changed_at=now,
+                        stage_changed_by=principal.username,
+                        created_by=principal.username,
+                        created_at=now,
+                        updated_at=now,
+                        assessments=rules.reassess(item.figures, rules.RULESET_VERSION),
+                        history=[
+                            StageEventPublic(
+                                from_stage=None,
+                                to_stage=item.stage,
+                                on=today,
+                                by=principal.username,
+                                note="提交候选",
+                                at=now,
+                            )
+                        ],
+                    ),
+                )
+                for cid, item in submitted[start : start + 1_000]
+            ],
+        )
     return ids, BulkCandidatesResult(
         created=len(ids),
         eligible_tech_sme=sum(a.tech_sme_eligible for a in assessed),
@@ -300,6 +357,7 @@ async def _public(
             stage_changed_by=c.stage_changed_by,
             created_by=c.created_by,
             created_at=c.created_at,
+            updated_at=c.updated_at,
             assessments=rules.reassess(CandidateFigures.model_validate(c.figures), c.ruleset),
             history=events.get(c.id or 0, []),
             allowed_moves=allowed_moves(principal, Stage(c.stage)),
@@ -311,27 +369,44 @@ async def _public(
 async def list_candidates(
     session: AsyncSession,
     *,
-    region_code: str,
+    region_code: str | None,
     principal: Principal,
     stage: Stage | None,
     program: rules.Program | None,
     year: int | None,
-    limit: int,
-    offset: int,
-) -> tuple[list[CandidatePublic], int]:
-    ensure_township_access(principal, region_code)
-    query = select(Candidate).where(col(Candidate.region_code) == region_code)
+    page: PageParams,
+    changes: Changes,
+) -> Page[CandidatePublic]:
+    """One unit's candidates, or (`region_code` None, for those who see every unit's) all."""
+    query = select(Candidate)
+    if region_code is not None:
+        ensure_township_access(principal, region_code)
+        query = query.where(col(Candidate.region_code) == region_code)
+    elif principal.role not in (Role.admin, Role.viewer, Role.service):
+        raise Forbidden(f"role {principal.role.value} reads the candidates of its own unit only")
     if stage is not None:
         query = query.where(col(Candidate.stage) == stage.value)
     if program is not None:
         query = query.where(col(Candidate.program) == program.value)
     if year is not None:
         query = query.where(col(Candidate.year) == year)
-    total = int((await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one())
-    page = (
-        (await session.execute(query.order_by(col(Candidate.id)).limit(limit).offset(offset))).scalars().all()
+    changed = changes.since(query, col(Candidate.updated_at))
+    total = int((await session.execute(select(func.count()).select_from(changed.subquery()))).scalar_one())
+    page_query = keyset_page(
+        changed,
+        page,
+        changes,
+        updated=col(Candidate.updated_at),
+        key=col(Candidate.id),
+        order=[col(Candidate.id)],
     )
-    return await _public(session, page, history=False, principal=principal), total
+    rows = (await session.execute(page_query)).scalars().all()
+    last = (rows[-1].updated_at, rows[-1].id or 0) if rows else None
+    return Page(
+        items=await _public(session, rows, history=False, principal=principal),
+        total=total,
+        next_cursor=next_cursor(changes, last),
+    )
 
 
 async def _load(session: AsyncSession, candidate_id: int, principal: Principal) -> Candidate:
@@ -382,11 +457,13 @@ async def move(
             note=data.note,
         )
     )
+    now = utcnow()
     candidate.stage, candidate.stage_changed_at, candidate.stage_changed_by = (
         data.stage.value,
-        utcnow(),
+        now,
         principal.username,
     )
+    candidate.updated_at = now
     if data.stage is Stage.certified:
         kind = QualificationKind(candidate.program)
         held = (
@@ -399,17 +476,34 @@ async def move(
             )
         ).scalar_one_or_none()
         if held is None:
-            session.add(
-                Qualification(
-                    credit_code=candidate.credit_code,
-                    kind=kind.value,
-                    granted_year=on.year,
-                    granted_on=on,
-                    expires_on=default_expiry(kind, on),
-                )
+            qualification = Qualification(
+                credit_code=candidate.credit_code,
+                kind=kind.value,
+                granted_year=on.year,
+                granted_on=on,
+                expires_on=default_expiry(kind, on),
+                updated_at=now,
             )
+            session.add(qualification)
+            await session.flush()
+            enterprise = await session.get(Enterprise, candidate.credit_code)
+            if enterprise is not None:  # a foreign key: always there
+                await qualification_recorded(session, enterprise, qualification)
     await session.flush()
-    return await read_candidate(session, candidate_id=candidate_id, principal=principal)
+    public = await read_candidate(session, candidate_id=candidate_id, principal=principal)
+    await emit(
+        session,
+        events.CANDIDATE_MOVED,
+        subject=events.candidate_subject(candidate_id),
+        data=as_published(public),
+    )
+    return public
+
+
+def as_published(public: CandidatePublic) -> CandidatePublic:
+    """A candidate as the feed carries it: whoever reads it, the moves the caller may make are the
+    reader's own business, so none are listed (as a read-only account's answer lists none)."""
+    return public.model_copy(update={"allowed_moves": []})
 
 
 async def set_quotas(session: AsyncSession, *, year: int, data: Quotas, principal: Principal) -> int:
@@ -426,7 +520,11 @@ async def set_quotas(session: AsyncSession, *, year: int, data: Quotas, principa
     ]
     if errors:
         raise RowsRefused("unknown units; nothing was written", errors)
+    published: dict[tuple[str, str], QuotaPublic] = {}
     for q in data.items:
+        published[(q.region_code, q.measure.value)] = QuotaPublic(
+            region_code=q.region_code, measure=q.measure, quota=q.quota, year=year, set_by=principal.username
+        )
         quota = await session.get(Quota, (q.region_code, year, q.measure.value))
         if quota is None:
             session.add(
@@ -441,6 +539,8 @@ async def set_quotas(session: AsyncSession, *, year: int, data: Quotas, principa
         else:
             quota.quota, quota.set_by = q.quota, principal.username
     await session.flush()
+    # One event per quota as it now stands (a unit and measure named twice: the last one given).
+    await emit_many(session, events.QUOTA_SET, [(events.quota_subject(q), q) for q in published.values()])
     return len(data.items)
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlmodel import Field
 
-from daye_kit.timestamps import timestamp, utcnow
+from daye_kit.timestamps import UtcDateTime, timestamp, utcnow
 from indicator_api.enterprises.schemas import QualificationKind
 from indicator_api.models import Table
 
@@ -16,6 +16,8 @@ QUALIFICATION_KINDS = tuple(kind.value for kind in QualificationKind)
 
 class Enterprise(Table, table=True):
     __tablename__ = "enterprises"
+    # Incremental reads page in (updated_at, credit_code) order.
+    __table_args__ = (Index("ix_enterprises_updated_at_credit_code", "updated_at", "credit_code"),)
 
     credit_code: str = Field(primary_key=True, max_length=18)
     name: str = Field(max_length=128, index=True)
@@ -36,6 +38,7 @@ class Qualification(Table, table=True):
         UniqueConstraint("credit_code", "kind", "granted_on"),
         CheckConstraint("kind IN ('tech_sme', 'hte', 'new_species')", name="kind_known"),
         CheckConstraint("expires_on IS NULL OR expires_on >= granted_on", name="expiry_after_grant"),
+        Index("ix_qualifications_updated_at_id", "updated_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -49,3 +52,7 @@ class Qualification(Table, table=True):
     granted_on: date = Field(sa_column=Column(Date, nullable=False))
     expires_on: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
     certificate_no: str | None = Field(default=None, max_length=64)
+    # A column default, not only the model's: bulk inserts (the demo's) write no stamp of their own.
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False, default=utcnow)
+    )

@@ -11,7 +11,7 @@ from daye_kit.credit_code import CreditCode
 from daye_kit.db import ReadSessionDep, SessionDep
 from daye_kit.errors import json_rows, problem_responses, rows_located
 from daye_kit.idempotency import IdempotencyDep
-from daye_kit.pagination import Page, PageDep
+from daye_kit.pagination import ChangesDep, Page, PageDep
 from indicator_api.access import RegistrarPrincipal, RegistryEditorPrincipal
 from indicator_api.enterprises import service
 from indicator_api.enterprises.schemas import (
@@ -19,11 +19,13 @@ from indicator_api.enterprises.schemas import (
     EnterpriseFilter,
     EnterprisePublic,
     EnterpriseUpdate,
+    QualificationFilter,
     QualificationIn,
     QualificationPublic,
 )
 
 router = APIRouter(prefix="/api/v1/enterprises", tags=["企业库"])
+qualifications = APIRouter(prefix="/api/v1/qualifications", tags=["企业库"])
 CreditCodePath = Annotated[CreditCode, Path(description="统一社会信用代码")]
 
 
@@ -32,17 +34,41 @@ CreditCodePath = Annotated[CreditCode, Path(description="统一社会信用代�
     summary="企业列表",
     description="按单位、行业、名称、资质筛选,`q` 按名称或信用代码片段查找;"
     "`qualification=hte&qualified_on=2025-06-30` 即某日在有效期内的高企。"
-    "乡镇账号只看到本单位企业,企业账号只看到自己。",
+    "乡镇账号只看到本单位企业,企业账号只看到自己。"
+    "增量读取:`updated_since` 与 `after`(上一页的 `next_cursor`)按修改时间升序给出新建或修改的企业"
+    "(新增资质也算修改)。",
     responses=problem_responses(401, 422),
 )
 async def list_enterprises(
     principal: CurrentPrincipal,
     session: ReadSessionDep,
     page: PageDep,
+    changes: ChangesDep,
     where: Annotated[EnterpriseFilter, Query()],
 ) -> Page[EnterprisePublic]:
-    items, total = await service.list_enterprises(session, principal=principal, page=page, where=where)
-    return Page(items=items, total=total)
+    return await service.list_enterprises(
+        session, principal=principal, page=page, changes=changes, where=where
+    )
+
+
+@qualifications.get(
+    "",
+    summary="资质列表",
+    description="全部企业的资质记录(按企业、认定日期排列),可按企业 (`credit_code`) 与资质种类筛选。"
+    "乡镇账号只看到本单位企业的资质,企业账号只看到自己的。"
+    "增量读取:`updated_since` 与 `after`(上一页的 `next_cursor`)按记录时间升序给出新记录的资质。",
+    responses=problem_responses(401, 422),
+)
+async def list_qualifications(
+    principal: CurrentPrincipal,
+    session: ReadSessionDep,
+    page: PageDep,
+    changes: ChangesDep,
+    where: Annotated[QualificationFilter, Query()],
+) -> Page[QualificationPublic]:
+    return await service.list_qualifications(
+        session, principal=principal, page=page, changes=changes, where=where
+    )
 
 
 @router.post(

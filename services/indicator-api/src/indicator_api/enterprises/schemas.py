@@ -57,11 +57,13 @@ class QualificationPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
+    credit_code: str = Field(description="所属企业的统一社会信用代码")
     kind: QualificationKind
     granted_year: int = Field(description="认定年度")
     granted_on: date
     expires_on: date | None
     certificate_no: str | None
+    updated_at: datetime = Field(description="记录时间(增量读取按此排序)")
 
 
 class EnterpriseBase(BaseModel):
@@ -113,3 +115,10 @@ class EnterpriseFilter(BaseModel):
     granted_year: int | None = Field(
         default=None, ge=1990, le=2100, description="资质认定年度(如 2024 年新认定高企)"
     )
+
+
+class QualificationFilter(BaseModel):
+    """The qualifications of the enterprises a caller sees (a township its unit's, an enterprise its own)."""
+
+    credit_code: str | None = Field(default=None, max_length=18, description="只看这家企业的资质")
+    kind: QualificationKind | None = Field(default=None, description="资质种类")

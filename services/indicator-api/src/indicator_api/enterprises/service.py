@@ -14,14 +14,17 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from daye_kit.auth import Principal, Role
 from daye_kit.errors import Conflict, Forbidden, NotFound
-from daye_kit.pagination import PageParams
+from daye_kit.feed import emit, emit_many
+from daye_kit.pagination import Changes, Page, PageParams, keyset_page, next_cursor
 from daye_kit.timestamps import utcnow
+from indicator_api import events
 from indicator_api.enterprises.models import Enterprise, Qualification
 from indicator_api.enterprises.schemas import (
     EnterpriseCreate,
     EnterpriseFilter,
     EnterprisePublic,
     EnterpriseUpdate,
+    QualificationFilter,
     QualificationIn,
     QualificationKind,
     QualificationPublic,
@@ -126,6 +129,7 @@ def _add_qualification(session: AsyncSession, credit_code: str, data: Qualificat
         granted_on=data.granted_on,
         expires_on=data.expires_on or default_expiry(data.kind, data.granted_on),
         certificate_no=data.certificate_no,
+        updated_at=utcnow(),
     )
     session.add(qualification)
     return qualification
@@ -157,7 +161,16 @@ async def create_enterprise(
     for qualification in data.qualifications:
         _add_qualification(session, data.credit_code, qualification)
     await session.flush()
-    return await read_enterprise(session, credit_code=data.credit_code, principal=principal)
+    public = await read_enterprise(session, credit_code=data.credit_code, principal=principal)
+    await emit(
+        session, events.ENTERPRISE_CREATED, subject=events.enterprise_subject(data.credit_code), data=public
+    )
+    await emit_many(
+        session,
+        events.QUALIFICATION_ADDED,
+        [(events.qualification_subject(q.id), q) for q in public.qualifications],
+    )
+    return public
 
 
 async def update_enterprise(
@@ -174,13 +187,39 @@ async def update_enterprise(
             setattr(enterprise, field, value)
     enterprise.updated_at = utcnow()
     await session.flush()
-    return await read_enterprise(session, credit_code=credit_code, principal=principal)
+    public = await read_enterprise(session, credit_code=credit_code, principal=principal)
+    await emit(
+        session, events.ENTERPRISE_UPDATED, subject=events.enterprise_subject(credit_code), data=public
+    )
+    return public
+
+
+async def qualification_recorded(
+    session: AsyncSession, enterprise: Enterprise, qualification: Qualification
+) -> QualificationPublic:
+    """After a qualification is flushed: the enterprise, whose answer lists its qualifications, has
+    changed too. Both events, so that a copy of either collection stays exact."""
+    enterprise.updated_at = qualification.updated_at
+    await session.flush()
+    public = QualificationPublic.model_validate(qualification)
+    await emit(
+        session, events.QUALIFICATION_ADDED, subject=events.qualification_subject(public.id), data=public
+    )
+    rows = (await session.execute(_ENTERPRISE_READ, {"credit_code": enterprise.credit_code})).all()
+    held = [QualificationPublic.model_validate(q) for _, q in rows if q is not None]
+    await emit(
+        session,
+        events.ENTERPRISE_UPDATED,
+        subject=events.enterprise_subject(enterprise.credit_code),
+        data=_public(enterprise, held),
+    )
+    return public
 
 
 async def add_qualification(
     session: AsyncSession, *, credit_code: str, data: QualificationIn, principal: Principal
 ) -> QualificationPublic:
-    await _load(session, credit_code, principal)
+    enterprise = await _load(session, credit_code, principal)
     qualification = _add_qualification(session, credit_code, data)
     try:
         async with session.begin_nested():
@@ -189,7 +228,7 @@ async def add_qualification(
         raise Conflict(
             f"{data.kind.value} granted on {data.granted_on} is already recorded", code="qualification_exists"
         ) from exc
-    return QualificationPublic.model_validate(qualification)
+    return await qualification_recorded(session, enterprise, qualification)
 
 
 def _filtered(
@@ -226,11 +265,67 @@ def _filtered(
 
 
 async def list_enterprises(
-    session: AsyncSession, *, principal: Principal, page: PageParams, where: EnterpriseFilter
-) -> tuple[list[EnterprisePublic], int]:
-    query = _filtered(select(Enterprise), principal, where)
-    page_query = query.order_by(col(Enterprise.credit_code)).limit(page.limit).offset(page.offset)
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    page: PageParams,
+    changes: Changes,
+    where: EnterpriseFilter,
+) -> Page[EnterprisePublic]:
+    query = changes.since(_filtered(select(Enterprise), principal, where), col(Enterprise.updated_at))
+    page_query = keyset_page(
+        query,
+        page,
+        changes,
+        updated=col(Enterprise.updated_at),
+        key=col(Enterprise.credit_code),
+        order=[col(Enterprise.credit_code)],
+    )
     enterprises = (await session.execute(page_query)).scalars().all()
     total = int((await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one())
     qualifications = await _qualifications(session, [e.credit_code for e in enterprises])
-    return [_public(e, qualifications[e.credit_code]) for e in enterprises], total
+    last = (enterprises[-1].updated_at, enterprises[-1].credit_code) if enterprises else None
+    return Page(
+        items=[_public(e, qualifications[e.credit_code]) for e in enterprises],
+        total=total,
+        next_cursor=next_cursor(changes, last),
+    )
+
+
+async def list_qualifications(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    page: PageParams,
+    changes: Changes,
+    where: QualificationFilter,
+) -> Page[QualificationPublic]:
+    """Qualifications across the registry, of the enterprises the caller sees."""
+    query = select(Qualification)
+    if principal.role is Role.township:
+        query = query.join(Enterprise, col(Enterprise.credit_code) == col(Qualification.credit_code)).where(
+            col(Enterprise.region_code) == principal.region_code
+        )
+    elif principal.role is Role.enterprise:
+        query = query.where(col(Qualification.credit_code) == principal.credit_code)
+    if where.credit_code is not None:
+        query = query.where(col(Qualification.credit_code) == where.credit_code)
+    if where.kind is not None:
+        query = query.where(col(Qualification.kind) == where.kind.value)
+    changed = changes.since(query, col(Qualification.updated_at))
+    page_query = keyset_page(
+        changed,
+        page,
+        changes,
+        updated=col(Qualification.updated_at),
+        key=col(Qualification.id),
+        order=[col(Qualification.credit_code), col(Qualification.granted_on), col(Qualification.id)],
+    )
+    rows = (await session.execute(page_query)).scalars().all()
+    total = int((await session.execute(select(func.count()).select_from(changed.subquery()))).scalar_one())
+    last = (rows[-1].updated_at, rows[-1].id or 0) if rows else None
+    return Page(
+        items=[QualificationPublic.model_validate(q) for q in rows],
+        total=total,
+        next_cursor=next_cursor(changes, last),
+    )

@@ -6,7 +6,7 @@ per row, however large the batch."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -112,9 +112,16 @@ async def _stage_sqlite(conn: AsyncConnection, rows: Sequence[StagedValue]) -> N
     await conn.execute(insert(STAGING), [row._asdict() for row in rows])
 
 
-async def write_values(conn: AsyncConnection, rows: Sequence[StagedValue], *, recorded_by: str) -> int:
+async def write_values(
+    conn: AsyncConnection,
+    rows: Sequence[StagedValue],
+    *,
+    recorded_by: str,
+    recorded_at: datetime | None = None,
+) -> int:
     """Writes the rows that differ from their figure's current revision, and brings the summary the
-    dashboards read up to date with them (summary.py); returns how many."""
+    dashboards read up to date with them (summary.py); returns how many. Every row written is
+    stamped `recorded_at` (now by default), by which the caller finds them again."""
     if not rows:
         return 0
     if conn.dialect.name == "postgresql":
@@ -124,7 +131,12 @@ async def write_values(conn: AsyncConnection, rows: Sequence[StagedValue], *, re
     before = await summary.lock_and_read(conn)
     insert, *keep_current = WRITE_REVISIONS[conn.dialect.name]
     result = await conn.execute(
-        insert, {"recorded_by": recorded_by, "recorded_at": utcnow(), "request_id": correlation_id.get()}
+        insert,
+        {
+            "recorded_by": recorded_by,
+            "recorded_at": recorded_at or utcnow(),
+            "request_id": correlation_id.get(),
+        },
     )
     written = [Written(*row) for row in result]
     for statement in keep_current:

@@ -56,6 +56,8 @@ class IndicatorValue(Table, table=True):
             "provenance IN ('statistics', 'administrative', 'preliminary')", name="provenance_known"
         ),
         Index("ix_indicator_values_lookup", "indicator_code", "region_code", "period_end"),
+        # Append-only: a figure's recording is its last change, so incremental reads page by it.
+        Index("ix_indicator_values_recorded_at_id", "recorded_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -11,7 +11,7 @@ from daye_kit.auth import AdminPrincipal, CurrentPrincipal
 from daye_kit.db import SessionDep
 from daye_kit.errors import json_rows, problem_responses, rows_located
 from daye_kit.idempotency import IdempotencyDep
-from daye_kit.pagination import Page
+from daye_kit.pagination import ChangesDep, Page, PageDep
 from daye_kit.spreadsheets import MAX_BYTES, XLSX, cells, download, read_rows
 from daye_kit.timestamps import Day
 from indicator_api.access import ValueWriterPrincipal
@@ -114,19 +114,23 @@ async def record_value(
 @router.get(
     "/indicators/{code}/values",
     summary="指标数值",
-    description="默认每期只给最新修订;`history=true` 给出全部修订。乡镇只看本单位与全市。",
-    responses=problem_responses(401, 403, 404),
+    description="默认每期只给最新修订;`history=true` 给出全部修订。乡镇只看本单位与全市。按单位、期末分页。"
+    "增量读取:`updated_since` 与 `after`(上一页的 `next_cursor`)按写入时间升序给出新写入的数值"
+    "(数值从不改写:更正是新修订,旧修订在不带 `history` 的读取中随之消失,按指标、单位、期别对应)。",
+    responses=problem_responses(401, 403, 404, 422),
 )
 async def list_values(
     code: str,
     principal: CurrentPrincipal,
     session: SessionDep,
     settings: SettingsDep,
+    page: PageDep,
+    changes: ChangesDep,
     region: Annotated[str | None, Query(max_length=32, description="报送单位代码")] = None,
     year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
     history: Annotated[bool, Query(description="包含被更正的旧修订")] = False,
 ) -> Page[ValuePublic]:
-    values = await service.list_values(
+    return await service.page_values(
         session,
         code=code,
         region_code=region,
@@ -134,8 +138,9 @@ async def list_values(
         history=history,
         principal=principal,
         city_code=settings.city_code,
+        page=page,
+        changes=changes,
     )
-    return Page(items=[ValuePublic.model_validate(v) for v in values], total=len(values))
 
 
 @router.post(

@@ -9,16 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Select, case, select, tuple_
+from sqlalchemy import Select, case, exists, func, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from daye_kit.auth import Principal, Role
 from daye_kit.errors import Conflict, Forbidden, NotFound, RowError, RowsRefused
+from daye_kit.feed import emit, emit_many
+from daye_kit.pagination import Changes, Page, PageParams, keyset_page, next_cursor
+from daye_kit.timestamps import utcnow
+from indicator_api import events
 from indicator_api.cultivation.measures import DERIVED_INDICATORS, counts_by_unit
 from indicator_api.cultivation.schemas import Measure
 from indicator_api.indicators.ingest import StagedValue, write_values
@@ -33,7 +39,9 @@ from indicator_api.indicators.schemas import (
     IndicatorUpdate,
     ProgressPublic,
     TargetIn,
+    TargetPublic,
     ValueIn,
+    ValuePublic,
 )
 from indicator_api.indicators.summary import best_first
 from indicator_api.publications import service as publications
@@ -92,6 +100,12 @@ async def create_indicator(session: AsyncSession, data: IndicatorCreate) -> Indi
             await session.flush()
     except IntegrityError as exc:
         raise Conflict(f"indicator {data.code} already exists", code="indicator_exists") from exc
+    await emit(
+        session,
+        events.INDICATOR_CREATED,
+        subject=events.indicator_subject(indicator.code),
+        data=IndicatorPublic.model_validate(indicator),
+    )
     return indicator
 
 
@@ -100,6 +114,12 @@ async def update_indicator(session: AsyncSession, code: str, data: IndicatorUpda
     for field, value in data.model_dump(exclude_unset=True, exclude_none=True).items():
         setattr(indicator, field, value)
     await session.flush()
+    await emit(
+        session,
+        events.INDICATOR_UPDATED,
+        subject=events.indicator_subject(code),
+        data=IndicatorPublic.model_validate(indicator),
+    )
     return indicator
 
 
@@ -206,14 +226,31 @@ async def record_values(
         )
         for row in rows
     ]
+    recorded_at = utcnow()
     try:
         async with session.begin_nested():
-            written = await write_values(await session.connection(), staged, recorded_by=principal.username)
+            written = await write_values(
+                await session.connection(), staged, recorded_by=principal.username, recorded_at=recorded_at
+            )
     except IntegrityError as exc:
         raise Conflict(
             "another correction of the same figure landed first; send it again", code="concurrent_revision"
         ) from exc
+    if written:
+        await _publish_values(session, recorded_by=principal.username, recorded_at=recorded_at)
     return BulkResult(written=written, unchanged=len(rows) - written)
+
+
+async def _publish_values(session: AsyncSession, *, recorded_by: str, recorded_at: datetime) -> None:
+    """One `indicator_value.recorded` per revision just written: the rows this write stamped, found
+    again by their stamp through the (recorded_at, id) index, in one query however large the batch."""
+    query = (
+        select(IndicatorValue)
+        .where(col(IndicatorValue.recorded_at) == recorded_at, col(IndicatorValue.recorded_by) == recorded_by)
+        .order_by(col(IndicatorValue.id))
+    )
+    written = [ValuePublic.model_validate(v) for v in (await session.execute(query)).scalars()]
+    await emit_many(session, events.VALUE_RECORDED, [(events.value_subject(v.id), v) for v in written])
 
 
 async def record_value(
@@ -228,7 +265,7 @@ async def record_value(
     return next(iter(latest.values())), result.written == 1
 
 
-async def list_values(
+async def _values_query(
     session: AsyncSession,
     *,
     code: str,
@@ -237,7 +274,7 @@ async def list_values(
     history: bool,
     principal: Principal,
     city_code: str,
-) -> list[IndicatorValue]:
+) -> Select[Any]:
     await get_indicator(session, code)
     if region_code is not None:
         ensure_may_read(principal, region_code, city_code=city_code)
@@ -248,19 +285,90 @@ async def list_values(
         query = query.where(col(IndicatorValue.region_code) == region_code)
     if year is not None:
         query = query.where(col(IndicatorValue.year) == year)
-    query = query.order_by(
-        col(IndicatorValue.region_code),
-        col(IndicatorValue.period_end),
-        col(IndicatorValue.period_type),
-        col(IndicatorValue.revision),
+    if not history:
+        newer = aliased(IndicatorValue)
+        query = query.where(
+            ~exists().where(
+                *(getattr(newer, k) == getattr(IndicatorValue, k) for k in _FIGURE_KEY),
+                newer.revision > col(IndicatorValue.revision),
+            )
+        )
+    return query
+
+
+_FIGURE_KEY = ("indicator_code", "region_code", "year", "period_type", "period")
+_VALUE_ORDER = (
+    col(IndicatorValue.region_code),
+    col(IndicatorValue.period_end),
+    col(IndicatorValue.period_type),
+    col(IndicatorValue.revision),
+    col(IndicatorValue.id),
+)
+
+
+async def list_values(
+    session: AsyncSession,
+    *,
+    code: str,
+    region_code: str | None,
+    year: int | None,
+    history: bool,
+    principal: Principal,
+    city_code: str,
+) -> list[IndicatorValue]:
+    """Every value asked for (the Excel export), in the order of the unit and period."""
+    query = await _values_query(
+        session,
+        code=code,
+        region_code=region_code,
+        year=year,
+        history=history,
+        principal=principal,
+        city_code=city_code,
     )
-    values = list((await session.execute(query)).scalars())
-    if history:
-        return values
-    latest: dict[tuple[str, int, str, int], IndicatorValue] = {}
-    for value in values:
-        latest[(value.region_code, value.year, value.period_type, value.period)] = value
-    return list(latest.values())
+    return list((await session.execute(query.order_by(*_VALUE_ORDER))).scalars())
+
+
+async def page_values(
+    session: AsyncSession,
+    *,
+    code: str,
+    region_code: str | None,
+    year: int | None,
+    history: bool,
+    principal: Principal,
+    city_code: str,
+    page: PageParams,
+    changes: Changes,
+) -> Page[ValuePublic]:
+    """One page of values; incremental reads in the order they were recorded (a value is never
+    changed: a correction is a new revision, a row of its own)."""
+    query = await _values_query(
+        session,
+        code=code,
+        region_code=region_code,
+        year=year,
+        history=history,
+        principal=principal,
+        city_code=city_code,
+    )
+    query = changes.since(query, col(IndicatorValue.recorded_at))
+    total = int((await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one())
+    page_query = keyset_page(
+        query,
+        page,
+        changes,
+        updated=col(IndicatorValue.recorded_at),
+        key=col(IndicatorValue.id),
+        order=_VALUE_ORDER,
+    )
+    rows = (await session.execute(page_query)).scalars().all()
+    last = (rows[-1].recorded_at, rows[-1].id or 0) if rows else None
+    return Page(
+        items=[ValuePublic.model_validate(v) for v in rows],
+        total=total,
+        next_cursor=next_cursor(changes, last),
+    )
 
 
 # --- targets ---------------------------------------------------------------------------------------
@@ -283,8 +391,10 @@ async def set_target(
         )
         session.add(target)
     else:
-        target.value, target.set_by = data.value, principal.username
+        target.value, target.set_by, target.set_at = data.value, principal.username, utcnow()
     await session.flush()
+    public = TargetPublic.model_validate(target)
+    await emit(session, events.TARGET_SET, subject=events.target_subject(public), data=public)
     return target
 
 

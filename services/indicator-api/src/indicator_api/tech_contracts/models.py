@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlmodel import Field
 
 from daye_kit.money import Money
@@ -21,6 +21,7 @@ class TechContract(Table, table=True):
             "contract_type IN ('development', 'transfer', 'consulting', 'service')", name="type_known"
         ),
         CheckConstraint("amount > 0", name="amount_positive"),
+        Index("ix_tech_contracts_updated_at_id", "updated_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -41,5 +42,6 @@ class TechContract(Table, table=True):
     )
     # 1 when recorded; each correction is the next.
     revision: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
-    updated_at: datetime | None = Field(default=None, sa_column=timestamp(nullable=True))
+    # Recording, each correction and the cancellation: when the contract last changed.
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp())
     cancelled_at: datetime | None = Field(default=None, sa_column=timestamp(nullable=True))

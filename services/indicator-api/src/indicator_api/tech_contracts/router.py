@@ -10,7 +10,7 @@ from daye_kit.db import SessionDep
 from daye_kit.errors import NotFound, json_rows, problem_responses, rows_located
 from daye_kit.idempotency import Answer, IdempotencyDep
 from daye_kit.ids import RowId
-from daye_kit.pagination import Page, PageDep
+from daye_kit.pagination import ChangesDep, Page, PageDep
 from indicator_api.access import ContractReaderPrincipal, ContractReporterPrincipal
 from indicator_api.deps import SettingsDep
 from indicator_api.tech_contracts import service
@@ -56,17 +56,19 @@ async def record_tech_contract(
     "/tech-contracts",
     summary="技术合同列表",
     description="逐笔追溯技术合同成交额:按来源 (`source`,如 matching-api)、来源编号(对接记录编号)、"
-    "签订月份、所属单位、状态筛选。每笔合同以 source + source_id 指向其来源(对接记录)。",
+    "签订月份、所属单位、状态筛选。每笔合同以 source + source_id 指向其来源(对接记录)。"
+    "增量读取:`updated_since` 与 `after`(上一页的 `next_cursor`)按变更时间升序给出新登记、更正或注销的合同。",
     responses=problem_responses(401, 403, 422),
 )
 async def list_tech_contracts(
     _: ContractReaderPrincipal,
     session: SessionDep,
     page: PageDep,
+    changes: ChangesDep,
     where: Annotated[TechContractFilter, Query()],
 ) -> Page[TechContractPublic]:
-    items, total = await service.list_contracts(session, where=where, page=page)
-    return Page(items=[TechContractPublic.model_validate(c) for c in items], total=total)
+    items, total, cursor = await service.list_contracts(session, where=where, page=page, changes=changes)
+    return Page(items=[TechContractPublic.model_validate(c) for c in items], total=total, next_cursor=cursor)
 
 
 @router.get(

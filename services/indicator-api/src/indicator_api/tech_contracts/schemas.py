@@ -63,5 +63,5 @@ class TechContractPublic(BaseModel):
     recorded_at: datetime
     status: ContractStatus = Field(description="active 有效 / cancelled 已注销")
     revision: int = Field(description="版本:登记为 1,每次更正加一")
-    updated_at: datetime | None = Field(description="最近一次更正或注销的时间")
+    updated_at: datetime = Field(description="最近一次变更(登记、更正或注销)的时间")
     cancelled_at: datetime | None

@@ -22,14 +22,16 @@ from sqlmodel import col, select
 from daye_kit.auth import Principal
 from daye_kit.db import lock_exclusively
 from daye_kit.errors import Conflict, RowError, RowsRefused
-from daye_kit.pagination import PageParams
+from daye_kit.feed import EventType, emit
+from daye_kit.pagination import Changes, PageParams, keyset_page, next_cursor
 from daye_kit.timestamps import utcnow
+from indicator_api import events
 from indicator_api.enterprises.models import Enterprise
 from indicator_api.indicators.models import IndicatorValue
 from indicator_api.indicators.schemas import BulkValueIn, Provenance
 from indicator_api.indicators.service import record_values
 from indicator_api.tech_contracts.models import TechContract
-from indicator_api.tech_contracts.schemas import TechContractFilter, TechContractIn
+from indicator_api.tech_contracts.schemas import TechContractFilter, TechContractIn, TechContractPublic
 
 INDICATOR = "tech_contract_turnover"
 ACTIVE, CANCELLED = "active", "cancelled"
@@ -94,6 +96,7 @@ async def record_contract(
         raise RowsRefused(
             message, [RowError(row=0, field="credit_code", rule="unknown_enterprise", message=message)]
         )
+    now = utcnow()
     contract = TechContract(
         source=data.source,
         source_id=data.source_id,
@@ -103,12 +106,20 @@ async def record_contract(
         contract_type=data.contract_type.value,
         signed_on=data.signed_on,
         recorded_by=principal.username,
+        recorded_at=now,
+        updated_at=now,
     )
     session.add(contract)
     await session.flush()
     change = Change(contract.region_code, contract.signed_on, contract.amount, _note(contract))
     await _move_turnover(session, change, principal, city_code=city_code)
+    await _publish(session, events.TECH_CONTRACT_RECORDED, contract)
     return contract, True
+
+
+async def _publish(session: AsyncSession, kind: EventType, contract: TechContract) -> None:
+    public = TechContractPublic.model_validate(contract)
+    await emit(session, kind, subject=events.tech_contract_subject(public.id), data=public)
 
 
 async def revise_contract(
@@ -124,7 +135,8 @@ async def revise_contract(
     """A correction: the old terms leave the turnover, the new ones enter it (the next revision)."""
     if (contract.amount, contract.contract_type, contract.signed_on) == (amount, contract_type, signed_on):
         return
-    await cancel_contract(session, contract, principal=principal, city_code=city_code)
+    # One event for the correction, not one for taking the old terms out as well.
+    await _cancel(session, contract, principal=principal, city_code=city_code)
     contract.status, contract.cancelled_at = ACTIVE, None
     contract.amount, contract.contract_type, contract.signed_on = amount, contract_type, signed_on
     contract.revision += 1
@@ -132,19 +144,28 @@ async def revise_contract(
     await session.flush()
     change = Change(contract.region_code, signed_on, amount, f"{_note(contract)} 第 {contract.revision} 版")
     await _move_turnover(session, change, principal, city_code=city_code)
+    await _publish(session, events.TECH_CONTRACT_UPDATED, contract)
 
 
 async def cancel_contract(
     session: AsyncSession, contract: TechContract, *, principal: Principal, city_code: str
 ) -> None:
     """The contract counts for nothing any more: the turnover falls back by its amount."""
+    if await _cancel(session, contract, principal=principal, city_code=city_code):
+        await _publish(session, events.TECH_CONTRACT_UPDATED, contract)
+
+
+async def _cancel(
+    session: AsyncSession, contract: TechContract, *, principal: Principal, city_code: str
+) -> bool:
     if contract.status != ACTIVE:
-        return
+        return False
     contract.status = CANCELLED
     contract.cancelled_at = contract.updated_at = utcnow()
     await session.flush()
     change = Change(contract.region_code, contract.signed_on, -contract.amount, f"{_note(contract)} 注销")
     await _move_turnover(session, change, principal, city_code=city_code)
+    return True
 
 
 async def find_contract(session: AsyncSession, source: str, source_id: str) -> TechContract | None:
@@ -160,8 +181,8 @@ async def lock_turnover(session: AsyncSession) -> None:
 
 
 async def list_contracts(
-    session: AsyncSession, *, where: TechContractFilter, page: PageParams
-) -> tuple[list[TechContract], int]:
+    session: AsyncSession, *, where: TechContractFilter, page: PageParams, changes: Changes
+) -> tuple[list[TechContract], int, str | None]:
     query = select(TechContract)
     if where.source is not None:
         query = query.where(col(TechContract.source) == where.source)
@@ -176,9 +197,19 @@ async def list_contracts(
         first = date(year, month, 1)
         following = date(year + month // 12, month % 12 + 1, 1)
         query = query.where(col(TechContract.signed_on) >= first, col(TechContract.signed_on) < following)
-    total = int((await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one())
-    rows = await session.execute(query.order_by(col(TechContract.id)).limit(page.limit).offset(page.offset))
-    return list(rows.scalars()), total
+    changed = changes.since(query, col(TechContract.updated_at))
+    total = int((await session.execute(select(func.count()).select_from(changed.subquery()))).scalar_one())
+    page_query = keyset_page(
+        changed,
+        page,
+        changes,
+        updated=col(TechContract.updated_at),
+        key=col(TechContract.id),
+        order=[col(TechContract.id)],
+    )
+    rows = list((await session.execute(page_query)).scalars())
+    last = (rows[-1].updated_at, rows[-1].id or 0) if rows else None
+    return rows, total, next_cursor(changes, last)
 
 
 async def _move_turnover(
