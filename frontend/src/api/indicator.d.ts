@@ -2090,6 +2090,11 @@ export interface components {
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /** Page[CandidatePublic] */
         Page_CandidatePublic_: {
@@ -2100,6 +2105,11 @@ export interface components {
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /** Page[EnterprisePublic] */
         Page_EnterprisePublic_: {
@@ -2110,6 +2120,11 @@ export interface components {
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /** Page[IndicatorPublic] */
         Page_IndicatorPublic_: {
@@ -2120,6 +2135,11 @@ export interface components {
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /** Page[NotificationPublic] */
         Page_NotificationPublic_: {
@@ -2130,6 +2150,11 @@ export interface components {
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /** Page[RegionPublic] */
         Page_RegionPublic_: {
@@ -2140,6 +2165,11 @@ export interface components {
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /** Page[TechContractPublic] */
         Page_TechContractPublic_: {
@@ -2150,6 +2180,11 @@ export interface components {
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /** Page[UserPublic] */
         Page_UserPublic_: {
@@ -2160,6 +2195,11 @@ export interface components {
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /** Page[ValuePublic] */
         Page_ValuePublic_: {
@@ -2170,6 +2210,11 @@ export interface components {
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /**
          * PeriodType

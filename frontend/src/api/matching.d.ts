@@ -1230,6 +1230,11 @@ export interface components {
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /** Page[MatchPublic] */
         Page_MatchPublic_: {
@@ -1240,6 +1245,11 @@ export interface components {
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /** Page[NotificationPublic] */
         Page_NotificationPublic_: {
@@ -1250,6 +1260,11 @@ export interface components {
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /** Page[SupplyPublic] */
         Page_SupplyPublic_: {
@@ -1260,6 +1275,11 @@ export interface components {
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /**
          * Principal
