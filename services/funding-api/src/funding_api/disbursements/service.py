@@ -162,7 +162,7 @@ async def _pay(
     )
     session.add(disbursement)
     await session.flush()
-    public = _public(disbursement, award, None)
+    public = disbursement_public(disbursement, award, None)
     pending.append((events.DISBURSEMENT_PAID, f"disbursement:{public.id}", public))
     # The award's and the programme's figures move by the amount, from what was summed above under
     # their locks: no second sum of the ledger while every other payment of the programme waits.
@@ -182,7 +182,9 @@ async def _pay(
     )
 
 
-def _public(disbursement: Disbursement, award: Award, reversal_posting_id: int | None) -> DisbursementPublic:
+def disbursement_public(
+    disbursement: Disbursement, award: Award, reversal_posting_id: int | None
+) -> DisbursementPublic:
     assert disbursement.id is not None
     return DisbursementPublic(
         id=disbursement.id,
@@ -226,7 +228,7 @@ async def reverse_disbursement(
     reversal = await ledger.reverse(session, posting=original, actor=actor, memo=f"冲正:{data.reason}")
     disbursement.updated_at = utcnow()
     await session.flush()
-    public = _public(disbursement, award, reversal.id)
+    public = disbursement_public(disbursement, award, reversal.id)
     await emit(session, events.DISBURSEMENT_REVERSED, subject=f"disbursement:{public.id}", data=public)
     after = (await ledger.award_balances(session, [disbursement.award_id]))[disbursement.award_id]
     await awards.award_changed(session, award, program_name=program.name, balance=after)
@@ -234,7 +236,7 @@ async def reverse_disbursement(
     return public
 
 
-def _listing() -> Select[Disbursement, Award, int | None]:
+def listing() -> Select[Disbursement, Award, int | None]:
     reversal = aliased(LedgerPosting)
     return (
         sa_select(Disbursement, Award, col(reversal.id))
@@ -246,10 +248,10 @@ def _listing() -> Select[Disbursement, Award, int | None]:
 async def read_disbursement(
     session: AsyncSession, *, disbursement_id: int, principal: Principal
 ) -> DisbursementPublic:
-    row = (await session.execute(_listing().where(col(Disbursement.id) == disbursement_id))).first()
+    row = (await session.execute(listing().where(col(Disbursement.id) == disbursement_id))).first()
     if row is None or not may_see(principal, row[1]):
         raise DisbursementNotFound(f"disbursement {disbursement_id} does not exist")
-    return _public(*row)
+    return disbursement_public(*row)
 
 
 async def list_disbursements(
@@ -261,7 +263,7 @@ async def list_disbursements(
     changes: Changes | None = None,
 ) -> tuple[list[DisbursementPublic], int, str | None]:
     changes = changes or Changes()
-    query = _listing().where(*award_scope(principal))
+    query = listing().where(*award_scope(principal))
     if where.award_id is not None:
         query = query.where(col(Disbursement.award_id) == where.award_id)
     if where.program_id is not None:
@@ -280,4 +282,4 @@ async def list_disbursements(
     )
     rows = (await session.execute(paged)).all()
     last = (rows[-1][0].updated_at, rows[-1][0].id or 0) if rows else None
-    return [_public(*row) for row in rows], total, next_cursor(changes, last)
+    return [disbursement_public(*row) for row in rows], total, next_cursor(changes, last)

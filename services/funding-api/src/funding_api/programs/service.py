@@ -67,7 +67,7 @@ async def current_rule(session: AsyncSession, program_id: int) -> ProgramRule | 
     return rule
 
 
-async def _publics(session: AsyncSession, programs: Sequence[Program]) -> list[ProgramPublic]:
+async def publics(session: AsyncSession, programs: Sequence[Program]) -> list[ProgramPublic]:
     ids = [p.id for p in programs if p.id is not None]
     balances = await ledger.program_balances(session, ids)
     latest = (
@@ -115,7 +115,7 @@ def _public(program: Program, balance: Mapping[Account, Decimal], rule: ProgramR
 
 
 async def read_program(session: AsyncSession, program_id: int) -> ProgramPublic:
-    [public] = await _publics(session, [await get_program(session, program_id)])
+    [public] = await publics(session, [await get_program(session, program_id)])
     return public
 
 
@@ -137,7 +137,7 @@ async def list_programs(
     )
     programs = (await session.execute(paged)).scalars().all()
     last = (programs[-1].updated_at, programs[-1].id or 0) if programs else None
-    return await _publics(session, programs), total, next_cursor(changes, last)
+    return await publics(session, programs), total, next_cursor(changes, last)
 
 
 def _rule(program_id: int, version: int, data: RuleIn, actor: Actor) -> ProgramRule:
