@@ -646,6 +646,8 @@ MATRIX: list[Row] = [
         fixed("/api/v1/outstanding/publications", json={})),
     row(FUNDING, "GET /api/v1/jobs",                       JOB_READERS),
     row(FUNDING, "POST /api/v1/jobs/{name}/runs",           ADMIN_ONLY_201, run_purge),
+    row(FUNDING, "GET /api/v1/events",                      "401 200 403 403 403 403 200 200",
+        note="the change feed is not scoped by unit or enterprise"),
 ]
 # fmt: on
 

@@ -49,7 +49,7 @@ export interface paths {
         };
         /**
          * 资金项目列表
-         * @description 资金项目(预算线)及其预算、已批准、已拨付、可用与余额。所有已登录账号可查。
+         * @description 资金项目(预算线)及其预算、已批准、已拨付、可用与余额。所有已登录账号可查。增量读取 (`updated_since`、`after`):发布规则、奖补批准、拨付或冲正都会更新资金项目的修改时间。
          */
         get: operations["list_programs"];
         put?: never;
@@ -137,7 +137,7 @@ export interface paths {
         };
         /**
          * 奖补列表
-         * @description 按资金项目、企业、单位、状态、兑现方式筛选;已拨付与未兑现金额来自分户账。乡镇账号只看到本单位企业的奖补,企业账号只看到自己的。
+         * @description 按资金项目、企业、单位、状态、兑现方式筛选;已拨付与未兑现金额来自分户账。乡镇账号只看到本单位企业的奖补,企业账号只看到自己的。增量读取 (`updated_since`、`after`):审核、拨付或冲正都会更新奖补的修改时间。
          */
         get: operations["list_awards"];
         put?: never;
@@ -241,7 +241,7 @@ export interface paths {
         };
         /**
          * 拨付列表
-         * @description 按奖补、资金项目、企业筛选,含冲正状态。乡镇账号只看到本单位企业的,企业账号只看到自己的。
+         * @description 按奖补、资金项目、企业筛选,含冲正状态。乡镇账号只看到本单位企业的,企业账号只看到自己的。增量读取 (`updated_since`、`after`):冲正会更新拨付的修改时间。
          */
         get: operations["list_disbursements"];
         put?: never;
@@ -301,7 +301,7 @@ export interface paths {
         };
         /**
          * 分录列表
-         * @description 只增不改的分户账分录,按科目、资金项目、奖补、凭证、业务类型和记账日期筛选,按记账顺序排列。每笔资金变动是一张借贷平衡的凭证(借正贷负,合计为 0);更正一律以冲正凭证记录。仅管理员、只读账号与服务账号可查。
+         * @description 只增不改的分户账分录,按科目、资金项目、奖补、凭证、业务类型和记账日期筛选,按记账顺序排列。每笔资金变动是一张借贷平衡的凭证(借正贷负,合计为 0);更正一律以冲正凭证记录。仅管理员、只读账号与服务账号可查。增量读取 (`updated_since`、`after`) 按记账时间排列。
          */
         get: operations["list_ledger_entries"];
         put?: never;
@@ -552,6 +552,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 变更事件流
+         * @description 按提交顺序读取本服务的变更事件:每个事件只出现一次,跟随 `next_cursor` 不漏不重。`data` 是变更后的资源(与单条读取的字段相同)。保留期见服务设置 `EVENT_RETENTION_DAYS`(默认 90 天)。
+         *
+         *     事件类型:
+         *     - `program.created` (programs): 设立了资金项目(含预算与首个无申请兑现规则)
+         *     - `program.updated` (programs): 资金项目的现行规则或金额变化:发布规则新版本、奖补批准、拨付或冲正之后的资金项目
+         *     - `program_rule.created` (programs): 发布了无申请兑现规则的新版本(规则一经发布不再修改)
+         *     - `award.created` (awards): 登记或按规则生成了奖补(待审核)
+         *     - `award.approved` (awards): 奖补经复核批准,成为应付
+         *     - `award.rejected` (awards): 奖补被驳回
+         *     - `award.updated` (awards): 奖补的已拨付与未兑现金额随拨付或冲正变化
+         *     - `disbursement.paid` (disbursements): 拨付了一笔奖补(幂等重试不再产生事件)
+         *     - `disbursement.reversed` (disbursements): 一笔拨付被冲正
+         *     - `ledger_entry.recorded` (ledger): 分户账记入一条分录(分录只增不改)
+         */
+        get: operations["list_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/metrics": {
         parameters: {
             query?: never;
@@ -615,6 +647,35 @@ export interface components {
              * @default
              */
             note: string;
+        };
+        /**
+         * award.approved
+         * @description 奖补经复核批准,成为应付
+         */
+        AwardApprovedEvent: {
+            /**
+             * Id
+             * @description 事件编号(全局唯一,据此去重)
+             */
+            id: string;
+            /**
+             * @description 事件类型 `<noun>.<verb>` (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "award.approved";
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 事件发生时间 (UTC)
+             */
+            occurred_at: string;
+            /**
+             * Subject
+             * @description 事件所涉对象 `<集合>:<编号>`;保留每个对象最新的 data 即得其副本
+             */
+            subject: string;
+            /** @description 奖补经复核批准,成为应付 */
+            data: components["schemas"]["AwardPublic"];
         };
         /**
          * AwardBasis
@@ -682,6 +743,35 @@ export interface components {
              * @default
              */
             note: string;
+        };
+        /**
+         * award.created
+         * @description 登记或按规则生成了奖补(待审核)
+         */
+        AwardCreatedEvent: {
+            /**
+             * Id
+             * @description 事件编号(全局唯一,据此去重)
+             */
+            id: string;
+            /**
+             * @description 事件类型 `<noun>.<verb>` (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "award.created";
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 事件发生时间 (UTC)
+             */
+            occurred_at: string;
+            /**
+             * Subject
+             * @description 事件所涉对象 `<集合>:<编号>`;保留每个对象最新的 data 即得其副本
+             */
+            subject: string;
+            /** @description 登记或按规则生成了奖补(待审核) */
+            data: components["schemas"]["AwardPublic"];
         };
         /** AwardMismatch */
         AwardMismatch: {
@@ -788,12 +878,76 @@ export interface components {
              * @description 批准日期(账龄自此起算)
              */
             approved_on: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             * @description 最后修改时间;增量读取 (`updated_since`、`after`) 按它排序
+             */
+            updated_at: string;
+        };
+        /**
+         * award.rejected
+         * @description 奖补被驳回
+         */
+        AwardRejectedEvent: {
+            /**
+             * Id
+             * @description 事件编号(全局唯一,据此去重)
+             */
+            id: string;
+            /**
+             * @description 事件类型 `<noun>.<verb>` (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "award.rejected";
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 事件发生时间 (UTC)
+             */
+            occurred_at: string;
+            /**
+             * Subject
+             * @description 事件所涉对象 `<集合>:<编号>`;保留每个对象最新的 data 即得其副本
+             */
+            subject: string;
+            /** @description 奖补被驳回 */
+            data: components["schemas"]["AwardPublic"];
         };
         /**
          * AwardStatus
          * @enum {string}
          */
         AwardStatus: "pending" | "approved" | "rejected";
+        /**
+         * award.updated
+         * @description 奖补的已拨付与未兑现金额随拨付或冲正变化
+         */
+        AwardUpdatedEvent: {
+            /**
+             * Id
+             * @description 事件编号(全局唯一,据此去重)
+             */
+            id: string;
+            /**
+             * @description 事件类型 `<noun>.<verb>` (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "award.updated";
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 事件发生时间 (UTC)
+             */
+            occurred_at: string;
+            /**
+             * Subject
+             * @description 事件所涉对象 `<集合>:<编号>`;保留每个对象最新的 data 即得其副本
+             */
+            subject: string;
+            /** @description 奖补的已拨付与未兑现金额随拨付或冲正变化 */
+            data: components["schemas"]["AwardPublic"];
+        };
         /** CheckResult */
         CheckResult: {
             /**
@@ -874,6 +1028,12 @@ export interface components {
             /** Request Id */
             request_id: string | null;
             /**
+             * Updated At
+             * Format: date-time
+             * @description 最后修改时间;增量读取 (`updated_since`、`after`) 按它排序
+             */
+            updated_at: string;
+            /**
              * Award Paid
              * @description 本笔拨付后该奖补已拨付(元)
              * @example 55068000.00
@@ -912,6 +1072,35 @@ export interface components {
              * @default
              */
             note: string;
+        };
+        /**
+         * disbursement.paid
+         * @description 拨付了一笔奖补(幂等重试不再产生事件)
+         */
+        DisbursementPaidEvent: {
+            /**
+             * Id
+             * @description 事件编号(全局唯一,据此去重)
+             */
+            id: string;
+            /**
+             * @description 事件类型 `<noun>.<verb>` (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "disbursement.paid";
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 事件发生时间 (UTC)
+             */
+            occurred_at: string;
+            /**
+             * Subject
+             * @description 事件所涉对象 `<集合>:<编号>`;保留每个对象最新的 data 即得其副本
+             */
+            subject: string;
+            /** @description 拨付了一笔奖补(幂等重试不再产生事件) */
+            data: components["schemas"]["DisbursementPublic"];
         };
         /** DisbursementPublic */
         DisbursementPublic: {
@@ -973,6 +1162,41 @@ export interface components {
             created_at: string;
             /** Request Id */
             request_id: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             * @description 最后修改时间;增量读取 (`updated_since`、`after`) 按它排序
+             */
+            updated_at: string;
+        };
+        /**
+         * disbursement.reversed
+         * @description 一笔拨付被冲正
+         */
+        DisbursementReversedEvent: {
+            /**
+             * Id
+             * @description 事件编号(全局唯一,据此去重)
+             */
+            id: string;
+            /**
+             * @description 事件类型 `<noun>.<verb>` (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "disbursement.reversed";
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 事件发生时间 (UTC)
+             */
+            occurred_at: string;
+            /**
+             * Subject
+             * @description 事件所涉对象 `<集合>:<编号>`;保留每个对象最新的 data 即得其副本
+             */
+            subject: string;
+            /** @description 一笔拨付被冲正 */
+            data: components["schemas"]["DisbursementPublic"];
         };
         /**
          * DisbursementStatus
@@ -1081,6 +1305,19 @@ export interface components {
              * @example Decimal input should have no more than 2 decimal places
              */
             message: string;
+        };
+        /** FundingApiEventPage */
+        FundingApiEventPage: {
+            /**
+             * Items
+             * @description 按提交顺序排列的事件
+             */
+            items: (components["schemas"]["ProgramCreatedEvent"] | components["schemas"]["ProgramUpdatedEvent"] | components["schemas"]["ProgramRuleCreatedEvent"] | components["schemas"]["AwardCreatedEvent"] | components["schemas"]["AwardApprovedEvent"] | components["schemas"]["AwardRejectedEvent"] | components["schemas"]["AwardUpdatedEvent"] | components["schemas"]["DisbursementPaidEvent"] | components["schemas"]["DisbursementReversedEvent"] | components["schemas"]["LedgerEntryRecordedEvent"])[];
+            /**
+             * Next Cursor
+             * @description 下一次请求的 `after`:已读到的位置。没有新事件时不变,消费方以它继续轮询
+             */
+            next_cursor: string;
         };
         /**
          * GenerationResult
@@ -1232,6 +1469,35 @@ export interface components {
              * @description 手动执行的账号
              */
             requested_by: string | null;
+        };
+        /**
+         * ledger_entry.recorded
+         * @description 分户账记入一条分录(分录只增不改)
+         */
+        LedgerEntryRecordedEvent: {
+            /**
+             * Id
+             * @description 事件编号(全局唯一,据此去重)
+             */
+            id: string;
+            /**
+             * @description 事件类型 `<noun>.<verb>` (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "ledger_entry.recorded";
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 事件发生时间 (UTC)
+             */
+            occurred_at: string;
+            /**
+             * Subject
+             * @description 事件所涉对象 `<集合>:<编号>`;保留每个对象最新的 data 即得其副本
+             */
+            subject: string;
+            /** @description 分户账记入一条分录(分录只增不改) */
+            data: components["schemas"]["EntryPublic"];
         };
         /** ModeOutstanding */
         ModeOutstanding: {
@@ -1662,6 +1928,35 @@ export interface components {
             /** @description 无申请兑现规则(可选;以后可发布新版本) */
             rule?: components["schemas"]["RuleIn"] | null;
         };
+        /**
+         * program.created
+         * @description 设立了资金项目(含预算与首个无申请兑现规则)
+         */
+        ProgramCreatedEvent: {
+            /**
+             * Id
+             * @description 事件编号(全局唯一,据此去重)
+             */
+            id: string;
+            /**
+             * @description 事件类型 `<noun>.<verb>` (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "program.created";
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 事件发生时间 (UTC)
+             */
+            occurred_at: string;
+            /**
+             * Subject
+             * @description 事件所涉对象 `<集合>:<编号>`;保留每个对象最新的 data 即得其副本
+             */
+            subject: string;
+            /** @description 设立了资金项目(含预算与首个无申请兑现规则) */
+            data: components["schemas"]["ProgramPublic"];
+        };
         /** ProgramMismatch */
         ProgramMismatch: {
             /** Program Id */
@@ -1757,6 +2052,70 @@ export interface components {
             created_at: string;
             /** Request Id */
             request_id: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             * @description 最后修改时间;增量读取 (`updated_since`、`after`) 按它排序
+             */
+            updated_at: string;
+        };
+        /**
+         * program_rule.created
+         * @description 发布了无申请兑现规则的新版本(规则一经发布不再修改)
+         */
+        ProgramRuleCreatedEvent: {
+            /**
+             * Id
+             * @description 事件编号(全局唯一,据此去重)
+             */
+            id: string;
+            /**
+             * @description 事件类型 `<noun>.<verb>` (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "program_rule.created";
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 事件发生时间 (UTC)
+             */
+            occurred_at: string;
+            /**
+             * Subject
+             * @description 事件所涉对象 `<集合>:<编号>`;保留每个对象最新的 data 即得其副本
+             */
+            subject: string;
+            /** @description 发布了无申请兑现规则的新版本(规则一经发布不再修改) */
+            data: components["schemas"]["RulePublic"];
+        };
+        /**
+         * program.updated
+         * @description 资金项目的现行规则或金额变化:发布规则新版本、奖补批准、拨付或冲正之后的资金项目
+         */
+        ProgramUpdatedEvent: {
+            /**
+             * Id
+             * @description 事件编号(全局唯一,据此去重)
+             */
+            id: string;
+            /**
+             * @description 事件类型 `<noun>.<verb>` (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "program.updated";
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 事件发生时间 (UTC)
+             */
+            occurred_at: string;
+            /**
+             * Subject
+             * @description 事件所涉对象 `<集合>:<编号>`;保留每个对象最新的 data 即得其副本
+             */
+            subject: string;
+            /** @description 资金项目的现行规则或金额变化:发布规则新版本、奖补批准、拨付或冲正之后的资金项目 */
+            data: components["schemas"]["ProgramPublic"];
         };
         /**
          * Publication
@@ -2050,6 +2409,10 @@ export interface operations {
                 limit?: number;
                 /** @description 跳过的条数 */
                 offset?: number;
+                /** @description 只读此时刻(含)之后新建或修改的记录,按修改时间升序,带时区 */
+                updated_since?: string | null;
+                /** @description 上一页的 `next_cursor`:从该位置之后继续(按修改时间升序) */
+                after?: string | null;
             };
             header?: never;
             path?: never;
@@ -2504,6 +2867,10 @@ export interface operations {
                 limit?: number;
                 /** @description 跳过的条数 */
                 offset?: number;
+                /** @description 只读此时刻(含)之后新建或修改的记录,按修改时间升序,带时区 */
+                updated_since?: string | null;
+                /** @description 上一页的 `next_cursor`:从该位置之后继续(按修改时间升序) */
+                after?: string | null;
             };
             header?: never;
             path?: never;
@@ -3039,6 +3406,10 @@ export interface operations {
                 limit?: number;
                 /** @description 跳过的条数 */
                 offset?: number;
+                /** @description 只读此时刻(含)之后新建或修改的记录,按修改时间升序,带时区 */
+                updated_since?: string | null;
+                /** @description 上一页的 `next_cursor`:从该位置之后继续(按修改时间升序) */
+                after?: string | null;
             };
             header?: never;
             path?: never;
@@ -3255,6 +3626,10 @@ export interface operations {
                 limit?: number;
                 /** @description 跳过的条数 */
                 offset?: number;
+                /** @description 只读此时刻(含)之后新建或修改的记录,按修改时间升序,带时区 */
+                updated_since?: string | null;
+                /** @description 上一页的 `next_cursor`:从该位置之后继续(按修改时间升序) */
+                after?: string | null;
             };
             header?: never;
             path?: never;
@@ -4011,6 +4386,83 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_events: {
+        parameters: {
+            query?: {
+                /** @description 上一页的 `next_cursor`;不给则从最早保留的事件读起 */
+                after?: string | null;
+                /** @description 只读这些类型(可重复或以逗号分隔) */
+                types?: string[] | null;
+                /** @description 每页事件数 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FundingApiEventPage"];
+                };
+            };
+            /** @description 请求无效 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 错误 */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };

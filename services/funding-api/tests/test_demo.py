@@ -13,6 +13,7 @@ from daye_demo.funding.seed import awards_of, seed
 from daye_dev.pytest_plugin import FreshDatabase
 
 from .conftest import Stack, start_stack
+from .test_feed import Follower
 
 
 @pytest_asyncio.fixture
@@ -104,3 +105,32 @@ async def test_demo_awards_name_demo_world_enterprises_and_reconcile(demo: Stack
     # A second start (or replica) finds the data there and adds nothing.
     async with demo.app.state.sessionmaker() as session:
         assert await seed(session) == {}
+
+
+async def test_following_the_feed_from_its_start_copies_the_demo(demo: Stack) -> None:
+    """The seed writes beneath the services and then records what each row shows: a consumer that
+    starts on the feed holds what full reads give."""
+    admin = await demo.headers("admin")
+    paths = {
+        "program": "/api/v1/programs",
+        "award": "/api/v1/awards",
+        "disbursement": "/api/v1/disbursements",
+        "ledger_entry": "/api/v1/ledger/entries",
+    }
+    read: dict[str, dict[str, object]] = {}
+    for noun, path in paths.items():
+        offset, total = 0, 1
+        while offset < total:
+            page = (
+                await demo.funding.get(path, params={"limit": 200, "offset": offset}, headers=admin)
+            ).json()
+            total = page["total"]
+            read |= {f"{noun}:{item['id']}": item for item in page["items"]}
+            offset += 200
+    follower = Follower(demo, admin)
+    events = await follower.new(at_least=len(read))
+    copy = {event["subject"]: event["data"] for event in events}
+    rules = {subject for subject in copy if subject.startswith("program_rule:")}
+    assert len(rules) == sum(1 for plan in PROGRAMS if plan.rule is not None)
+    assert {s: d for s, d in copy.items() if s not in rules} == read
+    assert {event["type"] for event in events if event["subject"].startswith("award:")} == {"award.approved"}

@@ -20,7 +20,10 @@ AS_OF = date(2031, 3, 15)
 
 async def events(stack: Stack) -> list[dict[str, object]]:
     async with stack.app.state.sessionmaker() as session:
-        rows = await session.execute(select(EVENTS).order_by(EVENTS.c.id))
+        # The messages to indicator-api, not the change feed's events (no destination).
+        rows = await session.execute(
+            select(EVENTS).where(EVENTS.c.destination.is_not(None)).order_by(EVENTS.c.id)
+        )
         return [dict(row) for row in rows.mappings()]
 
 

@@ -99,6 +99,7 @@ async def test_the_bureau_reads_and_marks_its_reminders(
         assert (await stack.funding.get("/api/v1/notifications", headers=other)).json() == {
             "items": [],
             "total": 0,
+            "next_cursor": None,
         }
         refused = await stack.funding.patch(
             f"/api/v1/notifications/{notice['id']}", json={"read": True}, headers=other

@@ -34,7 +34,7 @@ from typing import Annotated, Any, Literal, Union
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, create_model
-from sqlalchemy import and_, delete, literal_column, or_, select
+from sqlalchemy import BigInteger, Text, and_, cast, delete, func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from daye_kit.auth import Principal
@@ -74,9 +74,10 @@ async def emit(session: AsyncSession, kind: EventType, *, subject: str, data: Ba
     )
 
 
-async def emit_many(session: AsyncSession, kind: EventType, events: Sequence[tuple[str, BaseModel]]) -> int:
-    """`emit` for a bulk write: one event per `(subject, data)`, written at once (COPY on
-    PostgreSQL), in the caller's transaction; how many."""
+async def emit_many(session: AsyncSession, events: Sequence[tuple[EventType, str, BaseModel]]) -> int:
+    """`emit` of many `(kind, subject, data)` at once, in that order, in the caller's transaction
+    (COPY on PostgreSQL): a write that makes rows by the hundred (generated awards, a bulk import), or
+    one that changes several resources under a lock. How many were recorded."""
     if not events:
         return 0
     conn = await session.connection()
@@ -86,7 +87,7 @@ async def emit_many(session: AsyncSession, kind: EventType, events: Sequence[tup
         xact = int(await conn.scalar(select(cast(cast(func.pg_current_xact_id(), Text), BigInteger))) or 0)
     now = utcnow()
     rows = []
-    for subject, data in events:
+    for kind, subject, data in events:
         if not isinstance(data, kind.data):
             raise TypeError(f"{kind.name} carries {kind.data.__name__}, not {type(data).__name__}")
         rows.append(

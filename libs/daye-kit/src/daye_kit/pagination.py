@@ -31,6 +31,8 @@ from daye_kit.errors import InvalidInput
 from daye_kit.ids import MAX_ROW_ID
 
 T = TypeVar("T")
+# Any query, of one entity or several columns: the helpers give back the query type they were given.
+Q = TypeVar("Q", bound=Select[*tuple[Any, ...]])
 Key = int | str
 
 
@@ -92,7 +94,7 @@ class Changes(BaseModel):
     def active(self) -> bool:
         return self.updated_since is not None or self.after is not None
 
-    def since(self, query: Select[Any], updated: Any) -> Select[Any]:
+    def since(self, query: Q, updated: Any) -> Q:
         """The `updated_since` filter: part of what `total` counts."""
         return query if self.updated_since is None else query.where(updated >= self.updated_since)
 
@@ -124,14 +126,14 @@ ChangesDep = Annotated[Changes, Depends(_changes)]
 
 
 def keyset_page(
-    query: Select[Any],
+    query: Q,
     page: PageParams,
     changes: Changes,
     *,
     updated: Any,
     key: Any,
     order: Sequence[Any],
-) -> Select[Any]:
+) -> Q:
     """One page of `query`: after `changes.after` in `(updated, key)` order when the read is
     incremental, else `order` with `page.offset`."""
     if not changes.active:

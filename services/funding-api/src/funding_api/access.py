@@ -46,3 +46,6 @@ OUTBOX_OPERATOR = require_roles(Role.admin)
 # Scheduled duties (/api/v1/jobs): the bureau and read-only systems see them; the bureau runs one now.
 JOB_READERS = require_roles(Role.admin, Role.viewer)
 JOB_RUNNERS = require_roles(Role.admin)
+# The change feed (/api/v1/events): who reads the whole ledger reads its changes. The feed is not
+# scoped by unit or enterprise, so townships and enterprises read their own awards from the lists.
+FEED_READER = require_roles(Role.admin, Role.viewer, Role.service)

@@ -9,15 +9,17 @@ from fastapi import FastAPI
 
 from daye_kit import idempotency
 from daye_kit.app import HttpClientFactory, ServiceSpec, build_app, default_http_client
+from daye_kit.feed import feed_router
 from daye_kit.health import check_peer
 from daye_kit.jobs import jobs_router
 from daye_kit.outbox import outbox_router
 from daye_kit.remote_identity import connect_identity, connect_indicator, me_router
-from funding_api.access import JOB_READERS, JOB_RUNNERS, OUTBOX_OPERATOR, OUTBOX_READER
+from funding_api.access import FEED_READER, JOB_READERS, JOB_RUNNERS, OUTBOX_OPERATOR, OUTBOX_READER
 from funding_api.awards.router import router as award_router
 from funding_api.config import Settings
 from funding_api.disbursements.router import router as disbursement_router
 from funding_api.duties import DUTIES
+from funding_api.events import CATALOGUE
 from funding_api.ledger.router import router as ledger_router
 from funding_api.notifications import router as notification_router
 from funding_api.outstanding.router import router as outstanding_router
@@ -49,6 +51,7 @@ TAGS = [
     },
     {"name": "通知", "description": "站内通知:奖补临近或超过兑现承诺的提醒"},
     {"name": "身份认证", "description": "调用者身份"},
+    {"name": "变更订阅", "description": "变更事件流:资金项目、规则、奖补、拨付与分户账分录的每次变更"},
 ]
 
 
@@ -70,6 +73,7 @@ def create_app(
             notification_router,
             outbox_router(OUTBOX_READER, OUTBOX_OPERATOR),
             jobs_router(readers=JOB_READERS, runners=JOB_RUNNERS),
+            feed_router(CATALOGUE, service="funding-api", reader=FEED_READER),
         ],
         migrations=MIGRATIONS,
         tags=TAGS,

@@ -29,6 +29,7 @@ from funding_api.disbursements.models import Disbursement
 from funding_api.ledger import service as ledger
 from funding_api.ledger.models import Account, PostingKind
 from funding_api.programs.models import Program, ProgramRule
+from funding_api.snapshot import record_all_rows
 
 MAKER = Actor("admin", "demo-seed")
 CHECKER = Actor("reviewer", "demo-seed")
@@ -227,4 +228,6 @@ async def seed(session: AsyncSession, settings: ServiceSettings | None = None) -
             )
         )
     await session.flush()
+    # The change feed tells what was made, as the API would have: one batched statement.
+    await record_all_rows(session)
     return {"programs": len(programs), "awards": len(made), "disbursements": len(payments)}

@@ -69,3 +69,5 @@ class Award(Table, table=True):
     decision_note: str = Field(default="", max_length=500)
     # The day the award became payable: ageing counts working days from here.
     approved_on: date | None = Field(default=None, sa_column=Column(Date, nullable=True, index=True))
+    # Last change of what the award shows (its status, its paid and outstanding): incremental reads.
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp(index=True))

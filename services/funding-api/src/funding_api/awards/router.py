@@ -11,7 +11,7 @@ from daye_kit.db import ReadSessionDep, SessionDep
 from daye_kit.errors import problem_responses
 from daye_kit.idempotency import IdempotencyDep
 from daye_kit.ids import RowId
-from daye_kit.pagination import Page, PageDep
+from daye_kit.pagination import ChangesDep, Page, PageDep
 from funding_api.access import FinancePrincipal
 from funding_api.audit import Actor
 from funding_api.awards import service
@@ -26,14 +26,21 @@ AwardId = Annotated[RowId, Path(description="奖补编号")]
     "",
     summary="奖补列表",
     description="按资金项目、企业、单位、状态、兑现方式筛选;已拨付与未兑现金额来自分户账。"
-    "乡镇账号只看到本单位企业的奖补,企业账号只看到自己的。",
+    "乡镇账号只看到本单位企业的奖补,企业账号只看到自己的。"
+    "增量读取 (`updated_since`、`after`):审核、拨付或冲正都会更新奖补的修改时间。",
     responses=problem_responses(401, 422),
 )
 async def list_awards(
-    principal: CurrentPrincipal, session: SessionDep, page: PageDep, where: Annotated[AwardFilter, Query()]
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    page: PageDep,
+    changes: ChangesDep,
+    where: Annotated[AwardFilter, Query()],
 ) -> Page[AwardPublic]:
-    items, total = await service.list_awards(session, principal=principal, where=where, page=page)
-    return Page(items=items, total=total)
+    items, total, cursor = await service.list_awards(
+        session, principal=principal, where=where, page=page, changes=changes
+    )
+    return Page(items=items, total=total, next_cursor=cursor)
 
 
 @router.post(

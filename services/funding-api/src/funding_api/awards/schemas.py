@@ -80,6 +80,7 @@ class AwardPublic(BaseModel):
     decided_request_id: str | None
     decision_note: str
     approved_on: date | None = Field(description="批准日期(账龄自此起算)")
+    updated_at: datetime = Field(description="最后修改时间;增量读取 (`updated_since`、`after`) 按它排序")
 
 
 class AwardFilter(BaseModel):

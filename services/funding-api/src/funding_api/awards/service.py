@@ -16,8 +16,10 @@ from sqlmodel import col, select
 from daye_kit.auth import Principal
 from daye_kit.db import lock_exclusively
 from daye_kit.errors import Conflict, Forbidden, InvalidInput, NotFound
-from daye_kit.pagination import PageParams
+from daye_kit.feed import emit, emit_many
+from daye_kit.pagination import Changes, PageParams, keyset_page, next_cursor
 from daye_kit.timestamps import local_today, utcnow
+from funding_api import events
 from funding_api.access import award_scope, may_see
 from funding_api.audit import Actor
 from funding_api.awards.models import Award, AwardMode, AwardStatus
@@ -88,6 +90,7 @@ def _public(
         decided_request_id=award.decided_request_id,
         decision_note=award.decision_note,
         approved_on=award.approved_on,
+        updated_at=award.updated_at,
     )
 
 
@@ -167,8 +170,14 @@ async def read_award(session: AsyncSession, *, award_id: int, principal: Princip
 
 
 async def list_awards(
-    session: AsyncSession, *, principal: Principal, where: AwardFilter, page: PageParams
-) -> tuple[list[AwardPublic], int]:
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    where: AwardFilter,
+    page: PageParams,
+    changes: Changes | None = None,
+) -> tuple[list[AwardPublic], int, str | None]:
+    changes = changes or Changes()
     query = select(Award).where(*award_scope(principal))
     if where.program_id is not None:
         query = query.where(col(Award.program_id) == where.program_id)
@@ -180,13 +189,14 @@ async def list_awards(
         query = query.where(col(Award.status) == where.status.value)
     if where.mode is not None:
         query = query.where(col(Award.mode) == where.mode.value)
+    query = changes.since(query, col(Award.updated_at))
     total = int((await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one())
-    awards = (
-        (await session.execute(query.order_by(col(Award.id)).limit(page.limit).offset(page.offset)))
-        .scalars()
-        .all()
+    paged = keyset_page(
+        query, page, changes, updated=col(Award.updated_at), key=col(Award.id), order=[col(Award.id)]
     )
-    return await publics(session, awards), total
+    awards = (await session.execute(paged)).scalars().all()
+    last = (awards[-1].updated_at, awards[-1].id or 0) if awards else None
+    return await publics(session, awards), total, next_cursor(changes, last)
 
 
 async def _program_for_award(session: AsyncSession, program_id: int) -> Program:
@@ -243,6 +253,7 @@ async def create_award(
             code="award_exists",
         ) from exc
     [public] = await publics(session, [award])
+    await emit(session, events.AWARD_CREATED, subject=f"award:{public.id}", data=public)
     return public
 
 
@@ -301,6 +312,9 @@ async def generate_automatic_awards(
     ]
     session.add_all(new)
     await session.flush()
+    made_now = await publics(session, new)
+    # Hundreds at a time on a first run: their events go in one batched statement.
+    await emit_many(session, [(events.AWARD_CREATED, f"award:{public.id}", public) for public in made_now])
     return GenerationResult(
         program_id=program_id,
         rule_id=rule.id,
@@ -310,7 +324,7 @@ async def generate_automatic_awards(
         qualified=len(qualified),
         created=len(new),
         existing=len(qualified) - len(new),
-        awards=await publics(session, new),
+        awards=made_now,
     )
 
 
@@ -320,7 +334,7 @@ async def approve_award(
     """Maker-checker: someone other than the creator approves; the amount is then promised out of the
     programme's available budget (a ledger posting) and becomes payable."""
     award = await get_award(session, award_id)
-    await programs.lock_program(session, award.program_id)
+    program = await programs.lock_program(session, award.program_id)
     award = await lock_award(session, award_id)
     if award.status != AwardStatus.pending.value:
         raise AwardNotPending(f"award {award_id} is {award.status}")
@@ -354,12 +368,14 @@ async def approve_award(
     award.approved_on = day
     await session.flush()
     [public] = await publics(session, [award])
+    await emit(session, events.AWARD_APPROVED, subject=f"award:{public.id}", data=public)
+    await programs.program_changed(session, program)  # the amount is now promised out of its budget
     return public
 
 
 def _decide(award: Award, actor: Actor, note: str) -> None:
     award.decided_by = actor.username
-    award.decided_at = utcnow()
+    award.decided_at = award.updated_at = utcnow()
     award.decided_request_id = actor.request_id
     award.decision_note = note
 
@@ -373,4 +389,24 @@ async def reject_award(session: AsyncSession, *, award_id: int, actor: Actor, re
     _decide(award, actor, reason)
     await session.flush()
     [public] = await publics(session, [award])
+    await emit(session, events.AWARD_REJECTED, subject=f"award:{public.id}", data=public)
+    return public
+
+
+async def award_changed(
+    session: AsyncSession,
+    award: Award,
+    *,
+    program_name: str,
+    balance: ledger.AwardBalance,
+    into: events.Pending | None = None,
+) -> AwardPublic:
+    """What the award shows has changed without a decision (a payment or reversal moved its paid and
+    outstanding, now `balance`): stamp it and record `award.updated`. The caller holds the award's
+    lock."""
+    award.updated_at = utcnow()
+    await session.flush()
+    rule = await session.get(ProgramRule, award.rule_id) if award.rule_id is not None else None
+    public = _public(award, program_name, rule, balance)
+    await events.record(session, events.AWARD_UPDATED, f"award:{public.id}", public, into=into)
     return public

@@ -40,3 +40,5 @@ class Disbursement(Table, table=True):
     created_by: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp())
     request_id: str | None = Field(default=None, max_length=128)
+    # Last change of what the disbursement shows (paid, then perhaps reversed): incremental reads.
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp(index=True))

@@ -11,7 +11,7 @@ from daye_kit.db import SessionDep
 from daye_kit.errors import problem_responses
 from daye_kit.idempotency import REPLAYED_HEADER, RequiredIdempotencyDep
 from daye_kit.ids import RowId
-from daye_kit.pagination import Page, PageDep
+from daye_kit.pagination import ChangesDep, Page, PageDep
 from funding_api.access import FinancePrincipal
 from funding_api.audit import Actor
 from funding_api.disbursements import service
@@ -68,17 +68,21 @@ async def create_disbursement(
 @router.get(
     "/disbursements",
     summary="拨付列表",
-    description="按奖补、资金项目、企业筛选,含冲正状态。乡镇账号只看到本单位企业的,企业账号只看到自己的。",
+    description="按奖补、资金项目、企业筛选,含冲正状态。乡镇账号只看到本单位企业的,企业账号只看到自己的。"
+    "增量读取 (`updated_since`、`after`):冲正会更新拨付的修改时间。",
     responses=problem_responses(401, 422),
 )
 async def list_disbursements(
     principal: CurrentPrincipal,
     session: SessionDep,
     page: PageDep,
+    changes: ChangesDep,
     where: Annotated[DisbursementFilter, Query()],
 ) -> Page[DisbursementPublic]:
-    items, total = await service.list_disbursements(session, principal=principal, where=where, page=page)
-    return Page(items=items, total=total)
+    items, total, cursor = await service.list_disbursements(
+        session, principal=principal, where=where, page=page, changes=changes
+    )
+    return Page(items=items, total=total, next_cursor=cursor)
 
 
 @router.get(

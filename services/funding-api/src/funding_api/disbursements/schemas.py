@@ -43,6 +43,7 @@ class DisbursementPublic(BaseModel):
     created_by: str = Field(description="经办人")
     created_at: datetime
     request_id: str | None
+    updated_at: datetime = Field(description="最后修改时间;增量读取 (`updated_since`、`after`) 按它排序")
 
 
 class DisbursementCreated(DisbursementPublic):

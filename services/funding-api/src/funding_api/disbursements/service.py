@@ -18,9 +18,11 @@ from sqlmodel import col, select
 
 from daye_kit.auth import Principal
 from daye_kit.errors import Conflict, InvalidInput, NotFound
+from daye_kit.feed import emit
 from daye_kit.idempotency import Answer, Claim, IdempotencyKeyReused, Policy, answer_once, fingerprint
-from daye_kit.pagination import PageParams
-from daye_kit.timestamps import local_today
+from daye_kit.pagination import Changes, PageParams, keyset_page, next_cursor
+from daye_kit.timestamps import local_today, utcnow
+from funding_api import events
 from funding_api.access import award_scope, may_see
 from funding_api.audit import Actor
 from funding_api.awards import service as awards
@@ -123,14 +125,17 @@ async def _pay(
         raise ExceedsOutstanding(
             f"award {award_id} has {balance.outstanding:f} yuan outstanding; {data.amount:f} asked"
         )
-    program_paid = (await ledger.program_balances(session, [program.id]))[program.id][Account.award_paid]
+    program_balance = (await ledger.program_balances(session, [program.id]))[program.id]
+    program_paid = program_balance[Account.award_paid]
     if program_paid + data.amount > program.budget:
         raise ExceedsBudget(
             f"programme {program.id} has paid {program_paid:f} of its {program.budget:f} yuan budget; "
             f"{data.amount:f} more would exceed it"
         )
+    pending: events.Pending = []  # recorded together at the end: one statement under the locks
     posting = await ledger.post(
         session,
+        into=pending,
         kind=PostingKind.disbursement,
         program_id=program.id,
         award_id=award.id,
@@ -157,15 +162,29 @@ async def _pay(
     )
     session.add(disbursement)
     await session.flush()
-    public = _public(disbursement, award, None)
+    public = disbursement_public(disbursement, award, None)
+    pending.append((events.DISBURSEMENT_PAID, f"disbursement:{public.id}", public))
+    # The award's and the programme's figures move by the amount, from what was summed above under
+    # their locks: no second sum of the ledger while every other payment of the programme waits.
+    after = ledger.AwardBalance(
+        paid=balance.paid + data.amount, outstanding=balance.outstanding - data.amount
+    )
+    await awards.award_changed(session, award, program_name=program.name, balance=after, into=pending)
+    moved = {
+        **program_balance,
+        Account.award_payable: program_balance[Account.award_payable] - data.amount,
+        Account.award_paid: program_paid + data.amount,
+    }
+    await programs.program_changed(session, program, balance=moved, into=pending)
+    await events.record_all(session, pending)
     return DisbursementCreated(
-        **public.model_dump(),
-        award_paid=balance.paid + data.amount,
-        award_outstanding=balance.outstanding - data.amount,
+        **public.model_dump(), award_paid=after.paid, award_outstanding=after.outstanding
     )
 
 
-def _public(disbursement: Disbursement, award: Award, reversal_posting_id: int | None) -> DisbursementPublic:
+def disbursement_public(
+    disbursement: Disbursement, award: Award, reversal_posting_id: int | None
+) -> DisbursementPublic:
     assert disbursement.id is not None
     return DisbursementPublic(
         id=disbursement.id,
@@ -184,6 +203,7 @@ def _public(disbursement: Disbursement, award: Award, reversal_posting_id: int |
         created_by=disbursement.created_by,
         created_at=disbursement.created_at,
         request_id=disbursement.request_id,
+        updated_at=disbursement.updated_at,
     )
 
 
@@ -194,7 +214,7 @@ async def reverse_disbursement(
     disbursement = await session.get(Disbursement, disbursement_id)
     if disbursement is None:
         raise DisbursementNotFound(f"disbursement {disbursement_id} does not exist")
-    await programs.lock_program(session, disbursement.program_id)
+    program = await programs.lock_program(session, disbursement.program_id)
     award = await awards.lock_award(session, disbursement.award_id)
     already = (
         await session.execute(
@@ -206,10 +226,17 @@ async def reverse_disbursement(
     original = await session.get(LedgerPosting, disbursement.posting_id)
     assert original is not None
     reversal = await ledger.reverse(session, posting=original, actor=actor, memo=f"冲正:{data.reason}")
-    return _public(disbursement, award, reversal.id)
+    disbursement.updated_at = utcnow()
+    await session.flush()
+    public = disbursement_public(disbursement, award, reversal.id)
+    await emit(session, events.DISBURSEMENT_REVERSED, subject=f"disbursement:{public.id}", data=public)
+    after = (await ledger.award_balances(session, [disbursement.award_id]))[disbursement.award_id]
+    await awards.award_changed(session, award, program_name=program.name, balance=after)
+    await programs.program_changed(session, program)
+    return public
 
 
-def _listing() -> Select[Disbursement, Award, int | None]:
+def listing() -> Select[Disbursement, Award, int | None]:
     reversal = aliased(LedgerPosting)
     return (
         sa_select(Disbursement, Award, col(reversal.id))
@@ -221,22 +248,38 @@ def _listing() -> Select[Disbursement, Award, int | None]:
 async def read_disbursement(
     session: AsyncSession, *, disbursement_id: int, principal: Principal
 ) -> DisbursementPublic:
-    row = (await session.execute(_listing().where(col(Disbursement.id) == disbursement_id))).first()
+    row = (await session.execute(listing().where(col(Disbursement.id) == disbursement_id))).first()
     if row is None or not may_see(principal, row[1]):
         raise DisbursementNotFound(f"disbursement {disbursement_id} does not exist")
-    return _public(*row)
+    return disbursement_public(*row)
 
 
 async def list_disbursements(
-    session: AsyncSession, *, principal: Principal, where: DisbursementFilter, page: PageParams
-) -> tuple[list[DisbursementPublic], int]:
-    query = _listing().where(*award_scope(principal))
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    where: DisbursementFilter,
+    page: PageParams,
+    changes: Changes | None = None,
+) -> tuple[list[DisbursementPublic], int, str | None]:
+    changes = changes or Changes()
+    query = listing().where(*award_scope(principal))
     if where.award_id is not None:
         query = query.where(col(Disbursement.award_id) == where.award_id)
     if where.program_id is not None:
         query = query.where(col(Disbursement.program_id) == where.program_id)
     if where.credit_code:
         query = query.where(col(Award.credit_code) == where.credit_code)
+    query = changes.since(query, col(Disbursement.updated_at))
     total = int((await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one())
-    rows = await session.execute(query.order_by(col(Disbursement.id)).limit(page.limit).offset(page.offset))
-    return [_public(*row) for row in rows], total
+    paged = keyset_page(
+        query,
+        page,
+        changes,
+        updated=col(Disbursement.updated_at),
+        key=col(Disbursement.id),
+        order=[col(Disbursement.id)],
+    )
+    rows = (await session.execute(paged)).all()
+    last = (rows[-1][0].updated_at, rows[-1][0].id or 0) if rows else None
+    return [disbursement_public(*row) for row in rows], total, next_cursor(changes, last)

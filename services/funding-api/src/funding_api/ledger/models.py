@@ -53,7 +53,8 @@ class LedgerPosting(Table, table=True):
     value_date: date = Field(sa_column=Column(Date, nullable=False))
     memo: str = Field(default="", max_length=500)
     created_by: str = Field(max_length=64)
-    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp())
+    # Entries are never changed: the posting's time is their `updated_at` for incremental reads.
+    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp(index=True))
     request_id: str | None = Field(default=None, max_length=128)
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from daye_kit.db import SessionDep
 from daye_kit.errors import problem_responses
-from daye_kit.pagination import Page, PageDep
+from daye_kit.pagination import ChangesDep, Page, PageDep
 from funding_api.access import AuditPrincipal
 from funding_api.ledger import service
 from funding_api.ledger.schemas import EntryFilter, EntryPublic, Reconciliation
@@ -21,14 +21,18 @@ router = APIRouter(prefix="/api/v1", tags=["分户账"])
     summary="分录列表",
     description="只增不改的分户账分录,按科目、资金项目、奖补、凭证、业务类型和记账日期筛选,按记账顺序排列。"
     "每笔资金变动是一张借贷平衡的凭证(借正贷负,合计为 0);更正一律以冲正凭证记录。"
-    "仅管理员、只读账号与服务账号可查。",
+    "仅管理员、只读账号与服务账号可查。增量读取 (`updated_since`、`after`) 按记账时间排列。",
     responses=problem_responses(401, 403, 422),
 )
 async def list_ledger_entries(
-    _: AuditPrincipal, session: SessionDep, page: PageDep, where: Annotated[EntryFilter, Query()]
+    _: AuditPrincipal,
+    session: SessionDep,
+    page: PageDep,
+    changes: ChangesDep,
+    where: Annotated[EntryFilter, Query()],
 ) -> Page[EntryPublic]:
-    items, total = await service.list_entries(session, where=where, page=page)
-    return Page(items=items, total=total)
+    items, total, cursor = await service.list_entries(session, where=where, page=page, changes=changes)
+    return Page(items=items, total=total, next_cursor=cursor)
 
 
 @router.get(

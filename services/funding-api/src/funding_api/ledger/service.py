@@ -25,9 +25,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped
 from sqlmodel import col
 
+from daye_kit.feed import emit_many
 from daye_kit.money import Money
-from daye_kit.pagination import PageParams
+from daye_kit.pagination import Changes, PageParams, keyset_page, next_cursor
 from daye_kit.timestamps import local_today
+from funding_api import events
 from funding_api.audit import Actor
 from funding_api.awards.models import Award, AwardStatus
 from funding_api.disbursements.models import Disbursement
@@ -71,9 +73,10 @@ class Posting:
 
 
 async def post_many(
-    session: AsyncSession, postings: Sequence[Posting], *, actor: Actor
+    session: AsyncSession, postings: Sequence[Posting], *, actor: Actor, into: events.Pending | None = None
 ) -> list[LedgerPosting]:
-    """Appends balanced postings and their entries (flushed, not committed), two statements in all."""
+    """Appends balanced postings and their entries (flushed, not committed), and records each entry's
+    `ledger_entry.recorded` event (or adds them to `into`): three statements in all."""
     for posting in postings:
         amounts = [line.amount for line in posting.lines]
         if len(amounts) < 2 or sum(amounts, ZERO) != ZERO or ZERO in amounts:
@@ -110,6 +113,19 @@ async def post_many(
         ]
     session.add_all(entries)
     await session.flush()
+    by_id = {row.id: row for row in rows}
+    recorded: events.Pending = [
+        (
+            events.LEDGER_ENTRY_RECORDED,
+            f"ledger_entry:{entry.id}",
+            entry_public(entry, by_id[entry.posting_id]),
+        )
+        for entry in entries
+    ]
+    if into is None:
+        await emit_many(session, recorded)
+    else:
+        into += recorded
     return rows
 
 
@@ -124,10 +140,14 @@ async def post(
     award_id: int | None = None,
     memo: str = "",
     reverses: int | None = None,
+    into: events.Pending | None = None,
 ) -> LedgerPosting:
     """Appends one balanced posting and its entries (flushed, not committed)."""
     [row] = await post_many(
-        session, [Posting(kind, program_id, lines, value_date, award_id, memo, reverses)], actor=actor
+        session,
+        [Posting(kind, program_id, lines, value_date, award_id, memo, reverses)],
+        actor=actor,
+        into=into,
     )
     return row
 
@@ -255,30 +275,38 @@ def _entries_query(where: EntryFilter) -> Select[LedgerEntry, LedgerPosting]:
 
 
 async def list_entries(
-    session: AsyncSession, *, where: EntryFilter, page: PageParams
-) -> tuple[list[EntryPublic], int]:
-    query = _entries_query(where)
+    session: AsyncSession, *, where: EntryFilter, page: PageParams, changes: Changes | None = None
+) -> tuple[list[EntryPublic], int, str | None]:
+    """Entries in booking order, or incrementally: entries are never changed, so the time their
+    posting was recorded is their `updated_at`."""
+    changes = changes or Changes()
+    recorded = col(LedgerPosting.created_at)
+    query = changes.since(_entries_query(where), recorded)
     total = int((await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one())
-    rows = await session.execute(query.order_by(col(LedgerEntry.id)).limit(page.limit).offset(page.offset))
-    items = [
-        EntryPublic(
-            id=entry.id or 0,
-            posting_id=entry.posting_id,
-            kind=PostingKind(posting.kind),
-            account=Account(entry.account),
-            program_id=entry.program_id,
-            award_id=entry.award_id,
-            amount=entry.amount,
-            value_date=entry.value_date,
-            reverses_posting_id=posting.reverses_posting_id,
-            memo=posting.memo,
-            created_by=posting.created_by,
-            created_at=posting.created_at,
-            request_id=posting.request_id,
-        )
-        for entry, posting in rows
-    ]
-    return items, total
+    paged = keyset_page(
+        query, page, changes, updated=recorded, key=col(LedgerEntry.id), order=[col(LedgerEntry.id)]
+    )
+    rows = (await session.execute(paged)).all()
+    last = (rows[-1][1].created_at, rows[-1][0].id or 0) if rows else None
+    return [entry_public(entry, posting) for entry, posting in rows], total, next_cursor(changes, last)
+
+
+def entry_public(entry: LedgerEntry, posting: LedgerPosting) -> EntryPublic:
+    return EntryPublic(
+        id=entry.id or 0,
+        posting_id=entry.posting_id,
+        kind=PostingKind(posting.kind),
+        account=Account(entry.account),
+        program_id=entry.program_id,
+        award_id=entry.award_id,
+        amount=entry.amount,
+        value_date=entry.value_date,
+        reverses_posting_id=posting.reverses_posting_id,
+        memo=posting.memo,
+        created_by=posting.created_by,
+        created_at=posting.created_at,
+        request_id=posting.request_id,
+    )
 
 
 # -- reconciliation ----------------------------------------------------------------------------------

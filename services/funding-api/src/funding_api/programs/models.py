@@ -53,6 +53,8 @@ class Program(Table, table=True):
     created_by: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp())
     request_id: str | None = Field(default=None, max_length=128)
+    # Last change of what the programme shows (its current rule, its balances): incremental reads.
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp(index=True))
 
 
 class ProgramRule(Table, table=True):

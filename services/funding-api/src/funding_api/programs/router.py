@@ -11,7 +11,7 @@ from daye_kit.db import SessionDep
 from daye_kit.errors import problem_responses
 from daye_kit.idempotency import IdempotencyDep
 from daye_kit.ids import RowId
-from daye_kit.pagination import Page, PageDep
+from daye_kit.pagination import ChangesDep, Page, PageDep
 from funding_api.access import FinancePrincipal
 from funding_api.audit import Actor
 from funding_api.awards import service as awards
@@ -27,14 +27,19 @@ ProgramId = Annotated[RowId, Path(description="资金项目编号")]
 @router.get(
     "",
     summary="资金项目列表",
-    description="资金项目(预算线)及其预算、已批准、已拨付、可用与余额。所有已登录账号可查。",
+    description="资金项目(预算线)及其预算、已批准、已拨付、可用与余额。所有已登录账号可查。"
+    "增量读取 (`updated_since`、`after`):发布规则、奖补批准、拨付或冲正都会更新资金项目的修改时间。",
     responses=problem_responses(401, 422),
 )
 async def list_programs(
-    _: CurrentPrincipal, session: SessionDep, page: PageDep, where: Annotated[ProgramFilter, Query()]
+    _: CurrentPrincipal,
+    session: SessionDep,
+    page: PageDep,
+    changes: ChangesDep,
+    where: Annotated[ProgramFilter, Query()],
 ) -> Page[ProgramPublic]:
-    items, total = await service.list_programs(session, where=where, page=page)
-    return Page(items=items, total=total)
+    items, total, cursor = await service.list_programs(session, where=where, page=page, changes=changes)
+    return Page(items=items, total=total, next_cursor=cursor)
 
 
 @router.post(

@@ -59,6 +59,7 @@ class ProgramPublic(BaseModel):
     created_by: str
     created_at: datetime
     request_id: str | None
+    updated_at: datetime = Field(description="最后修改时间;增量读取 (`updated_since`、`after`) 按它排序")
 
 
 class ProgramFilter(BaseModel):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
@@ -11,8 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from daye_kit.errors import Conflict, NotFound
-from daye_kit.pagination import PageParams
-from daye_kit.timestamps import local_today
+from daye_kit.feed import emit
+from daye_kit.pagination import Changes, PageParams, keyset_page, next_cursor
+from daye_kit.timestamps import local_today, utcnow
+from funding_api import events
 from funding_api.audit import Actor
 from funding_api.ledger import service as ledger
 from funding_api.ledger.models import Account, PostingKind
@@ -64,7 +67,7 @@ async def current_rule(session: AsyncSession, program_id: int) -> ProgramRule | 
     return rule
 
 
-async def _publics(session: AsyncSession, programs: Sequence[Program]) -> list[ProgramPublic]:
+async def publics(session: AsyncSession, programs: Sequence[Program]) -> list[ProgramPublic]:
     ids = [p.id for p in programs if p.id is not None]
     balances = await ledger.program_balances(session, ids)
     latest = (
@@ -85,42 +88,41 @@ async def _publics(session: AsyncSession, programs: Sequence[Program]) -> list[P
             )
         ).scalars()
     }
-    result = []
-    for program in programs:
-        assert program.id is not None
-        balance = balances[program.id]
-        payable, paid = balance[Account.award_payable], balance[Account.award_paid]
-        rule = rules.get(program.id)
-        result.append(
-            ProgramPublic(
-                id=program.id,
-                name=program.name,
-                source_level=SourceLevel(program.source_level),
-                year=program.year,
-                budget=program.budget,
-                description=program.description,
-                rule=RulePublic.model_validate(rule) if rule else None,
-                committed=payable + paid,
-                paid=paid,
-                outstanding=payable,
-                available=balance[Account.program_available],
-                remaining=program.budget - paid,
-                created_by=program.created_by,
-                created_at=program.created_at,
-                request_id=program.request_id,
-            )
-        )
-    return result
+    return [_public(program, balances[program.id or 0], rules.get(program.id or 0)) for program in programs]
+
+
+def _public(program: Program, balance: Mapping[Account, Decimal], rule: ProgramRule | None) -> ProgramPublic:
+    assert program.id is not None
+    payable, paid = balance[Account.award_payable], balance[Account.award_paid]
+    return ProgramPublic(
+        id=program.id,
+        name=program.name,
+        source_level=SourceLevel(program.source_level),
+        year=program.year,
+        budget=program.budget,
+        description=program.description,
+        rule=RulePublic.model_validate(rule) if rule else None,
+        committed=payable + paid,
+        paid=paid,
+        outstanding=payable,
+        available=balance[Account.program_available],
+        remaining=program.budget - paid,
+        created_by=program.created_by,
+        created_at=program.created_at,
+        request_id=program.request_id,
+        updated_at=program.updated_at,
+    )
 
 
 async def read_program(session: AsyncSession, program_id: int) -> ProgramPublic:
-    [public] = await _publics(session, [await get_program(session, program_id)])
+    [public] = await publics(session, [await get_program(session, program_id)])
     return public
 
 
 async def list_programs(
-    session: AsyncSession, *, where: ProgramFilter, page: PageParams
-) -> tuple[list[ProgramPublic], int]:
+    session: AsyncSession, *, where: ProgramFilter, page: PageParams, changes: Changes | None = None
+) -> tuple[list[ProgramPublic], int, str | None]:
+    changes = changes or Changes()
     query = select(Program)
     if where.year is not None:
         query = query.where(col(Program.year) == where.year)
@@ -128,13 +130,14 @@ async def list_programs(
         query = query.where(col(Program.source_level) == where.source_level.value)
     if where.name:
         query = query.where(col(Program.name).contains(where.name))
+    query = changes.since(query, col(Program.updated_at))
     total = int((await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one())
-    programs = (
-        (await session.execute(query.order_by(col(Program.id)).limit(page.limit).offset(page.offset)))
-        .scalars()
-        .all()
+    paged = keyset_page(
+        query, page, changes, updated=col(Program.updated_at), key=col(Program.id), order=[col(Program.id)]
     )
-    return await _publics(session, programs), total
+    programs = (await session.execute(paged)).scalars().all()
+    last = (programs[-1].updated_at, programs[-1].id or 0) if programs else None
+    return await publics(session, programs), total, next_cursor(changes, last)
 
 
 def _rule(program_id: int, version: int, data: RuleIn, actor: Actor) -> ProgramRule:
@@ -171,9 +174,38 @@ async def create_program(session: AsyncSession, *, data: ProgramCreate, actor: A
     if data.budget:
         await allocate_budget(session, program=program, actor=actor, value_date=local_today())
     if data.rule is not None:
-        session.add(_rule(program.id, 1, data.rule, actor))
+        rule = _rule(program.id, 1, data.rule, actor)
+        session.add(rule)
         await session.flush()
-    return await read_program(session, program.id)
+        await emit(
+            session,
+            events.PROGRAM_RULE_CREATED,
+            subject=f"program_rule:{rule.id}",
+            data=RulePublic.model_validate(rule),
+        )
+    public = await read_program(session, program.id)
+    await emit(session, events.PROGRAM_CREATED, subject=f"program:{program.id}", data=public)
+    return public
+
+
+async def program_changed(
+    session: AsyncSession,
+    program: Program,
+    *,
+    balance: Mapping[Account, Decimal] | None = None,
+    into: events.Pending | None = None,
+) -> ProgramPublic:
+    """What the programme shows has changed (a new rule; an approval, payment or reversal moved its
+    figures): stamp it and record `program.updated`. The caller holds the programme's lock, and may
+    pass the balances it has just worked out, sparing a payment (under that lock) a second sum."""
+    assert program.id is not None
+    program.updated_at = utcnow()
+    await session.flush()
+    if balance is None:
+        balance = (await ledger.program_balances(session, [program.id]))[program.id]
+    public = _public(program, balance, await current_rule(session, program.id))
+    await events.record(session, events.PROGRAM_UPDATED, f"program:{program.id}", public, into=into)
+    return public
 
 
 async def allocate_budget(session: AsyncSession, *, program: Program, actor: Actor, value_date: date) -> None:
@@ -194,12 +226,15 @@ async def allocate_budget(session: AsyncSession, *, program: Program, actor: Act
 
 
 async def add_rule(session: AsyncSession, *, program_id: int, data: RuleIn, actor: Actor) -> RulePublic:
-    await lock_program(session, program_id)  # version numbers are handed out one at a time
+    program = await lock_program(session, program_id)  # version numbers are handed out one at a time
     latest = await current_rule(session, program_id)
     rule = _rule(program_id, (latest.version if latest else 0) + 1, data, actor)
     session.add(rule)
     await session.flush()
-    return RulePublic.model_validate(rule)
+    public = RulePublic.model_validate(rule)
+    await emit(session, events.PROGRAM_RULE_CREATED, subject=f"program_rule:{rule.id}", data=public)
+    await program_changed(session, program)  # its current rule is the new one
+    return public
 
 
 async def list_rules(session: AsyncSession, *, program_id: int) -> list[RulePublic]:

@@ -212,9 +212,9 @@ async def submit(
     )
     await emit_many(
         session,
-        events.ENTERPRISE_CREATED,
         [
             (
+                events.ENTERPRISE_CREATED,
                 events.enterprise_subject(code),
                 EnterprisePublic.model_validate({**row, "qualifications": []}),
             )
@@ -229,9 +229,9 @@ async def submit(
     for start in range(0, len(submitted), 1_000):
         await emit_many(
             session,
-            events.CANDIDATE_SUBMITTED,
             [
                 (
+                    events.CANDIDATE_SUBMITTED,
                     events.candidate_subject(cid),
                     CandidatePublic(
                         id=cid,
@@ -540,7 +540,7 @@ async def set_quotas(session: AsyncSession, *, year: int, data: Quotas, principa
             quota.quota, quota.set_by = q.quota, principal.username
     await session.flush()
     # One event per quota as it now stands (a unit and measure named twice: the last one given).
-    await emit_many(session, events.QUOTA_SET, [(events.quota_subject(q), q) for q in published.values()])
+    await emit_many(session, [(events.QUOTA_SET, events.quota_subject(q), q) for q in published.values()])
     return len(data.items)
 
 

@@ -167,8 +167,7 @@ async def create_enterprise(
     )
     await emit_many(
         session,
-        events.QUALIFICATION_ADDED,
-        [(events.qualification_subject(q.id), q) for q in public.qualifications],
+        [(events.QUALIFICATION_ADDED, events.qualification_subject(q.id), q) for q in public.qualifications],
     )
     return public
 

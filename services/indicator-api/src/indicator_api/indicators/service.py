@@ -250,7 +250,7 @@ async def _publish_values(session: AsyncSession, *, recorded_by: str, recorded_a
         .order_by(col(IndicatorValue.id))
     )
     written = [ValuePublic.model_validate(v) for v in (await session.execute(query)).scalars()]
-    await emit_many(session, events.VALUE_RECORDED, [(events.value_subject(v.id), v) for v in written])
+    await emit_many(session, [(events.VALUE_RECORDED, events.value_subject(v.id), v) for v in written])
 
 
 async def record_value(
