@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from daye_kit import db
 from daye_kit.auth import TOKEN_PATH, Authenticator
+from daye_kit.conditional import ConditionalGetMiddleware
 from daye_kit.duties import Duty, DutyRunner, as_configured
 from daye_kit.errors import PROBLEM_MEDIA_TYPE, NulCharacterMiddleware, install_problem_handlers
 from daye_kit.health import ReadinessCheck, health_router
@@ -145,10 +146,12 @@ def build_app(
     app.state.rate_limits = RateLimits(settings.rate_limit_storage)
     install_problem_handlers(app)
     db.install_database_error_handler(app)
-    # Added innermost first: NUL → body cap → request context (request id, unhandled errors,
-    # access log, metrics) → CORS (outermost). Each is pure ASGI: no layer builds a Request.
+    # Added innermost first: NUL → body cap → conditional reads (ETag, 304) → request context
+    # (request id, unhandled errors, access log, metrics) → CORS (outermost). Each is pure ASGI: no
+    # layer builds a Request.
     app.add_middleware(NulCharacterMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(ConditionalGetMiddleware)
     metrics = CollectorRegistry()
     app.add_middleware(RequestContextMiddleware, registry=metrics)
     app.state.outbox_metrics = OutboxMetrics(metrics)
@@ -158,7 +161,7 @@ def build_app(
         allow_credentials=True,
         allow_methods=["*"],
         allow_headers=["*"],
-        expose_headers=["X-Request-ID"],
+        expose_headers=["X-Request-ID", "ETag", "Last-Modified"],
     )
     app.include_router(health_router(spec.readiness))
     for router in spec.routers:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, tuple_
+from sqlalchemy import func, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -407,6 +407,12 @@ async def move(
                     granted_on=on,
                     expires_on=default_expiry(kind, on),
                 )
+            )
+            # Its qualifications are part of the enterprise as read (`Last-Modified`, `updated_since`).
+            await session.execute(
+                update(Enterprise)
+                .where(col(Enterprise.credit_code) == candidate.credit_code)
+                .values(updated_at=utcnow())
             )
     await session.flush()
     return await read_candidate(session, candidate_id=candidate_id, principal=principal)

@@ -180,7 +180,7 @@ async def update_enterprise(
 async def add_qualification(
     session: AsyncSession, *, credit_code: str, data: QualificationIn, principal: Principal
 ) -> QualificationPublic:
-    await _load(session, credit_code, principal)
+    enterprise = await _load(session, credit_code, principal)
     qualification = _add_qualification(session, credit_code, data)
     try:
         async with session.begin_nested():
@@ -189,6 +189,7 @@ async def add_qualification(
         raise Conflict(
             f"{data.kind.value} granted on {data.granted_on} is already recorded", code="qualification_exists"
         ) from exc
+    enterprise.updated_at = utcnow()  # its qualifications are part of the enterprise as read
     return QualificationPublic.model_validate(qualification)
 
 
