@@ -113,6 +113,8 @@ export interface paths {
         /**
          * 创建 API Key
          * @description 为本人(管理员可为任一账号)创建 API Key。完整密钥只在此次响应中出现一次,服务端只保存其摘要。服务账号不能自行创建密钥,由管理员签发。
+         *
+         *     `scopes` 把密钥限定为只读所列数据集(如交换平台只取 `read:enterprises`):持此密钥只能调用这些数据集的读取操作与变更事件流(只见其数据集的事件),其余一律 403 `scope_missing`;`rate_limit` 给此密钥单独的调用频率上限,超出时 429 并给出 `Retry-After`。
          */
         post: operations["create_api_key"];
         delete?: never;
@@ -935,6 +937,21 @@ export interface components {
              * @description 为哪个账号创建(仅管理员可指定他人;默认本人)
              */
             username?: string | null;
+            /**
+             * Scopes
+             * @description 限定只读的数据集 (`read:<数据集>`):持此密钥只能读取这些数据集(及其变更事件),不能写入;不给则与账号权限相同。数据集:`enterprises`, `candidates`, `indicators`, `tech_contracts`, `regions`, `demands`, `supplies`, `matches`, `stats`, `programs`, `awards`, `disbursements`, `ledger`, `outstanding`
+             * @example [
+             *       "read:enterprises",
+             *       "read:indicators"
+             *     ]
+             */
+            scopes?: components["schemas"]["Scope"][] | null;
+            /**
+             * Rate Limit
+             * @description 此密钥自身的调用频率上限(`limits` 写法,如 `600/minute`),读写都计;不给则不另设
+             * @example 600/minute
+             */
+            rate_limit?: string | null;
         };
         /** ApiKeyCreated */
         ApiKeyCreated: {
@@ -949,6 +966,16 @@ export interface components {
             prefix: string;
             /** Username */
             username: string;
+            /**
+             * Scopes
+             * @description 限定只读的数据集;为空表示不限
+             */
+            scopes?: string[] | null;
+            /**
+             * Rate Limit
+             * @description 此密钥自身的调用频率上限
+             */
+            rate_limit?: string | null;
             /**
              * Created At
              * Format: date-time
@@ -975,6 +1002,16 @@ export interface components {
             prefix: string;
             /** Username */
             username: string;
+            /**
+             * Scopes
+             * @description 限定只读的数据集;为空表示不限
+             */
+            scopes?: string[] | null;
+            /**
+             * Rate Limit
+             * @description 此密钥自身的调用频率上限
+             */
+            rate_limit?: string | null;
             /**
              * Created At
              * Format: date-time
@@ -2090,6 +2127,11 @@ export interface components {
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /** Page[CandidatePublic] */
         Page_CandidatePublic_: {
@@ -2100,6 +2142,11 @@ export interface components {
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /** Page[EnterprisePublic] */
         Page_EnterprisePublic_: {
@@ -2110,6 +2157,11 @@ export interface components {
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /** Page[IndicatorPublic] */
         Page_IndicatorPublic_: {
@@ -2120,6 +2172,11 @@ export interface components {
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /** Page[NotificationPublic] */
         Page_NotificationPublic_: {
@@ -2130,6 +2187,11 @@ export interface components {
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /** Page[RegionPublic] */
         Page_RegionPublic_: {
@@ -2140,6 +2202,11 @@ export interface components {
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /** Page[TechContractPublic] */
         Page_TechContractPublic_: {
@@ -2150,6 +2217,11 @@ export interface components {
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /** Page[UserPublic] */
         Page_UserPublic_: {
@@ -2160,6 +2232,11 @@ export interface components {
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /** Page[ValuePublic] */
         Page_ValuePublic_: {
@@ -2170,6 +2247,11 @@ export interface components {
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /**
          * PeriodType
@@ -2489,6 +2571,12 @@ export interface components {
          * @enum {string}
          */
         Role: "admin" | "township" | "enterprise" | "viewer" | "service";
+        /**
+         * Scope
+         * @description `read:<dataset>`: the reads of one dataset.
+         * @enum {string}
+         */
+        Scope: "read:enterprises" | "read:candidates" | "read:indicators" | "read:tech_contracts" | "read:regions" | "read:demands" | "read:supplies" | "read:matches" | "read:stats" | "read:programs" | "read:awards" | "read:disbursements" | "read:ledger" | "read:outstanding";
         /** Section */
         Section: {
             /** Title */

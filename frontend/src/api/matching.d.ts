@@ -1230,6 +1230,11 @@ export interface components {
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /** Page[MatchPublic] */
         Page_MatchPublic_: {
@@ -1240,6 +1245,11 @@ export interface components {
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /** Page[NotificationPublic] */
         Page_NotificationPublic_: {
@@ -1250,6 +1260,11 @@ export interface components {
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /** Page[SupplyPublic] */
         Page_SupplyPublic_: {
@@ -1260,6 +1275,11 @@ export interface components {
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /**
          * Principal
@@ -1294,6 +1314,25 @@ export interface components {
              * @description 令牌到期时间 (Unix 秒)
              */
             expires_at?: number | null;
+            /**
+             * Scopes
+             * @description API Key 限定可读的数据集 (`read:<数据集>`);为空表示不限
+             * @example [
+             *       "read:enterprises"
+             *     ]
+             */
+            scopes?: string[] | null;
+            /**
+             * Api Key Id
+             * @description 以 API Key 调用时,该密钥的编号
+             */
+            api_key_id?: number | null;
+            /**
+             * Rate Limit
+             * @description 该 API Key 自身的调用频率上限
+             * @example 600/minute
+             */
+            rate_limit?: string | null;
         };
         /**
          * Problem

@@ -27,6 +27,7 @@ from daye_kit.errors import PROBLEM_MEDIA_TYPE, NulCharacterMiddleware, install_
 from daye_kit.health import ReadinessCheck, health_router
 from daye_kit.observability import ACCESS_LOG, RequestContextMiddleware, configure_logging, metrics_router
 from daye_kit.outbox import OnDelivered, OutboxMetrics, run_dispatcher, start_dispatcher
+from daye_kit.scopes import DatasetMap
 from daye_kit.settings import ServiceSettings
 from daye_kit.throttling import SAFE_METHODS, BodySizeLimitMiddleware, RateLimits
 
@@ -62,6 +63,8 @@ class ServiceSpec:
     outbox_on_delivered: Mapping[str, OnDelivered] = field(default_factory=dict)
     # What the service does on its own schedule (see `daye_kit.duties`).
     duties: Sequence[Duty] = ()
+    # Path prefix → the dataset it serves, for API keys limited to datasets (see `daye_kit.scopes`).
+    datasets: Mapping[str, str] = field(default_factory=dict)
 
 
 def from_state(name: str) -> Callable[[Request], Any]:
@@ -144,6 +147,7 @@ def build_app(
     app.state.settings = settings
     app.state.authenticator = _unset_authenticator
     app.state.rate_limits = RateLimits(settings.rate_limit_storage)
+    app.state.datasets = DatasetMap(spec.datasets)
     install_problem_handlers(app)
     db.install_database_error_handler(app)
     # Added innermost first: NUL → body cap → conditional reads (ETag, 304) → request context

@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement
 from sqlmodel import col
 
 from daye_kit.auth import Principal, Role, require_roles
+from daye_kit.scopes import Dataset
 from funding_api.awards.models import Award
 
 # Writes that move money or promise it.
@@ -46,3 +47,15 @@ OUTBOX_OPERATOR = require_roles(Role.admin)
 # Scheduled duties (/api/v1/jobs): the bureau and read-only systems see them; the bureau runs one now.
 JOB_READERS = require_roles(Role.admin, Role.viewer)
 JOB_RUNNERS = require_roles(Role.admin)
+
+
+# What API keys limited to datasets may read (`read:<dataset>`): path prefix → dataset; the longest
+# prefix decides, and a path not named here is closed to such keys.
+DATASETS: dict[str, str] = {
+    "/api/v1/programs": Dataset.programs,
+    "/api/v1/awards": Dataset.awards,
+    "/api/v1/disbursements": Dataset.disbursements,
+    "/api/v1/ledger": Dataset.ledger,
+    "/api/v1/reconciliation": Dataset.ledger,
+    "/api/v1/outstanding": Dataset.outstanding,
+}

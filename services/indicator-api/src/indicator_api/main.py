@@ -13,7 +13,14 @@ from daye_kit.app import HttpClientFactory, ServiceSpec, build_app, default_http
 from daye_kit.db import lock_exclusively
 from daye_kit.jobs import jobs_router
 from daye_kit.outbox import inbox_router, outbox_router
-from indicator_api.access import EVENT_SENDER, JOB_READERS, JOB_RUNNERS, OUTBOX_OPERATOR, OUTBOX_READER
+from indicator_api.access import (
+    DATASETS,
+    EVENT_SENDER,
+    JOB_READERS,
+    JOB_RUNNERS,
+    OUTBOX_OPERATOR,
+    OUTBOX_READER,
+)
 from indicator_api.config import Settings
 from indicator_api.cultivation import router as cultivation
 from indicator_api.duties import DUTIES
@@ -108,5 +115,6 @@ def create_app(
         tags=TAGS,
         on_startup=[_identity, connect_peers, _bootstrap, idempotency.purge_on_start],
         duties=DUTIES,
+        datasets=DATASETS,
     )
     return build_app(spec, settings, http_client_factory=http_client_factory)
