@@ -274,11 +274,12 @@ async def current_principal(
         key_id = principal.api_key_id
         await limits.hit(principal.rate_limit, "api-key", str(key_id), what=f"calls with API key {key_id}")
     if principal.scopes is not None:
-        route = request.scope.get("route")
+        # The matched route's template (prefixes included); none matched means closed to the key.
+        route_path = getattr(request.scope.get("route"), "path", "")
         ensure_scope(
             principal.scopes,
             method=request.method,
-            route_path=getattr(route, "path", request.url.path),
+            route_path=route_path,
             datasets=request.app.state.datasets,
         )
     if request.method not in SAFE_METHODS and principal.role is not Role.service:
