@@ -228,9 +228,10 @@ def _finish_openapi(app: FastAPI, settings: ServiceSettings) -> None:
 
 def _document_problems(schema: dict[str, Any]) -> None:
     """The problems the kit answers for any operation, on each: 413 where there is a body (the cap)
-    and 400 where it may not even parse, 429 on authenticated writes, 401 where a principal is
-    required, and validation's 422 as a problem (FastAPI would document its own `HTTPValidationError`
-    JSON, which this API never sends)."""
+    and 400 where it may not even parse, 429 on authenticated writes, 401 and 403 (a key limited to
+    datasets) where a principal is required, 304 on reads (conditional requests), and validation's
+    422 as a problem (FastAPI would document its own `HTTPValidationError` JSON, which this API never
+    sends)."""
     problem = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
     default_422 = {"application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}}
     for operations in schema.get("paths", {}).values():
@@ -245,6 +246,15 @@ def _document_problems(schema: dict[str, Any]) -> None:
                 responses["422"] = {"description": "参数校验失败", "content": problem}
             if secured:
                 responses.setdefault("401", {"description": "未认证", "content": problem})
+                responses.setdefault(
+                    "403",
+                    {"description": "无权执行(含限定数据集的 API Key:`scope_missing`)", "content": problem},
+                )
+            if method == "get":
+                responses.setdefault(
+                    "304",
+                    {"description": "未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变)"},
+                )
             if "requestBody" in operation:
                 responses.setdefault("400", {"description": "请求体无法解析", "content": problem})
     schemas = schema.get("components", {}).get("schemas", {})
