@@ -1850,6 +1850,25 @@ export interface components {
              * @description 令牌到期时间 (Unix 秒)
              */
             expires_at?: number | null;
+            /**
+             * Scopes
+             * @description API Key 限定可读的数据集 (`read:<数据集>`);为空表示不限
+             * @example [
+             *       "read:enterprises"
+             *     ]
+             */
+            scopes?: string[] | null;
+            /**
+             * Api Key Id
+             * @description 以 API Key 调用时,该密钥的编号
+             */
+            api_key_id?: number | null;
+            /**
+             * Rate Limit
+             * @description 该 API Key 自身的调用频率上限
+             * @example 600/minute
+             */
+            rate_limit?: string | null;
         };
         /**
          * Problem
@@ -2365,6 +2384,13 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     readyz: {
@@ -2384,6 +2410,13 @@ export interface operations {
                 content: {
                     "application/json": unknown;
                 };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description 未就绪 */
             503: {
@@ -2429,6 +2462,13 @@ export interface operations {
                     "application/json": components["schemas"]["Page_ProgramPublic_"];
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description 未认证 */
             401: {
                 headers: {
@@ -2437,6 +2477,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description 参数校验失败 */
@@ -2566,6 +2615,13 @@ export interface operations {
                     "application/json": components["schemas"]["ProgramPublic"];
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description 未认证 */
             401: {
                 headers: {
@@ -2574,6 +2630,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description 资源不存在 */
@@ -2619,6 +2684,13 @@ export interface operations {
                     "application/json": components["schemas"]["RulePublic"][];
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description 未认证 */
             401: {
                 headers: {
@@ -2627,6 +2699,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description 资源不存在 */
@@ -2887,6 +2968,13 @@ export interface operations {
                     "application/json": components["schemas"]["Page_AwardPublic_"];
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description 未认证 */
             401: {
                 headers: {
@@ -2895,6 +2983,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description 参数校验失败 */
@@ -3044,6 +3141,13 @@ export interface operations {
                     "application/json": components["schemas"]["AwardPublic"];
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description 未认证 */
             401: {
                 headers: {
@@ -3052,6 +3156,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description 资源不存在 */
@@ -3426,6 +3539,13 @@ export interface operations {
                     "application/json": components["schemas"]["Page_DisbursementPublic_"];
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description 未认证 */
             401: {
                 headers: {
@@ -3434,6 +3554,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description 参数校验失败 */
@@ -3469,6 +3598,13 @@ export interface operations {
                     "application/json": components["schemas"]["DisbursementPublic"];
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description 未认证 */
             401: {
                 headers: {
@@ -3477,6 +3613,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description 资源不存在 */
@@ -3646,6 +3791,13 @@ export interface operations {
                     "application/json": components["schemas"]["Page_EntryPublic_"];
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description 未认证 */
             401: {
                 headers: {
@@ -3695,6 +3847,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Reconciliation"];
                 };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description 未认证 */
             401: {
@@ -3747,6 +3906,13 @@ export interface operations {
                     "application/json": components["schemas"]["OutstandingReport"];
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description 未认证 */
             401: {
                 headers: {
@@ -3755,6 +3921,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description 参数校验失败 */
@@ -3802,6 +3977,13 @@ export interface operations {
                     "application/json": components["schemas"]["Page_OutstandingItem_"];
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description 未认证 */
             401: {
                 headers: {
@@ -3810,6 +3992,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description 参数校验失败 */
@@ -3856,6 +4047,13 @@ export interface operations {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description 未认证 */
             401: {
                 headers: {
@@ -3864,6 +4062,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description 参数校验失败 */
@@ -3977,6 +4184,13 @@ export interface operations {
                     "application/json": components["schemas"]["Principal"];
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description 未认证 */
             401: {
                 headers: {
@@ -3985,6 +4199,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description 依赖服务不可用 */
@@ -4026,6 +4249,13 @@ export interface operations {
                     "application/json": components["schemas"]["Page_NotificationPublic_"];
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description 未认证 */
             401: {
                 headers: {
@@ -4034,6 +4264,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description 参数校验失败 */
@@ -4090,6 +4329,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description 资源不存在 */
@@ -4156,6 +4404,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["OutboxPage"];
                 };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description 未认证 */
             401: {
@@ -4286,6 +4541,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["JobList"];
                 };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description 未认证 */
             401: {
@@ -4484,6 +4746,13 @@ export interface operations {
                 content: {
                     "text/plain": string;
                 };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -113,6 +113,8 @@ export interface paths {
         /**
          * 创建 API Key
          * @description 为本人(管理员可为任一账号)创建 API Key。完整密钥只在此次响应中出现一次,服务端只保存其摘要。服务账号不能自行创建密钥,由管理员签发。
+         *
+         *     `scopes` 把密钥限定为只读所列数据集(如交换平台只取 `read:enterprises`):持此密钥只能调用这些数据集的读取操作与变更事件流(只见其数据集的事件),其余一律 403 `scope_missing`;`rate_limit` 给此密钥单独的调用频率上限,超出时 429 并给出 `Retry-After`。
          */
         post: operations["create_api_key"];
         delete?: never;
@@ -935,6 +937,21 @@ export interface components {
              * @description 为哪个账号创建(仅管理员可指定他人;默认本人)
              */
             username?: string | null;
+            /**
+             * Scopes
+             * @description 限定只读的数据集 (`read:<数据集>`):持此密钥只能读取这些数据集(及其变更事件),不能写入;不给则与账号权限相同。数据集:`enterprises`, `candidates`, `indicators`, `tech_contracts`, `regions`, `demands`, `supplies`, `matches`, `stats`, `programs`, `awards`, `disbursements`, `ledger`, `outstanding`
+             * @example [
+             *       "read:enterprises",
+             *       "read:indicators"
+             *     ]
+             */
+            scopes?: components["schemas"]["Scope"][] | null;
+            /**
+             * Rate Limit
+             * @description 此密钥自身的调用频率上限(`limits` 写法,如 `600/minute`),读写都计;不给则不另设
+             * @example 600/minute
+             */
+            rate_limit?: string | null;
         };
         /** ApiKeyCreated */
         ApiKeyCreated: {
@@ -949,6 +966,16 @@ export interface components {
             prefix: string;
             /** Username */
             username: string;
+            /**
+             * Scopes
+             * @description 限定只读的数据集;为空表示不限
+             */
+            scopes?: string[] | null;
+            /**
+             * Rate Limit
+             * @description 此密钥自身的调用频率上限
+             */
+            rate_limit?: string | null;
             /**
              * Created At
              * Format: date-time
@@ -975,6 +1002,16 @@ export interface components {
             prefix: string;
             /** Username */
             username: string;
+            /**
+             * Scopes
+             * @description 限定只读的数据集;为空表示不限
+             */
+            scopes?: string[] | null;
+            /**
+             * Rate Limit
+             * @description 此密钥自身的调用频率上限
+             */
+            rate_limit?: string | null;
             /**
              * Created At
              * Format: date-time
@@ -2534,6 +2571,12 @@ export interface components {
          * @enum {string}
          */
         Role: "admin" | "township" | "enterprise" | "viewer" | "service";
+        /**
+         * Scope
+         * @description `read:<dataset>`: the reads of one dataset.
+         * @enum {string}
+         */
+        Scope: "read:enterprises" | "read:candidates" | "read:indicators" | "read:tech_contracts" | "read:regions" | "read:demands" | "read:supplies" | "read:matches" | "read:stats" | "read:programs" | "read:awards" | "read:disbursements" | "read:ledger" | "read:outstanding";
         /** Section */
         Section: {
             /** Title */
@@ -2916,6 +2959,13 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     readyz: {
@@ -2935,6 +2985,13 @@ export interface operations {
                 content: {
                     "application/json": unknown;
                 };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description 未就绪 */
             503: {
@@ -3037,6 +3094,13 @@ export interface operations {
                     "application/json": components["schemas"]["Jwks"];
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     read_me: {
@@ -3057,6 +3121,13 @@ export interface operations {
                     "application/json": components["schemas"]["UserPublic"];
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description 未认证 */
             401: {
                 headers: {
@@ -3065,6 +3136,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3090,8 +3170,24 @@ export interface operations {
                     "application/json": components["schemas"]["Page_ApiKeyPublic_"];
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description 未认证 */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3294,6 +3390,13 @@ export interface operations {
                     "application/json": components["schemas"]["Page_UserPublic_"];
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description 未认证 */
             401: {
                 headers: {
@@ -3437,6 +3540,13 @@ export interface operations {
                     "application/json": components["schemas"]["Page_RegionPublic_"];
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description 参数校验失败 */
             422: {
                 headers: {
@@ -3466,6 +3576,13 @@ export interface operations {
                     "application/json": components["schemas"]["PlatformFacts"];
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     list_indicators: {
@@ -3489,6 +3606,13 @@ export interface operations {
                     "application/json": components["schemas"]["Page_IndicatorPublic_"];
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description 未认证 */
             401: {
                 headers: {
@@ -3497,6 +3621,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description 参数校验失败 */
@@ -3624,6 +3757,13 @@ export interface operations {
                     "application/json": components["schemas"]["IndicatorPublic"];
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description 未认证 */
             401: {
                 headers: {
@@ -3632,6 +3772,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description 资源不存在 */
@@ -3773,6 +3922,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Page_ValuePublic_"];
                 };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description 未认证 */
             401: {
@@ -4141,6 +4297,13 @@ export interface operations {
                     "application/json": components["schemas"]["ProgressPublic"];
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description 未认证 */
             401: {
                 headers: {
@@ -4209,6 +4372,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Dashboard"];
                 };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description 未认证 */
             401: {
@@ -4284,6 +4454,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Page_TechContractPublic_"];
                 };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description 未认证 */
             401: {
@@ -4441,6 +4618,13 @@ export interface operations {
                     "application/json": components["schemas"]["TechContractPublic"];
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description 未认证 */
             401: {
                 headers: {
@@ -4588,6 +4772,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["OutboxPage"];
                 };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description 未认证 */
             401: {
@@ -4738,6 +4929,13 @@ export interface operations {
                     "application/json": components["schemas"]["Page_EnterprisePublic_"];
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description 未认证 */
             401: {
                 headers: {
@@ -4746,6 +4944,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description 参数校验失败 */
@@ -4875,6 +5082,13 @@ export interface operations {
                     "application/json": components["schemas"]["EnterprisePublic"];
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description 未认证 */
             401: {
                 headers: {
@@ -4883,6 +5097,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description 资源不存在 */
@@ -5138,6 +5361,13 @@ export interface operations {
                     "application/json": components["schemas"]["Page_CandidatePublic_"];
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description 未认证 */
             401: {
                 headers: {
@@ -5318,6 +5548,15 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description 请求体过大 */
             413: {
                 headers: {
@@ -5464,6 +5703,13 @@ export interface operations {
                     "application/json": components["schemas"]["CandidatePublic"];
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description 未认证 */
             401: {
                 headers: {
@@ -5472,6 +5718,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description 资源不存在 */
@@ -5706,6 +5961,13 @@ export interface operations {
                     "application/json": components["schemas"]["CultivationProgress"];
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description 未认证 */
             401: {
                 headers: {
@@ -5762,6 +6024,13 @@ export interface operations {
                     "text/markdown": unknown;
                     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": unknown;
                 };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description 未认证 */
             401: {
@@ -5822,6 +6091,13 @@ export interface operations {
                     "application/json": components["schemas"]["Page_NotificationPublic_"];
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description 未认证 */
             401: {
                 headers: {
@@ -5830,6 +6106,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description 参数校验失败 */
@@ -5886,6 +6171,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description 资源不存在 */
@@ -5951,6 +6245,13 @@ export interface operations {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description 未认证 */
             401: {
                 headers: {
@@ -6006,6 +6307,13 @@ export interface operations {
                     "application/json": unknown;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description 未认证 */
             401: {
@@ -6072,6 +6380,13 @@ export interface operations {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description 未认证 */
             401: {
                 headers: {
@@ -6125,6 +6440,13 @@ export interface operations {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description 未认证 */
             401: {
                 headers: {
@@ -6176,6 +6498,13 @@ export interface operations {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description 未认证 */
             401: {
                 headers: {
@@ -6184,6 +6513,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -6299,6 +6637,13 @@ export interface operations {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description 未认证 */
             401: {
                 headers: {
@@ -6307,6 +6652,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -6425,6 +6779,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["JobList"];
                 };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description 未认证 */
             401: {
@@ -6546,6 +6907,13 @@ export interface operations {
                 content: {
                     "text/plain": string;
                 };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

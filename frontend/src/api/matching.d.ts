@@ -1711,6 +1711,25 @@ export interface components {
              * @description 令牌到期时间 (Unix 秒)
              */
             expires_at?: number | null;
+            /**
+             * Scopes
+             * @description API Key 限定可读的数据集 (`read:<数据集>`);为空表示不限
+             * @example [
+             *       "read:enterprises"
+             *     ]
+             */
+            scopes?: string[] | null;
+            /**
+             * Api Key Id
+             * @description 以 API Key 调用时,该密钥的编号
+             */
+            api_key_id?: number | null;
+            /**
+             * Rate Limit
+             * @description 该 API Key 自身的调用频率上限
+             * @example 600/minute
+             */
+            rate_limit?: string | null;
         };
         /**
          * Problem
@@ -2296,6 +2315,13 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     readyz: {
@@ -2315,6 +2341,13 @@ export interface operations {
                 content: {
                     "application/json": unknown;
                 };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description 未就绪 */
             503: {
@@ -2345,6 +2378,13 @@ export interface operations {
                     "application/json": components["schemas"]["Principal"];
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description 未认证 */
             401: {
                 headers: {
@@ -2353,6 +2393,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description 依赖服务不可用 */
@@ -2391,6 +2440,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["OutboxPage"];
                 };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description 未认证 */
             401: {
@@ -2543,6 +2599,13 @@ export interface operations {
                     "application/json": components["schemas"]["Page_DemandPublic_"];
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description 未认证 */
             401: {
                 headers: {
@@ -2551,6 +2614,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description 参数校验失败 */
@@ -2762,6 +2834,13 @@ export interface operations {
                     "application/json": components["schemas"]["DemandPublic"];
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description 未认证 */
             401: {
                 headers: {
@@ -2770,6 +2849,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description 资源不存在 */
@@ -2922,6 +3010,13 @@ export interface operations {
                     "application/json": components["schemas"]["Recommendations"];
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description 未认证 */
             401: {
                 headers: {
@@ -2930,6 +3025,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description 资源不存在 */
@@ -2991,6 +3095,13 @@ export interface operations {
                     "application/json": components["schemas"]["Page_SupplyPublic_"];
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description 未认证 */
             401: {
                 headers: {
@@ -2999,6 +3110,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description 参数校验失败 */
@@ -3118,6 +3238,13 @@ export interface operations {
                     "application/json": components["schemas"]["SupplyPublic"];
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description 未认证 */
             401: {
                 headers: {
@@ -3126,6 +3253,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description 资源不存在 */
@@ -3274,6 +3410,13 @@ export interface operations {
                     "application/json": components["schemas"]["Page_MatchPublic_"];
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description 未认证 */
             401: {
                 headers: {
@@ -3282,6 +3425,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description 参数校验失败 */
@@ -3421,6 +3573,13 @@ export interface operations {
                     "application/json": components["schemas"]["MatchDetail"];
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description 未认证 */
             401: {
                 headers: {
@@ -3429,6 +3588,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description 资源不存在 */
@@ -3688,6 +3856,13 @@ export interface operations {
                     "application/json": components["schemas"]["Page_NotificationPublic_"];
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description 未认证 */
             401: {
                 headers: {
@@ -3696,6 +3871,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description 参数校验失败 */
@@ -3752,6 +3936,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description 资源不存在 */
@@ -3900,6 +4093,13 @@ export interface operations {
                     "application/json": components["schemas"]["Stats"];
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description 未认证 */
             401: {
                 headers: {
@@ -3955,6 +4155,13 @@ export interface operations {
                     "application/json": unknown;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description 未认证 */
             401: {
@@ -4069,6 +4276,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["JobList"];
                 };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description 未认证 */
             401: {
@@ -4267,6 +4481,13 @@ export interface operations {
                 content: {
                     "text/plain": string;
                 };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

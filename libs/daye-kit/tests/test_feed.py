@@ -281,3 +281,29 @@ async def test_a_transaction_in_another_database_does_not_hold_the_feed_back(
         await elsewhere.rollback()
     finally:
         await other.close()
+
+
+async def test_a_caller_limited_to_datasets_sees_only_their_events(engine: AsyncEngine) -> None:
+    class Gadget(BaseModel):
+        id: int = Field(description="编号")
+
+    built = EventType("gadget.built", Gadget, "gadgets", "造了一个小玩意")
+
+    def consumer() -> Principal:
+        return Principal(username="exchange", role=Role.viewer, scopes=["read:things"])
+
+    app = FastAPI()
+    install_problem_handlers(app)
+    app.state.sessionmaker = create_sessionmaker(engine)
+    app.include_router(feed_router([MADE, RENAMED, built], service="thing-api", reader=consumer))
+    sessionmaker = create_sessionmaker(engine)
+    async with sessionmaker() as session, session.begin():
+        await made(session, 1)
+        await emit(session, built, subject="gadget:1", data=Gadget(id=1))
+        await made(session, 2, RENAMED)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        seen, _ = await follow(client, None)
+        assert [event["type"] for event in seen] == ["thing.made", "thing.renamed"]
+        # Asking for the other dataset's type by name shows nothing either.
+        gadgets, _ = await follow(client, None, types="gadget.built")
+        assert gadgets == []

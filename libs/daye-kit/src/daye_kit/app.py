@@ -21,11 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from daye_kit import db
 from daye_kit.auth import TOKEN_PATH, Authenticator
+from daye_kit.conditional import ConditionalGetMiddleware
 from daye_kit.duties import Duty, DutyRunner, as_configured
 from daye_kit.errors import PROBLEM_MEDIA_TYPE, NulCharacterMiddleware, install_problem_handlers
 from daye_kit.health import ReadinessCheck, health_router
 from daye_kit.observability import ACCESS_LOG, RequestContextMiddleware, configure_logging, metrics_router
 from daye_kit.outbox import OnDelivered, OutboxMetrics, run_dispatcher, start_dispatcher
+from daye_kit.scopes import DatasetMap
 from daye_kit.settings import ServiceSettings
 from daye_kit.throttling import SAFE_METHODS, BodySizeLimitMiddleware, RateLimits
 
@@ -61,6 +63,8 @@ class ServiceSpec:
     outbox_on_delivered: Mapping[str, OnDelivered] = field(default_factory=dict)
     # What the service does on its own schedule (see `daye_kit.duties`).
     duties: Sequence[Duty] = ()
+    # Path prefix → the dataset it serves, for API keys limited to datasets (see `daye_kit.scopes`).
+    datasets: Mapping[str, str] = field(default_factory=dict)
 
 
 def from_state(name: str) -> Callable[[Request], Any]:
@@ -143,12 +147,15 @@ def build_app(
     app.state.settings = settings
     app.state.authenticator = _unset_authenticator
     app.state.rate_limits = RateLimits(settings.rate_limit_storage)
+    app.state.datasets = DatasetMap(spec.datasets)
     install_problem_handlers(app)
     db.install_database_error_handler(app)
-    # Added innermost first: NUL → body cap → request context (request id, unhandled errors,
-    # access log, metrics) → CORS (outermost). Each is pure ASGI: no layer builds a Request.
+    # Added innermost first: NUL → body cap → conditional reads (ETag, 304) → request context
+    # (request id, unhandled errors, access log, metrics) → CORS (outermost). Each is pure ASGI: no
+    # layer builds a Request.
     app.add_middleware(NulCharacterMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(ConditionalGetMiddleware)
     metrics = CollectorRegistry()
     app.add_middleware(RequestContextMiddleware, registry=metrics)
     app.state.outbox_metrics = OutboxMetrics(metrics)
@@ -158,7 +165,7 @@ def build_app(
         allow_credentials=True,
         allow_methods=["*"],
         allow_headers=["*"],
-        expose_headers=["X-Request-ID"],
+        expose_headers=["X-Request-ID", "ETag", "Last-Modified"],
     )
     app.include_router(health_router(spec.readiness))
     for router in spec.routers:
@@ -221,9 +228,10 @@ def _finish_openapi(app: FastAPI, settings: ServiceSettings) -> None:
 
 def _document_problems(schema: dict[str, Any]) -> None:
     """The problems the kit answers for any operation, on each: 413 where there is a body (the cap)
-    and 400 where it may not even parse, 429 on authenticated writes, 401 where a principal is
-    required, and validation's 422 as a problem (FastAPI would document its own `HTTPValidationError`
-    JSON, which this API never sends)."""
+    and 400 where it may not even parse, 429 on authenticated writes, 401 and 403 (a key limited to
+    datasets) where a principal is required, 304 on reads (conditional requests), and validation's
+    422 as a problem (FastAPI would document its own `HTTPValidationError` JSON, which this API never
+    sends)."""
     problem = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
     default_422 = {"application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}}
     for operations in schema.get("paths", {}).values():
@@ -238,6 +246,15 @@ def _document_problems(schema: dict[str, Any]) -> None:
                 responses["422"] = {"description": "参数校验失败", "content": problem}
             if secured:
                 responses.setdefault("401", {"description": "未认证", "content": problem})
+                responses.setdefault(
+                    "403",
+                    {"description": "无权执行(含限定数据集的 API Key:`scope_missing`)", "content": problem},
+                )
+            if method == "get":
+                responses.setdefault(
+                    "304",
+                    {"description": "未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变)"},
+                )
             if "requestBody" in operation:
                 responses.setdefault("400", {"description": "请求体无法解析", "content": problem})
     schemas = schema.get("components", {}).get("schemas", {})

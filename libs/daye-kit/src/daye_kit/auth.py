@@ -20,6 +20,7 @@ from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from pydantic import BaseModel, Field
 
 from daye_kit.errors import Forbidden, PeerError, Unauthorized
+from daye_kit.scopes import ensure_scope
 from daye_kit.throttling import SAFE_METHODS, RateLimits, api_key_bucket
 
 TOKEN_ISSUER = "daye-indicator-api"
@@ -50,6 +51,15 @@ class Principal(BaseModel):
     credit_code: str | None = Field(default=None, description="enterprise 账号绑定的统一社会信用代码")
     token_id: str | None = Field(default=None, description="令牌编号 (jti)")
     expires_at: int | None = Field(default=None, description="令牌到期时间 (Unix 秒)")
+    scopes: list[str] | None = Field(
+        default=None,
+        description="API Key 限定可读的数据集 (`read:<数据集>`);为空表示不限",
+        examples=[["read:enterprises"]],
+    )
+    api_key_id: int | None = Field(default=None, description="以 API Key 调用时,该密钥的编号")
+    rate_limit: str | None = Field(
+        default=None, description="该 API Key 自身的调用频率上限", examples=["600/minute"]
+    )
 
     @property
     def is_admin(self) -> bool:
@@ -74,10 +84,18 @@ def claims_for(principal: Principal) -> dict[str, Any]:
         claims["region"] = principal.region_code
     if principal.credit_code:
         claims["credit_code"] = principal.credit_code
+    # A token drawn with an API key carries the key's limits, so every service enforces them.
+    if principal.scopes is not None:
+        claims["scope"] = " ".join(principal.scopes)
+    if principal.api_key_id is not None:
+        claims["api_key"] = principal.api_key_id
+    if principal.rate_limit:
+        claims["rate"] = principal.rate_limit
     return claims
 
 
 def principal_from_claims(claims: dict[str, Any]) -> Principal:
+    scope = claims.get("scope")
     try:
         return Principal(
             username=claims["sub"],
@@ -86,6 +104,9 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
             credit_code=claims.get("credit_code"),
             token_id=claims.get("jti"),
             expires_at=claims.get("exp"),
+            scopes=str(scope).split() if scope is not None else None,
+            api_key_id=claims.get("api_key"),
+            rate_limit=claims.get("rate"),
         )
     except (KeyError, ValueError) as exc:
         raise Unauthorized("token claims are incomplete") from exc
@@ -234,7 +255,9 @@ async def current_principal(
     bearer: Annotated[str | None, Security(oauth2_scheme)],
     api_key: Annotated[str | None, Security(api_key_scheme)],
 ) -> Principal:
-    """The verified caller. Its writes count against its account's rate, or its API key's own."""
+    """The verified caller. Its writes count against its account's rate, or its API key's own; a key
+    with a rate of its own counts every call against it; a key limited to datasets reads only those
+    (`daye_kit.scopes`)."""
     authenticator: Authenticator = request.app.state.authenticator
     if bearer and bearer.startswith(API_KEY_PREFIX):
         api_key = bearer
@@ -246,8 +269,20 @@ async def current_principal(
         bucket = f"account:{principal.username}"
     else:
         raise Unauthorized("authentication required: send a bearer token or an X-API-Key header")
+    limits: RateLimits = request.app.state.rate_limits
+    if principal.rate_limit and principal.api_key_id is not None:
+        key_id = principal.api_key_id
+        await limits.hit(principal.rate_limit, "api-key", str(key_id), what=f"calls with API key {key_id}")
+    if principal.scopes is not None:
+        # The matched route's template (prefixes included); none matched means closed to the key.
+        route_path = getattr(request.scope.get("route"), "path", "")
+        ensure_scope(
+            principal.scopes,
+            method=request.method,
+            route_path=route_path,
+            datasets=request.app.state.datasets,
+        )
     if request.method not in SAFE_METHODS and principal.role is not Role.service:
-        limits: RateLimits = request.app.state.rate_limits
         await limits.hit(
             request.app.state.settings.write_rate_limit, "writes", bucket, what=f"writes by {bucket}"
         )

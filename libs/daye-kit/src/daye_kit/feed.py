@@ -42,6 +42,7 @@ from daye_kit.db import SessionDep, insert_rows
 from daye_kit.duties import Duty, DutyContext, Summary
 from daye_kit.errors import AppError, InvalidInput, problem_responses
 from daye_kit.outbox import EVENTS, record_event
+from daye_kit.scopes import datasets_of
 from daye_kit.timestamps import utcnow
 
 FEED_PATH = "/api/v1/events"
@@ -242,11 +243,9 @@ async def _check_not_expired(session: AsyncSession, position: tuple[int, int]) -
         )
 
 
-def feed_router(
-    catalogue: Sequence[EventType], *, service: str, reader: Any, visible: Any = None
-) -> APIRouter:
-    """The feed of one service. `reader` is the role requirement; `visible(principal)` (optional)
-    names the datasets a caller may read, None for all (consumer keys limited to datasets)."""
+def feed_router(catalogue: Sequence[EventType], *, service: str, reader: Any) -> APIRouter:
+    """The feed of one service. `reader` is the role requirement; a caller limited to datasets (an
+    API key with scopes, `daye_kit.scopes`) sees only the events of its datasets."""
     names = [kind.name for kind in catalogue]
     if len(set(names)) != len(names):
         raise ValueError("an event type is listed twice")
@@ -276,7 +275,7 @@ def feed_router(
         ] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="每页事件数")] = DEFAULT_LIMIT,
     ) -> Any:
-        wanted = _wanted_types(catalogue, types, visible(principal) if visible else None)
+        wanted = _wanted_types(catalogue, types, datasets_of(principal.scopes))
         position = decode_cursor(after) if after else None
         if position is not None:
             await _check_not_expired(session, position)

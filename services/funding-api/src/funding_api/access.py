@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement
 from sqlmodel import col
 
 from daye_kit.auth import Principal, Role, require_roles
+from daye_kit.scopes import Dataset
 from funding_api.awards.models import Award
 
 # Writes that move money or promise it.
@@ -49,3 +50,15 @@ JOB_RUNNERS = require_roles(Role.admin)
 # The change feed (/api/v1/events): who reads the whole ledger reads its changes. The feed is not
 # scoped by unit or enterprise, so townships and enterprises read their own awards from the lists.
 FEED_READER = require_roles(Role.admin, Role.viewer, Role.service)
+
+
+# What API keys limited to datasets may read (`read:<dataset>`): path prefix → dataset; the longest
+# prefix decides, and a path not named here is closed to such keys.
+DATASETS: dict[str, str] = {
+    "/api/v1/programs": Dataset.programs,
+    "/api/v1/awards": Dataset.awards,
+    "/api/v1/disbursements": Dataset.disbursements,
+    "/api/v1/ledger": Dataset.ledger,
+    "/api/v1/reconciliation": Dataset.ledger,
+    "/api/v1/outstanding": Dataset.outstanding,
+}

@@ -14,7 +14,7 @@ from daye_kit.health import check_peer
 from daye_kit.jobs import jobs_router
 from daye_kit.outbox import outbox_router
 from daye_kit.remote_identity import connect_identity, connect_indicator, me_router
-from funding_api.access import FEED_READER, JOB_READERS, JOB_RUNNERS, OUTBOX_OPERATOR, OUTBOX_READER
+from funding_api.access import DATASETS, FEED_READER, JOB_READERS, JOB_RUNNERS, OUTBOX_OPERATOR, OUTBOX_READER
 from funding_api.awards.router import router as award_router
 from funding_api.config import Settings
 from funding_api.disbursements.router import router as disbursement_router
@@ -81,5 +81,6 @@ def create_app(
         readiness=[check_peer("indicator")],
         outbox_peers={"indicator-api": "indicator"},
         duties=DUTIES,
+        datasets=DATASETS,
     )
     return build_app(spec, settings or Settings(), http_client_factory=http_client_factory)

@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import Depends
 
 from daye_kit.auth import Principal, Role, require_roles
+from daye_kit.scopes import Dataset
 
 # People manage their own API keys; a service's token, exchanged for its key, would otherwise turn
 # one leaked token into a lasting credential, so the bureau issues the services' keys.
@@ -51,3 +52,23 @@ EVENT_SENDER = require_roles(Role.service)
 # Scheduled duties (/api/v1/jobs): the bureau and read-only systems see them; the bureau runs one now.
 JOB_READERS = require_roles(Role.admin, Role.viewer)
 JOB_RUNNERS = require_roles(Role.admin)
+
+
+# What API keys limited to datasets may read (`read:<dataset>`): path prefix → dataset; the longest
+# prefix decides, and a path not named here is closed to such keys.
+DATASETS: dict[str, str] = {
+    "/api/v1/enterprises": Dataset.enterprises,
+    "/api/v1/candidates": Dataset.candidates,
+    "/api/v1/regions/{region_code}/candidates": Dataset.candidates,
+    "/api/v1/cultivation": Dataset.candidates,
+    "/api/v1/exports/cultivation-progress.xlsx": Dataset.candidates,
+    "/api/v1/exports/regions/{region_code}/candidates.xlsx": Dataset.candidates,
+    "/api/v1/indicators": Dataset.indicators,
+    "/api/v1/dashboard": Dataset.indicators,
+    "/api/v1/reports": Dataset.indicators,
+    "/api/v1/exports/dashboard.xlsx": Dataset.indicators,
+    "/api/v1/exports/indicator-values.xlsx": Dataset.indicators,
+    "/api/v1/tech-contracts": Dataset.tech_contracts,
+    "/api/v1/regions": Dataset.regions,
+    "/api/v1/platform": Dataset.regions,
+}

@@ -15,6 +15,7 @@ from daye_kit.feed import feed_router
 from daye_kit.jobs import jobs_router
 from daye_kit.outbox import inbox_router, outbox_router
 from indicator_api.access import (
+    DATASETS,
     EVENT_SENDER,
     FEED_READER,
     JOB_READERS,
@@ -125,5 +126,6 @@ def create_app(
         tags=TAGS,
         on_startup=[_identity, connect_peers, _bootstrap, idempotency.purge_on_start],
         duties=DUTIES,
+        datasets=DATASETS,
     )
     return build_app(spec, settings, http_client_factory=http_client_factory)

@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import Depends
 
 from daye_kit.auth import Principal, Role, require_roles
+from daye_kit.scopes import Dataset
 
 # Demands are posted by enterprises, or by the bureau for an enterprise.
 DemandPosterPrincipal = Annotated[Principal, Depends(require_roles(Role.admin, Role.enterprise))]
@@ -36,3 +37,15 @@ FEED_READER = require_roles(Role.admin, Role.service, Role.viewer)
 # Scheduled duties (/api/v1/jobs): the bureau and read-only systems see them; the bureau runs one now.
 JOB_READERS = require_roles(Role.admin, Role.viewer)
 JOB_RUNNERS = require_roles(Role.admin)
+
+
+# What API keys limited to datasets may read (`read:<dataset>`): path prefix → dataset; the longest
+# prefix decides, and a path not named here is closed to such keys.
+DATASETS: dict[str, str] = {
+    "/api/v1/demands": Dataset.demands,
+    # The engine's proposals pair a demand with supplies: a docking in the making.
+    "/api/v1/demands/{demand_id}/recommendations": Dataset.matches,
+    "/api/v1/supplies": Dataset.supplies,
+    "/api/v1/matches": Dataset.matches,
+    "/api/v1/stats": Dataset.stats,
+}

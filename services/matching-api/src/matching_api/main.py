@@ -16,7 +16,14 @@ from daye_kit.health import check_peer
 from daye_kit.jobs import jobs_router
 from daye_kit.outbox import outbox_router
 from daye_kit.remote_identity import connect_identity, connect_indicator, me_router
-from matching_api.access import FEED_READER, JOB_READERS, JOB_RUNNERS, OUTBOX_OPERATOR, OUTBOX_READER
+from matching_api.access import (
+    DATASETS,
+    FEED_READER,
+    JOB_READERS,
+    JOB_RUNNERS,
+    OUTBOX_OPERATOR,
+    OUTBOX_READER,
+)
 from matching_api.assignments.router import router as assignment_router
 from matching_api.config import Settings
 from matching_api.demands.router import router as demand_router
@@ -101,5 +108,6 @@ def create_app(
             ("match.succeeded", "match.contract_revised", "match.undone"), contract_delivered
         ),
         duties=DUTIES,
+        datasets=DATASETS,
     )
     return build_app(spec, settings or Settings(), http_client_factory=http_client_factory)

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 
 from daye_kit.auth import AdminPrincipal, CurrentPrincipal
+from daye_kit.conditional import last_modified
 from daye_kit.credit_code import CreditCode
 from daye_kit.db import ReadSessionDep, SessionDep
 from daye_kit.errors import json_rows, problem_responses, rows_located
@@ -96,9 +97,11 @@ async def create_enterprise(
     responses=problem_responses(401, 404, 422),
 )
 async def read_enterprise(
-    credit_code: CreditCodePath, principal: CurrentPrincipal, session: ReadSessionDep
+    credit_code: CreditCodePath, principal: CurrentPrincipal, session: ReadSessionDep, response: Response
 ) -> EnterprisePublic:
-    return await service.read_enterprise(session, credit_code=credit_code, principal=principal)
+    enterprise = await service.read_enterprise(session, credit_code=credit_code, principal=principal)
+    last_modified(response, enterprise.updated_at)
+    return enterprise
 
 
 @router.patch(

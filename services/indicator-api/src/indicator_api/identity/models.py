@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, Text
 from sqlmodel import Field
 
 from daye_kit.auth import Role
@@ -43,5 +43,8 @@ class ApiKey(Table, table=True):
     name: str = Field(max_length=100)
     prefix: str = Field(max_length=16, unique=True)
     key_hash: str = Field(max_length=64)
+    # `read:<dataset>` scopes, space separated as in OAuth; NULL for a key not limited to datasets.
+    scopes: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    rate_limit: str | None = Field(default=None, max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp())
     revoked_at: datetime | None = Field(default=None, sa_column=timestamp(nullable=True))

@@ -62,15 +62,16 @@ async def issue_token(
             failure_limit=settings.login_failure_limit,
             token_limit=settings.token_rate_limit,
         )
+        caller = service.principal_of(user)
     else:
         if not client_secret:
             raise InvalidInput.field(
                 "form.client_secret", "missing", "client_secret (the API key) is required"
             )
-        user = await service.sign_in_with_key(
+        caller = await service.sign_in_with_key(
             session, key=client_secret, limits=limits, token_limit=settings.token_rate_limit
         )
-    token, ttl = key.issue(service.principal_of(user), settings.token_ttl_seconds)
+    token, ttl = key.issue(caller, settings.token_ttl_seconds)
     return TokenResponse(access_token=token, expires_in=ttl)
 
 
@@ -92,13 +93,23 @@ async def read_me(principal: CurrentPrincipal, session: SessionDep) -> UserPubli
     status_code=status.HTTP_201_CREATED,
     summary="创建 API Key",
     description="为本人(管理员可为任一账号)创建 API Key。完整密钥只在此次响应中出现一次,服务端只保存其摘要。"
-    "服务账号不能自行创建密钥,由管理员签发。",
+    "服务账号不能自行创建密钥,由管理员签发。\n\n"
+    "`scopes` 把密钥限定为只读所列数据集(如交换平台只取 `read:enterprises`):持此密钥只能调用这些数据集的"
+    "读取操作与变更事件流(只见其数据集的事件),其余一律 403 `scope_missing`;`rate_limit` 给此密钥单独的"
+    "调用频率上限,超出时 429 并给出 `Retry-After`。",
     responses=problem_responses(401, 403, 404, 422),
 )
 async def create_api_key(
     body: ApiKeyCreate, principal: KeyHolderPrincipal, session: SessionDep
 ) -> ApiKeyCreated:
-    return await service.create_api_key(session, actor=principal, name=body.name, username=body.username)
+    return await service.create_api_key(
+        session,
+        actor=principal,
+        name=body.name,
+        username=body.username,
+        scopes=body.scopes,
+        rate_limit=body.rate_limit,
+    )
 
 
 @router.get("/auth/api-keys", summary="API Key 列表", description="本人的密钥;管理员可看全部或按账号筛选。")

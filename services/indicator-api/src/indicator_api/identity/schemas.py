@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from daye_kit.auth import Role
+from daye_kit.scopes import Dataset, Scope
+from daye_kit.settings import RateLimit
 
 
 class TokenResponse(BaseModel):
@@ -50,6 +52,24 @@ class UserPublic(UserBase):
 class ApiKeyCreate(BaseModel):
     name: str = Field(min_length=1, max_length=100, description="用途说明", examples=["省平台数据同步"])
     username: str | None = Field(default=None, description="为哪个账号创建(仅管理员可指定他人;默认本人)")
+    scopes: list[Scope] | None = Field(
+        default=None,
+        min_length=1,
+        description="限定只读的数据集 (`read:<数据集>`):持此密钥只能读取这些数据集(及其变更事件),"
+        "不能写入;不给则与账号权限相同。数据集:" + ", ".join(f"`{d.value}`" for d in Dataset),
+        examples=[["read:enterprises", "read:indicators"]],
+    )
+    rate_limit: RateLimit = Field(
+        default=None,
+        max_length=32,
+        description="此密钥自身的调用频率上限(`limits` 写法,如 `600/minute`),读写都计;不给则不另设",
+        examples=["600/minute"],
+    )
+
+    @field_validator("scopes")
+    @classmethod
+    def _each_scope_once(cls, scopes: list[Scope] | None) -> list[Scope] | None:
+        return sorted(set(scopes), key=list(Scope).index) if scopes is not None else None
 
 
 class ApiKeyPublic(BaseModel):
@@ -59,6 +79,8 @@ class ApiKeyPublic(BaseModel):
     name: str
     prefix: str = Field(description="密钥前缀,用于辨认")
     username: str
+    scopes: list[str] | None = Field(default=None, description="限定只读的数据集;为空表示不限")
+    rate_limit: str | None = Field(default=None, description="此密钥自身的调用频率上限")
     created_at: datetime
     revoked_at: datetime | None
 

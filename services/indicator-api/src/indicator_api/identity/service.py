@@ -23,13 +23,21 @@ from indicator_api.identity.passwords import hash_password, verify_password
 from indicator_api.identity.schemas import ApiKeyCreated, ApiKeyPublic, UserCreate
 
 
-def principal_of(user: User) -> Principal:
+def principal_of(user: User, key: ApiKey | None = None) -> Principal:
+    """The account as a caller; through an API key, with the key's own limits (scopes, rate)."""
     return Principal(
         username=user.username,
         role=Role(user.role),
         region_code=user.region_code,
         credit_code=user.credit_code,
+        scopes=_scopes(key),
+        api_key_id=key.id if key is not None else None,
+        rate_limit=key.rate_limit if key is not None else None,
     )
+
+
+def _scopes(key: ApiKey | None) -> list[str] | None:
+    return key.scopes.split() if key is not None and key.scopes is not None else None
 
 
 async def user_by_name(session: AsyncSession, username: str) -> User | None:
@@ -73,10 +81,12 @@ async def sign_in(
 
 async def sign_in_with_key(
     session: AsyncSession, *, key: str, limits: RateLimits, token_limit: str | None
-) -> User:
-    """A machine client's sign-in with its API key, within the key's token rate."""
+) -> Principal:
+    """A machine client's sign-in with its API key, within the key's token rate; the token it draws
+    carries the key's scopes and rate."""
     await limits.hit(token_limit, "tokens", api_key_bucket(key), what="tokens for this API key")
-    return await authenticate_api_key(session, key=key)
+    api_key, user = await authenticate_api_key(session, key=key)
+    return principal_of(user, api_key)
 
 
 def _hash_key(key: str) -> str:
@@ -90,7 +100,7 @@ def _split_key(key: str) -> tuple[str, str] | None:
     return parts[1], parts[2]
 
 
-async def authenticate_api_key(session: AsyncSession, *, key: str) -> User:
+async def authenticate_api_key(session: AsyncSession, *, key: str) -> tuple[ApiKey, User]:
     split = _split_key(key)
     if split is None:
         raise Unauthorized("malformed API key", code="api_key_invalid")
@@ -108,18 +118,31 @@ async def authenticate_api_key(session: AsyncSession, *, key: str) -> User:
         raise Unauthorized("API key has been revoked", code="api_key_revoked")
     if not user.is_active:
         raise Unauthorized("the key's account is disabled", code="account_disabled")
-    return user
+    return api_key, user
 
 
 async def store_api_key(
-    session: AsyncSession, *, user: User, name: str, key: str | None = None
+    session: AsyncSession,
+    *,
+    user: User,
+    name: str,
+    key: str | None = None,
+    scopes: Sequence[str] | None = None,
+    rate_limit: str | None = None,
 ) -> ApiKeyCreated:
     """Creates a key (or stores a given one, for demo service accounts) and returns it once."""
     if key is None:
         key = f"{API_KEY_PREFIX}{secrets.token_hex(4)}_{secrets.token_urlsafe(32)}"
     split = _split_key(key)
     assert split is not None, "API keys look like dk_<prefix>_<secret>"
-    record = ApiKey(user_id=user.id or 0, name=name, prefix=split[0], key_hash=_hash_key(key))
+    record = ApiKey(
+        user_id=user.id or 0,
+        name=name,
+        prefix=split[0],
+        key_hash=_hash_key(key),
+        scopes=" ".join(scopes) if scopes is not None else None,
+        rate_limit=rate_limit,
+    )
     session.add(record)
     await session.flush()
     return ApiKeyCreated(
@@ -127,6 +150,8 @@ async def store_api_key(
         name=name,
         prefix=record.prefix,
         username=user.username,
+        scopes=_scopes(record),
+        rate_limit=record.rate_limit,
         created_at=record.created_at,
         revoked_at=None,
         key=key,
@@ -134,7 +159,13 @@ async def store_api_key(
 
 
 async def create_api_key(
-    session: AsyncSession, *, actor: Principal, name: str, username: str | None
+    session: AsyncSession,
+    *,
+    actor: Principal,
+    name: str,
+    username: str | None,
+    scopes: Sequence[str] | None = None,
+    rate_limit: str | None = None,
 ) -> ApiKeyCreated:
     target = username or actor.username
     if target != actor.username and not actor.is_admin:
@@ -142,7 +173,7 @@ async def create_api_key(
     user = await user_by_name(session, target)
     if user is None:
         raise NotFound(f"user {target} does not exist")
-    return await store_api_key(session, user=user, name=name)
+    return await store_api_key(session, user=user, name=name, scopes=scopes, rate_limit=rate_limit)
 
 
 async def list_api_keys(
@@ -164,6 +195,8 @@ async def list_api_keys(
             name=k.name,
             prefix=k.prefix,
             username=name,
+            scopes=_scopes(k),
+            rate_limit=k.rate_limit,
             created_at=k.created_at,
             revoked_at=k.revoked_at,
         )
@@ -229,7 +262,8 @@ class LocalAuthenticator:
 
     async def from_api_key(self, api_key: str) -> Principal:
         async with self._sessionmaker() as session:
-            return principal_of(await authenticate_api_key(session, key=api_key))
+            key, user = await authenticate_api_key(session, key=api_key)
+            return principal_of(user, key)
 
 
 async def ensure_admin(session: AsyncSession, *, password: str) -> bool:
