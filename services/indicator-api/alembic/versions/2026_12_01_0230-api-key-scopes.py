@@ -1,8 +1,8 @@
 """API keys limited to datasets: each key's scopes (`read:<dataset>`, space separated; NULL = not
 limited) and its own rate limit
 
-Revision ID: 0014_api_key_scopes
-Revises: 0013_feed_positions
+Revision ID: 0015_api_key_scopes
+Revises: 0014_incremental_reads
 Create Date: 2026-12-01 02:30:00
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0014_api_key_scopes"
-down_revision: str | None = "0013_feed_positions"
+revision: str = "0015_api_key_scopes"
+down_revision: str | None = "0014_incremental_reads"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
