@@ -33,6 +33,7 @@ from matching_api.enums import (
     SupplyKind,
 )
 from matching_api.matches.models import Match, MatchEvent
+from matching_api.snapshot import record_all_rows
 from matching_api.supplies.models import SUPPLY_INDEX, IndexVersion, Supply
 from matching_api.supplies.service import segment as segment_supply
 
@@ -226,6 +227,7 @@ async def seed(session: AsyncSession, settings: ServiceSettings | None = None) -
             event.match_id = match.id or 0
     session.add_all(events)
     await session.flush()
+    await record_all_rows(session)
     return {"supplies": len(supplies), "demands": len(everything), "matches": len(matches)}
 
 
