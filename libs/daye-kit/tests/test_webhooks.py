@@ -158,7 +158,8 @@ def verified(secret: str, headers: dict[str, str], body: bytes) -> Any:
 async def test_a_delivery_verifies_with_the_secret_answered_at_registration(kit: Kit) -> None:
     webhook = await kit.register()
     secret = webhook.pop("secret")
-    assert secret.startswith("whsec_") and 24 <= len(base64.b64decode(secret[6:])) <= 64
+    assert secret.startswith("whsec_")
+    assert 24 <= len(base64.b64decode(secret[6:])) <= 64
     assert "secret" not in (await kit.api.get(f"/api/v1/webhooks/{webhook['id']}")).json()
     event_id = await kit.make("pump")
     await kit.make("ignored", BROKEN)  # a type it did not subscribe to
@@ -167,7 +168,8 @@ async def test_a_delivery_verifies_with_the_secret_answered_at_registration(kit:
     assert headers["webhook-id"] == event_id
     assert headers["content-type"] == "application/json"
     payload = verified(secret, headers, body)
-    assert payload["type"] == "thing.made" and payload["timestamp"].endswith("Z")
+    assert payload["type"] == "thing.made"
+    assert payload["timestamp"].endswith("Z")
     assert payload["data"] == {
         "event_id": event_id,
         "subject": "thing:pump",
@@ -185,12 +187,14 @@ async def test_after_a_rotation_both_signatures_are_sent_and_each_verifies(kit: 
     rotated = await kit.api.post(f"/api/v1/webhooks/{webhook['id']}/secret-rotation")
     assert rotated.status_code == 200, rotated.text
     new = rotated.json()["secret"]
-    assert new != webhook["secret"] and new.startswith("whsec_")
+    assert new != webhook["secret"]
+    assert new.startswith("whsec_")
     await kit.make("valve")
     await kit.run()
     [(headers, body)] = kit.receiver.got
     signatures = headers["webhook-signature"].split(" ")
-    assert len(signatures) == 2 and all(s.startswith("v1,") for s in signatures)
+    assert len(signatures) == 2
+    assert all(s.startswith("v1,") for s in signatures)
     for secret, signature in ((new, signatures[0]), (webhook["secret"], signatures[1])):
         assert verified(secret, {**headers, "webhook-signature": signature}, body)
     # 24 hours later the old secret no longer signs.
@@ -338,7 +342,8 @@ async def test_the_url_is_checked_again_at_delivery(kit: Kit) -> None:
     await kit.run(policy=UrlPolicy())  # what production would do if the name resolved inside now
     assert kit.receiver.got == []
     [delivery] = await kit.deliveries()
-    assert delivery["state"] == "pending" and "loopback" in delivery["last_error"]
+    assert delivery["state"] == "pending"
+    assert "loopback" in delivery["last_error"]
 
 
 async def test_event_types_must_be_the_feeds(kit: Kit) -> None:
@@ -378,7 +383,8 @@ async def test_a_paused_subscription_gets_nothing(kit: Kit) -> None:
     assert paused.json()["state"] == "paused"
     await kit.make("while-paused")
     await kit.run()
-    assert kit.receiver.got == [] and await kit.deliveries() == []
+    assert kit.receiver.got == []
+    assert await kit.deliveries() == []
     await kit.api.patch(f"/api/v1/webhooks/{webhook['id']}", json={"state": "active"})
     await kit.make("after")
     await kit.run()
@@ -398,7 +404,8 @@ async def test_service_accounts_manage_only_their_own(kit: Kit) -> None:
     mine = await kit.register(who="svc-a")
     await kit.register(who="svc-b")
     listed = (await kit.api.get("/api/v1/webhooks", headers={"x-user": "svc-a"})).json()
-    assert [w["id"] for w in listed["items"]] == [mine["id"]] and listed["total"] == 1
+    assert [w["id"] for w in listed["items"]] == [mine["id"]]
+    assert listed["total"] == 1
     assert (await kit.api.get("/api/v1/webhooks")).json()["total"] == 2  # the bureau sees all
     other = f"/api/v1/webhooks/{mine['id']}"
     assert (await kit.api.delete(other, headers={"x-user": "svc-b"})).status_code == 404
@@ -419,7 +426,8 @@ async def test_two_senders_never_send_one_delivery_twice(kit: Kit) -> None:
 
     await asyncio.gather(sender(), sender())
     pairs = [(h["webhook-id"], h["webhook-signature"]) for h, _ in kit.receiver.got]
-    assert len(pairs) == 12 and len(set(pairs)) == 12
+    assert len(pairs) == 12
+    assert len(set(pairs)) == 12
     async with kit.sessionmaker() as session:
         states = await session.execute(select(DELIVERIES.c.state, func.count()).group_by(DELIVERIES.c.state))
         assert dict(states.all()) == {"succeeded": 12}
