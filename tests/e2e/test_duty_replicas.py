@@ -23,7 +23,13 @@ from daye_kit.settings import DEV_SERVICE_API_KEYS
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "duties-admin-password"
-DUTIES = {"close-expired-demands", "remind-demands", "publish-match-stats", "purge-idempotency-keys"}
+DUTIES = {
+    "close-expired-demands",
+    "remind-demands",
+    "publish-match-stats",
+    "purge-idempotency-keys",
+    "prune-webhook-deliveries",
+}
 
 
 @pytest.fixture(scope="module")

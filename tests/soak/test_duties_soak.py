@@ -43,7 +43,13 @@ from daye_kit.settings import DEV_SERVICE_API_KEYS
 
 pytestmark = pytest.mark.soak
 REPLICAS = 5
-DUTIES = ("close-expired-demands", "remind-demands", "publish-match-stats", "purge-idempotency-keys")
+DUTIES = (
+    "close-expired-demands",
+    "remind-demands",
+    "publish-match-stats",
+    "purge-idempotency-keys",
+    "prune-webhook-deliveries",
+)
 GRACE_SECONDS = 30
 SOAK_SECONDS = float(os.environ.get("SOAK_SECONDS", "600"))
 REPORT = Path(os.environ.get("SOAK_REPORT", "var/soak/duties.json"))

@@ -49,6 +49,7 @@ async def test_the_bureau_and_viewers_list_the_duties_others_are_refused(matchin
         "remind-demands",
         "publish-match-stats",
         "purge-idempotency-keys",
+        "prune-webhook-deliveries",
     }
     close = jobs["close-expired-demands"]
     assert (close["schedule"], close["timezone"], close["last_run"]) == ("5 0 * * *", "Asia/Shanghai", None)
@@ -206,7 +207,7 @@ async def test_two_replicas_started_on_their_own_run_each_occurrence_once(
             done = await session.execute(
                 select(func.count()).select_from(RUNS).where(RUNS.c.outcome != "running")
             )
-            return int(done.scalar_one()) == 4
+            return int(done.scalar_one()) == 5
 
     await wait_for(all_ran)
     await asyncio.sleep(0.3)  # more ticks of both replicas: nothing runs again
@@ -215,6 +216,7 @@ async def test_two_replicas_started_on_their_own_run_each_occurrence_once(
         rows = (await session.execute(select(RUNS.c.duty, RUNS.c.outcome, RUNS.c.summary))).all()
     assert sorted((duty, outcome) for duty, outcome, _ in rows) == [
         ("close-expired-demands", "ok"),
+        ("prune-webhook-deliveries", "ok"),
         ("publish-match-stats", "ok"),
         ("purge-idempotency-keys", "ok"),
         ("remind-demands", "ok"),

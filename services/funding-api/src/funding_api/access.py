@@ -46,3 +46,6 @@ OUTBOX_OPERATOR = require_roles(Role.admin)
 # Scheduled duties (/api/v1/jobs): the bureau and read-only systems see them; the bureau runs one now.
 JOB_READERS = require_roles(Role.admin, Role.viewer)
 JOB_RUNNERS = require_roles(Role.admin)
+
+# Webhooks (/api/v1/webhooks): the bureau, and outside systems' service accounts (each its own).
+WEBHOOK_MANAGERS = require_roles(Role.admin, Role.service)

@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlmodel import col, select
 
 from daye_kit.duties import PURGE_IDEMPOTENCY_KEYS, Duty, DutyContext, DutySkipped, Summary
+from daye_kit.webhooks import PRUNE_WEBHOOK_DELIVERIES
 from funding_api.audit import Actor
 from funding_api.awards import service as awards
 from funding_api.outstanding import reminders
@@ -81,4 +82,5 @@ DUTIES = [
         action=remind_award_payments,
     ),
     PURGE_IDEMPOTENCY_KEYS,
+    PRUNE_WEBHOOK_DELIVERIES,
 ]

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from daye_kit.duties import PURGE_IDEMPOTENCY_KEYS, Duty, DutyContext, Summary
 from daye_kit.timestamps import LOCAL_TZ, local_today
+from daye_kit.webhooks import PRUNE_WEBHOOK_DELIVERIES
 from indicator_api.regions import reminders
 
 
@@ -32,4 +33,5 @@ DUTIES = [
         action=remind_townships_behind_pace,
     ),
     PURGE_IDEMPOTENCY_KEYS,
+    PRUNE_WEBHOOK_DELIVERIES,
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from daye_kit.duties import PURGE_IDEMPOTENCY_KEYS, Duty, DutyContext, Summary
+from daye_kit.webhooks import PRUNE_WEBHOOK_DELIVERIES
 from matching_api.demands import service as demands
 from matching_api.stats import service as stats
 
@@ -59,4 +60,5 @@ DUTIES = [
         action=publish_match_stats,
     ),
     PURGE_IDEMPOTENCY_KEYS,
+    PRUNE_WEBHOOK_DELIVERIES,
 ]

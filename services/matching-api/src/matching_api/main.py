@@ -15,7 +15,8 @@ from daye_kit.health import check_peer
 from daye_kit.jobs import jobs_router
 from daye_kit.outbox import outbox_router
 from daye_kit.remote_identity import connect_identity, connect_indicator, me_router
-from matching_api.access import JOB_READERS, JOB_RUNNERS, OUTBOX_OPERATOR, OUTBOX_READER
+from daye_kit.webhooks import Webhooks
+from matching_api.access import JOB_READERS, JOB_RUNNERS, OUTBOX_OPERATOR, OUTBOX_READER, WEBHOOK_MANAGERS
 from matching_api.assignments.router import router as assignment_router
 from matching_api.config import Settings
 from matching_api.demands.router import router as demand_router
@@ -23,9 +24,11 @@ from matching_api.duties import DUTIES
 from matching_api.engine.index import SupplyIndex
 from matching_api.engine.router import router as engine_router
 from matching_api.engine.text import warm_up
+from matching_api.events import CATALOGUE
 from matching_api.matches.router import router as match_router
 from matching_api.matches.service import contract_delivered
 from matching_api.notifications.router import router as notification_router
+from matching_api.notifications.service import NOTIFICATIONS
 from matching_api.peers import IndicatorClient
 from matching_api.stats.router import router as stats_router
 from matching_api.supplies.router import router as supply_router
@@ -97,5 +100,6 @@ def create_app(
             ("match.succeeded", "match.contract_revised", "match.undone"), contract_delivered
         ),
         duties=DUTIES,
+        webhooks=Webhooks(catalogue=CATALOGUE, manager=WEBHOOK_MANAGERS, notifications=NOTIFICATIONS),
     )
     return build_app(spec, settings or Settings(), http_client_factory=http_client_factory)

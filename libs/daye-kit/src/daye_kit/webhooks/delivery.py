@@ -2,8 +2,9 @@
 
 - `fan_out` reads the feed after the stored position (`webhook_fanout`, locked for the pass, so
   replicas take turns) and writes one `webhook_deliveries` row per (active endpoint subscribed to
-  the type, event), for events that occurred at or after the endpoint's registration. A paused or
-  disabled endpoint gets no row: what happens while it is paused is skipped, not queued.
+  the type, event), for events that occurred at or after the endpoint's registration or last
+  resume (`receives_from`). A paused or disabled endpoint gets no row: what happens while it is
+  paused is skipped, not queued.
 - `send_due` claims due deliveries of active endpoints (a lease in `claimed_until`, taken under
   `FOR UPDATE SKIP LOCKED` on PostgreSQL: replicas never send one delivery at once), posts them
   outside any transaction with an explicit timeout, and records each outcome. Only a 2xx is a
@@ -33,6 +34,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from standardwebhooks import Webhook
 
+from daye_kit.db import READ_ONLY_OPTION
 from daye_kit.duties import Duty, DutyContext, Summary
 from daye_kit.feed import read_feed
 from daye_kit.notifications import Notifications, user_audience
@@ -109,6 +111,13 @@ def sign(
 # -- fan-out --------------------------------------------------------------------------------------
 
 
+async def _any(sessionmaker: async_sessionmaker[AsyncSession], query: Any) -> bool:
+    # Read-only (no BEGIN IMMEDIATE on SQLite): polling must not queue behind the writers.
+    async with sessionmaker() as session:
+        connection = await session.connection(execution_options={READ_ONLY_OPTION: True})
+        return (await connection.execute(query.limit(1))).first() is not None
+
+
 async def _position(session: AsyncSession) -> tuple[int, int]:
     """The stored position, locked for this transaction (PostgreSQL: one replica fans out at once)."""
     postgres = session.get_bind().dialect.name == "postgresql"
@@ -131,6 +140,10 @@ async def fan_out(
     sessionmaker: async_sessionmaker[AsyncSession], *, types: Sequence[str], batch: int = FANOUT_BATCH
 ) -> int:
     """One pass: the next events of the feed become deliveries; how many events were read."""
+    if not await _any(sessionmaker, select(ENDPOINTS.c.id).where(ENDPOINTS.c.state == "active")):
+        # Nobody listens: no write transaction each poll. The position stays, and an endpoint only
+        # takes events from its registration or resume on, so the events left here are nobody's.
+        return 0
     async with sessionmaker() as session, session.begin():
         position = await _position(session)
         events, last = await read_feed(session, after=position, types=types, limit=batch)
@@ -138,7 +151,7 @@ async def fan_out(
             return 0
         endpoints = (
             await session.execute(
-                select(ENDPOINTS.c.id, ENDPOINTS.c.event_types, ENDPOINTS.c.created_at).where(
+                select(ENDPOINTS.c.id, ENDPOINTS.c.event_types, ENDPOINTS.c.receives_from).where(
                     ENDPOINTS.c.state == "active"
                 )
             )
@@ -156,8 +169,8 @@ async def fan_out(
                 "created_at": now,
             }
             for event in events
-            for endpoint_id, event_types, created_at in endpoints
-            if event["type"] in event_types and as_utc(event["occurred_at"]) >= as_utc(created_at)
+            for endpoint_id, event_types, receives_from in endpoints
+            if event["type"] in event_types and as_utc(event["occurred_at"]) >= as_utc(receives_from)
         ]
         if rows:
             insert_ = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
@@ -233,6 +246,9 @@ async def send_due(
 ) -> int:
     """One pass: claim due deliveries, post them, record the outcomes; how many were attempted."""
     now = utcnow()
+    due = select(DELIVERIES.c.id).where(DELIVERIES.c.state == "pending", DELIVERIES.c.next_attempt_at <= now)
+    if not await _any(sessionmaker, due):
+        return 0  # the common case, answered without a write transaction
     async with sessionmaker() as session, session.begin():
         query = (
             select(

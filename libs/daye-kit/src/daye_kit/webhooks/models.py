@@ -58,6 +58,9 @@ def endpoints_table(metadata: MetaData) -> Table:
         Column("disabled_reason", Text, nullable=True),
         # Since when every attempt has failed (None after a success): five days of it disable.
         Column("failing_since", UtcDateTime(), nullable=True),
+        # Events that occur from this moment on are delivered: the registration, or the last resume
+        # (what occurred while paused or disabled is skipped, however late the fan-out reads it).
+        Column("receives_from", UtcDateTime(), nullable=False),
         Column("created_at", UtcDateTime(), nullable=False),
         Column("updated_at", UtcDateTime(), nullable=False),
         CheckConstraint("state IN ('active', 'paused', 'disabled')", name="state"),

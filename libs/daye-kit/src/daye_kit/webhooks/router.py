@@ -159,6 +159,7 @@ def webhooks_router(catalogue: Sequence[EventType], *, manager: Any) -> APIRoute
             "owner": principal.username,
             "secret": new_secret(),
             "state": "active",
+            "receives_from": now,
             "created_at": now,
             "updated_at": now,
         }
@@ -184,7 +185,12 @@ def webhooks_router(catalogue: Sequence[EventType], *, manager: Any) -> APIRoute
         )
         return Page(items=[WebhookPublic.model_validate(dict(row)) for row in rows.mappings()], total=total)
 
-    @router.get("/{webhook_id}", summary="Webhook 详情", responses=problem_responses(401, 403, 404, 422))
+    @router.get(
+        "/{webhook_id}",
+        summary="Webhook 详情",
+        description="端点的地址、订阅类型与状态(不含密钥)。服务账号只能查看自己登记的。",
+        responses=problem_responses(401, 403, 404, 422),
+    )
     async def get_webhook(webhook_id: WebhookId, principal: Manager, session: SessionDep) -> WebhookPublic:
         return WebhookPublic.model_validate(await _endpoint(session, principal, webhook_id))
 
@@ -198,16 +204,17 @@ def webhooks_router(catalogue: Sequence[EventType], *, manager: Any) -> APIRoute
     async def update_webhook(
         webhook_id: WebhookId, body: WebhookUpdate, principal: Manager, session: SessionDep, policy: PolicyDep
     ) -> WebhookPublic:
-        await _endpoint(session, principal, webhook_id)
+        current = await _endpoint(session, principal, webhook_id)
         values: dict[str, Any] = {"updated_at": utcnow()}
         if body.event_types is not None:
             values["event_types"] = _check_types(catalogue, body.event_types)
         if body.url is not None:
             values["url"] = await _check_url(policy, body.url)
-        if body.state is not None:
+        if body.state is not None and body.state != current["state"]:
             values["state"] = body.state
             if body.state == "active":
-                values.update(disabled_reason=None, failing_since=None)
+                # What occurred while it was paused or disabled is skipped, not sent now.
+                values.update(disabled_reason=None, failing_since=None, receives_from=values["updated_at"])
         await session.execute(update(ENDPOINTS).where(ENDPOINTS.c.id == webhook_id).values(**values))
         return WebhookPublic.model_validate(await _endpoint(session, principal, webhook_id))
 
