@@ -241,7 +241,7 @@ class World:
         return int((await self.made(FUNDING, "POST", call, "maker"))["id"])
 
     async def fresh_webhook(self, service: str, who: str) -> int:
-        return int((await self.made(service, "POST", webhook_create(service)(self, who), who))["id"])
+        return int((await self.made(service, "POST", webhook_call(service), who))["id"])
 
     async def fresh_key(self, owner: str) -> int:
         call = Call("/api/v1/auth/api-keys", json={"name": "矩阵测试", "username": owner})
@@ -435,9 +435,13 @@ FIRST_EVENT_TYPE = {
 }
 
 
-def webhook_create(service: str) -> Build:
+def webhook_call(service: str) -> Call:
     body = {"url": "http://127.0.0.1:9/matrix-hook", "event_types": [FIRST_EVENT_TYPE[service]]}
-    return lambda w, who: Call("/api/v1/webhooks", json=body)
+    return Call("/api/v1/webhooks", json=body)
+
+
+def webhook_create(service: str) -> Build:
+    return lambda w, who: webhook_call(service)
 
 
 def svc_webhook(service: str, suffix: str = "", **kwargs: Any) -> Build:
@@ -450,7 +454,10 @@ def svc_webhook(service: str, suffix: str = "", **kwargs: Any) -> Build:
 def webhook_rows(service: str) -> list[Row]:
     """The same operations in every service: the bureau manages every webhook, a service account
     those it registered (another's is reported missing), everyone else is refused."""
-    bureau = lambda suffix="": lambda w, who: Call(f"/api/v1/webhooks/{w.webhook[service]}{suffix}")  # noqa: E731
+
+    def bureau(suffix: str = "") -> Build:
+        return lambda w, who: Call(f"/api/v1/webhooks/{w.webhook[service]}{suffix}")
+
     W = "/api/v1/webhooks/{webhook_id}"
     return [
         row(service, "POST /api/v1/webhooks", "401 201 403 403 403 403 403 201", webhook_create(service)),
