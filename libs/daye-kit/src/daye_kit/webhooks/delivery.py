@@ -214,6 +214,13 @@ class Sender:
 
 
 async def _attempt(sender: Sender, row: Any, now: datetime) -> Attempt:
+    try:
+        return await _post(sender, row, now)
+    except Exception as exc:  # one delivery's surprise must not lose the outcomes of the batch
+        return Attempt(None, repr(exc)[:ERROR_CHARS])
+
+
+async def _post(sender: Sender, row: Any, now: datetime) -> Attempt:
     reason = await sender.policy.refusal(row["url"])
     if reason:
         return Attempt(None, f"url refused: {reason}")
@@ -310,8 +317,10 @@ async def _record(session: AsyncSession, sender: Sender, row: Any, attempt: Atte
             values["state"] = "failed"
         else:
             values.update(state="pending", next_attempt_at=now + timedelta(seconds=wait))
-        since = (await session.execute(select(ENDPOINTS.c.failing_since).where(endpoint))).scalar_one()
-        since = now if since is None else as_utc(since)
+        found = (await session.execute(select(ENDPOINTS.c.failing_since).where(endpoint))).first()
+        if found is None:
+            return  # deleted while the attempt was under way, and its deliveries with it
+        since = now if found[0] is None else as_utc(found[0])
         if attempt.status == 410:
             await disable(session, sender, row["endpoint_id"], "the receiver answered 410 Gone")
         elif now - since >= FAILING_DISABLES_AFTER:

@@ -34,6 +34,7 @@ from daye_kit.timestamps import UtcDateTime
 SECRET_PREFIX = "whsec_"
 SECRET_BYTES = 32  # Standard Webhooks: 24 to 64 random bytes
 URL_CHARS = 2048
+RESOLVE_SECONDS = 5.0  # a name that takes longer does not resolve, for this rule
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -158,7 +159,10 @@ class UrlPolicy:
 
     async def refusal(self, url: str) -> str | None:
         """Why this URL may not receive webhooks, or None."""
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError:  # an unbalanced IPv6 bracket, say
+            return "not a URL"
         if parts.scheme not in ("http", "https"):
             return "only http and https URLs receive webhooks"
         try:
@@ -185,8 +189,10 @@ async def _resolve(host: str, port: int) -> list[Address]:
     except ValueError:
         pass
     try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError):
+        infos = await asyncio.wait_for(
+            asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM), RESOLVE_SECONDS
+        )
+    except (OSError, UnicodeError, ValueError, TimeoutError):
         return []
     return list(_addresses(str(info[4][0]) for info in infos))
 
