@@ -36,12 +36,15 @@ from typing import Any
 import httpx
 
 import funding_api.config
+import funding_api.events
 import funding_api.main
 import funding_api.notifications
 import indicator_api.config
+import indicator_api.events
 import indicator_api.main
 import indicator_api.notifications
 import matching_api.config
+import matching_api.events
 import matching_api.main
 from daye_demo.enterprises import DEMO_ENTERPRISES
 from daye_dev.pytest_plugin import asgi_client, bearer
@@ -137,6 +140,9 @@ class World:
     program: int = 0
     award: int = 0
     disbursement: int = 0
+    # Per service: a webhook the bureau registered, and one the service account registered.
+    webhook: dict[str, int] = field(default_factory=dict)
+    svc_webhook: dict[str, int] = field(default_factory=dict)
 
     def next(self) -> int:
         self.serial += 1
@@ -233,6 +239,9 @@ class World:
         award = award or await self.fresh_award(approved=True)
         call = Call(f"/api/v1/awards/{award}/disbursements", json={"amount": "100.00"}, headers=idempotent())
         return int((await self.made(FUNDING, "POST", call, "maker"))["id"])
+
+    async def fresh_webhook(self, service: str, who: str) -> int:
+        return int((await self.made(service, "POST", webhook_call(service), who))["id"])
 
     async def fresh_key(self, owner: str) -> int:
         call = Call("/api/v1/auth/api-keys", json={"name": "矩阵测试", "username": owner})
@@ -415,6 +424,73 @@ def run_purge(w: World, who: str) -> Call:
     """Running a duty now: the kit's own, which every service has and which changes nothing the
     other cells read."""
     return Call("/api/v1/jobs/purge-idempotency-keys/runs")
+
+
+# The first type of each service's feed, whatever its catalogue holds; a receiver on loopback
+# (allowed in tests).
+FIRST_EVENT_TYPE = {
+    INDICATOR: indicator_api.events.CATALOGUE[0].name,
+    MATCHING: matching_api.events.CATALOGUE[0].name,
+    FUNDING: funding_api.events.CATALOGUE[0].name,
+}
+
+
+def webhook_call(service: str) -> Call:
+    body = {"url": "http://127.0.0.1:9/matrix-hook", "event_types": [FIRST_EVENT_TYPE[service]]}
+    return Call("/api/v1/webhooks", json=body)
+
+
+def webhook_create(service: str) -> Build:
+    return lambda w, who: webhook_call(service)
+
+
+def svc_webhook(service: str, suffix: str = "", **kwargs: Any) -> Build:
+    async def build(w: World, who: str) -> Call:
+        return Call(f"/api/v1/webhooks/{await w.fresh_webhook(service, 'svc')}{suffix}", **kwargs)
+
+    return build
+
+
+def webhook_rows(service: str) -> list[Row]:
+    """The same operations in every service: the bureau manages every webhook, a service account
+    those it registered (another's is reported missing), everyone else is refused."""
+
+    def bureau(suffix: str = "") -> Build:
+        return lambda w, who: Call(f"/api/v1/webhooks/{w.webhook[service]}{suffix}")
+
+    W = "/api/v1/webhooks/{webhook_id}"
+    return [
+        row(service, "POST /api/v1/webhooks", "401 201 403 403 403 403 403 201", webhook_create(service)),
+        row(
+            service,
+            "GET /api/v1/webhooks",
+            "401 200 403 403 403 403 403 200-",
+            shows=ids("items", lambda w: w.webhook[service]),
+            note="a service account lists its own",
+        ),
+        row(service, f"GET {W}", "401 200 403 403 403 403 403 404", bureau()),
+        row(
+            service,
+            f"PATCH {W}",
+            "401 200 403 403 403 403 403 200",
+            svc_webhook(service, json={"state": "paused"}),
+        ),
+        row(service, f"DELETE {W}", "401 204 403 403 403 403 403 204", svc_webhook(service)),
+        row(
+            service,
+            f"POST {W}/secret-rotation",
+            "401 200 403 403 403 403 403 200",
+            svc_webhook(service, "/secret-rotation"),
+        ),
+        row(service, f"GET {W}/deliveries", "401 200 403 403 403 403 403 404", bureau("/deliveries")),
+        row(
+            service,
+            f"POST {W}/deliveries/{{delivery_id}}/redelivery",
+            "401 404 403 403 403 403 403 404",
+            bureau("/deliveries/999999/redelivery"),
+            note="no such delivery; another's webhook is missing",
+        ),
+    ]
 
 
 def fixed(path: str, **kwargs: Any) -> Build:
@@ -648,6 +724,9 @@ MATRIX: list[Row] = [
     row(FUNDING, "POST /api/v1/jobs/{name}/runs",           ADMIN_ONLY_201, run_purge),
     row(FUNDING, "GET /api/v1/events",                      "401 200 403 403 403 403 200 200",
         note="the change feed is not scoped by unit or enterprise"),
+    *webhook_rows(INDICATOR),
+    *webhook_rows(MATCHING),
+    *webhook_rows(FUNDING),
 ]
 # fmt: on
 
@@ -725,6 +804,8 @@ async def _world(platform: Platform, stack: list[httpx.AsyncClient]) -> World:
         (await world.made(FUNDING, "POST", Call("/api/v1/programs", json=program), "maker"))["id"]
     )
     world.award = await world.fresh_award(approved=True)
+    for service in APPS:
+        world.webhook[service] = await world.fresh_webhook(service, "admin")
     world.disbursement = await world.fresh_disbursement(world.award)
     # A payment reminder for the bureau and a month-end reminder for the own township, as their
     # duties write them.

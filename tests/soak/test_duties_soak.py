@@ -49,6 +49,7 @@ DUTIES = (
     "publish-match-stats",
     "purge-idempotency-keys",
     "prune-events",
+    "prune-webhook-deliveries",
 )
 GRACE_SECONDS = 30
 SOAK_SECONDS = float(os.environ.get("SOAK_SECONDS", "600"))

@@ -152,7 +152,7 @@ async def start_stack(fresh_database: FreshDatabase, **funding: Any) -> AsyncIte
         migrate_on_start=False,
         environment="test",
         indicator_url="http://indicator-api",
-        **{"outbox_dispatch": False, **funding},
+        **{"outbox_dispatch": False, "webhook_dispatch": False, **funding},
     )
     app = create_app(settings, http_client_factory=lambda: asgi_client(apps))
     async for _ in running(app):

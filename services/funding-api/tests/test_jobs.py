@@ -29,6 +29,7 @@ async def test_the_duties_are_listed_for_the_bureau_only(stack: Stack, admin: di
         "remind-award-payments",
         "purge-idempotency-keys",
         "prune-events",
+        "prune-webhook-deliveries",
     }
     enterprise = await stack.headers(HTE_2024.credit_code)
     assert (await stack.funding.get("/api/v1/jobs", headers=enterprise)).status_code == 403

@@ -200,7 +200,7 @@ async def make_matching(fresh_database: FreshDatabase) -> AsyncIterator[MakeMatc
             migrate_on_start=False,
             environment="test",
             indicator_url="http://indicator-api",
-            **{"outbox_dispatch": False, **overrides},
+            **{"outbox_dispatch": False, "webhook_dispatch": False, **overrides},
         )
         apps: Mapping[str, FastAPI] = {"indicator-api": stub.app()}
         app = create_app(settings, http_client_factory=lambda: asgi_client(apps))

@@ -50,6 +50,7 @@ async def test_the_bureau_and_viewers_list_the_duties_others_are_refused(matchin
         "publish-match-stats",
         "purge-idempotency-keys",
         "prune-events",
+        "prune-webhook-deliveries",
     }
     close = jobs["close-expired-demands"]
     assert (close["schedule"], close["timezone"], close["last_run"]) == ("5 0 * * *", "Asia/Shanghai", None)
@@ -217,6 +218,7 @@ async def test_two_replicas_started_on_their_own_run_each_occurrence_once(
     assert sorted((duty, outcome) for duty, outcome, _ in rows) == [
         ("close-expired-demands", "ok"),
         ("prune-events", "ok"),
+        ("prune-webhook-deliveries", "ok"),
         ("publish-match-stats", "ok"),
         ("purge-idempotency-keys", "ok"),
         ("remind-demands", "ok"),

@@ -30,6 +30,7 @@ from daye_kit.outbox import OnDelivered, OutboxMetrics, run_dispatcher, start_di
 from daye_kit.scopes import DatasetMap
 from daye_kit.settings import ServiceSettings
 from daye_kit.throttling import SAFE_METHODS, BodySizeLimitMiddleware, RateLimits
+from daye_kit.webhooks import Webhooks, run_loop
 
 log = structlog.get_logger("daye.app")
 
@@ -65,6 +66,8 @@ class ServiceSpec:
     duties: Sequence[Duty] = ()
     # Path prefix → the dataset it serves, for API keys limited to datasets (see `daye_kit.scopes`).
     datasets: Mapping[str, str] = field(default_factory=dict)
+    # Signed webhooks over the service's change feed (see `daye_kit.webhooks`).
+    webhooks: Webhooks | None = None
 
 
 def from_state(name: str) -> Callable[[Request], Any]:
@@ -101,6 +104,7 @@ def build_app(
         app.state.read_sessionmaker = db.create_read_sessionmaker(engine)
         app.state.http = http
         dispatcher: asyncio.Task[None] | None = None
+        loops: list[asyncio.Task[None]] = []
         try:
             if settings.migrate_on_start:
                 await db.upgrade_schema(engine, spec.migrations)
@@ -116,6 +120,16 @@ def build_app(
                 dispatcher = asyncio.create_task(
                     run_dispatcher(app.state.outbox_deliver, poll_seconds=settings.outbox_poll_seconds)
                 )
+            if spec.webhooks is not None:
+                app.state.webhook_fan_out, app.state.webhook_send = spec.webhooks.passes(app)
+                if settings.webhook_dispatch:
+                    loops = [
+                        asyncio.create_task(run_loop(name, step, poll_seconds=settings.webhook_poll_seconds))
+                        for name, step in (
+                            ("fan-out", app.state.webhook_fan_out),
+                            ("send", app.state.webhook_send),
+                        )
+                    ]
             runner = DutyRunner(app, duties, interval=settings.duty_tick_seconds)
             app.state.duty_runner = runner
             if settings.runs_duties:
@@ -125,10 +139,10 @@ def build_app(
             )
             yield
         finally:
-            if dispatcher is not None:
-                dispatcher.cancel()
+            for task in [*loops, *([dispatcher] if dispatcher is not None else [])]:
+                task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await dispatcher
+                    await task
             if isinstance(getattr(app.state, "duty_runner", None), DutyRunner):
                 await app.state.duty_runner.stop()
             await http.aclose()
@@ -170,6 +184,8 @@ def build_app(
     app.include_router(health_router(spec.readiness))
     for router in spec.routers:
         app.include_router(router)
+    if spec.webhooks is not None:
+        app.include_router(spec.webhooks.router())
     app.include_router(metrics_router(metrics))
     _finish_openapi(app, settings)
     return app

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated, ClassVar, Literal, Self
 
 from limits import parse
-from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, IPvAnyNetwork, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from daye_kit.duties import DutySchedule
@@ -132,6 +132,36 @@ class ServiceSettings(BaseSettings):
         le=3600,
         description="How long a dispatcher holds the events it claimed: a crashed dispatcher's events are "
         "delivered by another (or by it after a restart) once it runs out. Longer than a pass takes.",
+    )
+    webhook_dispatch: bool = Field(
+        default=True, description="Fan the feed out to webhooks and send them in the background"
+    )
+    webhook_poll_seconds: float = Field(default=1.0, gt=0, le=60, description="Idle wait between passes")
+    webhook_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=60, description="How long one delivery attempt may take before it has failed"
+    )
+    webhook_retry_schedule: list[Annotated[float, Field(ge=0, le=86400)]] = Field(
+        default_factory=lambda: [
+            0.0,
+            5.0,
+            300.0,
+            1800.0,
+            7200.0,
+            18000.0,
+            36000.0,
+            50400.0,
+            72000.0,
+            86400.0,
+        ],
+        min_length=1,
+        max_length=30,
+        description="Seconds to wait before each attempt of a delivery (jittered ±10%), as JSON; the "
+        "first is the wait before the first attempt. Past the last the delivery has failed",
+    )
+    webhook_allowed_networks: list[IPvAnyNetwork] = Field(
+        default_factory=list,
+        description="CIDR ranges webhooks may be sent to although they are loopback, private, link-local, "
+        'multicast or reserved, as JSON (`["10.20.0.0/16"]`)',
     )
     run_duties: bool | None = Field(
         default=None,

@@ -62,3 +62,6 @@ DATASETS: dict[str, str] = {
     "/api/v1/reconciliation": Dataset.ledger,
     "/api/v1/outstanding": Dataset.outstanding,
 }
+
+# Webhooks (/api/v1/webhooks): the bureau, and outside systems' service accounts (each its own).
+WEBHOOK_MANAGERS = require_roles(Role.admin, Role.service)

@@ -10,6 +10,7 @@ from sqlmodel import col, select
 
 from daye_kit.duties import PURGE_IDEMPOTENCY_KEYS, Duty, DutyContext, DutySkipped, Summary
 from daye_kit.feed import PRUNE_EVENTS
+from daye_kit.webhooks import PRUNE_WEBHOOK_DELIVERIES
 from funding_api.audit import Actor
 from funding_api.awards import service as awards
 from funding_api.outstanding import reminders
@@ -83,4 +84,5 @@ DUTIES = [
     ),
     PURGE_IDEMPOTENCY_KEYS,
     PRUNE_EVENTS,
+    PRUNE_WEBHOOK_DELIVERIES,
 ]

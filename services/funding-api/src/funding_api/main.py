@@ -14,13 +14,23 @@ from daye_kit.health import check_peer
 from daye_kit.jobs import jobs_router
 from daye_kit.outbox import outbox_router
 from daye_kit.remote_identity import connect_identity, connect_indicator, me_router
-from funding_api.access import DATASETS, FEED_READER, JOB_READERS, JOB_RUNNERS, OUTBOX_OPERATOR, OUTBOX_READER
+from daye_kit.webhooks import Webhooks
+from funding_api.access import (
+    DATASETS,
+    FEED_READER,
+    JOB_READERS,
+    JOB_RUNNERS,
+    OUTBOX_OPERATOR,
+    OUTBOX_READER,
+    WEBHOOK_MANAGERS,
+)
 from funding_api.awards.router import router as award_router
 from funding_api.config import Settings
 from funding_api.disbursements.router import router as disbursement_router
 from funding_api.duties import DUTIES
 from funding_api.events import CATALOGUE
 from funding_api.ledger.router import router as ledger_router
+from funding_api.notifications import NOTIFICATIONS
 from funding_api.notifications import router as notification_router
 from funding_api.outstanding.router import router as outstanding_router
 from funding_api.peers import IndicatorClient
@@ -82,5 +92,6 @@ def create_app(
         outbox_peers={"indicator-api": "indicator"},
         duties=DUTIES,
         datasets=DATASETS,
+        webhooks=Webhooks(catalogue=CATALOGUE, manager=WEBHOOK_MANAGERS, notifications=NOTIFICATIONS),
     )
     return build_app(spec, settings or Settings(), http_client_factory=http_client_factory)

@@ -72,3 +72,5 @@ DATASETS: dict[str, str] = {
     "/api/v1/regions": Dataset.regions,
     "/api/v1/platform": Dataset.regions,
 }
+# Webhooks (/api/v1/webhooks): the bureau, and outside systems' service accounts (each its own).
+WEBHOOK_MANAGERS = require_roles(Role.admin, Role.service)

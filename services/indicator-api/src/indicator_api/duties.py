@@ -8,6 +8,7 @@ from datetime import timedelta
 from daye_kit.duties import PURGE_IDEMPOTENCY_KEYS, Duty, DutyContext, Summary
 from daye_kit.feed import PRUNE_EVENTS
 from daye_kit.timestamps import LOCAL_TZ, local_today
+from daye_kit.webhooks import PRUNE_WEBHOOK_DELIVERIES
 from indicator_api.regions import reminders
 
 
@@ -34,4 +35,5 @@ DUTIES = [
     ),
     PURGE_IDEMPOTENCY_KEYS,
     PRUNE_EVENTS,
+    PRUNE_WEBHOOK_DELIVERIES,
 ]

@@ -14,6 +14,7 @@ from daye_kit.db import lock_exclusively
 from daye_kit.feed import feed_router
 from daye_kit.jobs import jobs_router
 from daye_kit.outbox import inbox_router, outbox_router
+from daye_kit.webhooks import Webhooks
 from indicator_api.access import (
     DATASETS,
     EVENT_SENDER,
@@ -22,6 +23,7 @@ from indicator_api.access import (
     JOB_RUNNERS,
     OUTBOX_OPERATOR,
     OUTBOX_READER,
+    WEBHOOK_MANAGERS,
 )
 from indicator_api.config import Settings
 from indicator_api.cultivation import router as cultivation
@@ -34,6 +36,7 @@ from indicator_api.identity.router import router as identity_router
 from indicator_api.identity.service import LocalAuthenticator, ensure_admin, ensure_service_accounts
 from indicator_api.indicators import events as value_events
 from indicator_api.indicators import router as indicators
+from indicator_api.notifications import NOTIFICATIONS
 from indicator_api.notifications import router as notification_router
 from indicator_api.peers import connect_peers
 from indicator_api.platform.router import router as platform_router
@@ -127,5 +130,6 @@ def create_app(
         on_startup=[_identity, connect_peers, _bootstrap, idempotency.purge_on_start],
         duties=DUTIES,
         datasets=DATASETS,
+        webhooks=Webhooks(catalogue=CATALOGUE, manager=WEBHOOK_MANAGERS, notifications=NOTIFICATIONS),
     )
     return build_app(spec, settings, http_client_factory=http_client_factory)

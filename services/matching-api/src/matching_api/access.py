@@ -49,3 +49,5 @@ DATASETS: dict[str, str] = {
     "/api/v1/matches": Dataset.matches,
     "/api/v1/stats": Dataset.stats,
 }
+# Webhooks (/api/v1/webhooks): the bureau, and outside systems' service accounts (each its own).
+WEBHOOK_MANAGERS = require_roles(Role.admin, Role.service)

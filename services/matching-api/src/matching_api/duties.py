@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from daye_kit.duties import PURGE_IDEMPOTENCY_KEYS, Duty, DutyContext, Summary
 from daye_kit.feed import PRUNE_EVENTS
+from daye_kit.webhooks import PRUNE_WEBHOOK_DELIVERIES
 from matching_api.demands import service as demands
 from matching_api.stats import service as stats
 
@@ -61,4 +62,5 @@ DUTIES = [
     ),
     PURGE_IDEMPOTENCY_KEYS,
     PRUNE_EVENTS,
+    PRUNE_WEBHOOK_DELIVERIES,
 ]

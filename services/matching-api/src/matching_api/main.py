@@ -16,6 +16,7 @@ from daye_kit.health import check_peer
 from daye_kit.jobs import jobs_router
 from daye_kit.outbox import outbox_router
 from daye_kit.remote_identity import connect_identity, connect_indicator, me_router
+from daye_kit.webhooks import Webhooks
 from matching_api.access import (
     DATASETS,
     FEED_READER,
@@ -23,6 +24,7 @@ from matching_api.access import (
     JOB_RUNNERS,
     OUTBOX_OPERATOR,
     OUTBOX_READER,
+    WEBHOOK_MANAGERS,
 )
 from matching_api.assignments.router import router as assignment_router
 from matching_api.config import Settings
@@ -35,6 +37,7 @@ from matching_api.events import CATALOGUE
 from matching_api.matches.router import router as match_router
 from matching_api.matches.service import contract_delivered
 from matching_api.notifications.router import router as notification_router
+from matching_api.notifications.service import NOTIFICATIONS
 from matching_api.peers import IndicatorClient
 from matching_api.stats.router import router as stats_router
 from matching_api.supplies.router import router as supply_router
@@ -109,5 +112,6 @@ def create_app(
         ),
         duties=DUTIES,
         datasets=DATASETS,
+        webhooks=Webhooks(catalogue=CATALOGUE, manager=WEBHOOK_MANAGERS, notifications=NOTIFICATIONS),
     )
     return build_app(spec, settings or Settings(), http_client_factory=http_client_factory)
