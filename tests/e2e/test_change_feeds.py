@@ -151,6 +151,7 @@ class World:
     awards: list[int] = field(default_factory=list)
     approved: list[int] = field(default_factory=list)
     outcomes: Counter[str] = field(default_factory=Counter)
+    refusals: dict[str, str] = field(default_factory=dict)
 
 
 def _credit_code(rng: random.Random) -> str:
@@ -209,6 +210,7 @@ async def one_write(client: httpx.AsyncClient, world: World, rng: random.Random)
                 "provider": "湖北理工学院",
                 "description": "金属表面防腐蚀涂层",
                 "kind": "expert",
+                "capacity": 3,
                 "region_code": "420281",
             },
             headers=admin,
@@ -292,6 +294,8 @@ async def one_write(client: httpx.AsyncClient, world: World, rng: random.Random)
         )
     assert answer.status_code < 500, f"{kind}: {answer.status_code} {answer.text}"
     world.outcomes[f"{kind} {answer.status_code}"] += 1
+    if answer.status_code == 422:
+        world.refusals.setdefault(kind, answer.text)
 
 
 async def hold_a_demand(database_url: str, demand_id: int, locked: asyncio.Event) -> None:
@@ -370,18 +374,27 @@ async def scenario(services: dict[str, ServiceProcess], databases: dict[str, str
 
         followers = [asyncio.create_task(follow(c)) for c in consumers.values()]
         followers += [asyncio.create_task(follow_and_restart(name)) for name in restarting]
-        # Some demands first, so the held transaction has one to wait on.
-        for _ in range(5):
-            await one_write(client, world, rng)
-        while not world.demands:
-            await one_write(client, world, rng)
+        # A demand of its own for the held transaction to wait on: no random write edits it after.
+        held = await client.post(
+            f"{urls['matching-api']}/api/v1/demands",
+            json={
+                "kind": "talent",
+                "title": "长事务等待的需求",
+                "description": "招聘表面处理工程师,负责电镀与涂装工艺",
+                "deadline": (date.today() + timedelta(days=60)).isoformat(),
+                "credit_code": DEMO_ENTERPRISES[0].credit_code,
+            },
+            headers=admin,
+        )
+        assert held.status_code == 201, held.text
+        held_id = held.json()["id"]
         locked = asyncio.Event()
-        holder = asyncio.create_task(hold_a_demand(databases["matching-api"], world.demands[0], locked))
+        holder = asyncio.create_task(hold_a_demand(databases["matching-api"], held_id, locked))
         await locked.wait()
         held_started = time.monotonic()
         held_edit = asyncio.create_task(
             client.patch(
-                f"{urls['matching-api']}/api/v1/demands/{world.demands[0]}",
+                f"{urls['matching-api']}/api/v1/demands/{held_id}",
                 json={"title": "被长事务挡住的修改"},
                 headers=admin,
             )
@@ -411,8 +424,8 @@ async def scenario(services: dict[str, ServiceProcess], databases: dict[str, str
                 assert not extra, f"{name} {path}: the feed announced rows a full read lacks: {extra[:10]}"
                 for subject, row in read.items():
                     assert {k: copied[subject].get(k) for k in row} == row, f"{name} {subject} differs"
-        assert consumers["matching-api"].copy[f"demand:{world.demands[0]}"]["title"] == "被长事务挡住的修改"
-        print(dict(world.outcomes))
+        assert consumers["matching-api"].copy[f"demand:{held_id}"]["title"] == "被长事务挡住的修改"
+        print(dict(world.outcomes), world.refusals)
 
 
 def test_feeds_give_an_exact_copy_under_concurrent_writes(

@@ -36,6 +36,8 @@ MATCH_EVENTS: dict[str, EventType] = {
 
 async def record_all_rows(session: AsyncSession) -> int:
     """One event per supply, demand and docking, typed by the state it is in; how many."""
+    # Read back what was stored, as a GET would (the seed's objects still hold local times).
+    session.expire_all()
     pending: list[tuple[EventType, str, BaseModel]] = []
     supplies = (await session.execute(select(Supply).order_by(col(Supply.id)))).scalars().all()
     pending += [(events.SUPPLY_CREATED, events.supply_subject(s.id), supply_public(s)) for s in supplies]
