@@ -4677,6 +4677,13 @@ export interface operations {
                     "application/json": components["schemas"]["FundingApiEventPage"];
                 };
             };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description 请求无效 */
             400: {
                 headers: {

@@ -258,7 +258,7 @@ export interface paths {
         };
         /**
          * 指标数值
-         * @description 默认每期只给最新修订;`history=true` 给出全部修订。乡镇只看本单位与全市。
+         * @description 默认每期只给最新修订;`history=true` 给出全部修订。乡镇只看本单位与全市。按单位、期末分页。增量读取:`updated_since` 与 `after`(上一页的 `next_cursor`)按写入时间升序给出新写入的数值(数值从不改写:更正是新修订,旧修订在不带 `history` 的读取中随之消失,按指标、单位、期别对应)。
          */
         get: operations["list_values"];
         put?: never;
@@ -362,7 +362,7 @@ export interface paths {
         };
         /**
          * 技术合同列表
-         * @description 逐笔追溯技术合同成交额:按来源 (`source`,如 matching-api)、来源编号(对接记录编号)、签订月份、所属单位、状态筛选。每笔合同以 source + source_id 指向其来源(对接记录)。
+         * @description 逐笔追溯技术合同成交额:按来源 (`source`,如 matching-api)、来源编号(对接记录编号)、签订月份、所属单位、状态筛选。每笔合同以 source + source_id 指向其来源(对接记录)。增量读取:`updated_since` 与 `after`(上一页的 `next_cursor`)按变更时间升序给出新登记、更正或注销的合同。
          */
         get: operations["list_tech_contracts"];
         put?: never;
@@ -466,7 +466,7 @@ export interface paths {
         };
         /**
          * 企业列表
-         * @description 按单位、行业、名称、资质筛选,`q` 按名称或信用代码片段查找;`qualification=hte&qualified_on=2025-06-30` 即某日在有效期内的高企。乡镇账号只看到本单位企业,企业账号只看到自己。
+         * @description 按单位、行业、名称、资质筛选,`q` 按名称或信用代码片段查找;`qualification=hte&qualified_on=2025-06-30` 即某日在有效期内的高企。乡镇账号只看到本单位企业,企业账号只看到自己。增量读取:`updated_since` 与 `after`(上一页的 `next_cursor`)按修改时间升序给出新建或修改的企业(新增资质也算修改)。
          */
         get: operations["list_enterprises"];
         put?: never;
@@ -525,6 +525,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/qualifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 资质列表
+         * @description 全部企业的资质记录(按企业、认定日期排列),可按企业 (`credit_code`) 与资质种类筛选。乡镇账号只看到本单位企业的资质,企业账号只看到自己的。增量读取:`updated_since` 与 `after`(上一页的 `next_cursor`)按记录时间升序给出新记录的资质。
+         */
+        get: operations["list_qualifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/regions/{region_code}/candidates": {
         parameters: {
             query?: never;
@@ -534,7 +554,7 @@ export interface paths {
         };
         /**
          * 培育候选企业列表
-         * @description 乡镇只能查看本单位的候选企业。
+         * @description 乡镇只能查看本单位的候选企业。增量读取:`updated_since` 与 `after`(上一页的 `next_cursor`)按修改时间升序给出新提交或移动过阶段的候选企业。
          */
         get: operations["list_candidates"];
         put?: never;
@@ -583,6 +603,26 @@ export interface paths {
          * @description 全部成功或全部不写入:任一行有误,整批拒绝,并逐行指出错误。已是同年度同方向候选的企业、或在同一批中出现两次的,按行拒绝(`candidate_exists`)。
          */
         post: operations["submit_candidates_in_bulk"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/candidates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 全部培育候选企业
+         * @description 各单位的候选企业(科技局、只读系统与平台服务),可按单位 (`region_code`)、阶段、方向、年度筛选。乡镇请用本单位的列表。增量读取:`updated_since` 与 `after`(上一页的 `next_cursor`)按修改时间升序给出新提交或移动过阶段的候选企业。
+         */
+        get: operations["list_all_candidates"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -892,6 +932,41 @@ export interface paths {
          * @description 仅科技局管理员。立即执行一次该任务,记为手动批次,返回执行结果(失败时 `outcome: failed` 并附原因,而非错误响应)。带 `Idempotency-Key` 时同一账号同一键为同一批次:重试返回该批次的记录(200,`Idempotent-Replayed: true`),不会再执行。
          */
         post: operations["run_job"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 变更事件流
+         * @description 按提交顺序读取本服务的变更事件:每个事件只出现一次,跟随 `next_cursor` 不漏不重。`data` 是变更后的资源(与单条读取的字段相同)。保留期见服务设置 `EVENT_RETENTION_DAYS`(默认 90 天)。
+         *
+         *     事件类型:
+         *     - `enterprise.created` (enterprises): 企业登记入库(含随培育候选提交登记的企业)
+         *     - `enterprise.updated` (enterprises): 企业信息变更,或新增了资质(data 含全部资质)
+         *     - `qualification.added` (enterprises): 记录一次资质认定(科技型中小企业、高企、新物种;含培育候选被认定)
+         *     - `candidate.submitted` (candidates): 乡镇提交培育候选企业(单个、批量或 Excel),含预审结果
+         *     - `candidate.moved` (candidates): 培育候选企业移入另一阶段(data 含全部阶段变动)
+         *     - `candidate.updated` (candidates): 培育候选企业的展示信息随企业库变更(如企业更名,enterprise_name 随之改变)
+         *     - `indicator.created` (indicators): 新增指标
+         *     - `indicator.updated` (indicators): 修改指标
+         *     - `indicator_value.recorded` (indicators): 写入一条指标数值(首次报送或更正产生的新修订;来自报送、批量、Excel、其他服务、技术合同)
+         *     - `target.set` (indicators): 设定或修改年度目标
+         *     - `quota.set` (indicators): 设定乡镇年度培育任务(每单位每项一个)
+         *     - `tech_contract.recorded` (tech_contracts): 登记技术合同(直接报送或科创供应链对接成功)
+         *     - `tech_contract.updated` (tech_contracts): 技术合同更正(新版本)或注销(status 为 cancelled)
+         */
+        get: operations["list_events"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1293,6 +1368,35 @@ export interface components {
              */
             note: string;
         };
+        /**
+         * candidate.moved
+         * @description 培育候选企业移入另一阶段(data 含全部阶段变动)
+         */
+        CandidateMovedEvent: {
+            /**
+             * Id
+             * @description 事件编号(全局唯一,据此去重)
+             */
+            id: string;
+            /**
+             * @description 事件类型 `<noun>.<verb>` (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "candidate.moved";
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 事件发生时间 (UTC)
+             */
+            occurred_at: string;
+            /**
+             * Subject
+             * @description 事件所涉对象 `<集合>:<编号>`;保留每个对象最新的 data 即得其副本
+             */
+            subject: string;
+            /** @description 培育候选企业移入另一阶段(data 含全部阶段变动) */
+            data: components["schemas"]["CandidatePublic"];
+        };
         /** CandidatePublic */
         CandidatePublic: {
             /** Id */
@@ -1322,6 +1426,12 @@ export interface components {
              */
             created_at: string;
             /**
+             * Updated At
+             * Format: date-time
+             * @description 最近一次变更(提交或阶段变动)的时间
+             */
+            updated_at: string;
+            /**
              * Assessments
              * @description 按现行规则对两类资质的预审结果
              */
@@ -1343,6 +1453,64 @@ export interface components {
              *     ]
              */
             allowed_moves?: components["schemas"]["Stage"][];
+        };
+        /**
+         * candidate.submitted
+         * @description 乡镇提交培育候选企业(单个、批量或 Excel),含预审结果
+         */
+        CandidateSubmittedEvent: {
+            /**
+             * Id
+             * @description 事件编号(全局唯一,据此去重)
+             */
+            id: string;
+            /**
+             * @description 事件类型 `<noun>.<verb>` (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "candidate.submitted";
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 事件发生时间 (UTC)
+             */
+            occurred_at: string;
+            /**
+             * Subject
+             * @description 事件所涉对象 `<集合>:<编号>`;保留每个对象最新的 data 即得其副本
+             */
+            subject: string;
+            /** @description 乡镇提交培育候选企业(单个、批量或 Excel),含预审结果 */
+            data: components["schemas"]["CandidatePublic"];
+        };
+        /**
+         * candidate.updated
+         * @description 培育候选企业的展示信息随企业库变更(如企业更名,enterprise_name 随之改变)
+         */
+        CandidateUpdatedEvent: {
+            /**
+             * Id
+             * @description 事件编号(全局唯一,据此去重)
+             */
+            id: string;
+            /**
+             * @description 事件类型 `<noun>.<verb>` (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "candidate.updated";
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 事件发生时间 (UTC)
+             */
+            occurred_at: string;
+            /**
+             * Subject
+             * @description 事件所涉对象 `<集合>:<编号>`;保留每个对象最新的 data 即得其副本
+             */
+            subject: string;
+            /** @description 培育候选企业的展示信息随企业库变更(如企业更名,enterprise_name 随之改变) */
+            data: components["schemas"]["CandidatePublic"];
         };
         /** CheckResult */
         CheckResult: {
@@ -1519,6 +1687,35 @@ export interface components {
              */
             qualifications?: components["schemas"]["QualificationIn"][];
         };
+        /**
+         * enterprise.created
+         * @description 企业登记入库(含随培育候选提交登记的企业)
+         */
+        EnterpriseCreatedEvent: {
+            /**
+             * Id
+             * @description 事件编号(全局唯一,据此去重)
+             */
+            id: string;
+            /**
+             * @description 事件类型 `<noun>.<verb>` (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "enterprise.created";
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 事件发生时间 (UTC)
+             */
+            occurred_at: string;
+            /**
+             * Subject
+             * @description 事件所涉对象 `<集合>:<编号>`;保留每个对象最新的 data 即得其副本
+             */
+            subject: string;
+            /** @description 企业登记入库(含随培育候选提交登记的企业) */
+            data: components["schemas"]["EnterprisePublic"];
+        };
         /** EnterprisePublic */
         EnterprisePublic: {
             /**
@@ -1579,6 +1776,35 @@ export interface components {
             industry?: string | null;
             /** Registered On */
             registered_on?: string | null;
+        };
+        /**
+         * enterprise.updated
+         * @description 企业信息变更,或新增了资质(data 含全部资质)
+         */
+        EnterpriseUpdatedEvent: {
+            /**
+             * Id
+             * @description 事件编号(全局唯一,据此去重)
+             */
+            id: string;
+            /**
+             * @description 事件类型 `<noun>.<verb>` (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "enterprise.updated";
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 事件发生时间 (UTC)
+             */
+            occurred_at: string;
+            /**
+             * Subject
+             * @description 事件所涉对象 `<集合>:<编号>`;保留每个对象最新的 data 即得其副本
+             */
+            subject: string;
+            /** @description 企业信息变更,或新增了资质(data 含全部资质) */
+            data: components["schemas"]["EnterprisePublic"];
         };
         /**
          * Event
@@ -1708,6 +1934,19 @@ export interface components {
              */
             status: string;
         };
+        /** IndicatorApiEventPage */
+        IndicatorApiEventPage: {
+            /**
+             * Items
+             * @description 按提交顺序排列的事件
+             */
+            items: (components["schemas"]["EnterpriseCreatedEvent"] | components["schemas"]["EnterpriseUpdatedEvent"] | components["schemas"]["QualificationAddedEvent"] | components["schemas"]["CandidateSubmittedEvent"] | components["schemas"]["CandidateMovedEvent"] | components["schemas"]["CandidateUpdatedEvent"] | components["schemas"]["IndicatorCreatedEvent"] | components["schemas"]["IndicatorUpdatedEvent"] | components["schemas"]["IndicatorValueRecordedEvent"] | components["schemas"]["TargetSetEvent"] | components["schemas"]["QuotaSetEvent"] | components["schemas"]["TechContractRecordedEvent"] | components["schemas"]["TechContractUpdatedEvent"])[];
+            /**
+             * Next Cursor
+             * @description 下一次请求的 `after`:已读到的位置。没有新事件时不变,消费方以它继续轮询
+             */
+            next_cursor: string;
+        };
         /** IndicatorCreate */
         IndicatorCreate: {
             /**
@@ -1762,6 +2001,35 @@ export interface components {
              * @example tech_contract_turnover
              */
             code: string;
+        };
+        /**
+         * indicator.created
+         * @description 新增指标
+         */
+        IndicatorCreatedEvent: {
+            /**
+             * Id
+             * @description 事件编号(全局唯一,据此去重)
+             */
+            id: string;
+            /**
+             * @description 事件类型 `<noun>.<verb>` (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "indicator.created";
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 事件发生时间 (UTC)
+             */
+            occurred_at: string;
+            /**
+             * Subject
+             * @description 事件所涉对象 `<集合>:<编号>`;保留每个对象最新的 data 即得其副本
+             */
+            subject: string;
+            /** @description 新增指标 */
+            data: components["schemas"]["IndicatorPublic"];
         };
         /** IndicatorPublic */
         IndicatorPublic: {
@@ -1829,6 +2097,64 @@ export interface components {
             higher_is_better?: boolean | null;
             /** Description */
             description?: string | null;
+        };
+        /**
+         * indicator.updated
+         * @description 修改指标
+         */
+        IndicatorUpdatedEvent: {
+            /**
+             * Id
+             * @description 事件编号(全局唯一,据此去重)
+             */
+            id: string;
+            /**
+             * @description 事件类型 `<noun>.<verb>` (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "indicator.updated";
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 事件发生时间 (UTC)
+             */
+            occurred_at: string;
+            /**
+             * Subject
+             * @description 事件所涉对象 `<集合>:<编号>`;保留每个对象最新的 data 即得其副本
+             */
+            subject: string;
+            /** @description 修改指标 */
+            data: components["schemas"]["IndicatorPublic"];
+        };
+        /**
+         * indicator_value.recorded
+         * @description 写入一条指标数值(首次报送或更正产生的新修订;来自报送、批量、Excel、其他服务、技术合同)
+         */
+        IndicatorValueRecordedEvent: {
+            /**
+             * Id
+             * @description 事件编号(全局唯一,据此去重)
+             */
+            id: string;
+            /**
+             * @description 事件类型 `<noun>.<verb>` (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "indicator_value.recorded";
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 事件发生时间 (UTC)
+             */
+            occurred_at: string;
+            /**
+             * Subject
+             * @description 事件所涉对象 `<集合>:<编号>`;保留每个对象最新的 data 即得其副本
+             */
+            subject: string;
+            /** @description 写入一条指标数值(首次报送或更正产生的新修订;来自报送、批量、Excel、其他服务、技术合同) */
+            data: components["schemas"]["ValuePublic"];
         };
         /**
          * InnovationScores
@@ -2193,6 +2519,21 @@ export interface components {
              */
             next_cursor?: string | null;
         };
+        /** Page[QualificationPublic] */
+        Page_QualificationPublic_: {
+            /** Items */
+            items: components["schemas"]["QualificationPublic"][];
+            /**
+             * Total
+             * @description 符合条件的总条数(不受分页影响)
+             */
+            total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
+        };
         /** Page[RegionPublic] */
         Page_RegionPublic_: {
             /** Items */
@@ -2444,6 +2785,35 @@ export interface components {
              */
             received_at: string;
         };
+        /**
+         * qualification.added
+         * @description 记录一次资质认定(科技型中小企业、高企、新物种;含培育候选被认定)
+         */
+        QualificationAddedEvent: {
+            /**
+             * Id
+             * @description 事件编号(全局唯一,据此去重)
+             */
+            id: string;
+            /**
+             * @description 事件类型 `<noun>.<verb>` (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "qualification.added";
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 事件发生时间 (UTC)
+             */
+            occurred_at: string;
+            /**
+             * Subject
+             * @description 事件所涉对象 `<集合>:<编号>`;保留每个对象最新的 data 即得其副本
+             */
+            subject: string;
+            /** @description 记录一次资质认定(科技型中小企业、高企、新物种;含培育候选被认定) */
+            data: components["schemas"]["QualificationPublic"];
+        };
         /** QualificationIn */
         QualificationIn: {
             /** @description 资质: tech_sme 科技型中小企业 / hte 高新技术企业 / new_species 新物种 */
@@ -2475,6 +2845,11 @@ export interface components {
         QualificationPublic: {
             /** Id */
             id: number;
+            /**
+             * Credit Code
+             * @description 所属企业的统一社会信用代码
+             */
+            credit_code: string;
             kind: components["schemas"]["QualificationKind"];
             /**
              * Granted Year
@@ -2490,6 +2865,12 @@ export interface components {
             expires_on: string | null;
             /** Certificate No */
             certificate_no: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             * @description 记录时间(增量读取按此排序)
+             */
+            updated_at: string;
         };
         /** QuarterlyReport */
         QuarterlyReport: {
@@ -2514,6 +2895,53 @@ export interface components {
             measure: components["schemas"]["Measure"];
             /** Quota */
             quota: number;
+        };
+        /** QuotaPublic */
+        QuotaPublic: {
+            /** Region Code */
+            region_code: string;
+            measure: components["schemas"]["Measure"];
+            /** Quota */
+            quota: number;
+            /**
+             * Year
+             * @description 年度
+             */
+            year: number;
+            /**
+             * Set By
+             * @description 设定人
+             */
+            set_by: string;
+        };
+        /**
+         * quota.set
+         * @description 设定乡镇年度培育任务(每单位每项一个)
+         */
+        QuotaSetEvent: {
+            /**
+             * Id
+             * @description 事件编号(全局唯一,据此去重)
+             */
+            id: string;
+            /**
+             * @description 事件类型 `<noun>.<verb>` (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "quota.set";
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 事件发生时间 (UTC)
+             */
+            occurred_at: string;
+            /**
+             * Subject
+             * @description 事件所涉对象 `<集合>:<编号>`;保留每个对象最新的 data 即得其副本
+             */
+            subject: string;
+            /** @description 设定乡镇年度培育任务(每单位每项一个) */
+            data: components["schemas"]["QuotaPublic"];
         };
         /** Quotas */
         Quotas: {
@@ -2657,6 +3085,35 @@ export interface components {
             set_at: string;
         };
         /**
+         * target.set
+         * @description 设定或修改年度目标
+         */
+        TargetSetEvent: {
+            /**
+             * Id
+             * @description 事件编号(全局唯一,据此去重)
+             */
+            id: string;
+            /**
+             * @description 事件类型 `<noun>.<verb>` (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "target.set";
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 事件发生时间 (UTC)
+             */
+            occurred_at: string;
+            /**
+             * Subject
+             * @description 事件所涉对象 `<集合>:<编号>`;保留每个对象最新的 data 即得其副本
+             */
+            subject: string;
+            /** @description 设定或修改年度目标 */
+            data: components["schemas"]["TargetPublic"];
+        };
+        /**
          * TechContractIn
          * @description A contract as a reporter sends it; `source` + `source_id` name its origin (a docking is
          *     `matching-api` + the docking's id).
@@ -2734,11 +3191,70 @@ export interface components {
             revision: number;
             /**
              * Updated At
-             * @description 最近一次更正或注销的时间
+             * Format: date-time
+             * @description 最近一次变更(登记、更正或注销)的时间
              */
-            updated_at: string | null;
+            updated_at: string;
             /** Cancelled At */
             cancelled_at: string | null;
+        };
+        /**
+         * tech_contract.recorded
+         * @description 登记技术合同(直接报送或科创供应链对接成功)
+         */
+        TechContractRecordedEvent: {
+            /**
+             * Id
+             * @description 事件编号(全局唯一,据此去重)
+             */
+            id: string;
+            /**
+             * @description 事件类型 `<noun>.<verb>` (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "tech_contract.recorded";
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 事件发生时间 (UTC)
+             */
+            occurred_at: string;
+            /**
+             * Subject
+             * @description 事件所涉对象 `<集合>:<编号>`;保留每个对象最新的 data 即得其副本
+             */
+            subject: string;
+            /** @description 登记技术合同(直接报送或科创供应链对接成功) */
+            data: components["schemas"]["TechContractPublic"];
+        };
+        /**
+         * tech_contract.updated
+         * @description 技术合同更正(新版本)或注销(status 为 cancelled)
+         */
+        TechContractUpdatedEvent: {
+            /**
+             * Id
+             * @description 事件编号(全局唯一,据此去重)
+             */
+            id: string;
+            /**
+             * @description 事件类型 `<noun>.<verb>` (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "tech_contract.updated";
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 事件发生时间 (UTC)
+             */
+            occurred_at: string;
+            /**
+             * Subject
+             * @description 事件所涉对象 `<集合>:<编号>`;保留每个对象最新的 data 即得其副本
+             */
+            subject: string;
+            /** @description 技术合同更正(新版本)或注销(status 为 cancelled) */
+            data: components["schemas"]["TechContractPublic"];
         };
         /** TokenResponse */
         TokenResponse: {
@@ -3905,6 +4421,14 @@ export interface operations {
                 year?: number | null;
                 /** @description 包含被更正的旧修订 */
                 history?: boolean;
+                /** @description 每页条数,上限见服务设置 (默认 200) */
+                limit?: number;
+                /** @description 跳过的条数 */
+                offset?: number;
+                /** @description 只读此时刻(含)之后新建或修改的记录,按修改时间升序,带时区 */
+                updated_since?: string | null;
+                /** @description 上一页的 `next_cursor`:从该位置之后继续(按修改时间升序) */
+                after?: string | null;
             };
             header?: never;
             path: {
@@ -3967,6 +4491,7 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4439,6 +4964,10 @@ export interface operations {
                 limit?: number;
                 /** @description 跳过的条数 */
                 offset?: number;
+                /** @description 只读此时刻(含)之后新建或修改的记录,按修改时间升序,带时区 */
+                updated_since?: string | null;
+                /** @description 上一页的 `next_cursor`:从该位置之后继续(按修改时间升序) */
+                after?: string | null;
             };
             header?: never;
             path?: never;
@@ -4913,6 +5442,10 @@ export interface operations {
                 limit?: number;
                 /** @description 跳过的条数 */
                 offset?: number;
+                /** @description 只读此时刻(含)之后新建或修改的记录,按修改时间升序,带时区 */
+                updated_since?: string | null;
+                /** @description 上一页的 `next_cursor`:从该位置之后继续(按修改时间升序) */
+                after?: string | null;
             };
             header?: never;
             path?: never;
@@ -5331,6 +5864,75 @@ export interface operations {
             };
         };
     };
+    list_qualifications: {
+        parameters: {
+            query?: {
+                /** @description 只看这家企业的资质 */
+                credit_code?: string | null;
+                /** @description 资质种类 */
+                kind?: components["schemas"]["QualificationKind"] | null;
+                /** @description 每页条数,上限见服务设置 (默认 200) */
+                limit?: number;
+                /** @description 跳过的条数 */
+                offset?: number;
+                /** @description 只读此时刻(含)之后新建或修改的记录,按修改时间升序,带时区 */
+                updated_since?: string | null;
+                /** @description 上一页的 `next_cursor`:从该位置之后继续(按修改时间升序) */
+                after?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_QualificationPublic_"];
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_candidates: {
         parameters: {
             query?: {
@@ -5338,11 +5940,16 @@ export interface operations {
                 stage?: components["schemas"]["Stage"] | null;
                 /** @description 按培育方向 */
                 program?: components["schemas"]["Program"] | null;
+                /** @description 培育年度 */
                 year?: number | null;
                 /** @description 每页条数,上限见服务设置 (默认 200) */
                 limit?: number;
                 /** @description 跳过的条数 */
                 offset?: number;
+                /** @description 只读此时刻(含)之后新建或修改的记录,按修改时间升序,带时区 */
+                updated_since?: string | null;
+                /** @description 上一页的 `next_cursor`:从该位置之后继续(按修改时间升序) */
+                after?: string | null;
             };
             header?: never;
             path: {
@@ -5395,6 +6002,7 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5679,6 +6287,80 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_all_candidates: {
+        parameters: {
+            query?: {
+                /** @description 报送单位代码 */
+                region_code?: string | null;
+                /** @description 按阶段 */
+                stage?: components["schemas"]["Stage"] | null;
+                /** @description 按培育方向 */
+                program?: components["schemas"]["Program"] | null;
+                /** @description 培育年度 */
+                year?: number | null;
+                /** @description 每页条数,上限见服务设置 (默认 200) */
+                limit?: number;
+                /** @description 跳过的条数 */
+                offset?: number;
+                /** @description 只读此时刻(含)之后新建或修改的记录,按修改时间升序,带时区 */
+                updated_since?: string | null;
+                /** @description 上一页的 `next_cursor`:从该位置之后继续(按修改时间升序) */
+                after?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_CandidatePublic_"];
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -6886,6 +7568,90 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_events: {
+        parameters: {
+            query?: {
+                /** @description 上一页的 `next_cursor`;不给则从最早保留的事件读起 */
+                after?: string | null;
+                /** @description 只读这些类型(可重复或以逗号分隔) */
+                types?: string[] | null;
+                /** @description 每页事件数 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IndicatorApiEventPage"];
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 请求无效 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 错误 */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };

@@ -46,6 +46,12 @@ CANDIDATE_MOVED = EventType(
     dataset="candidates",
     description="培育候选企业移入另一阶段(data 含全部阶段变动)",
 )
+CANDIDATE_UPDATED = EventType(
+    name="candidate.updated",
+    data=CandidatePublic,
+    dataset="candidates",
+    description="培育候选企业的展示信息随企业库变更(如企业更名,enterprise_name 随之改变)",
+)
 INDICATOR_CREATED = EventType(
     name="indicator.created", data=IndicatorPublic, dataset="indicators", description="新增指标"
 )
@@ -86,6 +92,7 @@ CATALOGUE = [
     QUALIFICATION_ADDED,
     CANDIDATE_SUBMITTED,
     CANDIDATE_MOVED,
+    CANDIDATE_UPDATED,
     INDICATOR_CREATED,
     INDICATOR_UPDATED,
     VALUE_RECORDED,

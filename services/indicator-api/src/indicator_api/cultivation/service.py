@@ -315,8 +315,9 @@ async def submit_one(
 
 
 async def _public(
-    session: AsyncSession, candidates: Sequence[Candidate], *, history: bool, principal: Principal
+    session: AsyncSession, candidates: Sequence[Candidate], *, history: bool, principal: Principal | None
 ) -> list[CandidatePublic]:
+    """As `principal` reads them; with no principal, as the feed carries them (no moves listed)."""
     ids = [c.id for c in candidates]
     names = dict(
         (
@@ -360,7 +361,7 @@ async def _public(
             updated_at=c.updated_at,
             assessments=rules.reassess(CandidateFigures.model_validate(c.figures), c.ruleset),
             history=events.get(c.id or 0, []),
-            allowed_moves=allowed_moves(principal, Stage(c.stage)),
+            allowed_moves=[] if principal is None else allowed_moves(principal, Stage(c.stage)),
         )
         for c in candidates
     ]
@@ -504,6 +505,52 @@ def as_published(public: CandidatePublic) -> CandidatePublic:
     """A candidate as the feed carries it: whoever reads it, the moves the caller may make are the
     reader's own business, so none are listed (as a read-only account's answer lists none)."""
     return public.model_copy(update={"allowed_moves": []})
+
+
+async def published(session: AsyncSession, candidates: Sequence[Candidate]) -> list[CandidatePublic]:
+    """Candidates as the feed carries them (their history, no moves), in a few queries a thousand."""
+    shown: list[CandidatePublic] = []
+    for start in range(0, len(candidates), 1_000):  # the ids and codes go into IN lists
+        shown += await _public(session, candidates[start : start + 1_000], history=True, principal=None)
+    return shown
+
+
+async def refresh_candidates(session: AsyncSession, *, credit_code: str) -> int:
+    """An enterprise's name, which its candidates show, changed: each of them is stamped and
+    announced as `candidate.updated`, so a copy kept from the feed and an incremental reader of the
+    candidates both see the new name. How many."""
+    await session.flush()
+    candidates = (
+        (
+            await session.execute(
+                select(Candidate).where(col(Candidate.credit_code) == credit_code).order_by(col(Candidate.id))
+            )
+        )
+        .scalars()
+        .all()
+    )
+    now = utcnow()
+    for candidate in candidates:
+        candidate.updated_at = now
+    await session.flush()
+    await emit_many(
+        session,
+        [
+            (events.CANDIDATE_UPDATED, events.candidate_subject(shown.id), shown)
+            for shown in await published(session, candidates)
+        ],
+    )
+    return len(candidates)
+
+
+def quota_public(quota: Quota) -> QuotaPublic:
+    return QuotaPublic(
+        region_code=quota.region_code,
+        measure=Measure(quota.measure),
+        quota=quota.quota,
+        year=quota.year,
+        set_by=quota.set_by,
+    )
 
 
 async def set_quotas(session: AsyncSession, *, year: int, data: Quotas, principal: Principal) -> int:

@@ -99,6 +99,17 @@ def _public(enterprise: Enterprise, qualifications: list[QualificationPublic]) -
     )
 
 
+def publics(
+    enterprises: Sequence[Enterprise], qualifications: Sequence[QualificationPublic]
+) -> list[EnterprisePublic]:
+    """Enterprises as a read shows them, given their qualifications in the read's order (granted_on,
+    id): the whole registry from two queries, however many enterprises (the demo seed's events)."""
+    by_code: dict[str, list[QualificationPublic]] = defaultdict(list)
+    for q in qualifications:
+        by_code[q.credit_code].append(q)
+    return [_public(e, by_code[e.credit_code]) for e in enterprises]
+
+
 # Built once: a read of one enterprise neither builds its statement nor works out its cache key again.
 _ENTERPRISE_READ = (
     select(Enterprise, Qualification)
@@ -181,6 +192,7 @@ async def update_enterprise(
         if principal.role is not Role.admin:
             raise Forbidden("only the bureau moves an enterprise to another unit")
         await require_region(session, changes["region_code"])
+    renamed = changes.get("name") not in (None, enterprise.name)
     for field, value in changes.items():
         if value is not None or field == "registered_on":
             setattr(enterprise, field, value)
@@ -190,6 +202,11 @@ async def update_enterprise(
     await emit(
         session, events.ENTERPRISE_UPDATED, subject=events.enterprise_subject(credit_code), data=public
     )
+    if renamed:
+        # Imported here: cultivation builds on the registry and imports this module.
+        from indicator_api.cultivation.service import refresh_candidates
+
+        await refresh_candidates(session, credit_code=credit_code)
     return public
 
 
