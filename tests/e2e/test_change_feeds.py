@@ -55,6 +55,9 @@ COLLECTIONS: dict[str, dict[str, tuple[str, str]]] = {
         "/api/v1/ledger/entries": ("ledger_entry", "id"),
     },
 }
+# A candidate in a list shows the moves the reader may make and no history (its single read has it);
+# the feed carries the history and no reader's moves.
+READER_DEPENDENT = {"allowed_moves", "history"}
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +154,6 @@ class World:
     awards: list[int] = field(default_factory=list)
     approved: list[int] = field(default_factory=list)
     outcomes: Counter[str] = field(default_factory=Counter)
-    refusals: dict[str, str] = field(default_factory=dict)
 
 
 def _credit_code(rng: random.Random) -> str:
@@ -290,12 +292,11 @@ async def one_write(client: httpx.AsyncClient, world: World, rng: random.Random)
         answer = await client.post(
             f"{f}/api/v1/awards/{award}/disbursements",
             json={"amount": "100.00", "reference": tag},
-            headers=admin,
+            headers={**admin, "Idempotency-Key": tag},
         )
     assert answer.status_code < 500, f"{kind}: {answer.status_code} {answer.text}"
+    assert answer.status_code != 422, f"{kind}: the test sent what the API refuses: {answer.text}"
     world.outcomes[f"{kind} {answer.status_code}"] += 1
-    if answer.status_code == 422:
-        world.refusals.setdefault(kind, answer.text)
 
 
 async def hold_a_demand(database_url: str, demand_id: int, locked: asyncio.Event) -> None:
@@ -423,9 +424,14 @@ async def scenario(services: dict[str, ServiceProcess], databases: dict[str, str
                 extra = sorted(set(copied) - set(read))
                 assert not extra, f"{name} {path}: the feed announced rows a full read lacks: {extra[:10]}"
                 for subject, row in read.items():
-                    assert {k: copied[subject].get(k) for k in row} == row, f"{name} {subject} differs"
+                    shown = {k: v for k, v in row.items() if k not in READER_DEPENDENT}
+                    assert {k: copied[subject].get(k) for k in shown} == shown, f"{name} {subject} differs"
         assert consumers["matching-api"].copy[f"demand:{held_id}"]["title"] == "被长事务挡住的修改"
-        print(dict(world.outcomes), world.refusals)
+        print(dict(world.outcomes))
+        assert (
+            sum(n for outcome, n in world.outcomes.items() if outcome.endswith(("200", "201")))
+            >= WRITES * 0.8
+        )
 
 
 def test_feeds_give_an_exact_copy_under_concurrent_writes(

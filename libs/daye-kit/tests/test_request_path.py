@@ -280,3 +280,39 @@ async def test_a_server_out_of_connections_answers_503_and_a_bug_still_500(
             await engine.dispose()
         await admin.execute(f"DROP ROLE {role}")
         await admin.close()
+
+
+async def test_a_transaction_rolled_back_to_break_a_deadlock_answers_503(
+    empty_postgres_database: str,
+) -> None:
+    """Two requests that lock the same two rows in opposite orders: PostgreSQL rolls one back (40P01).
+    That one is 503 `transaction_conflict` with Retry-After, nothing of it written; the other succeeds."""
+    engine = create_engine(empty_postgres_database)
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE pair (id int PRIMARY KEY, n int NOT NULL)"))
+        await conn.execute(text("INSERT INTO pair VALUES (1, 0), (2, 0)"))
+    app = FastAPI()
+    install_problem_handlers(app)
+    install_database_error_handler(app)
+    both_hold_one = asyncio.Barrier(2)
+
+    @app.post("/touch/{first}/{second}")
+    async def touch(first: int, second: int) -> int:
+        async with create_sessionmaker(engine)() as session, session.begin():
+            await session.execute(text("UPDATE pair SET n = n + 1 WHERE id = :id"), {"id": first})
+            await both_hold_one.wait()
+            await session.execute(text("UPDATE pair SET n = n + 1 WHERE id = :id"), {"id": second})
+        return second
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://kit", timeout=30) as client:
+            answers = await asyncio.gather(client.post("/touch/1/2"), client.post("/touch/2/1"))
+        assert sorted(a.status_code for a in answers) == [200, 503]
+        [refused] = [a for a in answers if a.status_code == 503]
+        assert refused.json()["code"] == "transaction_conflict"
+        assert refused.headers["Retry-After"] == "1"
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("SELECT sum(n) FROM pair"))).scalar_one() == 2  # one request's
+    finally:
+        await engine.dispose()

@@ -262,12 +262,27 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
 _UNAVAILABLE_SQLSTATES = ("08", "53", "57P01", "57P02", "57P03")
 
 
+# SQLSTATE class 40, transaction rollback: 40001 serialization failure, 40P01 deadlock detected. The
+# server chose this transaction to give way to a concurrent one; the same request again succeeds.
+_CONFLICT_SQLSTATES = ("40001", "40P01")
+
+
 async def _driver_error(request: Request, exc: Exception) -> JSONResponse:
     """asyncpg's refusals reach SQLAlchemy as a plain `DBAPIError`: those that say the server cannot
-    serve now are 503 like the rest; any other (a bug) goes on to the 500 problem."""
+    serve now are 503 like the rest, as is a transaction the server rolled back to break a deadlock;
+    any other (a bug) goes on to the 500 problem."""
     sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None) or ""
     if sqlstate.startswith(_UNAVAILABLE_SQLSTATES):
         return await _database_unavailable(request, exc)
+    if sqlstate in _CONFLICT_SQLSTATES:
+        log.warning("transaction_conflict", path=request.url.path, sqlstate=sqlstate, detail=str(exc)[:300])
+        error = ServiceUnavailable(
+            "a concurrent change to the same records made the database roll this one back; nothing was "
+            "written, send the same request again",
+            code="transaction_conflict",
+            headers={"Retry-After": "1"},
+        )
+        return problem_response(error.to_problem(), error.headers)
     raise exc
 
 

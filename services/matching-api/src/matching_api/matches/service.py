@@ -239,6 +239,12 @@ async def create_match(
 
 
 async def _load(session: AsyncSession, match_id: int, principal: Principal) -> tuple[Match, Demand, Supply]:
+    # The demand is locked before its docking, as creating a docking does: a move re-announces the
+    # demand's other dockings, and two moves on sibling dockings that each held their own first
+    # would deadlock on each other's.
+    demand_id = await session.scalar(select(Match.demand_id).where(col(Match.id) == match_id))
+    if demand_id is not None:
+        await session.execute(select(Demand.id).where(col(Demand.id) == demand_id).with_for_update())
     row = (
         await session.execute(
             select(Match, Demand, Supply)
