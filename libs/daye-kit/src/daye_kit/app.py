@@ -27,6 +27,7 @@ from daye_kit.health import ReadinessCheck, health_router
 from daye_kit.observability import ACCESS_LOG, RequestContextMiddleware, configure_logging, metrics_router
 from daye_kit.outbox import OnDelivered, OutboxMetrics, run_dispatcher, start_dispatcher
 from daye_kit.settings import ServiceSettings
+from daye_kit.strict_query import STRICT_QUERY, index_declared_query_names
 from daye_kit.throttling import SAFE_METHODS, BodySizeLimitMiddleware, RateLimits
 
 log = structlog.get_logger("daye.app")
@@ -139,6 +140,7 @@ def build_app(
         generate_unique_id_function=operation_id,
         lifespan=lifespan,
         swagger_ui_parameters={"persistAuthorization": True},
+        dependencies=[STRICT_QUERY],
     )
     app.state.settings = settings
     app.state.authenticator = _unset_authenticator
@@ -164,6 +166,7 @@ def build_app(
     for router in spec.routers:
         app.include_router(router)
     app.include_router(metrics_router(metrics))
+    index_declared_query_names(app)
     _finish_openapi(app, settings)
     return app
 
