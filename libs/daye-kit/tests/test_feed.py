@@ -9,14 +9,17 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 import pytest_asyncio
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
 from sqlalchemy import text, update
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from daye_dev.databases import postgres_admin_url
 from daye_kit.auth import Principal, Role
 from daye_kit.db import create_engine, create_sessionmaker
 from daye_kit.errors import install_problem_handlers
@@ -251,3 +254,30 @@ async def test_emit_checks_the_data_schema(engine: AsyncEngine) -> None:
     async with create_sessionmaker(engine)() as session:
         with pytest.raises(TypeError, match="carries Thing"):
             await emit(session, MADE, subject="thing:1", data=Other(id=1))  # type: ignore[arg-type]
+
+
+async def test_a_transaction_in_another_database_does_not_hold_the_feed_back(
+    engine: AsyncEngine, client: httpx.AsyncClient, backend: str
+) -> None:
+    """On a server shared by several services, a long transaction in one's database must not stall
+    the others' feeds (the cluster-wide xmin would)."""
+    sessionmaker = create_sessionmaker(engine)
+    if backend == "sqlite":  # one database per file: nothing else shares it
+        async with sessionmaker() as session, session.begin():
+            await made(session, 1)
+        assert len((await follow(client, None))[0]) == 1
+        return
+    other = await asyncpg.connect(
+        make_url(postgres_admin_url()).set(drivername="postgresql").render_as_string(False)
+    )
+    try:
+        elsewhere = other.transaction()
+        await elsewhere.start()
+        await other.execute("SELECT pg_current_xact_id()")  # an older transaction id, in database `postgres`
+        async with sessionmaker() as session, session.begin():
+            await made(session, 1)
+        served, _ = await follow(client, None)
+        assert [event["data"]["id"] for event in served] == [1]
+        await elsewhere.rollback()
+    finally:
+        await other.close()

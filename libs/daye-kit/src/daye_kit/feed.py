@@ -12,7 +12,7 @@ Order and completeness. On PostgreSQL a row's `id` comes from a sequence when it
 when its transaction commits, so a reader of `id > last` skips for good a row whose transaction was
 still open (the bug Marten and Eventuous shipped). Every row is therefore stamped with its
 transaction's id (`pg_current_xact_id()`), and the feed serves only rows of transactions older than
-every transaction still running (`xact_id < pg_snapshot_xmin(pg_current_snapshot())`), in
+every transaction of this database still running (`SETTLED_HORIZON`, below), in
 `(xact_id, id)` order: any row inserted later belongs to a transaction that is still running, whose
 id is at least that bound, so it sorts after everything already served. A long transaction holds
 the feed back (never loses a row); `next_cursor` is always given, and a consumer polls with it.
@@ -33,7 +33,7 @@ from typing import Annotated, Any, Literal, Union
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, create_model
-from sqlalchemy import BigInteger, Text, and_, cast, delete, func, or_, select, tuple_
+from sqlalchemy import and_, delete, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from daye_kit.auth import Principal
@@ -132,8 +132,22 @@ def feed_page_model(catalogue: Sequence[EventType], service: str) -> type[BaseMo
 # -- reading ------------------------------------------------------------------------------------
 
 
-def _position() -> Any:
-    return tuple_(EVENTS.c.xact_id, EVENTS.c.id)
+# The oldest transaction this database may still see commit: the snapshot's running transactions,
+# except those known to run in another database, and else the next transaction id. The cluster's own
+# xmin would do, but a long transaction in any database of a shared server would then hold back every
+# feed on it. A transaction that ends between the snapshot and the read of `pg_stat_activity` is not
+# found there and counts as ours: the feed waits one poll longer, never skips. (`backend_xid` is a
+# 32-bit xid, the snapshot's are 64-bit with the epoch.)
+SETTLED_HORIZON = """(
+    SELECT least(
+        pg_snapshot_xmax(snapshot)::text::bigint,
+        (SELECT min(running::text::bigint) FROM pg_snapshot_xip(snapshot) AS running
+         WHERE NOT EXISTS (
+            SELECT 1 FROM pg_stat_activity AS activity
+            WHERE activity.backend_xid::text::bigint = running::text::bigint % 4294967296
+              AND activity.datname <> current_database())))
+    FROM pg_current_snapshot() AS snapshot
+)"""
 
 
 async def read_feed(
@@ -153,8 +167,7 @@ async def read_feed(
     if after is not None:
         query = query.where(_after(after))
     if session.get_bind().dialect.name == "postgresql":
-        horizon = cast(cast(func.pg_snapshot_xmin(func.pg_current_snapshot()), Text), BigInteger)
-        query = query.where(EVENTS.c.xact_id < horizon)
+        query = query.where(EVENTS.c.xact_id < literal_column(SETTLED_HORIZON))
     rows = (
         (await session.execute(query.order_by(EVENTS.c.xact_id, EVENTS.c.id).limit(limit))).mappings().all()
     )
@@ -173,9 +186,10 @@ async def read_feed(
 
 
 def _after(position: tuple[int, int]) -> Any:
-    # Spelled out rather than as a row comparison so SQLite and PostgreSQL both use the index.
+    # `(xact_id, id) > position`, spelled with a range on the index's leading column so that SQLite
+    # and PostgreSQL both start the index scan there instead of filtering from the feed's beginning.
     xact, row = position
-    return or_(EVENTS.c.xact_id > xact, and_(EVENTS.c.xact_id == xact, EVENTS.c.id > row))
+    return and_(EVENTS.c.xact_id >= xact, or_(EVENTS.c.xact_id > xact, EVENTS.c.id > row))
 
 
 async def _check_not_expired(session: AsyncSession, position: tuple[int, int]) -> None:

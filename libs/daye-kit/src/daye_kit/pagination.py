@@ -138,7 +138,8 @@ def keyset_page(
         return query.order_by(*order).limit(page.limit).offset(page.offset)
     if changes.after is not None:
         when, last = decode_position(changes.after)
-        query = query.where(or_(updated > when, and_(updated == when, key > last)))
+        # `(updated, key) > (when, last)` with a range on the leading column, which indexes can use.
+        query = query.where(and_(updated >= when, or_(updated > when, key > last)))
     return query.order_by(updated, key).limit(page.limit)
 
 
