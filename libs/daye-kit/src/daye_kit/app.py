@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
+from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from daye_kit import db
 from daye_kit.auth import TOKEN_PATH, Authenticator
+from daye_kit.contract import apply_deprecations, complete_document
 from daye_kit.duties import Duty, DutyRunner, as_configured
 from daye_kit.errors import PROBLEM_MEDIA_TYPE, NulCharacterMiddleware, install_problem_handlers
 from daye_kit.health import ReadinessCheck, health_router
@@ -49,9 +51,12 @@ class ServiceSpec:
     name: str
     title: str
     description: str
-    version: str
     routers: Sequence[APIRouter]
     migrations: Path
+    # The API's version, in OpenAPI's `info.version`: the service package's own version (its
+    # pyproject's), read from the installed distribution named `name`, so it cannot drift from it.
+    # A literal is for test apps that are no package.
+    version: str | None = None
     tags: list[dict[str, Any]] = field(default_factory=list)
     # Builds `app.state.authenticator` (and peer clients) once the engine and HTTP client exist.
     on_startup: Sequence[Hook] = ()
@@ -135,7 +140,7 @@ def build_app(
     app = FastAPI(
         title=spec.title,
         description=spec.description,
-        version=spec.version,
+        version=spec.version or package_version(spec.name),
         openapi_tags=[*spec.tags, {"name": "运维", "description": "健康检查、就绪检查与指标"}],
         generate_unique_id_function=operation_id,
         lifespan=lifespan,
@@ -160,9 +165,10 @@ def build_app(
         allow_credentials=True,
         allow_methods=["*"],
         allow_headers=["*"],
-        expose_headers=["X-Request-ID"],
+        expose_headers=["X-Request-ID", "Deprecation", "Sunset", "Link"],
     )
     app.include_router(health_router(spec.readiness))
+    apply_deprecations(spec.routers)
     for router in spec.routers:
         app.include_router(router)
     app.include_router(metrics_router(metrics))
@@ -216,6 +222,7 @@ def _finish_openapi(app: FastAPI, settings: ServiceSettings) -> None:
                 if password is not None:
                     password["tokenUrl"] = f"{settings.indicator_url.rstrip('/')}{TOKEN_PATH}"
             _document_problems(schema)
+            complete_document(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 
