@@ -25,13 +25,13 @@ _OK = {"status": "ok"}
 
 class CheckResult(BaseModel):
     name: str = Field(description="检查项", examples=["database"])
-    ok: bool
+    ok: bool = Field(description="检查是否通过")
     detail: str | None = Field(default=None, description="失败原因")
 
 
 class Readiness(BaseModel):
     status: str = Field(description="ready 或 unavailable", examples=["ready"])
-    checks: list[CheckResult]
+    checks: list[CheckResult] = Field(description="各项就绪检查(数据库、依赖服务)的结果")
 
 
 async def check_database(app: FastAPI) -> None:

@@ -58,7 +58,6 @@ _MONEY_SCHEMA = {
     "type": "string",
     "pattern": r"^-?\d+(\.\d{1,2})?$",
     "examples": ["55068000.00"],
-    "description": "金额(元),两位以内小数的十进制字符串;不接受 JSON 数字、指数、正号、空格、下划线",
 }
 
 Yuan = Annotated[
