@@ -587,7 +587,10 @@ export interface components {
              * @example 61-120
              */
             label: string;
-            /** Min Working Days */
+            /**
+             * Min Working Days
+             * @description 下限(工作日,含)
+             */
             min_working_days: number;
             /**
              * Max Working Days
@@ -601,10 +604,14 @@ export interface components {
             overdue: boolean;
             /**
              * Outstanding
+             * @description 此账龄段的未兑现金额(元)
              * @example 55068000.00
              */
             outstanding: string;
-            /** Award Count */
+            /**
+             * Award Count
+             * @description 此账龄段的奖补笔数
+             */
             award_count: number;
         };
         /** Approval */
@@ -623,6 +630,7 @@ export interface components {
         AwardBasis: {
             /**
              * Kind
+             * @description 依据类型:rule 无申请兑现规则 / application 企业申请
              * @enum {string}
              */
             kind: "rule" | "application";
@@ -631,14 +639,27 @@ export interface components {
              * @description 依据说明
              */
             description: string;
-            /** Rule Id */
+            /**
+             * Rule Id
+             * @description 生成此奖补的兑现规则编号(依规则生成时)
+             */
             rule_id?: number | null;
-            /** Rule Version */
+            /**
+             * Rule Version
+             * @description 生成时的规则版本
+             */
             rule_version?: number | null;
+            /** @description 触发兑现的资质(如高新技术企业 hte) */
             qualification?: components["schemas"]["QualificationKind"] | null;
-            /** Granted Year */
+            /**
+             * Granted Year
+             * @description 资质认定年度
+             */
             granted_year?: number | null;
-            /** Application No */
+            /**
+             * Application No
+             * @description 申请编号(依申请兑现时)
+             */
             application_no?: string | null;
         };
         /**
@@ -685,7 +706,10 @@ export interface components {
         };
         /** AwardMismatch */
         AwardMismatch: {
-            /** Award Id */
+            /**
+             * Award Id
+             * @description 对不上的奖补编号
+             */
             award_id: number;
             /**
              * Check
@@ -694,11 +718,13 @@ export interface components {
             check: string;
             /**
              * Expected
+             * @description 按奖补记录应有的金额(元)
              * @example 55068000.00
              */
             expected: string;
             /**
              * Actual
+             * @description 分户账中的金额(元)
              * @example 55068000.00
              */
             actual: string;
@@ -710,11 +736,20 @@ export interface components {
         AwardMode: "automatic" | "application";
         /** AwardPublic */
         AwardPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 奖补编号
+             */
             id: number;
-            /** Program Id */
+            /**
+             * Program Id
+             * @description 所属资金项目编号
+             */
             program_id: number;
-            /** Program Name */
+            /**
+             * Program Name
+             * @description 所属资金项目名称
+             */
             program_name: string;
             /**
              * Credit Code
@@ -737,12 +772,14 @@ export interface components {
              * @example 55068000.00
              */
             amount: string;
+            /** @description 兑现方式:automatic 无申请兑现 / application 依申请兑现 */
             mode: components["schemas"]["AwardMode"];
             /**
              * Period
              * @description 无申请兑现的所属期间(资质认定年度)
              */
             period: number | null;
+            /** @description 奖补依据(规则或申请) */
             basis: components["schemas"]["AwardBasis"];
             /** @description pending 待审核 / approved 已批准 / rejected 已驳回 */
             status: components["schemas"]["AwardStatus"];
@@ -758,7 +795,10 @@ export interface components {
              * @example 55068000.00
              */
             outstanding: string;
-            /** Note */
+            /**
+             * Note
+             * @description 经办备注
+             */
             note: string;
             /**
              * Created By
@@ -768,20 +808,33 @@ export interface components {
             /**
              * Created At
              * Format: date-time
+             * @description 登记时间
              */
             created_at: string;
-            /** Created Request Id */
+            /**
+             * Created Request Id
+             * @description 登记请求的请求编号(对照审计日志)
+             */
             created_request_id: string | null;
             /**
              * Decided By
              * @description 审核人(不得为经办人)
              */
             decided_by: string | null;
-            /** Decided At */
+            /**
+             * Decided At
+             * @description 批准或驳回时间;待复核为空
+             */
             decided_at: string | null;
-            /** Decided Request Id */
+            /**
+             * Decided Request Id
+             * @description 批准或驳回请求的请求编号
+             */
             decided_request_id: string | null;
-            /** Decision Note */
+            /**
+             * Decision Note
+             * @description 复核意见
+             */
             decision_note: string;
             /**
              * Approved On
@@ -802,7 +855,10 @@ export interface components {
              * @example database
              */
             name: string;
-            /** Ok */
+            /**
+             * Ok
+             * @description 检查是否通过
+             */
             ok: boolean;
             /**
              * Detail
@@ -815,15 +871,30 @@ export interface components {
          * @description The answer to a payment, replayed unchanged to every retry with the same Idempotency-Key.
          */
         DisbursementCreated: {
-            /** Id */
+            /**
+             * Id
+             * @description 拨付编号
+             */
             id: number;
-            /** Award Id */
+            /**
+             * Award Id
+             * @description 所拨付的奖补编号
+             */
             award_id: number;
-            /** Program Id */
+            /**
+             * Program Id
+             * @description 资金项目编号
+             */
             program_id: number;
-            /** Credit Code */
+            /**
+             * Credit Code
+             * @description 收款企业统一社会信用代码
+             */
             credit_code: string;
-            /** Enterprise Name */
+            /**
+             * Enterprise Name
+             * @description 收款企业名称
+             */
             enterprise_name: string;
             /**
              * Amount
@@ -842,7 +913,10 @@ export interface components {
              * @description 支付凭证号
              */
             reference: string;
-            /** Note */
+            /**
+             * Note
+             * @description 备注
+             */
             note: string;
             /**
              * Posting Id
@@ -869,9 +943,13 @@ export interface components {
             /**
              * Created At
              * Format: date-time
+             * @description 拨付登记时间
              */
             created_at: string;
-            /** Request Id */
+            /**
+             * Request Id
+             * @description 拨付请求的请求编号(对照审计日志)
+             */
             request_id: string | null;
             /**
              * Award Paid
@@ -915,15 +993,30 @@ export interface components {
         };
         /** DisbursementPublic */
         DisbursementPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 拨付编号
+             */
             id: number;
-            /** Award Id */
+            /**
+             * Award Id
+             * @description 所拨付的奖补编号
+             */
             award_id: number;
-            /** Program Id */
+            /**
+             * Program Id
+             * @description 资金项目编号
+             */
             program_id: number;
-            /** Credit Code */
+            /**
+             * Credit Code
+             * @description 收款企业统一社会信用代码
+             */
             credit_code: string;
-            /** Enterprise Name */
+            /**
+             * Enterprise Name
+             * @description 收款企业名称
+             */
             enterprise_name: string;
             /**
              * Amount
@@ -942,7 +1035,10 @@ export interface components {
              * @description 支付凭证号
              */
             reference: string;
-            /** Note */
+            /**
+             * Note
+             * @description 备注
+             */
             note: string;
             /**
              * Posting Id
@@ -969,9 +1065,13 @@ export interface components {
             /**
              * Created At
              * Format: date-time
+             * @description 拨付登记时间
              */
             created_at: string;
-            /** Request Id */
+            /**
+             * Request Id
+             * @description 拨付请求的请求编号(对照审计日志)
+             */
             request_id: string | null;
         };
         /**
@@ -981,18 +1081,31 @@ export interface components {
         DisbursementStatus: "paid" | "reversed";
         /** EnterpriseOutstanding */
         EnterpriseOutstanding: {
-            /** Credit Code */
+            /**
+             * Credit Code
+             * @description 企业统一社会信用代码
+             */
             credit_code: string;
-            /** Name */
+            /**
+             * Name
+             * @description 企业名称
+             */
             name: string;
-            /** Region Code */
+            /**
+             * Region Code
+             * @description 企业所属报送单位代码
+             */
             region_code: string;
             /**
              * Outstanding
+             * @description 该企业的未兑现金额(元)
              * @example 55068000.00
              */
             outstanding: string;
-            /** Award Count */
+            /**
+             * Award Count
+             * @description 该企业未兑现的奖补笔数
+             */
             award_count: number;
         };
         /**
@@ -1000,7 +1113,10 @@ export interface components {
          * @description One line of a posting (分录). Debits are positive, credits negative; a posting sums to zero.
          */
         EntryPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 分录编号
+             */
             id: number;
             /**
              * Posting Id
@@ -1011,9 +1127,15 @@ export interface components {
             kind: components["schemas"]["PostingKind"];
             /** @description 科目 */
             account: components["schemas"]["Account"];
-            /** Program Id */
+            /**
+             * Program Id
+             * @description 资金项目编号
+             */
             program_id: number;
-            /** Award Id */
+            /**
+             * Award Id
+             * @description 相关奖补编号;预算类分录为空
+             */
             award_id: number | null;
             /**
              * Amount
@@ -1045,6 +1167,7 @@ export interface components {
             /**
              * Created At
              * Format: date-time
+             * @description 记账时间
              */
             created_at: string;
             /**
@@ -1087,14 +1210,27 @@ export interface components {
          * @description 无申请兑现生成结果。同一项目、企业、期间只生成一次:再次运行不会新增。
          */
         GenerationResult: {
-            /** Program Id */
+            /**
+             * Program Id
+             * @description 资金项目编号
+             */
             program_id: number;
-            /** Rule Id */
+            /**
+             * Rule Id
+             * @description 所用兑现规则编号
+             */
             rule_id: number;
-            /** Rule Version */
+            /**
+             * Rule Version
+             * @description 所用规则版本
+             */
             rule_version: number;
+            /** @description 据以生成的资质 */
             qualification: components["schemas"]["QualificationKind"];
-            /** Granted Year */
+            /**
+             * Granted Year
+             * @description 据以生成的资质认定年度
+             */
             granted_year: number;
             /**
              * Qualified
@@ -1170,9 +1306,15 @@ export interface components {
         };
         /** JobList */
         JobList: {
-            /** Items */
+            /**
+             * Items
+             * @description 本服务声明的定时任务
+             */
             items: components["schemas"]["Job"][];
-            /** Total */
+            /**
+             * Total
+             * @description 定时任务个数
+             */
             total: number;
         };
         /**
@@ -1218,9 +1360,13 @@ export interface components {
             /**
              * Started At
              * Format: date-time
+             * @description 开始时间
              */
             started_at: string;
-            /** Finished At */
+            /**
+             * Finished At
+             * @description 结束时间;仍在运行时为空
+             */
             finished_at: string | null;
             /**
              * Runner
@@ -1239,10 +1385,14 @@ export interface components {
             mode: components["schemas"]["AwardMode"];
             /**
              * Outstanding
+             * @description 此兑现方式下的未兑现金额(元)
              * @example 55068000.00
              */
             outstanding: string;
-            /** Award Count */
+            /**
+             * Award Count
+             * @description 此兑现方式下未兑现的奖补笔数
+             */
             award_count: number;
         };
         /** NotificationPublic */
@@ -1258,16 +1408,26 @@ export interface components {
              * @example award_payment_due_soon
              */
             kind: string;
-            /** Title */
+            /**
+             * Title
+             * @description 通知标题
+             */
             title: string;
-            /** Body */
+            /**
+             * Body
+             * @description 通知正文
+             */
             body: string;
             /**
              * Created At
              * Format: date-time
+             * @description 通知时间
              */
             created_at: string;
-            /** Read At */
+            /**
+             * Read At
+             * @description 已读时间;未读为空
+             */
             read_at: string | null;
             /**
              * Award Id
@@ -1285,47 +1445,82 @@ export interface components {
         };
         /** OutboxEventPublic */
         OutboxEventPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 发件箱中的序号
+             */
             id: number;
-            /** Event Id */
+            /**
+             * Event Id
+             * @description 事件编号(接收方据此只处理一次)
+             */
             event_id: string;
-            /** Type */
+            /**
+             * Type
+             * @description 事件类型 `<名词>.<动词>`
+             */
             type: string;
-            /** Subject */
+            /**
+             * Subject
+             * @description 事件主体(同一主体的事件按记录顺序投递)
+             */
             subject: string;
-            /** Data */
+            /**
+             * Data
+             * @description 事件内容
+             */
             data: {
                 [key: string]: unknown;
             };
             /**
              * Occurred At
              * Format: date-time
+             * @description 事件发生时间
              */
             occurred_at: string;
-            /** Destination */
+            /**
+             * Destination
+             * @description 投递目标服务;仅供变更流读取的事件为空
+             */
             destination: string | null;
             /**
              * State
              * @description pending 待送达 / delivered 已送达 / dead 多次失败,待人工重试
              */
             state: string;
-            /** Attempts */
+            /**
+             * Attempts
+             * @description 已尝试投递次数
+             */
             attempts: number;
             /**
              * Next Attempt At
              * Format: date-time
+             * @description 下次尝试投递的时间
              */
             next_attempt_at: string;
-            /** Last Error */
+            /**
+             * Last Error
+             * @description 最近一次投递失败的原因
+             */
             last_error: string | null;
-            /** Delivered At */
+            /**
+             * Delivered At
+             * @description 投递成功时间;未投递为空
+             */
             delivered_at: string | null;
         };
         /** OutboxPage */
         OutboxPage: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页事件
+             */
             items: components["schemas"]["OutboxEventPublic"][];
-            /** Total */
+            /**
+             * Total
+             * @description 符合条件的事件总数
+             */
             total: number;
         };
         /**
@@ -1335,18 +1530,37 @@ export interface components {
         Outcome: "running" | "ok" | "failed" | "skipped";
         /** OutstandingItem */
         OutstandingItem: {
-            /** Award Id */
+            /**
+             * Award Id
+             * @description 奖补编号
+             */
             award_id: number;
-            /** Program Id */
+            /**
+             * Program Id
+             * @description 资金项目编号
+             */
             program_id: number;
-            /** Program Name */
+            /**
+             * Program Name
+             * @description 资金项目名称
+             */
             program_name: string;
-            /** Credit Code */
+            /**
+             * Credit Code
+             * @description 企业统一社会信用代码
+             */
             credit_code: string;
-            /** Enterprise Name */
+            /**
+             * Enterprise Name
+             * @description 企业名称
+             */
             enterprise_name: string;
-            /** Region Code */
+            /**
+             * Region Code
+             * @description 企业所属报送单位代码
+             */
             region_code: string;
+            /** @description 兑现方式:automatic 无申请兑现 / application 依申请兑现 */
             mode: components["schemas"]["AwardMode"];
             /**
              * Amount
@@ -1369,6 +1583,7 @@ export interface components {
             /**
              * Approved On
              * Format: date
+             * @description 批准日期(账龄自此起算)
              */
             approved_on: string;
             /**
@@ -1390,6 +1605,7 @@ export interface components {
             /**
              * As Of
              * Format: date
+             * @description 统计日
              */
             as_of: string;
             /**
@@ -1398,9 +1614,15 @@ export interface components {
              * @example 55068000.00
              */
             total: string;
-            /** Award Count */
+            /**
+             * Award Count
+             * @description 未兑现的奖补笔数
+             */
             award_count: number;
-            /** Enterprise Count */
+            /**
+             * Enterprise Count
+             * @description 涉及企业数
+             */
             enterprise_count: number;
             /**
              * By Program
@@ -1427,6 +1649,7 @@ export interface components {
              * @description 按批准后的工作日数分段
              */
             ageing: components["schemas"]["AgeingBucket"][];
+            /** @description 超过兑现承诺的部分 */
             overdue: components["schemas"]["OverdueSummary"];
             /**
              * Working Day Rule
@@ -1450,71 +1673,123 @@ export interface components {
             approved_before: string;
             /**
              * Outstanding
+             * @description 超期未兑现金额(元)
              * @example 55068000.00
              */
             outstanding: string;
-            /** Award Count */
+            /**
+             * Award Count
+             * @description 超期未兑现的奖补笔数
+             */
             award_count: number;
         };
         /** Page[AwardPublic] */
         Page_AwardPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页条目
+             */
             items: components["schemas"]["AwardPublic"][];
             /**
              * Total
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /** Page[DisbursementPublic] */
         Page_DisbursementPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页条目
+             */
             items: components["schemas"]["DisbursementPublic"][];
             /**
              * Total
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /** Page[EntryPublic] */
         Page_EntryPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页条目
+             */
             items: components["schemas"]["EntryPublic"][];
             /**
              * Total
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /** Page[NotificationPublic] */
         Page_NotificationPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页条目
+             */
             items: components["schemas"]["NotificationPublic"][];
             /**
              * Total
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /** Page[OutstandingItem] */
         Page_OutstandingItem_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页条目
+             */
             items: components["schemas"]["OutstandingItem"][];
             /**
              * Total
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /** Page[ProgramPublic] */
         Page_ProgramPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页条目
+             */
             items: components["schemas"]["ProgramPublic"][];
             /**
              * Total
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /**
          * PostingKind
@@ -1634,7 +1909,10 @@ export interface components {
         };
         /** ProgramMismatch */
         ProgramMismatch: {
-            /** Program Id */
+            /**
+             * Program Id
+             * @description 对不上的资金项目编号
+             */
             program_id: number;
             /**
              * Check
@@ -1643,40 +1921,66 @@ export interface components {
             check: string;
             /**
              * Expected
+             * @description 按奖补与拨付应有的金额(元)
              * @example 55068000.00
              */
             expected: string;
             /**
              * Actual
+             * @description 分户账中的金额(元)
              * @example 55068000.00
              */
             actual: string;
         };
         /** ProgramOutstanding */
         ProgramOutstanding: {
-            /** Program Id */
+            /**
+             * Program Id
+             * @description 资金项目编号
+             */
             program_id: number;
-            /** Name */
+            /**
+             * Name
+             * @description 资金项目名称
+             */
             name: string;
+            /** @description 资金来源层级 */
             source_level: components["schemas"]["SourceLevel"];
-            /** Year */
+            /**
+             * Year
+             * @description 项目年度
+             */
             year: number;
             /**
              * Outstanding
+             * @description 该项目的未兑现金额(元)
              * @example 55068000.00
              */
             outstanding: string;
-            /** Award Count */
+            /**
+             * Award Count
+             * @description 该项目未兑现的奖补笔数
+             */
             award_count: number;
         };
         /** ProgramPublic */
         ProgramPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 资金项目编号
+             */
             id: number;
-            /** Name */
+            /**
+             * Name
+             * @description 项目名称
+             */
             name: string;
+            /** @description 资金来源层级(如 daye 市级) */
             source_level: components["schemas"]["SourceLevel"];
-            /** Year */
+            /**
+             * Year
+             * @description 项目年度
+             */
             year: number;
             /**
              * Budget
@@ -1684,7 +1988,10 @@ export interface components {
              * @example 55068000.00
              */
             budget: string;
-            /** Description */
+            /**
+             * Description
+             * @description 项目说明
+             */
             description: string;
             /** @description 现行的无申请兑现规则(最新版本) */
             rule: components["schemas"]["RulePublic"] | null;
@@ -1718,14 +2025,21 @@ export interface components {
              * @example 55068000.00
              */
             remaining: string;
-            /** Created By */
+            /**
+             * Created By
+             * @description 创建人
+             */
             created_by: string;
             /**
              * Created At
              * Format: date-time
+             * @description 创建时间
              */
             created_at: string;
-            /** Request Id */
+            /**
+             * Request Id
+             * @description 创建请求的请求编号(对照审计日志)
+             */
             request_id: string | null;
         };
         /**
@@ -1735,21 +2049,30 @@ export interface components {
         Publication: {
             /**
              * Indicator Code
+             * @description 报送的指标代码
              * @example policy_funds_outstanding
              */
             indicator_code: string;
             /**
              * Region Code
+             * @description 报送单位代码
              * @example 420281
              */
             region_code: string;
-            /** Year */
+            /**
+             * Year
+             * @description 所属年度
+             */
             year: number;
-            /** Month */
+            /**
+             * Month
+             * @description 所属月份
+             */
             month: number;
             /**
              * As Of
              * Format: date
+             * @description 统计日
              */
             as_of: string;
             /**
@@ -1792,7 +2115,10 @@ export interface components {
              * @example ready
              */
             status: string;
-            /** Checks */
+            /**
+             * Checks
+             * @description 各项就绪检查(数据库、依赖服务)的结果
+             */
             checks: components["schemas"]["CheckResult"][];
         };
         /**
@@ -1840,12 +2166,19 @@ export interface components {
             region_code: string;
             /**
              * Outstanding
+             * @description 该单位企业的未兑现金额(元)
              * @example 55068000.00
              */
             outstanding: string;
-            /** Award Count */
+            /**
+             * Award Count
+             * @description 该单位企业未兑现的奖补笔数
+             */
             award_count: number;
-            /** Enterprise Count */
+            /**
+             * Enterprise Count
+             * @description 该单位涉及企业数
+             */
             enterprise_count: number;
         };
         /** Rejection */
@@ -1906,20 +2239,30 @@ export interface components {
              * @example 200000.00
              */
             amount: string;
-            /** Id */
+            /**
+             * Id
+             * @description 兑现规则编号
+             */
             id: number;
-            /** Program Id */
+            /**
+             * Program Id
+             * @description 所属资金项目编号
+             */
             program_id: number;
             /**
              * Version
              * @description 规则版本,从 1 起;规则一经使用即不再修改,修订产生新版本
              */
             version: number;
-            /** Created By */
+            /**
+             * Created By
+             * @description 创建人
+             */
             created_by: string;
             /**
              * Created At
              * Format: date-time
+             * @description 创建时间
              */
             created_at: string;
         };
@@ -1935,7 +2278,10 @@ export interface components {
         Trigger: "schedule" | "manual";
         /** UnbalancedPosting */
         UnbalancedPosting: {
-            /** Posting Id */
+            /**
+             * Posting Id
+             * @description 借贷不平的凭证编号
+             */
             posting_id: number;
             /**
              * Total
@@ -1973,7 +2319,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "ok"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1993,7 +2353,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /** @example null */
                     "application/json": unknown;
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description 未就绪 */
@@ -2033,6 +2403,40 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "name": "示例",
+                     *           "source_level": "province",
+                     *           "year": 1,
+                     *           "budget": "55068000.00",
+                     *           "description": "示例",
+                     *           "rule": {
+                     *             "qualification": null,
+                     *             "granted_year": 2024,
+                     *             "amount": "200000.00",
+                     *             "id": 1,
+                     *             "program_id": 1,
+                     *             "version": 1,
+                     *             "created_by": "示例",
+                     *             "created_at": "2025-09-30T08:00:00Z"
+                     *           },
+                     *           "committed": "55068000.00",
+                     *           "paid": "55068000.00",
+                     *           "outstanding": "55068000.00",
+                     *           "available": "55068000.00",
+                     *           "remaining": "55068000.00",
+                     *           "created_by": "示例",
+                     *           "created_at": "2025-09-30T08:00:00Z",
+                     *           "request_id": "示例"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Page_ProgramPublic_"];
                 };
             };
@@ -2080,6 +2484,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "name": "示例",
+                     *       "source_level": "province",
+                     *       "year": 1,
+                     *       "budget": "55068000.00",
+                     *       "description": "示例",
+                     *       "rule": {
+                     *         "qualification": "tech_sme",
+                     *         "granted_year": 2024,
+                     *         "amount": "200000.00",
+                     *         "id": 1,
+                     *         "program_id": 1,
+                     *         "version": 1,
+                     *         "created_by": "示例",
+                     *         "created_at": "2025-09-30T08:00:00Z"
+                     *       },
+                     *       "committed": "55068000.00",
+                     *       "paid": "55068000.00",
+                     *       "outstanding": "55068000.00",
+                     *       "available": "55068000.00",
+                     *       "remaining": "55068000.00",
+                     *       "created_by": "示例",
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "request_id": "示例"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ProgramPublic"];
                 };
             };
@@ -2170,6 +2602,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "name": "示例",
+                     *       "source_level": "province",
+                     *       "year": 1,
+                     *       "budget": "55068000.00",
+                     *       "description": "示例",
+                     *       "rule": {
+                     *         "qualification": "tech_sme",
+                     *         "granted_year": 2024,
+                     *         "amount": "200000.00",
+                     *         "id": 1,
+                     *         "program_id": 1,
+                     *         "version": 1,
+                     *         "created_by": "示例",
+                     *         "created_at": "2025-09-30T08:00:00Z"
+                     *       },
+                     *       "committed": "55068000.00",
+                     *       "paid": "55068000.00",
+                     *       "outstanding": "55068000.00",
+                     *       "available": "55068000.00",
+                     *       "remaining": "55068000.00",
+                     *       "created_by": "示例",
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "request_id": "示例"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ProgramPublic"];
                 };
             };
@@ -2223,6 +2683,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "qualification": "tech_sme",
+                     *         "granted_year": 2024,
+                     *         "amount": "200000.00",
+                     *         "id": 1,
+                     *         "program_id": 1,
+                     *         "version": 1,
+                     *         "created_by": "示例",
+                     *         "created_at": "2025-09-30T08:00:00Z"
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["RulePublic"][];
                 };
             };
@@ -2283,6 +2757,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "qualification": "tech_sme",
+                     *       "granted_year": 2024,
+                     *       "amount": "200000.00",
+                     *       "id": 1,
+                     *       "program_id": 1,
+                     *       "version": 1,
+                     *       "created_by": "示例",
+                     *       "created_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["RulePublic"];
                 };
             };
@@ -2373,6 +2859,52 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "program_id": 1,
+                     *       "rule_id": 1,
+                     *       "rule_version": 1,
+                     *       "qualification": "tech_sme",
+                     *       "granted_year": 1,
+                     *       "qualified": 1,
+                     *       "created": 1,
+                     *       "existing": 1,
+                     *       "awards": [
+                     *         {
+                     *           "id": 1,
+                     *           "program_id": 1,
+                     *           "program_name": "示例",
+                     *           "credit_code": "示例",
+                     *           "enterprise_name": "示例",
+                     *           "region_code": "示例",
+                     *           "amount": "55068000.00",
+                     *           "mode": "automatic",
+                     *           "period": 1,
+                     *           "basis": {
+                     *             "kind": "rule",
+                     *             "description": "示例",
+                     *             "rule_id": null,
+                     *             "rule_version": null,
+                     *             "qualification": null,
+                     *             "granted_year": null,
+                     *             "application_no": null
+                     *           },
+                     *           "status": "pending",
+                     *           "paid": "55068000.00",
+                     *           "outstanding": "55068000.00",
+                     *           "note": "示例",
+                     *           "created_by": "示例",
+                     *           "created_at": "2025-09-30T08:00:00Z",
+                     *           "created_request_id": "示例",
+                     *           "decided_by": "示例",
+                     *           "decided_at": "2025-09-30T08:00:00Z",
+                     *           "decided_request_id": "示例",
+                     *           "decision_note": "示例",
+                     *           "approved_on": "2025-09-30"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["GenerationResult"];
                 };
             };
@@ -2487,6 +3019,46 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "program_id": 1,
+                     *           "program_name": "示例",
+                     *           "credit_code": "示例",
+                     *           "enterprise_name": "示例",
+                     *           "region_code": "示例",
+                     *           "amount": "55068000.00",
+                     *           "mode": "automatic",
+                     *           "period": 1,
+                     *           "basis": {
+                     *             "kind": "rule",
+                     *             "description": "示例",
+                     *             "rule_id": null,
+                     *             "rule_version": null,
+                     *             "qualification": null,
+                     *             "granted_year": null,
+                     *             "application_no": null
+                     *           },
+                     *           "status": "pending",
+                     *           "paid": "55068000.00",
+                     *           "outstanding": "55068000.00",
+                     *           "note": "示例",
+                     *           "created_by": "示例",
+                     *           "created_at": "2025-09-30T08:00:00Z",
+                     *           "created_request_id": "示例",
+                     *           "decided_by": "示例",
+                     *           "decided_at": "2025-09-30T08:00:00Z",
+                     *           "decided_request_id": "示例",
+                     *           "decision_note": "示例",
+                     *           "approved_on": "2025-09-30"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Page_AwardPublic_"];
                 };
             };
@@ -2534,6 +3106,40 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "program_id": 1,
+                     *       "program_name": "示例",
+                     *       "credit_code": "示例",
+                     *       "enterprise_name": "示例",
+                     *       "region_code": "示例",
+                     *       "amount": "55068000.00",
+                     *       "mode": "automatic",
+                     *       "period": 1,
+                     *       "basis": {
+                     *         "kind": "rule",
+                     *         "description": "示例",
+                     *         "rule_id": null,
+                     *         "rule_version": null,
+                     *         "qualification": null,
+                     *         "granted_year": null,
+                     *         "application_no": null
+                     *       },
+                     *       "status": "pending",
+                     *       "paid": "55068000.00",
+                     *       "outstanding": "55068000.00",
+                     *       "note": "示例",
+                     *       "created_by": "示例",
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "created_request_id": "示例",
+                     *       "decided_by": "示例",
+                     *       "decided_at": "2025-09-30T08:00:00Z",
+                     *       "decided_request_id": "示例",
+                     *       "decision_note": "示例",
+                     *       "approved_on": "2025-09-30"
+                     *     }
+                     */
                     "application/json": components["schemas"]["AwardPublic"];
                 };
             };
@@ -2644,6 +3250,40 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "program_id": 1,
+                     *       "program_name": "示例",
+                     *       "credit_code": "示例",
+                     *       "enterprise_name": "示例",
+                     *       "region_code": "示例",
+                     *       "amount": "55068000.00",
+                     *       "mode": "automatic",
+                     *       "period": 1,
+                     *       "basis": {
+                     *         "kind": "rule",
+                     *         "description": "示例",
+                     *         "rule_id": null,
+                     *         "rule_version": null,
+                     *         "qualification": null,
+                     *         "granted_year": null,
+                     *         "application_no": null
+                     *       },
+                     *       "status": "pending",
+                     *       "paid": "55068000.00",
+                     *       "outstanding": "55068000.00",
+                     *       "note": "示例",
+                     *       "created_by": "示例",
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "created_request_id": "示例",
+                     *       "decided_by": "示例",
+                     *       "decided_at": "2025-09-30T08:00:00Z",
+                     *       "decided_request_id": "示例",
+                     *       "decision_note": "示例",
+                     *       "approved_on": "2025-09-30"
+                     *     }
+                     */
                     "application/json": components["schemas"]["AwardPublic"];
                 };
             };
@@ -2701,6 +3341,40 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "program_id": 1,
+                     *       "program_name": "示例",
+                     *       "credit_code": "示例",
+                     *       "enterprise_name": "示例",
+                     *       "region_code": "示例",
+                     *       "amount": "55068000.00",
+                     *       "mode": "automatic",
+                     *       "period": 1,
+                     *       "basis": {
+                     *         "kind": "rule",
+                     *         "description": "示例",
+                     *         "rule_id": null,
+                     *         "rule_version": null,
+                     *         "qualification": null,
+                     *         "granted_year": null,
+                     *         "application_no": null
+                     *       },
+                     *       "status": "pending",
+                     *       "paid": "55068000.00",
+                     *       "outstanding": "55068000.00",
+                     *       "note": "示例",
+                     *       "created_by": "示例",
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "created_request_id": "示例",
+                     *       "decided_by": "示例",
+                     *       "decided_at": "2025-09-30T08:00:00Z",
+                     *       "decided_request_id": "示例",
+                     *       "decision_note": "示例",
+                     *       "approved_on": "2025-09-30"
+                     *     }
+                     */
                     "application/json": components["schemas"]["AwardPublic"];
                 };
             };
@@ -2805,6 +3479,40 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "program_id": 1,
+                     *       "program_name": "示例",
+                     *       "credit_code": "示例",
+                     *       "enterprise_name": "示例",
+                     *       "region_code": "示例",
+                     *       "amount": "55068000.00",
+                     *       "mode": "automatic",
+                     *       "period": 1,
+                     *       "basis": {
+                     *         "kind": "rule",
+                     *         "description": "示例",
+                     *         "rule_id": null,
+                     *         "rule_version": null,
+                     *         "qualification": null,
+                     *         "granted_year": null,
+                     *         "application_no": null
+                     *       },
+                     *       "status": "pending",
+                     *       "paid": "55068000.00",
+                     *       "outstanding": "55068000.00",
+                     *       "note": "示例",
+                     *       "created_by": "示例",
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "created_request_id": "示例",
+                     *       "decided_by": "示例",
+                     *       "decided_at": "2025-09-30T08:00:00Z",
+                     *       "decided_request_id": "示例",
+                     *       "decision_note": "示例",
+                     *       "approved_on": "2025-09-30"
+                     *     }
+                     */
                     "application/json": components["schemas"]["AwardPublic"];
                 };
             };
@@ -2914,6 +3622,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "award_id": 1,
+                     *       "program_id": 1,
+                     *       "credit_code": "示例",
+                     *       "enterprise_name": "示例",
+                     *       "amount": "55068000.00",
+                     *       "paid_on": "2025-09-30",
+                     *       "reference": "示例",
+                     *       "note": "示例",
+                     *       "posting_id": 1,
+                     *       "idempotency_key": "示例",
+                     *       "status": "paid",
+                     *       "reversal_posting_id": 1,
+                     *       "created_by": "示例",
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "request_id": "示例",
+                     *       "award_paid": "55068000.00",
+                     *       "award_outstanding": "55068000.00"
+                     *     }
+                     */
                     "application/json": components["schemas"]["DisbursementCreated"];
                 };
             };
@@ -3022,6 +3752,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "award_id": 1,
+                     *           "program_id": 1,
+                     *           "credit_code": "示例",
+                     *           "enterprise_name": "示例",
+                     *           "amount": "55068000.00",
+                     *           "paid_on": "2025-09-30",
+                     *           "reference": "示例",
+                     *           "note": "示例",
+                     *           "posting_id": 1,
+                     *           "idempotency_key": "示例",
+                     *           "status": "paid",
+                     *           "reversal_posting_id": 1,
+                     *           "created_by": "示例",
+                     *           "created_at": "2025-09-30T08:00:00Z",
+                     *           "request_id": "示例"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Page_DisbursementPublic_"];
                 };
             };
@@ -3065,6 +3821,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "award_id": 1,
+                     *       "program_id": 1,
+                     *       "credit_code": "示例",
+                     *       "enterprise_name": "示例",
+                     *       "amount": "55068000.00",
+                     *       "paid_on": "2025-09-30",
+                     *       "reference": "示例",
+                     *       "note": "示例",
+                     *       "posting_id": 1,
+                     *       "idempotency_key": "示例",
+                     *       "status": "paid",
+                     *       "reversal_posting_id": 1,
+                     *       "created_by": "示例",
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "request_id": "示例"
+                     *     }
+                     */
                     "application/json": components["schemas"]["DisbursementPublic"];
                 };
             };
@@ -3122,6 +3898,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "award_id": 1,
+                     *       "program_id": 1,
+                     *       "credit_code": "示例",
+                     *       "enterprise_name": "示例",
+                     *       "amount": "55068000.00",
+                     *       "paid_on": "2025-09-30",
+                     *       "reference": "示例",
+                     *       "note": "示例",
+                     *       "posting_id": 1,
+                     *       "idempotency_key": "示例",
+                     *       "status": "paid",
+                     *       "reversal_posting_id": 1,
+                     *       "created_by": "示例",
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "request_id": "示例"
+                     *     }
+                     */
                     "application/json": components["schemas"]["DisbursementPublic"];
                 };
             };
@@ -3238,6 +4034,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "posting_id": 1,
+                     *           "kind": "budget_allocated",
+                     *           "account": "funding_source",
+                     *           "program_id": 1,
+                     *           "award_id": 1,
+                     *           "amount": "55068000.00",
+                     *           "value_date": "2025-09-30",
+                     *           "reverses_posting_id": 1,
+                     *           "memo": "示例",
+                     *           "created_by": "示例",
+                     *           "created_at": "2025-09-30T08:00:00Z",
+                     *           "request_id": "示例"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Page_EntryPublic_"];
                 };
             };
@@ -3288,6 +4107,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "ok": true,
+                     *       "postings": 1,
+                     *       "entries": 1,
+                     *       "unbalanced_postings": [
+                     *         {
+                     *           "posting_id": 1,
+                     *           "total": "55068000.00",
+                     *           "lines": 1
+                     *         }
+                     *       ],
+                     *       "award_mismatches": [
+                     *         {
+                     *           "award_id": 1,
+                     *           "check": "示例",
+                     *           "expected": "55068000.00",
+                     *           "actual": "55068000.00"
+                     *         }
+                     *       ],
+                     *       "program_mismatches": [
+                     *         {
+                     *           "program_id": 1,
+                     *           "check": "示例",
+                     *           "expected": "55068000.00",
+                     *           "actual": "55068000.00"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["Reconciliation"];
                 };
             };
@@ -3309,6 +4158,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3339,6 +4197,65 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "as_of": "2025-09-30",
+                     *       "total": "55068000.00",
+                     *       "award_count": 1,
+                     *       "enterprise_count": 1,
+                     *       "by_program": [
+                     *         {
+                     *           "program_id": 1,
+                     *           "name": "示例",
+                     *           "source_level": "province",
+                     *           "year": 1,
+                     *           "outstanding": "55068000.00",
+                     *           "award_count": 1
+                     *         }
+                     *       ],
+                     *       "by_mode": [
+                     *         {
+                     *           "mode": "automatic",
+                     *           "outstanding": "55068000.00",
+                     *           "award_count": 1
+                     *         }
+                     *       ],
+                     *       "by_region": [
+                     *         {
+                     *           "region_code": "示例",
+                     *           "outstanding": "55068000.00",
+                     *           "award_count": 1,
+                     *           "enterprise_count": 1
+                     *         }
+                     *       ],
+                     *       "by_enterprise": [
+                     *         {
+                     *           "credit_code": "示例",
+                     *           "name": "示例",
+                     *           "region_code": "示例",
+                     *           "outstanding": "55068000.00",
+                     *           "award_count": 1
+                     *         }
+                     *       ],
+                     *       "ageing": [
+                     *         {
+                     *           "label": "61-120",
+                     *           "min_working_days": 1,
+                     *           "max_working_days": 1,
+                     *           "overdue": true,
+                     *           "outstanding": "55068000.00",
+                     *           "award_count": 1
+                     *         }
+                     *       ],
+                     *       "overdue": {
+                     *         "promise_working_days": 60,
+                     *         "approved_before": "2025-09-30",
+                     *         "outstanding": "55068000.00",
+                     *         "award_count": 1
+                     *       },
+                     *       "working_day_rule": "示例"
+                     *     }
+                     */
                     "application/json": components["schemas"]["OutstandingReport"];
                 };
             };
@@ -3394,6 +4311,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "award_id": 1,
+                     *           "program_id": 1,
+                     *           "program_name": "示例",
+                     *           "credit_code": "示例",
+                     *           "enterprise_name": "示例",
+                     *           "region_code": "示例",
+                     *           "mode": "automatic",
+                     *           "amount": "55068000.00",
+                     *           "paid": "55068000.00",
+                     *           "outstanding": "55068000.00",
+                     *           "approved_on": "2025-09-30",
+                     *           "working_days": 1,
+                     *           "overdue": true
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Page_OutstandingItem_"];
                 };
             };
@@ -3492,6 +4432,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "indicator_code": "policy_funds_outstanding",
+                     *       "region_code": "420281",
+                     *       "year": 1,
+                     *       "month": 1,
+                     *       "as_of": "2025-09-30",
+                     *       "total": "55068000.00",
+                     *       "value": "5506.80",
+                     *       "event_id": "示例"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Publication"];
                 };
             };
@@ -3569,6 +4521,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "username": "admin",
+                     *       "role": "admin",
+                     *       "region_code": null,
+                     *       "credit_code": null,
+                     *       "token_id": null,
+                     *       "expires_at": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Principal"];
                 };
             };
@@ -3580,6 +4542,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description 依赖服务不可用 */
@@ -3618,6 +4589,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "kind": "award_payment_due_soon",
+                     *           "title": "示例",
+                     *           "body": "示例",
+                     *           "created_at": "2025-09-30T08:00:00Z",
+                     *           "read_at": "2025-09-30T08:00:00Z",
+                     *           "award_id": 1
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Page_NotificationPublic_"];
                 };
             };
@@ -3665,6 +4653,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "kind": "award_payment_due_soon",
+                     *       "title": "示例",
+                     *       "body": "示例",
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "read_at": "2025-09-30T08:00:00Z",
+                     *       "award_id": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["NotificationPublic"];
                 };
             };
@@ -3749,6 +4748,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "event_id": "示例",
+                     *           "type": "示例",
+                     *           "subject": "示例",
+                     *           "data": {},
+                     *           "occurred_at": "2025-09-30T08:00:00Z",
+                     *           "destination": "示例",
+                     *           "state": "示例",
+                     *           "attempts": 1,
+                     *           "next_attempt_at": "2025-09-30T08:00:00Z",
+                     *           "last_error": "示例",
+                     *           "delivered_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "total": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["OutboxPage"];
                 };
             };
@@ -3801,6 +4821,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "event_id": "示例",
+                     *       "type": "示例",
+                     *       "subject": "示例",
+                     *       "data": {},
+                     *       "occurred_at": "2025-09-30T08:00:00Z",
+                     *       "destination": "示例",
+                     *       "state": "示例",
+                     *       "attempts": 1,
+                     *       "next_attempt_at": "2025-09-30T08:00:00Z",
+                     *       "last_error": "示例",
+                     *       "delivered_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["OutboxEventPublic"];
                 };
             };
@@ -3879,6 +4915,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "name": "close-expired-demands",
+                     *           "description": "示例",
+                     *           "schedule": "0 1 * * *",
+                     *           "timezone": "Asia/Shanghai",
+                     *           "grace_seconds": 1,
+                     *           "next_run_at": "2025-09-30T08:00:00Z",
+                     *           "last_run": {
+                     *             "occurrence": "2026-11-30T17:00:00+00:00",
+                     *             "trigger": null,
+                     *             "scheduled_for": null,
+                     *             "outcome": null,
+                     *             "attempts": 1,
+                     *             "summary": {
+                     *               "closed_demands": 3
+                     *             },
+                     *             "error": null,
+                     *             "started_at": "2025-09-30T08:00:00Z",
+                     *             "finished_at": null,
+                     *             "runner": "示例",
+                     *             "requested_by": null
+                     *           }
+                     *         }
+                     *       ],
+                     *       "total": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["JobList"];
                 };
             };
@@ -3900,6 +4966,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3932,6 +5007,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "occurrence": "2026-11-30T17:00:00+00:00",
+                     *       "trigger": "schedule",
+                     *       "scheduled_for": "2025-09-30T08:00:00Z",
+                     *       "outcome": "running",
+                     *       "attempts": 1,
+                     *       "summary": {
+                     *         "closed_demands": 3
+                     *       },
+                     *       "error": "示例",
+                     *       "started_at": "2025-09-30T08:00:00Z",
+                     *       "finished_at": "2025-09-30T08:00:00Z",
+                     *       "runner": "示例",
+                     *       "requested_by": "示例"
+                     *     }
+                     */
                     "application/json": components["schemas"]["JobRun"];
                 };
             };
@@ -4001,6 +5093,15 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

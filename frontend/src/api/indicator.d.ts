@@ -938,23 +938,36 @@ export interface components {
         };
         /** ApiKeyCreated */
         ApiKeyCreated: {
-            /** Id */
+            /**
+             * Id
+             * @description API 密钥编号
+             */
             id: number;
-            /** Name */
+            /**
+             * Name
+             * @description 密钥名称(用途)
+             */
             name: string;
             /**
              * Prefix
              * @description 密钥前缀,用于辨认
              */
             prefix: string;
-            /** Username */
+            /**
+             * Username
+             * @description 所属用户
+             */
             username: string;
             /**
              * Created At
              * Format: date-time
+             * @description 创建时间
              */
             created_at: string;
-            /** Revoked At */
+            /**
+             * Revoked At
+             * @description 吊销时间;有效为空
+             */
             revoked_at: string | null;
             /**
              * Key
@@ -964,27 +977,41 @@ export interface components {
         };
         /** ApiKeyPublic */
         ApiKeyPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description API 密钥编号
+             */
             id: number;
-            /** Name */
+            /**
+             * Name
+             * @description 密钥名称(用途)
+             */
             name: string;
             /**
              * Prefix
              * @description 密钥前缀,用于辨认
              */
             prefix: string;
-            /** Username */
+            /**
+             * Username
+             * @description 所属用户
+             */
             username: string;
             /**
              * Created At
              * Format: date-time
+             * @description 创建时间
              */
             created_at: string;
-            /** Revoked At */
+            /**
+             * Revoked At
+             * @description 吊销时间;有效为空
+             */
             revoked_at: string | null;
         };
         /** Assessment */
         Assessment: {
+            /** @description 评估的培育方向 */
             program: components["schemas"]["Program"];
             /**
              * Ruleset
@@ -992,7 +1019,10 @@ export interface components {
              * @example 2025.1
              */
             ruleset: string;
-            /** Eligible */
+            /**
+             * Eligible
+             * @description 是否符合全部条件
+             */
             eligible: boolean;
             /**
              * Route
@@ -1004,7 +1034,10 @@ export interface components {
              * @description 评分(科技型中小企业满分 100;高企创新能力满分 100)
              */
             score: number | null;
-            /** Conditions */
+            /**
+             * Conditions
+             * @description 逐项条件及是否满足
+             */
             conditions: components["schemas"]["Condition"][];
         };
         /** Body_issue_token */
@@ -1061,7 +1094,10 @@ export interface components {
         };
         /** BulkCandidatesResult */
         BulkCandidatesResult: {
-            /** Created */
+            /**
+             * Created
+             * @description 新增的候选企业数
+             */
             created: number;
             /**
              * Eligible Tech Sme
@@ -1081,7 +1117,10 @@ export interface components {
              * @description 写入的条数(与上次相同的数值不再写入新修订)
              */
             written: number;
-            /** Unchanged */
+            /**
+             * Unchanged
+             * @description 与已有数值相同、未写入的条数
+             */
             unchanged: number;
         };
         /** BulkValueIn */
@@ -1125,6 +1164,7 @@ export interface components {
             note: string;
             /**
              * Indicator Code
+             * @description 指标代码
              * @example tech_contract_turnover
              */
             indicator_code: string;
@@ -1194,6 +1234,7 @@ export interface components {
              * @example 55068000.00
              */
             high_tech_revenue: string;
+            /** @description 知识产权(件) */
             ip?: components["schemas"]["IntellectualProperty"];
             /**
              * In Supported Field
@@ -1203,7 +1244,9 @@ export interface components {
             in_supported_field: boolean;
             /** @description 高企创新能力评价得分 */
             innovation_scores?: components["schemas"]["InnovationScores"] | null;
+            /** @description 否决情形(如重大安全、质量事故) */
             exclusions?: components["schemas"]["Exclusions"];
+            /** @description 可直接认定的情形 */
             direct_routes?: components["schemas"]["DirectRoutes"];
         };
         /** CandidateIn */
@@ -1238,6 +1281,7 @@ export interface components {
              * @default reserve
              */
             stage: components["schemas"]["Stage"];
+            /** @description 企业申报数据(用于资格评估) */
             figures: components["schemas"]["CandidateFigures"];
         };
         /** CandidateMove */
@@ -1258,30 +1302,55 @@ export interface components {
         };
         /** CandidatePublic */
         CandidatePublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 候选编号
+             */
             id: number;
-            /** Region Code */
+            /**
+             * Region Code
+             * @description 报送单位(乡镇)代码
+             */
             region_code: string;
-            /** Credit Code */
+            /**
+             * Credit Code
+             * @description 企业统一社会信用代码
+             */
             credit_code: string;
-            /** Enterprise Name */
+            /**
+             * Enterprise Name
+             * @description 企业名称
+             */
             enterprise_name: string;
+            /** @description 培育方向(如高新技术企业、科技型中小企业) */
             program: components["schemas"]["Program"];
-            /** Year */
+            /**
+             * Year
+             * @description 培育年度
+             */
             year: number;
+            /** @description 培育阶段:reserve 储备 / coached 辅导 / applied 已申报 / certified 已认定 / rejected 未通过 */
             stage: components["schemas"]["Stage"];
             /**
              * Stage Changed At
              * Format: date-time
+             * @description 进入当前阶段的时间
              */
             stage_changed_at: string;
-            /** Stage Changed By */
+            /**
+             * Stage Changed By
+             * @description 推进到当前阶段的用户
+             */
             stage_changed_by: string;
-            /** Created By */
+            /**
+             * Created By
+             * @description 报送人
+             */
             created_by: string;
             /**
              * Created At
              * Format: date-time
+             * @description 报送时间
              */
             created_at: string;
             /**
@@ -1315,7 +1384,10 @@ export interface components {
              * @example database
              */
             name: string;
-            /** Ok */
+            /**
+             * Ok
+             * @description 检查是否通过
+             */
             ok: boolean;
             /**
              * Detail
@@ -1349,7 +1421,10 @@ export interface components {
              * @example ≥ 4%
              */
             threshold: string;
-            /** Passed */
+            /**
+             * Passed
+             * @description 此条件是否满足
+             */
             passed: boolean;
             /**
              * Shortfall
@@ -1379,14 +1454,21 @@ export interface components {
         ContractType: "development" | "transfer" | "consulting" | "service";
         /** CultivationProgress */
         CultivationProgress: {
-            /** Year */
+            /**
+             * Year
+             * @description 年度
+             */
             year: number;
             /**
              * As Of
              * Format: date
+             * @description 统计日
              */
             as_of: string;
-            /** Time Progress */
+            /**
+             * Time Progress
+             * @description 时间进度(0–1)
+             */
             time_progress: number | null;
             /**
              * Townships
@@ -1396,16 +1478,26 @@ export interface components {
         };
         /** Dashboard */
         Dashboard: {
-            /** Year */
+            /**
+             * Year
+             * @description 年度
+             */
             year: number;
             /**
              * As Of
              * Format: date
+             * @description 统计日
              */
             as_of: string;
-            /** Region Code */
+            /**
+             * Region Code
+             * @description 报送单位代码(全市为 420281)
+             */
             region_code: string;
-            /** Time Progress */
+            /**
+             * Time Progress
+             * @description 时间进度(0–1)
+             */
             time_progress: number | null;
             /**
              * Items
@@ -1521,11 +1613,13 @@ export interface components {
             /**
              * Created At
              * Format: date-time
+             * @description 登记时间
              */
             created_at: string;
             /**
              * Updated At
              * Format: date-time
+             * @description 最后修改时间
              */
             updated_at: string;
         };
@@ -1534,13 +1628,25 @@ export interface components {
          * @description Only the fields given change. `region_code` only by an admin.
          */
         EnterpriseUpdate: {
-            /** Name */
+            /**
+             * Name
+             * @description 企业名称
+             */
             name?: string | null;
-            /** Region Code */
+            /**
+             * Region Code
+             * @description 所属报送单位代码
+             */
             region_code?: string | null;
-            /** Industry */
+            /**
+             * Industry
+             * @description 行业
+             */
             industry?: string | null;
-            /** Registered On */
+            /**
+             * Registered On
+             * @description 注册成立日期
+             */
             registered_on?: string | null;
         };
         /**
@@ -1562,6 +1668,7 @@ export interface components {
             /**
              * Occurred At
              * Format: date-time
+             * @description 事件发生时间
              */
             occurred_at: string;
             /**
@@ -1570,7 +1677,10 @@ export interface components {
              * @example match:12
              */
             subject: string;
-            /** Data */
+            /**
+             * Data
+             * @description 事件内容,结构由事件类型决定
+             */
             data: {
                 [key: string]: unknown;
             };
@@ -1716,6 +1826,7 @@ export interface components {
             denominator_code?: string | null;
             /**
              * Description
+             * @description 指标说明(口径)
              * @default
              */
             description: string;
@@ -1771,10 +1882,14 @@ export interface components {
             denominator_code?: string | null;
             /**
              * Description
+             * @description 指标说明(口径)
              * @default
              */
             description: string;
-            /** Code */
+            /**
+             * Code
+             * @description 指标代码
+             */
             code: string;
             /**
              * Source
@@ -1784,13 +1899,25 @@ export interface components {
         };
         /** IndicatorUpdate */
         IndicatorUpdate: {
-            /** Name */
+            /**
+             * Name
+             * @description 指标名称
+             */
             name?: string | null;
-            /** Category */
+            /**
+             * Category
+             * @description 指标类别
+             */
             category?: string | null;
-            /** Higher Is Better */
+            /**
+             * Higher Is Better
+             * @description 数值越大越好(否则越小越好)
+             */
             higher_is_better?: boolean | null;
-            /** Description */
+            /**
+             * Description
+             * @description 指标说明(口径)
+             */
             description?: string | null;
         };
         /**
@@ -1878,9 +2005,15 @@ export interface components {
         };
         /** JobList */
         JobList: {
-            /** Items */
+            /**
+             * Items
+             * @description 本服务声明的定时任务
+             */
             items: components["schemas"]["Job"][];
-            /** Total */
+            /**
+             * Total
+             * @description 定时任务个数
+             */
             total: number;
         };
         /**
@@ -1926,9 +2059,13 @@ export interface components {
             /**
              * Started At
              * Format: date-time
+             * @description 开始时间
              */
             started_at: string;
-            /** Finished At */
+            /**
+             * Finished At
+             * @description 结束时间;仍在运行时为空
+             */
             finished_at: string | null;
             /**
              * Runner
@@ -1958,17 +2095,27 @@ export interface components {
         Measure: "hte_applications" | "tech_sme_registered";
         /** MeasureProgress */
         MeasureProgress: {
-            /** Actual */
+            /**
+             * Actual
+             * @description 已完成数
+             */
             actual: number;
-            /** Quota */
+            /**
+             * Quota
+             * @description 年度任务数;未下达为空
+             */
             quota: number | null;
-            /** Completion Rate */
+            /**
+             * Completion Rate
+             * @description 完成率(0–1)
+             */
             completion_rate: number | null;
             /**
              * Expected
              * @description 按时间进度此时应达到的数
              */
             expected: number | null;
+            /** @description 与时间进度相比:ahead 超前 / on_track 持平 / behind 滞后;无任务为空 */
             status: components["schemas"]["Status"] | null;
             /**
              * Needed For Pace
@@ -1994,23 +2141,36 @@ export interface components {
              * @example township_behind_pace
              */
             kind: string;
-            /** Title */
+            /**
+             * Title
+             * @description 通知标题
+             */
             title: string;
-            /** Body */
+            /**
+             * Body
+             * @description 通知正文
+             */
             body: string;
             /**
              * Created At
              * Format: date-time
+             * @description 通知时间
              */
             created_at: string;
-            /** Read At */
+            /**
+             * Read At
+             * @description 已读时间;未读为空
+             */
             read_at: string | null;
             /**
              * Region Code
              * @description 所涉报送单位
              */
             region_code: string | null;
-            /** Year */
+            /**
+             * Year
+             * @description 相关年度;与年度无关为空
+             */
             year: number | null;
             /**
              * Month
@@ -2028,47 +2188,82 @@ export interface components {
         };
         /** OutboxEventPublic */
         OutboxEventPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 发件箱中的序号
+             */
             id: number;
-            /** Event Id */
+            /**
+             * Event Id
+             * @description 事件编号(接收方据此只处理一次)
+             */
             event_id: string;
-            /** Type */
+            /**
+             * Type
+             * @description 事件类型 `<名词>.<动词>`
+             */
             type: string;
-            /** Subject */
+            /**
+             * Subject
+             * @description 事件主体(同一主体的事件按记录顺序投递)
+             */
             subject: string;
-            /** Data */
+            /**
+             * Data
+             * @description 事件内容
+             */
             data: {
                 [key: string]: unknown;
             };
             /**
              * Occurred At
              * Format: date-time
+             * @description 事件发生时间
              */
             occurred_at: string;
-            /** Destination */
+            /**
+             * Destination
+             * @description 投递目标服务;仅供变更流读取的事件为空
+             */
             destination: string | null;
             /**
              * State
              * @description pending 待送达 / delivered 已送达 / dead 多次失败,待人工重试
              */
             state: string;
-            /** Attempts */
+            /**
+             * Attempts
+             * @description 已尝试投递次数
+             */
             attempts: number;
             /**
              * Next Attempt At
              * Format: date-time
+             * @description 下次尝试投递的时间
              */
             next_attempt_at: string;
-            /** Last Error */
+            /**
+             * Last Error
+             * @description 最近一次投递失败的原因
+             */
             last_error: string | null;
-            /** Delivered At */
+            /**
+             * Delivered At
+             * @description 投递成功时间;未投递为空
+             */
             delivered_at: string | null;
         };
         /** OutboxPage */
         OutboxPage: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页事件
+             */
             items: components["schemas"]["OutboxEventPublic"][];
-            /** Total */
+            /**
+             * Total
+             * @description 符合条件的事件总数
+             */
             total: number;
         };
         /**
@@ -2083,93 +2278,165 @@ export interface components {
         Pace: "day" | "month" | "quarter";
         /** Page[ApiKeyPublic] */
         Page_ApiKeyPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页条目
+             */
             items: components["schemas"]["ApiKeyPublic"][];
             /**
              * Total
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /** Page[CandidatePublic] */
         Page_CandidatePublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页条目
+             */
             items: components["schemas"]["CandidatePublic"][];
             /**
              * Total
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /** Page[EnterprisePublic] */
         Page_EnterprisePublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页条目
+             */
             items: components["schemas"]["EnterprisePublic"][];
             /**
              * Total
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /** Page[IndicatorPublic] */
         Page_IndicatorPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页条目
+             */
             items: components["schemas"]["IndicatorPublic"][];
             /**
              * Total
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /** Page[NotificationPublic] */
         Page_NotificationPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页条目
+             */
             items: components["schemas"]["NotificationPublic"][];
             /**
              * Total
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /** Page[RegionPublic] */
         Page_RegionPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页条目
+             */
             items: components["schemas"]["RegionPublic"][];
             /**
              * Total
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /** Page[TechContractPublic] */
         Page_TechContractPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页条目
+             */
             items: components["schemas"]["TechContractPublic"][];
             /**
              * Total
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /** Page[UserPublic] */
         Page_UserPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页条目
+             */
             items: components["schemas"]["UserPublic"][];
             /**
              * Total
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /** Page[ValuePublic] */
         Page_ValuePublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页条目
+             */
             items: components["schemas"]["ValuePublic"][];
             /**
              * Total
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /**
          * PeriodType
@@ -2268,16 +2535,25 @@ export interface components {
         Program: "tech_sme" | "hte";
         /** ProgressPublic */
         ProgressPublic: {
+            /** @description 指标 */
             indicator: components["schemas"]["IndicatorPublic"];
-            /** Region Code */
+            /**
+             * Region Code
+             * @description 报送单位代码
+             */
             region_code: string;
-            /** Year */
+            /**
+             * Year
+             * @description 年度
+             */
             year: number;
             /**
              * As Of
              * Format: date
+             * @description 统计日
              */
             as_of: string;
+            /** @description 时间进度的计算口径:day 按日 / month 按月 / quarter 按季 */
             pace: components["schemas"]["Pace"];
             /**
              * Actual
@@ -2342,7 +2618,10 @@ export interface components {
              * @example funding-api
              */
             source: string;
-            /** Year */
+            /**
+             * Year
+             * @description 年度
+             */
             year: number;
             /**
              * Month
@@ -2391,8 +2670,12 @@ export interface components {
         QualificationKind: "tech_sme" | "hte" | "new_species";
         /** QualificationPublic */
         QualificationPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 资质记录编号
+             */
             id: number;
+            /** @description 资质类型(如 hte 高新技术企业) */
             kind: components["schemas"]["QualificationKind"];
             /**
              * Granted Year
@@ -2402,40 +2685,70 @@ export interface components {
             /**
              * Granted On
              * Format: date
+             * @description 认定日期
              */
             granted_on: string;
-            /** Expires On */
+            /**
+             * Expires On
+             * @description 有效期至;长期有效为空
+             */
             expires_on: string | null;
-            /** Certificate No */
+            /**
+             * Certificate No
+             * @description 证书编号
+             */
             certificate_no: string | null;
         };
         /** QuarterlyReport */
         QuarterlyReport: {
-            /** Year */
+            /**
+             * Year
+             * @description 年度
+             */
             year: number;
-            /** Quarter */
+            /**
+             * Quarter
+             * @description 季度(1–4)
+             */
             quarter: number;
             /**
              * As Of
              * Format: date
+             * @description 统计日(季度末)
              */
             as_of: string;
-            /** Title */
+            /**
+             * Title
+             * @description 报告标题
+             */
             title: string;
-            /** Sections */
+            /**
+             * Sections
+             * @description 报告各节
+             */
             sections: components["schemas"]["Section"][];
         };
         /** QuotaIn */
         QuotaIn: {
-            /** Region Code */
+            /**
+             * Region Code
+             * @description 报送单位(乡镇)代码
+             */
             region_code: string;
+            /** @description 培育指标 */
             measure: components["schemas"]["Measure"];
-            /** Quota */
+            /**
+             * Quota
+             * @description 年度任务数
+             */
             quota: number;
         };
         /** Quotas */
         Quotas: {
-            /** Items */
+            /**
+             * Items
+             * @description 各单位各指标的任务数
+             */
             items: components["schemas"]["QuotaIn"][];
         };
         /** Readiness */
@@ -2446,7 +2759,10 @@ export interface components {
              * @example ready
              */
             status: string;
-            /** Checks */
+            /**
+             * Checks
+             * @description 各项就绪检查(数据库、依赖服务)的结果
+             */
             checks: components["schemas"]["CheckResult"][];
         };
         /** Received */
@@ -2491,14 +2807,24 @@ export interface components {
         Role: "admin" | "township" | "enterprise" | "viewer" | "service";
         /** Section */
         Section: {
-            /** Title */
+            /**
+             * Title
+             * @description 节标题
+             */
             title: string;
-            /** Paragraphs */
+            /**
+             * Paragraphs
+             * @description 正文段落
+             */
             paragraphs: string[];
-            /** Figures */
+            /**
+             * Figures
+             * @description 本节引用的数字及其来源
+             */
             figures?: components["schemas"]["Figure"][];
             /**
              * Available
+             * @description 本节数据是否齐全(依赖服务不可用时为 false)
              * @default true
              */
             available: boolean;
@@ -2510,20 +2836,30 @@ export interface components {
         Stage: "reserve" | "coached" | "applied" | "certified" | "rejected" | "withdrawn";
         /** StageEventPublic */
         StageEventPublic: {
+            /** @description 原阶段;首次报送为空 */
             from_stage: components["schemas"]["Stage"] | null;
+            /** @description 新阶段 */
             to_stage: components["schemas"]["Stage"];
             /**
              * On
              * Format: date
+             * @description 阶段变更的业务日期
              */
             on: string;
-            /** By */
+            /**
+             * By
+             * @description 操作用户
+             */
             by: string;
-            /** Note */
+            /**
+             * Note
+             * @description 说明
+             */
             note: string;
             /**
              * At
              * Format: date-time
+             * @description 记录时间
              */
             at: string;
         };
@@ -2548,11 +2884,20 @@ export interface components {
         };
         /** TargetPublic */
         TargetPublic: {
-            /** Indicator Code */
+            /**
+             * Indicator Code
+             * @description 指标代码
+             */
             indicator_code: string;
-            /** Region Code */
+            /**
+             * Region Code
+             * @description 报送单位代码
+             */
             region_code: string;
-            /** Year */
+            /**
+             * Year
+             * @description 年度
+             */
             year: number;
             /**
              * Value
@@ -2560,11 +2905,15 @@ export interface components {
              * @example 34.25
              */
             value: string;
-            /** Set By */
+            /**
+             * Set By
+             * @description 设定人
+             */
             set_by: string;
             /**
              * Set At
              * Format: date-time
+             * @description 设定时间
              */
             set_at: string;
         };
@@ -2609,32 +2958,54 @@ export interface components {
         };
         /** TechContractPublic */
         TechContractPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 技术合同记录编号
+             */
             id: number;
-            /** Source */
+            /**
+             * Source
+             * @description 来源系统
+             */
             source: string;
-            /** Source Id */
+            /**
+             * Source Id
+             * @description 来源系统中的编号
+             */
             source_id: string;
-            /** Credit Code */
+            /**
+             * Credit Code
+             * @description 企业统一社会信用代码
+             */
             credit_code: string;
-            /** Region Code */
+            /**
+             * Region Code
+             * @description 企业所属报送单位代码
+             */
             region_code: string;
             /**
              * Amount
+             * @description 合同金额(元)
              * @example 55068000.00
              */
             amount: string;
+            /** @description 合同类型:development 开发 / transfer 转让 / consulting 咨询 / service 服务 */
             contract_type: components["schemas"]["ContractType"];
             /**
              * Signed On
              * Format: date
+             * @description 签订日期
              */
             signed_on: string;
-            /** Recorded By */
+            /**
+             * Recorded By
+             * @description 登记人
+             */
             recorded_by: string;
             /**
              * Recorded At
              * Format: date-time
+             * @description 登记时间
              */
             recorded_at: string;
             /** @description active 有效 / cancelled 已注销 */
@@ -2649,7 +3020,10 @@ export interface components {
              * @description 最近一次更正或注销的时间
              */
             updated_at: string | null;
-            /** Cancelled At */
+            /**
+             * Cancelled At
+             * @description 注销时间;有效为空
+             */
             cancelled_at: string | null;
         };
         /** TokenResponse */
@@ -2661,6 +3035,7 @@ export interface components {
             access_token: string;
             /**
              * Token Type
+             * @description 令牌类型,固定为 bearer
              * @default bearer
              * @example bearer
              */
@@ -2674,16 +3049,25 @@ export interface components {
         };
         /** TownshipProgress */
         TownshipProgress: {
-            /** Region Code */
+            /**
+             * Region Code
+             * @description 报送单位(乡镇)代码
+             */
             region_code: string;
-            /** Name */
+            /**
+             * Name
+             * @description 单位名称
+             */
             name: string;
             /**
              * Behind
              * @description 任一项滞后于时间进度
              */
             behind: boolean;
-            /** Measures */
+            /**
+             * Measures
+             * @description 各培育指标的进度
+             */
             measures: {
                 [key: string]: components["schemas"]["MeasureProgress"];
             };
@@ -2702,6 +3086,7 @@ export interface components {
         UserCreate: {
             /**
              * Username
+             * @description 用户名
              * @example zhangsan
              */
             username: string;
@@ -2734,6 +3119,7 @@ export interface components {
         UserPublic: {
             /**
              * Username
+             * @description 用户名
              * @example zhangsan
              */
             username: string;
@@ -2756,11 +3142,15 @@ export interface components {
              * @description enterprise 账号绑定的统一社会信用代码
              */
             credit_code?: string | null;
-            /** Is Active */
+            /**
+             * Is Active
+             * @description 是否启用
+             */
             is_active: boolean;
             /**
              * Created At
              * Format: date-time
+             * @description 创建时间
              */
             created_at: string;
         };
@@ -2806,20 +3196,37 @@ export interface components {
         };
         /** ValuePublic */
         ValuePublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 数值记录编号
+             */
             id: number;
-            /** Indicator Code */
+            /**
+             * Indicator Code
+             * @description 指标代码
+             */
             indicator_code: string;
-            /** Region Code */
+            /**
+             * Region Code
+             * @description 报送单位代码
+             */
             region_code: string;
-            /** Year */
+            /**
+             * Year
+             * @description 年度
+             */
             year: number;
+            /** @description 期间类型:month 月 / quarter 季 / year 年 */
             period_type: components["schemas"]["PeriodType"];
-            /** Period */
+            /**
+             * Period
+             * @description 期间序号(月份或季度;年度为 1)
+             */
             period: number;
             /**
              * Period End
              * Format: date
+             * @description 期间最后一天
              */
             period_end: string;
             /**
@@ -2828,19 +3235,27 @@ export interface components {
              * @example 34.25
              */
             value: string;
+            /** @description 数据来源:statistics 统计 / administrative 行政记录 / preliminary 快报 */
             provenance: components["schemas"]["Provenance"];
-            /** Note */
+            /**
+             * Note
+             * @description 备注
+             */
             note: string;
             /**
              * Revision
              * @description 修订号;更正产生新修订,旧数值保留可查
              */
             revision: number;
-            /** Recorded By */
+            /**
+             * Recorded By
+             * @description 录入人
+             */
             recorded_by: string;
             /**
              * Recorded At
              * Format: date-time
+             * @description 录入时间
              */
             recorded_at: string;
         };
@@ -2868,7 +3283,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "ok"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2888,7 +3317,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /** @example null */
                     "application/json": unknown;
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description 未就绪 */
@@ -2921,6 +3360,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "access_token": "示例",
+                     *       "token_type": "bearer",
+                     *       "expires_in": 3600
+                     *     }
+                     */
                     "application/json": components["schemas"]["TokenResponse"];
                 };
             };
@@ -2989,7 +3435,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "keys": [
+                     *         {}
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["Jwks"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3009,6 +3471,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "username": "zhangsan",
+                     *       "display_name": "张三",
+                     *       "role": "admin",
+                     *       "region_code": null,
+                     *       "credit_code": null,
+                     *       "is_active": true,
+                     *       "created_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["UserPublic"];
                 };
             };
@@ -3020,6 +3493,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3042,6 +3524,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "name": "示例",
+                     *           "prefix": "示例",
+                     *           "username": "示例",
+                     *           "created_at": "2025-09-30T08:00:00Z",
+                     *           "revoked_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Page_ApiKeyPublic_"];
                 };
             };
@@ -3084,6 +3582,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "name": "示例",
+                     *       "prefix": "示例",
+                     *       "username": "示例",
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "revoked_at": "2025-09-30T08:00:00Z",
+                     *       "key": "示例"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiKeyCreated"];
                 };
             };
@@ -3246,6 +3755,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "username": "zhangsan",
+                     *           "display_name": "张三",
+                     *           "role": "admin",
+                     *           "region_code": null,
+                     *           "credit_code": null,
+                     *           "is_active": true,
+                     *           "created_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Page_UserPublic_"];
                 };
             };
@@ -3299,6 +3825,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "username": "zhangsan",
+                     *       "display_name": "张三",
+                     *       "role": "admin",
+                     *       "region_code": null,
+                     *       "credit_code": null,
+                     *       "is_active": true,
+                     *       "created_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["UserPublic"];
                 };
             };
@@ -3389,6 +3926,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "code": "420281101",
+                     *           "name": "金牛镇",
+                     *           "kind": "镇",
+                     *           "parent_code": "420281"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Page_RegionPublic_"];
                 };
             };
@@ -3418,7 +3969,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "city_code": "420281",
+                     *       "city_name": "大冶市",
+                     *       "today": "2025-10-01",
+                     *       "as_of": "2025-09-30",
+                     *       "year": 2025
+                     *     }
+                     */
                     "application/json": components["schemas"]["PlatformFacts"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3441,6 +4010,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "name": "技术合同成交额",
+                     *           "unit": "亿元",
+                     *           "category": "成果转化",
+                     *           "accumulation": "cumulative",
+                     *           "additive": true,
+                     *           "higher_is_better": true,
+                     *           "numerator_code": null,
+                     *           "denominator_code": null,
+                     *           "description": "",
+                     *           "code": "示例",
+                     *           "source": "示例"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Page_IndicatorPublic_"];
                 };
             };
@@ -3487,6 +4077,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "name": "技术合同成交额",
+                     *       "unit": "亿元",
+                     *       "category": "成果转化",
+                     *       "accumulation": "cumulative",
+                     *       "additive": true,
+                     *       "higher_is_better": true,
+                     *       "numerator_code": null,
+                     *       "denominator_code": null,
+                     *       "description": "",
+                     *       "code": "示例",
+                     *       "source": "示例"
+                     *     }
+                     */
                     "application/json": components["schemas"]["IndicatorPublic"];
                 };
             };
@@ -3576,6 +4181,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "name": "技术合同成交额",
+                     *       "unit": "亿元",
+                     *       "category": "成果转化",
+                     *       "accumulation": "cumulative",
+                     *       "additive": true,
+                     *       "higher_is_better": true,
+                     *       "numerator_code": null,
+                     *       "denominator_code": null,
+                     *       "description": "",
+                     *       "code": "示例",
+                     *       "source": "示例"
+                     *     }
+                     */
                     "application/json": components["schemas"]["IndicatorPublic"];
                 };
             };
@@ -3631,6 +4251,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "name": "技术合同成交额",
+                     *       "unit": "亿元",
+                     *       "category": "成果转化",
+                     *       "accumulation": "cumulative",
+                     *       "additive": true,
+                     *       "higher_is_better": true,
+                     *       "numerator_code": null,
+                     *       "denominator_code": null,
+                     *       "description": "",
+                     *       "code": "示例",
+                     *       "source": "示例"
+                     *     }
+                     */
                     "application/json": components["schemas"]["IndicatorPublic"];
                 };
             };
@@ -3726,6 +4361,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "indicator_code": "示例",
+                     *           "region_code": "示例",
+                     *           "year": 1,
+                     *           "period_type": "year",
+                     *           "period": 1,
+                     *           "period_end": "2025-09-30",
+                     *           "value": "34.25",
+                     *           "provenance": "statistics",
+                     *           "note": "示例",
+                     *           "revision": 1,
+                     *           "recorded_by": "示例",
+                     *           "recorded_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Page_ValuePublic_"];
                 };
             };
@@ -3791,6 +4449,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "indicator_code": "示例",
+                     *       "region_code": "示例",
+                     *       "year": 1,
+                     *       "period_type": "year",
+                     *       "period": 1,
+                     *       "period_end": "2025-09-30",
+                     *       "value": "34.25",
+                     *       "provenance": "statistics",
+                     *       "note": "示例",
+                     *       "revision": 1,
+                     *       "recorded_by": "示例",
+                     *       "recorded_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ValuePublic"];
                 };
             };
@@ -3800,6 +4475,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "indicator_code": "示例",
+                     *       "region_code": "示例",
+                     *       "year": 1,
+                     *       "period_type": "year",
+                     *       "period": 1,
+                     *       "period_end": "2025-09-30",
+                     *       "value": "34.25",
+                     *       "provenance": "statistics",
+                     *       "note": "示例",
+                     *       "revision": 1,
+                     *       "recorded_by": "示例",
+                     *       "recorded_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ValuePublic"];
                 };
             };
@@ -3901,6 +4593,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "written": 1,
+                     *       "unchanged": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["BulkResult"];
                 };
             };
@@ -3995,6 +4693,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "indicator_code": "示例",
+                     *       "region_code": "示例",
+                     *       "year": 1,
+                     *       "value": "34.25",
+                     *       "set_by": "示例",
+                     *       "set_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["TargetPublic"];
                 };
             };
@@ -4093,6 +4801,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "indicator": {
+                     *         "name": "技术合同成交额",
+                     *         "unit": "亿元",
+                     *         "category": "成果转化",
+                     *         "accumulation": "cumulative",
+                     *         "additive": true,
+                     *         "higher_is_better": true,
+                     *         "numerator_code": null,
+                     *         "denominator_code": null,
+                     *         "description": "",
+                     *         "code": "示例",
+                     *         "source": "示例"
+                     *       },
+                     *       "region_code": "示例",
+                     *       "year": 1,
+                     *       "as_of": "2025-09-30",
+                     *       "pace": "day",
+                     *       "actual": "34.25",
+                     *       "target": "34.25",
+                     *       "completion_rate": 0.5,
+                     *       "time_progress": 0.5,
+                     *       "expected": "34.25",
+                     *       "status": "ahead",
+                     *       "remaining": "34.25",
+                     *       "projected": "34.25",
+                     *       "prior_value": "34.25",
+                     *       "yoy_growth": 0.5,
+                     *       "published": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["ProgressPublic"];
                 };
             };
@@ -4162,6 +4902,46 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "year": 1,
+                     *       "as_of": "2025-09-30",
+                     *       "region_code": "示例",
+                     *       "time_progress": 0.5,
+                     *       "items": [
+                     *         {
+                     *           "indicator": {
+                     *             "name": "技术合同成交额",
+                     *             "unit": "亿元",
+                     *             "category": "成果转化",
+                     *             "accumulation": "cumulative",
+                     *             "additive": true,
+                     *             "higher_is_better": true,
+                     *             "numerator_code": null,
+                     *             "denominator_code": null,
+                     *             "description": "",
+                     *             "code": "示例",
+                     *             "source": "示例"
+                     *           },
+                     *           "region_code": "示例",
+                     *           "year": 1,
+                     *           "as_of": "2025-09-30",
+                     *           "pace": "day",
+                     *           "actual": "34.25",
+                     *           "target": "34.25",
+                     *           "completion_rate": 0.5,
+                     *           "time_progress": 0.5,
+                     *           "expected": "34.25",
+                     *           "status": "ahead",
+                     *           "remaining": "34.25",
+                     *           "projected": "34.25",
+                     *           "prior_value": "34.25",
+                     *           "yoy_growth": 0.5,
+                     *           "published": null
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["Dashboard"];
                 };
             };
@@ -4237,6 +5017,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "source": "示例",
+                     *           "source_id": "示例",
+                     *           "credit_code": "示例",
+                     *           "region_code": "示例",
+                     *           "amount": "55068000.00",
+                     *           "contract_type": "development",
+                     *           "signed_on": "2025-09-30",
+                     *           "recorded_by": "示例",
+                     *           "recorded_at": "2025-09-30T08:00:00Z",
+                     *           "status": "active",
+                     *           "revision": 1,
+                     *           "updated_at": "2025-09-30T08:00:00Z",
+                     *           "cancelled_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Page_TechContractPublic_"];
                 };
             };
@@ -4294,6 +5098,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "source": "示例",
+                     *       "source_id": "示例",
+                     *       "credit_code": "示例",
+                     *       "region_code": "示例",
+                     *       "amount": "55068000.00",
+                     *       "contract_type": "development",
+                     *       "signed_on": "2025-09-30",
+                     *       "recorded_by": "示例",
+                     *       "recorded_at": "2025-09-30T08:00:00Z",
+                     *       "status": "active",
+                     *       "revision": 1,
+                     *       "updated_at": "2025-09-30T08:00:00Z",
+                     *       "cancelled_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["TechContractPublic"];
                 };
             };
@@ -4303,6 +5125,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "source": "示例",
+                     *       "source_id": "示例",
+                     *       "credit_code": "示例",
+                     *       "region_code": "示例",
+                     *       "amount": "55068000.00",
+                     *       "contract_type": "development",
+                     *       "signed_on": "2025-09-30",
+                     *       "recorded_by": "示例",
+                     *       "recorded_at": "2025-09-30T08:00:00Z",
+                     *       "status": "active",
+                     *       "revision": 1,
+                     *       "updated_at": "2025-09-30T08:00:00Z",
+                     *       "cancelled_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["TechContractPublic"];
                 };
             };
@@ -4393,6 +5233,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "source": "示例",
+                     *       "source_id": "示例",
+                     *       "credit_code": "示例",
+                     *       "region_code": "示例",
+                     *       "amount": "55068000.00",
+                     *       "contract_type": "development",
+                     *       "signed_on": "2025-09-30",
+                     *       "recorded_by": "示例",
+                     *       "recorded_at": "2025-09-30T08:00:00Z",
+                     *       "status": "active",
+                     *       "revision": 1,
+                     *       "updated_at": "2025-09-30T08:00:00Z",
+                     *       "cancelled_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["TechContractPublic"];
                 };
             };
@@ -4457,6 +5315,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "applied": true
+                     *     }
+                     */
                     "application/json": components["schemas"]["Received"];
                 };
             };
@@ -4541,6 +5404,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "event_id": "示例",
+                     *           "type": "示例",
+                     *           "subject": "示例",
+                     *           "data": {},
+                     *           "occurred_at": "2025-09-30T08:00:00Z",
+                     *           "destination": "示例",
+                     *           "state": "示例",
+                     *           "attempts": 1,
+                     *           "next_attempt_at": "2025-09-30T08:00:00Z",
+                     *           "last_error": "示例",
+                     *           "delivered_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "total": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["OutboxPage"];
                 };
             };
@@ -4593,6 +5477,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "event_id": "示例",
+                     *       "type": "示例",
+                     *       "subject": "示例",
+                     *       "data": {},
+                     *       "occurred_at": "2025-09-30T08:00:00Z",
+                     *       "destination": "示例",
+                     *       "state": "示例",
+                     *       "attempts": 1,
+                     *       "next_attempt_at": "2025-09-30T08:00:00Z",
+                     *       "last_error": "示例",
+                     *       "delivered_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["OutboxEventPublic"];
                 };
             };
@@ -4690,6 +5590,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "name": "大冶市华鑫铸造有限公司",
+                     *           "region_code": "420281101",
+                     *           "industry": "铸造",
+                     *           "registered_on": null,
+                     *           "credit_code": "示例",
+                     *           "qualifications": [
+                     *             {
+                     *               "id": 1,
+                     *               "kind": null,
+                     *               "granted_year": 1,
+                     *               "granted_on": "2025-09-30",
+                     *               "expires_on": null,
+                     *               "certificate_no": null
+                     *             }
+                     *           ],
+                     *           "created_at": "2025-09-30T08:00:00Z",
+                     *           "updated_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Page_EnterprisePublic_"];
                 };
             };
@@ -4737,6 +5664,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "name": "大冶市华鑫铸造有限公司",
+                     *       "region_code": "420281101",
+                     *       "industry": "铸造",
+                     *       "registered_on": null,
+                     *       "credit_code": "示例",
+                     *       "qualifications": [
+                     *         {
+                     *           "id": 1,
+                     *           "kind": "tech_sme",
+                     *           "granted_year": 1,
+                     *           "granted_on": "2025-09-30",
+                     *           "expires_on": "2025-09-30",
+                     *           "certificate_no": "示例"
+                     *         }
+                     *       ],
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "updated_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["EnterprisePublic"];
                 };
             };
@@ -4827,6 +5775,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "name": "大冶市华鑫铸造有限公司",
+                     *       "region_code": "420281101",
+                     *       "industry": "铸造",
+                     *       "registered_on": null,
+                     *       "credit_code": "示例",
+                     *       "qualifications": [
+                     *         {
+                     *           "id": 1,
+                     *           "kind": "tech_sme",
+                     *           "granted_year": 1,
+                     *           "granted_on": "2025-09-30",
+                     *           "expires_on": "2025-09-30",
+                     *           "certificate_no": "示例"
+                     *         }
+                     *       ],
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "updated_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["EnterprisePublic"];
                 };
             };
@@ -4884,6 +5853,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "name": "大冶市华鑫铸造有限公司",
+                     *       "region_code": "420281101",
+                     *       "industry": "铸造",
+                     *       "registered_on": null,
+                     *       "credit_code": "示例",
+                     *       "qualifications": [
+                     *         {
+                     *           "id": 1,
+                     *           "kind": "tech_sme",
+                     *           "granted_year": 1,
+                     *           "granted_on": "2025-09-30",
+                     *           "expires_on": "2025-09-30",
+                     *           "certificate_no": "示例"
+                     *         }
+                     *       ],
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "updated_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["EnterprisePublic"];
                 };
             };
@@ -4981,6 +5971,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "kind": "tech_sme",
+                     *       "granted_year": 1,
+                     *       "granted_on": "2025-09-30",
+                     *       "expires_on": "2025-09-30",
+                     *       "certificate_no": "示例"
+                     *     }
+                     */
                     "application/json": components["schemas"]["QualificationPublic"];
                 };
             };
@@ -5090,6 +6090,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "region_code": "示例",
+                     *           "credit_code": "示例",
+                     *           "enterprise_name": "示例",
+                     *           "program": "tech_sme",
+                     *           "year": 1,
+                     *           "stage": "reserve",
+                     *           "stage_changed_at": "2025-09-30T08:00:00Z",
+                     *           "stage_changed_by": "示例",
+                     *           "created_by": "示例",
+                     *           "created_at": "2025-09-30T08:00:00Z",
+                     *           "assessments": {},
+                     *           "history": [
+                     *             {
+                     *               "from_stage": null,
+                     *               "to_stage": null,
+                     *               "on": "2025-09-30",
+                     *               "by": "示例",
+                     *               "note": "示例",
+                     *               "at": "2025-09-30T08:00:00Z"
+                     *             }
+                     *           ],
+                     *           "allowed_moves": [
+                     *             "coached",
+                     *             "applied",
+                     *             "withdrawn"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Page_CandidatePublic_"];
                 };
             };
@@ -5148,6 +6185,37 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "region_code": "示例",
+                     *       "credit_code": "示例",
+                     *       "enterprise_name": "示例",
+                     *       "program": "tech_sme",
+                     *       "year": 1,
+                     *       "stage": "reserve",
+                     *       "stage_changed_at": "2025-09-30T08:00:00Z",
+                     *       "stage_changed_by": "示例",
+                     *       "created_by": "示例",
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "assessments": {},
+                     *       "history": [
+                     *         {
+                     *           "from_stage": "reserve",
+                     *           "to_stage": "reserve",
+                     *           "on": "2025-09-30",
+                     *           "by": "示例",
+                     *           "note": "示例",
+                     *           "at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "allowed_moves": [
+                     *         "coached",
+                     *         "applied",
+                     *         "withdrawn"
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["CandidatePublic"];
                 };
             };
@@ -5249,6 +6317,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /** @example {} */
                     "application/json": {
                         [key: string]: components["schemas"]["Assessment"];
                     };
@@ -5327,6 +6396,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "created": 1,
+                     *       "eligible_tech_sme": 1,
+                     *       "eligible_hte": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["BulkCandidatesResult"];
                 };
             };
@@ -5416,6 +6492,37 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "region_code": "示例",
+                     *       "credit_code": "示例",
+                     *       "enterprise_name": "示例",
+                     *       "program": "tech_sme",
+                     *       "year": 1,
+                     *       "stage": "reserve",
+                     *       "stage_changed_at": "2025-09-30T08:00:00Z",
+                     *       "stage_changed_by": "示例",
+                     *       "created_by": "示例",
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "assessments": {},
+                     *       "history": [
+                     *         {
+                     *           "from_stage": "reserve",
+                     *           "to_stage": "reserve",
+                     *           "on": "2025-09-30",
+                     *           "by": "示例",
+                     *           "note": "示例",
+                     *           "at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "allowed_moves": [
+                     *         "coached",
+                     *         "applied",
+                     *         "withdrawn"
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["CandidatePublic"];
                 };
             };
@@ -5471,6 +6578,37 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "region_code": "示例",
+                     *       "credit_code": "示例",
+                     *       "enterprise_name": "示例",
+                     *       "program": "tech_sme",
+                     *       "year": 1,
+                     *       "stage": "reserve",
+                     *       "stage_changed_at": "2025-09-30T08:00:00Z",
+                     *       "stage_changed_by": "示例",
+                     *       "created_by": "示例",
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "assessments": {},
+                     *       "history": [
+                     *         {
+                     *           "from_stage": "reserve",
+                     *           "to_stage": "reserve",
+                     *           "on": "2025-09-30",
+                     *           "by": "示例",
+                     *           "note": "示例",
+                     *           "at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "allowed_moves": [
+                     *         "coached",
+                     *         "applied",
+                     *         "withdrawn"
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["CandidatePublic"];
                 };
             };
@@ -5574,6 +6712,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /** @example {} */
                     "application/json": {
                         [key: string]: number;
                     };
@@ -5658,6 +6797,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "year": 1,
+                     *       "as_of": "2025-09-30",
+                     *       "time_progress": 0.5,
+                     *       "townships": [
+                     *         {
+                     *           "region_code": "示例",
+                     *           "name": "示例",
+                     *           "behind": true,
+                     *           "measures": {},
+                     *           "gap": 0.5
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["CultivationProgress"];
                 };
             };
@@ -5713,6 +6868,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "year": 1,
+                     *       "quarter": 1,
+                     *       "as_of": "2025-09-30",
+                     *       "title": "示例",
+                     *       "sections": [
+                     *         {
+                     *           "title": "示例",
+                     *           "paragraphs": [
+                     *             "示例"
+                     *           ],
+                     *           "figures": [
+                     *             {
+                     *               "key": "tech_contract_turnover.actual",
+                     *               "text": "34.25亿元",
+                     *               "value": "34.25",
+                     *               "source": "indicator tech_contract_turnover, 420281, 2025-09-30"
+                     *             }
+                     *           ],
+                     *           "available": true
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["QuarterlyReport"];
                     "text/markdown": unknown;
                     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": unknown;
@@ -5774,6 +6954,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "kind": "township_behind_pace",
+                     *           "title": "示例",
+                     *           "body": "示例",
+                     *           "created_at": "2025-09-30T08:00:00Z",
+                     *           "read_at": "2025-09-30T08:00:00Z",
+                     *           "region_code": "示例",
+                     *           "year": 1,
+                     *           "month": 1
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Page_NotificationPublic_"];
                 };
             };
@@ -5821,6 +7020,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "kind": "township_behind_pace",
+                     *       "title": "示例",
+                     *       "body": "示例",
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "read_at": "2025-09-30T08:00:00Z",
+                     *       "region_code": "示例",
+                     *       "year": 1,
+                     *       "month": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["NotificationPublic"];
                 };
             };
@@ -5902,6 +7114,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /** @example null */
                     "application/json": unknown;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
@@ -5958,6 +7171,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /** @example null */
                     "application/json": unknown;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
@@ -6023,6 +7237,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /** @example null */
                     "application/json": unknown;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
@@ -6076,6 +7291,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /** @example null */
                     "application/json": unknown;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
@@ -6127,6 +7343,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /** @example null */
                     "application/json": unknown;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
@@ -6139,6 +7356,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -6162,6 +7388,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "written": 1,
+                     *       "unchanged": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["BulkResult"];
                 };
             };
@@ -6204,7 +7436,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description 错误 */
+            /** @description 不支持的文件类型 */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -6250,6 +7482,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /** @example null */
                     "application/json": unknown;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
@@ -6262,6 +7495,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -6290,6 +7532,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "created": 1,
+                     *       "eligible_tech_sme": 1,
+                     *       "eligible_hte": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["BulkCandidatesResult"];
                 };
             };
@@ -6332,7 +7581,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description 错误 */
+            /** @description 不支持的文件类型 */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -6378,6 +7627,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "name": "close-expired-demands",
+                     *           "description": "示例",
+                     *           "schedule": "0 1 * * *",
+                     *           "timezone": "Asia/Shanghai",
+                     *           "grace_seconds": 1,
+                     *           "next_run_at": "2025-09-30T08:00:00Z",
+                     *           "last_run": {
+                     *             "occurrence": "2026-11-30T17:00:00+00:00",
+                     *             "trigger": null,
+                     *             "scheduled_for": null,
+                     *             "outcome": null,
+                     *             "attempts": 1,
+                     *             "summary": {
+                     *               "closed_demands": 3
+                     *             },
+                     *             "error": null,
+                     *             "started_at": "2025-09-30T08:00:00Z",
+                     *             "finished_at": null,
+                     *             "runner": "示例",
+                     *             "requested_by": null
+                     *           }
+                     *         }
+                     *       ],
+                     *       "total": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["JobList"];
                 };
             };
@@ -6399,6 +7678,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -6431,6 +7719,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "occurrence": "2026-11-30T17:00:00+00:00",
+                     *       "trigger": "schedule",
+                     *       "scheduled_for": "2025-09-30T08:00:00Z",
+                     *       "outcome": "running",
+                     *       "attempts": 1,
+                     *       "summary": {
+                     *         "closed_demands": 3
+                     *       },
+                     *       "error": "示例",
+                     *       "started_at": "2025-09-30T08:00:00Z",
+                     *       "finished_at": "2025-09-30T08:00:00Z",
+                     *       "runner": "示例",
+                     *       "requested_by": "示例"
+                     *     }
+                     */
                     "application/json": components["schemas"]["JobRun"];
                 };
             };
@@ -6500,6 +7805,15 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

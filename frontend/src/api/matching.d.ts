@@ -487,7 +487,9 @@ export interface components {
     schemas: {
         /** AssignedPair */
         AssignedPair: {
+            /** @description 需求 */
             demand: components["schemas"]["DemandSummary"];
+            /** @description 分派的专家(人才供给) */
             expert: components["schemas"]["SupplySummary"];
             /**
              * Score
@@ -499,9 +501,15 @@ export interface components {
              * @description 该专家在此需求的候选专家中排第几
              */
             choice: number;
-            /** Matched Terms */
+            /**
+             * Matched Terms
+             * @description 需求与专家共同的关键词
+             */
             matched_terms: string[];
-            /** Reasons */
+            /**
+             * Reasons
+             * @description 推荐理由
+             */
             reasons: components["schemas"]["Reason"][];
             /**
              * Explanation
@@ -511,7 +519,10 @@ export interface components {
         };
         /** Assignment */
         Assignment: {
-            /** Items */
+            /**
+             * Items
+             * @description 需求与专家的一一分派
+             */
             items: components["schemas"]["AssignedPair"][];
             /**
              * Total
@@ -530,6 +541,7 @@ export interface components {
             unassigned_demand_ids: number[];
             /**
              * Solver
+             * @description 求解所用算法
              * @example scipy.optimize.linear_sum_assignment
              */
             solver: string;
@@ -561,7 +573,10 @@ export interface components {
              * @example database
              */
             name: string;
-            /** Ok */
+            /**
+             * Ok
+             * @description 检查是否通过
+             */
             ok: boolean;
             /**
              * Detail
@@ -675,8 +690,12 @@ export interface components {
         DemandKind: "talent" | "technology" | "finance";
         /** DemandPublic */
         DemandPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 需求编号
+             */
             id: number;
+            /** @description 需求类型:talent 人才 / technology 技术 / finance 金融 */
             kind: components["schemas"]["DemandKind"];
             /**
              * Credit Code
@@ -698,29 +717,50 @@ export interface components {
              * @description 发布时企业有效资质
              */
             qualifications: string[];
-            /** Title */
+            /**
+             * Title
+             * @description 需求标题
+             */
             title: string;
-            /** Description */
+            /**
+             * Description
+             * @description 需求描述
+             */
             description: string;
-            /** Industry */
+            /**
+             * Industry
+             * @description 行业
+             */
             industry: string;
-            /** Budget */
+            /**
+             * Budget
+             * @description 人才、技术需求的预算(元)
+             */
             budget: string | null;
-            /** Amount Sought */
+            /**
+             * Amount Sought
+             * @description 金融需求的融资金额(元)
+             */
             amount_sought: string | null;
+            /** @description 融资方式(金融需求) */
             financing: components["schemas"]["Financing"] | null;
             /**
              * Deadline
              * Format: date
+             * @description 截止日期
              */
             deadline: string;
             /** @description open 征集中 / matched 已对接成功 / closed 到期关闭 / withdrawn 撤回 */
             status: components["schemas"]["DemandStatus"];
-            /** Posted By */
+            /**
+             * Posted By
+             * @description 发布人
+             */
             posted_by: string;
             /**
              * Posted At
              * Format: date-time
+             * @description 发布时间
              */
             posted_at: string;
             /**
@@ -733,11 +773,15 @@ export interface components {
              * @description 首次对接成功的时间
              */
             matched_at: string | null;
-            /** Closed At */
+            /**
+             * Closed At
+             * @description 关闭时间;未关闭为空
+             */
             closed_at: string | null;
             /**
              * Updated At
              * Format: date-time
+             * @description 最后修改时间
              */
             updated_at: string;
         };
@@ -748,17 +792,34 @@ export interface components {
         DemandStatus: "open" | "matched" | "closed" | "withdrawn";
         /** DemandSummary */
         DemandSummary: {
-            /** Id */
+            /**
+             * Id
+             * @description 需求编号
+             */
             id: number;
+            /** @description 需求类型:talent 人才 / technology 技术 / finance 金融 */
             kind: components["schemas"]["DemandKind"];
-            /** Title */
+            /**
+             * Title
+             * @description 需求标题
+             */
             title: string;
-            /** Credit Code */
+            /**
+             * Credit Code
+             * @description 发布企业统一社会信用代码
+             */
             credit_code: string;
-            /** Enterprise Name */
+            /**
+             * Enterprise Name
+             * @description 发布企业名称
+             */
             enterprise_name: string;
-            /** Region Code */
+            /**
+             * Region Code
+             * @description 企业所属报送单位代码
+             */
             region_code: string;
+            /** @description 需求状态 */
             status: components["schemas"]["DemandStatus"];
         };
         /**
@@ -766,18 +827,37 @@ export interface components {
          * @description Only the fields given change, while the demand is open. `status: withdrawn` withdraws it.
          */
         DemandUpdate: {
-            /** Title */
+            /**
+             * Title
+             * @description 需求标题
+             */
             title?: string | null;
-            /** Description */
+            /**
+             * Description
+             * @description 需求描述
+             */
             description?: string | null;
-            /** Industry */
+            /**
+             * Industry
+             * @description 行业
+             */
             industry?: string | null;
-            /** Budget */
+            /**
+             * Budget
+             * @description 人才、技术需求的预算(元)
+             */
             budget?: string | null;
-            /** Amount Sought */
+            /**
+             * Amount Sought
+             * @description 金融需求的融资金额(元)
+             */
             amount_sought?: string | null;
+            /** @description 融资方式(金融需求) */
             financing?: components["schemas"]["Financing"] | null;
-            /** Deadline */
+            /**
+             * Deadline
+             * @description 截止日期
+             */
             deadline?: string | null;
             /** @description 只可改为 withdrawn(撤回) */
             status?: components["schemas"]["DemandStatus"] | null;
@@ -890,9 +970,15 @@ export interface components {
         };
         /** JobList */
         JobList: {
-            /** Items */
+            /**
+             * Items
+             * @description 本服务声明的定时任务
+             */
             items: components["schemas"]["Job"][];
-            /** Total */
+            /**
+             * Total
+             * @description 定时任务个数
+             */
             total: number;
         };
         /**
@@ -938,9 +1024,13 @@ export interface components {
             /**
              * Started At
              * Format: date-time
+             * @description 开始时间
              */
             started_at: string;
-            /** Finished At */
+            /**
+             * Finished At
+             * @description 结束时间;仍在运行时为空
+             */
             finished_at: string | null;
             /**
              * Runner
@@ -973,6 +1063,7 @@ export interface components {
              * @example 0.5714
              */
             match_rate: number | null;
+            /** @description 需求类型:talent 人才 / technology 技术 / finance 金融 */
             kind: components["schemas"]["DemandKind"];
         };
         /** MatchCreate */
@@ -997,9 +1088,14 @@ export interface components {
         };
         /** MatchDetail */
         MatchDetail: {
-            /** Id */
+            /**
+             * Id
+             * @description 对接记录编号
+             */
             id: number;
+            /** @description 需求 */
             demand: components["schemas"]["DemandSummary"];
+            /** @description 供给 */
             supply: components["schemas"]["SupplySummary"];
             /** @description proposed 待对接 / docking 对接中 / succeeded 成功 / failed 失败 / withdrawn 撤回 / closed 到期关闭 */
             status: components["schemas"]["MatchStatus"];
@@ -1010,10 +1106,17 @@ export interface components {
              * @description 建立时引擎对该供给的评分
              */
             score: number | null;
-            /** Note */
+            /**
+             * Note
+             * @description 备注
+             */
             note: string;
-            /** Created By */
+            /**
+             * Created By
+             * @description 发起人
+             */
             created_by: string;
+            /** @description 签订的技术合同;未签约为空 */
             contract: components["schemas"]["ContractPublic"] | null;
             /** @description 技术合同报送状态:pending 待报送 / reported 已登记 / cancelled 已注销;无合同为 null */
             contract_status: components["schemas"]["ContractStatus"] | null;
@@ -1030,14 +1133,19 @@ export interface components {
             /**
              * Created At
              * Format: date-time
+             * @description 发起时间
              */
             created_at: string;
             /**
              * Updated At
              * Format: date-time
+             * @description 最后修改时间
              */
             updated_at: string;
-            /** Finished At */
+            /**
+             * Finished At
+             * @description 结束(成功或失败)时间;进行中为空
+             */
             finished_at: string | null;
             /**
              * Events
@@ -1047,15 +1155,24 @@ export interface components {
         };
         /** MatchEventPublic */
         MatchEventPublic: {
+            /** @description 原状态;发起时为空 */
             from_status: components["schemas"]["MatchStatus"] | null;
+            /** @description 新状态 */
             to_status: components["schemas"]["MatchStatus"];
-            /** Actor */
+            /**
+             * Actor
+             * @description 操作用户
+             */
             actor: string;
-            /** Note */
+            /**
+             * Note
+             * @description 说明
+             */
             note: string;
             /**
              * At
              * Format: date-time
+             * @description 时间
              */
             at: string;
         };
@@ -1066,9 +1183,14 @@ export interface components {
         MatchOrigin: "enterprise" | "supplier" | "bureau";
         /** MatchPublic */
         MatchPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 对接记录编号
+             */
             id: number;
+            /** @description 需求 */
             demand: components["schemas"]["DemandSummary"];
+            /** @description 供给 */
             supply: components["schemas"]["SupplySummary"];
             /** @description proposed 待对接 / docking 对接中 / succeeded 成功 / failed 失败 / withdrawn 撤回 / closed 到期关闭 */
             status: components["schemas"]["MatchStatus"];
@@ -1079,10 +1201,17 @@ export interface components {
              * @description 建立时引擎对该供给的评分
              */
             score: number | null;
-            /** Note */
+            /**
+             * Note
+             * @description 备注
+             */
             note: string;
-            /** Created By */
+            /**
+             * Created By
+             * @description 发起人
+             */
             created_by: string;
+            /** @description 签订的技术合同;未签约为空 */
             contract: components["schemas"]["ContractPublic"] | null;
             /** @description 技术合同报送状态:pending 待报送 / reported 已登记 / cancelled 已注销;无合同为 null */
             contract_status: components["schemas"]["ContractStatus"] | null;
@@ -1099,14 +1228,19 @@ export interface components {
             /**
              * Created At
              * Format: date-time
+             * @description 发起时间
              */
             created_at: string;
             /**
              * Updated At
              * Format: date-time
+             * @description 最后修改时间
              */
             updated_at: string;
-            /** Finished At */
+            /**
+             * Finished At
+             * @description 结束(成功或失败)时间;进行中为空
+             */
             finished_at: string | null;
         };
         /**
@@ -1145,22 +1279,41 @@ export interface components {
              * @example new_response
              */
             kind: string;
-            /** Title */
+            /**
+             * Title
+             * @description 通知标题
+             */
             title: string;
-            /** Body */
+            /**
+             * Body
+             * @description 通知正文
+             */
             body: string;
             /**
              * Created At
              * Format: date-time
+             * @description 通知时间
              */
             created_at: string;
-            /** Read At */
+            /**
+             * Read At
+             * @description 已读时间;未读为空
+             */
             read_at: string | null;
-            /** Demand Id */
+            /**
+             * Demand Id
+             * @description 相关需求编号
+             */
             demand_id: number | null;
-            /** Supply Id */
+            /**
+             * Supply Id
+             * @description 相关供给编号
+             */
             supply_id: number | null;
-            /** Match Id */
+            /**
+             * Match Id
+             * @description 相关对接记录编号
+             */
             match_id: number | null;
         };
         /** NotificationUpdate */
@@ -1173,47 +1326,82 @@ export interface components {
         };
         /** OutboxEventPublic */
         OutboxEventPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 发件箱中的序号
+             */
             id: number;
-            /** Event Id */
+            /**
+             * Event Id
+             * @description 事件编号(接收方据此只处理一次)
+             */
             event_id: string;
-            /** Type */
+            /**
+             * Type
+             * @description 事件类型 `<名词>.<动词>`
+             */
             type: string;
-            /** Subject */
+            /**
+             * Subject
+             * @description 事件主体(同一主体的事件按记录顺序投递)
+             */
             subject: string;
-            /** Data */
+            /**
+             * Data
+             * @description 事件内容
+             */
             data: {
                 [key: string]: unknown;
             };
             /**
              * Occurred At
              * Format: date-time
+             * @description 事件发生时间
              */
             occurred_at: string;
-            /** Destination */
+            /**
+             * Destination
+             * @description 投递目标服务;仅供变更流读取的事件为空
+             */
             destination: string | null;
             /**
              * State
              * @description pending 待送达 / delivered 已送达 / dead 多次失败,待人工重试
              */
             state: string;
-            /** Attempts */
+            /**
+             * Attempts
+             * @description 已尝试投递次数
+             */
             attempts: number;
             /**
              * Next Attempt At
              * Format: date-time
+             * @description 下次尝试投递的时间
              */
             next_attempt_at: string;
-            /** Last Error */
+            /**
+             * Last Error
+             * @description 最近一次投递失败的原因
+             */
             last_error: string | null;
-            /** Delivered At */
+            /**
+             * Delivered At
+             * @description 投递成功时间;未投递为空
+             */
             delivered_at: string | null;
         };
         /** OutboxPage */
         OutboxPage: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页事件
+             */
             items: components["schemas"]["OutboxEventPublic"][];
-            /** Total */
+            /**
+             * Total
+             * @description 符合条件的事件总数
+             */
             total: number;
         };
         /**
@@ -1223,43 +1411,75 @@ export interface components {
         Outcome: "running" | "ok" | "failed" | "skipped";
         /** Page[DemandPublic] */
         Page_DemandPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页条目
+             */
             items: components["schemas"]["DemandPublic"][];
             /**
              * Total
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /** Page[MatchPublic] */
         Page_MatchPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页条目
+             */
             items: components["schemas"]["MatchPublic"][];
             /**
              * Total
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /** Page[NotificationPublic] */
         Page_NotificationPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页条目
+             */
             items: components["schemas"]["NotificationPublic"][];
             /**
              * Total
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /** Page[SupplyPublic] */
         Page_SupplyPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页条目
+             */
             items: components["schemas"]["SupplyPublic"][];
             /**
              * Total
              * @description 符合条件的总条数(不受分页影响)
              */
             total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
         };
         /**
          * Principal
@@ -1343,28 +1563,45 @@ export interface components {
         };
         /** Publication */
         Publication: {
-            /** Items */
+            /**
+             * Items
+             * @description 报送的指标数值
+             */
             items: components["schemas"]["PublishedValue"][];
-            /** Total */
+            /**
+             * Total
+             * @description 报送的数值个数
+             */
             total: number;
         };
         /** PublishedValue */
         PublishedValue: {
             /**
              * Code
+             * @description 指标代码
              * @example supply_chain_demands_posted
              */
             code: string;
             /**
              * Region Code
+             * @description 报送单位代码
              * @example 420281
              */
             region_code: string;
-            /** Year */
+            /**
+             * Year
+             * @description 年度
+             */
             year: number;
-            /** Month */
+            /**
+             * Month
+             * @description 月份
+             */
             month: number;
-            /** Value */
+            /**
+             * Value
+             * @description 数值(件)
+             */
             value: number;
         };
         /**
@@ -1380,7 +1617,10 @@ export interface components {
              * @example ready
              */
             status: string;
-            /** Checks */
+            /**
+             * Checks
+             * @description 各项就绪检查(数据库、依赖服务)的结果
+             */
             checks: components["schemas"]["CheckResult"][];
         };
         /** Reason */
@@ -1429,6 +1669,7 @@ export interface components {
              * @description 名次
              */
             rank: number;
+            /** @description 推荐的供给 */
             supply: components["schemas"]["SupplySummary"];
             /**
              * Score
@@ -1459,9 +1700,15 @@ export interface components {
         };
         /** Recommendations */
         Recommendations: {
-            /** Demand Id */
+            /**
+             * Demand Id
+             * @description 需求编号
+             */
             demand_id: number;
-            /** Items */
+            /**
+             * Items
+             * @description 推荐,按评分从高到低
+             */
             items: components["schemas"]["Recommendation"][];
             /**
              * Total
@@ -1562,7 +1809,10 @@ export interface components {
              * @example 0.8
              */
             target_rate: number;
-            /** Meets Target */
+            /**
+             * Meets Target
+             * @description 对接率是否达到目标;期间内没有需求时为空
+             */
             meets_target: boolean | null;
             /**
              * Matched Needed
@@ -1581,9 +1831,15 @@ export interface components {
              * @description 有过应答或对接记录的需求数
              */
             responded: number;
-            /** By Kind */
+            /**
+             * By Kind
+             * @description 按需求类型的统计
+             */
             by_kind: components["schemas"]["KindCounts"][];
-            /** By Region */
+            /**
+             * By Region
+             * @description 按报送单位的统计
+             */
             by_region: components["schemas"]["RegionCounts"][];
         };
         /** SupplyCreate */
@@ -1667,7 +1923,10 @@ export interface components {
              * @description 金融产品:最高额度(必填)
              */
             max_amount?: string | null;
-            /** Rate */
+            /**
+             * Rate
+             * @description 金融产品的年利率(小数,如 0.0385)
+             */
             rate?: (number | string) | null;
             /** @description 金融产品:loan 贷款 / equity 股权(必填) */
             financing?: components["schemas"]["Financing"] | null;
@@ -1684,39 +1943,88 @@ export interface components {
         SupplyKind: "expert" | "technology" | "finance_product";
         /** SupplyPublic */
         SupplyPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 供给编号
+             */
             id: number;
+            /** @description 供给类型:expert 专家与团队 / technology 技术与成果 / finance_product 金融产品 */
             kind: components["schemas"]["SupplyKind"];
-            /** Name */
+            /**
+             * Name
+             * @description 名称
+             */
             name: string;
-            /** Provider */
+            /**
+             * Provider
+             * @description 提供方(高校、院所、银行等)
+             */
             provider: string;
-            /** Description */
+            /**
+             * Description
+             * @description 说明
+             */
             description: string;
-            /** Fields */
+            /**
+             * Fields
+             * @description 专业领域
+             */
             fields: string[];
-            /** Industries */
+            /**
+             * Industries
+             * @description 服务行业
+             */
             industries: string[];
-            /** Region Code */
+            /**
+             * Region Code
+             * @description 所在报送单位代码
+             */
             region_code: string;
-            /** Contact */
+            /**
+             * Contact
+             * @description 联系方式
+             */
             contact: string;
-            /** Owner Username */
+            /**
+             * Owner Username
+             * @description 维护此供给的供给方账号
+             */
             owner_username: string | null;
-            /** Capacity */
+            /**
+             * Capacity
+             * @description 同时可承接的对接数
+             */
             capacity: number | null;
-            /** Price */
+            /**
+             * Price
+             * @description 参考价格(元)
+             */
             price: string | null;
+            /** @description 技术成熟度 */
             maturity: components["schemas"]["Maturity"] | null;
-            /** Min Amount */
+            /**
+             * Min Amount
+             * @description 金融产品的最低金额(元)
+             */
             min_amount: string | null;
-            /** Max Amount */
+            /**
+             * Max Amount
+             * @description 金融产品的最高金额(元)
+             */
             max_amount: string | null;
-            /** Rate */
+            /**
+             * Rate
+             * @description 金融产品的年利率(小数)
+             */
             rate: string | null;
+            /** @description 融资方式(金融产品) */
             financing: components["schemas"]["Financing"] | null;
-            /** Qualification Rule */
+            /**
+             * Qualification Rule
+             * @description 申请企业须持有的资质
+             */
             qualification_rule: components["schemas"]["Qualification"][];
+            /** @description 供给状态 */
             status: components["schemas"]["SupplyStatus"];
             /**
              * Revision
@@ -1726,11 +2034,13 @@ export interface components {
             /**
              * Created At
              * Format: date-time
+             * @description 创建时间
              */
             created_at: string;
             /**
              * Updated At
              * Format: date-time
+             * @description 最后修改时间
              */
             updated_at: string;
         };
@@ -1744,14 +2054,27 @@ export interface components {
          * @description A supply as recommendations and docking records show it.
          */
         SupplySummary: {
-            /** Id */
+            /**
+             * Id
+             * @description 供给编号
+             */
             id: number;
+            /** @description 供给类型:expert 专家与团队 / technology 技术与成果 / finance_product 金融产品 */
             kind: components["schemas"]["SupplyKind"];
-            /** Name */
+            /**
+             * Name
+             * @description 名称
+             */
             name: string;
-            /** Provider */
+            /**
+             * Provider
+             * @description 提供方
+             */
             provider: string;
-            /** Region Code */
+            /**
+             * Region Code
+             * @description 所在报送单位代码
+             */
             region_code: string;
         };
         /**
@@ -1759,32 +2082,72 @@ export interface components {
          * @description Only the fields given change; `status: withdrawn` takes a supply out of matching.
          */
         SupplyUpdate: {
-            /** Name */
+            /**
+             * Name
+             * @description 名称
+             */
             name?: string | null;
-            /** Provider */
+            /**
+             * Provider
+             * @description 提供方
+             */
             provider?: string | null;
-            /** Description */
+            /**
+             * Description
+             * @description 说明
+             */
             description?: string | null;
-            /** Fields */
+            /**
+             * Fields
+             * @description 专业领域
+             */
             fields?: string[] | null;
-            /** Industries */
+            /**
+             * Industries
+             * @description 服务行业
+             */
             industries?: string[] | null;
-            /** Region Code */
+            /**
+             * Region Code
+             * @description 所在报送单位代码
+             */
             region_code?: string | null;
-            /** Contact */
+            /**
+             * Contact
+             * @description 联系方式
+             */
             contact?: string | null;
-            /** Capacity */
+            /**
+             * Capacity
+             * @description 同时可承接的对接数
+             */
             capacity?: number | null;
-            /** Price */
+            /**
+             * Price
+             * @description 参考价格(元)
+             */
             price?: string | null;
+            /** @description 技术成熟度 */
             maturity?: components["schemas"]["Maturity"] | null;
-            /** Min Amount */
+            /**
+             * Min Amount
+             * @description 金融产品的最低金额(元)
+             */
             min_amount?: string | null;
-            /** Max Amount */
+            /**
+             * Max Amount
+             * @description 金融产品的最高金额(元)
+             */
             max_amount?: string | null;
-            /** Rate */
+            /**
+             * Rate
+             * @description 金融产品的年利率(小数)
+             */
             rate?: (number | string) | null;
-            /** Qualification Rule */
+            /**
+             * Qualification Rule
+             * @description 申请企业须持有的资质
+             */
             qualification_rule?: components["schemas"]["Qualification"][] | null;
             /** @description active 在架 / withdrawn 下架 */
             status?: components["schemas"]["SupplyStatus"] | null;
@@ -1818,7 +2181,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "ok"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1838,7 +2215,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /** @example null */
                     "application/json": unknown;
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description 未就绪 */
@@ -1867,6 +2254,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "username": "admin",
+                     *       "role": "admin",
+                     *       "region_code": null,
+                     *       "credit_code": null,
+                     *       "token_id": null,
+                     *       "expires_at": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Principal"];
                 };
             };
@@ -1878,6 +2275,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description 依赖服务不可用 */
@@ -1914,6 +2320,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "event_id": "示例",
+                     *           "type": "示例",
+                     *           "subject": "示例",
+                     *           "data": {},
+                     *           "occurred_at": "2025-09-30T08:00:00Z",
+                     *           "destination": "示例",
+                     *           "state": "示例",
+                     *           "attempts": 1,
+                     *           "next_attempt_at": "2025-09-30T08:00:00Z",
+                     *           "last_error": "示例",
+                     *           "delivered_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "total": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["OutboxPage"];
                 };
             };
@@ -1966,6 +2393,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "event_id": "示例",
+                     *       "type": "示例",
+                     *       "subject": "示例",
+                     *       "data": {},
+                     *       "occurred_at": "2025-09-30T08:00:00Z",
+                     *       "destination": "示例",
+                     *       "state": "示例",
+                     *       "attempts": 1,
+                     *       "next_attempt_at": "2025-09-30T08:00:00Z",
+                     *       "last_error": "示例",
+                     *       "delivered_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["OutboxEventPublic"];
                 };
             };
@@ -2061,6 +2504,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "kind": "talent",
+                     *           "credit_code": "示例",
+                     *           "enterprise_name": "示例",
+                     *           "region_code": "示例",
+                     *           "qualifications": [
+                     *             "示例"
+                     *           ],
+                     *           "title": "示例",
+                     *           "description": "示例",
+                     *           "industry": "示例",
+                     *           "budget": "55068000.00",
+                     *           "amount_sought": "55068000.00",
+                     *           "financing": "loan",
+                     *           "deadline": "2025-09-30",
+                     *           "status": "open",
+                     *           "posted_by": "示例",
+                     *           "posted_at": "2025-09-30T08:00:00Z",
+                     *           "first_response_at": "2025-09-30T08:00:00Z",
+                     *           "matched_at": "2025-09-30T08:00:00Z",
+                     *           "closed_at": "2025-09-30T08:00:00Z",
+                     *           "updated_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Page_DemandPublic_"];
                 };
             };
@@ -2108,6 +2583,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "kind": "talent",
+                     *       "credit_code": "示例",
+                     *       "enterprise_name": "示例",
+                     *       "region_code": "示例",
+                     *       "qualifications": [
+                     *         "示例"
+                     *       ],
+                     *       "title": "示例",
+                     *       "description": "示例",
+                     *       "industry": "示例",
+                     *       "budget": "55068000.00",
+                     *       "amount_sought": "55068000.00",
+                     *       "financing": "loan",
+                     *       "deadline": "2025-09-30",
+                     *       "status": "open",
+                     *       "posted_by": "示例",
+                     *       "posted_at": "2025-09-30T08:00:00Z",
+                     *       "first_response_at": "2025-09-30T08:00:00Z",
+                     *       "matched_at": "2025-09-30T08:00:00Z",
+                     *       "closed_at": "2025-09-30T08:00:00Z",
+                     *       "updated_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["DemandPublic"];
                 };
             };
@@ -2218,6 +2719,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "closed_demands": 1,
+                     *       "closed_matches": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["ExpirySweep"];
                 };
             };
@@ -2280,6 +2787,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "kind": "talent",
+                     *       "credit_code": "示例",
+                     *       "enterprise_name": "示例",
+                     *       "region_code": "示例",
+                     *       "qualifications": [
+                     *         "示例"
+                     *       ],
+                     *       "title": "示例",
+                     *       "description": "示例",
+                     *       "industry": "示例",
+                     *       "budget": "55068000.00",
+                     *       "amount_sought": "55068000.00",
+                     *       "financing": "loan",
+                     *       "deadline": "2025-09-30",
+                     *       "status": "open",
+                     *       "posted_by": "示例",
+                     *       "posted_at": "2025-09-30T08:00:00Z",
+                     *       "first_response_at": "2025-09-30T08:00:00Z",
+                     *       "matched_at": "2025-09-30T08:00:00Z",
+                     *       "closed_at": "2025-09-30T08:00:00Z",
+                     *       "updated_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["DemandPublic"];
                 };
             };
@@ -2337,6 +2870,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "kind": "talent",
+                     *       "credit_code": "示例",
+                     *       "enterprise_name": "示例",
+                     *       "region_code": "示例",
+                     *       "qualifications": [
+                     *         "示例"
+                     *       ],
+                     *       "title": "示例",
+                     *       "description": "示例",
+                     *       "industry": "示例",
+                     *       "budget": "55068000.00",
+                     *       "amount_sought": "55068000.00",
+                     *       "financing": "loan",
+                     *       "deadline": "2025-09-30",
+                     *       "status": "open",
+                     *       "posted_by": "示例",
+                     *       "posted_at": "2025-09-30T08:00:00Z",
+                     *       "first_response_at": "2025-09-30T08:00:00Z",
+                     *       "matched_at": "2025-09-30T08:00:00Z",
+                     *       "closed_at": "2025-09-30T08:00:00Z",
+                     *       "updated_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["DemandPublic"];
                 };
             };
@@ -2440,6 +2999,46 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "demand_id": 1,
+                     *       "items": [
+                     *         {
+                     *           "rank": 1,
+                     *           "supply": {
+                     *             "id": 1,
+                     *             "kind": "expert",
+                     *             "name": "示例",
+                     *             "provider": "示例",
+                     *             "region_code": "示例"
+                     *           },
+                     *           "score": 0.7625,
+                     *           "bm25": 0.5,
+                     *           "matched_terms": [
+                     *             "铸造",
+                     *             "砂型",
+                     *             "开裂"
+                     *           ],
+                     *           "reasons": [
+                     *             {
+                     *               "factor": "text",
+                     *               "label": "文本相关度",
+                     *               "value": 0.82,
+                     *               "weight": 0.4,
+                     *               "contribution": 0.328,
+                     *               "detail": "BM25 12.40(本次最高分的 82%);匹配词:铸造、砂型、开裂"
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "excluded": {
+                     *         "at_capacity": 2,
+                     *         "no_relevance": 120
+                     *       },
+                     *       "index_version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Recommendations"];
                 };
             };
@@ -2505,6 +3104,44 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "kind": "expert",
+                     *           "name": "示例",
+                     *           "provider": "示例",
+                     *           "description": "示例",
+                     *           "fields": [
+                     *             "示例"
+                     *           ],
+                     *           "industries": [
+                     *             "示例"
+                     *           ],
+                     *           "region_code": "示例",
+                     *           "contact": "示例",
+                     *           "owner_username": "示例",
+                     *           "capacity": 1,
+                     *           "price": "55068000.00",
+                     *           "maturity": "concept",
+                     *           "min_amount": "55068000.00",
+                     *           "max_amount": "55068000.00",
+                     *           "rate": "示例",
+                     *           "financing": "loan",
+                     *           "qualification_rule": [
+                     *             "tech_sme"
+                     *           ],
+                     *           "status": "active",
+                     *           "revision": 1,
+                     *           "created_at": "2025-09-30T08:00:00Z",
+                     *           "updated_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Page_SupplyPublic_"];
                 };
             };
@@ -2552,6 +3189,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "kind": "expert",
+                     *       "name": "示例",
+                     *       "provider": "示例",
+                     *       "description": "示例",
+                     *       "fields": [
+                     *         "示例"
+                     *       ],
+                     *       "industries": [
+                     *         "示例"
+                     *       ],
+                     *       "region_code": "示例",
+                     *       "contact": "示例",
+                     *       "owner_username": "示例",
+                     *       "capacity": 1,
+                     *       "price": "55068000.00",
+                     *       "maturity": "concept",
+                     *       "min_amount": "55068000.00",
+                     *       "max_amount": "55068000.00",
+                     *       "rate": "示例",
+                     *       "financing": "loan",
+                     *       "qualification_rule": [
+                     *         "tech_sme"
+                     *       ],
+                     *       "status": "active",
+                     *       "revision": 1,
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "updated_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["SupplyPublic"];
                 };
             };
@@ -2632,6 +3301,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "kind": "expert",
+                     *       "name": "示例",
+                     *       "provider": "示例",
+                     *       "description": "示例",
+                     *       "fields": [
+                     *         "示例"
+                     *       ],
+                     *       "industries": [
+                     *         "示例"
+                     *       ],
+                     *       "region_code": "示例",
+                     *       "contact": "示例",
+                     *       "owner_username": "示例",
+                     *       "capacity": 1,
+                     *       "price": "55068000.00",
+                     *       "maturity": "concept",
+                     *       "min_amount": "55068000.00",
+                     *       "max_amount": "55068000.00",
+                     *       "rate": "示例",
+                     *       "financing": "loan",
+                     *       "qualification_rule": [
+                     *         "tech_sme"
+                     *       ],
+                     *       "status": "active",
+                     *       "revision": 1,
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "updated_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["SupplyPublic"];
                 };
             };
@@ -2689,6 +3390,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "kind": "expert",
+                     *       "name": "示例",
+                     *       "provider": "示例",
+                     *       "description": "示例",
+                     *       "fields": [
+                     *         "示例"
+                     *       ],
+                     *       "industries": [
+                     *         "示例"
+                     *       ],
+                     *       "region_code": "示例",
+                     *       "contact": "示例",
+                     *       "owner_username": "示例",
+                     *       "capacity": 1,
+                     *       "price": "55068000.00",
+                     *       "maturity": "concept",
+                     *       "min_amount": "55068000.00",
+                     *       "max_amount": "55068000.00",
+                     *       "rate": "示例",
+                     *       "financing": "loan",
+                     *       "qualification_rule": [
+                     *         "tech_sme"
+                     *       ],
+                     *       "status": "active",
+                     *       "revision": 1,
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "updated_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["SupplyPublic"];
                 };
             };
@@ -2784,6 +3517,52 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "demand": {
+                     *             "id": 1,
+                     *             "kind": "talent",
+                     *             "title": "示例",
+                     *             "credit_code": "示例",
+                     *             "enterprise_name": "示例",
+                     *             "region_code": "示例",
+                     *             "status": "open"
+                     *           },
+                     *           "supply": {
+                     *             "id": 1,
+                     *             "kind": "expert",
+                     *             "name": "示例",
+                     *             "provider": "示例",
+                     *             "region_code": "示例"
+                     *           },
+                     *           "status": "proposed",
+                     *           "origin": "enterprise",
+                     *           "score": 0.5,
+                     *           "note": "示例",
+                     *           "created_by": "示例",
+                     *           "contract": {
+                     *             "amount": "1200000.00",
+                     *             "contract_type": null,
+                     *             "signed_on": "2025-06-30",
+                     *             "reported_at": null
+                     *           },
+                     *           "contract_status": "pending",
+                     *           "contract_revision": 1,
+                     *           "next_states": [
+                     *             "proposed"
+                     *           ],
+                     *           "created_at": "2025-09-30T08:00:00Z",
+                     *           "updated_at": "2025-09-30T08:00:00Z",
+                     *           "finished_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Page_MatchPublic_"];
                 };
             };
@@ -2831,6 +3610,55 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "demand": {
+                     *         "id": 1,
+                     *         "kind": "talent",
+                     *         "title": "示例",
+                     *         "credit_code": "示例",
+                     *         "enterprise_name": "示例",
+                     *         "region_code": "示例",
+                     *         "status": "open"
+                     *       },
+                     *       "supply": {
+                     *         "id": 1,
+                     *         "kind": "expert",
+                     *         "name": "示例",
+                     *         "provider": "示例",
+                     *         "region_code": "示例"
+                     *       },
+                     *       "status": "proposed",
+                     *       "origin": "enterprise",
+                     *       "score": 0.5,
+                     *       "note": "示例",
+                     *       "created_by": "示例",
+                     *       "contract": {
+                     *         "amount": "1200000.00",
+                     *         "contract_type": "development",
+                     *         "signed_on": "2025-06-30",
+                     *         "reported_at": "2025-09-30T08:00:00Z"
+                     *       },
+                     *       "contract_status": "pending",
+                     *       "contract_revision": 1,
+                     *       "next_states": [
+                     *         "proposed"
+                     *       ],
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "updated_at": "2025-09-30T08:00:00Z",
+                     *       "finished_at": "2025-09-30T08:00:00Z",
+                     *       "events": [
+                     *         {
+                     *           "from_status": "proposed",
+                     *           "to_status": "proposed",
+                     *           "actor": "示例",
+                     *           "note": "示例",
+                     *           "at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["MatchDetail"];
                 };
             };
@@ -2931,6 +3759,55 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "demand": {
+                     *         "id": 1,
+                     *         "kind": "talent",
+                     *         "title": "示例",
+                     *         "credit_code": "示例",
+                     *         "enterprise_name": "示例",
+                     *         "region_code": "示例",
+                     *         "status": "open"
+                     *       },
+                     *       "supply": {
+                     *         "id": 1,
+                     *         "kind": "expert",
+                     *         "name": "示例",
+                     *         "provider": "示例",
+                     *         "region_code": "示例"
+                     *       },
+                     *       "status": "proposed",
+                     *       "origin": "enterprise",
+                     *       "score": 0.5,
+                     *       "note": "示例",
+                     *       "created_by": "示例",
+                     *       "contract": {
+                     *         "amount": "1200000.00",
+                     *         "contract_type": "development",
+                     *         "signed_on": "2025-06-30",
+                     *         "reported_at": "2025-09-30T08:00:00Z"
+                     *       },
+                     *       "contract_status": "pending",
+                     *       "contract_revision": 1,
+                     *       "next_states": [
+                     *         "proposed"
+                     *       ],
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "updated_at": "2025-09-30T08:00:00Z",
+                     *       "finished_at": "2025-09-30T08:00:00Z",
+                     *       "events": [
+                     *         {
+                     *           "from_status": "proposed",
+                     *           "to_status": "proposed",
+                     *           "actor": "示例",
+                     *           "note": "示例",
+                     *           "at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["MatchDetail"];
                 };
             };
@@ -2988,6 +3865,55 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "demand": {
+                     *         "id": 1,
+                     *         "kind": "talent",
+                     *         "title": "示例",
+                     *         "credit_code": "示例",
+                     *         "enterprise_name": "示例",
+                     *         "region_code": "示例",
+                     *         "status": "open"
+                     *       },
+                     *       "supply": {
+                     *         "id": 1,
+                     *         "kind": "expert",
+                     *         "name": "示例",
+                     *         "provider": "示例",
+                     *         "region_code": "示例"
+                     *       },
+                     *       "status": "proposed",
+                     *       "origin": "enterprise",
+                     *       "score": 0.5,
+                     *       "note": "示例",
+                     *       "created_by": "示例",
+                     *       "contract": {
+                     *         "amount": "1200000.00",
+                     *         "contract_type": "development",
+                     *         "signed_on": "2025-06-30",
+                     *         "reported_at": "2025-09-30T08:00:00Z"
+                     *       },
+                     *       "contract_status": "pending",
+                     *       "contract_revision": 1,
+                     *       "next_states": [
+                     *         "proposed"
+                     *       ],
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "updated_at": "2025-09-30T08:00:00Z",
+                     *       "finished_at": "2025-09-30T08:00:00Z",
+                     *       "events": [
+                     *         {
+                     *           "from_status": "proposed",
+                     *           "to_status": "proposed",
+                     *           "actor": "示例",
+                     *           "note": "示例",
+                     *           "at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["MatchDetail"];
                 };
             };
@@ -3092,6 +4018,55 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "demand": {
+                     *         "id": 1,
+                     *         "kind": "talent",
+                     *         "title": "示例",
+                     *         "credit_code": "示例",
+                     *         "enterprise_name": "示例",
+                     *         "region_code": "示例",
+                     *         "status": "open"
+                     *       },
+                     *       "supply": {
+                     *         "id": 1,
+                     *         "kind": "expert",
+                     *         "name": "示例",
+                     *         "provider": "示例",
+                     *         "region_code": "示例"
+                     *       },
+                     *       "status": "proposed",
+                     *       "origin": "enterprise",
+                     *       "score": 0.5,
+                     *       "note": "示例",
+                     *       "created_by": "示例",
+                     *       "contract": {
+                     *         "amount": "1200000.00",
+                     *         "contract_type": "development",
+                     *         "signed_on": "2025-06-30",
+                     *         "reported_at": "2025-09-30T08:00:00Z"
+                     *       },
+                     *       "contract_status": "pending",
+                     *       "contract_revision": 1,
+                     *       "next_states": [
+                     *         "proposed"
+                     *       ],
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "updated_at": "2025-09-30T08:00:00Z",
+                     *       "finished_at": "2025-09-30T08:00:00Z",
+                     *       "events": [
+                     *         {
+                     *           "from_status": "proposed",
+                     *           "to_status": "proposed",
+                     *           "actor": "示例",
+                     *           "note": "示例",
+                     *           "at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["MatchDetail"];
                 };
             };
@@ -3198,6 +4173,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "kind": "new_response",
+                     *           "title": "示例",
+                     *           "body": "示例",
+                     *           "created_at": "2025-09-30T08:00:00Z",
+                     *           "read_at": "2025-09-30T08:00:00Z",
+                     *           "demand_id": 1,
+                     *           "supply_id": 1,
+                     *           "match_id": 1
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Page_NotificationPublic_"];
                 };
             };
@@ -3245,6 +4239,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "kind": "new_response",
+                     *       "title": "示例",
+                     *       "body": "示例",
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "read_at": "2025-09-30T08:00:00Z",
+                     *       "demand_id": 1,
+                     *       "supply_id": 1,
+                     *       "match_id": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["NotificationPublic"];
                 };
             };
@@ -3326,6 +4333,52 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "demand": {
+                     *             "id": 1,
+                     *             "kind": "talent",
+                     *             "title": "示例",
+                     *             "credit_code": "示例",
+                     *             "enterprise_name": "示例",
+                     *             "region_code": "示例",
+                     *             "status": "open"
+                     *           },
+                     *           "expert": {
+                     *             "id": 1,
+                     *             "kind": "expert",
+                     *             "name": "示例",
+                     *             "provider": "示例",
+                     *             "region_code": "示例"
+                     *           },
+                     *           "score": 0.5,
+                     *           "choice": 1,
+                     *           "matched_terms": [
+                     *             "示例"
+                     *           ],
+                     *           "reasons": [
+                     *             {
+                     *               "factor": "text",
+                     *               "label": "文本相关度",
+                     *               "value": 0.82,
+                     *               "weight": 0.4,
+                     *               "contribution": 0.328,
+                     *               "detail": "BM25 12.40(本次最高分的 82%);匹配词:铸造、砂型、开裂"
+                     *             }
+                     *           ],
+                     *           "explanation": "示例"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "total_score": 0.5,
+                     *       "unassigned_demand_ids": [
+                     *         1
+                     *       ],
+                     *       "solver": "scipy.optimize.linear_sum_assignment"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Assignment"];
                 };
             };
@@ -3410,6 +4463,37 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "posted": 686,
+                     *       "matched": 392,
+                     *       "match_rate": 0.5714,
+                     *       "start": "2025-01-01",
+                     *       "end": "2025-06-30",
+                     *       "region": "示例",
+                     *       "target_rate": 0.8,
+                     *       "meets_target": true,
+                     *       "matched_needed": 157,
+                     *       "median_hours_to_first_response": 52.5,
+                     *       "responded": 1,
+                     *       "by_kind": [
+                     *         {
+                     *           "posted": 686,
+                     *           "matched": 392,
+                     *           "match_rate": 0.5714,
+                     *           "kind": "talent"
+                     *         }
+                     *       ],
+                     *       "by_region": [
+                     *         {
+                     *           "posted": 686,
+                     *           "matched": 392,
+                     *           "match_rate": 0.5714,
+                     *           "region_code": "420281101"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["Stats"];
                 };
             };
@@ -3465,6 +4549,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /** @example null */
                     "application/json": unknown;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
@@ -3521,6 +4606,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "code": "supply_chain_demands_posted",
+                     *           "region_code": "420281",
+                     *           "year": 1,
+                     *           "month": 1,
+                     *           "value": 1
+                     *         }
+                     *       ],
+                     *       "total": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Publication"];
                 };
             };
@@ -3580,6 +4679,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "name": "close-expired-demands",
+                     *           "description": "示例",
+                     *           "schedule": "0 1 * * *",
+                     *           "timezone": "Asia/Shanghai",
+                     *           "grace_seconds": 1,
+                     *           "next_run_at": "2025-09-30T08:00:00Z",
+                     *           "last_run": {
+                     *             "occurrence": "2026-11-30T17:00:00+00:00",
+                     *             "trigger": null,
+                     *             "scheduled_for": null,
+                     *             "outcome": null,
+                     *             "attempts": 1,
+                     *             "summary": {
+                     *               "closed_demands": 3
+                     *             },
+                     *             "error": null,
+                     *             "started_at": "2025-09-30T08:00:00Z",
+                     *             "finished_at": null,
+                     *             "runner": "示例",
+                     *             "requested_by": null
+                     *           }
+                     *         }
+                     *       ],
+                     *       "total": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["JobList"];
                 };
             };
@@ -3601,6 +4730,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3633,6 +4771,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "occurrence": "2026-11-30T17:00:00+00:00",
+                     *       "trigger": "schedule",
+                     *       "scheduled_for": "2025-09-30T08:00:00Z",
+                     *       "outcome": "running",
+                     *       "attempts": 1,
+                     *       "summary": {
+                     *         "closed_demands": 3
+                     *       },
+                     *       "error": "示例",
+                     *       "started_at": "2025-09-30T08:00:00Z",
+                     *       "finished_at": "2025-09-30T08:00:00Z",
+                     *       "runner": "示例",
+                     *       "requested_by": "示例"
+                     *     }
+                     */
                     "application/json": components["schemas"]["JobRun"];
                 };
             };
@@ -3702,6 +4857,15 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
