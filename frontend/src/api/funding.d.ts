@@ -2408,7 +2408,7 @@ export interface operations {
                      *       "items": [
                      *         {
                      *           "id": 1,
-                     *           "name": "示例",
+                     *           "name": "大冶市华鑫铸造有限公司",
                      *           "source_level": "province",
                      *           "year": 1,
                      *           "budget": "55068000.00",
@@ -2420,7 +2420,7 @@ export interface operations {
                      *             "id": 1,
                      *             "program_id": 1,
                      *             "version": 1,
-                     *             "created_by": "示例",
+                     *             "created_by": "admin",
                      *             "created_at": "2025-09-30T08:00:00Z"
                      *           },
                      *           "committed": "55068000.00",
@@ -2428,9 +2428,9 @@ export interface operations {
                      *           "outstanding": "55068000.00",
                      *           "available": "55068000.00",
                      *           "remaining": "55068000.00",
-                     *           "created_by": "示例",
+                     *           "created_by": "admin",
                      *           "created_at": "2025-09-30T08:00:00Z",
-                     *           "request_id": "示例"
+                     *           "request_id": "4f1c2a9e0d5b4c7f8a6e3b2d1c0f9e8a"
                      *         }
                      *       ],
                      *       "total": 1,
@@ -2487,7 +2487,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "id": 1,
-                     *       "name": "示例",
+                     *       "name": "大冶市华鑫铸造有限公司",
                      *       "source_level": "province",
                      *       "year": 1,
                      *       "budget": "55068000.00",
@@ -2499,7 +2499,7 @@ export interface operations {
                      *         "id": 1,
                      *         "program_id": 1,
                      *         "version": 1,
-                     *         "created_by": "示例",
+                     *         "created_by": "admin",
                      *         "created_at": "2025-09-30T08:00:00Z"
                      *       },
                      *       "committed": "55068000.00",
@@ -2507,9 +2507,9 @@ export interface operations {
                      *       "outstanding": "55068000.00",
                      *       "available": "55068000.00",
                      *       "remaining": "55068000.00",
-                     *       "created_by": "示例",
+                     *       "created_by": "admin",
                      *       "created_at": "2025-09-30T08:00:00Z",
-                     *       "request_id": "示例"
+                     *       "request_id": "4f1c2a9e0d5b4c7f8a6e3b2d1c0f9e8a"
                      *     }
                      */
                     "application/json": components["schemas"]["ProgramPublic"];
@@ -2605,7 +2605,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "id": 1,
-                     *       "name": "示例",
+                     *       "name": "大冶市华鑫铸造有限公司",
                      *       "source_level": "province",
                      *       "year": 1,
                      *       "budget": "55068000.00",
@@ -2617,7 +2617,7 @@ export interface operations {
                      *         "id": 1,
                      *         "program_id": 1,
                      *         "version": 1,
-                     *         "created_by": "示例",
+                     *         "created_by": "admin",
                      *         "created_at": "2025-09-30T08:00:00Z"
                      *       },
                      *       "committed": "55068000.00",
@@ -2625,9 +2625,9 @@ export interface operations {
                      *       "outstanding": "55068000.00",
                      *       "available": "55068000.00",
                      *       "remaining": "55068000.00",
-                     *       "created_by": "示例",
+                     *       "created_by": "admin",
                      *       "created_at": "2025-09-30T08:00:00Z",
-                     *       "request_id": "示例"
+                     *       "request_id": "4f1c2a9e0d5b4c7f8a6e3b2d1c0f9e8a"
                      *     }
                      */
                     "application/json": components["schemas"]["ProgramPublic"];
@@ -2692,7 +2692,7 @@ export interface operations {
                      *         "id": 1,
                      *         "program_id": 1,
                      *         "version": 1,
-                     *         "created_by": "示例",
+                     *         "created_by": "admin",
                      *         "created_at": "2025-09-30T08:00:00Z"
                      *       }
                      *     ]
@@ -2765,7 +2765,7 @@ export interface operations {
                      *       "id": 1,
                      *       "program_id": 1,
                      *       "version": 1,
-                     *       "created_by": "示例",
+                     *       "created_by": "admin",
                      *       "created_at": "2025-09-30T08:00:00Z"
                      *     }
                      */
@@ -2873,10 +2873,10 @@ export interface operations {
                      *         {
                      *           "id": 1,
                      *           "program_id": 1,
-                     *           "program_name": "示例",
-                     *           "credit_code": "示例",
-                     *           "enterprise_name": "示例",
-                     *           "region_code": "示例",
+                     *           "program_name": "科技创新管理专项",
+                     *           "credit_code": "91420281MA0000001H",
+                     *           "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *           "region_code": "420281101",
                      *           "amount": "55068000.00",
                      *           "mode": "automatic",
                      *           "period": 1,
@@ -2892,14 +2892,14 @@ export interface operations {
                      *           "status": "pending",
                      *           "paid": "55068000.00",
                      *           "outstanding": "55068000.00",
-                     *           "note": "示例",
-                     *           "created_by": "示例",
+                     *           "note": "",
+                     *           "created_by": "admin",
                      *           "created_at": "2025-09-30T08:00:00Z",
-                     *           "created_request_id": "示例",
-                     *           "decided_by": "示例",
+                     *           "created_request_id": "4f1c2a9e0d5b4c7f8a6e3b2d1c0f9e8a",
+                     *           "decided_by": "admin",
                      *           "decided_at": "2025-09-30T08:00:00Z",
-                     *           "decided_request_id": "示例",
-                     *           "decision_note": "示例",
+                     *           "decided_request_id": "9a8b7c6d5e4f40312a1b2c3d4e5f6071",
+                     *           "decision_note": "材料齐全,同意",
                      *           "approved_on": "2025-09-30"
                      *         }
                      *       ]
@@ -3025,10 +3025,10 @@ export interface operations {
                      *         {
                      *           "id": 1,
                      *           "program_id": 1,
-                     *           "program_name": "示例",
-                     *           "credit_code": "示例",
-                     *           "enterprise_name": "示例",
-                     *           "region_code": "示例",
+                     *           "program_name": "科技创新管理专项",
+                     *           "credit_code": "91420281MA0000001H",
+                     *           "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *           "region_code": "420281101",
                      *           "amount": "55068000.00",
                      *           "mode": "automatic",
                      *           "period": 1,
@@ -3044,14 +3044,14 @@ export interface operations {
                      *           "status": "pending",
                      *           "paid": "55068000.00",
                      *           "outstanding": "55068000.00",
-                     *           "note": "示例",
-                     *           "created_by": "示例",
+                     *           "note": "",
+                     *           "created_by": "admin",
                      *           "created_at": "2025-09-30T08:00:00Z",
-                     *           "created_request_id": "示例",
-                     *           "decided_by": "示例",
+                     *           "created_request_id": "4f1c2a9e0d5b4c7f8a6e3b2d1c0f9e8a",
+                     *           "decided_by": "admin",
                      *           "decided_at": "2025-09-30T08:00:00Z",
-                     *           "decided_request_id": "示例",
-                     *           "decision_note": "示例",
+                     *           "decided_request_id": "9a8b7c6d5e4f40312a1b2c3d4e5f6071",
+                     *           "decision_note": "材料齐全,同意",
                      *           "approved_on": "2025-09-30"
                      *         }
                      *       ],
@@ -3110,10 +3110,10 @@ export interface operations {
                      * @example {
                      *       "id": 1,
                      *       "program_id": 1,
-                     *       "program_name": "示例",
-                     *       "credit_code": "示例",
-                     *       "enterprise_name": "示例",
-                     *       "region_code": "示例",
+                     *       "program_name": "科技创新管理专项",
+                     *       "credit_code": "91420281MA0000001H",
+                     *       "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *       "region_code": "420281101",
                      *       "amount": "55068000.00",
                      *       "mode": "automatic",
                      *       "period": 1,
@@ -3129,14 +3129,14 @@ export interface operations {
                      *       "status": "pending",
                      *       "paid": "55068000.00",
                      *       "outstanding": "55068000.00",
-                     *       "note": "示例",
-                     *       "created_by": "示例",
+                     *       "note": "",
+                     *       "created_by": "admin",
                      *       "created_at": "2025-09-30T08:00:00Z",
-                     *       "created_request_id": "示例",
-                     *       "decided_by": "示例",
+                     *       "created_request_id": "4f1c2a9e0d5b4c7f8a6e3b2d1c0f9e8a",
+                     *       "decided_by": "admin",
                      *       "decided_at": "2025-09-30T08:00:00Z",
-                     *       "decided_request_id": "示例",
-                     *       "decision_note": "示例",
+                     *       "decided_request_id": "9a8b7c6d5e4f40312a1b2c3d4e5f6071",
+                     *       "decision_note": "材料齐全,同意",
                      *       "approved_on": "2025-09-30"
                      *     }
                      */
@@ -3254,10 +3254,10 @@ export interface operations {
                      * @example {
                      *       "id": 1,
                      *       "program_id": 1,
-                     *       "program_name": "示例",
-                     *       "credit_code": "示例",
-                     *       "enterprise_name": "示例",
-                     *       "region_code": "示例",
+                     *       "program_name": "科技创新管理专项",
+                     *       "credit_code": "91420281MA0000001H",
+                     *       "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *       "region_code": "420281101",
                      *       "amount": "55068000.00",
                      *       "mode": "automatic",
                      *       "period": 1,
@@ -3273,14 +3273,14 @@ export interface operations {
                      *       "status": "pending",
                      *       "paid": "55068000.00",
                      *       "outstanding": "55068000.00",
-                     *       "note": "示例",
-                     *       "created_by": "示例",
+                     *       "note": "",
+                     *       "created_by": "admin",
                      *       "created_at": "2025-09-30T08:00:00Z",
-                     *       "created_request_id": "示例",
-                     *       "decided_by": "示例",
+                     *       "created_request_id": "4f1c2a9e0d5b4c7f8a6e3b2d1c0f9e8a",
+                     *       "decided_by": "admin",
                      *       "decided_at": "2025-09-30T08:00:00Z",
-                     *       "decided_request_id": "示例",
-                     *       "decision_note": "示例",
+                     *       "decided_request_id": "9a8b7c6d5e4f40312a1b2c3d4e5f6071",
+                     *       "decision_note": "材料齐全,同意",
                      *       "approved_on": "2025-09-30"
                      *     }
                      */
@@ -3345,10 +3345,10 @@ export interface operations {
                      * @example {
                      *       "id": 1,
                      *       "program_id": 1,
-                     *       "program_name": "示例",
-                     *       "credit_code": "示例",
-                     *       "enterprise_name": "示例",
-                     *       "region_code": "示例",
+                     *       "program_name": "科技创新管理专项",
+                     *       "credit_code": "91420281MA0000001H",
+                     *       "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *       "region_code": "420281101",
                      *       "amount": "55068000.00",
                      *       "mode": "automatic",
                      *       "period": 1,
@@ -3364,14 +3364,14 @@ export interface operations {
                      *       "status": "pending",
                      *       "paid": "55068000.00",
                      *       "outstanding": "55068000.00",
-                     *       "note": "示例",
-                     *       "created_by": "示例",
+                     *       "note": "",
+                     *       "created_by": "admin",
                      *       "created_at": "2025-09-30T08:00:00Z",
-                     *       "created_request_id": "示例",
-                     *       "decided_by": "示例",
+                     *       "created_request_id": "4f1c2a9e0d5b4c7f8a6e3b2d1c0f9e8a",
+                     *       "decided_by": "admin",
                      *       "decided_at": "2025-09-30T08:00:00Z",
-                     *       "decided_request_id": "示例",
-                     *       "decision_note": "示例",
+                     *       "decided_request_id": "9a8b7c6d5e4f40312a1b2c3d4e5f6071",
+                     *       "decision_note": "材料齐全,同意",
                      *       "approved_on": "2025-09-30"
                      *     }
                      */
@@ -3483,10 +3483,10 @@ export interface operations {
                      * @example {
                      *       "id": 1,
                      *       "program_id": 1,
-                     *       "program_name": "示例",
-                     *       "credit_code": "示例",
-                     *       "enterprise_name": "示例",
-                     *       "region_code": "示例",
+                     *       "program_name": "科技创新管理专项",
+                     *       "credit_code": "91420281MA0000001H",
+                     *       "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *       "region_code": "420281101",
                      *       "amount": "55068000.00",
                      *       "mode": "automatic",
                      *       "period": 1,
@@ -3502,14 +3502,14 @@ export interface operations {
                      *       "status": "pending",
                      *       "paid": "55068000.00",
                      *       "outstanding": "55068000.00",
-                     *       "note": "示例",
-                     *       "created_by": "示例",
+                     *       "note": "",
+                     *       "created_by": "admin",
                      *       "created_at": "2025-09-30T08:00:00Z",
-                     *       "created_request_id": "示例",
-                     *       "decided_by": "示例",
+                     *       "created_request_id": "4f1c2a9e0d5b4c7f8a6e3b2d1c0f9e8a",
+                     *       "decided_by": "admin",
                      *       "decided_at": "2025-09-30T08:00:00Z",
-                     *       "decided_request_id": "示例",
-                     *       "decision_note": "示例",
+                     *       "decided_request_id": "9a8b7c6d5e4f40312a1b2c3d4e5f6071",
+                     *       "decision_note": "材料齐全,同意",
                      *       "approved_on": "2025-09-30"
                      *     }
                      */
@@ -3627,19 +3627,19 @@ export interface operations {
                      *       "id": 1,
                      *       "award_id": 1,
                      *       "program_id": 1,
-                     *       "credit_code": "示例",
-                     *       "enterprise_name": "示例",
+                     *       "credit_code": "91420281MA0000001H",
+                     *       "enterprise_name": "大冶市华鑫铸造有限公司",
                      *       "amount": "55068000.00",
                      *       "paid_on": "2025-09-30",
                      *       "reference": "示例",
-                     *       "note": "示例",
+                     *       "note": "",
                      *       "posting_id": 1,
                      *       "idempotency_key": "示例",
                      *       "status": "paid",
                      *       "reversal_posting_id": 1,
-                     *       "created_by": "示例",
+                     *       "created_by": "admin",
                      *       "created_at": "2025-09-30T08:00:00Z",
-                     *       "request_id": "示例",
+                     *       "request_id": "4f1c2a9e0d5b4c7f8a6e3b2d1c0f9e8a",
                      *       "award_paid": "55068000.00",
                      *       "award_outstanding": "55068000.00"
                      *     }
@@ -3759,19 +3759,19 @@ export interface operations {
                      *           "id": 1,
                      *           "award_id": 1,
                      *           "program_id": 1,
-                     *           "credit_code": "示例",
-                     *           "enterprise_name": "示例",
+                     *           "credit_code": "91420281MA0000001H",
+                     *           "enterprise_name": "大冶市华鑫铸造有限公司",
                      *           "amount": "55068000.00",
                      *           "paid_on": "2025-09-30",
                      *           "reference": "示例",
-                     *           "note": "示例",
+                     *           "note": "",
                      *           "posting_id": 1,
                      *           "idempotency_key": "示例",
                      *           "status": "paid",
                      *           "reversal_posting_id": 1,
-                     *           "created_by": "示例",
+                     *           "created_by": "admin",
                      *           "created_at": "2025-09-30T08:00:00Z",
-                     *           "request_id": "示例"
+                     *           "request_id": "4f1c2a9e0d5b4c7f8a6e3b2d1c0f9e8a"
                      *         }
                      *       ],
                      *       "total": 1,
@@ -3826,19 +3826,19 @@ export interface operations {
                      *       "id": 1,
                      *       "award_id": 1,
                      *       "program_id": 1,
-                     *       "credit_code": "示例",
-                     *       "enterprise_name": "示例",
+                     *       "credit_code": "91420281MA0000001H",
+                     *       "enterprise_name": "大冶市华鑫铸造有限公司",
                      *       "amount": "55068000.00",
                      *       "paid_on": "2025-09-30",
                      *       "reference": "示例",
-                     *       "note": "示例",
+                     *       "note": "",
                      *       "posting_id": 1,
                      *       "idempotency_key": "示例",
                      *       "status": "paid",
                      *       "reversal_posting_id": 1,
-                     *       "created_by": "示例",
+                     *       "created_by": "admin",
                      *       "created_at": "2025-09-30T08:00:00Z",
-                     *       "request_id": "示例"
+                     *       "request_id": "4f1c2a9e0d5b4c7f8a6e3b2d1c0f9e8a"
                      *     }
                      */
                     "application/json": components["schemas"]["DisbursementPublic"];
@@ -3903,19 +3903,19 @@ export interface operations {
                      *       "id": 1,
                      *       "award_id": 1,
                      *       "program_id": 1,
-                     *       "credit_code": "示例",
-                     *       "enterprise_name": "示例",
+                     *       "credit_code": "91420281MA0000001H",
+                     *       "enterprise_name": "大冶市华鑫铸造有限公司",
                      *       "amount": "55068000.00",
                      *       "paid_on": "2025-09-30",
                      *       "reference": "示例",
-                     *       "note": "示例",
+                     *       "note": "",
                      *       "posting_id": 1,
                      *       "idempotency_key": "示例",
                      *       "status": "paid",
                      *       "reversal_posting_id": 1,
-                     *       "created_by": "示例",
+                     *       "created_by": "admin",
                      *       "created_at": "2025-09-30T08:00:00Z",
-                     *       "request_id": "示例"
+                     *       "request_id": "4f1c2a9e0d5b4c7f8a6e3b2d1c0f9e8a"
                      *     }
                      */
                     "application/json": components["schemas"]["DisbursementPublic"];
@@ -4047,10 +4047,10 @@ export interface operations {
                      *           "amount": "55068000.00",
                      *           "value_date": "2025-09-30",
                      *           "reverses_posting_id": 1,
-                     *           "memo": "示例",
-                     *           "created_by": "示例",
+                     *           "memo": "",
+                     *           "created_by": "admin",
                      *           "created_at": "2025-09-30T08:00:00Z",
-                     *           "request_id": "示例"
+                     *           "request_id": "4f1c2a9e0d5b4c7f8a6e3b2d1c0f9e8a"
                      *         }
                      *       ],
                      *       "total": 1,
@@ -4206,7 +4206,7 @@ export interface operations {
                      *       "by_program": [
                      *         {
                      *           "program_id": 1,
-                     *           "name": "示例",
+                     *           "name": "大冶市华鑫铸造有限公司",
                      *           "source_level": "province",
                      *           "year": 1,
                      *           "outstanding": "55068000.00",
@@ -4222,7 +4222,7 @@ export interface operations {
                      *       ],
                      *       "by_region": [
                      *         {
-                     *           "region_code": "示例",
+                     *           "region_code": "420281101",
                      *           "outstanding": "55068000.00",
                      *           "award_count": 1,
                      *           "enterprise_count": 1
@@ -4230,9 +4230,9 @@ export interface operations {
                      *       ],
                      *       "by_enterprise": [
                      *         {
-                     *           "credit_code": "示例",
-                     *           "name": "示例",
-                     *           "region_code": "示例",
+                     *           "credit_code": "91420281MA0000001H",
+                     *           "name": "大冶市华鑫铸造有限公司",
+                     *           "region_code": "420281101",
                      *           "outstanding": "55068000.00",
                      *           "award_count": 1
                      *         }
@@ -4317,10 +4317,10 @@ export interface operations {
                      *         {
                      *           "award_id": 1,
                      *           "program_id": 1,
-                     *           "program_name": "示例",
-                     *           "credit_code": "示例",
-                     *           "enterprise_name": "示例",
-                     *           "region_code": "示例",
+                     *           "program_name": "科技创新管理专项",
+                     *           "credit_code": "91420281MA0000001H",
+                     *           "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *           "region_code": "420281101",
                      *           "mode": "automatic",
                      *           "amount": "55068000.00",
                      *           "paid": "55068000.00",
@@ -4441,7 +4441,7 @@ export interface operations {
                      *       "as_of": "2025-09-30",
                      *       "total": "55068000.00",
                      *       "value": "5506.80",
-                     *       "event_id": "示例"
+                     *       "event_id": "0b5f4c1e-8a3d-4f7e-9c21-5d6e7f8a9b0c"
                      *     }
                      */
                     "application/json": components["schemas"]["Publication"];
@@ -4753,16 +4753,16 @@ export interface operations {
                      *       "items": [
                      *         {
                      *           "id": 1,
-                     *           "event_id": "示例",
-                     *           "type": "示例",
-                     *           "subject": "示例",
+                     *           "event_id": "0b5f4c1e-8a3d-4f7e-9c21-5d6e7f8a9b0c",
+                     *           "type": "award.approved",
+                     *           "subject": "award/12",
                      *           "data": {},
                      *           "occurred_at": "2025-09-30T08:00:00Z",
-                     *           "destination": "示例",
+                     *           "destination": "indicator-api",
                      *           "state": "示例",
                      *           "attempts": 1,
                      *           "next_attempt_at": "2025-09-30T08:00:00Z",
-                     *           "last_error": "示例",
+                     *           "last_error": null,
                      *           "delivered_at": "2025-09-30T08:00:00Z"
                      *         }
                      *       ],
@@ -4824,16 +4824,16 @@ export interface operations {
                     /**
                      * @example {
                      *       "id": 1,
-                     *       "event_id": "示例",
-                     *       "type": "示例",
-                     *       "subject": "示例",
+                     *       "event_id": "0b5f4c1e-8a3d-4f7e-9c21-5d6e7f8a9b0c",
+                     *       "type": "award.approved",
+                     *       "subject": "award/12",
                      *       "data": {},
                      *       "occurred_at": "2025-09-30T08:00:00Z",
-                     *       "destination": "示例",
+                     *       "destination": "indicator-api",
                      *       "state": "示例",
                      *       "attempts": 1,
                      *       "next_attempt_at": "2025-09-30T08:00:00Z",
-                     *       "last_error": "示例",
+                     *       "last_error": null,
                      *       "delivered_at": "2025-09-30T08:00:00Z"
                      *     }
                      */
@@ -4937,7 +4937,7 @@ export interface operations {
                      *             "error": null,
                      *             "started_at": "2025-09-30T08:00:00Z",
                      *             "finished_at": null,
-                     *             "runner": "示例",
+                     *             "runner": "admin",
                      *             "requested_by": null
                      *           }
                      *         }
@@ -5017,11 +5017,11 @@ export interface operations {
                      *       "summary": {
                      *         "closed_demands": 3
                      *       },
-                     *       "error": "示例",
+                     *       "error": null,
                      *       "started_at": "2025-09-30T08:00:00Z",
                      *       "finished_at": "2025-09-30T08:00:00Z",
-                     *       "runner": "示例",
-                     *       "requested_by": "示例"
+                     *       "runner": "admin",
+                     *       "requested_by": "admin"
                      *     }
                      */
                     "application/json": components["schemas"]["JobRun"];

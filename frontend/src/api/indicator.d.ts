@@ -3529,9 +3529,9 @@ export interface operations {
                      *       "items": [
                      *         {
                      *           "id": 1,
-                     *           "name": "示例",
+                     *           "name": "大冶市华鑫铸造有限公司",
                      *           "prefix": "示例",
-                     *           "username": "示例",
+                     *           "username": "zhangsan",
                      *           "created_at": "2025-09-30T08:00:00Z",
                      *           "revoked_at": "2025-09-30T08:00:00Z"
                      *         }
@@ -3585,9 +3585,9 @@ export interface operations {
                     /**
                      * @example {
                      *       "id": 1,
-                     *       "name": "示例",
+                     *       "name": "大冶市华鑫铸造有限公司",
                      *       "prefix": "示例",
-                     *       "username": "示例",
+                     *       "username": "zhangsan",
                      *       "created_at": "2025-09-30T08:00:00Z",
                      *       "revoked_at": "2025-09-30T08:00:00Z",
                      *       "key": "示例"
@@ -4023,8 +4023,8 @@ export interface operations {
                      *           "numerator_code": null,
                      *           "denominator_code": null,
                      *           "description": "",
-                     *           "code": "示例",
-                     *           "source": "示例"
+                     *           "code": "tech_contract_turnover",
+                     *           "source": "matching-api"
                      *         }
                      *       ],
                      *       "total": 1,
@@ -4088,8 +4088,8 @@ export interface operations {
                      *       "numerator_code": null,
                      *       "denominator_code": null,
                      *       "description": "",
-                     *       "code": "示例",
-                     *       "source": "示例"
+                     *       "code": "tech_contract_turnover",
+                     *       "source": "matching-api"
                      *     }
                      */
                     "application/json": components["schemas"]["IndicatorPublic"];
@@ -4192,8 +4192,8 @@ export interface operations {
                      *       "numerator_code": null,
                      *       "denominator_code": null,
                      *       "description": "",
-                     *       "code": "示例",
-                     *       "source": "示例"
+                     *       "code": "tech_contract_turnover",
+                     *       "source": "matching-api"
                      *     }
                      */
                     "application/json": components["schemas"]["IndicatorPublic"];
@@ -4262,8 +4262,8 @@ export interface operations {
                      *       "numerator_code": null,
                      *       "denominator_code": null,
                      *       "description": "",
-                     *       "code": "示例",
-                     *       "source": "示例"
+                     *       "code": "tech_contract_turnover",
+                     *       "source": "matching-api"
                      *     }
                      */
                     "application/json": components["schemas"]["IndicatorPublic"];
@@ -4366,17 +4366,17 @@ export interface operations {
                      *       "items": [
                      *         {
                      *           "id": 1,
-                     *           "indicator_code": "示例",
-                     *           "region_code": "示例",
+                     *           "indicator_code": "tech_contract_turnover",
+                     *           "region_code": "420281101",
                      *           "year": 1,
                      *           "period_type": "year",
                      *           "period": 1,
                      *           "period_end": "2025-09-30",
                      *           "value": "34.25",
                      *           "provenance": "statistics",
-                     *           "note": "示例",
+                     *           "note": "",
                      *           "revision": 1,
-                     *           "recorded_by": "示例",
+                     *           "recorded_by": "admin",
                      *           "recorded_at": "2025-09-30T08:00:00Z"
                      *         }
                      *       ],
@@ -4452,17 +4452,17 @@ export interface operations {
                     /**
                      * @example {
                      *       "id": 1,
-                     *       "indicator_code": "示例",
-                     *       "region_code": "示例",
+                     *       "indicator_code": "tech_contract_turnover",
+                     *       "region_code": "420281101",
                      *       "year": 1,
                      *       "period_type": "year",
                      *       "period": 1,
                      *       "period_end": "2025-09-30",
                      *       "value": "34.25",
                      *       "provenance": "statistics",
-                     *       "note": "示例",
+                     *       "note": "",
                      *       "revision": 1,
-                     *       "recorded_by": "示例",
+                     *       "recorded_by": "admin",
                      *       "recorded_at": "2025-09-30T08:00:00Z"
                      *     }
                      */
@@ -4478,17 +4478,17 @@ export interface operations {
                     /**
                      * @example {
                      *       "id": 1,
-                     *       "indicator_code": "示例",
-                     *       "region_code": "示例",
+                     *       "indicator_code": "tech_contract_turnover",
+                     *       "region_code": "420281101",
                      *       "year": 1,
                      *       "period_type": "year",
                      *       "period": 1,
                      *       "period_end": "2025-09-30",
                      *       "value": "34.25",
                      *       "provenance": "statistics",
-                     *       "note": "示例",
+                     *       "note": "",
                      *       "revision": 1,
-                     *       "recorded_by": "示例",
+                     *       "recorded_by": "admin",
                      *       "recorded_at": "2025-09-30T08:00:00Z"
                      *     }
                      */
@@ -4695,11 +4695,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "indicator_code": "示例",
-                     *       "region_code": "示例",
+                     *       "indicator_code": "tech_contract_turnover",
+                     *       "region_code": "420281101",
                      *       "year": 1,
                      *       "value": "34.25",
-                     *       "set_by": "示例",
+                     *       "set_by": "admin",
                      *       "set_at": "2025-09-30T08:00:00Z"
                      *     }
                      */
@@ -4813,10 +4813,10 @@ export interface operations {
                      *         "numerator_code": null,
                      *         "denominator_code": null,
                      *         "description": "",
-                     *         "code": "示例",
-                     *         "source": "示例"
+                     *         "code": "tech_contract_turnover",
+                     *         "source": "matching-api"
                      *       },
-                     *       "region_code": "示例",
+                     *       "region_code": "420281101",
                      *       "year": 1,
                      *       "as_of": "2025-09-30",
                      *       "pace": "day",
@@ -4906,7 +4906,7 @@ export interface operations {
                      * @example {
                      *       "year": 1,
                      *       "as_of": "2025-09-30",
-                     *       "region_code": "示例",
+                     *       "region_code": "420281101",
                      *       "time_progress": 0.5,
                      *       "items": [
                      *         {
@@ -4920,10 +4920,10 @@ export interface operations {
                      *             "numerator_code": null,
                      *             "denominator_code": null,
                      *             "description": "",
-                     *             "code": "示例",
-                     *             "source": "示例"
+                     *             "code": "tech_contract_turnover",
+                     *             "source": "matching-api"
                      *           },
-                     *           "region_code": "示例",
+                     *           "region_code": "420281101",
                      *           "year": 1,
                      *           "as_of": "2025-09-30",
                      *           "pace": "day",
@@ -5022,14 +5022,14 @@ export interface operations {
                      *       "items": [
                      *         {
                      *           "id": 1,
-                     *           "source": "示例",
-                     *           "source_id": "示例",
-                     *           "credit_code": "示例",
-                     *           "region_code": "示例",
+                     *           "source": "matching-api",
+                     *           "source_id": "match-1024",
+                     *           "credit_code": "91420281MA0000001H",
+                     *           "region_code": "420281101",
                      *           "amount": "55068000.00",
                      *           "contract_type": "development",
                      *           "signed_on": "2025-09-30",
-                     *           "recorded_by": "示例",
+                     *           "recorded_by": "admin",
                      *           "recorded_at": "2025-09-30T08:00:00Z",
                      *           "status": "active",
                      *           "revision": 1,
@@ -5101,14 +5101,14 @@ export interface operations {
                     /**
                      * @example {
                      *       "id": 1,
-                     *       "source": "示例",
-                     *       "source_id": "示例",
-                     *       "credit_code": "示例",
-                     *       "region_code": "示例",
+                     *       "source": "matching-api",
+                     *       "source_id": "match-1024",
+                     *       "credit_code": "91420281MA0000001H",
+                     *       "region_code": "420281101",
                      *       "amount": "55068000.00",
                      *       "contract_type": "development",
                      *       "signed_on": "2025-09-30",
-                     *       "recorded_by": "示例",
+                     *       "recorded_by": "admin",
                      *       "recorded_at": "2025-09-30T08:00:00Z",
                      *       "status": "active",
                      *       "revision": 1,
@@ -5128,14 +5128,14 @@ export interface operations {
                     /**
                      * @example {
                      *       "id": 1,
-                     *       "source": "示例",
-                     *       "source_id": "示例",
-                     *       "credit_code": "示例",
-                     *       "region_code": "示例",
+                     *       "source": "matching-api",
+                     *       "source_id": "match-1024",
+                     *       "credit_code": "91420281MA0000001H",
+                     *       "region_code": "420281101",
                      *       "amount": "55068000.00",
                      *       "contract_type": "development",
                      *       "signed_on": "2025-09-30",
-                     *       "recorded_by": "示例",
+                     *       "recorded_by": "admin",
                      *       "recorded_at": "2025-09-30T08:00:00Z",
                      *       "status": "active",
                      *       "revision": 1,
@@ -5236,14 +5236,14 @@ export interface operations {
                     /**
                      * @example {
                      *       "id": 1,
-                     *       "source": "示例",
-                     *       "source_id": "示例",
-                     *       "credit_code": "示例",
-                     *       "region_code": "示例",
+                     *       "source": "matching-api",
+                     *       "source_id": "match-1024",
+                     *       "credit_code": "91420281MA0000001H",
+                     *       "region_code": "420281101",
                      *       "amount": "55068000.00",
                      *       "contract_type": "development",
                      *       "signed_on": "2025-09-30",
-                     *       "recorded_by": "示例",
+                     *       "recorded_by": "admin",
                      *       "recorded_at": "2025-09-30T08:00:00Z",
                      *       "status": "active",
                      *       "revision": 1,
@@ -5409,16 +5409,16 @@ export interface operations {
                      *       "items": [
                      *         {
                      *           "id": 1,
-                     *           "event_id": "示例",
-                     *           "type": "示例",
-                     *           "subject": "示例",
+                     *           "event_id": "0b5f4c1e-8a3d-4f7e-9c21-5d6e7f8a9b0c",
+                     *           "type": "award.approved",
+                     *           "subject": "award/12",
                      *           "data": {},
                      *           "occurred_at": "2025-09-30T08:00:00Z",
-                     *           "destination": "示例",
+                     *           "destination": "indicator-api",
                      *           "state": "示例",
                      *           "attempts": 1,
                      *           "next_attempt_at": "2025-09-30T08:00:00Z",
-                     *           "last_error": "示例",
+                     *           "last_error": null,
                      *           "delivered_at": "2025-09-30T08:00:00Z"
                      *         }
                      *       ],
@@ -5480,16 +5480,16 @@ export interface operations {
                     /**
                      * @example {
                      *       "id": 1,
-                     *       "event_id": "示例",
-                     *       "type": "示例",
-                     *       "subject": "示例",
+                     *       "event_id": "0b5f4c1e-8a3d-4f7e-9c21-5d6e7f8a9b0c",
+                     *       "type": "award.approved",
+                     *       "subject": "award/12",
                      *       "data": {},
                      *       "occurred_at": "2025-09-30T08:00:00Z",
-                     *       "destination": "示例",
+                     *       "destination": "indicator-api",
                      *       "state": "示例",
                      *       "attempts": 1,
                      *       "next_attempt_at": "2025-09-30T08:00:00Z",
-                     *       "last_error": "示例",
+                     *       "last_error": null,
                      *       "delivered_at": "2025-09-30T08:00:00Z"
                      *     }
                      */
@@ -5598,7 +5598,7 @@ export interface operations {
                      *           "region_code": "420281101",
                      *           "industry": "铸造",
                      *           "registered_on": null,
-                     *           "credit_code": "示例",
+                     *           "credit_code": "91420281MA0000001H",
                      *           "qualifications": [
                      *             {
                      *               "id": 1,
@@ -5670,7 +5670,7 @@ export interface operations {
                      *       "region_code": "420281101",
                      *       "industry": "铸造",
                      *       "registered_on": null,
-                     *       "credit_code": "示例",
+                     *       "credit_code": "91420281MA0000001H",
                      *       "qualifications": [
                      *         {
                      *           "id": 1,
@@ -5678,7 +5678,7 @@ export interface operations {
                      *           "granted_year": 1,
                      *           "granted_on": "2025-09-30",
                      *           "expires_on": "2025-09-30",
-                     *           "certificate_no": "示例"
+                     *           "certificate_no": "GR202442001234"
                      *         }
                      *       ],
                      *       "created_at": "2025-09-30T08:00:00Z",
@@ -5781,7 +5781,7 @@ export interface operations {
                      *       "region_code": "420281101",
                      *       "industry": "铸造",
                      *       "registered_on": null,
-                     *       "credit_code": "示例",
+                     *       "credit_code": "91420281MA0000001H",
                      *       "qualifications": [
                      *         {
                      *           "id": 1,
@@ -5789,7 +5789,7 @@ export interface operations {
                      *           "granted_year": 1,
                      *           "granted_on": "2025-09-30",
                      *           "expires_on": "2025-09-30",
-                     *           "certificate_no": "示例"
+                     *           "certificate_no": "GR202442001234"
                      *         }
                      *       ],
                      *       "created_at": "2025-09-30T08:00:00Z",
@@ -5859,7 +5859,7 @@ export interface operations {
                      *       "region_code": "420281101",
                      *       "industry": "铸造",
                      *       "registered_on": null,
-                     *       "credit_code": "示例",
+                     *       "credit_code": "91420281MA0000001H",
                      *       "qualifications": [
                      *         {
                      *           "id": 1,
@@ -5867,7 +5867,7 @@ export interface operations {
                      *           "granted_year": 1,
                      *           "granted_on": "2025-09-30",
                      *           "expires_on": "2025-09-30",
-                     *           "certificate_no": "示例"
+                     *           "certificate_no": "GR202442001234"
                      *         }
                      *       ],
                      *       "created_at": "2025-09-30T08:00:00Z",
@@ -5978,7 +5978,7 @@ export interface operations {
                      *       "granted_year": 1,
                      *       "granted_on": "2025-09-30",
                      *       "expires_on": "2025-09-30",
-                     *       "certificate_no": "示例"
+                     *       "certificate_no": "GR202442001234"
                      *     }
                      */
                     "application/json": components["schemas"]["QualificationPublic"];
@@ -6095,15 +6095,15 @@ export interface operations {
                      *       "items": [
                      *         {
                      *           "id": 1,
-                     *           "region_code": "示例",
-                     *           "credit_code": "示例",
-                     *           "enterprise_name": "示例",
+                     *           "region_code": "420281101",
+                     *           "credit_code": "91420281MA0000001H",
+                     *           "enterprise_name": "大冶市华鑫铸造有限公司",
                      *           "program": "tech_sme",
                      *           "year": 1,
                      *           "stage": "reserve",
                      *           "stage_changed_at": "2025-09-30T08:00:00Z",
-                     *           "stage_changed_by": "示例",
-                     *           "created_by": "示例",
+                     *           "stage_changed_by": "admin",
+                     *           "created_by": "admin",
                      *           "created_at": "2025-09-30T08:00:00Z",
                      *           "assessments": {},
                      *           "history": [
@@ -6111,8 +6111,8 @@ export interface operations {
                      *               "from_stage": null,
                      *               "to_stage": null,
                      *               "on": "2025-09-30",
-                     *               "by": "示例",
-                     *               "note": "示例",
+                     *               "by": "admin",
+                     *               "note": "",
                      *               "at": "2025-09-30T08:00:00Z"
                      *             }
                      *           ],
@@ -6188,15 +6188,15 @@ export interface operations {
                     /**
                      * @example {
                      *       "id": 1,
-                     *       "region_code": "示例",
-                     *       "credit_code": "示例",
-                     *       "enterprise_name": "示例",
+                     *       "region_code": "420281101",
+                     *       "credit_code": "91420281MA0000001H",
+                     *       "enterprise_name": "大冶市华鑫铸造有限公司",
                      *       "program": "tech_sme",
                      *       "year": 1,
                      *       "stage": "reserve",
                      *       "stage_changed_at": "2025-09-30T08:00:00Z",
-                     *       "stage_changed_by": "示例",
-                     *       "created_by": "示例",
+                     *       "stage_changed_by": "admin",
+                     *       "created_by": "admin",
                      *       "created_at": "2025-09-30T08:00:00Z",
                      *       "assessments": {},
                      *       "history": [
@@ -6204,8 +6204,8 @@ export interface operations {
                      *           "from_stage": "reserve",
                      *           "to_stage": "reserve",
                      *           "on": "2025-09-30",
-                     *           "by": "示例",
-                     *           "note": "示例",
+                     *           "by": "admin",
+                     *           "note": "",
                      *           "at": "2025-09-30T08:00:00Z"
                      *         }
                      *       ],
@@ -6495,15 +6495,15 @@ export interface operations {
                     /**
                      * @example {
                      *       "id": 1,
-                     *       "region_code": "示例",
-                     *       "credit_code": "示例",
-                     *       "enterprise_name": "示例",
+                     *       "region_code": "420281101",
+                     *       "credit_code": "91420281MA0000001H",
+                     *       "enterprise_name": "大冶市华鑫铸造有限公司",
                      *       "program": "tech_sme",
                      *       "year": 1,
                      *       "stage": "reserve",
                      *       "stage_changed_at": "2025-09-30T08:00:00Z",
-                     *       "stage_changed_by": "示例",
-                     *       "created_by": "示例",
+                     *       "stage_changed_by": "admin",
+                     *       "created_by": "admin",
                      *       "created_at": "2025-09-30T08:00:00Z",
                      *       "assessments": {},
                      *       "history": [
@@ -6511,8 +6511,8 @@ export interface operations {
                      *           "from_stage": "reserve",
                      *           "to_stage": "reserve",
                      *           "on": "2025-09-30",
-                     *           "by": "示例",
-                     *           "note": "示例",
+                     *           "by": "admin",
+                     *           "note": "",
                      *           "at": "2025-09-30T08:00:00Z"
                      *         }
                      *       ],
@@ -6581,15 +6581,15 @@ export interface operations {
                     /**
                      * @example {
                      *       "id": 1,
-                     *       "region_code": "示例",
-                     *       "credit_code": "示例",
-                     *       "enterprise_name": "示例",
+                     *       "region_code": "420281101",
+                     *       "credit_code": "91420281MA0000001H",
+                     *       "enterprise_name": "大冶市华鑫铸造有限公司",
                      *       "program": "tech_sme",
                      *       "year": 1,
                      *       "stage": "reserve",
                      *       "stage_changed_at": "2025-09-30T08:00:00Z",
-                     *       "stage_changed_by": "示例",
-                     *       "created_by": "示例",
+                     *       "stage_changed_by": "admin",
+                     *       "created_by": "admin",
                      *       "created_at": "2025-09-30T08:00:00Z",
                      *       "assessments": {},
                      *       "history": [
@@ -6597,8 +6597,8 @@ export interface operations {
                      *           "from_stage": "reserve",
                      *           "to_stage": "reserve",
                      *           "on": "2025-09-30",
-                     *           "by": "示例",
-                     *           "note": "示例",
+                     *           "by": "admin",
+                     *           "note": "",
                      *           "at": "2025-09-30T08:00:00Z"
                      *         }
                      *       ],
@@ -6804,8 +6804,8 @@ export interface operations {
                      *       "time_progress": 0.5,
                      *       "townships": [
                      *         {
-                     *           "region_code": "示例",
-                     *           "name": "示例",
+                     *           "region_code": "420281101",
+                     *           "name": "大冶市华鑫铸造有限公司",
                      *           "behind": true,
                      *           "measures": {},
                      *           "gap": 0.5
@@ -6964,7 +6964,7 @@ export interface operations {
                      *           "body": "示例",
                      *           "created_at": "2025-09-30T08:00:00Z",
                      *           "read_at": "2025-09-30T08:00:00Z",
-                     *           "region_code": "示例",
+                     *           "region_code": "420281101",
                      *           "year": 1,
                      *           "month": 1
                      *         }
@@ -7028,7 +7028,7 @@ export interface operations {
                      *       "body": "示例",
                      *       "created_at": "2025-09-30T08:00:00Z",
                      *       "read_at": "2025-09-30T08:00:00Z",
-                     *       "region_code": "示例",
+                     *       "region_code": "420281101",
                      *       "year": 1,
                      *       "month": 1
                      *     }
@@ -7649,7 +7649,7 @@ export interface operations {
                      *             "error": null,
                      *             "started_at": "2025-09-30T08:00:00Z",
                      *             "finished_at": null,
-                     *             "runner": "示例",
+                     *             "runner": "admin",
                      *             "requested_by": null
                      *           }
                      *         }
@@ -7729,11 +7729,11 @@ export interface operations {
                      *       "summary": {
                      *         "closed_demands": 3
                      *       },
-                     *       "error": "示例",
+                     *       "error": null,
                      *       "started_at": "2025-09-30T08:00:00Z",
                      *       "finished_at": "2025-09-30T08:00:00Z",
-                     *       "runner": "示例",
-                     *       "requested_by": "示例"
+                     *       "runner": "admin",
+                     *       "requested_by": "admin"
                      *     }
                      */
                     "application/json": components["schemas"]["JobRun"];

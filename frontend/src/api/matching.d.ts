@@ -2325,16 +2325,16 @@ export interface operations {
                      *       "items": [
                      *         {
                      *           "id": 1,
-                     *           "event_id": "示例",
-                     *           "type": "示例",
-                     *           "subject": "示例",
+                     *           "event_id": "0b5f4c1e-8a3d-4f7e-9c21-5d6e7f8a9b0c",
+                     *           "type": "award.approved",
+                     *           "subject": "award/12",
                      *           "data": {},
                      *           "occurred_at": "2025-09-30T08:00:00Z",
-                     *           "destination": "示例",
+                     *           "destination": "indicator-api",
                      *           "state": "示例",
                      *           "attempts": 1,
                      *           "next_attempt_at": "2025-09-30T08:00:00Z",
-                     *           "last_error": "示例",
+                     *           "last_error": null,
                      *           "delivered_at": "2025-09-30T08:00:00Z"
                      *         }
                      *       ],
@@ -2396,16 +2396,16 @@ export interface operations {
                     /**
                      * @example {
                      *       "id": 1,
-                     *       "event_id": "示例",
-                     *       "type": "示例",
-                     *       "subject": "示例",
+                     *       "event_id": "0b5f4c1e-8a3d-4f7e-9c21-5d6e7f8a9b0c",
+                     *       "type": "award.approved",
+                     *       "subject": "award/12",
                      *       "data": {},
                      *       "occurred_at": "2025-09-30T08:00:00Z",
-                     *       "destination": "示例",
+                     *       "destination": "indicator-api",
                      *       "state": "示例",
                      *       "attempts": 1,
                      *       "next_attempt_at": "2025-09-30T08:00:00Z",
-                     *       "last_error": "示例",
+                     *       "last_error": null,
                      *       "delivered_at": "2025-09-30T08:00:00Z"
                      *     }
                      */
@@ -2510,21 +2510,21 @@ export interface operations {
                      *         {
                      *           "id": 1,
                      *           "kind": "talent",
-                     *           "credit_code": "示例",
-                     *           "enterprise_name": "示例",
-                     *           "region_code": "示例",
+                     *           "credit_code": "91420281MA0000001H",
+                     *           "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *           "region_code": "420281101",
                      *           "qualifications": [
                      *             "示例"
                      *           ],
                      *           "title": "示例",
                      *           "description": "示例",
-                     *           "industry": "示例",
+                     *           "industry": "铸造",
                      *           "budget": "55068000.00",
                      *           "amount_sought": "55068000.00",
                      *           "financing": "loan",
                      *           "deadline": "2025-09-30",
                      *           "status": "open",
-                     *           "posted_by": "示例",
+                     *           "posted_by": "admin",
                      *           "posted_at": "2025-09-30T08:00:00Z",
                      *           "first_response_at": "2025-09-30T08:00:00Z",
                      *           "matched_at": "2025-09-30T08:00:00Z",
@@ -2587,21 +2587,21 @@ export interface operations {
                      * @example {
                      *       "id": 1,
                      *       "kind": "talent",
-                     *       "credit_code": "示例",
-                     *       "enterprise_name": "示例",
-                     *       "region_code": "示例",
+                     *       "credit_code": "91420281MA0000001H",
+                     *       "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *       "region_code": "420281101",
                      *       "qualifications": [
                      *         "示例"
                      *       ],
                      *       "title": "示例",
                      *       "description": "示例",
-                     *       "industry": "示例",
+                     *       "industry": "铸造",
                      *       "budget": "55068000.00",
                      *       "amount_sought": "55068000.00",
                      *       "financing": "loan",
                      *       "deadline": "2025-09-30",
                      *       "status": "open",
-                     *       "posted_by": "示例",
+                     *       "posted_by": "admin",
                      *       "posted_at": "2025-09-30T08:00:00Z",
                      *       "first_response_at": "2025-09-30T08:00:00Z",
                      *       "matched_at": "2025-09-30T08:00:00Z",
@@ -2791,21 +2791,21 @@ export interface operations {
                      * @example {
                      *       "id": 1,
                      *       "kind": "talent",
-                     *       "credit_code": "示例",
-                     *       "enterprise_name": "示例",
-                     *       "region_code": "示例",
+                     *       "credit_code": "91420281MA0000001H",
+                     *       "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *       "region_code": "420281101",
                      *       "qualifications": [
                      *         "示例"
                      *       ],
                      *       "title": "示例",
                      *       "description": "示例",
-                     *       "industry": "示例",
+                     *       "industry": "铸造",
                      *       "budget": "55068000.00",
                      *       "amount_sought": "55068000.00",
                      *       "financing": "loan",
                      *       "deadline": "2025-09-30",
                      *       "status": "open",
-                     *       "posted_by": "示例",
+                     *       "posted_by": "admin",
                      *       "posted_at": "2025-09-30T08:00:00Z",
                      *       "first_response_at": "2025-09-30T08:00:00Z",
                      *       "matched_at": "2025-09-30T08:00:00Z",
@@ -2874,21 +2874,21 @@ export interface operations {
                      * @example {
                      *       "id": 1,
                      *       "kind": "talent",
-                     *       "credit_code": "示例",
-                     *       "enterprise_name": "示例",
-                     *       "region_code": "示例",
+                     *       "credit_code": "91420281MA0000001H",
+                     *       "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *       "region_code": "420281101",
                      *       "qualifications": [
                      *         "示例"
                      *       ],
                      *       "title": "示例",
                      *       "description": "示例",
-                     *       "industry": "示例",
+                     *       "industry": "铸造",
                      *       "budget": "55068000.00",
                      *       "amount_sought": "55068000.00",
                      *       "financing": "loan",
                      *       "deadline": "2025-09-30",
                      *       "status": "open",
-                     *       "posted_by": "示例",
+                     *       "posted_by": "admin",
                      *       "posted_at": "2025-09-30T08:00:00Z",
                      *       "first_response_at": "2025-09-30T08:00:00Z",
                      *       "matched_at": "2025-09-30T08:00:00Z",
@@ -3008,9 +3008,9 @@ export interface operations {
                      *           "supply": {
                      *             "id": 1,
                      *             "kind": "expert",
-                     *             "name": "示例",
-                     *             "provider": "示例",
-                     *             "region_code": "示例"
+                     *             "name": "大冶市华鑫铸造有限公司",
+                     *             "provider": "武汉理工大学",
+                     *             "region_code": "420281101"
                      *           },
                      *           "score": 0.7625,
                      *           "bm25": 0.5,
@@ -3110,8 +3110,8 @@ export interface operations {
                      *         {
                      *           "id": 1,
                      *           "kind": "expert",
-                     *           "name": "示例",
-                     *           "provider": "示例",
+                     *           "name": "大冶市华鑫铸造有限公司",
+                     *           "provider": "武汉理工大学",
                      *           "description": "示例",
                      *           "fields": [
                      *             "示例"
@@ -3119,9 +3119,9 @@ export interface operations {
                      *           "industries": [
                      *             "示例"
                      *           ],
-                     *           "region_code": "示例",
-                     *           "contact": "示例",
-                     *           "owner_username": "示例",
+                     *           "region_code": "420281101",
+                     *           "contact": "0714-8721234",
+                     *           "owner_username": "whut-tech-transfer",
                      *           "capacity": 1,
                      *           "price": "55068000.00",
                      *           "maturity": "concept",
@@ -3193,8 +3193,8 @@ export interface operations {
                      * @example {
                      *       "id": 1,
                      *       "kind": "expert",
-                     *       "name": "示例",
-                     *       "provider": "示例",
+                     *       "name": "大冶市华鑫铸造有限公司",
+                     *       "provider": "武汉理工大学",
                      *       "description": "示例",
                      *       "fields": [
                      *         "示例"
@@ -3202,9 +3202,9 @@ export interface operations {
                      *       "industries": [
                      *         "示例"
                      *       ],
-                     *       "region_code": "示例",
-                     *       "contact": "示例",
-                     *       "owner_username": "示例",
+                     *       "region_code": "420281101",
+                     *       "contact": "0714-8721234",
+                     *       "owner_username": "whut-tech-transfer",
                      *       "capacity": 1,
                      *       "price": "55068000.00",
                      *       "maturity": "concept",
@@ -3305,8 +3305,8 @@ export interface operations {
                      * @example {
                      *       "id": 1,
                      *       "kind": "expert",
-                     *       "name": "示例",
-                     *       "provider": "示例",
+                     *       "name": "大冶市华鑫铸造有限公司",
+                     *       "provider": "武汉理工大学",
                      *       "description": "示例",
                      *       "fields": [
                      *         "示例"
@@ -3314,9 +3314,9 @@ export interface operations {
                      *       "industries": [
                      *         "示例"
                      *       ],
-                     *       "region_code": "示例",
-                     *       "contact": "示例",
-                     *       "owner_username": "示例",
+                     *       "region_code": "420281101",
+                     *       "contact": "0714-8721234",
+                     *       "owner_username": "whut-tech-transfer",
                      *       "capacity": 1,
                      *       "price": "55068000.00",
                      *       "maturity": "concept",
@@ -3394,8 +3394,8 @@ export interface operations {
                      * @example {
                      *       "id": 1,
                      *       "kind": "expert",
-                     *       "name": "示例",
-                     *       "provider": "示例",
+                     *       "name": "大冶市华鑫铸造有限公司",
+                     *       "provider": "武汉理工大学",
                      *       "description": "示例",
                      *       "fields": [
                      *         "示例"
@@ -3403,9 +3403,9 @@ export interface operations {
                      *       "industries": [
                      *         "示例"
                      *       ],
-                     *       "region_code": "示例",
-                     *       "contact": "示例",
-                     *       "owner_username": "示例",
+                     *       "region_code": "420281101",
+                     *       "contact": "0714-8721234",
+                     *       "owner_username": "whut-tech-transfer",
                      *       "capacity": 1,
                      *       "price": "55068000.00",
                      *       "maturity": "concept",
@@ -3526,23 +3526,23 @@ export interface operations {
                      *             "id": 1,
                      *             "kind": "talent",
                      *             "title": "示例",
-                     *             "credit_code": "示例",
-                     *             "enterprise_name": "示例",
-                     *             "region_code": "示例",
+                     *             "credit_code": "91420281MA0000001H",
+                     *             "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *             "region_code": "420281101",
                      *             "status": "open"
                      *           },
                      *           "supply": {
                      *             "id": 1,
                      *             "kind": "expert",
-                     *             "name": "示例",
-                     *             "provider": "示例",
-                     *             "region_code": "示例"
+                     *             "name": "大冶市华鑫铸造有限公司",
+                     *             "provider": "武汉理工大学",
+                     *             "region_code": "420281101"
                      *           },
                      *           "status": "proposed",
                      *           "origin": "enterprise",
                      *           "score": 0.5,
-                     *           "note": "示例",
-                     *           "created_by": "示例",
+                     *           "note": "",
+                     *           "created_by": "admin",
                      *           "contract": {
                      *             "amount": "1200000.00",
                      *             "contract_type": null,
@@ -3617,23 +3617,23 @@ export interface operations {
                      *         "id": 1,
                      *         "kind": "talent",
                      *         "title": "示例",
-                     *         "credit_code": "示例",
-                     *         "enterprise_name": "示例",
-                     *         "region_code": "示例",
+                     *         "credit_code": "91420281MA0000001H",
+                     *         "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *         "region_code": "420281101",
                      *         "status": "open"
                      *       },
                      *       "supply": {
                      *         "id": 1,
                      *         "kind": "expert",
-                     *         "name": "示例",
-                     *         "provider": "示例",
-                     *         "region_code": "示例"
+                     *         "name": "大冶市华鑫铸造有限公司",
+                     *         "provider": "武汉理工大学",
+                     *         "region_code": "420281101"
                      *       },
                      *       "status": "proposed",
                      *       "origin": "enterprise",
                      *       "score": 0.5,
-                     *       "note": "示例",
-                     *       "created_by": "示例",
+                     *       "note": "",
+                     *       "created_by": "admin",
                      *       "contract": {
                      *         "amount": "1200000.00",
                      *         "contract_type": "development",
@@ -3652,8 +3652,8 @@ export interface operations {
                      *         {
                      *           "from_status": "proposed",
                      *           "to_status": "proposed",
-                     *           "actor": "示例",
-                     *           "note": "示例",
+                     *           "actor": "admin",
+                     *           "note": "",
                      *           "at": "2025-09-30T08:00:00Z"
                      *         }
                      *       ]
@@ -3766,23 +3766,23 @@ export interface operations {
                      *         "id": 1,
                      *         "kind": "talent",
                      *         "title": "示例",
-                     *         "credit_code": "示例",
-                     *         "enterprise_name": "示例",
-                     *         "region_code": "示例",
+                     *         "credit_code": "91420281MA0000001H",
+                     *         "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *         "region_code": "420281101",
                      *         "status": "open"
                      *       },
                      *       "supply": {
                      *         "id": 1,
                      *         "kind": "expert",
-                     *         "name": "示例",
-                     *         "provider": "示例",
-                     *         "region_code": "示例"
+                     *         "name": "大冶市华鑫铸造有限公司",
+                     *         "provider": "武汉理工大学",
+                     *         "region_code": "420281101"
                      *       },
                      *       "status": "proposed",
                      *       "origin": "enterprise",
                      *       "score": 0.5,
-                     *       "note": "示例",
-                     *       "created_by": "示例",
+                     *       "note": "",
+                     *       "created_by": "admin",
                      *       "contract": {
                      *         "amount": "1200000.00",
                      *         "contract_type": "development",
@@ -3801,8 +3801,8 @@ export interface operations {
                      *         {
                      *           "from_status": "proposed",
                      *           "to_status": "proposed",
-                     *           "actor": "示例",
-                     *           "note": "示例",
+                     *           "actor": "admin",
+                     *           "note": "",
                      *           "at": "2025-09-30T08:00:00Z"
                      *         }
                      *       ]
@@ -3872,23 +3872,23 @@ export interface operations {
                      *         "id": 1,
                      *         "kind": "talent",
                      *         "title": "示例",
-                     *         "credit_code": "示例",
-                     *         "enterprise_name": "示例",
-                     *         "region_code": "示例",
+                     *         "credit_code": "91420281MA0000001H",
+                     *         "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *         "region_code": "420281101",
                      *         "status": "open"
                      *       },
                      *       "supply": {
                      *         "id": 1,
                      *         "kind": "expert",
-                     *         "name": "示例",
-                     *         "provider": "示例",
-                     *         "region_code": "示例"
+                     *         "name": "大冶市华鑫铸造有限公司",
+                     *         "provider": "武汉理工大学",
+                     *         "region_code": "420281101"
                      *       },
                      *       "status": "proposed",
                      *       "origin": "enterprise",
                      *       "score": 0.5,
-                     *       "note": "示例",
-                     *       "created_by": "示例",
+                     *       "note": "",
+                     *       "created_by": "admin",
                      *       "contract": {
                      *         "amount": "1200000.00",
                      *         "contract_type": "development",
@@ -3907,8 +3907,8 @@ export interface operations {
                      *         {
                      *           "from_status": "proposed",
                      *           "to_status": "proposed",
-                     *           "actor": "示例",
-                     *           "note": "示例",
+                     *           "actor": "admin",
+                     *           "note": "",
                      *           "at": "2025-09-30T08:00:00Z"
                      *         }
                      *       ]
@@ -4025,23 +4025,23 @@ export interface operations {
                      *         "id": 1,
                      *         "kind": "talent",
                      *         "title": "示例",
-                     *         "credit_code": "示例",
-                     *         "enterprise_name": "示例",
-                     *         "region_code": "示例",
+                     *         "credit_code": "91420281MA0000001H",
+                     *         "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *         "region_code": "420281101",
                      *         "status": "open"
                      *       },
                      *       "supply": {
                      *         "id": 1,
                      *         "kind": "expert",
-                     *         "name": "示例",
-                     *         "provider": "示例",
-                     *         "region_code": "示例"
+                     *         "name": "大冶市华鑫铸造有限公司",
+                     *         "provider": "武汉理工大学",
+                     *         "region_code": "420281101"
                      *       },
                      *       "status": "proposed",
                      *       "origin": "enterprise",
                      *       "score": 0.5,
-                     *       "note": "示例",
-                     *       "created_by": "示例",
+                     *       "note": "",
+                     *       "created_by": "admin",
                      *       "contract": {
                      *         "amount": "1200000.00",
                      *         "contract_type": "development",
@@ -4060,8 +4060,8 @@ export interface operations {
                      *         {
                      *           "from_status": "proposed",
                      *           "to_status": "proposed",
-                     *           "actor": "示例",
-                     *           "note": "示例",
+                     *           "actor": "admin",
+                     *           "note": "",
                      *           "at": "2025-09-30T08:00:00Z"
                      *         }
                      *       ]
@@ -4341,17 +4341,17 @@ export interface operations {
                      *             "id": 1,
                      *             "kind": "talent",
                      *             "title": "示例",
-                     *             "credit_code": "示例",
-                     *             "enterprise_name": "示例",
-                     *             "region_code": "示例",
+                     *             "credit_code": "91420281MA0000001H",
+                     *             "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *             "region_code": "420281101",
                      *             "status": "open"
                      *           },
                      *           "expert": {
                      *             "id": 1,
                      *             "kind": "expert",
-                     *             "name": "示例",
-                     *             "provider": "示例",
-                     *             "region_code": "示例"
+                     *             "name": "大冶市华鑫铸造有限公司",
+                     *             "provider": "武汉理工大学",
+                     *             "region_code": "420281101"
                      *           },
                      *           "score": 0.5,
                      *           "choice": 1,
@@ -4470,7 +4470,7 @@ export interface operations {
                      *       "match_rate": 0.5714,
                      *       "start": "2025-01-01",
                      *       "end": "2025-06-30",
-                     *       "region": "示例",
+                     *       "region": "420281101",
                      *       "target_rate": 0.8,
                      *       "meets_target": true,
                      *       "matched_needed": 157,
@@ -4701,7 +4701,7 @@ export interface operations {
                      *             "error": null,
                      *             "started_at": "2025-09-30T08:00:00Z",
                      *             "finished_at": null,
-                     *             "runner": "示例",
+                     *             "runner": "admin",
                      *             "requested_by": null
                      *           }
                      *         }
@@ -4781,11 +4781,11 @@ export interface operations {
                      *       "summary": {
                      *         "closed_demands": 3
                      *       },
-                     *       "error": "示例",
+                     *       "error": null,
                      *       "started_at": "2025-09-30T08:00:00Z",
                      *       "finished_at": "2025-09-30T08:00:00Z",
-                     *       "runner": "示例",
-                     *       "requested_by": "示例"
+                     *       "runner": "admin",
+                     *       "requested_by": "admin"
                      *     }
                      */
                     "application/json": components["schemas"]["JobRun"];

@@ -14,7 +14,7 @@ from fastapi import APIRouter, FastAPI, Header
 from pydantic import BaseModel, Field
 
 from daye_kit.app import ServiceSpec, build_app
-from daye_kit.contract import deprecated
+from daye_kit.contract import deprecated, example_of
 from daye_kit.errors import NotFound, problem_responses
 from daye_kit.idempotency import IdempotencyKeyReused
 from daye_kit.pagination import Page
@@ -118,3 +118,22 @@ async def test_a_deprecated_operation_says_so_in_the_document_and_on_every_answe
 def test_a_sunset_must_follow_its_deprecation() -> None:
     with pytest.raises(ValueError, match="sunset after since"):
         deprecated(since=SUNSET, sunset=SINCE, link=POLICY)
+
+
+def test_a_field_without_examples_gets_the_platforms_usual_value_by_its_name() -> None:
+    schema = {
+        "type": "object",
+        "required": ["credit_code", "memo_text", "decided_at"],
+        "properties": {
+            "credit_code": {"type": "string"},
+            "memo_text": {"type": "string"},
+            "decided_at": {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "null"}]},
+            "closed_at": {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "null"}]},
+        },
+    }
+    assert example_of(schema, {}) == {
+        "credit_code": "91420281MA0000001H",
+        "memo_text": "示例",
+        "decided_at": "2025-09-30T08:00:00Z",  # required: shown with a value
+        "closed_at": None,  # optional and nullable: shown absent
+    }

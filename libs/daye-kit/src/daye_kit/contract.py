@@ -109,6 +109,53 @@ _FORMAT_EXAMPLES = {
 }
 
 
+# Example values for fields that carry no `examples` of their own, by the name every service gives
+# them: a reader sees a credit code shaped like one rather than a placeholder.
+NAME_EXAMPLES: dict[str, Any] = {
+    "credit_code": "91420281MA0000001H",
+    "region_code": "420281101",
+    "region": "420281101",
+    "enterprise_name": "大冶市华鑫铸造有限公司",
+    "name": "大冶市华鑫铸造有限公司",
+    "program_name": "科技创新管理专项",
+    "provider": "武汉理工大学",
+    "industry": "铸造",
+    "note": "",
+    "memo": "",
+    "decision_note": "材料齐全,同意",
+    "indicator_code": "tech_contract_turnover",
+    "code": "tech_contract_turnover",
+    "source": "matching-api",
+    "source_id": "match-1024",
+    "certificate_no": "GR202442001234",
+    "contact": "0714-8721234",
+    "request_id": "4f1c2a9e0d5b4c7f8a6e3b2d1c0f9e8a",
+    "created_request_id": "4f1c2a9e0d5b4c7f8a6e3b2d1c0f9e8a",
+    "decided_request_id": "9a8b7c6d5e4f40312a1b2c3d4e5f6071",
+    "event_id": "0b5f4c1e-8a3d-4f7e-9c21-5d6e7f8a9b0c",
+    "type": "award.approved",
+    "subject": "award/12",
+    "destination": "indicator-api",
+    "last_error": None,
+    "error": None,
+    "username": "zhangsan",
+    "owner_username": "whut-tech-transfer",
+}
+for _who in (
+    "created_by",
+    "decided_by",
+    "recorded_by",
+    "posted_by",
+    "stage_changed_by",
+    "set_by",
+    "by",
+    "actor",
+    "requested_by",
+    "runner",
+):
+    NAME_EXAMPLES[_who] = "admin"
+
+
 def example_of(
     schema: dict[str, Any], components: dict[str, Any], depth: int = 0, *, optional: bool = False
 ) -> Any:
@@ -145,7 +192,7 @@ def example_of(
         properties = schema.get("properties", {})
         required = set(schema.get("required", ()))
         return {
-            name: example_of(prop, components, depth + 1, optional=name not in required)
+            name: _property_example(name, prop, components, depth, name not in required)
             for name, prop in properties.items()
         }
     if kind == "array":
@@ -159,6 +206,15 @@ def example_of(
     if kind == "string":
         return _FORMAT_EXAMPLES.get(schema.get("format", ""), "示例")
     return None
+
+
+def _property_example(
+    name: str, prop: dict[str, Any], components: dict[str, Any], depth: int, optional: bool
+) -> Any:
+    own = example_of(prop, components, depth + 1, optional=optional)
+    if own == "示例" and name in NAME_EXAMPLES:  # a placeholder: the platform's usual value reads better
+        return NAME_EXAMPLES[name]
+    return own
 
 
 # -- deprecation ---------------------------------------------------------------------------------
