@@ -78,3 +78,28 @@ def test_every_problem_answer_lists_its_error_codes(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(SPECS))
 def test_the_version_is_the_packages(name: str) -> None:
     assert SPECS[name]["info"]["version"] == version(f"{name}-api")
+
+
+def test_an_operation_lists_its_own_codes_beside_the_common_ones() -> None:
+    paying = next(
+        operation
+        for name, operation in operations(SPECS["funding"])
+        if operation["operationId"] == "create_disbursement"
+    )
+
+    def codes(status: str) -> list[str]:
+        return list(paying["responses"][status]["content"][PROBLEM]["examples"])
+
+    assert codes("409") == [
+        "award_not_approved",
+        "exceeds_outstanding",
+        "exceeds_budget",
+        "conflict",
+        "idempotency_key_in_use",
+    ]
+    assert codes("404") == ["award_not_found", "not_found"]
+    assert codes("422") == ["validation_failed", "unknown_parameter", "idempotency_key_reused"]
+    title = paying["responses"]["409"]["content"][PROBLEM]["examples"]["exceeds_outstanding"]["value"][
+        "title"
+    ]
+    assert title == "超出奖补未兑现金额"
