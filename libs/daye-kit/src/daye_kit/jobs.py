@@ -104,7 +104,10 @@ def jobs_router(*, readers: RoleCheck, runners: RoleCheck) -> APIRouter:
         "(失败时 `outcome: failed` 并附原因,而非错误响应)。"
         "带 `Idempotency-Key` 时同一账号同一键为同一批次:重试返回该批次的记录(200,"
         "`Idempotent-Replayed: true`),不会再执行。",
-        responses={200: {"description": "该批次已执行过,返回其记录"}, **problem_responses(401, 403, 404)},
+        responses={
+            200: {"description": "该批次已执行过,返回其记录"},
+            **problem_responses(401, 403, 404, codes={404: ["duty_not_found"], 503: ["duty_not_recorded"]}),
+        },
     )
     async def run_job(
         name: DutyName,

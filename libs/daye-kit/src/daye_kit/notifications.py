@@ -221,7 +221,7 @@ class Notifications:
             summary="标记通知已读或未读",
             description="只能标记发给自己的通知;他人的通知按不存在处理。",
             response_model=public,
-            responses=problem_responses(401, 404, 422),
+            responses=problem_responses(401, 404, 422, codes={404: ["notification_not_found"]}),
         )
         async def update_notification(
             notification_id: Annotated[RowId, Path(description="通知编号")],

@@ -430,7 +430,9 @@ def outbox_router(reader: Any, operator: Any) -> APIRouter:
         "/outbox/{event_id}/retry",
         summary="重试送达失败的事件",
         description="把 dead 事件放回待送达,尝试次数清零;其后同一对象的事件随之送达。",
-        responses=problem_responses(401, 403, 404, 409),
+        responses=problem_responses(
+            401, 403, 404, 409, codes={404: ["outbox_event_not_found"], 409: ["outbox_event_not_dead"]}
+        ),
     )
     async def retry_outbox_event(
         event_id: Annotated[RowId, Path(description="发件箱记录编号")], _: Operator, session: SessionDep
