@@ -4,12 +4,17 @@ it is, every problem answer lists the error codes it can carry, and the version 
 
 from __future__ import annotations
 
+import importlib
+import re
 from importlib.metadata import version
 from typing import Any
 
+import httpx
 import pytest
 
 from daye_dev.openapi_specs import current_specs
+from daye_dev.processes import SERVICES
+from daye_kit.strict_query import DeclaredQueryNames, api_routes
 
 SPECS = current_specs()
 PROBLEM = "application/problem+json"
@@ -103,3 +108,38 @@ def test_an_operation_lists_its_own_codes_beside_the_common_ones() -> None:
         "title"
     ]
     assert title == "超出奖补未兑现金额"
+
+
+APPS = {name: module for name, module, *_ in SERVICES}
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+async def test_every_operation_refuses_an_unknown_query_parameter_and_reads_its_documented_ones(
+    name: str,
+) -> None:
+    """Through the real app, without a database: the refusal comes before authentication, and the
+    names an operation accepts are exactly those its document declares."""
+    module = APPS[f"{name}-api"]
+    app = importlib.import_module(f"{module}.main").create_app(
+        importlib.import_module(f"{module}.config").Settings()
+    )
+    declared: DeclaredQueryNames = app.state.declared_query_names
+    routes = {
+        (method, route.path): route for route in api_routes(app.router.routes) for method in route.methods
+    }
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://contract") as client:
+        for operation_name, operation in operations(SPECS[name]):
+            method, path = operation_name.split(" ", 1)
+            documented = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
+            assert declared.of(routes[(method, path)]) == documented, operation_name
+            url = re.sub(r"\{[^}]+\}", "1", path)
+            response = await client.request(method, url, params={"zz_unknown": "1"})
+            assert response.status_code == 422, (operation_name, response.text)
+            assert response.json()["errors"] == [
+                {
+                    "field": "query.zz_unknown",
+                    "rule": "unknown_parameter",
+                    "message": "this operation has no query parameter 'zz_unknown'",
+                }
+            ], operation_name

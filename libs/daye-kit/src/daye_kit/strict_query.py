@@ -76,13 +76,13 @@ def unknown_parameters(names: Iterable[str]) -> InvalidInput:
     return InvalidInput(f"未知的查询参数: {', '.join(names[:5])}", code=UNKNOWN_PARAMETER, errors=errors)
 
 
-def _api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
+def api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
     for route in routes:
         if isinstance(route, APIRoute):
             yield route
         included = getattr(route, "original_router", None)  # FastAPI's included router
         if included is not None:
-            yield from _api_routes(included.routes)
+            yield from api_routes(included.routes)
 
 
 class DeclaredQueryNames:
@@ -90,7 +90,7 @@ class DeclaredQueryNames:
     for a route added later, on its first request)."""
 
     def __init__(self, routes: Iterable[BaseRoute]) -> None:
-        self._names = {id(route): declared_query_names(route.dependant) for route in _api_routes(routes)}
+        self._names = {id(route): declared_query_names(route.dependant) for route in api_routes(routes)}
 
     def of(self, route: APIRoute) -> frozenset[str]:
         names = self._names.get(id(route))
