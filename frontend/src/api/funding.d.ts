@@ -2347,14 +2347,25 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description 就绪 */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /** @example null */
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "status": "ready",
+                     *       "checks": [
+                     *         {
+                     *           "name": "database",
+                     *           "ok": true,
+                     *           "detail": null
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Readiness"];
                 };
             };
             /** @description 参数校验失败 */
@@ -4756,7 +4767,9 @@ export interface operations {
                      *           "event_id": "0b5f4c1e-8a3d-4f7e-9c21-5d6e7f8a9b0c",
                      *           "type": "award.approved",
                      *           "subject": "award/12",
-                     *           "data": {},
+                     *           "data": {
+                     *             "示例": null
+                     *           },
                      *           "occurred_at": "2025-09-30T08:00:00Z",
                      *           "destination": "indicator-api",
                      *           "state": "示例",
@@ -4827,7 +4840,9 @@ export interface operations {
                      *       "event_id": "0b5f4c1e-8a3d-4f7e-9c21-5d6e7f8a9b0c",
                      *       "type": "award.approved",
                      *       "subject": "award/12",
-                     *       "data": {},
+                     *       "data": {
+                     *         "示例": null
+                     *       },
                      *       "occurred_at": "2025-09-30T08:00:00Z",
                      *       "destination": "indicator-api",
                      *       "state": "示例",

@@ -3311,14 +3311,25 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description 就绪 */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /** @example null */
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "status": "ready",
+                     *       "checks": [
+                     *         {
+                     *           "name": "database",
+                     *           "ok": true,
+                     *           "detail": null
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Readiness"];
                 };
             };
             /** @description 参数校验失败 */
@@ -3438,7 +3449,9 @@ export interface operations {
                     /**
                      * @example {
                      *       "keys": [
-                     *         {}
+                     *         {
+                     *           "示例": "示例"
+                     *         }
                      *       ]
                      *     }
                      */
@@ -5412,7 +5425,9 @@ export interface operations {
                      *           "event_id": "0b5f4c1e-8a3d-4f7e-9c21-5d6e7f8a9b0c",
                      *           "type": "award.approved",
                      *           "subject": "award/12",
-                     *           "data": {},
+                     *           "data": {
+                     *             "示例": null
+                     *           },
                      *           "occurred_at": "2025-09-30T08:00:00Z",
                      *           "destination": "indicator-api",
                      *           "state": "示例",
@@ -5483,7 +5498,9 @@ export interface operations {
                      *       "event_id": "0b5f4c1e-8a3d-4f7e-9c21-5d6e7f8a9b0c",
                      *       "type": "award.approved",
                      *       "subject": "award/12",
-                     *       "data": {},
+                     *       "data": {
+                     *         "示例": null
+                     *       },
                      *       "occurred_at": "2025-09-30T08:00:00Z",
                      *       "destination": "indicator-api",
                      *       "state": "示例",
@@ -6105,7 +6122,18 @@ export interface operations {
                      *           "stage_changed_by": "admin",
                      *           "created_by": "admin",
                      *           "created_at": "2025-09-30T08:00:00Z",
-                     *           "assessments": {},
+                     *           "assessments": {
+                     *             "tech_sme": {
+                     *               "program": null,
+                     *               "ruleset": "2025.1",
+                     *               "eligible": true,
+                     *               "route": null,
+                     *               "score": null,
+                     *               "conditions": [
+                     *                 null
+                     *               ]
+                     *             }
+                     *           },
                      *           "history": [
                      *             {
                      *               "from_stage": null,
@@ -6198,7 +6226,27 @@ export interface operations {
                      *       "stage_changed_by": "admin",
                      *       "created_by": "admin",
                      *       "created_at": "2025-09-30T08:00:00Z",
-                     *       "assessments": {},
+                     *       "assessments": {
+                     *         "tech_sme": {
+                     *           "program": "tech_sme",
+                     *           "ruleset": "2025.1",
+                     *           "eligible": true,
+                     *           "route": "示例",
+                     *           "score": 1,
+                     *           "conditions": [
+                     *             {
+                     *               "code": "rd_intensity",
+                     *               "name": "近三年研发费用占销售收入比例",
+                     *               "value": "3.1%",
+                     *               "threshold": "≥ 4%",
+                     *               "passed": true,
+                     *               "shortfall": null,
+                     *               "points": null,
+                     *               "max_points": null
+                     *             }
+                     *           ]
+                     *         }
+                     *       },
                      *       "history": [
                      *         {
                      *           "from_stage": "reserve",
@@ -6317,7 +6365,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /** @example {} */
+                    /**
+                     * @example {
+                     *       "tech_sme": {
+                     *         "program": "tech_sme",
+                     *         "ruleset": "2025.1",
+                     *         "eligible": true,
+                     *         "route": "示例",
+                     *         "score": 1,
+                     *         "conditions": [
+                     *           {
+                     *             "code": "rd_intensity",
+                     *             "name": "近三年研发费用占销售收入比例",
+                     *             "value": "3.1%",
+                     *             "threshold": "≥ 4%",
+                     *             "passed": true,
+                     *             "shortfall": null,
+                     *             "points": null,
+                     *             "max_points": null
+                     *           }
+                     *         ]
+                     *       }
+                     *     }
+                     */
                     "application/json": {
                         [key: string]: components["schemas"]["Assessment"];
                     };
@@ -6505,7 +6575,27 @@ export interface operations {
                      *       "stage_changed_by": "admin",
                      *       "created_by": "admin",
                      *       "created_at": "2025-09-30T08:00:00Z",
-                     *       "assessments": {},
+                     *       "assessments": {
+                     *         "tech_sme": {
+                     *           "program": "tech_sme",
+                     *           "ruleset": "2025.1",
+                     *           "eligible": true,
+                     *           "route": "示例",
+                     *           "score": 1,
+                     *           "conditions": [
+                     *             {
+                     *               "code": "rd_intensity",
+                     *               "name": "近三年研发费用占销售收入比例",
+                     *               "value": "3.1%",
+                     *               "threshold": "≥ 4%",
+                     *               "passed": true,
+                     *               "shortfall": null,
+                     *               "points": null,
+                     *               "max_points": null
+                     *             }
+                     *           ]
+                     *         }
+                     *       },
                      *       "history": [
                      *         {
                      *           "from_stage": "reserve",
@@ -6591,7 +6681,27 @@ export interface operations {
                      *       "stage_changed_by": "admin",
                      *       "created_by": "admin",
                      *       "created_at": "2025-09-30T08:00:00Z",
-                     *       "assessments": {},
+                     *       "assessments": {
+                     *         "tech_sme": {
+                     *           "program": "tech_sme",
+                     *           "ruleset": "2025.1",
+                     *           "eligible": true,
+                     *           "route": "示例",
+                     *           "score": 1,
+                     *           "conditions": [
+                     *             {
+                     *               "code": "rd_intensity",
+                     *               "name": "近三年研发费用占销售收入比例",
+                     *               "value": "3.1%",
+                     *               "threshold": "≥ 4%",
+                     *               "passed": true,
+                     *               "shortfall": null,
+                     *               "points": null,
+                     *               "max_points": null
+                     *             }
+                     *           ]
+                     *         }
+                     *       },
                      *       "history": [
                      *         {
                      *           "from_stage": "reserve",
@@ -6712,7 +6822,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /** @example {} */
+                    /**
+                     * @example {
+                     *       "示例": 1
+                     *     }
+                     */
                     "application/json": {
                         [key: string]: number;
                     };
@@ -6807,7 +6921,17 @@ export interface operations {
                      *           "region_code": "420281101",
                      *           "name": "大冶市华鑫铸造有限公司",
                      *           "behind": true,
-                     *           "measures": {},
+                     *           "measures": {
+                     *             "hte_applications": {
+                     *               "actual": 1,
+                     *               "quota": null,
+                     *               "completion_rate": null,
+                     *               "expected": null,
+                     *               "status": null,
+                     *               "needed_for_pace": 1,
+                     *               "remaining": 1
+                     *             }
+                     *           },
                      *           "gap": 0.5
                      *         }
                      *       ]
@@ -7114,8 +7238,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /** @example null */
-                    "application/json": unknown;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };
@@ -7171,8 +7293,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /** @example null */
-                    "application/json": unknown;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };
@@ -7237,8 +7357,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /** @example null */
-                    "application/json": unknown;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };
@@ -7291,8 +7409,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /** @example null */
-                    "application/json": unknown;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };
@@ -7343,8 +7459,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /** @example null */
-                    "application/json": unknown;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };
@@ -7482,8 +7596,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /** @example null */
-                    "application/json": unknown;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };

@@ -2209,14 +2209,25 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description 就绪 */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /** @example null */
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "status": "ready",
+                     *       "checks": [
+                     *         {
+                     *           "name": "database",
+                     *           "ok": true,
+                     *           "detail": null
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Readiness"];
                 };
             };
             /** @description 参数校验失败 */
@@ -2328,7 +2339,9 @@ export interface operations {
                      *           "event_id": "0b5f4c1e-8a3d-4f7e-9c21-5d6e7f8a9b0c",
                      *           "type": "award.approved",
                      *           "subject": "award/12",
-                     *           "data": {},
+                     *           "data": {
+                     *             "示例": null
+                     *           },
                      *           "occurred_at": "2025-09-30T08:00:00Z",
                      *           "destination": "indicator-api",
                      *           "state": "示例",
@@ -2399,7 +2412,9 @@ export interface operations {
                      *       "event_id": "0b5f4c1e-8a3d-4f7e-9c21-5d6e7f8a9b0c",
                      *       "type": "award.approved",
                      *       "subject": "award/12",
-                     *       "data": {},
+                     *       "data": {
+                     *         "示例": null
+                     *       },
                      *       "occurred_at": "2025-09-30T08:00:00Z",
                      *       "destination": "indicator-api",
                      *       "state": "示例",
@@ -4549,8 +4564,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /** @example null */
-                    "application/json": unknown;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };

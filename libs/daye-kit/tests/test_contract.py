@@ -137,3 +137,12 @@ def test_a_field_without_examples_gets_the_platforms_usual_value_by_its_name() -
         "decided_at": "2025-09-30T08:00:00Z",  # required: shown with a value
         "closed_at": None,  # optional and nullable: shown absent
     }
+
+
+def test_a_map_gets_one_entry_keyed_as_its_keys_are() -> None:
+    schema = {
+        "type": "object",
+        "propertyNames": {"enum": ["hte", "tech_sme"]},
+        "additionalProperties": {"type": "integer", "minimum": 0},
+    }
+    assert example_of(schema, {}) == {"hte": 1}

@@ -80,13 +80,18 @@ def complete_document(schema: dict[str, Any]) -> None:
                     response["content"] = {**response["content"], PROBLEM_MEDIA_TYPE: media}
                     _list_codes(int(status), media, idempotent=idempotent)
                 elif status.startswith("2"):
-                    json_media = response.get("content", {}).get("application/json")
-                    if (
-                        json_media is not None
-                        and "example" not in json_media
-                        and "examples" not in json_media
-                    ):
-                        json_media["example"] = example_of(json_media.get("schema", {}), components)
+                    _add_example(response.get("content", {}), components)
+
+
+def _add_example(content: dict[str, Any], components: dict[str, Any]) -> None:
+    media = content.get("application/json")
+    if media is None or "example" in media or "examples" in media:
+        return
+    if not media.get("schema") and len(content) > 1:
+        # A file answer (a workbook …): FastAPI's default JSON entry describes nothing.
+        del content["application/json"]
+        return
+    media["example"] = example_of(media.get("schema", {}), components)
 
 
 def _list_codes(status: int, media: dict[str, Any], *, idempotent: bool) -> None:
@@ -190,6 +195,11 @@ def example_of(
     if "allOf" in schema:
         return example_of(schema["allOf"][0], components, depth + 1)
     kind = schema.get("type")
+    if "additionalProperties" in schema and not schema.get("properties"):
+        # A map (`dict[Program, Assessment]`): one entry, keyed as its keys are.
+        key = example_of(schema.get("propertyNames", {"type": "string"}), components, depth + 1)
+        value = schema["additionalProperties"]
+        return {str(key): example_of(value if isinstance(value, dict) else {}, components, depth + 1)}
     if kind == "object" or "properties" in schema:
         properties = schema.get("properties", {})
         required = set(schema.get("required", ()))

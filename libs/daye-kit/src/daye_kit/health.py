@@ -79,7 +79,10 @@ def health_router(peer_checks: Sequence[ReadinessCheck]) -> APIRouter:
         "/readyz",
         summary="就绪检查",
         description="检查数据库与必需的上游服务;任何一项失败即返回 503。",
-        responses={503: {"model": Readiness, "description": "未就绪"}},
+        responses={
+            200: {"model": Readiness, "description": "就绪"},
+            503: {"model": Readiness, "description": "未就绪"},
+        },
     )
     async def readyz(request: Request) -> JSONResponse:
         results = await asyncio.gather(*(_run(name, check, request.app) for name, check in checks))
