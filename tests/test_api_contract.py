@@ -50,7 +50,10 @@ def test_every_schema_property_is_described(name: str) -> None:
         for prop, definition in schema.get("properties", {}).items()
         if not definition.get("description")
     ]
-    assert not gaps, f"{name}: {len(gaps)} properties without a description:\n" + "\n".join(gaps)
+    assert not gaps, (
+        f"{name}: {len(gaps)} properties without a description (where: `python -m daye_dev.openapi_gaps`):\n"
+        + "\n".join(gaps)
+    )
 
 
 @pytest.mark.parametrize("name", sorted(SPECS))
