@@ -51,13 +51,16 @@ def test_the_openapi_documents_the_problems_the_kit_answers() -> None:
     # Fuzzing found 401 on /auth/api-keys, 400 on every body and 422 as problem+json undocumented.
     app = _app()
     created = _responses(app, "post", "/things")
-    assert {status: created[status]["content"] for status in ("400", "401", "422")} == {
-        "400": PROBLEM,
-        "401": PROBLEM,
-        "422": PROBLEM,
-    }
+    # Each problem answer also lists its error codes as examples (`daye_kit.contract`).
+    assert {
+        status: created[status]["content"]["application/problem+json"]["schema"]
+        for status in ("400", "401", "422")
+    } == dict.fromkeys(("400", "401", "422"), PROBLEM["application/problem+json"]["schema"])
+    assert list(created["401"]["content"]) == ["application/problem+json"]
     read = _responses(app, "get", "/things/{thing_id}")
-    assert read["422"]["content"] == PROBLEM
+    assert read["422"]["content"]["application/problem+json"]["schema"] == {
+        "$ref": "#/components/schemas/Problem"
+    }
     assert "401" not in read  # no principal required, no 401
     assert "HTTPValidationError" not in json.dumps(app.openapi())
 

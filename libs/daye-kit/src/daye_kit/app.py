@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
+from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from daye_kit import db
 from daye_kit.auth import TOKEN_PATH, Authenticator
 from daye_kit.conditional import ConditionalGetMiddleware
+from daye_kit.contract import apply_deprecations, complete_document
 from daye_kit.duties import Duty, DutyRunner, as_configured
 from daye_kit.errors import PROBLEM_MEDIA_TYPE, NulCharacterMiddleware, install_problem_handlers
 from daye_kit.health import ReadinessCheck, health_router
@@ -29,6 +31,7 @@ from daye_kit.observability import ACCESS_LOG, RequestContextMiddleware, configu
 from daye_kit.outbox import OnDelivered, OutboxMetrics, run_dispatcher, start_dispatcher
 from daye_kit.scopes import DatasetMap
 from daye_kit.settings import ServiceSettings
+from daye_kit.strict_query import STRICT_QUERY, index_declared_query_names
 from daye_kit.throttling import SAFE_METHODS, BodySizeLimitMiddleware, RateLimits
 from daye_kit.webhooks import Webhooks, run_loop
 
@@ -51,9 +54,12 @@ class ServiceSpec:
     name: str
     title: str
     description: str
-    version: str
     routers: Sequence[APIRouter]
     migrations: Path
+    # The API's version, in OpenAPI's `info.version`: the service package's own version (its
+    # pyproject's), read from the installed distribution named `name`, so it cannot drift from it.
+    # A literal is for test apps that are no package.
+    version: str | None = None
     tags: list[dict[str, Any]] = field(default_factory=list)
     # Builds `app.state.authenticator` (and peer clients) once the engine and HTTP client exist.
     on_startup: Sequence[Hook] = ()
@@ -152,11 +158,12 @@ def build_app(
     app = FastAPI(
         title=spec.title,
         description=spec.description,
-        version=spec.version,
+        version=spec.version or package_version(spec.name),
         openapi_tags=[*spec.tags, {"name": "运维", "description": "健康检查、就绪检查与指标"}],
         generate_unique_id_function=operation_id,
         lifespan=lifespan,
         swagger_ui_parameters={"persistAuthorization": True},
+        dependencies=[STRICT_QUERY],
     )
     app.state.settings = settings
     app.state.authenticator = _unset_authenticator
@@ -179,14 +186,16 @@ def build_app(
         allow_credentials=True,
         allow_methods=["*"],
         allow_headers=["*"],
-        expose_headers=["X-Request-ID", "ETag", "Last-Modified"],
+        expose_headers=["X-Request-ID", "ETag", "Last-Modified", "Deprecation", "Sunset", "Link"],
     )
     app.include_router(health_router(spec.readiness))
+    apply_deprecations(spec.routers)
     for router in spec.routers:
         app.include_router(router)
     if spec.webhooks is not None:
         app.include_router(spec.webhooks.router())
     app.include_router(metrics_router(metrics))
+    index_declared_query_names(app)
     _finish_openapi(app, settings)
     return app
 
@@ -236,6 +245,7 @@ def _finish_openapi(app: FastAPI, settings: ServiceSettings) -> None:
                 if password is not None:
                     password["tokenUrl"] = f"{settings.indicator_url.rstrip('/')}{TOKEN_PATH}"
             _document_problems(schema)
+            complete_document(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 

@@ -334,25 +334,71 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
 
 
-def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """`responses=` entries documenting the problem+json body for the given statuses."""
-    described = {
-        400: "请求无效",
-        401: "未认证",
-        403: "无权访问",
-        404: "资源不存在",
-        409: "冲突",
-        413: "请求体过大",
-        422: "参数校验失败",
-        429: "请求过于频繁",
-        502: "依赖服务出错",
-        503: "依赖服务不可用",
+PROBLEM_DESCRIPTIONS = {
+    400: "请求无效",
+    401: "未认证",
+    403: "无权访问",
+    404: "资源不存在",
+    409: "冲突",
+    410: "已失效",
+    413: "请求体过大",
+    415: "不支持的文件类型",
+    422: "参数校验失败",
+    429: "请求过于频繁",
+    502: "依赖服务出错",
+    503: "依赖服务不可用",
+}
+
+
+def problem_example(status: int, code: str, title: str) -> dict[str, Any]:
+    """An example problem body answering `code`, for the OpenAPI document."""
+    value: dict[str, Any] = {
+        "type": f"/problems/{code}",
+        "title": title,
+        "status": status,
+        "detail": title,
+        "code": code,
+        "request_id": "4f1c2a9e0d5b4c7f8a6e3b2d1c0f9e8a",
+        "errors": [],
     }
-    return {
-        status: {
+    if status == 422:
+        field, rule = (
+            ("query.limt", code) if code == "unknown_parameter" else ("body.amount", "money_parsing")
+        )
+        value["errors"] = [{"field": field, "rule": rule, "message": title}]
+    return {"summary": f"{code}: {title}", "value": value}
+
+
+def problem_responses(
+    *answers: int | type[AppError], codes: Mapping[int, Sequence[str]] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """`responses=` entries documenting the problem+json body for the given statuses, each with an
+    example per error code the operation can answer: an `AppError` subclass among `answers` names its
+    own status and code (`problem_responses(401, 404, PeriodClosed)`), `codes` adds codes raised
+    without a class of their own (`codes={409: ["period_closed"]}`). The codes every operation may
+    answer for a status (`not_found`, `validation_failed`, `unknown_parameter` …) are added to each
+    when the document is built (`daye_kit.openapi`)."""
+    examples: dict[int, dict[str, Any]] = {}
+    for answer in answers:
+        if isinstance(answer, int):
+            examples.setdefault(answer, {})
+        else:
+            examples.setdefault(answer.status, {})[answer.code] = problem_example(
+                answer.status, answer.code, answer.title
+            )
+    for status, named in (codes or {}).items():
+        for code in named:
+            examples.setdefault(status, {})[code] = problem_example(
+                status, code, PROBLEM_DESCRIPTIONS.get(status, "错误")
+            )
+    responses: dict[int | str, dict[str, Any]] = {}
+    for status, by_code in examples.items():
+        media: dict[str, Any] = {"schema": {"$ref": "#/components/schemas/Problem"}}
+        if by_code:
+            media["examples"] = by_code
+        responses[status] = {
             "model": Problem,
-            "description": described.get(status, "错误"),
-            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+            "description": PROBLEM_DESCRIPTIONS.get(status, "错误"),
+            "content": {PROBLEM_MEDIA_TYPE: media},
         }
-        for status in statuses
-    }
+    return responses

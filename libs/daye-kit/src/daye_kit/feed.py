@@ -261,7 +261,7 @@ def feed_router(catalogue: Sequence[EventType], *, service: str, reader: Any) ->
         "`data` 是变更后的资源(与单条读取的字段相同)。保留期见服务设置 `EVENT_RETENTION_DAYS`"
         f"(默认 90 天)。\n\n事件类型:\n{table}",
         response_model=page_model,
-        responses=problem_responses(400, 401, 403, 410, 422),
+        responses=problem_responses(400, 401, 403, 422, CursorExpired),
     )
     async def list_events(
         principal: Annotated[Principal, Depends(reader)],

@@ -25,13 +25,13 @@ _OK = {"status": "ok"}
 
 class CheckResult(BaseModel):
     name: str = Field(description="检查项", examples=["database"])
-    ok: bool
+    ok: bool = Field(description="检查是否通过")
     detail: str | None = Field(default=None, description="失败原因")
 
 
 class Readiness(BaseModel):
     status: str = Field(description="ready 或 unavailable", examples=["ready"])
-    checks: list[CheckResult]
+    checks: list[CheckResult] = Field(description="各项就绪检查(数据库、依赖服务)的结果")
 
 
 async def check_database(app: FastAPI) -> None:
@@ -79,7 +79,10 @@ def health_router(peer_checks: Sequence[ReadinessCheck]) -> APIRouter:
         "/readyz",
         summary="就绪检查",
         description="检查数据库与必需的上游服务;任何一项失败即返回 503。",
-        responses={503: {"model": Readiness, "description": "未就绪"}},
+        responses={
+            200: {"model": Readiness, "description": "就绪"},
+            503: {"model": Readiness, "description": "未就绪"},
+        },
     )
     async def readyz(request: Request) -> JSONResponse:
         results = await asyncio.gather(*(_run(name, check, request.app) for name, check in checks))

@@ -38,8 +38,8 @@ class JobRun(BaseModel):
     attempts: int = Field(description="已尝试次数(失败的计划批次在宽限期内会重试)")
     summary: dict[str, Any] = Field(description="执行结果摘要", examples=[{"closed_demands": 3}])
     error: str | None = Field(description="失败原因")
-    started_at: datetime
-    finished_at: datetime | None
+    started_at: datetime = Field(description="开始时间")
+    finished_at: datetime | None = Field(description="结束时间;仍在运行时为空")
     runner: str = Field(description="执行该批次的实例(主机:进程号)")
     requested_by: str | None = Field(description="手动执行的账号")
 
@@ -57,8 +57,8 @@ class Job(BaseModel):
 
 
 class JobList(BaseModel):
-    items: list[Job]
-    total: int
+    items: list[Job] = Field(description="本服务声明的定时任务")
+    total: int = Field(description="定时任务个数")
 
 
 def _run(row: dict[str, Any]) -> JobRun:
@@ -104,7 +104,10 @@ def jobs_router(*, readers: RoleCheck, runners: RoleCheck) -> APIRouter:
         "(失败时 `outcome: failed` 并附原因,而非错误响应)。"
         "带 `Idempotency-Key` 时同一账号同一键为同一批次:重试返回该批次的记录(200,"
         "`Idempotent-Replayed: true`),不会再执行。",
-        responses={200: {"description": "该批次已执行过,返回其记录"}, **problem_responses(401, 403, 404)},
+        responses={
+            200: {"description": "该批次已执行过,返回其记录"},
+            **problem_responses(401, 403, 404, codes={404: ["duty_not_found"], 503: ["duty_not_recorded"]}),
+        },
     )
     async def run_job(
         name: DutyName,

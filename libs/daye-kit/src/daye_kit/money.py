@@ -3,7 +3,8 @@ PostgreSQL, integer fen in SQLite (whose NUMERIC would store a float), `Decimal`
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema
@@ -15,16 +16,31 @@ FEN = Decimal("0.01")
 MAX_YUAN = Decimal("9999999999999999.99")
 
 
+# Plain decimal notation only: what a person writes on a form and a ledger prints. `Decimal()` alone
+# would also take "1e3", "NaN", "Infinity", " 1000", "+1000" and "1_000", each of which a client
+# might mean differently (or a bug produced), so they are refused, not guessed at.
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+
+
 def to_yuan(value: Any) -> Decimal:
-    """Strings and integers become exact yuan; a float is refused (it has already lost the fen)."""
-    if isinstance(value, bool | float):
-        raise PydanticCustomError("money_type", 'amounts are decimal strings such as "1234.50", not floats')
-    try:
-        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-    except InvalidOperation:
+    """Decimal strings in plain notation (`"1000.00"`, `"1000"`, `"0.5"`) become exact yuan. JSON
+    numbers are refused, integers too: a JSON number is a binary float to most clients, so an amount
+    that arrives as one may already have lost its fen. Code inside a service passes `Decimal`."""
+    if isinstance(value, Decimal):
+        amount = value
+    elif isinstance(value, str):
+        if _PLAIN_DECIMAL.fullmatch(value) is None:
+            raise PydanticCustomError(
+                "money_parsing",
+                'amounts are plain decimal strings such as "1234.50" (no exponent, sign "+", spaces, '
+                "underscores, NaN or Infinity): {value!r}",
+                {"value": value[:40]},
+            )
+        amount = Decimal(value)
+    else:
         raise PydanticCustomError(
-            "money_parsing", "not a decimal amount: {value!r}", {"value": str(value)[:40]}
-        ) from None
+            "money_type", 'amounts are decimal strings such as "1234.50", not JSON numbers'
+        )
     if not amount.is_finite():
         raise PydanticCustomError("money_parsing", "amounts must be finite")
     if abs(amount) > MAX_YUAN:
@@ -38,7 +54,11 @@ def format_yuan(amount: Decimal) -> str:
     return f"{amount.quantize(FEN):f}"
 
 
-_MONEY_SCHEMA = {"type": "string", "pattern": r"^-?\d+(\.\d{1,2})?$", "examples": ["55068000.00"]}
+_MONEY_SCHEMA = {
+    "type": "string",
+    "pattern": r"^-?\d+(\.\d{1,2})?$",
+    "examples": ["55068000.00"],
+}
 
 Yuan = Annotated[
     Decimal,

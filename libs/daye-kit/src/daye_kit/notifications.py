@@ -99,10 +99,10 @@ class NotificationPublic(BaseModel):
 
     id: int = Field(description="递增编号:轮询时以 `after_id` 传回上次看到的最大编号")
     kind: str = Field(description="通知类别")
-    title: str
-    body: str
-    created_at: datetime
-    read_at: datetime | None
+    title: str = Field(description="通知标题")
+    body: str = Field(description="通知正文")
+    created_at: datetime = Field(description="通知时间")
+    read_at: datetime | None = Field(description="已读时间;未读为空")
 
 
 class NotificationFilter(BaseModel):
@@ -221,7 +221,7 @@ class Notifications:
             summary="标记通知已读或未读",
             description="只能标记发给自己的通知;他人的通知按不存在处理。",
             response_model=public,
-            responses=problem_responses(401, 404, 422),
+            responses=problem_responses(401, 404, 422, codes={404: ["notification_not_found"]}),
         )
         async def update_notification(
             notification_id: Annotated[RowId, Path(description="通知编号")],

@@ -21,6 +21,7 @@ from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from daye_kit.contract import DEPRECATION_HEADERS_ATTRIBUTE
 from daye_kit.errors import unhandled_error_response
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -302,7 +303,12 @@ class RequestContextMiddleware:
             nonlocal status, started
             if message["type"] == "http.response.start":
                 status, started = message["status"], True
-                message["headers"] = [*message.get("headers", ()), id_header]
+                message["headers"] = [
+                    *message.get("headers", ()),
+                    id_header,
+                    # A deprecated operation says so on every answer (`daye_kit.contract.deprecated`).
+                    *getattr(scope.get("route"), DEPRECATION_HEADERS_ATTRIBUTE, ()),
+                ]
             await send(message)
 
         try:

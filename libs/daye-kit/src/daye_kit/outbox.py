@@ -148,9 +148,9 @@ class Event(BaseModel):
 
     id: str = Field(description="事件编号(全局唯一,接收方据此去重)")
     type: str = Field(description="事件类型 `<noun>.<verb>`", examples=["match.succeeded"])
-    occurred_at: datetime
+    occurred_at: datetime = Field(description="事件发生时间")
     subject: str = Field(description="事件所涉对象;同一对象的事件按记录顺序送达", examples=["match:12"])
-    data: dict[str, Any]
+    data: dict[str, Any] = Field(description="事件内容,结构由事件类型决定")
     source: str = Field(description="发出事件的服务", examples=["matching-api"])
 
 
@@ -379,23 +379,23 @@ def inbox_router(handlers: Mapping[str, Handler], sender: Any) -> APIRouter:
 
 
 class OutboxEventPublic(BaseModel):
-    id: int
-    event_id: str
-    type: str
-    subject: str
-    data: dict[str, Any]
-    occurred_at: datetime
-    destination: str | None
+    id: int = Field(description="发件箱中的序号")
+    event_id: str = Field(description="事件编号(接收方据此只处理一次)")
+    type: str = Field(description="事件类型 `<名词>.<动词>`")
+    subject: str = Field(description="事件主体(同一主体的事件按记录顺序投递)")
+    data: dict[str, Any] = Field(description="事件内容")
+    occurred_at: datetime = Field(description="事件发生时间")
+    destination: str | None = Field(description="投递目标服务;仅供变更流读取的事件为空")
     state: str = Field(description="pending 待送达 / delivered 已送达 / dead 多次失败,待人工重试")
-    attempts: int
-    next_attempt_at: datetime
-    last_error: str | None
-    delivered_at: datetime | None
+    attempts: int = Field(description="已尝试投递次数")
+    next_attempt_at: datetime = Field(description="下次尝试投递的时间")
+    last_error: str | None = Field(description="最近一次投递失败的原因")
+    delivered_at: datetime | None = Field(description="投递成功时间;未投递为空")
 
 
 class OutboxPage(BaseModel):
-    items: list[OutboxEventPublic]
-    total: int
+    items: list[OutboxEventPublic] = Field(description="本页事件")
+    total: int = Field(description="符合条件的事件总数")
 
 
 def outbox_router(reader: Any, operator: Any) -> APIRouter:
@@ -430,7 +430,9 @@ def outbox_router(reader: Any, operator: Any) -> APIRouter:
         "/outbox/{event_id}/retry",
         summary="重试送达失败的事件",
         description="把 dead 事件放回待送达,尝试次数清零;其后同一对象的事件随之送达。",
-        responses=problem_responses(401, 403, 404, 409),
+        responses=problem_responses(
+            401, 403, 404, 409, codes={404: ["outbox_event_not_found"], 409: ["outbox_event_not_dead"]}
+        ),
     )
     async def retry_outbox_event(
         event_id: Annotated[RowId, Path(description="发件箱记录编号")], _: Operator, session: SessionDep

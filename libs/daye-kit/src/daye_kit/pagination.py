@@ -37,7 +37,7 @@ Key = int | str
 
 
 class Page(BaseModel, Generic[T]):
-    items: list[T]
+    items: list[T] = Field(description="本页条目")
     total: int = Field(description="符合条件的总条数(不受分页影响)")
     next_cursor: str | None = Field(
         default=None,

@@ -72,7 +72,6 @@ def create_app(
         name="funding-api",
         title="大冶市科技政策资金服务 (funding-api)",
         description=DESCRIPTION,
-        version="0.1.0",
         routers=[
             program_router,
             award_router,

@@ -101,7 +101,6 @@ def create_app(
         name="indicator-api",
         title="大冶市科技创新指标服务 (indicator-api)",
         description=DESCRIPTION,
-        version="0.1.0",
         routers=[
             identity_router,
             region_router,

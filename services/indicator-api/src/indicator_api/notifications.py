@@ -18,7 +18,7 @@ class NotificationPublic(BaseNotification):
         examples=["township_behind_pace"],
     )
     region_code: str | None = Field(description="所涉报送单位")
-    year: int | None
+    year: int | None = Field(description="相关年度;与年度无关为空")
     month: int | None = Field(description="所涉月份")
 
 

@@ -83,7 +83,6 @@ def create_app(
         name="matching-api",
         title="大冶市科创供应链匹配服务 (matching-api)",
         description=DESCRIPTION,
-        version="0.1.0",
         routers=[
             me_router,
             outbox_router(OUTBOX_READER, OUTBOX_OPERATOR),

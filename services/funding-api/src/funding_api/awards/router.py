@@ -51,7 +51,7 @@ async def list_awards(
     description="仅管理员。企业须在 indicator-api 企业库中 (否则 422 `unknown_enterprise`);"
     "企业名称与所属单位取自企业库。依申请兑现须给出金额与申请编号;无申请兑现按项目现行规则,"
     "企业须持有规则要求的资质。新奖补待审核,须由经办人以外的管理员批准。企业库不可用时 503。",
-    responses=problem_responses(401, 403, 409, 422, 502, 503),
+    responses=problem_responses(401, 403, 409, 422, 502, 503, codes={409: ["award_exists"]}),
 )
 async def create_award(
     body: AwardCreate,
@@ -70,7 +70,7 @@ async def create_award(
     "/{award_id}",
     summary="奖补详情",
     description="含兑现依据(规则版本或申请)、审核记录、已拨付与未兑现。看不到的奖补按不存在处理。",
-    responses=problem_responses(401, 404, 422),
+    responses=problem_responses(401, 404, 422, service.AwardNotFound),
 )
 async def read_award(award_id: AwardId, principal: CurrentPrincipal, session: ReadSessionDep) -> AwardPublic:
     return await service.read_award(session, award_id=award_id, principal=principal)
@@ -81,7 +81,17 @@ async def read_award(award_id: AwardId, principal: CurrentPrincipal, session: Re
     summary="批准奖补",
     description="仅管理员,且不得为登记该奖补的人 (403 `same_person`,双人复核)。批准后金额从项目可用预算"
     "转入应付奖补(记入分户账);超出可用预算时 409 `budget_exceeded`,非待审核状态时 409 `award_not_pending`。",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(
+        401,
+        403,
+        404,
+        409,
+        422,
+        service.AwardNotFound,
+        service.SamePerson,
+        service.AwardNotPending,
+        service.BudgetExceeded,
+    ),
 )
 async def approve_award(
     award_id: AwardId, principal: FinancePrincipal, session: SessionDep, body: Approval | None = None
@@ -94,7 +104,7 @@ async def approve_award(
     "/{award_id}/rejection",
     summary="驳回奖补",
     description="仅管理员。待审核的奖补可被驳回(须说明理由);驳回的奖补不计入应付。",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(401, 403, 404, 409, 422, service.AwardNotFound, service.AwardNotPending),
 )
 async def reject_award(
     award_id: AwardId, body: Rejection, principal: FinancePrincipal, session: SessionDep

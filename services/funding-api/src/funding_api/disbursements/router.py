@@ -14,6 +14,7 @@ from daye_kit.ids import RowId
 from daye_kit.pagination import ChangesDep, Page, PageDep
 from funding_api.access import FinancePrincipal
 from funding_api.audit import Actor
+from funding_api.awards.service import AwardNotFound
 from funding_api.disbursements import service
 from funding_api.disbursements.schemas import (
     DisbursementCreated,
@@ -39,7 +40,17 @@ router = APIRouter(prefix="/api/v1", tags=["拨付"])
     "未批准的奖补不能拨付 (409 `award_not_approved`)。"
     "这些拒绝与成功一样随键保存,重试得到同一答复。每笔拨付记入分户账(应付奖补 → 已拨付)。",
     responses={
-        **problem_responses(401, 403, 404, 409, 422),
+        **problem_responses(
+            401,
+            403,
+            404,
+            409,
+            422,
+            AwardNotFound,
+            service.AwardNotApproved,
+            service.ExceedsOutstanding,
+            service.ExceedsBudget,
+        ),
         201: {
             "description": "已拨付(或首次答复的重放)",
             "headers": {REPLAYED_HEADER: {"description": "重放时为 true"}},
@@ -89,7 +100,7 @@ async def list_disbursements(
     "/disbursements/{disbursement_id}",
     summary="拨付详情",
     description="看不到的拨付按不存在处理。",
-    responses=problem_responses(401, 404, 422),
+    responses=problem_responses(401, 404, 422, service.DisbursementNotFound),
 )
 async def read_disbursement(
     disbursement_id: Annotated[RowId, Path(description="拨付编号")],
@@ -104,7 +115,9 @@ async def read_disbursement(
     summary="冲正拨付",
     description="仅管理员。以一张新的冲正凭证撤销该笔拨付(分户账不修改、不删除),奖补的未兑现金额随之恢复。"
     "每笔拨付只能冲正一次 (409 `already_reversed`)。",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(
+        401, 403, 404, 409, 422, service.DisbursementNotFound, service.AlreadyReversed
+    ),
 )
 async def reverse_disbursement(
     disbursement_id: Annotated[RowId, Path(description="拨付编号")],

@@ -27,22 +27,22 @@ class DisbursementStatus(StrEnum):
 
 
 class DisbursementPublic(BaseModel):
-    id: int
-    award_id: int
-    program_id: int
-    credit_code: str
-    enterprise_name: str
+    id: int = Field(description="拨付编号")
+    award_id: int = Field(description="所拨付的奖补编号")
+    program_id: int = Field(description="资金项目编号")
+    credit_code: str = Field(description="收款企业统一社会信用代码")
+    enterprise_name: str = Field(description="收款企业名称")
     amount: Yuan = Field(description="拨付金额(元)")
     paid_on: date = Field(description="拨付日期")
     reference: str = Field(description="支付凭证号")
-    note: str
+    note: str = Field(description="备注")
     posting_id: int = Field(description="分户账凭证")
     idempotency_key: str | None = Field(description="请求所带的 Idempotency-Key")
     status: DisbursementStatus = Field(description="paid 已拨付 / reversed 已冲正")
     reversal_posting_id: int | None = Field(description="冲正凭证")
     created_by: str = Field(description="经办人")
-    created_at: datetime
-    request_id: str | None
+    created_at: datetime = Field(description="拨付登记时间")
+    request_id: str | None = Field(description="拨付请求的请求编号(对照审计日志)")
     updated_at: datetime = Field(description="最后修改时间;增量读取 (`updated_since`、`after`) 按它排序")
 
 

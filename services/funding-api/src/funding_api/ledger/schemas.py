@@ -34,39 +34,39 @@ class EntryFilter(BaseModel):
 class EntryPublic(BaseModel):
     """One line of a posting (分录). Debits are positive, credits negative; a posting sums to zero."""
 
-    id: int
+    id: int = Field(description="分录编号")
     posting_id: int = Field(description="所属凭证")
     kind: PostingKind = Field(description="凭证的业务类型")
     account: Account = Field(description="科目")
-    program_id: int
-    award_id: int | None
+    program_id: int = Field(description="资金项目编号")
+    award_id: int | None = Field(description="相关奖补编号;预算类分录为空")
     amount: Yuan = Field(description="金额(元),借正贷负")
     value_date: date = Field(description="记账日期")
     reverses_posting_id: int | None = Field(description="冲正的原凭证")
     memo: str = Field(description="摘要")
     created_by: str = Field(description="记账人")
-    created_at: datetime
+    created_at: datetime = Field(description="记账时间")
     request_id: str | None = Field(description="请求编号")
 
 
 class UnbalancedPosting(BaseModel):
-    posting_id: int
+    posting_id: int = Field(description="借贷不平的凭证编号")
     total: Yuan = Field(description="分录合计(应为 0)")
     lines: int = Field(description="分录条数(至少 2)")
 
 
 class AwardMismatch(BaseModel):
-    award_id: int
+    award_id: int = Field(description="对不上的奖补编号")
     check: str = Field(description="未通过的检查")
-    expected: Yuan
-    actual: Yuan
+    expected: Yuan = Field(description="按奖补记录应有的金额(元)")
+    actual: Yuan = Field(description="分户账中的金额(元)")
 
 
 class ProgramMismatch(BaseModel):
-    program_id: int
+    program_id: int = Field(description="对不上的资金项目编号")
     check: str = Field(description="未通过的检查")
-    expected: Yuan
-    actual: Yuan
+    expected: Yuan = Field(description="按奖补与拨付应有的金额(元)")
+    actual: Yuan = Field(description="分户账中的金额(元)")
 
 
 class Reconciliation(BaseModel):

@@ -50,7 +50,7 @@ async def list_programs(
     description="仅管理员。登记资金项目(如科技十八条各条款、科技创新管理专项、省科技创新券、省级科技计划项目)"
     "的来源层级、年度与预算;预算以“预算下达”凭证记入分户账。可同时给出无申请兑现规则(版本 1)。"
     "同名同年度的项目只能有一个 (409 `program_exists`)。",
-    responses=problem_responses(401, 403, 409, 422),
+    responses=problem_responses(401, 403, 409, 422, codes={409: ["program_exists"]}),
 )
 async def create_program(
     body: ProgramCreate, idempotency: IdempotencyDep, principal: FinancePrincipal, session: SessionDep
@@ -64,7 +64,7 @@ async def create_program(
     "/{program_id}",
     summary="资金项目详情",
     description="含现行规则与按分户账计算的已批准、已拨付、可用预算和预算余额。",
-    responses=problem_responses(401, 404, 422),
+    responses=problem_responses(401, 404, 422, service.ProgramNotFound),
 )
 async def read_program(program_id: ProgramId, _: CurrentPrincipal, session: SessionDep) -> ProgramPublic:
     return await service.read_program(session, program_id)
@@ -74,7 +74,7 @@ async def read_program(program_id: ProgramId, _: CurrentPrincipal, session: Sess
     "/{program_id}/rules",
     summary="规则版本",
     description="资金项目的全部无申请兑现规则版本,从旧到新。",
-    responses=problem_responses(401, 404, 422),
+    responses=problem_responses(401, 404, 422, service.ProgramNotFound),
 )
 async def list_program_rules(
     program_id: ProgramId, _: CurrentPrincipal, session: SessionDep
@@ -88,7 +88,7 @@ async def list_program_rules(
     response_model=RulePublic,
     summary="发布规则新版本",
     description="仅管理员。规则不修改,只发布新版本;此后生成的无申请兑现奖补记录所依据的版本。",
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(401, 403, 404, 422, service.ProgramNotFound),
 )
 async def create_program_rule(
     program_id: ProgramId,
@@ -109,7 +109,9 @@ async def create_program_rule(
     description="仅管理员。按项目现行规则,从 indicator-api 企业库读取符合资质的企业(分页读全),"
     "为尚无本期奖补的企业生成待审核奖补。同一项目、企业、期间只生成一次:再次运行不会新增。"
     "企业库不可用时返回 503,且不写入任何记录。",
-    responses=problem_responses(401, 403, 404, 409, 422, 502, 503),
+    responses=problem_responses(
+        401, 403, 404, 409, 422, 502, 503, service.ProgramNotFound, codes={409: ["program_has_no_rule"]}
+    ),
 )
 async def generate_automatic_awards(
     program_id: ProgramId, principal: FinancePrincipal, session: SessionDep, registry: IndicatorDep

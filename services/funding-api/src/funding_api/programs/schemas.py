@@ -23,11 +23,11 @@ class RuleIn(BaseModel):
 class RulePublic(RuleIn):
     model_config = ConfigDict(from_attributes=True)
 
-    id: int
-    program_id: int
+    id: int = Field(description="兑现规则编号")
+    program_id: int = Field(description="所属资金项目编号")
     version: int = Field(description="规则版本,从 1 起;规则一经使用即不再修改,修订产生新版本")
-    created_by: str
-    created_at: datetime
+    created_by: str = Field(description="创建人")
+    created_at: datetime = Field(description="创建时间")
 
 
 class ProgramCreate(BaseModel):
@@ -44,21 +44,21 @@ class ProgramCreate(BaseModel):
 
 
 class ProgramPublic(BaseModel):
-    id: int
-    name: str
-    source_level: SourceLevel
-    year: int
+    id: int = Field(description="资金项目编号")
+    name: str = Field(description="项目名称")
+    source_level: SourceLevel = Field(description="资金来源层级(如 daye 市级)")
+    year: int = Field(description="项目年度")
     budget: Yuan = Field(description="预算(元)")
-    description: str
+    description: str = Field(description="项目说明")
     rule: RulePublic | None = Field(description="现行的无申请兑现规则(最新版本)")
     committed: Yuan = Field(description="已批准奖补合计(元)")
     paid: Yuan = Field(description="已拨付(元)")
     outstanding: Yuan = Field(description="已批准未拨付(元)")
     available: Yuan = Field(description="可用预算:预算减已批准奖补(元)")
     remaining: Yuan = Field(description="预算余额:预算减已拨付(元)")
-    created_by: str
-    created_at: datetime
-    request_id: str | None
+    created_by: str = Field(description="创建人")
+    created_at: datetime = Field(description="创建时间")
+    request_id: str | None = Field(description="创建请求的请求编号(对照审计日志)")
     updated_at: datetime = Field(description="最后修改时间;增量读取 (`updated_since`、`after`) 按它排序")
 
 

@@ -65,11 +65,11 @@ class CandidateFigures(BaseModel):
     total_costs: NonNegativeYuan = Field(description="最近一年成本费用总额(元)")
     total_assets: NonNegativeYuan = Field(description="资产总额(元)")
     high_tech_revenue: NonNegativeYuan = Field(description="最近一年高新技术产品(服务)收入(元)")
-    ip: IntellectualProperty = Field(default_factory=IntellectualProperty)
+    ip: IntellectualProperty = Field(default_factory=IntellectualProperty, description="知识产权(件)")
     in_supported_field: bool = Field(default=True, description="核心技术属于《国家重点支持的高新技术领域》")
     innovation_scores: InnovationScores | None = Field(default=None, description="高企创新能力评价得分")
-    exclusions: Exclusions = Field(default_factory=Exclusions)
-    direct_routes: DirectRoutes = Field(default_factory=DirectRoutes)
+    exclusions: Exclusions = Field(default_factory=Exclusions, description="否决情形(如重大安全、质量事故)")
+    direct_routes: DirectRoutes = Field(default_factory=DirectRoutes, description="可直接认定的情形")
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

@@ -45,7 +45,14 @@ imports = APIRouter(prefix="/api/v1/imports", tags=["导入"])
     description="乡镇(或管理员)提交候选企业及其数据,立即按现行规则预审科技型中小企业与高企两类资质:"
     "每个条件的数值、要求、是否达标和差距。企业库中没有的企业同时登记到本单位。"
     "同一企业同一年度同一培育方向只能有一条候选记录 (409 `candidate_exists`)。",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(
+        401,
+        403,
+        404,
+        409,
+        422,
+        codes={404: ["region_not_found"], 409: ["candidate_exists"]},
+    ),
 )
 async def submit_candidate(
     region_code: str,
@@ -82,7 +89,7 @@ async def assess_figures(body: CandidateFigures, _: CurrentPrincipal) -> dict[Pr
     summary="批量提交培育候选企业",
     description="全部成功或全部不写入:任一行有误,整批拒绝,并逐行指出错误。"
     "已是同年度同方向候选的企业、或在同一批中出现两次的,按行拒绝(`candidate_exists`)。",
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(401, 403, 404, 422, codes={404: ["region_not_found"]}),
 )
 async def submit_candidates_in_bulk(
     region_code: str,
@@ -172,7 +179,7 @@ async def list_all_candidates(
     "/candidates/{candidate_id}",
     summary="候选企业详情",
     description="含预审结果与全部阶段变动。",
-    responses=problem_responses(401, 404),
+    responses=problem_responses(401, 404, codes={404: ["candidate_not_found"]}),
 )
 async def read_candidate(
     candidate_id: RowId, principal: CurrentPrincipal, session: SessionDep
@@ -185,7 +192,9 @@ async def read_candidate(
     summary="移动候选企业的阶段",
     description="储备 → 辅导 → 申报 → 认定/未通过,或退出。认定与未通过由科技局记录;认定同时写入企业库资质。"
     "每次变动记录时间与操作人。",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(
+        401, 403, 404, 409, 422, codes={404: ["candidate_not_found"], 409: ["illegal_stage_move"]}
+    ),
 )
 async def move_candidate(
     candidate_id: RowId, body: CandidateMove, principal: CurrentPrincipal, session: SessionDep

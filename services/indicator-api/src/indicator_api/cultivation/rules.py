@@ -33,19 +33,19 @@ class Condition(BaseModel):
     name: str = Field(description="条件", examples=["近三年研发费用占销售收入比例"])
     value: str = Field(description="企业的数值", examples=["3.1%"])
     threshold: str = Field(description="要求", examples=["≥ 4%"])
-    passed: bool
+    passed: bool = Field(description="此条件是否满足")
     shortfall: str | None = Field(default=None, description="未达标时差多少")
     points: int | None = Field(default=None, description="评分项得分")
     max_points: int | None = Field(default=None, description="评分项满分")
 
 
 class Assessment(BaseModel):
-    program: Program
+    program: Program = Field(description="评估的培育方向")
     ruleset: str = Field(description="规则版本", examples=[RULESET_VERSION])
-    eligible: bool
+    eligible: bool = Field(description="是否符合全部条件")
     route: str | None = Field(description="score 评分达标 / direct 直接入库 / criteria 全部条件达标")
     score: int | None = Field(description="评分(科技型中小企业满分 100;高企创新能力满分 100)")
-    conditions: list[Condition]
+    conditions: list[Condition] = Field(description="逐项条件及是否满足")
 
 
 def percent(share: Decimal) -> str:

@@ -79,7 +79,7 @@ async def list_qualifications(
     summary="登记企业",
     description="管理员可登记任一单位的企业;乡镇账号只能登记本单位企业,且不能填写资质。"
     "信用代码按 GB 32100 校验。",
-    responses=problem_responses(401, 403, 409, 422),
+    responses=problem_responses(401, 403, 409, 422, codes={409: ["enterprise_exists"]}),
 )
 async def create_enterprise(
     body: EnterpriseCreate, idempotency: IdempotencyDep, principal: RegistrarPrincipal, session: SessionDep
@@ -94,7 +94,7 @@ async def create_enterprise(
     "/{credit_code}",
     summary="企业详情",
     description="含全部资质及其有效期。",
-    responses=problem_responses(401, 404, 422),
+    responses=problem_responses(401, 404, 422, codes={404: ["enterprise_not_found"]}),
 )
 async def read_enterprise(
     credit_code: CreditCodePath, principal: CurrentPrincipal, session: ReadSessionDep, response: Response
@@ -108,7 +108,7 @@ async def read_enterprise(
     "/{credit_code}",
     summary="修改企业信息",
     description="只改所给字段。变更所属单位仅限管理员;资质不在此修改。",
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(401, 403, 404, 422, codes={404: ["enterprise_not_found"]}),
 )
 async def update_enterprise(
     credit_code: CreditCodePath,
@@ -128,7 +128,9 @@ async def update_enterprise(
     response_model=QualificationPublic,
     summary="记录资质",
     description="仅管理员。记录一次认定(科技型中小企业入库、高企认定、新物种)及其有效期。",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(
+        401, 403, 404, 409, 422, codes={404: ["enterprise_not_found"], 409: ["qualification_exists"]}
+    ),
 )
 async def add_qualification(
     credit_code: CreditCodePath,

@@ -56,13 +56,13 @@ class QualificationIn(BaseModel):
 class QualificationPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    id: int
+    id: int = Field(description="资质记录编号")
     credit_code: str = Field(description="所属企业的统一社会信用代码")
-    kind: QualificationKind
+    kind: QualificationKind = Field(description="资质类型(如 hte 高新技术企业)")
     granted_year: int = Field(description="认定年度")
-    granted_on: date
-    expires_on: date | None
-    certificate_no: str | None
+    granted_on: date = Field(description="认定日期")
+    expires_on: date | None = Field(description="有效期至;长期有效为空")
+    certificate_no: str | None = Field(description="证书编号")
     updated_at: datetime = Field(description="记录时间(增量读取按此排序)")
 
 
@@ -83,17 +83,17 @@ class EnterpriseCreate(EnterpriseBase):
 class EnterpriseUpdate(BaseModel):
     """Only the fields given change. `region_code` only by an admin."""
 
-    name: str | None = Field(default=None, min_length=2, max_length=128)
-    region_code: str | None = Field(default=None, max_length=32)
-    industry: str | None = Field(default=None, max_length=64)
-    registered_on: date | None = None
+    name: str | None = Field(default=None, min_length=2, max_length=128, description="企业名称")
+    region_code: str | None = Field(default=None, max_length=32, description="所属报送单位代码")
+    industry: str | None = Field(default=None, max_length=64, description="行业")
+    registered_on: date | None = Field(default=None, description="注册成立日期")
 
 
 class EnterprisePublic(EnterpriseBase):
     credit_code: str = Field(description="统一社会信用代码")
     qualifications: list[QualificationPublic] = Field(description="资质(含已过期)")
-    created_at: datetime
-    updated_at: datetime
+    created_at: datetime = Field(description="登记时间")
+    updated_at: datetime = Field(description="最后修改时间")
 
 
 class EnterpriseFilter(BaseModel):

@@ -37,7 +37,12 @@ router = APIRouter(prefix="/api/v1", tags=["身份认证"])
         "每个账号、每个 API Key 的换取次数有上限;同一账号连续输错密码后暂停登录,"
         "超限时返回 429,`Retry-After` 给出可重试的秒数。"
     ),
-    responses=problem_responses(401, 422, 429),
+    responses=problem_responses(
+        401,
+        422,
+        429,
+        codes={401: ["invalid_credentials", "api_key_invalid", "api_key_revoked", "account_disabled"]},
+    ),
 )
 async def issue_token(
     session: SessionDep,
@@ -138,7 +143,7 @@ async def revoke_api_key(key_id: RowId, principal: KeyHolderPrincipal, session: 
     status_code=status.HTTP_201_CREATED,
     summary="创建账号",
     description="仅管理员。township 账号须绑定报送单位代码,enterprise 账号须绑定统一社会信用代码。",
-    responses=problem_responses(401, 403, 409, 422),
+    responses=problem_responses(401, 403, 409, 422, codes={409: ["user_exists"]}),
 )
 async def create_user(body: UserCreate, _: AdminPrincipal, session: SessionDep) -> UserPublic:
     return UserPublic.model_validate(await service.create_user(session, body))

@@ -14,12 +14,18 @@ from daye_kit.settings import RateLimit
 
 class TokenResponse(BaseModel):
     access_token: str = Field(description="签名令牌 (JWT, EdDSA)")
-    token_type: str = Field(default="bearer", examples=["bearer"])
+    token_type: str = Field(default="bearer", examples=["bearer"], description="令牌类型,固定为 bearer")
     expires_in: int = Field(description="有效期(秒)", examples=[3600])
 
 
 class UserBase(BaseModel):
-    username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$", examples=["zhangsan"])
+    username: str = Field(
+        min_length=2,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9._@-]+$",
+        examples=["zhangsan"],
+        description="用户名",
+    )
     display_name: str = Field(default="", max_length=128, description="显示名称", examples=["张三"])
     role: Role = Field(description="角色")
     region_code: str | None = Field(
@@ -45,8 +51,8 @@ class UserCreate(UserBase):
 class UserPublic(UserBase):
     model_config = ConfigDict(from_attributes=True)
 
-    is_active: bool
-    created_at: datetime
+    is_active: bool = Field(description="是否启用")
+    created_at: datetime = Field(description="创建时间")
 
 
 class ApiKeyCreate(BaseModel):
@@ -75,14 +81,14 @@ class ApiKeyCreate(BaseModel):
 class ApiKeyPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    id: int
-    name: str
+    id: int = Field(description="API 密钥编号")
+    name: str = Field(description="密钥名称(用途)")
     prefix: str = Field(description="密钥前缀,用于辨认")
-    username: str
+    username: str = Field(description="所属用户")
     scopes: list[str] | None = Field(default=None, description="限定只读的数据集;为空表示不限")
     rate_limit: str | None = Field(default=None, description="此密钥自身的调用频率上限")
-    created_at: datetime
-    revoked_at: datetime | None
+    created_at: datetime = Field(description="创建时间")
+    revoked_at: datetime | None = Field(description="吊销时间;有效为空")
 
 
 class ApiKeyCreated(ApiKeyPublic):

@@ -61,7 +61,7 @@ async def list_indicators(
     response_model=IndicatorPublic,
     summary="新增指标",
     description="仅管理员。",
-    responses=problem_responses(401, 403, 409, 422),
+    responses=problem_responses(401, 403, 409, 422, codes={409: ["indicator_exists"]}),
 )
 async def create_indicator(
     body: IndicatorCreate, idempotency: IdempotencyDep, _: AdminPrincipal, session: SessionDep
@@ -73,7 +73,11 @@ async def create_indicator(
         return await idempotency.respond(body, create)
 
 
-@router.get("/indicators/{code}", summary="指标详情", responses=problem_responses(401, 404))
+@router.get(
+    "/indicators/{code}",
+    summary="指标详情",
+    responses=problem_responses(401, 404, codes={404: ["indicator_not_found"]}),
+)
 async def read_indicator(code: str, _: CurrentPrincipal, session: SessionDep) -> IndicatorPublic:
     return IndicatorPublic.model_validate(await service.get_indicator(session, code))
 
@@ -82,7 +86,7 @@ async def read_indicator(code: str, _: CurrentPrincipal, session: SessionDep) ->
     "/indicators/{code}",
     summary="修改指标",
     description="仅管理员;代码、单位与累计方式不可改。",
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(401, 403, 404, 422, codes={404: ["indicator_not_found"]}),
 )
 async def update_indicator(
     code: str, body: IndicatorUpdate, _: AdminPrincipal, session: SessionDep
@@ -96,7 +100,9 @@ async def update_indicator(
     description="数值为十进制字符串(指标单位)。与当前值相同则不重复写入(200);不同则作为新修订写入(201),"
     "旧值保留可查。管理员可报任一单位,乡镇只能报本单位,服务账号(其他服务)可报任一单位。",
     responses={
-        **problem_responses(401, 403, 404, 409, 422),
+        **problem_responses(
+            401, 403, 404, 409, 422, codes={404: ["indicator_not_found"], 409: ["concurrent_revision"]}
+        ),
         200: {"description": "与当前值相同,未写入", "model": ValuePublic},
     },
     status_code=status.HTTP_201_CREATED,
@@ -147,7 +153,7 @@ async def list_values(
     "/indicator-values/bulk",
     summary="批量报送指标数值",
     description="全部成功或全部不写入:任一行有误,整批拒绝,并逐行指出错误(`body.items.3.region_code`)。",
-    responses=problem_responses(401, 403, 409, 422),
+    responses=problem_responses(401, 403, 409, 422, codes={409: ["concurrent_revision"]}),
 )
 async def record_values_in_bulk(
     body: BulkValues, principal: ValueWriterPrincipal, session: SessionDep
@@ -160,7 +166,7 @@ async def record_values_in_bulk(
     "/indicators/{code}/targets/{year}",
     summary="设定年度目标",
     description="仅管理员。`region_code` 不填为全市目标。",
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(401, 403, 404, 422, codes={404: ["indicator_not_found", "region_not_found"]}),
 )
 async def set_target(
     code: str,

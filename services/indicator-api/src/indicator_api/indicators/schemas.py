@@ -64,7 +64,7 @@ class IndicatorBase(BaseModel):
     higher_is_better: bool = Field(default=True, description="数值越高越好")
     numerator_code: str | None = Field(default=None, max_length=64, description="比率指标的分子指标")
     denominator_code: str | None = Field(default=None, max_length=64, description="比率指标的分母指标")
-    description: str = Field(default="", max_length=500)
+    description: str = Field(default="", max_length=500, description="指标说明(口径)")
 
     @model_validator(mode="after")
     def _ratio_terms(self) -> Self:
@@ -83,16 +83,16 @@ class IndicatorCreate(IndicatorBase):
 
 
 class IndicatorUpdate(BaseModel):
-    name: str | None = Field(default=None, min_length=1, max_length=64)
-    category: str | None = Field(default=None, min_length=1, max_length=32)
-    higher_is_better: bool | None = None
-    description: str | None = Field(default=None, max_length=500)
+    name: str | None = Field(default=None, min_length=1, max_length=64, description="指标名称")
+    category: str | None = Field(default=None, min_length=1, max_length=32, description="指标类别")
+    higher_is_better: bool | None = Field(default=None, description="数值越大越好(否则越小越好)")
+    description: str | None = Field(default=None, max_length=500, description="指标说明(口径)")
 
 
 class IndicatorPublic(IndicatorBase):
     model_config = ConfigDict(from_attributes=True)
 
-    code: str
+    code: str = Field(description="指标代码")
     source: str = Field(
         description="数值来源:recorded 报送 / ratio 由分子分母计算 / pipeline 由培育流程统计 / "
         "registry 由企业库统计"
@@ -138,7 +138,7 @@ class ValueIn(Period):
 
 
 class BulkValueIn(ValueIn):
-    indicator_code: str = Field(max_length=64, examples=["tech_contract_turnover"])
+    indicator_code: str = Field(max_length=64, examples=["tech_contract_turnover"], description="指标代码")
 
 
 class BulkValues(BaseModel):
@@ -147,25 +147,27 @@ class BulkValues(BaseModel):
 
 class BulkResult(BaseModel):
     written: int = Field(description="写入的条数(与上次相同的数值不再写入新修订)")
-    unchanged: int
+    unchanged: int = Field(description="与已有数值相同、未写入的条数")
 
 
 class ValuePublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    id: int
-    indicator_code: str
-    region_code: str
-    year: int
-    period_type: PeriodType
-    period: int
-    period_end: date
+    id: int = Field(description="数值记录编号")
+    indicator_code: str = Field(description="指标代码")
+    region_code: str = Field(description="报送单位代码")
+    year: int = Field(description="年度")
+    period_type: PeriodType = Field(description="期间类型:month 月 / quarter 季 / year 年")
+    period: int = Field(description="期间序号(月份或季度;年度为 1)")
+    period_end: date = Field(description="期间最后一天")
     value: Quantity
-    provenance: Provenance
-    note: str
+    provenance: Provenance = Field(
+        description="数据来源:statistics 统计 / administrative 行政记录 / preliminary 快报"
+    )
+    note: str = Field(description="备注")
     revision: int = Field(description="修订号;更正产生新修订,旧数值保留可查")
-    recorded_by: str
-    recorded_at: datetime
+    recorded_by: str = Field(description="录入人")
+    recorded_at: datetime = Field(description="录入时间")
 
 
 class TargetIn(BaseModel):
@@ -176,20 +178,20 @@ class TargetIn(BaseModel):
 class TargetPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    indicator_code: str
-    region_code: str
-    year: int
+    indicator_code: str = Field(description="指标代码")
+    region_code: str = Field(description="报送单位代码")
+    year: int = Field(description="年度")
     value: Quantity
-    set_by: str
-    set_at: datetime
+    set_by: str = Field(description="设定人")
+    set_at: datetime = Field(description="设定时间")
 
 
 class ProgressPublic(BaseModel):
-    indicator: IndicatorPublic
-    region_code: str
-    year: int
-    as_of: date
-    pace: Pace
+    indicator: IndicatorPublic = Field(description="指标")
+    region_code: str = Field(description="报送单位代码")
+    year: int = Field(description="年度")
+    as_of: date = Field(description="统计日")
+    pace: Pace = Field(description="时间进度的计算口径:day 按日 / month 按月 / quarter 按季")
     actual: Figure | None = Field(description="截至 as_of 的实际值")
     target: Figure | None = Field(description="年度目标")
     completion_rate: Rate = Field(description="完成率 = 实际 ÷ 目标(小数)")
@@ -208,8 +210,8 @@ class ProgressPublic(BaseModel):
 
 
 class Dashboard(BaseModel):
-    year: int
-    as_of: date
-    region_code: str
-    time_progress: Rate
+    year: int = Field(description="年度")
+    as_of: date = Field(description="统计日")
+    region_code: str = Field(description="报送单位代码(全市为 420281)")
+    time_progress: Rate = Field(description="时间进度(0–1)")
     items: list[ProgressPublic] = Field(description="全部指标;滞后的排在最前,差距越大越靠前")

@@ -15,15 +15,15 @@ class Figure(BaseModel):
 
 
 class Section(BaseModel):
-    title: str
-    paragraphs: list[str]
-    figures: list[Figure] = Field(default_factory=list)
-    available: bool = True
+    title: str = Field(description="节标题")
+    paragraphs: list[str] = Field(description="正文段落")
+    figures: list[Figure] = Field(default_factory=list, description="本节引用的数字及其来源")
+    available: bool = Field(default=True, description="本节数据是否齐全(依赖服务不可用时为 false)")
 
 
 class QuarterlyReport(BaseModel):
-    year: int
-    quarter: int
-    as_of: date
-    title: str
-    sections: list[Section]
+    year: int = Field(description="年度")
+    quarter: int = Field(description="季度(1–4)")
+    as_of: date = Field(description="统计日(季度末)")
+    title: str = Field(description="报告标题")
+    sections: list[Section] = Field(description="报告各节")

@@ -30,7 +30,7 @@ router = APIRouter(prefix="/api/v1", tags=["指标"])
     "登记后技术合同成交额(亿元)自签订月份起随之增加,无需再次录入。"
     "带 `Idempotency-Key` 的重试原样返回第一次的答复。",
     responses={
-        **problem_responses(401, 403, 409, 422),
+        **problem_responses(401, 403, 409, 422, codes={409: ["contract_differs"]}),
         200: {"description": "重复报送,已登记", "model": TechContractPublic},
     },
 )
@@ -75,7 +75,7 @@ async def list_tech_contracts(
     "/tech-contracts/{contract_id}",
     summary="技术合同详情",
     description="一笔技术合同的当前版本与状态。",
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(401, 403, 404, 422, codes={404: ["tech_contract_not_found"]}),
 )
 async def read_tech_contract(
     contract_id: Annotated[RowId, Path(description="技术合同编号")],

@@ -51,17 +51,19 @@ class TechContractFilter(BaseModel):
 class TechContractPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    id: int
-    source: str
-    source_id: str
-    credit_code: str
-    region_code: str
-    amount: Yuan
-    contract_type: ContractType
-    signed_on: date
-    recorded_by: str
-    recorded_at: datetime
+    id: int = Field(description="技术合同记录编号")
+    source: str = Field(description="来源系统")
+    source_id: str = Field(description="来源系统中的编号")
+    credit_code: str = Field(description="企业统一社会信用代码")
+    region_code: str = Field(description="企业所属报送单位代码")
+    amount: Yuan = Field(description="合同金额(元)")
+    contract_type: ContractType = Field(
+        description="合同类型:development 开发 / transfer 转让 / consulting 咨询 / service 服务"
+    )
+    signed_on: date = Field(description="签订日期")
+    recorded_by: str = Field(description="登记人")
+    recorded_at: datetime = Field(description="登记时间")
     status: ContractStatus = Field(description="active 有效 / cancelled 已注销")
     revision: int = Field(description="版本:登记为 1,每次更正加一")
     updated_at: datetime = Field(description="最近一次变更(登记、更正或注销)的时间")
-    cancelled_at: datetime | None
+    cancelled_at: datetime | None = Field(description="注销时间;有效为空")

@@ -26,18 +26,18 @@ class AssignmentRequest(BaseModel):
 
 
 class AssignedPair(BaseModel):
-    demand: DemandSummary
-    expert: SupplySummary
+    demand: DemandSummary = Field(description="需求")
+    expert: SupplySummary = Field(description="分派的专家(人才供给)")
     score: float = Field(description="引擎对该组合的评分")
     choice: int = Field(description="该专家在此需求的候选专家中排第几")
-    matched_terms: list[str]
-    reasons: list[Reason]
+    matched_terms: list[str] = Field(description="需求与专家共同的关键词")
+    reasons: list[Reason] = Field(description="推荐理由")
     explanation: str = Field(description="为何如此安排")
 
 
 class Assignment(BaseModel):
-    items: list[AssignedPair]
+    items: list[AssignedPair] = Field(description="需求与专家的一一分派")
     total: int = Field(description="安排的组合数")
     total_score: float = Field(description="所有组合评分之和(被最大化的目标)")
     unassigned_demand_ids: list[int] = Field(description="未安排专家的需求(名额不足或无相关专家)")
-    solver: str = Field(examples=["scipy.optimize.linear_sum_assignment"])
+    solver: str = Field(examples=["scipy.optimize.linear_sum_assignment"], description="求解所用算法")

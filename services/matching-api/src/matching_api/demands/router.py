@@ -30,7 +30,7 @@ DemandId = Annotated[RowId, Path(description="需求编号")]
     description="企业账号发布人才、技术或金融需求(企业出题),信用代码取自令牌;科技局可代企业发布并填写 "
     "`credit_code`。发布前向 indicator-api 企业库核实企业并记下其所属乡镇与有效资质;企业库不可用时返回 "
     "503 且不写入任何数据。发布后按推荐结果通知企业与被推荐的供给方。",
-    responses=problem_responses(401, 403, 404, 422, 502, 503),
+    responses=problem_responses(401, 403, 404, 422, 502, 503, codes={404: ["enterprise_not_found"]}),
 )
 async def post_demand(
     body: DemandCreate,
@@ -88,7 +88,7 @@ async def close_expired_demands(
     "/{demand_id}",
     summary="需求详情",
     description="企业只能查看自己的需求,他人的需求按不存在处理 (404)。",
-    responses=problem_responses(401, 404, 422),
+    responses=problem_responses(401, 404, 422, codes={404: ["demand_not_found"]}),
 )
 async def read_demand(
     demand_id: DemandId, principal: CurrentPrincipal, session: ReadSessionDep
@@ -101,7 +101,14 @@ async def read_demand(
     summary="修改或撤回需求",
     description="仅发布企业(或科技局),且仅在征集中时。只改所给字段;`status: withdrawn` 撤回需求,"
     "其未结束的对接记录一并撤回。",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(
+        401,
+        403,
+        404,
+        409,
+        422,
+        codes={404: ["demand_not_found"], 409: ["demand_not_open"], 422: ["demand_invalid"]},
+    ),
 )
 async def update_demand(
     demand_id: DemandId, body: DemandUpdate, principal: CurrentPrincipal, session: SessionDep

@@ -48,53 +48,53 @@ class DemandCreate(BaseModel):
 class DemandUpdate(BaseModel):
     """Only the fields given change, while the demand is open. `status: withdrawn` withdraws it."""
 
-    title: str | None = Field(default=None, min_length=4, max_length=200)
-    description: str | None = Field(default=None, min_length=10, max_length=4000)
-    industry: str | None = Field(default=None, max_length=64)
-    budget: PositiveYuan | None = None
-    amount_sought: PositiveYuan | None = None
-    financing: Financing | None = None
-    deadline: date | None = None
+    title: str | None = Field(default=None, min_length=4, max_length=200, description="需求标题")
+    description: str | None = Field(default=None, min_length=10, max_length=4000, description="需求描述")
+    industry: str | None = Field(default=None, max_length=64, description="行业")
+    budget: PositiveYuan | None = Field(default=None, description="人才、技术需求的预算(元)")
+    amount_sought: PositiveYuan | None = Field(default=None, description="金融需求的融资金额(元)")
+    financing: Financing | None = Field(default=None, description="融资方式(金融需求)")
+    deadline: date | None = Field(default=None, description="截止日期")
     status: DemandStatus | None = Field(default=None, description="只可改为 withdrawn(撤回)")
 
 
 class DemandPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    id: int
-    kind: DemandKind
+    id: int = Field(description="需求编号")
+    kind: DemandKind = Field(description="需求类型:talent 人才 / technology 技术 / finance 金融")
     credit_code: str = Field(description="发布企业统一社会信用代码")
     enterprise_name: str = Field(description="发布企业名称(发布时)")
     region_code: str = Field(description="企业所属报送单位(发布时)")
     qualifications: list[str] = Field(description="发布时企业有效资质")
-    title: str
-    description: str
-    industry: str
-    budget: PositiveYuan | None
-    amount_sought: PositiveYuan | None
-    financing: Financing | None
-    deadline: date
+    title: str = Field(description="需求标题")
+    description: str = Field(description="需求描述")
+    industry: str = Field(description="行业")
+    budget: PositiveYuan | None = Field(description="人才、技术需求的预算(元)")
+    amount_sought: PositiveYuan | None = Field(description="金融需求的融资金额(元)")
+    financing: Financing | None = Field(description="融资方式(金融需求)")
+    deadline: date = Field(description="截止日期")
     status: DemandStatus = Field(
         description="open 征集中 / matched 已对接成功 / closed 到期关闭 / withdrawn 撤回"
     )
-    posted_by: str
-    posted_at: datetime
+    posted_by: str = Field(description="发布人")
+    posted_at: datetime = Field(description="发布时间")
     first_response_at: datetime | None = Field(description="首次有供给应答或推荐对接的时间")
     matched_at: datetime | None = Field(description="首次对接成功的时间")
-    closed_at: datetime | None
-    updated_at: datetime
+    closed_at: datetime | None = Field(description="关闭时间;未关闭为空")
+    updated_at: datetime = Field(description="最后修改时间")
 
 
 class DemandSummary(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    id: int
-    kind: DemandKind
-    title: str
-    credit_code: str
-    enterprise_name: str
-    region_code: str
-    status: DemandStatus
+    id: int = Field(description="需求编号")
+    kind: DemandKind = Field(description="需求类型:talent 人才 / technology 技术 / finance 金融")
+    title: str = Field(description="需求标题")
+    credit_code: str = Field(description="发布企业统一社会信用代码")
+    enterprise_name: str = Field(description="发布企业名称")
+    region_code: str = Field(description="企业所属报送单位代码")
+    status: DemandStatus = Field(description="需求状态")
 
 
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)

@@ -25,7 +25,7 @@ router = APIRouter(prefix="/api/v1", tags=["匹配引擎"])
     "(金融产品额度与准入资质、融资方式、专家名额已满)直接排除;其余因素(文本相关度 BM25、领域与产业吻合、"
     "金额、资质、地域、专家余量)按服务设置的权重加权,每项推荐给出总分与逐因素说明及匹配词。"
     "已与该需求建立对接记录的供给不再推荐。",
-    responses=problem_responses(401, 404, 422),
+    responses=problem_responses(401, 404, 422, codes={404: ["demand_not_found"]}),
 )
 async def recommend_supplies(
     demand_id: Annotated[RowId, Path(description="需求编号")],

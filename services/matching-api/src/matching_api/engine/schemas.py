@@ -25,7 +25,7 @@ class Reason(BaseModel):
 
 class Recommendation(BaseModel):
     rank: int = Field(ge=1, description="名次")
-    supply: SupplySummary
+    supply: SupplySummary = Field(description="推荐的供给")
     score: float = Field(ge=0, le=1, description="总分:各因素得分的加权平均", examples=[0.7625])
     bm25: float = Field(ge=0, description="原始 BM25 文本得分")
     matched_terms: list[str] = Field(
@@ -35,8 +35,8 @@ class Recommendation(BaseModel):
 
 
 class Recommendations(BaseModel):
-    demand_id: int
-    items: list[Recommendation]
+    demand_id: int = Field(description="需求编号")
+    items: list[Recommendation] = Field(description="推荐,按评分从高到低")
     total: int = Field(description="满足硬性条件且相关的候选供给数")
     excluded: dict[str, int] = Field(
         description="被硬性条件排除的供给数,按原因:no_relevance 无相关性 / amount_out_of_range 额度不符 / "

@@ -35,7 +35,24 @@ MatchId = Annotated[RowId, Path(description="对接记录编号")]
     description="需求方企业从推荐中选定供给、供给方代表账号揭榜应答、或科技局撮合,建立一条待对接 (proposed) "
     "记录,并通知另一方。需求须在征集中且未到期;专家已满额 (`supply_at_capacity`)、同一需求与供给已有记录 "
     "(`match_exists`) 返回 409。",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(
+        401,
+        403,
+        404,
+        409,
+        422,
+        codes={
+            403: ["match_forbidden"],
+            404: ["demand_not_found", "supply_not_found"],
+            409: [
+                "demand_not_open",
+                "demand_expired",
+                "supply_withdrawn",
+                "match_exists",
+                "supply_at_capacity",
+            ],
+        },
+    ),
 )
 async def create_match(
     body: MatchCreate,
@@ -76,7 +93,7 @@ async def list_matches(
     "/{match_id}",
     summary="对接记录详情",
     description="含状态变更记录。无权查看的记录按不存在处理。",
-    responses=problem_responses(401, 404, 422),
+    responses=problem_responses(401, 404, 422, codes={404: ["match_not_found"]}),
 )
 async def read_match(match_id: MatchId, principal: CurrentPrincipal, session: SessionDep) -> MatchDetail:
     return await service.read_match(session, match_id=match_id, principal=principal)
@@ -91,7 +108,18 @@ async def read_match(match_id: MatchId, principal: CurrentPrincipal, session: Se
     "(金额、类型:开发/转让/咨询/服务、签订日期),与成功一并写入发件箱,随后报送 indicator-api 计入技术合同"
     "成交额;indicator-api 暂不可用只会推迟报送(`contract_status` 为 pending),不影响本次变更。"
     "科技局可撤销一次成功 (succeeded → withdrawn):已报送的合同随之注销,成交额回落。",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(
+        401,
+        403,
+        404,
+        409,
+        422,
+        codes={
+            403: ["transition_forbidden"],
+            404: ["match_not_found"],
+            409: ["illegal_transition", "demand_expired"],
+        },
+    ),
 )
 async def update_match(
     match_id: MatchId, body: MatchUpdate, principal: CurrentPrincipal, session: SessionDep
@@ -104,7 +132,14 @@ async def update_match(
     summary="补录或更正技术合同",
     description="对接成功后补录技术合同,或更正已报送的合同(新的版本)。由需求方企业或科技局操作;"
     "经发件箱报送 indicator-api,技术合同成交额随之调整。仅限成功的技术、人才对接。",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(
+        401,
+        403,
+        404,
+        409,
+        422,
+        codes={403: ["contract_forbidden"], 404: ["match_not_found"], 409: ["contract_only_on_success"]},
+    ),
 )
 async def set_match_contract(
     match_id: MatchId, body: Contract, principal: CurrentPrincipal, session: SessionDep

@@ -46,9 +46,9 @@ class ContractPublic(Contract):
 
 
 class MatchPublic(BaseModel):
-    id: int
-    demand: DemandSummary
-    supply: SupplySummary
+    id: int = Field(description="对接记录编号")
+    demand: DemandSummary = Field(description="需求")
+    supply: SupplySummary = Field(description="供给")
     status: MatchStatus = Field(
         description="proposed 待对接 / docking 对接中 / succeeded 成功 / failed 失败 / withdrawn 撤回 / "
         "closed 到期关闭"
@@ -57,25 +57,25 @@ class MatchPublic(BaseModel):
         description="enterprise 企业选定 / supplier 供给方揭榜应答 / bureau 科技局撮合"
     )
     score: float | None = Field(description="建立时引擎对该供给的评分")
-    note: str
-    created_by: str
-    contract: ContractPublic | None
+    note: str = Field(description="备注")
+    created_by: str = Field(description="发起人")
+    contract: ContractPublic | None = Field(description="签订的技术合同;未签约为空")
     contract_status: ContractStatus | None = Field(
         description="技术合同报送状态:pending 待报送 / reported 已登记 / cancelled 已注销;无合同为 null"
     )
     contract_revision: int = Field(description="合同版本:每次报送、补录、更正、注销加一;0 为从未有合同")
     next_states: list[MatchStatus] = Field(description="当前状态可以转到的状态")
-    created_at: datetime
-    updated_at: datetime
-    finished_at: datetime | None
+    created_at: datetime = Field(description="发起时间")
+    updated_at: datetime = Field(description="最后修改时间")
+    finished_at: datetime | None = Field(description="结束(成功或失败)时间;进行中为空")
 
 
 class MatchEventPublic(BaseModel):
-    from_status: MatchStatus | None
-    to_status: MatchStatus
-    actor: str
-    note: str
-    at: datetime
+    from_status: MatchStatus | None = Field(description="原状态;发起时为空")
+    to_status: MatchStatus = Field(description="新状态")
+    actor: str = Field(description="操作用户")
+    note: str = Field(description="说明")
+    at: datetime = Field(description="时间")
 
 
 class MatchDetail(MatchPublic):

@@ -14,6 +14,6 @@ class NotificationPublic(BaseNotification):
         "demand_unanswered 需求发布 14 天无应答",
         examples=["new_response"],
     )
-    demand_id: int | None
-    supply_id: int | None
-    match_id: int | None
+    demand_id: int | None = Field(description="相关需求编号")
+    supply_id: int | None = Field(description="相关供给编号")
+    match_id: int | None = Field(description="相关对接记录编号")

@@ -58,7 +58,7 @@ async def list_supplies(
     "/{supply_id}",
     summary="供给详情",
     description="一项供给的全部信息。",
-    responses=problem_responses(401, 404, 422),
+    responses=problem_responses(401, 404, 422, codes={404: ["supply_not_found"]}),
 )
 async def read_supply(supply_id: SupplyId, principal: CurrentPrincipal, session: SessionDep) -> SupplyPublic:
     return await service.read_supply(session, supply_id=supply_id)
@@ -69,7 +69,9 @@ async def read_supply(supply_id: SupplyId, principal: CurrentPrincipal, session:
     summary="修改或下架供给",
     description="科技局、服务账号或该供给的代表账号可修改;`status: withdrawn` 下架后不再参与推荐。"
     "修改后下一次推荐即按新内容计算(各副本一致)。",
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(
+        401, 403, 404, 422, codes={404: ["supply_not_found"], 422: ["supply_invalid"]}
+    ),
 )
 async def update_supply(
     supply_id: SupplyId, body: SupplyUpdate, principal: CurrentPrincipal, session: SessionDep

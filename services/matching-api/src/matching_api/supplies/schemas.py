@@ -79,7 +79,7 @@ class SupplyCreate(SupplyFields):
     maturity: Maturity | None = Field(default=None, description="技术成熟度")
     min_amount: PositiveYuan | None = Field(default=None, description="金融产品:最低额度")
     max_amount: PositiveYuan | None = Field(default=None, description="金融产品:最高额度(必填)")
-    rate: Rate | None = None
+    rate: Rate | None = Field(default=None, description="金融产品的年利率(小数,如 0.0385)")
     financing: Financing | None = Field(default=None, description="金融产品:loan 贷款 / equity 股权(必填)")
     qualification_rule: list[Qualification] = Field(
         default_factory=list,
@@ -105,48 +105,50 @@ class SupplyCreate(SupplyFields):
 class SupplyUpdate(BaseModel):
     """Only the fields given change; `status: withdrawn` takes a supply out of matching."""
 
-    name: str | None = Field(default=None, min_length=2, max_length=128)
-    provider: str | None = Field(default=None, min_length=2, max_length=128)
-    description: str | None = Field(default=None, min_length=4, max_length=4000)
-    fields: list[Term] | None = Field(default=None, max_length=20)
-    industries: list[Term] | None = Field(default=None, max_length=20)
-    region_code: RegionCode | None = None
-    contact: str | None = Field(default=None, max_length=128)
-    capacity: int | None = Field(default=None, ge=0, le=1000)
-    price: PositiveYuan | None = None
-    maturity: Maturity | None = None
-    min_amount: PositiveYuan | None = None
-    max_amount: PositiveYuan | None = None
-    rate: Rate | None = None
-    qualification_rule: list[Qualification] | None = None
+    name: str | None = Field(default=None, min_length=2, max_length=128, description="名称")
+    provider: str | None = Field(default=None, min_length=2, max_length=128, description="提供方")
+    description: str | None = Field(default=None, min_length=4, max_length=4000, description="说明")
+    fields: list[Term] | None = Field(default=None, max_length=20, description="专业领域")
+    industries: list[Term] | None = Field(default=None, max_length=20, description="服务行业")
+    region_code: RegionCode | None = Field(default=None, description="所在报送单位代码")
+    contact: str | None = Field(default=None, max_length=128, description="联系方式")
+    capacity: int | None = Field(default=None, ge=0, le=1000, description="同时可承接的对接数")
+    price: PositiveYuan | None = Field(default=None, description="参考价格(元)")
+    maturity: Maturity | None = Field(default=None, description="技术成熟度")
+    min_amount: PositiveYuan | None = Field(default=None, description="金融产品的最低金额(元)")
+    max_amount: PositiveYuan | None = Field(default=None, description="金融产品的最高金额(元)")
+    rate: Rate | None = Field(default=None, description="金融产品的年利率(小数)")
+    qualification_rule: list[Qualification] | None = Field(default=None, description="申请企业须持有的资质")
     status: SupplyStatus | None = Field(default=None, description="active 在架 / withdrawn 下架")
 
 
 class SupplyPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    id: int
-    kind: SupplyKind
-    name: str
-    provider: str
-    description: str
-    fields: list[str]
-    industries: list[str]
-    region_code: str
-    contact: str
-    owner_username: str | None
-    capacity: int | None
-    price: PositiveYuan | None
-    maturity: Maturity | None
-    min_amount: PositiveYuan | None
-    max_amount: PositiveYuan | None
-    rate: Rate | None
-    financing: Financing | None
-    qualification_rule: list[Qualification]
-    status: SupplyStatus
+    id: int = Field(description="供给编号")
+    kind: SupplyKind = Field(
+        description="供给类型:expert 专家与团队 / technology 技术与成果 / finance_product 金融产品"
+    )
+    name: str = Field(description="名称")
+    provider: str = Field(description="提供方(高校、院所、银行等)")
+    description: str = Field(description="说明")
+    fields: list[str] = Field(description="专业领域")
+    industries: list[str] = Field(description="服务行业")
+    region_code: str = Field(description="所在报送单位代码")
+    contact: str = Field(description="联系方式")
+    owner_username: str | None = Field(description="维护此供给的供给方账号")
+    capacity: int | None = Field(description="同时可承接的对接数")
+    price: PositiveYuan | None = Field(description="参考价格(元)")
+    maturity: Maturity | None = Field(description="技术成熟度")
+    min_amount: PositiveYuan | None = Field(description="金融产品的最低金额(元)")
+    max_amount: PositiveYuan | None = Field(description="金融产品的最高金额(元)")
+    rate: Rate | None = Field(description="金融产品的年利率(小数)")
+    financing: Financing | None = Field(description="融资方式(金融产品)")
+    qualification_rule: list[Qualification] = Field(description="申请企业须持有的资质")
+    status: SupplyStatus = Field(description="供给状态")
     revision: int = Field(description="引擎索引版本号:每次新增或修改递增")
-    created_at: datetime
-    updated_at: datetime
+    created_at: datetime = Field(description="创建时间")
+    updated_at: datetime = Field(description="最后修改时间")
 
 
 class SupplySummary(BaseModel):
@@ -154,11 +156,13 @@ class SupplySummary(BaseModel):
 
     model_config = ConfigDict(from_attributes=True)
 
-    id: int
-    kind: SupplyKind
-    name: str
-    provider: str
-    region_code: str
+    id: int = Field(description="供给编号")
+    kind: SupplyKind = Field(
+        description="供给类型:expert 专家与团队 / technology 技术与成果 / finance_product 金融产品"
+    )
+    name: str = Field(description="名称")
+    provider: str = Field(description="提供方")
+    region_code: str = Field(description="所在报送单位代码")
 
 
 class SupplyFilter(BaseModel):
