@@ -584,6 +584,130 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Webhook 列表
+         * @description 管理员看到全部端点;服务账号只看到自己登记的。
+         */
+        get: operations["list_webhooks"];
+        put?: never;
+        /**
+         * 登记 Webhook
+         * @description 登记接收端地址与订阅的事件类型;应答中的 `secret` 仅此一次返回。自登记时起发生的事件才会投递。投递遵循 Standard Webhooks:请求头 `webhook-id`(事件编号)、`webhook-timestamp`、`webhook-signature`(`v1,` + HMAC-SHA256);请求体 `{type, timestamp, data: {event_id, subject, object}}`,`object` 为变更事件流中该事件的 `data`。仅 2xx 视为成功;失败按 立即、5 秒、5 分、30 分、2 时、5 时、10 时、14 时、20 时、24 时 重试(带抖动,遵从 `Retry-After`);410 立即停用端点,连续失败 5 天停用并通知登记者。
+         *
+         *     可订阅的事件类型:
+         *     - `program.created`: 设立了资金项目(含预算与首个无申请兑现规则)
+         *     - `program.updated`: 资金项目的现行规则或金额变化:发布规则新版本、奖补批准、拨付或冲正之后的资金项目
+         *     - `program_rule.created`: 发布了无申请兑现规则的新版本(规则一经发布不再修改)
+         *     - `award.created`: 登记或按规则生成了奖补(待审核)
+         *     - `award.approved`: 奖补经复核批准,成为应付
+         *     - `award.rejected`: 奖补被驳回
+         *     - `award.updated`: 奖补的已拨付与未兑现金额随拨付或冲正变化
+         *     - `disbursement.paid`: 拨付了一笔奖补(幂等重试不再产生事件)
+         *     - `disbursement.reversed`: 一笔拨付被冲正
+         *     - `ledger_entry.recorded`: 分户账记入一条分录(分录只增不改)
+         */
+        post: operations["create_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Webhook 详情
+         * @description 端点的地址、订阅类型与状态(不含密钥)。服务账号只能查看自己登记的。
+         */
+        get: operations["get_webhook"];
+        put?: never;
+        post?: never;
+        /**
+         * 删除 Webhook
+         * @description 连同其投递记录一并删除;未完成的投递不再进行。
+         */
+        delete: operations["delete_webhook"];
+        options?: never;
+        head?: never;
+        /**
+         * 暂停、恢复或修改 Webhook
+         * @description 暂停期间发生的事件不会投递,恢复后也不补发(跳过而非排队);已排队的投递在恢复后继续。恢复已停用的端点同样用 `state=active`。
+         */
+        patch: operations["update_webhook"];
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}/secret-rotation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 轮换签名密钥
+         * @description 生成新密钥并仅此一次返回;此后 24 小时内投递同时带新旧两个签名 (`webhook-signature: v1,<新> v1,<旧>`),接收端可从容换用新密钥。
+         */
+        post: operations["rotate_webhook_secret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Webhook 投递记录
+         * @description 最新的在前:状态、尝试次数、接收端状态码与时间。保留 30 天。
+         */
+        get: operations["list_webhook_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redelivery": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 重新投递
+         * @description 把一条 30 天内的投递重新排入队列(尝试次数清零,签名用当前密钥);端点暂停或停用时,恢复后才发出。
+         */
+        post: operations["redeliver_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/metrics": {
         parameters: {
             query?: never;
@@ -619,7 +743,10 @@ export interface components {
              * @example 61-120
              */
             label: string;
-            /** Min Working Days */
+            /**
+             * Min Working Days
+             * @description 下限(工作日,含)
+             */
             min_working_days: number;
             /**
              * Max Working Days
@@ -633,10 +760,14 @@ export interface components {
             overdue: boolean;
             /**
              * Outstanding
+             * @description 此账龄段的未兑现金额(元)
              * @example 55068000.00
              */
             outstanding: string;
-            /** Award Count */
+            /**
+             * Award Count
+             * @description 此账龄段的奖补笔数
+             */
             award_count: number;
         };
         /** Approval */
@@ -684,6 +815,7 @@ export interface components {
         AwardBasis: {
             /**
              * Kind
+             * @description 依据类型:rule 无申请兑现规则 / application 企业申请
              * @enum {string}
              */
             kind: "rule" | "application";
@@ -692,14 +824,27 @@ export interface components {
              * @description 依据说明
              */
             description: string;
-            /** Rule Id */
+            /**
+             * Rule Id
+             * @description 生成此奖补的兑现规则编号(依规则生成时)
+             */
             rule_id?: number | null;
-            /** Rule Version */
+            /**
+             * Rule Version
+             * @description 生成时的规则版本
+             */
             rule_version?: number | null;
+            /** @description 触发兑现的资质(如高新技术企业 hte) */
             qualification?: components["schemas"]["QualificationKind"] | null;
-            /** Granted Year */
+            /**
+             * Granted Year
+             * @description 资质认定年度
+             */
             granted_year?: number | null;
-            /** Application No */
+            /**
+             * Application No
+             * @description 申请编号(依申请兑现时)
+             */
             application_no?: string | null;
         };
         /**
@@ -775,7 +920,10 @@ export interface components {
         };
         /** AwardMismatch */
         AwardMismatch: {
-            /** Award Id */
+            /**
+             * Award Id
+             * @description 对不上的奖补编号
+             */
             award_id: number;
             /**
              * Check
@@ -784,11 +932,13 @@ export interface components {
             check: string;
             /**
              * Expected
+             * @description 按奖补记录应有的金额(元)
              * @example 55068000.00
              */
             expected: string;
             /**
              * Actual
+             * @description 分户账中的金额(元)
              * @example 55068000.00
              */
             actual: string;
@@ -800,11 +950,20 @@ export interface components {
         AwardMode: "automatic" | "application";
         /** AwardPublic */
         AwardPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 奖补编号
+             */
             id: number;
-            /** Program Id */
+            /**
+             * Program Id
+             * @description 所属资金项目编号
+             */
             program_id: number;
-            /** Program Name */
+            /**
+             * Program Name
+             * @description 所属资金项目名称
+             */
             program_name: string;
             /**
              * Credit Code
@@ -827,12 +986,14 @@ export interface components {
              * @example 55068000.00
              */
             amount: string;
+            /** @description 兑现方式:automatic 无申请兑现 / application 依申请兑现 */
             mode: components["schemas"]["AwardMode"];
             /**
              * Period
              * @description 无申请兑现的所属期间(资质认定年度)
              */
             period: number | null;
+            /** @description 奖补依据(规则或申请) */
             basis: components["schemas"]["AwardBasis"];
             /** @description pending 待审核 / approved 已批准 / rejected 已驳回 */
             status: components["schemas"]["AwardStatus"];
@@ -848,7 +1009,10 @@ export interface components {
              * @example 55068000.00
              */
             outstanding: string;
-            /** Note */
+            /**
+             * Note
+             * @description 经办备注
+             */
             note: string;
             /**
              * Created By
@@ -858,20 +1022,33 @@ export interface components {
             /**
              * Created At
              * Format: date-time
+             * @description 登记时间
              */
             created_at: string;
-            /** Created Request Id */
+            /**
+             * Created Request Id
+             * @description 登记请求的请求编号(对照审计日志)
+             */
             created_request_id: string | null;
             /**
              * Decided By
              * @description 审核人(不得为经办人)
              */
             decided_by: string | null;
-            /** Decided At */
+            /**
+             * Decided At
+             * @description 批准或驳回时间;待复核为空
+             */
             decided_at: string | null;
-            /** Decided Request Id */
+            /**
+             * Decided Request Id
+             * @description 批准或驳回请求的请求编号
+             */
             decided_request_id: string | null;
-            /** Decision Note */
+            /**
+             * Decision Note
+             * @description 复核意见
+             */
             decision_note: string;
             /**
              * Approved On
@@ -956,7 +1133,10 @@ export interface components {
              * @example database
              */
             name: string;
-            /** Ok */
+            /**
+             * Ok
+             * @description 检查是否通过
+             */
             ok: boolean;
             /**
              * Detail
@@ -964,20 +1144,75 @@ export interface components {
              */
             detail?: string | null;
         };
+        /** DeliveryPublic */
+        DeliveryPublic: {
+            /** Id */
+            id: number;
+            /**
+             * Event Id
+             * @description 事件编号,即请求头 `webhook-id`,重试时不变
+             */
+            event_id: string;
+            /** Event Type */
+            event_type: string;
+            /**
+             * State
+             * @description pending 待投递或待重试 / succeeded 成功 (2xx) / failed 放弃
+             */
+            state: string;
+            /** Attempts */
+            attempts: number;
+            /**
+             * Response Status
+             * @description 最近一次尝试时接收端的状态码;无应答时为空
+             */
+            response_status: number | null;
+            /** Last Error */
+            last_error: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Last Attempt At */
+            last_attempt_at: string | null;
+            /**
+             * Next Attempt At
+             * Format: date-time
+             */
+            next_attempt_at: string;
+            /** Delivered At */
+            delivered_at: string | null;
+        };
         /**
          * DisbursementCreated
          * @description The answer to a payment, replayed unchanged to every retry with the same Idempotency-Key.
          */
         DisbursementCreated: {
-            /** Id */
+            /**
+             * Id
+             * @description 拨付编号
+             */
             id: number;
-            /** Award Id */
+            /**
+             * Award Id
+             * @description 所拨付的奖补编号
+             */
             award_id: number;
-            /** Program Id */
+            /**
+             * Program Id
+             * @description 资金项目编号
+             */
             program_id: number;
-            /** Credit Code */
+            /**
+             * Credit Code
+             * @description 收款企业统一社会信用代码
+             */
             credit_code: string;
-            /** Enterprise Name */
+            /**
+             * Enterprise Name
+             * @description 收款企业名称
+             */
             enterprise_name: string;
             /**
              * Amount
@@ -996,7 +1231,10 @@ export interface components {
              * @description 支付凭证号
              */
             reference: string;
-            /** Note */
+            /**
+             * Note
+             * @description 备注
+             */
             note: string;
             /**
              * Posting Id
@@ -1023,9 +1261,13 @@ export interface components {
             /**
              * Created At
              * Format: date-time
+             * @description 拨付登记时间
              */
             created_at: string;
-            /** Request Id */
+            /**
+             * Request Id
+             * @description 拨付请求的请求编号(对照审计日志)
+             */
             request_id: string | null;
             /**
              * Updated At
@@ -1104,15 +1346,30 @@ export interface components {
         };
         /** DisbursementPublic */
         DisbursementPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 拨付编号
+             */
             id: number;
-            /** Award Id */
+            /**
+             * Award Id
+             * @description 所拨付的奖补编号
+             */
             award_id: number;
-            /** Program Id */
+            /**
+             * Program Id
+             * @description 资金项目编号
+             */
             program_id: number;
-            /** Credit Code */
+            /**
+             * Credit Code
+             * @description 收款企业统一社会信用代码
+             */
             credit_code: string;
-            /** Enterprise Name */
+            /**
+             * Enterprise Name
+             * @description 收款企业名称
+             */
             enterprise_name: string;
             /**
              * Amount
@@ -1131,7 +1388,10 @@ export interface components {
              * @description 支付凭证号
              */
             reference: string;
-            /** Note */
+            /**
+             * Note
+             * @description 备注
+             */
             note: string;
             /**
              * Posting Id
@@ -1158,9 +1418,13 @@ export interface components {
             /**
              * Created At
              * Format: date-time
+             * @description 拨付登记时间
              */
             created_at: string;
-            /** Request Id */
+            /**
+             * Request Id
+             * @description 拨付请求的请求编号(对照审计日志)
+             */
             request_id: string | null;
             /**
              * Updated At
@@ -1205,18 +1469,31 @@ export interface components {
         DisbursementStatus: "paid" | "reversed";
         /** EnterpriseOutstanding */
         EnterpriseOutstanding: {
-            /** Credit Code */
+            /**
+             * Credit Code
+             * @description 企业统一社会信用代码
+             */
             credit_code: string;
-            /** Name */
+            /**
+             * Name
+             * @description 企业名称
+             */
             name: string;
-            /** Region Code */
+            /**
+             * Region Code
+             * @description 企业所属报送单位代码
+             */
             region_code: string;
             /**
              * Outstanding
+             * @description 该企业的未兑现金额(元)
              * @example 55068000.00
              */
             outstanding: string;
-            /** Award Count */
+            /**
+             * Award Count
+             * @description 该企业未兑现的奖补笔数
+             */
             award_count: number;
         };
         /**
@@ -1224,7 +1501,10 @@ export interface components {
          * @description One line of a posting (分录). Debits are positive, credits negative; a posting sums to zero.
          */
         EntryPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 分录编号
+             */
             id: number;
             /**
              * Posting Id
@@ -1235,9 +1515,15 @@ export interface components {
             kind: components["schemas"]["PostingKind"];
             /** @description 科目 */
             account: components["schemas"]["Account"];
-            /** Program Id */
+            /**
+             * Program Id
+             * @description 资金项目编号
+             */
             program_id: number;
-            /** Award Id */
+            /**
+             * Award Id
+             * @description 相关奖补编号;预算类分录为空
+             */
             award_id: number | null;
             /**
              * Amount
@@ -1269,6 +1555,7 @@ export interface components {
             /**
              * Created At
              * Format: date-time
+             * @description 记账时间
              */
             created_at: string;
             /**
@@ -1324,14 +1611,27 @@ export interface components {
          * @description 无申请兑现生成结果。同一项目、企业、期间只生成一次:再次运行不会新增。
          */
         GenerationResult: {
-            /** Program Id */
+            /**
+             * Program Id
+             * @description 资金项目编号
+             */
             program_id: number;
-            /** Rule Id */
+            /**
+             * Rule Id
+             * @description 所用兑现规则编号
+             */
             rule_id: number;
-            /** Rule Version */
+            /**
+             * Rule Version
+             * @description 所用规则版本
+             */
             rule_version: number;
+            /** @description 据以生成的资质 */
             qualification: components["schemas"]["QualificationKind"];
-            /** Granted Year */
+            /**
+             * Granted Year
+             * @description 据以生成的资质认定年度
+             */
             granted_year: number;
             /**
              * Qualified
@@ -1407,9 +1707,15 @@ export interface components {
         };
         /** JobList */
         JobList: {
-            /** Items */
+            /**
+             * Items
+             * @description 本服务声明的定时任务
+             */
             items: components["schemas"]["Job"][];
-            /** Total */
+            /**
+             * Total
+             * @description 定时任务个数
+             */
             total: number;
         };
         /**
@@ -1455,9 +1761,13 @@ export interface components {
             /**
              * Started At
              * Format: date-time
+             * @description 开始时间
              */
             started_at: string;
-            /** Finished At */
+            /**
+             * Finished At
+             * @description 结束时间;仍在运行时为空
+             */
             finished_at: string | null;
             /**
              * Runner
@@ -1505,10 +1815,14 @@ export interface components {
             mode: components["schemas"]["AwardMode"];
             /**
              * Outstanding
+             * @description 此兑现方式下的未兑现金额(元)
              * @example 55068000.00
              */
             outstanding: string;
-            /** Award Count */
+            /**
+             * Award Count
+             * @description 此兑现方式下未兑现的奖补笔数
+             */
             award_count: number;
         };
         /** NotificationPublic */
@@ -1524,16 +1838,26 @@ export interface components {
              * @example award_payment_due_soon
              */
             kind: string;
-            /** Title */
+            /**
+             * Title
+             * @description 通知标题
+             */
             title: string;
-            /** Body */
+            /**
+             * Body
+             * @description 通知正文
+             */
             body: string;
             /**
              * Created At
              * Format: date-time
+             * @description 通知时间
              */
             created_at: string;
-            /** Read At */
+            /**
+             * Read At
+             * @description 已读时间;未读为空
+             */
             read_at: string | null;
             /**
              * Award Id
@@ -1551,47 +1875,82 @@ export interface components {
         };
         /** OutboxEventPublic */
         OutboxEventPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 发件箱中的序号
+             */
             id: number;
-            /** Event Id */
+            /**
+             * Event Id
+             * @description 事件编号(接收方据此只处理一次)
+             */
             event_id: string;
-            /** Type */
+            /**
+             * Type
+             * @description 事件类型 `<名词>.<动词>`
+             */
             type: string;
-            /** Subject */
+            /**
+             * Subject
+             * @description 事件主体(同一主体的事件按记录顺序投递)
+             */
             subject: string;
-            /** Data */
+            /**
+             * Data
+             * @description 事件内容
+             */
             data: {
                 [key: string]: unknown;
             };
             /**
              * Occurred At
              * Format: date-time
+             * @description 事件发生时间
              */
             occurred_at: string;
-            /** Destination */
+            /**
+             * Destination
+             * @description 投递目标服务;仅供变更流读取的事件为空
+             */
             destination: string | null;
             /**
              * State
              * @description pending 待送达 / delivered 已送达 / dead 多次失败,待人工重试
              */
             state: string;
-            /** Attempts */
+            /**
+             * Attempts
+             * @description 已尝试投递次数
+             */
             attempts: number;
             /**
              * Next Attempt At
              * Format: date-time
+             * @description 下次尝试投递的时间
              */
             next_attempt_at: string;
-            /** Last Error */
+            /**
+             * Last Error
+             * @description 最近一次投递失败的原因
+             */
             last_error: string | null;
-            /** Delivered At */
+            /**
+             * Delivered At
+             * @description 投递成功时间;未投递为空
+             */
             delivered_at: string | null;
         };
         /** OutboxPage */
         OutboxPage: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页事件
+             */
             items: components["schemas"]["OutboxEventPublic"][];
-            /** Total */
+            /**
+             * Total
+             * @description 符合条件的事件总数
+             */
             total: number;
         };
         /**
@@ -1601,18 +1960,37 @@ export interface components {
         Outcome: "running" | "ok" | "failed" | "skipped";
         /** OutstandingItem */
         OutstandingItem: {
-            /** Award Id */
+            /**
+             * Award Id
+             * @description 奖补编号
+             */
             award_id: number;
-            /** Program Id */
+            /**
+             * Program Id
+             * @description 资金项目编号
+             */
             program_id: number;
-            /** Program Name */
+            /**
+             * Program Name
+             * @description 资金项目名称
+             */
             program_name: string;
-            /** Credit Code */
+            /**
+             * Credit Code
+             * @description 企业统一社会信用代码
+             */
             credit_code: string;
-            /** Enterprise Name */
+            /**
+             * Enterprise Name
+             * @description 企业名称
+             */
             enterprise_name: string;
-            /** Region Code */
+            /**
+             * Region Code
+             * @description 企业所属报送单位代码
+             */
             region_code: string;
+            /** @description 兑现方式:automatic 无申请兑现 / application 依申请兑现 */
             mode: components["schemas"]["AwardMode"];
             /**
              * Amount
@@ -1635,6 +2013,7 @@ export interface components {
             /**
              * Approved On
              * Format: date
+             * @description 批准日期(账龄自此起算)
              */
             approved_on: string;
             /**
@@ -1656,6 +2035,7 @@ export interface components {
             /**
              * As Of
              * Format: date
+             * @description 统计日
              */
             as_of: string;
             /**
@@ -1664,9 +2044,15 @@ export interface components {
              * @example 55068000.00
              */
             total: string;
-            /** Award Count */
+            /**
+             * Award Count
+             * @description 未兑现的奖补笔数
+             */
             award_count: number;
-            /** Enterprise Count */
+            /**
+             * Enterprise Count
+             * @description 涉及企业数
+             */
             enterprise_count: number;
             /**
              * By Program
@@ -1693,6 +2079,7 @@ export interface components {
              * @description 按批准后的工作日数分段
              */
             ageing: components["schemas"]["AgeingBucket"][];
+            /** @description 超过兑现承诺的部分 */
             overdue: components["schemas"]["OverdueSummary"];
             /**
              * Working Day Rule
@@ -1716,16 +2103,41 @@ export interface components {
             approved_before: string;
             /**
              * Outstanding
+             * @description 超期未兑现金额(元)
              * @example 55068000.00
              */
             outstanding: string;
-            /** Award Count */
+            /**
+             * Award Count
+             * @description 超期未兑现的奖补笔数
+             */
             award_count: number;
         };
         /** Page[AwardPublic] */
         Page_AwardPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页条目
+             */
             items: components["schemas"]["AwardPublic"][];
+            /**
+             * Total
+             * @description 符合条件的总条数(不受分页影响)
+             */
+            total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
+        };
+        /** Page[DeliveryPublic] */
+        Page_DeliveryPublic_: {
+            /**
+             * Items
+             * @description 本页条目
+             */
+            items: components["schemas"]["DeliveryPublic"][];
             /**
              * Total
              * @description 符合条件的总条数(不受分页影响)
@@ -1739,7 +2151,10 @@ export interface components {
         };
         /** Page[DisbursementPublic] */
         Page_DisbursementPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页条目
+             */
             items: components["schemas"]["DisbursementPublic"][];
             /**
              * Total
@@ -1754,7 +2169,10 @@ export interface components {
         };
         /** Page[EntryPublic] */
         Page_EntryPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页条目
+             */
             items: components["schemas"]["EntryPublic"][];
             /**
              * Total
@@ -1769,7 +2187,10 @@ export interface components {
         };
         /** Page[NotificationPublic] */
         Page_NotificationPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页条目
+             */
             items: components["schemas"]["NotificationPublic"][];
             /**
              * Total
@@ -1784,7 +2205,10 @@ export interface components {
         };
         /** Page[OutstandingItem] */
         Page_OutstandingItem_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页条目
+             */
             items: components["schemas"]["OutstandingItem"][];
             /**
              * Total
@@ -1799,8 +2223,29 @@ export interface components {
         };
         /** Page[ProgramPublic] */
         Page_ProgramPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页条目
+             */
             items: components["schemas"]["ProgramPublic"][];
+            /**
+             * Total
+             * @description 符合条件的总条数(不受分页影响)
+             */
+            total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
+        };
+        /** Page[WebhookPublic] */
+        Page_WebhookPublic_: {
+            /**
+             * Items
+             * @description 本页条目
+             */
+            items: components["schemas"]["WebhookPublic"][];
             /**
              * Total
              * @description 符合条件的总条数(不受分页影响)
@@ -1978,7 +2423,10 @@ export interface components {
         };
         /** ProgramMismatch */
         ProgramMismatch: {
-            /** Program Id */
+            /**
+             * Program Id
+             * @description 对不上的资金项目编号
+             */
             program_id: number;
             /**
              * Check
@@ -1987,40 +2435,66 @@ export interface components {
             check: string;
             /**
              * Expected
+             * @description 按奖补与拨付应有的金额(元)
              * @example 55068000.00
              */
             expected: string;
             /**
              * Actual
+             * @description 分户账中的金额(元)
              * @example 55068000.00
              */
             actual: string;
         };
         /** ProgramOutstanding */
         ProgramOutstanding: {
-            /** Program Id */
+            /**
+             * Program Id
+             * @description 资金项目编号
+             */
             program_id: number;
-            /** Name */
+            /**
+             * Name
+             * @description 资金项目名称
+             */
             name: string;
+            /** @description 资金来源层级 */
             source_level: components["schemas"]["SourceLevel"];
-            /** Year */
+            /**
+             * Year
+             * @description 项目年度
+             */
             year: number;
             /**
              * Outstanding
+             * @description 该项目的未兑现金额(元)
              * @example 55068000.00
              */
             outstanding: string;
-            /** Award Count */
+            /**
+             * Award Count
+             * @description 该项目未兑现的奖补笔数
+             */
             award_count: number;
         };
         /** ProgramPublic */
         ProgramPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 资金项目编号
+             */
             id: number;
-            /** Name */
+            /**
+             * Name
+             * @description 项目名称
+             */
             name: string;
+            /** @description 资金来源层级(如 daye 市级) */
             source_level: components["schemas"]["SourceLevel"];
-            /** Year */
+            /**
+             * Year
+             * @description 项目年度
+             */
             year: number;
             /**
              * Budget
@@ -2028,7 +2502,10 @@ export interface components {
              * @example 55068000.00
              */
             budget: string;
-            /** Description */
+            /**
+             * Description
+             * @description 项目说明
+             */
             description: string;
             /** @description 现行的无申请兑现规则(最新版本) */
             rule: components["schemas"]["RulePublic"] | null;
@@ -2062,14 +2539,21 @@ export interface components {
              * @example 55068000.00
              */
             remaining: string;
-            /** Created By */
+            /**
+             * Created By
+             * @description 创建人
+             */
             created_by: string;
             /**
              * Created At
              * Format: date-time
+             * @description 创建时间
              */
             created_at: string;
-            /** Request Id */
+            /**
+             * Request Id
+             * @description 创建请求的请求编号(对照审计日志)
+             */
             request_id: string | null;
             /**
              * Updated At
@@ -2143,21 +2627,30 @@ export interface components {
         Publication: {
             /**
              * Indicator Code
+             * @description 报送的指标代码
              * @example policy_funds_outstanding
              */
             indicator_code: string;
             /**
              * Region Code
+             * @description 报送单位代码
              * @example 420281
              */
             region_code: string;
-            /** Year */
+            /**
+             * Year
+             * @description 所属年度
+             */
             year: number;
-            /** Month */
+            /**
+             * Month
+             * @description 所属月份
+             */
             month: number;
             /**
              * As Of
              * Format: date
+             * @description 统计日
              */
             as_of: string;
             /**
@@ -2200,7 +2693,10 @@ export interface components {
              * @example ready
              */
             status: string;
-            /** Checks */
+            /**
+             * Checks
+             * @description 各项就绪检查(数据库、依赖服务)的结果
+             */
             checks: components["schemas"]["CheckResult"][];
         };
         /**
@@ -2248,12 +2744,19 @@ export interface components {
             region_code: string;
             /**
              * Outstanding
+             * @description 该单位企业的未兑现金额(元)
              * @example 55068000.00
              */
             outstanding: string;
-            /** Award Count */
+            /**
+             * Award Count
+             * @description 该单位企业未兑现的奖补笔数
+             */
             award_count: number;
-            /** Enterprise Count */
+            /**
+             * Enterprise Count
+             * @description 该单位涉及企业数
+             */
             enterprise_count: number;
         };
         /** Rejection */
@@ -2314,20 +2817,30 @@ export interface components {
              * @example 200000.00
              */
             amount: string;
-            /** Id */
+            /**
+             * Id
+             * @description 兑现规则编号
+             */
             id: number;
-            /** Program Id */
+            /**
+             * Program Id
+             * @description 所属资金项目编号
+             */
             program_id: number;
             /**
              * Version
              * @description 规则版本,从 1 起;规则一经使用即不再修改,修订产生新版本
              */
             version: number;
-            /** Created By */
+            /**
+             * Created By
+             * @description 创建人
+             */
             created_by: string;
             /**
              * Created At
              * Format: date-time
+             * @description 创建时间
              */
             created_at: string;
         };
@@ -2343,7 +2856,10 @@ export interface components {
         Trigger: "schedule" | "manual";
         /** UnbalancedPosting */
         UnbalancedPosting: {
-            /** Posting Id */
+            /**
+             * Posting Id
+             * @description 借贷不平的凭证编号
+             */
             posting_id: number;
             /**
              * Total
@@ -2356,6 +2872,132 @@ export interface components {
              * @description 分录条数(至少 2)
              */
             lines: number;
+        };
+        /** WebhookCreate */
+        WebhookCreate: {
+            /**
+             * Url
+             * @description 接收端地址(http/https)。生产环境中不得解析到回环、内网、链路本地、组播或保留地址,除非设置 `WEBHOOK_ALLOWED_NETWORKS` 列出该网段
+             * @example https://receiver.example.gov.cn/daye/webhooks
+             */
+            url: string;
+            /**
+             * Event Types
+             * @description 订阅的事件类型,取自本服务变更事件流的类型
+             */
+            event_types: string[];
+        };
+        /** WebhookCreated */
+        WebhookCreated: {
+            /** Id */
+            id: number;
+            /** Url */
+            url: string;
+            /** Event Types */
+            event_types: string[];
+            /**
+             * Owner
+             * @description 登记该端点的账号;停用时通知该账号
+             */
+            owner: string;
+            /**
+             * State
+             * @description active 投递中 / paused 已暂停 / disabled 已停用(410 或连续失败 5 天)
+             */
+            state: string;
+            /** Disabled Reason */
+            disabled_reason: string | null;
+            /**
+             * Failing Since
+             * @description 自何时起每次投递都失败;成功一次即清空
+             */
+            failing_since: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * Secret
+             * @description 签名密钥(`whsec_` + base64),仅此一次返回。按 Standard Webhooks 校验 `webhook-signature`
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
+            secret: string;
+        };
+        /** WebhookPublic */
+        WebhookPublic: {
+            /** Id */
+            id: number;
+            /** Url */
+            url: string;
+            /** Event Types */
+            event_types: string[];
+            /**
+             * Owner
+             * @description 登记该端点的账号;停用时通知该账号
+             */
+            owner: string;
+            /**
+             * State
+             * @description active 投递中 / paused 已暂停 / disabled 已停用(410 或连续失败 5 天)
+             */
+            state: string;
+            /** Disabled Reason */
+            disabled_reason: string | null;
+            /**
+             * Failing Since
+             * @description 自何时起每次投递都失败;成功一次即清空
+             */
+            failing_since: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** WebhookSecret */
+        WebhookSecret: {
+            /** Id */
+            id: number;
+            /**
+             * Secret
+             * @description 新的签名密钥,仅此一次返回
+             */
+            secret: string;
+            /**
+             * Previous Secret Expires At
+             * Format: date-time
+             * @description 此前,投递同时带新旧两个签名 (`v1,<新> v1,<旧>`);之后只用新密钥
+             */
+            previous_secret_expires_at: string;
+        };
+        /** WebhookUpdate */
+        WebhookUpdate: {
+            /**
+             * State
+             * @description active 恢复(也用于重新启用已停用的端点)/ paused 暂停:暂停期间的事件被跳过,不会补发
+             */
+            state?: ("active" | "paused") | null;
+            /**
+             * Url
+             * @description 新的接收端地址
+             */
+            url?: string | null;
+            /**
+             * Event Types
+             * @description 新的订阅事件类型
+             */
+            event_types?: string[] | null;
         };
     };
     responses: never;
@@ -2381,6 +3023,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "ok"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Health"];
                 };
             };
@@ -2390,6 +3037,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2402,13 +3058,25 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description 就绪 */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "status": "ready",
+                     *       "checks": [
+                     *         {
+                     *           "name": "database",
+                     *           "ok": true,
+                     *           "detail": null
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Readiness"];
                 };
             };
             /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
@@ -2417,6 +3085,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description 未就绪 */
             503: {
@@ -2459,6 +3136,41 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "name": "大冶市华鑫铸造有限公司",
+                     *           "source_level": "province",
+                     *           "year": 1,
+                     *           "budget": "55068000.00",
+                     *           "description": "示例",
+                     *           "rule": {
+                     *             "qualification": null,
+                     *             "granted_year": 2024,
+                     *             "amount": "200000.00",
+                     *             "id": 1,
+                     *             "program_id": 1,
+                     *             "version": 1,
+                     *             "created_by": "admin",
+                     *             "created_at": "2025-09-30T08:00:00Z"
+                     *           },
+                     *           "committed": "55068000.00",
+                     *           "paid": "55068000.00",
+                     *           "outstanding": "55068000.00",
+                     *           "available": "55068000.00",
+                     *           "remaining": "55068000.00",
+                     *           "created_by": "admin",
+                     *           "created_at": "2025-09-30T08:00:00Z",
+                     *           "request_id": "4f1c2a9e0d5b4c7f8a6e3b2d1c0f9e8a",
+                     *           "updated_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Page_ProgramPublic_"];
                 };
             };
@@ -2522,6 +3234,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "name": "大冶市华鑫铸造有限公司",
+                     *       "source_level": "province",
+                     *       "year": 1,
+                     *       "budget": "55068000.00",
+                     *       "description": "示例",
+                     *       "rule": {
+                     *         "qualification": "tech_sme",
+                     *         "granted_year": 2024,
+                     *         "amount": "200000.00",
+                     *         "id": 1,
+                     *         "program_id": 1,
+                     *         "version": 1,
+                     *         "created_by": "admin",
+                     *         "created_at": "2025-09-30T08:00:00Z"
+                     *       },
+                     *       "committed": "55068000.00",
+                     *       "paid": "55068000.00",
+                     *       "outstanding": "55068000.00",
+                     *       "available": "55068000.00",
+                     *       "remaining": "55068000.00",
+                     *       "created_by": "admin",
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "request_id": "4f1c2a9e0d5b4c7f8a6e3b2d1c0f9e8a",
+                     *       "updated_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ProgramPublic"];
                 };
             };
@@ -2612,6 +3353,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "name": "大冶市华鑫铸造有限公司",
+                     *       "source_level": "province",
+                     *       "year": 1,
+                     *       "budget": "55068000.00",
+                     *       "description": "示例",
+                     *       "rule": {
+                     *         "qualification": "tech_sme",
+                     *         "granted_year": 2024,
+                     *         "amount": "200000.00",
+                     *         "id": 1,
+                     *         "program_id": 1,
+                     *         "version": 1,
+                     *         "created_by": "admin",
+                     *         "created_at": "2025-09-30T08:00:00Z"
+                     *       },
+                     *       "committed": "55068000.00",
+                     *       "paid": "55068000.00",
+                     *       "outstanding": "55068000.00",
+                     *       "available": "55068000.00",
+                     *       "remaining": "55068000.00",
+                     *       "created_by": "admin",
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "request_id": "4f1c2a9e0d5b4c7f8a6e3b2d1c0f9e8a",
+                     *       "updated_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ProgramPublic"];
                 };
             };
@@ -2681,6 +3451,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "qualification": "tech_sme",
+                     *         "granted_year": 2024,
+                     *         "amount": "200000.00",
+                     *         "id": 1,
+                     *         "program_id": 1,
+                     *         "version": 1,
+                     *         "created_by": "admin",
+                     *         "created_at": "2025-09-30T08:00:00Z"
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["RulePublic"][];
                 };
             };
@@ -2757,6 +3541,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "qualification": "tech_sme",
+                     *       "granted_year": 2024,
+                     *       "amount": "200000.00",
+                     *       "id": 1,
+                     *       "program_id": 1,
+                     *       "version": 1,
+                     *       "created_by": "admin",
+                     *       "created_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["RulePublic"];
                 };
             };
@@ -2847,6 +3643,53 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "program_id": 1,
+                     *       "rule_id": 1,
+                     *       "rule_version": 1,
+                     *       "qualification": "tech_sme",
+                     *       "granted_year": 1,
+                     *       "qualified": 1,
+                     *       "created": 1,
+                     *       "existing": 1,
+                     *       "awards": [
+                     *         {
+                     *           "id": 1,
+                     *           "program_id": 1,
+                     *           "program_name": "科技创新管理专项",
+                     *           "credit_code": "91420281MA0000001H",
+                     *           "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *           "region_code": "420281101",
+                     *           "amount": "55068000.00",
+                     *           "mode": "automatic",
+                     *           "period": 1,
+                     *           "basis": {
+                     *             "kind": "rule",
+                     *             "description": "示例",
+                     *             "rule_id": null,
+                     *             "rule_version": null,
+                     *             "qualification": null,
+                     *             "granted_year": null,
+                     *             "application_no": null
+                     *           },
+                     *           "status": "pending",
+                     *           "paid": "55068000.00",
+                     *           "outstanding": "55068000.00",
+                     *           "note": "",
+                     *           "created_by": "admin",
+                     *           "created_at": "2025-09-30T08:00:00Z",
+                     *           "created_request_id": "4f1c2a9e0d5b4c7f8a6e3b2d1c0f9e8a",
+                     *           "decided_by": "admin",
+                     *           "decided_at": "2025-09-30T08:00:00Z",
+                     *           "decided_request_id": "9a8b7c6d5e4f40312a1b2c3d4e5f6071",
+                     *           "decision_note": "材料齐全,同意",
+                     *           "approved_on": "2025-09-30",
+                     *           "updated_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["GenerationResult"];
                 };
             };
@@ -2965,6 +3808,47 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "program_id": 1,
+                     *           "program_name": "科技创新管理专项",
+                     *           "credit_code": "91420281MA0000001H",
+                     *           "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *           "region_code": "420281101",
+                     *           "amount": "55068000.00",
+                     *           "mode": "automatic",
+                     *           "period": 1,
+                     *           "basis": {
+                     *             "kind": "rule",
+                     *             "description": "示例",
+                     *             "rule_id": null,
+                     *             "rule_version": null,
+                     *             "qualification": null,
+                     *             "granted_year": null,
+                     *             "application_no": null
+                     *           },
+                     *           "status": "pending",
+                     *           "paid": "55068000.00",
+                     *           "outstanding": "55068000.00",
+                     *           "note": "",
+                     *           "created_by": "admin",
+                     *           "created_at": "2025-09-30T08:00:00Z",
+                     *           "created_request_id": "4f1c2a9e0d5b4c7f8a6e3b2d1c0f9e8a",
+                     *           "decided_by": "admin",
+                     *           "decided_at": "2025-09-30T08:00:00Z",
+                     *           "decided_request_id": "9a8b7c6d5e4f40312a1b2c3d4e5f6071",
+                     *           "decision_note": "材料齐全,同意",
+                     *           "approved_on": "2025-09-30",
+                     *           "updated_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Page_AwardPublic_"];
                 };
             };
@@ -3028,6 +3912,41 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "program_id": 1,
+                     *       "program_name": "科技创新管理专项",
+                     *       "credit_code": "91420281MA0000001H",
+                     *       "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *       "region_code": "420281101",
+                     *       "amount": "55068000.00",
+                     *       "mode": "automatic",
+                     *       "period": 1,
+                     *       "basis": {
+                     *         "kind": "rule",
+                     *         "description": "示例",
+                     *         "rule_id": null,
+                     *         "rule_version": null,
+                     *         "qualification": null,
+                     *         "granted_year": null,
+                     *         "application_no": null
+                     *       },
+                     *       "status": "pending",
+                     *       "paid": "55068000.00",
+                     *       "outstanding": "55068000.00",
+                     *       "note": "",
+                     *       "created_by": "admin",
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "created_request_id": "4f1c2a9e0d5b4c7f8a6e3b2d1c0f9e8a",
+                     *       "decided_by": "admin",
+                     *       "decided_at": "2025-09-30T08:00:00Z",
+                     *       "decided_request_id": "9a8b7c6d5e4f40312a1b2c3d4e5f6071",
+                     *       "decision_note": "材料齐全,同意",
+                     *       "approved_on": "2025-09-30",
+                     *       "updated_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["AwardPublic"];
                 };
             };
@@ -3138,6 +4057,41 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "program_id": 1,
+                     *       "program_name": "科技创新管理专项",
+                     *       "credit_code": "91420281MA0000001H",
+                     *       "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *       "region_code": "420281101",
+                     *       "amount": "55068000.00",
+                     *       "mode": "automatic",
+                     *       "period": 1,
+                     *       "basis": {
+                     *         "kind": "rule",
+                     *         "description": "示例",
+                     *         "rule_id": null,
+                     *         "rule_version": null,
+                     *         "qualification": null,
+                     *         "granted_year": null,
+                     *         "application_no": null
+                     *       },
+                     *       "status": "pending",
+                     *       "paid": "55068000.00",
+                     *       "outstanding": "55068000.00",
+                     *       "note": "",
+                     *       "created_by": "admin",
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "created_request_id": "4f1c2a9e0d5b4c7f8a6e3b2d1c0f9e8a",
+                     *       "decided_by": "admin",
+                     *       "decided_at": "2025-09-30T08:00:00Z",
+                     *       "decided_request_id": "9a8b7c6d5e4f40312a1b2c3d4e5f6071",
+                     *       "decision_note": "材料齐全,同意",
+                     *       "approved_on": "2025-09-30",
+                     *       "updated_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["AwardPublic"];
                 };
             };
@@ -3211,6 +4165,41 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "program_id": 1,
+                     *       "program_name": "科技创新管理专项",
+                     *       "credit_code": "91420281MA0000001H",
+                     *       "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *       "region_code": "420281101",
+                     *       "amount": "55068000.00",
+                     *       "mode": "automatic",
+                     *       "period": 1,
+                     *       "basis": {
+                     *         "kind": "rule",
+                     *         "description": "示例",
+                     *         "rule_id": null,
+                     *         "rule_version": null,
+                     *         "qualification": null,
+                     *         "granted_year": null,
+                     *         "application_no": null
+                     *       },
+                     *       "status": "pending",
+                     *       "paid": "55068000.00",
+                     *       "outstanding": "55068000.00",
+                     *       "note": "",
+                     *       "created_by": "admin",
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "created_request_id": "4f1c2a9e0d5b4c7f8a6e3b2d1c0f9e8a",
+                     *       "decided_by": "admin",
+                     *       "decided_at": "2025-09-30T08:00:00Z",
+                     *       "decided_request_id": "9a8b7c6d5e4f40312a1b2c3d4e5f6071",
+                     *       "decision_note": "材料齐全,同意",
+                     *       "approved_on": "2025-09-30",
+                     *       "updated_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["AwardPublic"];
                 };
             };
@@ -3315,6 +4304,41 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "program_id": 1,
+                     *       "program_name": "科技创新管理专项",
+                     *       "credit_code": "91420281MA0000001H",
+                     *       "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *       "region_code": "420281101",
+                     *       "amount": "55068000.00",
+                     *       "mode": "automatic",
+                     *       "period": 1,
+                     *       "basis": {
+                     *         "kind": "rule",
+                     *         "description": "示例",
+                     *         "rule_id": null,
+                     *         "rule_version": null,
+                     *         "qualification": null,
+                     *         "granted_year": null,
+                     *         "application_no": null
+                     *       },
+                     *       "status": "pending",
+                     *       "paid": "55068000.00",
+                     *       "outstanding": "55068000.00",
+                     *       "note": "",
+                     *       "created_by": "admin",
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "created_request_id": "4f1c2a9e0d5b4c7f8a6e3b2d1c0f9e8a",
+                     *       "decided_by": "admin",
+                     *       "decided_at": "2025-09-30T08:00:00Z",
+                     *       "decided_request_id": "9a8b7c6d5e4f40312a1b2c3d4e5f6071",
+                     *       "decision_note": "材料齐全,同意",
+                     *       "approved_on": "2025-09-30",
+                     *       "updated_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["AwardPublic"];
                 };
             };
@@ -3424,6 +4448,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "award_id": 1,
+                     *       "program_id": 1,
+                     *       "credit_code": "91420281MA0000001H",
+                     *       "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *       "amount": "55068000.00",
+                     *       "paid_on": "2025-09-30",
+                     *       "reference": "示例",
+                     *       "note": "",
+                     *       "posting_id": 1,
+                     *       "idempotency_key": "示例",
+                     *       "status": "paid",
+                     *       "reversal_posting_id": 1,
+                     *       "created_by": "admin",
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "request_id": "4f1c2a9e0d5b4c7f8a6e3b2d1c0f9e8a",
+                     *       "updated_at": "2025-09-30T08:00:00Z",
+                     *       "award_paid": "55068000.00",
+                     *       "award_outstanding": "55068000.00"
+                     *     }
+                     */
                     "application/json": components["schemas"]["DisbursementCreated"];
                 };
             };
@@ -3536,6 +4583,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "award_id": 1,
+                     *           "program_id": 1,
+                     *           "credit_code": "91420281MA0000001H",
+                     *           "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *           "amount": "55068000.00",
+                     *           "paid_on": "2025-09-30",
+                     *           "reference": "示例",
+                     *           "note": "",
+                     *           "posting_id": 1,
+                     *           "idempotency_key": "示例",
+                     *           "status": "paid",
+                     *           "reversal_posting_id": 1,
+                     *           "created_by": "admin",
+                     *           "created_at": "2025-09-30T08:00:00Z",
+                     *           "request_id": "4f1c2a9e0d5b4c7f8a6e3b2d1c0f9e8a",
+                     *           "updated_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Page_DisbursementPublic_"];
                 };
             };
@@ -3595,6 +4669,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "award_id": 1,
+                     *       "program_id": 1,
+                     *       "credit_code": "91420281MA0000001H",
+                     *       "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *       "amount": "55068000.00",
+                     *       "paid_on": "2025-09-30",
+                     *       "reference": "示例",
+                     *       "note": "",
+                     *       "posting_id": 1,
+                     *       "idempotency_key": "示例",
+                     *       "status": "paid",
+                     *       "reversal_posting_id": 1,
+                     *       "created_by": "admin",
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "request_id": "4f1c2a9e0d5b4c7f8a6e3b2d1c0f9e8a",
+                     *       "updated_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["DisbursementPublic"];
                 };
             };
@@ -3668,6 +4763,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "award_id": 1,
+                     *       "program_id": 1,
+                     *       "credit_code": "91420281MA0000001H",
+                     *       "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *       "amount": "55068000.00",
+                     *       "paid_on": "2025-09-30",
+                     *       "reference": "示例",
+                     *       "note": "",
+                     *       "posting_id": 1,
+                     *       "idempotency_key": "示例",
+                     *       "status": "paid",
+                     *       "reversal_posting_id": 1,
+                     *       "created_by": "admin",
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "request_id": "4f1c2a9e0d5b4c7f8a6e3b2d1c0f9e8a",
+                     *       "updated_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["DisbursementPublic"];
                 };
             };
@@ -3788,6 +4904,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "posting_id": 1,
+                     *           "kind": "budget_allocated",
+                     *           "account": "funding_source",
+                     *           "program_id": 1,
+                     *           "award_id": 1,
+                     *           "amount": "55068000.00",
+                     *           "value_date": "2025-09-30",
+                     *           "reverses_posting_id": 1,
+                     *           "memo": "",
+                     *           "created_by": "admin",
+                     *           "created_at": "2025-09-30T08:00:00Z",
+                     *           "request_id": "4f1c2a9e0d5b4c7f8a6e3b2d1c0f9e8a"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Page_EntryPublic_"];
                 };
             };
@@ -3845,6 +4984,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "ok": true,
+                     *       "postings": 1,
+                     *       "entries": 1,
+                     *       "unbalanced_postings": [
+                     *         {
+                     *           "posting_id": 1,
+                     *           "total": "55068000.00",
+                     *           "lines": 1
+                     *         }
+                     *       ],
+                     *       "award_mismatches": [
+                     *         {
+                     *           "award_id": 1,
+                     *           "check": "示例",
+                     *           "expected": "55068000.00",
+                     *           "actual": "55068000.00"
+                     *         }
+                     *       ],
+                     *       "program_mismatches": [
+                     *         {
+                     *           "program_id": 1,
+                     *           "check": "示例",
+                     *           "expected": "55068000.00",
+                     *           "actual": "55068000.00"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["Reconciliation"];
                 };
             };
@@ -3875,6 +5044,15 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     read_outstanding: {
@@ -3903,6 +5081,65 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "as_of": "2025-09-30",
+                     *       "total": "55068000.00",
+                     *       "award_count": 1,
+                     *       "enterprise_count": 1,
+                     *       "by_program": [
+                     *         {
+                     *           "program_id": 1,
+                     *           "name": "大冶市华鑫铸造有限公司",
+                     *           "source_level": "province",
+                     *           "year": 1,
+                     *           "outstanding": "55068000.00",
+                     *           "award_count": 1
+                     *         }
+                     *       ],
+                     *       "by_mode": [
+                     *         {
+                     *           "mode": "automatic",
+                     *           "outstanding": "55068000.00",
+                     *           "award_count": 1
+                     *         }
+                     *       ],
+                     *       "by_region": [
+                     *         {
+                     *           "region_code": "420281101",
+                     *           "outstanding": "55068000.00",
+                     *           "award_count": 1,
+                     *           "enterprise_count": 1
+                     *         }
+                     *       ],
+                     *       "by_enterprise": [
+                     *         {
+                     *           "credit_code": "91420281MA0000001H",
+                     *           "name": "大冶市华鑫铸造有限公司",
+                     *           "region_code": "420281101",
+                     *           "outstanding": "55068000.00",
+                     *           "award_count": 1
+                     *         }
+                     *       ],
+                     *       "ageing": [
+                     *         {
+                     *           "label": "61-120",
+                     *           "min_working_days": 1,
+                     *           "max_working_days": 1,
+                     *           "overdue": true,
+                     *           "outstanding": "55068000.00",
+                     *           "award_count": 1
+                     *         }
+                     *       ],
+                     *       "overdue": {
+                     *         "promise_working_days": 60,
+                     *         "approved_before": "2025-09-30",
+                     *         "outstanding": "55068000.00",
+                     *         "award_count": 1
+                     *       },
+                     *       "working_day_rule": "示例"
+                     *     }
+                     */
                     "application/json": components["schemas"]["OutstandingReport"];
                 };
             };
@@ -3974,6 +5211,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "award_id": 1,
+                     *           "program_id": 1,
+                     *           "program_name": "科技创新管理专项",
+                     *           "credit_code": "91420281MA0000001H",
+                     *           "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *           "region_code": "420281101",
+                     *           "mode": "automatic",
+                     *           "amount": "55068000.00",
+                     *           "paid": "55068000.00",
+                     *           "outstanding": "55068000.00",
+                     *           "approved_on": "2025-09-30",
+                     *           "working_days": 1,
+                     *           "overdue": true
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Page_OutstandingItem_"];
                 };
             };
@@ -4104,6 +5364,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "indicator_code": "policy_funds_outstanding",
+                     *       "region_code": "420281",
+                     *       "year": 1,
+                     *       "month": 1,
+                     *       "as_of": "2025-09-30",
+                     *       "total": "55068000.00",
+                     *       "value": "5506.80",
+                     *       "event_id": "0b5f4c1e-8a3d-4f7e-9c21-5d6e7f8a9b0c"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Publication"];
                 };
             };
@@ -4181,6 +5453,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "username": "admin",
+                     *       "role": "admin",
+                     *       "region_code": null,
+                     *       "credit_code": null,
+                     *       "token_id": null,
+                     *       "expires_at": null,
+                     *       "scopes": [
+                     *         "read:enterprises"
+                     *       ],
+                     *       "api_key_id": null,
+                     *       "rate_limit": "600/minute"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Principal"];
                 };
             };
@@ -4203,6 +5490,15 @@ export interface operations {
             };
             /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4246,6 +5542,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "kind": "award_payment_due_soon",
+                     *           "title": "示例",
+                     *           "body": "示例",
+                     *           "created_at": "2025-09-30T08:00:00Z",
+                     *           "read_at": "2025-09-30T08:00:00Z",
+                     *           "award_id": 1
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Page_NotificationPublic_"];
                 };
             };
@@ -4309,6 +5622,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "kind": "award_payment_due_soon",
+                     *       "title": "示例",
+                     *       "body": "示例",
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "read_at": "2025-09-30T08:00:00Z",
+                     *       "award_id": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["NotificationPublic"];
                 };
             };
@@ -4402,6 +5726,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "event_id": "0b5f4c1e-8a3d-4f7e-9c21-5d6e7f8a9b0c",
+                     *           "type": "award.approved",
+                     *           "subject": "award/12",
+                     *           "data": {
+                     *             "示例": null
+                     *           },
+                     *           "occurred_at": "2025-09-30T08:00:00Z",
+                     *           "destination": "indicator-api",
+                     *           "state": "示例",
+                     *           "attempts": 1,
+                     *           "next_attempt_at": "2025-09-30T08:00:00Z",
+                     *           "last_error": null,
+                     *           "delivered_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "total": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["OutboxPage"];
                 };
             };
@@ -4461,6 +5808,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "event_id": "0b5f4c1e-8a3d-4f7e-9c21-5d6e7f8a9b0c",
+                     *       "type": "award.approved",
+                     *       "subject": "award/12",
+                     *       "data": {
+                     *         "示例": null
+                     *       },
+                     *       "occurred_at": "2025-09-30T08:00:00Z",
+                     *       "destination": "indicator-api",
+                     *       "state": "示例",
+                     *       "attempts": 1,
+                     *       "next_attempt_at": "2025-09-30T08:00:00Z",
+                     *       "last_error": null,
+                     *       "delivered_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["OutboxEventPublic"];
                 };
             };
@@ -4539,6 +5904,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "name": "close-expired-demands",
+                     *           "description": "示例",
+                     *           "schedule": "0 1 * * *",
+                     *           "timezone": "Asia/Shanghai",
+                     *           "grace_seconds": 1,
+                     *           "next_run_at": "2025-09-30T08:00:00Z",
+                     *           "last_run": {
+                     *             "occurrence": "2026-11-30T17:00:00+00:00",
+                     *             "trigger": null,
+                     *             "scheduled_for": null,
+                     *             "outcome": null,
+                     *             "attempts": 1,
+                     *             "summary": {
+                     *               "closed_demands": 3
+                     *             },
+                     *             "error": null,
+                     *             "started_at": "2025-09-30T08:00:00Z",
+                     *             "finished_at": null,
+                     *             "runner": "admin",
+                     *             "requested_by": null
+                     *           }
+                     *         }
+                     *       ],
+                     *       "total": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["JobList"];
                 };
             };
@@ -4567,6 +5962,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4599,6 +6003,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "occurrence": "2026-11-30T17:00:00+00:00",
+                     *       "trigger": "schedule",
+                     *       "scheduled_for": "2025-09-30T08:00:00Z",
+                     *       "outcome": "running",
+                     *       "attempts": 1,
+                     *       "summary": {
+                     *         "closed_demands": 3
+                     *       },
+                     *       "error": null,
+                     *       "started_at": "2025-09-30T08:00:00Z",
+                     *       "finished_at": "2025-09-30T08:00:00Z",
+                     *       "runner": "admin",
+                     *       "requested_by": "admin"
+                     *     }
+                     */
                     "application/json": components["schemas"]["JobRun"];
                 };
             };
@@ -4650,6 +6071,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 依赖服务不可用 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_events: {
@@ -4674,6 +6105,37 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "示例",
+                     *           "type": "program.created",
+                     *           "occurred_at": "2025-09-30T08:00:00Z",
+                     *           "subject": "award/12",
+                     *           "data": {
+                     *             "id": 1,
+                     *             "name": "大冶市华鑫铸造有限公司",
+                     *             "source_level": null,
+                     *             "year": 1,
+                     *             "budget": "55068000.00",
+                     *             "description": "示例",
+                     *             "rule": null,
+                     *             "committed": "55068000.00",
+                     *             "paid": "55068000.00",
+                     *             "outstanding": "55068000.00",
+                     *             "available": "55068000.00",
+                     *             "remaining": "55068000.00",
+                     *             "created_by": "admin",
+                     *             "created_at": "2025-09-30T08:00:00Z",
+                     *             "request_id": null,
+                     *             "updated_at": "2025-09-30T08:00:00Z"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "next_cursor": "示例"
+                     *     }
+                     */
                     "application/json": components["schemas"]["FundingApiEventPage"];
                 };
             };
@@ -4714,7 +6176,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description 错误 */
+            /** @description 已失效 */
             410: {
                 headers: {
                     [name: string]: unknown;
@@ -4732,6 +6194,723 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_webhooks: {
+        parameters: {
+            query?: {
+                /** @description 每页条数,上限见服务设置 (默认 200) */
+                limit?: number;
+                /** @description 跳过的条数 */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "url": "示例",
+                     *           "event_types": [
+                     *             "示例"
+                     *           ],
+                     *           "owner": "示例",
+                     *           "state": "示例",
+                     *           "disabled_reason": "示例",
+                     *           "failing_since": "2025-09-30T08:00:00Z",
+                     *           "created_at": "2025-09-30T08:00:00Z",
+                     *           "updated_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Page_WebhookPublic_"];
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "url": "示例",
+                     *       "event_types": [
+                     *         "示例"
+                     *       ],
+                     *       "owner": "示例",
+                     *       "state": "示例",
+                     *       "disabled_reason": "示例",
+                     *       "failing_since": "2025-09-30T08:00:00Z",
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "updated_at": "2025-09-30T08:00:00Z",
+                     *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookCreated"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Webhook 端点编号 */
+                webhook_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "url": "示例",
+                     *       "event_types": [
+                     *         "示例"
+                     *       ],
+                     *       "owner": "示例",
+                     *       "state": "示例",
+                     *       "disabled_reason": "示例",
+                     *       "failing_since": "2025-09-30T08:00:00Z",
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "updated_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookPublic"];
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Webhook 端点编号 */
+                webhook_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Webhook 端点编号 */
+                webhook_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "url": "示例",
+                     *       "event_types": [
+                     *         "示例"
+                     *       ],
+                     *       "owner": "示例",
+                     *       "state": "示例",
+                     *       "disabled_reason": "示例",
+                     *       "failing_since": "2025-09-30T08:00:00Z",
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "updated_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookPublic"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotate_webhook_secret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Webhook 端点编号 */
+                webhook_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "secret": "示例",
+                     *       "previous_secret_expires_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookSecret"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_webhook_deliveries: {
+        parameters: {
+            query?: {
+                /** @description 每页条数,上限见服务设置 (默认 200) */
+                limit?: number;
+                /** @description 跳过的条数 */
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Webhook 端点编号 */
+                webhook_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "event_id": "0b5f4c1e-8a3d-4f7e-9c21-5d6e7f8a9b0c",
+                     *           "event_type": "示例",
+                     *           "state": "示例",
+                     *           "attempts": 1,
+                     *           "response_status": 1,
+                     *           "last_error": null,
+                     *           "created_at": "2025-09-30T08:00:00Z",
+                     *           "last_attempt_at": "2025-09-30T08:00:00Z",
+                     *           "next_attempt_at": "2025-09-30T08:00:00Z",
+                     *           "delivered_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Page_DeliveryPublic_"];
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    redeliver_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Webhook 端点编号 */
+                webhook_id: number;
+                /** @description 投递记录编号 */
+                delivery_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "event_id": "0b5f4c1e-8a3d-4f7e-9c21-5d6e7f8a9b0c",
+                     *       "event_type": "示例",
+                     *       "state": "示例",
+                     *       "attempts": 1,
+                     *       "response_status": 1,
+                     *       "last_error": null,
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "last_attempt_at": "2025-09-30T08:00:00Z",
+                     *       "next_attempt_at": "2025-09-30T08:00:00Z",
+                     *       "delivered_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DeliveryPublic"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4760,6 +6939,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };

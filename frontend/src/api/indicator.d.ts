@@ -973,6 +973,133 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Webhook 列表
+         * @description 管理员看到全部端点;服务账号只看到自己登记的。
+         */
+        get: operations["list_webhooks"];
+        put?: never;
+        /**
+         * 登记 Webhook
+         * @description 登记接收端地址与订阅的事件类型;应答中的 `secret` 仅此一次返回。自登记时起发生的事件才会投递。投递遵循 Standard Webhooks:请求头 `webhook-id`(事件编号)、`webhook-timestamp`、`webhook-signature`(`v1,` + HMAC-SHA256);请求体 `{type, timestamp, data: {event_id, subject, object}}`,`object` 为变更事件流中该事件的 `data`。仅 2xx 视为成功;失败按 立即、5 秒、5 分、30 分、2 时、5 时、10 时、14 时、20 时、24 时 重试(带抖动,遵从 `Retry-After`);410 立即停用端点,连续失败 5 天停用并通知登记者。
+         *
+         *     可订阅的事件类型:
+         *     - `enterprise.created`: 企业登记入库(含随培育候选提交登记的企业)
+         *     - `enterprise.updated`: 企业信息变更,或新增了资质(data 含全部资质)
+         *     - `qualification.added`: 记录一次资质认定(科技型中小企业、高企、新物种;含培育候选被认定)
+         *     - `candidate.submitted`: 乡镇提交培育候选企业(单个、批量或 Excel),含预审结果
+         *     - `candidate.moved`: 培育候选企业移入另一阶段(data 含全部阶段变动)
+         *     - `candidate.updated`: 培育候选企业的展示信息随企业库变更(如企业更名,enterprise_name 随之改变)
+         *     - `indicator.created`: 新增指标
+         *     - `indicator.updated`: 修改指标
+         *     - `indicator_value.recorded`: 写入一条指标数值(首次报送或更正产生的新修订;来自报送、批量、Excel、其他服务、技术合同)
+         *     - `target.set`: 设定或修改年度目标
+         *     - `quota.set`: 设定乡镇年度培育任务(每单位每项一个)
+         *     - `tech_contract.recorded`: 登记技术合同(直接报送或科创供应链对接成功)
+         *     - `tech_contract.updated`: 技术合同更正(新版本)或注销(status 为 cancelled)
+         */
+        post: operations["create_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Webhook 详情
+         * @description 端点的地址、订阅类型与状态(不含密钥)。服务账号只能查看自己登记的。
+         */
+        get: operations["get_webhook"];
+        put?: never;
+        post?: never;
+        /**
+         * 删除 Webhook
+         * @description 连同其投递记录一并删除;未完成的投递不再进行。
+         */
+        delete: operations["delete_webhook"];
+        options?: never;
+        head?: never;
+        /**
+         * 暂停、恢复或修改 Webhook
+         * @description 暂停期间发生的事件不会投递,恢复后也不补发(跳过而非排队);已排队的投递在恢复后继续。恢复已停用的端点同样用 `state=active`。
+         */
+        patch: operations["update_webhook"];
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}/secret-rotation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 轮换签名密钥
+         * @description 生成新密钥并仅此一次返回;此后 24 小时内投递同时带新旧两个签名 (`webhook-signature: v1,<新> v1,<旧>`),接收端可从容换用新密钥。
+         */
+        post: operations["rotate_webhook_secret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Webhook 投递记录
+         * @description 最新的在前:状态、尝试次数、接收端状态码与时间。保留 30 天。
+         */
+        get: operations["list_webhook_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redelivery": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 重新投递
+         * @description 把一条 30 天内的投递重新排入队列(尝试次数清零,签名用当前密钥);端点暂停或停用时,恢复后才发出。
+         */
+        post: operations["redeliver_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/metrics": {
         parameters: {
             query?: never;
@@ -1030,16 +1157,25 @@ export interface components {
         };
         /** ApiKeyCreated */
         ApiKeyCreated: {
-            /** Id */
+            /**
+             * Id
+             * @description API 密钥编号
+             */
             id: number;
-            /** Name */
+            /**
+             * Name
+             * @description 密钥名称(用途)
+             */
             name: string;
             /**
              * Prefix
              * @description 密钥前缀,用于辨认
              */
             prefix: string;
-            /** Username */
+            /**
+             * Username
+             * @description 所属用户
+             */
             username: string;
             /**
              * Scopes
@@ -1054,9 +1190,13 @@ export interface components {
             /**
              * Created At
              * Format: date-time
+             * @description 创建时间
              */
             created_at: string;
-            /** Revoked At */
+            /**
+             * Revoked At
+             * @description 吊销时间;有效为空
+             */
             revoked_at: string | null;
             /**
              * Key
@@ -1066,16 +1206,25 @@ export interface components {
         };
         /** ApiKeyPublic */
         ApiKeyPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description API 密钥编号
+             */
             id: number;
-            /** Name */
+            /**
+             * Name
+             * @description 密钥名称(用途)
+             */
             name: string;
             /**
              * Prefix
              * @description 密钥前缀,用于辨认
              */
             prefix: string;
-            /** Username */
+            /**
+             * Username
+             * @description 所属用户
+             */
             username: string;
             /**
              * Scopes
@@ -1090,13 +1239,18 @@ export interface components {
             /**
              * Created At
              * Format: date-time
+             * @description 创建时间
              */
             created_at: string;
-            /** Revoked At */
+            /**
+             * Revoked At
+             * @description 吊销时间;有效为空
+             */
             revoked_at: string | null;
         };
         /** Assessment */
         Assessment: {
+            /** @description 评估的培育方向 */
             program: components["schemas"]["Program"];
             /**
              * Ruleset
@@ -1104,7 +1258,10 @@ export interface components {
              * @example 2025.1
              */
             ruleset: string;
-            /** Eligible */
+            /**
+             * Eligible
+             * @description 是否符合全部条件
+             */
             eligible: boolean;
             /**
              * Route
@@ -1116,7 +1273,10 @@ export interface components {
              * @description 评分(科技型中小企业满分 100;高企创新能力满分 100)
              */
             score: number | null;
-            /** Conditions */
+            /**
+             * Conditions
+             * @description 逐项条件及是否满足
+             */
             conditions: components["schemas"]["Condition"][];
         };
         /** Body_issue_token */
@@ -1173,7 +1333,10 @@ export interface components {
         };
         /** BulkCandidatesResult */
         BulkCandidatesResult: {
-            /** Created */
+            /**
+             * Created
+             * @description 新增的候选企业数
+             */
             created: number;
             /**
              * Eligible Tech Sme
@@ -1193,7 +1356,10 @@ export interface components {
              * @description 写入的条数(与上次相同的数值不再写入新修订)
              */
             written: number;
-            /** Unchanged */
+            /**
+             * Unchanged
+             * @description 与已有数值相同、未写入的条数
+             */
             unchanged: number;
         };
         /** BulkValueIn */
@@ -1237,6 +1403,7 @@ export interface components {
             note: string;
             /**
              * Indicator Code
+             * @description 指标代码
              * @example tech_contract_turnover
              */
             indicator_code: string;
@@ -1306,6 +1473,7 @@ export interface components {
              * @example 55068000.00
              */
             high_tech_revenue: string;
+            /** @description 知识产权(件) */
             ip?: components["schemas"]["IntellectualProperty"];
             /**
              * In Supported Field
@@ -1315,7 +1483,9 @@ export interface components {
             in_supported_field: boolean;
             /** @description 高企创新能力评价得分 */
             innovation_scores?: components["schemas"]["InnovationScores"] | null;
+            /** @description 否决情形(如重大安全、质量事故) */
             exclusions?: components["schemas"]["Exclusions"];
+            /** @description 可直接认定的情形 */
             direct_routes?: components["schemas"]["DirectRoutes"];
         };
         /** CandidateIn */
@@ -1350,6 +1520,7 @@ export interface components {
              * @default reserve
              */
             stage: components["schemas"]["Stage"];
+            /** @description 企业申报数据(用于资格评估) */
             figures: components["schemas"]["CandidateFigures"];
         };
         /** CandidateMove */
@@ -1399,30 +1570,55 @@ export interface components {
         };
         /** CandidatePublic */
         CandidatePublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 候选编号
+             */
             id: number;
-            /** Region Code */
+            /**
+             * Region Code
+             * @description 报送单位(乡镇)代码
+             */
             region_code: string;
-            /** Credit Code */
+            /**
+             * Credit Code
+             * @description 企业统一社会信用代码
+             */
             credit_code: string;
-            /** Enterprise Name */
+            /**
+             * Enterprise Name
+             * @description 企业名称
+             */
             enterprise_name: string;
+            /** @description 培育方向(如高新技术企业、科技型中小企业) */
             program: components["schemas"]["Program"];
-            /** Year */
+            /**
+             * Year
+             * @description 培育年度
+             */
             year: number;
+            /** @description 培育阶段:reserve 储备 / coached 辅导 / applied 已申报 / certified 已认定 / rejected 未通过 */
             stage: components["schemas"]["Stage"];
             /**
              * Stage Changed At
              * Format: date-time
+             * @description 进入当前阶段的时间
              */
             stage_changed_at: string;
-            /** Stage Changed By */
+            /**
+             * Stage Changed By
+             * @description 推进到当前阶段的用户
+             */
             stage_changed_by: string;
-            /** Created By */
+            /**
+             * Created By
+             * @description 报送人
+             */
             created_by: string;
             /**
              * Created At
              * Format: date-time
+             * @description 报送时间
              */
             created_at: string;
             /**
@@ -1520,7 +1716,10 @@ export interface components {
              * @example database
              */
             name: string;
-            /** Ok */
+            /**
+             * Ok
+             * @description 检查是否通过
+             */
             ok: boolean;
             /**
              * Detail
@@ -1554,7 +1753,10 @@ export interface components {
              * @example ≥ 4%
              */
             threshold: string;
-            /** Passed */
+            /**
+             * Passed
+             * @description 此条件是否满足
+             */
             passed: boolean;
             /**
              * Shortfall
@@ -1584,14 +1786,21 @@ export interface components {
         ContractType: "development" | "transfer" | "consulting" | "service";
         /** CultivationProgress */
         CultivationProgress: {
-            /** Year */
+            /**
+             * Year
+             * @description 年度
+             */
             year: number;
             /**
              * As Of
              * Format: date
+             * @description 统计日
              */
             as_of: string;
-            /** Time Progress */
+            /**
+             * Time Progress
+             * @description 时间进度(0–1)
+             */
             time_progress: number | null;
             /**
              * Townships
@@ -1601,22 +1810,72 @@ export interface components {
         };
         /** Dashboard */
         Dashboard: {
-            /** Year */
+            /**
+             * Year
+             * @description 年度
+             */
             year: number;
             /**
              * As Of
              * Format: date
+             * @description 统计日
              */
             as_of: string;
-            /** Region Code */
+            /**
+             * Region Code
+             * @description 报送单位代码(全市为 420281)
+             */
             region_code: string;
-            /** Time Progress */
+            /**
+             * Time Progress
+             * @description 时间进度(0–1)
+             */
             time_progress: number | null;
             /**
              * Items
              * @description 全部指标;滞后的排在最前,差距越大越靠前
              */
             items: components["schemas"]["ProgressPublic"][];
+        };
+        /** DeliveryPublic */
+        DeliveryPublic: {
+            /** Id */
+            id: number;
+            /**
+             * Event Id
+             * @description 事件编号,即请求头 `webhook-id`,重试时不变
+             */
+            event_id: string;
+            /** Event Type */
+            event_type: string;
+            /**
+             * State
+             * @description pending 待投递或待重试 / succeeded 成功 (2xx) / failed 放弃
+             */
+            state: string;
+            /** Attempts */
+            attempts: number;
+            /**
+             * Response Status
+             * @description 最近一次尝试时接收端的状态码;无应答时为空
+             */
+            response_status: number | null;
+            /** Last Error */
+            last_error: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Last Attempt At */
+            last_attempt_at: string | null;
+            /**
+             * Next Attempt At
+             * Format: date-time
+             */
+            next_attempt_at: string;
+            /** Delivered At */
+            delivered_at: string | null;
         };
         /**
          * DirectRoutes
@@ -1755,11 +2014,13 @@ export interface components {
             /**
              * Created At
              * Format: date-time
+             * @description 登记时间
              */
             created_at: string;
             /**
              * Updated At
              * Format: date-time
+             * @description 最后修改时间
              */
             updated_at: string;
         };
@@ -1768,13 +2029,25 @@ export interface components {
          * @description Only the fields given change. `region_code` only by an admin.
          */
         EnterpriseUpdate: {
-            /** Name */
+            /**
+             * Name
+             * @description 企业名称
+             */
             name?: string | null;
-            /** Region Code */
+            /**
+             * Region Code
+             * @description 所属报送单位代码
+             */
             region_code?: string | null;
-            /** Industry */
+            /**
+             * Industry
+             * @description 行业
+             */
             industry?: string | null;
-            /** Registered On */
+            /**
+             * Registered On
+             * @description 注册成立日期
+             */
             registered_on?: string | null;
         };
         /**
@@ -1825,6 +2098,7 @@ export interface components {
             /**
              * Occurred At
              * Format: date-time
+             * @description 事件发生时间
              */
             occurred_at: string;
             /**
@@ -1833,7 +2107,10 @@ export interface components {
              * @example match:12
              */
             subject: string;
-            /** Data */
+            /**
+             * Data
+             * @description 事件内容,结构由事件类型决定
+             */
             data: {
                 [key: string]: unknown;
             };
@@ -1992,6 +2269,7 @@ export interface components {
             denominator_code?: string | null;
             /**
              * Description
+             * @description 指标说明(口径)
              * @default
              */
             description: string;
@@ -2076,10 +2354,14 @@ export interface components {
             denominator_code?: string | null;
             /**
              * Description
+             * @description 指标说明(口径)
              * @default
              */
             description: string;
-            /** Code */
+            /**
+             * Code
+             * @description 指标代码
+             */
             code: string;
             /**
              * Source
@@ -2089,13 +2371,25 @@ export interface components {
         };
         /** IndicatorUpdate */
         IndicatorUpdate: {
-            /** Name */
+            /**
+             * Name
+             * @description 指标名称
+             */
             name?: string | null;
-            /** Category */
+            /**
+             * Category
+             * @description 指标类别
+             */
             category?: string | null;
-            /** Higher Is Better */
+            /**
+             * Higher Is Better
+             * @description 数值越大越好(否则越小越好)
+             */
             higher_is_better?: boolean | null;
-            /** Description */
+            /**
+             * Description
+             * @description 指标说明(口径)
+             */
             description?: string | null;
         };
         /**
@@ -2241,9 +2535,15 @@ export interface components {
         };
         /** JobList */
         JobList: {
-            /** Items */
+            /**
+             * Items
+             * @description 本服务声明的定时任务
+             */
             items: components["schemas"]["Job"][];
-            /** Total */
+            /**
+             * Total
+             * @description 定时任务个数
+             */
             total: number;
         };
         /**
@@ -2289,9 +2589,13 @@ export interface components {
             /**
              * Started At
              * Format: date-time
+             * @description 开始时间
              */
             started_at: string;
-            /** Finished At */
+            /**
+             * Finished At
+             * @description 结束时间;仍在运行时为空
+             */
             finished_at: string | null;
             /**
              * Runner
@@ -2321,17 +2625,27 @@ export interface components {
         Measure: "hte_applications" | "tech_sme_registered";
         /** MeasureProgress */
         MeasureProgress: {
-            /** Actual */
+            /**
+             * Actual
+             * @description 已完成数
+             */
             actual: number;
-            /** Quota */
+            /**
+             * Quota
+             * @description 年度任务数;未下达为空
+             */
             quota: number | null;
-            /** Completion Rate */
+            /**
+             * Completion Rate
+             * @description 完成率(0–1)
+             */
             completion_rate: number | null;
             /**
              * Expected
              * @description 按时间进度此时应达到的数
              */
             expected: number | null;
+            /** @description 与时间进度相比:ahead 超前 / on_track 持平 / behind 滞后;无任务为空 */
             status: components["schemas"]["Status"] | null;
             /**
              * Needed For Pace
@@ -2357,23 +2671,36 @@ export interface components {
              * @example township_behind_pace
              */
             kind: string;
-            /** Title */
+            /**
+             * Title
+             * @description 通知标题
+             */
             title: string;
-            /** Body */
+            /**
+             * Body
+             * @description 通知正文
+             */
             body: string;
             /**
              * Created At
              * Format: date-time
+             * @description 通知时间
              */
             created_at: string;
-            /** Read At */
+            /**
+             * Read At
+             * @description 已读时间;未读为空
+             */
             read_at: string | null;
             /**
              * Region Code
              * @description 所涉报送单位
              */
             region_code: string | null;
-            /** Year */
+            /**
+             * Year
+             * @description 相关年度;与年度无关为空
+             */
             year: number | null;
             /**
              * Month
@@ -2391,47 +2718,82 @@ export interface components {
         };
         /** OutboxEventPublic */
         OutboxEventPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 发件箱中的序号
+             */
             id: number;
-            /** Event Id */
+            /**
+             * Event Id
+             * @description 事件编号(接收方据此只处理一次)
+             */
             event_id: string;
-            /** Type */
+            /**
+             * Type
+             * @description 事件类型 `<名词>.<动词>`
+             */
             type: string;
-            /** Subject */
+            /**
+             * Subject
+             * @description 事件主体(同一主体的事件按记录顺序投递)
+             */
             subject: string;
-            /** Data */
+            /**
+             * Data
+             * @description 事件内容
+             */
             data: {
                 [key: string]: unknown;
             };
             /**
              * Occurred At
              * Format: date-time
+             * @description 事件发生时间
              */
             occurred_at: string;
-            /** Destination */
+            /**
+             * Destination
+             * @description 投递目标服务;仅供变更流读取的事件为空
+             */
             destination: string | null;
             /**
              * State
              * @description pending 待送达 / delivered 已送达 / dead 多次失败,待人工重试
              */
             state: string;
-            /** Attempts */
+            /**
+             * Attempts
+             * @description 已尝试投递次数
+             */
             attempts: number;
             /**
              * Next Attempt At
              * Format: date-time
+             * @description 下次尝试投递的时间
              */
             next_attempt_at: string;
-            /** Last Error */
+            /**
+             * Last Error
+             * @description 最近一次投递失败的原因
+             */
             last_error: string | null;
-            /** Delivered At */
+            /**
+             * Delivered At
+             * @description 投递成功时间;未投递为空
+             */
             delivered_at: string | null;
         };
         /** OutboxPage */
         OutboxPage: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页事件
+             */
             items: components["schemas"]["OutboxEventPublic"][];
-            /** Total */
+            /**
+             * Total
+             * @description 符合条件的事件总数
+             */
             total: number;
         };
         /**
@@ -2446,7 +2808,10 @@ export interface components {
         Pace: "day" | "month" | "quarter";
         /** Page[ApiKeyPublic] */
         Page_ApiKeyPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页条目
+             */
             items: components["schemas"]["ApiKeyPublic"][];
             /**
              * Total
@@ -2461,8 +2826,29 @@ export interface components {
         };
         /** Page[CandidatePublic] */
         Page_CandidatePublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页条目
+             */
             items: components["schemas"]["CandidatePublic"][];
+            /**
+             * Total
+             * @description 符合条件的总条数(不受分页影响)
+             */
+            total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
+        };
+        /** Page[DeliveryPublic] */
+        Page_DeliveryPublic_: {
+            /**
+             * Items
+             * @description 本页条目
+             */
+            items: components["schemas"]["DeliveryPublic"][];
             /**
              * Total
              * @description 符合条件的总条数(不受分页影响)
@@ -2476,7 +2862,10 @@ export interface components {
         };
         /** Page[EnterprisePublic] */
         Page_EnterprisePublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页条目
+             */
             items: components["schemas"]["EnterprisePublic"][];
             /**
              * Total
@@ -2491,7 +2880,10 @@ export interface components {
         };
         /** Page[IndicatorPublic] */
         Page_IndicatorPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页条目
+             */
             items: components["schemas"]["IndicatorPublic"][];
             /**
              * Total
@@ -2506,7 +2898,10 @@ export interface components {
         };
         /** Page[NotificationPublic] */
         Page_NotificationPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页条目
+             */
             items: components["schemas"]["NotificationPublic"][];
             /**
              * Total
@@ -2521,7 +2916,10 @@ export interface components {
         };
         /** Page[QualificationPublic] */
         Page_QualificationPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页条目
+             */
             items: components["schemas"]["QualificationPublic"][];
             /**
              * Total
@@ -2536,7 +2934,10 @@ export interface components {
         };
         /** Page[RegionPublic] */
         Page_RegionPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页条目
+             */
             items: components["schemas"]["RegionPublic"][];
             /**
              * Total
@@ -2551,7 +2952,10 @@ export interface components {
         };
         /** Page[TechContractPublic] */
         Page_TechContractPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页条目
+             */
             items: components["schemas"]["TechContractPublic"][];
             /**
              * Total
@@ -2566,7 +2970,10 @@ export interface components {
         };
         /** Page[UserPublic] */
         Page_UserPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页条目
+             */
             items: components["schemas"]["UserPublic"][];
             /**
              * Total
@@ -2581,8 +2988,29 @@ export interface components {
         };
         /** Page[ValuePublic] */
         Page_ValuePublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页条目
+             */
             items: components["schemas"]["ValuePublic"][];
+            /**
+             * Total
+             * @description 符合条件的总条数(不受分页影响)
+             */
+            total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
+        };
+        /** Page[WebhookPublic] */
+        Page_WebhookPublic_: {
+            /**
+             * Items
+             * @description 本页条目
+             */
+            items: components["schemas"]["WebhookPublic"][];
             /**
              * Total
              * @description 符合条件的总条数(不受分页影响)
@@ -2691,16 +3119,25 @@ export interface components {
         Program: "tech_sme" | "hte";
         /** ProgressPublic */
         ProgressPublic: {
+            /** @description 指标 */
             indicator: components["schemas"]["IndicatorPublic"];
-            /** Region Code */
+            /**
+             * Region Code
+             * @description 报送单位代码
+             */
             region_code: string;
-            /** Year */
+            /**
+             * Year
+             * @description 年度
+             */
             year: number;
             /**
              * As Of
              * Format: date
+             * @description 统计日
              */
             as_of: string;
+            /** @description 时间进度的计算口径:day 按日 / month 按月 / quarter 按季 */
             pace: components["schemas"]["Pace"];
             /**
              * Actual
@@ -2765,7 +3202,10 @@ export interface components {
              * @example funding-api
              */
             source: string;
-            /** Year */
+            /**
+             * Year
+             * @description 年度
+             */
             year: number;
             /**
              * Month
@@ -2843,13 +3283,17 @@ export interface components {
         QualificationKind: "tech_sme" | "hte" | "new_species";
         /** QualificationPublic */
         QualificationPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 资质记录编号
+             */
             id: number;
             /**
              * Credit Code
              * @description 所属企业的统一社会信用代码
              */
             credit_code: string;
+            /** @description 资质类型(如 hte 高新技术企业) */
             kind: components["schemas"]["QualificationKind"];
             /**
              * Granted Year
@@ -2859,11 +3303,18 @@ export interface components {
             /**
              * Granted On
              * Format: date
+             * @description 认定日期
              */
             granted_on: string;
-            /** Expires On */
+            /**
+             * Expires On
+             * @description 有效期至;长期有效为空
+             */
             expires_on: string | null;
-            /** Certificate No */
+            /**
+             * Certificate No
+             * @description 证书编号
+             */
             certificate_no: string | null;
             /**
              * Updated At
@@ -2874,34 +3325,61 @@ export interface components {
         };
         /** QuarterlyReport */
         QuarterlyReport: {
-            /** Year */
+            /**
+             * Year
+             * @description 年度
+             */
             year: number;
-            /** Quarter */
+            /**
+             * Quarter
+             * @description 季度(1–4)
+             */
             quarter: number;
             /**
              * As Of
              * Format: date
+             * @description 统计日(季度末)
              */
             as_of: string;
-            /** Title */
+            /**
+             * Title
+             * @description 报告标题
+             */
             title: string;
-            /** Sections */
+            /**
+             * Sections
+             * @description 报告各节
+             */
             sections: components["schemas"]["Section"][];
         };
         /** QuotaIn */
         QuotaIn: {
-            /** Region Code */
+            /**
+             * Region Code
+             * @description 报送单位(乡镇)代码
+             */
             region_code: string;
+            /** @description 培育指标 */
             measure: components["schemas"]["Measure"];
-            /** Quota */
+            /**
+             * Quota
+             * @description 年度任务数
+             */
             quota: number;
         };
         /** QuotaPublic */
         QuotaPublic: {
-            /** Region Code */
+            /**
+             * Region Code
+             * @description 报送单位(乡镇)代码
+             */
             region_code: string;
+            /** @description 培育指标 */
             measure: components["schemas"]["Measure"];
-            /** Quota */
+            /**
+             * Quota
+             * @description 年度任务数
+             */
             quota: number;
             /**
              * Year
@@ -2945,7 +3423,10 @@ export interface components {
         };
         /** Quotas */
         Quotas: {
-            /** Items */
+            /**
+             * Items
+             * @description 各单位各指标的任务数
+             */
             items: components["schemas"]["QuotaIn"][];
         };
         /** Readiness */
@@ -2956,7 +3437,10 @@ export interface components {
              * @example ready
              */
             status: string;
-            /** Checks */
+            /**
+             * Checks
+             * @description 各项就绪检查(数据库、依赖服务)的结果
+             */
             checks: components["schemas"]["CheckResult"][];
         };
         /** Received */
@@ -3007,14 +3491,24 @@ export interface components {
         Scope: "read:enterprises" | "read:candidates" | "read:indicators" | "read:tech_contracts" | "read:regions" | "read:demands" | "read:supplies" | "read:matches" | "read:stats" | "read:programs" | "read:awards" | "read:disbursements" | "read:ledger" | "read:outstanding";
         /** Section */
         Section: {
-            /** Title */
+            /**
+             * Title
+             * @description 节标题
+             */
             title: string;
-            /** Paragraphs */
+            /**
+             * Paragraphs
+             * @description 正文段落
+             */
             paragraphs: string[];
-            /** Figures */
+            /**
+             * Figures
+             * @description 本节引用的数字及其来源
+             */
             figures?: components["schemas"]["Figure"][];
             /**
              * Available
+             * @description 本节数据是否齐全(依赖服务不可用时为 false)
              * @default true
              */
             available: boolean;
@@ -3026,20 +3520,30 @@ export interface components {
         Stage: "reserve" | "coached" | "applied" | "certified" | "rejected" | "withdrawn";
         /** StageEventPublic */
         StageEventPublic: {
+            /** @description 原阶段;首次报送为空 */
             from_stage: components["schemas"]["Stage"] | null;
+            /** @description 新阶段 */
             to_stage: components["schemas"]["Stage"];
             /**
              * On
              * Format: date
+             * @description 阶段变更的业务日期
              */
             on: string;
-            /** By */
+            /**
+             * By
+             * @description 操作用户
+             */
             by: string;
-            /** Note */
+            /**
+             * Note
+             * @description 说明
+             */
             note: string;
             /**
              * At
              * Format: date-time
+             * @description 记录时间
              */
             at: string;
         };
@@ -3064,11 +3568,20 @@ export interface components {
         };
         /** TargetPublic */
         TargetPublic: {
-            /** Indicator Code */
+            /**
+             * Indicator Code
+             * @description 指标代码
+             */
             indicator_code: string;
-            /** Region Code */
+            /**
+             * Region Code
+             * @description 报送单位代码
+             */
             region_code: string;
-            /** Year */
+            /**
+             * Year
+             * @description 年度
+             */
             year: number;
             /**
              * Value
@@ -3076,11 +3589,15 @@ export interface components {
              * @example 34.25
              */
             value: string;
-            /** Set By */
+            /**
+             * Set By
+             * @description 设定人
+             */
             set_by: string;
             /**
              * Set At
              * Format: date-time
+             * @description 设定时间
              */
             set_at: string;
         };
@@ -3154,32 +3671,54 @@ export interface components {
         };
         /** TechContractPublic */
         TechContractPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 技术合同记录编号
+             */
             id: number;
-            /** Source */
+            /**
+             * Source
+             * @description 来源系统
+             */
             source: string;
-            /** Source Id */
+            /**
+             * Source Id
+             * @description 来源系统中的编号
+             */
             source_id: string;
-            /** Credit Code */
+            /**
+             * Credit Code
+             * @description 企业统一社会信用代码
+             */
             credit_code: string;
-            /** Region Code */
+            /**
+             * Region Code
+             * @description 企业所属报送单位代码
+             */
             region_code: string;
             /**
              * Amount
+             * @description 合同金额(元)
              * @example 55068000.00
              */
             amount: string;
+            /** @description 合同类型:development 开发 / transfer 转让 / consulting 咨询 / service 服务 */
             contract_type: components["schemas"]["ContractType"];
             /**
              * Signed On
              * Format: date
+             * @description 签订日期
              */
             signed_on: string;
-            /** Recorded By */
+            /**
+             * Recorded By
+             * @description 登记人
+             */
             recorded_by: string;
             /**
              * Recorded At
              * Format: date-time
+             * @description 登记时间
              */
             recorded_at: string;
             /** @description active 有效 / cancelled 已注销 */
@@ -3195,7 +3734,10 @@ export interface components {
              * @description 最近一次变更(登记、更正或注销)的时间
              */
             updated_at: string;
-            /** Cancelled At */
+            /**
+             * Cancelled At
+             * @description 注销时间;有效为空
+             */
             cancelled_at: string | null;
         };
         /**
@@ -3265,6 +3807,7 @@ export interface components {
             access_token: string;
             /**
              * Token Type
+             * @description 令牌类型,固定为 bearer
              * @default bearer
              * @example bearer
              */
@@ -3278,16 +3821,25 @@ export interface components {
         };
         /** TownshipProgress */
         TownshipProgress: {
-            /** Region Code */
+            /**
+             * Region Code
+             * @description 报送单位(乡镇)代码
+             */
             region_code: string;
-            /** Name */
+            /**
+             * Name
+             * @description 单位名称
+             */
             name: string;
             /**
              * Behind
              * @description 任一项滞后于时间进度
              */
             behind: boolean;
-            /** Measures */
+            /**
+             * Measures
+             * @description 各培育指标的进度
+             */
             measures: {
                 [key: string]: components["schemas"]["MeasureProgress"];
             };
@@ -3306,6 +3858,7 @@ export interface components {
         UserCreate: {
             /**
              * Username
+             * @description 用户名
              * @example zhangsan
              */
             username: string;
@@ -3338,6 +3891,7 @@ export interface components {
         UserPublic: {
             /**
              * Username
+             * @description 用户名
              * @example zhangsan
              */
             username: string;
@@ -3360,11 +3914,15 @@ export interface components {
              * @description enterprise 账号绑定的统一社会信用代码
              */
             credit_code?: string | null;
-            /** Is Active */
+            /**
+             * Is Active
+             * @description 是否启用
+             */
             is_active: boolean;
             /**
              * Created At
              * Format: date-time
+             * @description 创建时间
              */
             created_at: string;
         };
@@ -3410,20 +3968,37 @@ export interface components {
         };
         /** ValuePublic */
         ValuePublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 数值记录编号
+             */
             id: number;
-            /** Indicator Code */
+            /**
+             * Indicator Code
+             * @description 指标代码
+             */
             indicator_code: string;
-            /** Region Code */
+            /**
+             * Region Code
+             * @description 报送单位代码
+             */
             region_code: string;
-            /** Year */
+            /**
+             * Year
+             * @description 年度
+             */
             year: number;
+            /** @description 期间类型:month 月 / quarter 季 / year 年 */
             period_type: components["schemas"]["PeriodType"];
-            /** Period */
+            /**
+             * Period
+             * @description 期间序号(月份或季度;年度为 1)
+             */
             period: number;
             /**
              * Period End
              * Format: date
+             * @description 期间最后一天
              */
             period_end: string;
             /**
@@ -3432,21 +4007,155 @@ export interface components {
              * @example 34.25
              */
             value: string;
+            /** @description 数据来源:statistics 统计 / administrative 行政记录 / preliminary 快报 */
             provenance: components["schemas"]["Provenance"];
-            /** Note */
+            /**
+             * Note
+             * @description 备注
+             */
             note: string;
             /**
              * Revision
              * @description 修订号;更正产生新修订,旧数值保留可查
              */
             revision: number;
-            /** Recorded By */
+            /**
+             * Recorded By
+             * @description 录入人
+             */
             recorded_by: string;
             /**
              * Recorded At
              * Format: date-time
+             * @description 录入时间
              */
             recorded_at: string;
+        };
+        /** WebhookCreate */
+        WebhookCreate: {
+            /**
+             * Url
+             * @description 接收端地址(http/https)。生产环境中不得解析到回环、内网、链路本地、组播或保留地址,除非设置 `WEBHOOK_ALLOWED_NETWORKS` 列出该网段
+             * @example https://receiver.example.gov.cn/daye/webhooks
+             */
+            url: string;
+            /**
+             * Event Types
+             * @description 订阅的事件类型,取自本服务变更事件流的类型
+             */
+            event_types: string[];
+        };
+        /** WebhookCreated */
+        WebhookCreated: {
+            /** Id */
+            id: number;
+            /** Url */
+            url: string;
+            /** Event Types */
+            event_types: string[];
+            /**
+             * Owner
+             * @description 登记该端点的账号;停用时通知该账号
+             */
+            owner: string;
+            /**
+             * State
+             * @description active 投递中 / paused 已暂停 / disabled 已停用(410 或连续失败 5 天)
+             */
+            state: string;
+            /** Disabled Reason */
+            disabled_reason: string | null;
+            /**
+             * Failing Since
+             * @description 自何时起每次投递都失败;成功一次即清空
+             */
+            failing_since: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * Secret
+             * @description 签名密钥(`whsec_` + base64),仅此一次返回。按 Standard Webhooks 校验 `webhook-signature`
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
+            secret: string;
+        };
+        /** WebhookPublic */
+        WebhookPublic: {
+            /** Id */
+            id: number;
+            /** Url */
+            url: string;
+            /** Event Types */
+            event_types: string[];
+            /**
+             * Owner
+             * @description 登记该端点的账号;停用时通知该账号
+             */
+            owner: string;
+            /**
+             * State
+             * @description active 投递中 / paused 已暂停 / disabled 已停用(410 或连续失败 5 天)
+             */
+            state: string;
+            /** Disabled Reason */
+            disabled_reason: string | null;
+            /**
+             * Failing Since
+             * @description 自何时起每次投递都失败;成功一次即清空
+             */
+            failing_since: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** WebhookSecret */
+        WebhookSecret: {
+            /** Id */
+            id: number;
+            /**
+             * Secret
+             * @description 新的签名密钥,仅此一次返回
+             */
+            secret: string;
+            /**
+             * Previous Secret Expires At
+             * Format: date-time
+             * @description 此前,投递同时带新旧两个签名 (`v1,<新> v1,<旧>`);之后只用新密钥
+             */
+            previous_secret_expires_at: string;
+        };
+        /** WebhookUpdate */
+        WebhookUpdate: {
+            /**
+             * State
+             * @description active 恢复(也用于重新启用已停用的端点)/ paused 暂停:暂停期间的事件被跳过,不会补发
+             */
+            state?: ("active" | "paused") | null;
+            /**
+             * Url
+             * @description 新的接收端地址
+             */
+            url?: string | null;
+            /**
+             * Event Types
+             * @description 新的订阅事件类型
+             */
+            event_types?: string[] | null;
         };
     };
     responses: never;
@@ -3472,6 +4181,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "ok"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Health"];
                 };
             };
@@ -3481,6 +4195,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -3493,13 +4216,25 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description 就绪 */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "status": "ready",
+                     *       "checks": [
+                     *         {
+                     *           "name": "database",
+                     *           "ok": true,
+                     *           "detail": null
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Readiness"];
                 };
             };
             /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
@@ -3508,6 +4243,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description 未就绪 */
             503: {
@@ -3539,6 +4283,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "access_token": "示例",
+                     *       "token_type": "bearer",
+                     *       "expires_in": 3600
+                     *     }
+                     */
                     "application/json": components["schemas"]["TokenResponse"];
                 };
             };
@@ -3607,6 +4358,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "keys": [
+                     *         {
+                     *           "示例": "示例"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["Jwks"];
                 };
             };
@@ -3616,6 +4376,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -3634,6 +4403,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "username": "zhangsan",
+                     *       "display_name": "张三",
+                     *       "role": "admin",
+                     *       "region_code": null,
+                     *       "credit_code": null,
+                     *       "is_active": true,
+                     *       "created_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["UserPublic"];
                 };
             };
@@ -3663,6 +4443,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_api_keys: {
@@ -3683,6 +4472,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "name": "大冶市华鑫铸造有限公司",
+                     *           "prefix": "示例",
+                     *           "username": "zhangsan",
+                     *           "scopes": null,
+                     *           "rate_limit": null,
+                     *           "created_at": "2025-09-30T08:00:00Z",
+                     *           "revoked_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Page_ApiKeyPublic_"];
                 };
             };
@@ -3741,6 +4548,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "name": "大冶市华鑫铸造有限公司",
+                     *       "prefix": "示例",
+                     *       "username": "zhangsan",
+                     *       "scopes": null,
+                     *       "rate_limit": null,
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "revoked_at": "2025-09-30T08:00:00Z",
+                     *       "key": "示例"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiKeyCreated"];
                 };
             };
@@ -3903,6 +4723,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "username": "zhangsan",
+                     *           "display_name": "张三",
+                     *           "role": "admin",
+                     *           "region_code": null,
+                     *           "credit_code": null,
+                     *           "is_active": true,
+                     *           "created_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Page_UserPublic_"];
                 };
             };
@@ -3963,6 +4800,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "username": "zhangsan",
+                     *       "display_name": "张三",
+                     *       "role": "admin",
+                     *       "region_code": null,
+                     *       "credit_code": null,
+                     *       "is_active": true,
+                     *       "created_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["UserPublic"];
                 };
             };
@@ -4053,6 +4901,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "code": "420281101",
+                     *           "name": "金牛镇",
+                     *           "kind": "镇",
+                     *           "parent_code": "420281"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Page_RegionPublic_"];
                 };
             };
@@ -4089,6 +4951,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "city_code": "420281",
+                     *       "city_name": "大冶市",
+                     *       "today": "2025-10-01",
+                     *       "as_of": "2025-09-30",
+                     *       "year": 2025
+                     *     }
+                     */
                     "application/json": components["schemas"]["PlatformFacts"];
                 };
             };
@@ -4098,6 +4969,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -4119,6 +4999,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "name": "技术合同成交额",
+                     *           "unit": "亿元",
+                     *           "category": "成果转化",
+                     *           "accumulation": "cumulative",
+                     *           "additive": true,
+                     *           "higher_is_better": true,
+                     *           "numerator_code": null,
+                     *           "denominator_code": null,
+                     *           "description": "",
+                     *           "code": "tech_contract_turnover",
+                     *           "source": "matching-api"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Page_IndicatorPublic_"];
                 };
             };
@@ -4181,6 +5082,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "name": "技术合同成交额",
+                     *       "unit": "亿元",
+                     *       "category": "成果转化",
+                     *       "accumulation": "cumulative",
+                     *       "additive": true,
+                     *       "higher_is_better": true,
+                     *       "numerator_code": null,
+                     *       "denominator_code": null,
+                     *       "description": "",
+                     *       "code": "tech_contract_turnover",
+                     *       "source": "matching-api"
+                     *     }
+                     */
                     "application/json": components["schemas"]["IndicatorPublic"];
                 };
             };
@@ -4270,6 +5186,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "name": "技术合同成交额",
+                     *       "unit": "亿元",
+                     *       "category": "成果转化",
+                     *       "accumulation": "cumulative",
+                     *       "additive": true,
+                     *       "higher_is_better": true,
+                     *       "numerator_code": null,
+                     *       "denominator_code": null,
+                     *       "description": "",
+                     *       "code": "tech_contract_turnover",
+                     *       "source": "matching-api"
+                     *     }
+                     */
                     "application/json": components["schemas"]["IndicatorPublic"];
                 };
             };
@@ -4341,6 +5272,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "name": "技术合同成交额",
+                     *       "unit": "亿元",
+                     *       "category": "成果转化",
+                     *       "accumulation": "cumulative",
+                     *       "additive": true,
+                     *       "higher_is_better": true,
+                     *       "numerator_code": null,
+                     *       "denominator_code": null,
+                     *       "description": "",
+                     *       "code": "tech_contract_turnover",
+                     *       "source": "matching-api"
+                     *     }
+                     */
                     "application/json": components["schemas"]["IndicatorPublic"];
                 };
             };
@@ -4444,6 +5390,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "indicator_code": "tech_contract_turnover",
+                     *           "region_code": "420281101",
+                     *           "year": 1,
+                     *           "period_type": "year",
+                     *           "period": 1,
+                     *           "period_end": "2025-09-30",
+                     *           "value": "34.25",
+                     *           "provenance": "statistics",
+                     *           "note": "",
+                     *           "revision": 1,
+                     *           "recorded_by": "admin",
+                     *           "recorded_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Page_ValuePublic_"];
                 };
             };
@@ -4517,6 +5486,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "indicator_code": "tech_contract_turnover",
+                     *       "region_code": "420281101",
+                     *       "year": 1,
+                     *       "period_type": "year",
+                     *       "period": 1,
+                     *       "period_end": "2025-09-30",
+                     *       "value": "34.25",
+                     *       "provenance": "statistics",
+                     *       "note": "",
+                     *       "revision": 1,
+                     *       "recorded_by": "admin",
+                     *       "recorded_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ValuePublic"];
                 };
             };
@@ -4526,6 +5512,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "indicator_code": "tech_contract_turnover",
+                     *       "region_code": "420281101",
+                     *       "year": 1,
+                     *       "period_type": "year",
+                     *       "period": 1,
+                     *       "period_end": "2025-09-30",
+                     *       "value": "34.25",
+                     *       "provenance": "statistics",
+                     *       "note": "",
+                     *       "revision": 1,
+                     *       "recorded_by": "admin",
+                     *       "recorded_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ValuePublic"];
                 };
             };
@@ -4627,6 +5630,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "written": 1,
+                     *       "unchanged": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["BulkResult"];
                 };
             };
@@ -4721,6 +5730,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "indicator_code": "tech_contract_turnover",
+                     *       "region_code": "420281101",
+                     *       "year": 1,
+                     *       "value": "34.25",
+                     *       "set_by": "admin",
+                     *       "set_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["TargetPublic"];
                 };
             };
@@ -4819,6 +5838,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "indicator": {
+                     *         "name": "技术合同成交额",
+                     *         "unit": "亿元",
+                     *         "category": "成果转化",
+                     *         "accumulation": "cumulative",
+                     *         "additive": true,
+                     *         "higher_is_better": true,
+                     *         "numerator_code": null,
+                     *         "denominator_code": null,
+                     *         "description": "",
+                     *         "code": "tech_contract_turnover",
+                     *         "source": "matching-api"
+                     *       },
+                     *       "region_code": "420281101",
+                     *       "year": 1,
+                     *       "as_of": "2025-09-30",
+                     *       "pace": "day",
+                     *       "actual": "34.25",
+                     *       "target": "34.25",
+                     *       "completion_rate": 0.5,
+                     *       "time_progress": 0.5,
+                     *       "expected": "34.25",
+                     *       "status": "ahead",
+                     *       "remaining": "34.25",
+                     *       "projected": "34.25",
+                     *       "prior_value": "34.25",
+                     *       "yoy_growth": 0.5,
+                     *       "published": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["ProgressPublic"];
                 };
             };
@@ -4895,6 +5946,46 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "year": 1,
+                     *       "as_of": "2025-09-30",
+                     *       "region_code": "420281101",
+                     *       "time_progress": 0.5,
+                     *       "items": [
+                     *         {
+                     *           "indicator": {
+                     *             "name": "技术合同成交额",
+                     *             "unit": "亿元",
+                     *             "category": "成果转化",
+                     *             "accumulation": "cumulative",
+                     *             "additive": true,
+                     *             "higher_is_better": true,
+                     *             "numerator_code": null,
+                     *             "denominator_code": null,
+                     *             "description": "",
+                     *             "code": "tech_contract_turnover",
+                     *             "source": "matching-api"
+                     *           },
+                     *           "region_code": "420281101",
+                     *           "year": 1,
+                     *           "as_of": "2025-09-30",
+                     *           "pace": "day",
+                     *           "actual": "34.25",
+                     *           "target": "34.25",
+                     *           "completion_rate": 0.5,
+                     *           "time_progress": 0.5,
+                     *           "expected": "34.25",
+                     *           "status": "ahead",
+                     *           "remaining": "34.25",
+                     *           "projected": "34.25",
+                     *           "prior_value": "34.25",
+                     *           "yoy_growth": 0.5,
+                     *           "published": null
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["Dashboard"];
                 };
             };
@@ -4981,6 +6072,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "source": "matching-api",
+                     *           "source_id": "match-1024",
+                     *           "credit_code": "91420281MA0000001H",
+                     *           "region_code": "420281101",
+                     *           "amount": "55068000.00",
+                     *           "contract_type": "development",
+                     *           "signed_on": "2025-09-30",
+                     *           "recorded_by": "admin",
+                     *           "recorded_at": "2025-09-30T08:00:00Z",
+                     *           "status": "active",
+                     *           "revision": 1,
+                     *           "updated_at": "2025-09-30T08:00:00Z",
+                     *           "cancelled_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Page_TechContractPublic_"];
                 };
             };
@@ -5045,6 +6160,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "source": "matching-api",
+                     *       "source_id": "match-1024",
+                     *       "credit_code": "91420281MA0000001H",
+                     *       "region_code": "420281101",
+                     *       "amount": "55068000.00",
+                     *       "contract_type": "development",
+                     *       "signed_on": "2025-09-30",
+                     *       "recorded_by": "admin",
+                     *       "recorded_at": "2025-09-30T08:00:00Z",
+                     *       "status": "active",
+                     *       "revision": 1,
+                     *       "updated_at": "2025-09-30T08:00:00Z",
+                     *       "cancelled_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["TechContractPublic"];
                 };
             };
@@ -5054,6 +6187,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "source": "matching-api",
+                     *       "source_id": "match-1024",
+                     *       "credit_code": "91420281MA0000001H",
+                     *       "region_code": "420281101",
+                     *       "amount": "55068000.00",
+                     *       "contract_type": "development",
+                     *       "signed_on": "2025-09-30",
+                     *       "recorded_by": "admin",
+                     *       "recorded_at": "2025-09-30T08:00:00Z",
+                     *       "status": "active",
+                     *       "revision": 1,
+                     *       "updated_at": "2025-09-30T08:00:00Z",
+                     *       "cancelled_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["TechContractPublic"];
                 };
             };
@@ -5144,6 +6295,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "source": "matching-api",
+                     *       "source_id": "match-1024",
+                     *       "credit_code": "91420281MA0000001H",
+                     *       "region_code": "420281101",
+                     *       "amount": "55068000.00",
+                     *       "contract_type": "development",
+                     *       "signed_on": "2025-09-30",
+                     *       "recorded_by": "admin",
+                     *       "recorded_at": "2025-09-30T08:00:00Z",
+                     *       "status": "active",
+                     *       "revision": 1,
+                     *       "updated_at": "2025-09-30T08:00:00Z",
+                     *       "cancelled_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["TechContractPublic"];
                 };
             };
@@ -5215,6 +6384,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "applied": true
+                     *     }
+                     */
                     "application/json": components["schemas"]["Received"];
                 };
             };
@@ -5299,6 +6473,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "event_id": "0b5f4c1e-8a3d-4f7e-9c21-5d6e7f8a9b0c",
+                     *           "type": "award.approved",
+                     *           "subject": "award/12",
+                     *           "data": {
+                     *             "示例": null
+                     *           },
+                     *           "occurred_at": "2025-09-30T08:00:00Z",
+                     *           "destination": "indicator-api",
+                     *           "state": "示例",
+                     *           "attempts": 1,
+                     *           "next_attempt_at": "2025-09-30T08:00:00Z",
+                     *           "last_error": null,
+                     *           "delivered_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "total": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["OutboxPage"];
                 };
             };
@@ -5358,6 +6555,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "event_id": "0b5f4c1e-8a3d-4f7e-9c21-5d6e7f8a9b0c",
+                     *       "type": "award.approved",
+                     *       "subject": "award/12",
+                     *       "data": {
+                     *         "示例": null
+                     *       },
+                     *       "occurred_at": "2025-09-30T08:00:00Z",
+                     *       "destination": "indicator-api",
+                     *       "state": "示例",
+                     *       "attempts": 1,
+                     *       "next_attempt_at": "2025-09-30T08:00:00Z",
+                     *       "last_error": null,
+                     *       "delivered_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["OutboxEventPublic"];
                 };
             };
@@ -5459,6 +6674,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "name": "大冶市华鑫铸造有限公司",
+                     *           "region_code": "420281101",
+                     *           "industry": "铸造",
+                     *           "registered_on": null,
+                     *           "credit_code": "91420281MA0000001H",
+                     *           "qualifications": [
+                     *             {
+                     *               "id": 1,
+                     *               "credit_code": "91420281MA0000001H",
+                     *               "kind": null,
+                     *               "granted_year": 1,
+                     *               "granted_on": "2025-09-30",
+                     *               "expires_on": null,
+                     *               "certificate_no": null,
+                     *               "updated_at": "2025-09-30T08:00:00Z"
+                     *             }
+                     *           ],
+                     *           "created_at": "2025-09-30T08:00:00Z",
+                     *           "updated_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Page_EnterprisePublic_"];
                 };
             };
@@ -5522,6 +6766,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "name": "大冶市华鑫铸造有限公司",
+                     *       "region_code": "420281101",
+                     *       "industry": "铸造",
+                     *       "registered_on": null,
+                     *       "credit_code": "91420281MA0000001H",
+                     *       "qualifications": [
+                     *         {
+                     *           "id": 1,
+                     *           "credit_code": "91420281MA0000001H",
+                     *           "kind": "tech_sme",
+                     *           "granted_year": 1,
+                     *           "granted_on": "2025-09-30",
+                     *           "expires_on": "2025-09-30",
+                     *           "certificate_no": "GR202442001234",
+                     *           "updated_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "updated_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["EnterprisePublic"];
                 };
             };
@@ -5612,6 +6879,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "name": "大冶市华鑫铸造有限公司",
+                     *       "region_code": "420281101",
+                     *       "industry": "铸造",
+                     *       "registered_on": null,
+                     *       "credit_code": "91420281MA0000001H",
+                     *       "qualifications": [
+                     *         {
+                     *           "id": 1,
+                     *           "credit_code": "91420281MA0000001H",
+                     *           "kind": "tech_sme",
+                     *           "granted_year": 1,
+                     *           "granted_on": "2025-09-30",
+                     *           "expires_on": "2025-09-30",
+                     *           "certificate_no": "GR202442001234",
+                     *           "updated_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "updated_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["EnterprisePublic"];
                 };
             };
@@ -5685,6 +6975,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "name": "大冶市华鑫铸造有限公司",
+                     *       "region_code": "420281101",
+                     *       "industry": "铸造",
+                     *       "registered_on": null,
+                     *       "credit_code": "91420281MA0000001H",
+                     *       "qualifications": [
+                     *         {
+                     *           "id": 1,
+                     *           "credit_code": "91420281MA0000001H",
+                     *           "kind": "tech_sme",
+                     *           "granted_year": 1,
+                     *           "granted_on": "2025-09-30",
+                     *           "expires_on": "2025-09-30",
+                     *           "certificate_no": "GR202442001234",
+                     *           "updated_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "updated_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["EnterprisePublic"];
                 };
             };
@@ -5782,6 +7095,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "credit_code": "91420281MA0000001H",
+                     *       "kind": "tech_sme",
+                     *       "granted_year": 1,
+                     *       "granted_on": "2025-09-30",
+                     *       "expires_on": "2025-09-30",
+                     *       "certificate_no": "GR202442001234",
+                     *       "updated_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["QualificationPublic"];
                 };
             };
@@ -5892,6 +7217,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "credit_code": "91420281MA0000001H",
+                     *           "kind": "tech_sme",
+                     *           "granted_year": 1,
+                     *           "granted_on": "2025-09-30",
+                     *           "expires_on": "2025-09-30",
+                     *           "certificate_no": "GR202442001234",
+                     *           "updated_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Page_QualificationPublic_"];
                 };
             };
@@ -5965,6 +7308,55 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "region_code": "420281101",
+                     *           "credit_code": "91420281MA0000001H",
+                     *           "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *           "program": "tech_sme",
+                     *           "year": 1,
+                     *           "stage": "reserve",
+                     *           "stage_changed_at": "2025-09-30T08:00:00Z",
+                     *           "stage_changed_by": "admin",
+                     *           "created_by": "admin",
+                     *           "created_at": "2025-09-30T08:00:00Z",
+                     *           "updated_at": "2025-09-30T08:00:00Z",
+                     *           "assessments": {
+                     *             "tech_sme": {
+                     *               "program": null,
+                     *               "ruleset": "2025.1",
+                     *               "eligible": true,
+                     *               "route": null,
+                     *               "score": null,
+                     *               "conditions": [
+                     *                 null
+                     *               ]
+                     *             }
+                     *           },
+                     *           "history": [
+                     *             {
+                     *               "from_stage": null,
+                     *               "to_stage": null,
+                     *               "on": "2025-09-30",
+                     *               "by": "admin",
+                     *               "note": "",
+                     *               "at": "2025-09-30T08:00:00Z"
+                     *             }
+                     *           ],
+                     *           "allowed_moves": [
+                     *             "coached",
+                     *             "applied",
+                     *             "withdrawn"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Page_CandidatePublic_"];
                 };
             };
@@ -6031,6 +7423,58 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "region_code": "420281101",
+                     *       "credit_code": "91420281MA0000001H",
+                     *       "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *       "program": "tech_sme",
+                     *       "year": 1,
+                     *       "stage": "reserve",
+                     *       "stage_changed_at": "2025-09-30T08:00:00Z",
+                     *       "stage_changed_by": "admin",
+                     *       "created_by": "admin",
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "updated_at": "2025-09-30T08:00:00Z",
+                     *       "assessments": {
+                     *         "tech_sme": {
+                     *           "program": "tech_sme",
+                     *           "ruleset": "2025.1",
+                     *           "eligible": true,
+                     *           "route": "示例",
+                     *           "score": 1,
+                     *           "conditions": [
+                     *             {
+                     *               "code": "rd_intensity",
+                     *               "name": "近三年研发费用占销售收入比例",
+                     *               "value": "3.1%",
+                     *               "threshold": "≥ 4%",
+                     *               "passed": true,
+                     *               "shortfall": null,
+                     *               "points": null,
+                     *               "max_points": null
+                     *             }
+                     *           ]
+                     *         }
+                     *       },
+                     *       "history": [
+                     *         {
+                     *           "from_stage": "reserve",
+                     *           "to_stage": "reserve",
+                     *           "on": "2025-09-30",
+                     *           "by": "admin",
+                     *           "note": "",
+                     *           "at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "allowed_moves": [
+                     *         "coached",
+                     *         "applied",
+                     *         "withdrawn"
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["CandidatePublic"];
                 };
             };
@@ -6132,6 +7576,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "tech_sme": {
+                     *         "program": "tech_sme",
+                     *         "ruleset": "2025.1",
+                     *         "eligible": true,
+                     *         "route": "示例",
+                     *         "score": 1,
+                     *         "conditions": [
+                     *           {
+                     *             "code": "rd_intensity",
+                     *             "name": "近三年研发费用占销售收入比例",
+                     *             "value": "3.1%",
+                     *             "threshold": "≥ 4%",
+                     *             "passed": true,
+                     *             "shortfall": null,
+                     *             "points": null,
+                     *             "max_points": null
+                     *           }
+                     *         ]
+                     *       }
+                     *     }
+                     */
                     "application/json": {
                         [key: string]: components["schemas"]["Assessment"];
                     };
@@ -6219,6 +7686,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "created": 1,
+                     *       "eligible_tech_sme": 1,
+                     *       "eligible_hte": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["BulkCandidatesResult"];
                 };
             };
@@ -6323,6 +7797,55 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "region_code": "420281101",
+                     *           "credit_code": "91420281MA0000001H",
+                     *           "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *           "program": "tech_sme",
+                     *           "year": 1,
+                     *           "stage": "reserve",
+                     *           "stage_changed_at": "2025-09-30T08:00:00Z",
+                     *           "stage_changed_by": "admin",
+                     *           "created_by": "admin",
+                     *           "created_at": "2025-09-30T08:00:00Z",
+                     *           "updated_at": "2025-09-30T08:00:00Z",
+                     *           "assessments": {
+                     *             "tech_sme": {
+                     *               "program": null,
+                     *               "ruleset": "2025.1",
+                     *               "eligible": true,
+                     *               "route": null,
+                     *               "score": null,
+                     *               "conditions": [
+                     *                 null
+                     *               ]
+                     *             }
+                     *           },
+                     *           "history": [
+                     *             {
+                     *               "from_stage": null,
+                     *               "to_stage": null,
+                     *               "on": "2025-09-30",
+                     *               "by": "admin",
+                     *               "note": "",
+                     *               "at": "2025-09-30T08:00:00Z"
+                     *             }
+                     *           ],
+                     *           "allowed_moves": [
+                     *             "coached",
+                     *             "applied",
+                     *             "withdrawn"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Page_CandidatePublic_"];
                 };
             };
@@ -6382,6 +7905,58 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "region_code": "420281101",
+                     *       "credit_code": "91420281MA0000001H",
+                     *       "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *       "program": "tech_sme",
+                     *       "year": 1,
+                     *       "stage": "reserve",
+                     *       "stage_changed_at": "2025-09-30T08:00:00Z",
+                     *       "stage_changed_by": "admin",
+                     *       "created_by": "admin",
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "updated_at": "2025-09-30T08:00:00Z",
+                     *       "assessments": {
+                     *         "tech_sme": {
+                     *           "program": "tech_sme",
+                     *           "ruleset": "2025.1",
+                     *           "eligible": true,
+                     *           "route": "示例",
+                     *           "score": 1,
+                     *           "conditions": [
+                     *             {
+                     *               "code": "rd_intensity",
+                     *               "name": "近三年研发费用占销售收入比例",
+                     *               "value": "3.1%",
+                     *               "threshold": "≥ 4%",
+                     *               "passed": true,
+                     *               "shortfall": null,
+                     *               "points": null,
+                     *               "max_points": null
+                     *             }
+                     *           ]
+                     *         }
+                     *       },
+                     *       "history": [
+                     *         {
+                     *           "from_stage": "reserve",
+                     *           "to_stage": "reserve",
+                     *           "on": "2025-09-30",
+                     *           "by": "admin",
+                     *           "note": "",
+                     *           "at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "allowed_moves": [
+                     *         "coached",
+                     *         "applied",
+                     *         "withdrawn"
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["CandidatePublic"];
                 };
             };
@@ -6453,6 +8028,58 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "region_code": "420281101",
+                     *       "credit_code": "91420281MA0000001H",
+                     *       "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *       "program": "tech_sme",
+                     *       "year": 1,
+                     *       "stage": "reserve",
+                     *       "stage_changed_at": "2025-09-30T08:00:00Z",
+                     *       "stage_changed_by": "admin",
+                     *       "created_by": "admin",
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "updated_at": "2025-09-30T08:00:00Z",
+                     *       "assessments": {
+                     *         "tech_sme": {
+                     *           "program": "tech_sme",
+                     *           "ruleset": "2025.1",
+                     *           "eligible": true,
+                     *           "route": "示例",
+                     *           "score": 1,
+                     *           "conditions": [
+                     *             {
+                     *               "code": "rd_intensity",
+                     *               "name": "近三年研发费用占销售收入比例",
+                     *               "value": "3.1%",
+                     *               "threshold": "≥ 4%",
+                     *               "passed": true,
+                     *               "shortfall": null,
+                     *               "points": null,
+                     *               "max_points": null
+                     *             }
+                     *           ]
+                     *         }
+                     *       },
+                     *       "history": [
+                     *         {
+                     *           "from_stage": "reserve",
+                     *           "to_stage": "reserve",
+                     *           "on": "2025-09-30",
+                     *           "by": "admin",
+                     *           "note": "",
+                     *           "at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "allowed_moves": [
+                     *         "coached",
+                     *         "applied",
+                     *         "withdrawn"
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["CandidatePublic"];
                 };
             };
@@ -6556,6 +8183,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "示例": 1
+                     *     }
+                     */
                     "application/json": {
                         [key: string]: number;
                     };
@@ -6640,6 +8272,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "year": 1,
+                     *       "as_of": "2025-09-30",
+                     *       "time_progress": 0.5,
+                     *       "townships": [
+                     *         {
+                     *           "region_code": "420281101",
+                     *           "name": "大冶市华鑫铸造有限公司",
+                     *           "behind": true,
+                     *           "measures": {
+                     *             "hte_applications": {
+                     *               "actual": 1,
+                     *               "quota": null,
+                     *               "completion_rate": null,
+                     *               "expected": null,
+                     *               "status": null,
+                     *               "needed_for_pace": 1,
+                     *               "remaining": 1
+                     *             }
+                     *           },
+                     *           "gap": 0.5
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["CultivationProgress"];
                 };
             };
@@ -6702,6 +8360,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "year": 1,
+                     *       "quarter": 1,
+                     *       "as_of": "2025-09-30",
+                     *       "title": "示例",
+                     *       "sections": [
+                     *         {
+                     *           "title": "示例",
+                     *           "paragraphs": [
+                     *             "示例"
+                     *           ],
+                     *           "figures": [
+                     *             {
+                     *               "key": "tech_contract_turnover.actual",
+                     *               "text": "34.25亿元",
+                     *               "value": "34.25",
+                     *               "source": "indicator tech_contract_turnover, 420281, 2025-09-30"
+                     *             }
+                     *           ],
+                     *           "available": true
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["QuarterlyReport"];
                     "text/markdown": unknown;
                     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": unknown;
@@ -6770,6 +8453,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "kind": "township_behind_pace",
+                     *           "title": "示例",
+                     *           "body": "示例",
+                     *           "created_at": "2025-09-30T08:00:00Z",
+                     *           "read_at": "2025-09-30T08:00:00Z",
+                     *           "region_code": "420281101",
+                     *           "year": 1,
+                     *           "month": 1
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Page_NotificationPublic_"];
                 };
             };
@@ -6833,6 +8535,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "kind": "township_behind_pace",
+                     *       "title": "示例",
+                     *       "body": "示例",
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "read_at": "2025-09-30T08:00:00Z",
+                     *       "region_code": "420281101",
+                     *       "year": 1,
+                     *       "month": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["NotificationPublic"];
                 };
             };
@@ -6923,7 +8638,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };
@@ -6986,7 +8700,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };
@@ -7058,7 +8771,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };
@@ -7118,7 +8830,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };
@@ -7176,7 +8887,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };
@@ -7206,6 +8916,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     upload_indicator_values: {
@@ -7227,6 +8946,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "written": 1,
+                     *       "unchanged": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["BulkResult"];
                 };
             };
@@ -7269,7 +8994,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description 错误 */
+            /** @description 不支持的文件类型 */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -7315,7 +9040,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };
@@ -7338,6 +9062,15 @@ export interface operations {
             };
             /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7371,6 +9104,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "created": 1,
+                     *       "eligible_tech_sme": 1,
+                     *       "eligible_hte": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["BulkCandidatesResult"];
                 };
             };
@@ -7413,7 +9153,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description 错误 */
+            /** @description 不支持的文件类型 */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -7459,6 +9199,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "name": "close-expired-demands",
+                     *           "description": "示例",
+                     *           "schedule": "0 1 * * *",
+                     *           "timezone": "Asia/Shanghai",
+                     *           "grace_seconds": 1,
+                     *           "next_run_at": "2025-09-30T08:00:00Z",
+                     *           "last_run": {
+                     *             "occurrence": "2026-11-30T17:00:00+00:00",
+                     *             "trigger": null,
+                     *             "scheduled_for": null,
+                     *             "outcome": null,
+                     *             "attempts": 1,
+                     *             "summary": {
+                     *               "closed_demands": 3
+                     *             },
+                     *             "error": null,
+                     *             "started_at": "2025-09-30T08:00:00Z",
+                     *             "finished_at": null,
+                     *             "runner": "admin",
+                     *             "requested_by": null
+                     *           }
+                     *         }
+                     *       ],
+                     *       "total": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["JobList"];
                 };
             };
@@ -7487,6 +9257,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -7519,6 +9298,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "occurrence": "2026-11-30T17:00:00+00:00",
+                     *       "trigger": "schedule",
+                     *       "scheduled_for": "2025-09-30T08:00:00Z",
+                     *       "outcome": "running",
+                     *       "attempts": 1,
+                     *       "summary": {
+                     *         "closed_demands": 3
+                     *       },
+                     *       "error": null,
+                     *       "started_at": "2025-09-30T08:00:00Z",
+                     *       "finished_at": "2025-09-30T08:00:00Z",
+                     *       "runner": "admin",
+                     *       "requested_by": "admin"
+                     *     }
+                     */
                     "application/json": components["schemas"]["JobRun"];
                 };
             };
@@ -7570,6 +9366,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 依赖服务不可用 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_events: {
@@ -7594,6 +9400,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "示例",
+                     *           "type": "enterprise.created",
+                     *           "occurred_at": "2025-09-30T08:00:00Z",
+                     *           "subject": "award/12",
+                     *           "data": {
+                     *             "name": "大冶市华鑫铸造有限公司",
+                     *             "region_code": "420281101",
+                     *             "industry": "铸造",
+                     *             "registered_on": null,
+                     *             "credit_code": "91420281MA0000001H",
+                     *             "qualifications": [
+                     *               null
+                     *             ],
+                     *             "created_at": "2025-09-30T08:00:00Z",
+                     *             "updated_at": "2025-09-30T08:00:00Z"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "next_cursor": "示例"
+                     *     }
+                     */
                     "application/json": components["schemas"]["IndicatorApiEventPage"];
                 };
             };
@@ -7634,7 +9465,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description 错误 */
+            /** @description 已失效 */
             410: {
                 headers: {
                     [name: string]: unknown;
@@ -7652,6 +9483,723 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_webhooks: {
+        parameters: {
+            query?: {
+                /** @description 每页条数,上限见服务设置 (默认 200) */
+                limit?: number;
+                /** @description 跳过的条数 */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "url": "示例",
+                     *           "event_types": [
+                     *             "示例"
+                     *           ],
+                     *           "owner": "示例",
+                     *           "state": "示例",
+                     *           "disabled_reason": "示例",
+                     *           "failing_since": "2025-09-30T08:00:00Z",
+                     *           "created_at": "2025-09-30T08:00:00Z",
+                     *           "updated_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Page_WebhookPublic_"];
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "url": "示例",
+                     *       "event_types": [
+                     *         "示例"
+                     *       ],
+                     *       "owner": "示例",
+                     *       "state": "示例",
+                     *       "disabled_reason": "示例",
+                     *       "failing_since": "2025-09-30T08:00:00Z",
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "updated_at": "2025-09-30T08:00:00Z",
+                     *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookCreated"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Webhook 端点编号 */
+                webhook_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "url": "示例",
+                     *       "event_types": [
+                     *         "示例"
+                     *       ],
+                     *       "owner": "示例",
+                     *       "state": "示例",
+                     *       "disabled_reason": "示例",
+                     *       "failing_since": "2025-09-30T08:00:00Z",
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "updated_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookPublic"];
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Webhook 端点编号 */
+                webhook_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Webhook 端点编号 */
+                webhook_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "url": "示例",
+                     *       "event_types": [
+                     *         "示例"
+                     *       ],
+                     *       "owner": "示例",
+                     *       "state": "示例",
+                     *       "disabled_reason": "示例",
+                     *       "failing_since": "2025-09-30T08:00:00Z",
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "updated_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookPublic"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotate_webhook_secret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Webhook 端点编号 */
+                webhook_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "secret": "示例",
+                     *       "previous_secret_expires_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookSecret"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_webhook_deliveries: {
+        parameters: {
+            query?: {
+                /** @description 每页条数,上限见服务设置 (默认 200) */
+                limit?: number;
+                /** @description 跳过的条数 */
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Webhook 端点编号 */
+                webhook_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "event_id": "0b5f4c1e-8a3d-4f7e-9c21-5d6e7f8a9b0c",
+                     *           "event_type": "示例",
+                     *           "state": "示例",
+                     *           "attempts": 1,
+                     *           "response_status": 1,
+                     *           "last_error": null,
+                     *           "created_at": "2025-09-30T08:00:00Z",
+                     *           "last_attempt_at": "2025-09-30T08:00:00Z",
+                     *           "next_attempt_at": "2025-09-30T08:00:00Z",
+                     *           "delivered_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Page_DeliveryPublic_"];
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    redeliver_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Webhook 端点编号 */
+                webhook_id: number;
+                /** @description 投递记录编号 */
+                delivery_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "event_id": "0b5f4c1e-8a3d-4f7e-9c21-5d6e7f8a9b0c",
+                     *       "event_type": "示例",
+                     *       "state": "示例",
+                     *       "attempts": 1,
+                     *       "response_status": 1,
+                     *       "last_error": null,
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "last_attempt_at": "2025-09-30T08:00:00Z",
+                     *       "next_attempt_at": "2025-09-30T08:00:00Z",
+                     *       "delivered_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DeliveryPublic"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -7680,6 +10228,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };

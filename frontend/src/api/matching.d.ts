@@ -500,6 +500,134 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Webhook 列表
+         * @description 管理员看到全部端点;服务账号只看到自己登记的。
+         */
+        get: operations["list_webhooks"];
+        put?: never;
+        /**
+         * 登记 Webhook
+         * @description 登记接收端地址与订阅的事件类型;应答中的 `secret` 仅此一次返回。自登记时起发生的事件才会投递。投递遵循 Standard Webhooks:请求头 `webhook-id`(事件编号)、`webhook-timestamp`、`webhook-signature`(`v1,` + HMAC-SHA256);请求体 `{type, timestamp, data: {event_id, subject, object}}`,`object` 为变更事件流中该事件的 `data`。仅 2xx 视为成功;失败按 立即、5 秒、5 分、30 分、2 时、5 时、10 时、14 时、20 时、24 时 重试(带抖动,遵从 `Retry-After`);410 立即停用端点,连续失败 5 天停用并通知登记者。
+         *
+         *     可订阅的事件类型:
+         *     - `demand.posted`: 企业(或科技局代企业)发布了需求
+         *     - `demand.updated`: 需求内容被修改,或首次有应答,或对接成功被撤销后重新征集
+         *     - `demand.withdrawn`: 需求被撤回
+         *     - `demand.closed`: 需求到期关闭
+         *     - `demand.matched`: 需求首次有对接成功
+         *     - `supply.created`: 登记了供给
+         *     - `supply.updated`: 供给被修改或下架
+         *     - `match.proposed`: 建立了对接记录(待对接)
+         *     - `match.updated`: 对接记录转入对接中,或其需求、供给的摘要变化,或技术合同已登记到 indicator-api
+         *     - `match.succeeded`: 对接成功(可附技术合同)
+         *     - `match.failed`: 对接失败
+         *     - `match.withdrawn`: 对接记录被撤回(含需求撤回,及科技局撤销一次成功)
+         *     - `match.closed`: 需求到期,待对接记录随之关闭
+         *     - `match.contract_set`: 对接成功后补录或更正了技术合同(新的合同版本)
+         */
+        post: operations["create_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Webhook 详情
+         * @description 端点的地址、订阅类型与状态(不含密钥)。服务账号只能查看自己登记的。
+         */
+        get: operations["get_webhook"];
+        put?: never;
+        post?: never;
+        /**
+         * 删除 Webhook
+         * @description 连同其投递记录一并删除;未完成的投递不再进行。
+         */
+        delete: operations["delete_webhook"];
+        options?: never;
+        head?: never;
+        /**
+         * 暂停、恢复或修改 Webhook
+         * @description 暂停期间发生的事件不会投递,恢复后也不补发(跳过而非排队);已排队的投递在恢复后继续。恢复已停用的端点同样用 `state=active`。
+         */
+        patch: operations["update_webhook"];
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}/secret-rotation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 轮换签名密钥
+         * @description 生成新密钥并仅此一次返回;此后 24 小时内投递同时带新旧两个签名 (`webhook-signature: v1,<新> v1,<旧>`),接收端可从容换用新密钥。
+         */
+        post: operations["rotate_webhook_secret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Webhook 投递记录
+         * @description 最新的在前:状态、尝试次数、接收端状态码与时间。保留 30 天。
+         */
+        get: operations["list_webhook_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redelivery": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 重新投递
+         * @description 把一条 30 天内的投递重新排入队列(尝试次数清零,签名用当前密钥);端点暂停或停用时,恢复后才发出。
+         */
+        post: operations["redeliver_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/metrics": {
         parameters: {
             query?: never;
@@ -523,7 +651,9 @@ export interface components {
     schemas: {
         /** AssignedPair */
         AssignedPair: {
+            /** @description 需求 */
             demand: components["schemas"]["DemandSummary"];
+            /** @description 分派的专家(人才供给) */
             expert: components["schemas"]["SupplySummary"];
             /**
              * Score
@@ -535,9 +665,15 @@ export interface components {
              * @description 该专家在此需求的候选专家中排第几
              */
             choice: number;
-            /** Matched Terms */
+            /**
+             * Matched Terms
+             * @description 需求与专家共同的关键词
+             */
             matched_terms: string[];
-            /** Reasons */
+            /**
+             * Reasons
+             * @description 推荐理由
+             */
             reasons: components["schemas"]["Reason"][];
             /**
              * Explanation
@@ -547,7 +683,10 @@ export interface components {
         };
         /** Assignment */
         Assignment: {
-            /** Items */
+            /**
+             * Items
+             * @description 需求与专家的一一分派
+             */
             items: components["schemas"]["AssignedPair"][];
             /**
              * Total
@@ -566,6 +705,7 @@ export interface components {
             unassigned_demand_ids: number[];
             /**
              * Solver
+             * @description 求解所用算法
              * @example scipy.optimize.linear_sum_assignment
              */
             solver: string;
@@ -597,7 +737,10 @@ export interface components {
              * @example database
              */
             name: string;
-            /** Ok */
+            /**
+             * Ok
+             * @description 检查是否通过
+             */
             ok: boolean;
             /**
              * Detail
@@ -656,6 +799,46 @@ export interface components {
          * @enum {string}
          */
         ContractType: "development" | "transfer" | "consulting" | "service";
+        /** DeliveryPublic */
+        DeliveryPublic: {
+            /** Id */
+            id: number;
+            /**
+             * Event Id
+             * @description 事件编号,即请求头 `webhook-id`,重试时不变
+             */
+            event_id: string;
+            /** Event Type */
+            event_type: string;
+            /**
+             * State
+             * @description pending 待投递或待重试 / succeeded 成功 (2xx) / failed 放弃
+             */
+            state: string;
+            /** Attempts */
+            attempts: number;
+            /**
+             * Response Status
+             * @description 最近一次尝试时接收端的状态码;无应答时为空
+             */
+            response_status: number | null;
+            /** Last Error */
+            last_error: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Last Attempt At */
+            last_attempt_at: string | null;
+            /**
+             * Next Attempt At
+             * Format: date-time
+             */
+            next_attempt_at: string;
+            /** Delivered At */
+            delivered_at: string | null;
+        };
         /**
          * demand.closed
          * @description 需求到期关闭
@@ -798,8 +981,12 @@ export interface components {
         };
         /** DemandPublic */
         DemandPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 需求编号
+             */
             id: number;
+            /** @description 需求类型:talent 人才 / technology 技术 / finance 金融 */
             kind: components["schemas"]["DemandKind"];
             /**
              * Credit Code
@@ -821,29 +1008,50 @@ export interface components {
              * @description 发布时企业有效资质
              */
             qualifications: string[];
-            /** Title */
+            /**
+             * Title
+             * @description 需求标题
+             */
             title: string;
-            /** Description */
+            /**
+             * Description
+             * @description 需求描述
+             */
             description: string;
-            /** Industry */
+            /**
+             * Industry
+             * @description 行业
+             */
             industry: string;
-            /** Budget */
+            /**
+             * Budget
+             * @description 人才、技术需求的预算(元)
+             */
             budget: string | null;
-            /** Amount Sought */
+            /**
+             * Amount Sought
+             * @description 金融需求的融资金额(元)
+             */
             amount_sought: string | null;
+            /** @description 融资方式(金融需求) */
             financing: components["schemas"]["Financing"] | null;
             /**
              * Deadline
              * Format: date
+             * @description 截止日期
              */
             deadline: string;
             /** @description open 征集中 / matched 已对接成功 / closed 到期关闭 / withdrawn 撤回 */
             status: components["schemas"]["DemandStatus"];
-            /** Posted By */
+            /**
+             * Posted By
+             * @description 发布人
+             */
             posted_by: string;
             /**
              * Posted At
              * Format: date-time
+             * @description 发布时间
              */
             posted_at: string;
             /**
@@ -856,11 +1064,15 @@ export interface components {
              * @description 首次对接成功的时间
              */
             matched_at: string | null;
-            /** Closed At */
+            /**
+             * Closed At
+             * @description 关闭时间;未关闭为空
+             */
             closed_at: string | null;
             /**
              * Updated At
              * Format: date-time
+             * @description 最后修改时间
              */
             updated_at: string;
         };
@@ -871,17 +1083,34 @@ export interface components {
         DemandStatus: "open" | "matched" | "closed" | "withdrawn";
         /** DemandSummary */
         DemandSummary: {
-            /** Id */
+            /**
+             * Id
+             * @description 需求编号
+             */
             id: number;
+            /** @description 需求类型:talent 人才 / technology 技术 / finance 金融 */
             kind: components["schemas"]["DemandKind"];
-            /** Title */
+            /**
+             * Title
+             * @description 需求标题
+             */
             title: string;
-            /** Credit Code */
+            /**
+             * Credit Code
+             * @description 发布企业统一社会信用代码
+             */
             credit_code: string;
-            /** Enterprise Name */
+            /**
+             * Enterprise Name
+             * @description 发布企业名称
+             */
             enterprise_name: string;
-            /** Region Code */
+            /**
+             * Region Code
+             * @description 企业所属报送单位代码
+             */
             region_code: string;
+            /** @description 需求状态 */
             status: components["schemas"]["DemandStatus"];
         };
         /**
@@ -889,18 +1118,37 @@ export interface components {
          * @description Only the fields given change, while the demand is open. `status: withdrawn` withdraws it.
          */
         DemandUpdate: {
-            /** Title */
+            /**
+             * Title
+             * @description 需求标题
+             */
             title?: string | null;
-            /** Description */
+            /**
+             * Description
+             * @description 需求描述
+             */
             description?: string | null;
-            /** Industry */
+            /**
+             * Industry
+             * @description 行业
+             */
             industry?: string | null;
-            /** Budget */
+            /**
+             * Budget
+             * @description 人才、技术需求的预算(元)
+             */
             budget?: string | null;
-            /** Amount Sought */
+            /**
+             * Amount Sought
+             * @description 金融需求的融资金额(元)
+             */
             amount_sought?: string | null;
+            /** @description 融资方式(金融需求) */
             financing?: components["schemas"]["Financing"] | null;
-            /** Deadline */
+            /**
+             * Deadline
+             * @description 截止日期
+             */
             deadline?: string | null;
             /** @description 只可改为 withdrawn(撤回) */
             status?: components["schemas"]["DemandStatus"] | null;
@@ -1071,9 +1319,15 @@ export interface components {
         };
         /** JobList */
         JobList: {
-            /** Items */
+            /**
+             * Items
+             * @description 本服务声明的定时任务
+             */
             items: components["schemas"]["Job"][];
-            /** Total */
+            /**
+             * Total
+             * @description 定时任务个数
+             */
             total: number;
         };
         /**
@@ -1119,9 +1373,13 @@ export interface components {
             /**
              * Started At
              * Format: date-time
+             * @description 开始时间
              */
             started_at: string;
-            /** Finished At */
+            /**
+             * Finished At
+             * @description 结束时间;仍在运行时为空
+             */
             finished_at: string | null;
             /**
              * Runner
@@ -1154,6 +1412,7 @@ export interface components {
              * @example 0.5714
              */
             match_rate: number | null;
+            /** @description 需求类型:talent 人才 / technology 技术 / finance 金融 */
             kind: components["schemas"]["DemandKind"];
         };
         /**
@@ -1236,9 +1495,14 @@ export interface components {
         };
         /** MatchDetail */
         MatchDetail: {
-            /** Id */
+            /**
+             * Id
+             * @description 对接记录编号
+             */
             id: number;
+            /** @description 需求 */
             demand: components["schemas"]["DemandSummary"];
+            /** @description 供给 */
             supply: components["schemas"]["SupplySummary"];
             /** @description proposed 待对接 / docking 对接中 / succeeded 成功 / failed 失败 / withdrawn 撤回 / closed 到期关闭 */
             status: components["schemas"]["MatchStatus"];
@@ -1249,10 +1513,17 @@ export interface components {
              * @description 建立时引擎对该供给的评分
              */
             score: number | null;
-            /** Note */
+            /**
+             * Note
+             * @description 备注
+             */
             note: string;
-            /** Created By */
+            /**
+             * Created By
+             * @description 发起人
+             */
             created_by: string;
+            /** @description 签订的技术合同;未签约为空 */
             contract: components["schemas"]["ContractPublic"] | null;
             /** @description 技术合同报送状态:pending 待报送 / reported 已登记 / cancelled 已注销;无合同为 null */
             contract_status: components["schemas"]["ContractStatus"] | null;
@@ -1269,14 +1540,19 @@ export interface components {
             /**
              * Created At
              * Format: date-time
+             * @description 发起时间
              */
             created_at: string;
             /**
              * Updated At
              * Format: date-time
+             * @description 最后修改时间
              */
             updated_at: string;
-            /** Finished At */
+            /**
+             * Finished At
+             * @description 结束(成功或失败)时间;进行中为空
+             */
             finished_at: string | null;
             /**
              * Events
@@ -1286,15 +1562,24 @@ export interface components {
         };
         /** MatchEventPublic */
         MatchEventPublic: {
+            /** @description 原状态;发起时为空 */
             from_status: components["schemas"]["MatchStatus"] | null;
+            /** @description 新状态 */
             to_status: components["schemas"]["MatchStatus"];
-            /** Actor */
+            /**
+             * Actor
+             * @description 操作用户
+             */
             actor: string;
-            /** Note */
+            /**
+             * Note
+             * @description 说明
+             */
             note: string;
             /**
              * At
              * Format: date-time
+             * @description 时间
              */
             at: string;
         };
@@ -1363,9 +1648,14 @@ export interface components {
         };
         /** MatchPublic */
         MatchPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 对接记录编号
+             */
             id: number;
+            /** @description 需求 */
             demand: components["schemas"]["DemandSummary"];
+            /** @description 供给 */
             supply: components["schemas"]["SupplySummary"];
             /** @description proposed 待对接 / docking 对接中 / succeeded 成功 / failed 失败 / withdrawn 撤回 / closed 到期关闭 */
             status: components["schemas"]["MatchStatus"];
@@ -1376,10 +1666,17 @@ export interface components {
              * @description 建立时引擎对该供给的评分
              */
             score: number | null;
-            /** Note */
+            /**
+             * Note
+             * @description 备注
+             */
             note: string;
-            /** Created By */
+            /**
+             * Created By
+             * @description 发起人
+             */
             created_by: string;
+            /** @description 签订的技术合同;未签约为空 */
             contract: components["schemas"]["ContractPublic"] | null;
             /** @description 技术合同报送状态:pending 待报送 / reported 已登记 / cancelled 已注销;无合同为 null */
             contract_status: components["schemas"]["ContractStatus"] | null;
@@ -1396,14 +1693,19 @@ export interface components {
             /**
              * Created At
              * Format: date-time
+             * @description 发起时间
              */
             created_at: string;
             /**
              * Updated At
              * Format: date-time
+             * @description 最后修改时间
              */
             updated_at: string;
-            /** Finished At */
+            /**
+             * Finished At
+             * @description 结束(成功或失败)时间;进行中为空
+             */
             finished_at: string | null;
         };
         /**
@@ -1542,22 +1844,41 @@ export interface components {
              * @example new_response
              */
             kind: string;
-            /** Title */
+            /**
+             * Title
+             * @description 通知标题
+             */
             title: string;
-            /** Body */
+            /**
+             * Body
+             * @description 通知正文
+             */
             body: string;
             /**
              * Created At
              * Format: date-time
+             * @description 通知时间
              */
             created_at: string;
-            /** Read At */
+            /**
+             * Read At
+             * @description 已读时间;未读为空
+             */
             read_at: string | null;
-            /** Demand Id */
+            /**
+             * Demand Id
+             * @description 相关需求编号
+             */
             demand_id: number | null;
-            /** Supply Id */
+            /**
+             * Supply Id
+             * @description 相关供给编号
+             */
             supply_id: number | null;
-            /** Match Id */
+            /**
+             * Match Id
+             * @description 相关对接记录编号
+             */
             match_id: number | null;
         };
         /** NotificationUpdate */
@@ -1570,47 +1891,82 @@ export interface components {
         };
         /** OutboxEventPublic */
         OutboxEventPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 发件箱中的序号
+             */
             id: number;
-            /** Event Id */
+            /**
+             * Event Id
+             * @description 事件编号(接收方据此只处理一次)
+             */
             event_id: string;
-            /** Type */
+            /**
+             * Type
+             * @description 事件类型 `<名词>.<动词>`
+             */
             type: string;
-            /** Subject */
+            /**
+             * Subject
+             * @description 事件主体(同一主体的事件按记录顺序投递)
+             */
             subject: string;
-            /** Data */
+            /**
+             * Data
+             * @description 事件内容
+             */
             data: {
                 [key: string]: unknown;
             };
             /**
              * Occurred At
              * Format: date-time
+             * @description 事件发生时间
              */
             occurred_at: string;
-            /** Destination */
+            /**
+             * Destination
+             * @description 投递目标服务;仅供变更流读取的事件为空
+             */
             destination: string | null;
             /**
              * State
              * @description pending 待送达 / delivered 已送达 / dead 多次失败,待人工重试
              */
             state: string;
-            /** Attempts */
+            /**
+             * Attempts
+             * @description 已尝试投递次数
+             */
             attempts: number;
             /**
              * Next Attempt At
              * Format: date-time
+             * @description 下次尝试投递的时间
              */
             next_attempt_at: string;
-            /** Last Error */
+            /**
+             * Last Error
+             * @description 最近一次投递失败的原因
+             */
             last_error: string | null;
-            /** Delivered At */
+            /**
+             * Delivered At
+             * @description 投递成功时间;未投递为空
+             */
             delivered_at: string | null;
         };
         /** OutboxPage */
         OutboxPage: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页事件
+             */
             items: components["schemas"]["OutboxEventPublic"][];
-            /** Total */
+            /**
+             * Total
+             * @description 符合条件的事件总数
+             */
             total: number;
         };
         /**
@@ -1618,9 +1974,30 @@ export interface components {
          * @enum {string}
          */
         Outcome: "running" | "ok" | "failed" | "skipped";
+        /** Page[DeliveryPublic] */
+        Page_DeliveryPublic_: {
+            /**
+             * Items
+             * @description 本页条目
+             */
+            items: components["schemas"]["DeliveryPublic"][];
+            /**
+             * Total
+             * @description 符合条件的总条数(不受分页影响)
+             */
+            total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
+        };
         /** Page[DemandPublic] */
         Page_DemandPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页条目
+             */
             items: components["schemas"]["DemandPublic"][];
             /**
              * Total
@@ -1635,7 +2012,10 @@ export interface components {
         };
         /** Page[MatchPublic] */
         Page_MatchPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页条目
+             */
             items: components["schemas"]["MatchPublic"][];
             /**
              * Total
@@ -1650,7 +2030,10 @@ export interface components {
         };
         /** Page[NotificationPublic] */
         Page_NotificationPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页条目
+             */
             items: components["schemas"]["NotificationPublic"][];
             /**
              * Total
@@ -1665,8 +2048,29 @@ export interface components {
         };
         /** Page[SupplyPublic] */
         Page_SupplyPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页条目
+             */
             items: components["schemas"]["SupplyPublic"][];
+            /**
+             * Total
+             * @description 符合条件的总条数(不受分页影响)
+             */
+            total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
+        };
+        /** Page[WebhookPublic] */
+        Page_WebhookPublic_: {
+            /**
+             * Items
+             * @description 本页条目
+             */
+            items: components["schemas"]["WebhookPublic"][];
             /**
              * Total
              * @description 符合条件的总条数(不受分页影响)
@@ -1779,28 +2183,45 @@ export interface components {
         };
         /** Publication */
         Publication: {
-            /** Items */
+            /**
+             * Items
+             * @description 报送的指标数值
+             */
             items: components["schemas"]["PublishedValue"][];
-            /** Total */
+            /**
+             * Total
+             * @description 报送的数值个数
+             */
             total: number;
         };
         /** PublishedValue */
         PublishedValue: {
             /**
              * Code
+             * @description 指标代码
              * @example supply_chain_demands_posted
              */
             code: string;
             /**
              * Region Code
+             * @description 报送单位代码
              * @example 420281
              */
             region_code: string;
-            /** Year */
+            /**
+             * Year
+             * @description 年度
+             */
             year: number;
-            /** Month */
+            /**
+             * Month
+             * @description 月份
+             */
             month: number;
-            /** Value */
+            /**
+             * Value
+             * @description 数值(件)
+             */
             value: number;
         };
         /**
@@ -1816,7 +2237,10 @@ export interface components {
              * @example ready
              */
             status: string;
-            /** Checks */
+            /**
+             * Checks
+             * @description 各项就绪检查(数据库、依赖服务)的结果
+             */
             checks: components["schemas"]["CheckResult"][];
         };
         /** Reason */
@@ -1865,6 +2289,7 @@ export interface components {
              * @description 名次
              */
             rank: number;
+            /** @description 推荐的供给 */
             supply: components["schemas"]["SupplySummary"];
             /**
              * Score
@@ -1895,9 +2320,15 @@ export interface components {
         };
         /** Recommendations */
         Recommendations: {
-            /** Demand Id */
+            /**
+             * Demand Id
+             * @description 需求编号
+             */
             demand_id: number;
-            /** Items */
+            /**
+             * Items
+             * @description 推荐,按评分从高到低
+             */
             items: components["schemas"]["Recommendation"][];
             /**
              * Total
@@ -1998,7 +2429,10 @@ export interface components {
              * @example 0.8
              */
             target_rate: number;
-            /** Meets Target */
+            /**
+             * Meets Target
+             * @description 对接率是否达到目标;期间内没有需求时为空
+             */
             meets_target: boolean | null;
             /**
              * Matched Needed
@@ -2017,9 +2451,15 @@ export interface components {
              * @description 有过应答或对接记录的需求数
              */
             responded: number;
-            /** By Kind */
+            /**
+             * By Kind
+             * @description 按需求类型的统计
+             */
             by_kind: components["schemas"]["KindCounts"][];
-            /** By Region */
+            /**
+             * By Region
+             * @description 按报送单位的统计
+             */
             by_region: components["schemas"]["RegionCounts"][];
         };
         /** SupplyCreate */
@@ -2103,7 +2543,10 @@ export interface components {
              * @description 金融产品:最高额度(必填)
              */
             max_amount?: string | null;
-            /** Rate */
+            /**
+             * Rate
+             * @description 金融产品的年利率(小数,如 0.0385)
+             */
             rate?: (number | string) | null;
             /** @description 金融产品:loan 贷款 / equity 股权(必填) */
             financing?: components["schemas"]["Financing"] | null;
@@ -2149,39 +2592,88 @@ export interface components {
         SupplyKind: "expert" | "technology" | "finance_product";
         /** SupplyPublic */
         SupplyPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 供给编号
+             */
             id: number;
+            /** @description 供给类型:expert 专家与团队 / technology 技术与成果 / finance_product 金融产品 */
             kind: components["schemas"]["SupplyKind"];
-            /** Name */
+            /**
+             * Name
+             * @description 名称
+             */
             name: string;
-            /** Provider */
+            /**
+             * Provider
+             * @description 提供方(高校、院所、银行等)
+             */
             provider: string;
-            /** Description */
+            /**
+             * Description
+             * @description 说明
+             */
             description: string;
-            /** Fields */
+            /**
+             * Fields
+             * @description 专业领域
+             */
             fields: string[];
-            /** Industries */
+            /**
+             * Industries
+             * @description 服务行业
+             */
             industries: string[];
-            /** Region Code */
+            /**
+             * Region Code
+             * @description 所在报送单位代码
+             */
             region_code: string;
-            /** Contact */
+            /**
+             * Contact
+             * @description 联系方式
+             */
             contact: string;
-            /** Owner Username */
+            /**
+             * Owner Username
+             * @description 维护此供给的供给方账号
+             */
             owner_username: string | null;
-            /** Capacity */
+            /**
+             * Capacity
+             * @description 同时可承接的对接数
+             */
             capacity: number | null;
-            /** Price */
+            /**
+             * Price
+             * @description 参考价格(元)
+             */
             price: string | null;
+            /** @description 技术成熟度 */
             maturity: components["schemas"]["Maturity"] | null;
-            /** Min Amount */
+            /**
+             * Min Amount
+             * @description 金融产品的最低金额(元)
+             */
             min_amount: string | null;
-            /** Max Amount */
+            /**
+             * Max Amount
+             * @description 金融产品的最高金额(元)
+             */
             max_amount: string | null;
-            /** Rate */
+            /**
+             * Rate
+             * @description 金融产品的年利率(小数)
+             */
             rate: string | null;
+            /** @description 融资方式(金融产品) */
             financing: components["schemas"]["Financing"] | null;
-            /** Qualification Rule */
+            /**
+             * Qualification Rule
+             * @description 申请企业须持有的资质
+             */
             qualification_rule: components["schemas"]["Qualification"][];
+            /** @description 供给状态 */
             status: components["schemas"]["SupplyStatus"];
             /**
              * Revision
@@ -2191,11 +2683,13 @@ export interface components {
             /**
              * Created At
              * Format: date-time
+             * @description 创建时间
              */
             created_at: string;
             /**
              * Updated At
              * Format: date-time
+             * @description 最后修改时间
              */
             updated_at: string;
         };
@@ -2209,14 +2703,27 @@ export interface components {
          * @description A supply as recommendations and docking records show it.
          */
         SupplySummary: {
-            /** Id */
+            /**
+             * Id
+             * @description 供给编号
+             */
             id: number;
+            /** @description 供给类型:expert 专家与团队 / technology 技术与成果 / finance_product 金融产品 */
             kind: components["schemas"]["SupplyKind"];
-            /** Name */
+            /**
+             * Name
+             * @description 名称
+             */
             name: string;
-            /** Provider */
+            /**
+             * Provider
+             * @description 提供方
+             */
             provider: string;
-            /** Region Code */
+            /**
+             * Region Code
+             * @description 所在报送单位代码
+             */
             region_code: string;
         };
         /**
@@ -2224,32 +2731,72 @@ export interface components {
          * @description Only the fields given change; `status: withdrawn` takes a supply out of matching.
          */
         SupplyUpdate: {
-            /** Name */
+            /**
+             * Name
+             * @description 名称
+             */
             name?: string | null;
-            /** Provider */
+            /**
+             * Provider
+             * @description 提供方
+             */
             provider?: string | null;
-            /** Description */
+            /**
+             * Description
+             * @description 说明
+             */
             description?: string | null;
-            /** Fields */
+            /**
+             * Fields
+             * @description 专业领域
+             */
             fields?: string[] | null;
-            /** Industries */
+            /**
+             * Industries
+             * @description 服务行业
+             */
             industries?: string[] | null;
-            /** Region Code */
+            /**
+             * Region Code
+             * @description 所在报送单位代码
+             */
             region_code?: string | null;
-            /** Contact */
+            /**
+             * Contact
+             * @description 联系方式
+             */
             contact?: string | null;
-            /** Capacity */
+            /**
+             * Capacity
+             * @description 同时可承接的对接数
+             */
             capacity?: number | null;
-            /** Price */
+            /**
+             * Price
+             * @description 参考价格(元)
+             */
             price?: string | null;
+            /** @description 技术成熟度 */
             maturity?: components["schemas"]["Maturity"] | null;
-            /** Min Amount */
+            /**
+             * Min Amount
+             * @description 金融产品的最低金额(元)
+             */
             min_amount?: string | null;
-            /** Max Amount */
+            /**
+             * Max Amount
+             * @description 金融产品的最高金额(元)
+             */
             max_amount?: string | null;
-            /** Rate */
+            /**
+             * Rate
+             * @description 金融产品的年利率(小数)
+             */
             rate?: (number | string) | null;
-            /** Qualification Rule */
+            /**
+             * Qualification Rule
+             * @description 申请企业须持有的资质
+             */
             qualification_rule?: components["schemas"]["Qualification"][] | null;
             /** @description active 在架 / withdrawn 下架 */
             status?: components["schemas"]["SupplyStatus"] | null;
@@ -2288,6 +2835,132 @@ export interface components {
          * @enum {string}
          */
         Trigger: "schedule" | "manual";
+        /** WebhookCreate */
+        WebhookCreate: {
+            /**
+             * Url
+             * @description 接收端地址(http/https)。生产环境中不得解析到回环、内网、链路本地、组播或保留地址,除非设置 `WEBHOOK_ALLOWED_NETWORKS` 列出该网段
+             * @example https://receiver.example.gov.cn/daye/webhooks
+             */
+            url: string;
+            /**
+             * Event Types
+             * @description 订阅的事件类型,取自本服务变更事件流的类型
+             */
+            event_types: string[];
+        };
+        /** WebhookCreated */
+        WebhookCreated: {
+            /** Id */
+            id: number;
+            /** Url */
+            url: string;
+            /** Event Types */
+            event_types: string[];
+            /**
+             * Owner
+             * @description 登记该端点的账号;停用时通知该账号
+             */
+            owner: string;
+            /**
+             * State
+             * @description active 投递中 / paused 已暂停 / disabled 已停用(410 或连续失败 5 天)
+             */
+            state: string;
+            /** Disabled Reason */
+            disabled_reason: string | null;
+            /**
+             * Failing Since
+             * @description 自何时起每次投递都失败;成功一次即清空
+             */
+            failing_since: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * Secret
+             * @description 签名密钥(`whsec_` + base64),仅此一次返回。按 Standard Webhooks 校验 `webhook-signature`
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
+            secret: string;
+        };
+        /** WebhookPublic */
+        WebhookPublic: {
+            /** Id */
+            id: number;
+            /** Url */
+            url: string;
+            /** Event Types */
+            event_types: string[];
+            /**
+             * Owner
+             * @description 登记该端点的账号;停用时通知该账号
+             */
+            owner: string;
+            /**
+             * State
+             * @description active 投递中 / paused 已暂停 / disabled 已停用(410 或连续失败 5 天)
+             */
+            state: string;
+            /** Disabled Reason */
+            disabled_reason: string | null;
+            /**
+             * Failing Since
+             * @description 自何时起每次投递都失败;成功一次即清空
+             */
+            failing_since: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** WebhookSecret */
+        WebhookSecret: {
+            /** Id */
+            id: number;
+            /**
+             * Secret
+             * @description 新的签名密钥,仅此一次返回
+             */
+            secret: string;
+            /**
+             * Previous Secret Expires At
+             * Format: date-time
+             * @description 此前,投递同时带新旧两个签名 (`v1,<新> v1,<旧>`);之后只用新密钥
+             */
+            previous_secret_expires_at: string;
+        };
+        /** WebhookUpdate */
+        WebhookUpdate: {
+            /**
+             * State
+             * @description active 恢复(也用于重新启用已停用的端点)/ paused 暂停:暂停期间的事件被跳过,不会补发
+             */
+            state?: ("active" | "paused") | null;
+            /**
+             * Url
+             * @description 新的接收端地址
+             */
+            url?: string | null;
+            /**
+             * Event Types
+             * @description 新的订阅事件类型
+             */
+            event_types?: string[] | null;
+        };
     };
     responses: never;
     parameters: never;
@@ -2312,6 +2985,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "ok"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Health"];
                 };
             };
@@ -2321,6 +2999,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2333,13 +3020,25 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description 就绪 */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "status": "ready",
+                     *       "checks": [
+                     *         {
+                     *           "name": "database",
+                     *           "ok": true,
+                     *           "detail": null
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Readiness"];
                 };
             };
             /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
@@ -2348,6 +3047,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description 未就绪 */
             503: {
@@ -2375,6 +3083,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "username": "admin",
+                     *       "role": "admin",
+                     *       "region_code": null,
+                     *       "credit_code": null,
+                     *       "token_id": null,
+                     *       "expires_at": null,
+                     *       "scopes": [
+                     *         "read:enterprises"
+                     *       ],
+                     *       "api_key_id": null,
+                     *       "rate_limit": "600/minute"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Principal"];
                 };
             };
@@ -2397,6 +3120,15 @@ export interface operations {
             };
             /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2438,6 +3170,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "event_id": "0b5f4c1e-8a3d-4f7e-9c21-5d6e7f8a9b0c",
+                     *           "type": "award.approved",
+                     *           "subject": "award/12",
+                     *           "data": {
+                     *             "示例": null
+                     *           },
+                     *           "occurred_at": "2025-09-30T08:00:00Z",
+                     *           "destination": "indicator-api",
+                     *           "state": "示例",
+                     *           "attempts": 1,
+                     *           "next_attempt_at": "2025-09-30T08:00:00Z",
+                     *           "last_error": null,
+                     *           "delivered_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "total": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["OutboxPage"];
                 };
             };
@@ -2497,6 +3252,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "event_id": "0b5f4c1e-8a3d-4f7e-9c21-5d6e7f8a9b0c",
+                     *       "type": "award.approved",
+                     *       "subject": "award/12",
+                     *       "data": {
+                     *         "示例": null
+                     *       },
+                     *       "occurred_at": "2025-09-30T08:00:00Z",
+                     *       "destination": "indicator-api",
+                     *       "state": "示例",
+                     *       "attempts": 1,
+                     *       "next_attempt_at": "2025-09-30T08:00:00Z",
+                     *       "last_error": null,
+                     *       "delivered_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["OutboxEventPublic"];
                 };
             };
@@ -2596,6 +3369,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "kind": "talent",
+                     *           "credit_code": "91420281MA0000001H",
+                     *           "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *           "region_code": "420281101",
+                     *           "qualifications": [
+                     *             "示例"
+                     *           ],
+                     *           "title": "示例",
+                     *           "description": "示例",
+                     *           "industry": "铸造",
+                     *           "budget": "55068000.00",
+                     *           "amount_sought": "55068000.00",
+                     *           "financing": "loan",
+                     *           "deadline": "2025-09-30",
+                     *           "status": "open",
+                     *           "posted_by": "admin",
+                     *           "posted_at": "2025-09-30T08:00:00Z",
+                     *           "first_response_at": "2025-09-30T08:00:00Z",
+                     *           "matched_at": "2025-09-30T08:00:00Z",
+                     *           "closed_at": "2025-09-30T08:00:00Z",
+                     *           "updated_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Page_DemandPublic_"];
                 };
             };
@@ -2659,6 +3464,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "kind": "talent",
+                     *       "credit_code": "91420281MA0000001H",
+                     *       "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *       "region_code": "420281101",
+                     *       "qualifications": [
+                     *         "示例"
+                     *       ],
+                     *       "title": "示例",
+                     *       "description": "示例",
+                     *       "industry": "铸造",
+                     *       "budget": "55068000.00",
+                     *       "amount_sought": "55068000.00",
+                     *       "financing": "loan",
+                     *       "deadline": "2025-09-30",
+                     *       "status": "open",
+                     *       "posted_by": "admin",
+                     *       "posted_at": "2025-09-30T08:00:00Z",
+                     *       "first_response_at": "2025-09-30T08:00:00Z",
+                     *       "matched_at": "2025-09-30T08:00:00Z",
+                     *       "closed_at": "2025-09-30T08:00:00Z",
+                     *       "updated_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["DemandPublic"];
                 };
             };
@@ -2769,6 +3600,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "closed_demands": 1,
+                     *       "closed_matches": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["ExpirySweep"];
                 };
             };
@@ -2831,6 +3668,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "kind": "talent",
+                     *       "credit_code": "91420281MA0000001H",
+                     *       "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *       "region_code": "420281101",
+                     *       "qualifications": [
+                     *         "示例"
+                     *       ],
+                     *       "title": "示例",
+                     *       "description": "示例",
+                     *       "industry": "铸造",
+                     *       "budget": "55068000.00",
+                     *       "amount_sought": "55068000.00",
+                     *       "financing": "loan",
+                     *       "deadline": "2025-09-30",
+                     *       "status": "open",
+                     *       "posted_by": "admin",
+                     *       "posted_at": "2025-09-30T08:00:00Z",
+                     *       "first_response_at": "2025-09-30T08:00:00Z",
+                     *       "matched_at": "2025-09-30T08:00:00Z",
+                     *       "closed_at": "2025-09-30T08:00:00Z",
+                     *       "updated_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["DemandPublic"];
                 };
             };
@@ -2904,6 +3767,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "kind": "talent",
+                     *       "credit_code": "91420281MA0000001H",
+                     *       "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *       "region_code": "420281101",
+                     *       "qualifications": [
+                     *         "示例"
+                     *       ],
+                     *       "title": "示例",
+                     *       "description": "示例",
+                     *       "industry": "铸造",
+                     *       "budget": "55068000.00",
+                     *       "amount_sought": "55068000.00",
+                     *       "financing": "loan",
+                     *       "deadline": "2025-09-30",
+                     *       "status": "open",
+                     *       "posted_by": "admin",
+                     *       "posted_at": "2025-09-30T08:00:00Z",
+                     *       "first_response_at": "2025-09-30T08:00:00Z",
+                     *       "matched_at": "2025-09-30T08:00:00Z",
+                     *       "closed_at": "2025-09-30T08:00:00Z",
+                     *       "updated_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["DemandPublic"];
                 };
             };
@@ -3007,6 +3896,46 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "demand_id": 1,
+                     *       "items": [
+                     *         {
+                     *           "rank": 1,
+                     *           "supply": {
+                     *             "id": 1,
+                     *             "kind": "expert",
+                     *             "name": "大冶市华鑫铸造有限公司",
+                     *             "provider": "武汉理工大学",
+                     *             "region_code": "420281101"
+                     *           },
+                     *           "score": 0.7625,
+                     *           "bm25": 0.5,
+                     *           "matched_terms": [
+                     *             "铸造",
+                     *             "砂型",
+                     *             "开裂"
+                     *           ],
+                     *           "reasons": [
+                     *             {
+                     *               "factor": "text",
+                     *               "label": "文本相关度",
+                     *               "value": 0.82,
+                     *               "weight": 0.4,
+                     *               "contribution": 0.328,
+                     *               "detail": "BM25 12.40(本次最高分的 82%);匹配词:铸造、砂型、开裂"
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "excluded": {
+                     *         "at_capacity": 2,
+                     *         "no_relevance": 120
+                     *       },
+                     *       "index_version": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Recommendations"];
                 };
             };
@@ -3092,6 +4021,44 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "kind": "expert",
+                     *           "name": "大冶市华鑫铸造有限公司",
+                     *           "provider": "武汉理工大学",
+                     *           "description": "示例",
+                     *           "fields": [
+                     *             "示例"
+                     *           ],
+                     *           "industries": [
+                     *             "示例"
+                     *           ],
+                     *           "region_code": "420281101",
+                     *           "contact": "0714-8721234",
+                     *           "owner_username": "whut-tech-transfer",
+                     *           "capacity": 1,
+                     *           "price": "55068000.00",
+                     *           "maturity": "concept",
+                     *           "min_amount": "55068000.00",
+                     *           "max_amount": "55068000.00",
+                     *           "rate": "示例",
+                     *           "financing": "loan",
+                     *           "qualification_rule": [
+                     *             "tech_sme"
+                     *           ],
+                     *           "status": "active",
+                     *           "revision": 1,
+                     *           "created_at": "2025-09-30T08:00:00Z",
+                     *           "updated_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Page_SupplyPublic_"];
                 };
             };
@@ -3155,6 +4122,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "kind": "expert",
+                     *       "name": "大冶市华鑫铸造有限公司",
+                     *       "provider": "武汉理工大学",
+                     *       "description": "示例",
+                     *       "fields": [
+                     *         "示例"
+                     *       ],
+                     *       "industries": [
+                     *         "示例"
+                     *       ],
+                     *       "region_code": "420281101",
+                     *       "contact": "0714-8721234",
+                     *       "owner_username": "whut-tech-transfer",
+                     *       "capacity": 1,
+                     *       "price": "55068000.00",
+                     *       "maturity": "concept",
+                     *       "min_amount": "55068000.00",
+                     *       "max_amount": "55068000.00",
+                     *       "rate": "示例",
+                     *       "financing": "loan",
+                     *       "qualification_rule": [
+                     *         "tech_sme"
+                     *       ],
+                     *       "status": "active",
+                     *       "revision": 1,
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "updated_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["SupplyPublic"];
                 };
             };
@@ -3235,6 +4234,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "kind": "expert",
+                     *       "name": "大冶市华鑫铸造有限公司",
+                     *       "provider": "武汉理工大学",
+                     *       "description": "示例",
+                     *       "fields": [
+                     *         "示例"
+                     *       ],
+                     *       "industries": [
+                     *         "示例"
+                     *       ],
+                     *       "region_code": "420281101",
+                     *       "contact": "0714-8721234",
+                     *       "owner_username": "whut-tech-transfer",
+                     *       "capacity": 1,
+                     *       "price": "55068000.00",
+                     *       "maturity": "concept",
+                     *       "min_amount": "55068000.00",
+                     *       "max_amount": "55068000.00",
+                     *       "rate": "示例",
+                     *       "financing": "loan",
+                     *       "qualification_rule": [
+                     *         "tech_sme"
+                     *       ],
+                     *       "status": "active",
+                     *       "revision": 1,
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "updated_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["SupplyPublic"];
                 };
             };
@@ -3308,6 +4339,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "kind": "expert",
+                     *       "name": "大冶市华鑫铸造有限公司",
+                     *       "provider": "武汉理工大学",
+                     *       "description": "示例",
+                     *       "fields": [
+                     *         "示例"
+                     *       ],
+                     *       "industries": [
+                     *         "示例"
+                     *       ],
+                     *       "region_code": "420281101",
+                     *       "contact": "0714-8721234",
+                     *       "owner_username": "whut-tech-transfer",
+                     *       "capacity": 1,
+                     *       "price": "55068000.00",
+                     *       "maturity": "concept",
+                     *       "min_amount": "55068000.00",
+                     *       "max_amount": "55068000.00",
+                     *       "rate": "示例",
+                     *       "financing": "loan",
+                     *       "qualification_rule": [
+                     *         "tech_sme"
+                     *       ],
+                     *       "status": "active",
+                     *       "revision": 1,
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "updated_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["SupplyPublic"];
                 };
             };
@@ -3407,6 +4470,52 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "demand": {
+                     *             "id": 1,
+                     *             "kind": "talent",
+                     *             "title": "示例",
+                     *             "credit_code": "91420281MA0000001H",
+                     *             "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *             "region_code": "420281101",
+                     *             "status": "open"
+                     *           },
+                     *           "supply": {
+                     *             "id": 1,
+                     *             "kind": "expert",
+                     *             "name": "大冶市华鑫铸造有限公司",
+                     *             "provider": "武汉理工大学",
+                     *             "region_code": "420281101"
+                     *           },
+                     *           "status": "proposed",
+                     *           "origin": "enterprise",
+                     *           "score": 0.5,
+                     *           "note": "",
+                     *           "created_by": "admin",
+                     *           "contract": {
+                     *             "amount": "1200000.00",
+                     *             "contract_type": null,
+                     *             "signed_on": "2025-06-30",
+                     *             "reported_at": null
+                     *           },
+                     *           "contract_status": "pending",
+                     *           "contract_revision": 1,
+                     *           "next_states": [
+                     *             "proposed"
+                     *           ],
+                     *           "created_at": "2025-09-30T08:00:00Z",
+                     *           "updated_at": "2025-09-30T08:00:00Z",
+                     *           "finished_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Page_MatchPublic_"];
                 };
             };
@@ -3470,6 +4579,55 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "demand": {
+                     *         "id": 1,
+                     *         "kind": "talent",
+                     *         "title": "示例",
+                     *         "credit_code": "91420281MA0000001H",
+                     *         "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *         "region_code": "420281101",
+                     *         "status": "open"
+                     *       },
+                     *       "supply": {
+                     *         "id": 1,
+                     *         "kind": "expert",
+                     *         "name": "大冶市华鑫铸造有限公司",
+                     *         "provider": "武汉理工大学",
+                     *         "region_code": "420281101"
+                     *       },
+                     *       "status": "proposed",
+                     *       "origin": "enterprise",
+                     *       "score": 0.5,
+                     *       "note": "",
+                     *       "created_by": "admin",
+                     *       "contract": {
+                     *         "amount": "1200000.00",
+                     *         "contract_type": "development",
+                     *         "signed_on": "2025-06-30",
+                     *         "reported_at": "2025-09-30T08:00:00Z"
+                     *       },
+                     *       "contract_status": "pending",
+                     *       "contract_revision": 1,
+                     *       "next_states": [
+                     *         "proposed"
+                     *       ],
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "updated_at": "2025-09-30T08:00:00Z",
+                     *       "finished_at": "2025-09-30T08:00:00Z",
+                     *       "events": [
+                     *         {
+                     *           "from_status": "proposed",
+                     *           "to_status": "proposed",
+                     *           "actor": "admin",
+                     *           "note": "",
+                     *           "at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["MatchDetail"];
                 };
             };
@@ -3570,6 +4728,55 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "demand": {
+                     *         "id": 1,
+                     *         "kind": "talent",
+                     *         "title": "示例",
+                     *         "credit_code": "91420281MA0000001H",
+                     *         "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *         "region_code": "420281101",
+                     *         "status": "open"
+                     *       },
+                     *       "supply": {
+                     *         "id": 1,
+                     *         "kind": "expert",
+                     *         "name": "大冶市华鑫铸造有限公司",
+                     *         "provider": "武汉理工大学",
+                     *         "region_code": "420281101"
+                     *       },
+                     *       "status": "proposed",
+                     *       "origin": "enterprise",
+                     *       "score": 0.5,
+                     *       "note": "",
+                     *       "created_by": "admin",
+                     *       "contract": {
+                     *         "amount": "1200000.00",
+                     *         "contract_type": "development",
+                     *         "signed_on": "2025-06-30",
+                     *         "reported_at": "2025-09-30T08:00:00Z"
+                     *       },
+                     *       "contract_status": "pending",
+                     *       "contract_revision": 1,
+                     *       "next_states": [
+                     *         "proposed"
+                     *       ],
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "updated_at": "2025-09-30T08:00:00Z",
+                     *       "finished_at": "2025-09-30T08:00:00Z",
+                     *       "events": [
+                     *         {
+                     *           "from_status": "proposed",
+                     *           "to_status": "proposed",
+                     *           "actor": "admin",
+                     *           "note": "",
+                     *           "at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["MatchDetail"];
                 };
             };
@@ -3643,6 +4850,55 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "demand": {
+                     *         "id": 1,
+                     *         "kind": "talent",
+                     *         "title": "示例",
+                     *         "credit_code": "91420281MA0000001H",
+                     *         "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *         "region_code": "420281101",
+                     *         "status": "open"
+                     *       },
+                     *       "supply": {
+                     *         "id": 1,
+                     *         "kind": "expert",
+                     *         "name": "大冶市华鑫铸造有限公司",
+                     *         "provider": "武汉理工大学",
+                     *         "region_code": "420281101"
+                     *       },
+                     *       "status": "proposed",
+                     *       "origin": "enterprise",
+                     *       "score": 0.5,
+                     *       "note": "",
+                     *       "created_by": "admin",
+                     *       "contract": {
+                     *         "amount": "1200000.00",
+                     *         "contract_type": "development",
+                     *         "signed_on": "2025-06-30",
+                     *         "reported_at": "2025-09-30T08:00:00Z"
+                     *       },
+                     *       "contract_status": "pending",
+                     *       "contract_revision": 1,
+                     *       "next_states": [
+                     *         "proposed"
+                     *       ],
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "updated_at": "2025-09-30T08:00:00Z",
+                     *       "finished_at": "2025-09-30T08:00:00Z",
+                     *       "events": [
+                     *         {
+                     *           "from_status": "proposed",
+                     *           "to_status": "proposed",
+                     *           "actor": "admin",
+                     *           "note": "",
+                     *           "at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["MatchDetail"];
                 };
             };
@@ -3747,6 +5003,55 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "demand": {
+                     *         "id": 1,
+                     *         "kind": "talent",
+                     *         "title": "示例",
+                     *         "credit_code": "91420281MA0000001H",
+                     *         "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *         "region_code": "420281101",
+                     *         "status": "open"
+                     *       },
+                     *       "supply": {
+                     *         "id": 1,
+                     *         "kind": "expert",
+                     *         "name": "大冶市华鑫铸造有限公司",
+                     *         "provider": "武汉理工大学",
+                     *         "region_code": "420281101"
+                     *       },
+                     *       "status": "proposed",
+                     *       "origin": "enterprise",
+                     *       "score": 0.5,
+                     *       "note": "",
+                     *       "created_by": "admin",
+                     *       "contract": {
+                     *         "amount": "1200000.00",
+                     *         "contract_type": "development",
+                     *         "signed_on": "2025-06-30",
+                     *         "reported_at": "2025-09-30T08:00:00Z"
+                     *       },
+                     *       "contract_status": "pending",
+                     *       "contract_revision": 1,
+                     *       "next_states": [
+                     *         "proposed"
+                     *       ],
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "updated_at": "2025-09-30T08:00:00Z",
+                     *       "finished_at": "2025-09-30T08:00:00Z",
+                     *       "events": [
+                     *         {
+                     *           "from_status": "proposed",
+                     *           "to_status": "proposed",
+                     *           "actor": "admin",
+                     *           "note": "",
+                     *           "at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["MatchDetail"];
                 };
             };
@@ -3853,6 +5158,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "kind": "new_response",
+                     *           "title": "示例",
+                     *           "body": "示例",
+                     *           "created_at": "2025-09-30T08:00:00Z",
+                     *           "read_at": "2025-09-30T08:00:00Z",
+                     *           "demand_id": 1,
+                     *           "supply_id": 1,
+                     *           "match_id": 1
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Page_NotificationPublic_"];
                 };
             };
@@ -3916,6 +5240,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "kind": "new_response",
+                     *       "title": "示例",
+                     *       "body": "示例",
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "read_at": "2025-09-30T08:00:00Z",
+                     *       "demand_id": 1,
+                     *       "supply_id": 1,
+                     *       "match_id": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["NotificationPublic"];
                 };
             };
@@ -4006,6 +5343,52 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "demand": {
+                     *             "id": 1,
+                     *             "kind": "talent",
+                     *             "title": "示例",
+                     *             "credit_code": "91420281MA0000001H",
+                     *             "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *             "region_code": "420281101",
+                     *             "status": "open"
+                     *           },
+                     *           "expert": {
+                     *             "id": 1,
+                     *             "kind": "expert",
+                     *             "name": "大冶市华鑫铸造有限公司",
+                     *             "provider": "武汉理工大学",
+                     *             "region_code": "420281101"
+                     *           },
+                     *           "score": 0.5,
+                     *           "choice": 1,
+                     *           "matched_terms": [
+                     *             "示例"
+                     *           ],
+                     *           "reasons": [
+                     *             {
+                     *               "factor": "text",
+                     *               "label": "文本相关度",
+                     *               "value": 0.82,
+                     *               "weight": 0.4,
+                     *               "contribution": 0.328,
+                     *               "detail": "BM25 12.40(本次最高分的 82%);匹配词:铸造、砂型、开裂"
+                     *             }
+                     *           ],
+                     *           "explanation": "示例"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "total_score": 0.5,
+                     *       "unassigned_demand_ids": [
+                     *         1
+                     *       ],
+                     *       "solver": "scipy.optimize.linear_sum_assignment"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Assignment"];
                 };
             };
@@ -4090,6 +5473,37 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "posted": 686,
+                     *       "matched": 392,
+                     *       "match_rate": 0.5714,
+                     *       "start": "2025-01-01",
+                     *       "end": "2025-06-30",
+                     *       "region": "420281101",
+                     *       "target_rate": 0.8,
+                     *       "meets_target": true,
+                     *       "matched_needed": 157,
+                     *       "median_hours_to_first_response": 52.5,
+                     *       "responded": 1,
+                     *       "by_kind": [
+                     *         {
+                     *           "posted": 686,
+                     *           "matched": 392,
+                     *           "match_rate": 0.5714,
+                     *           "kind": "talent"
+                     *         }
+                     *       ],
+                     *       "by_region": [
+                     *         {
+                     *           "posted": 686,
+                     *           "matched": 392,
+                     *           "match_rate": 0.5714,
+                     *           "region_code": "420281101"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["Stats"];
                 };
             };
@@ -4152,7 +5566,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };
@@ -4215,6 +5628,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "code": "supply_chain_demands_posted",
+                     *           "region_code": "420281",
+                     *           "year": 1,
+                     *           "month": 1,
+                     *           "value": 1
+                     *         }
+                     *       ],
+                     *       "total": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["Publication"];
                 };
             };
@@ -4274,6 +5701,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "name": "close-expired-demands",
+                     *           "description": "示例",
+                     *           "schedule": "0 1 * * *",
+                     *           "timezone": "Asia/Shanghai",
+                     *           "grace_seconds": 1,
+                     *           "next_run_at": "2025-09-30T08:00:00Z",
+                     *           "last_run": {
+                     *             "occurrence": "2026-11-30T17:00:00+00:00",
+                     *             "trigger": null,
+                     *             "scheduled_for": null,
+                     *             "outcome": null,
+                     *             "attempts": 1,
+                     *             "summary": {
+                     *               "closed_demands": 3
+                     *             },
+                     *             "error": null,
+                     *             "started_at": "2025-09-30T08:00:00Z",
+                     *             "finished_at": null,
+                     *             "runner": "admin",
+                     *             "requested_by": null
+                     *           }
+                     *         }
+                     *       ],
+                     *       "total": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["JobList"];
                 };
             };
@@ -4302,6 +5759,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4334,6 +5800,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "occurrence": "2026-11-30T17:00:00+00:00",
+                     *       "trigger": "schedule",
+                     *       "scheduled_for": "2025-09-30T08:00:00Z",
+                     *       "outcome": "running",
+                     *       "attempts": 1,
+                     *       "summary": {
+                     *         "closed_demands": 3
+                     *       },
+                     *       "error": null,
+                     *       "started_at": "2025-09-30T08:00:00Z",
+                     *       "finished_at": "2025-09-30T08:00:00Z",
+                     *       "runner": "admin",
+                     *       "requested_by": "admin"
+                     *     }
+                     */
                     "application/json": components["schemas"]["JobRun"];
                 };
             };
@@ -4385,6 +5868,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 依赖服务不可用 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_events: {
@@ -4409,6 +5902,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "示例",
+                     *           "type": "demand.posted",
+                     *           "occurred_at": "2025-09-30T08:00:00Z",
+                     *           "subject": "award/12",
+                     *           "data": {
+                     *             "id": 1,
+                     *             "kind": null,
+                     *             "credit_code": "91420281MA0000001H",
+                     *             "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *             "region_code": "420281101",
+                     *             "qualifications": [
+                     *               null
+                     *             ],
+                     *             "title": "示例",
+                     *             "description": "示例",
+                     *             "industry": "铸造",
+                     *             "budget": null,
+                     *             "amount_sought": null,
+                     *             "financing": null,
+                     *             "deadline": "2025-09-30",
+                     *             "status": null,
+                     *             "posted_by": "admin",
+                     *             "posted_at": "2025-09-30T08:00:00Z",
+                     *             "first_response_at": null,
+                     *             "matched_at": null,
+                     *             "closed_at": null,
+                     *             "updated_at": "2025-09-30T08:00:00Z"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "next_cursor": "示例"
+                     *     }
+                     */
                     "application/json": components["schemas"]["MatchingApiEventPage"];
                 };
             };
@@ -4449,7 +5979,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description 错误 */
+            /** @description 已失效 */
             410: {
                 headers: {
                     [name: string]: unknown;
@@ -4467,6 +5997,723 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_webhooks: {
+        parameters: {
+            query?: {
+                /** @description 每页条数,上限见服务设置 (默认 200) */
+                limit?: number;
+                /** @description 跳过的条数 */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "url": "示例",
+                     *           "event_types": [
+                     *             "示例"
+                     *           ],
+                     *           "owner": "示例",
+                     *           "state": "示例",
+                     *           "disabled_reason": "示例",
+                     *           "failing_since": "2025-09-30T08:00:00Z",
+                     *           "created_at": "2025-09-30T08:00:00Z",
+                     *           "updated_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Page_WebhookPublic_"];
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "url": "示例",
+                     *       "event_types": [
+                     *         "示例"
+                     *       ],
+                     *       "owner": "示例",
+                     *       "state": "示例",
+                     *       "disabled_reason": "示例",
+                     *       "failing_since": "2025-09-30T08:00:00Z",
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "updated_at": "2025-09-30T08:00:00Z",
+                     *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookCreated"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Webhook 端点编号 */
+                webhook_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "url": "示例",
+                     *       "event_types": [
+                     *         "示例"
+                     *       ],
+                     *       "owner": "示例",
+                     *       "state": "示例",
+                     *       "disabled_reason": "示例",
+                     *       "failing_since": "2025-09-30T08:00:00Z",
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "updated_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookPublic"];
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Webhook 端点编号 */
+                webhook_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Webhook 端点编号 */
+                webhook_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "url": "示例",
+                     *       "event_types": [
+                     *         "示例"
+                     *       ],
+                     *       "owner": "示例",
+                     *       "state": "示例",
+                     *       "disabled_reason": "示例",
+                     *       "failing_since": "2025-09-30T08:00:00Z",
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "updated_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookPublic"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotate_webhook_secret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Webhook 端点编号 */
+                webhook_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "secret": "示例",
+                     *       "previous_secret_expires_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookSecret"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_webhook_deliveries: {
+        parameters: {
+            query?: {
+                /** @description 每页条数,上限见服务设置 (默认 200) */
+                limit?: number;
+                /** @description 跳过的条数 */
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Webhook 端点编号 */
+                webhook_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "event_id": "0b5f4c1e-8a3d-4f7e-9c21-5d6e7f8a9b0c",
+                     *           "event_type": "示例",
+                     *           "state": "示例",
+                     *           "attempts": 1,
+                     *           "response_status": 1,
+                     *           "last_error": null,
+                     *           "created_at": "2025-09-30T08:00:00Z",
+                     *           "last_attempt_at": "2025-09-30T08:00:00Z",
+                     *           "next_attempt_at": "2025-09-30T08:00:00Z",
+                     *           "delivered_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Page_DeliveryPublic_"];
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    redeliver_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Webhook 端点编号 */
+                webhook_id: number;
+                /** @description 投递记录编号 */
+                delivery_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "event_id": "0b5f4c1e-8a3d-4f7e-9c21-5d6e7f8a9b0c",
+                     *       "event_type": "示例",
+                     *       "state": "示例",
+                     *       "attempts": 1,
+                     *       "response_status": 1,
+                     *       "last_error": null,
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "last_attempt_at": "2025-09-30T08:00:00Z",
+                     *       "next_attempt_at": "2025-09-30T08:00:00Z",
+                     *       "delivered_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DeliveryPublic"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4495,6 +6742,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
