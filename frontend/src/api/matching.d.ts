@@ -801,42 +801,62 @@ export interface components {
         ContractType: "development" | "transfer" | "consulting" | "service";
         /** DeliveryPublic */
         DeliveryPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 投递编号;重新投递时引用
+             */
             id: number;
             /**
              * Event Id
              * @description 事件编号,即请求头 `webhook-id`,重试时不变
              */
             event_id: string;
-            /** Event Type */
+            /**
+             * Event Type
+             * @description 事件类型
+             */
             event_type: string;
             /**
              * State
              * @description pending 待投递或待重试 / succeeded 成功 (2xx) / failed 放弃
              */
             state: string;
-            /** Attempts */
+            /**
+             * Attempts
+             * @description 已尝试次数
+             */
             attempts: number;
             /**
              * Response Status
              * @description 最近一次尝试时接收端的状态码;无应答时为空
              */
             response_status: number | null;
-            /** Last Error */
+            /**
+             * Last Error
+             * @description 最近一次失败的原因;成功或未尝试为空
+             */
             last_error: string | null;
             /**
              * Created At
              * Format: date-time
+             * @description 投递记录生成时间
              */
             created_at: string;
-            /** Last Attempt At */
+            /**
+             * Last Attempt At
+             * @description 最近一次尝试的时间
+             */
             last_attempt_at: string | null;
             /**
              * Next Attempt At
              * Format: date-time
+             * @description 下一次尝试的时间(按重试计划,含抖动)
              */
             next_attempt_at: string;
-            /** Delivered At */
+            /**
+             * Delivered At
+             * @description 投递成功 (2xx) 的时间
+             */
             delivered_at: string | null;
         };
         /**
@@ -2851,11 +2871,23 @@ export interface components {
         };
         /** WebhookCreated */
         WebhookCreated: {
-            /** Id */
+            /**
+             * Id
+             * @description 端点编号
+             */
             id: number;
-            /** Url */
+            /**
+             * Url
+             * @description 接收端地址(https,生产环境不得指向内网)
+             */
             url: string;
-            /** Event Types */
+            /**
+             * Event Types
+             * @description 订阅的事件类型 `<noun>.<verb>`
+             * @example [
+             *       "demand.posted"
+             *     ]
+             */
             event_types: string[];
             /**
              * Owner
@@ -2867,7 +2899,10 @@ export interface components {
              * @description active 投递中 / paused 已暂停 / disabled 已停用(410 或连续失败 5 天)
              */
             state: string;
-            /** Disabled Reason */
+            /**
+             * Disabled Reason
+             * @description 停用原因(接收端答 410,或连续失败 5 天);未停用为空
+             */
             disabled_reason: string | null;
             /**
              * Failing Since
@@ -2877,11 +2912,13 @@ export interface components {
             /**
              * Created At
              * Format: date-time
+             * @description 登记时间
              */
             created_at: string;
             /**
              * Updated At
              * Format: date-time
+             * @description 最后修改时间
              */
             updated_at: string;
             /**
@@ -2893,11 +2930,23 @@ export interface components {
         };
         /** WebhookPublic */
         WebhookPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 端点编号
+             */
             id: number;
-            /** Url */
+            /**
+             * Url
+             * @description 接收端地址(https,生产环境不得指向内网)
+             */
             url: string;
-            /** Event Types */
+            /**
+             * Event Types
+             * @description 订阅的事件类型 `<noun>.<verb>`
+             * @example [
+             *       "demand.posted"
+             *     ]
+             */
             event_types: string[];
             /**
              * Owner
@@ -2909,7 +2958,10 @@ export interface components {
              * @description active 投递中 / paused 已暂停 / disabled 已停用(410 或连续失败 5 天)
              */
             state: string;
-            /** Disabled Reason */
+            /**
+             * Disabled Reason
+             * @description 停用原因(接收端答 410,或连续失败 5 天);未停用为空
+             */
             disabled_reason: string | null;
             /**
              * Failing Since
@@ -2919,17 +2971,22 @@ export interface components {
             /**
              * Created At
              * Format: date-time
+             * @description 登记时间
              */
             created_at: string;
             /**
              * Updated At
              * Format: date-time
+             * @description 最后修改时间
              */
             updated_at: string;
         };
         /** WebhookSecret */
         WebhookSecret: {
-            /** Id */
+            /**
+             * Id
+             * @description 端点编号
+             */
             id: number;
             /**
              * Secret
@@ -6028,7 +6085,7 @@ export interface operations {
                      *           "id": 1,
                      *           "url": "示例",
                      *           "event_types": [
-                     *             "示例"
+                     *             "demand.posted"
                      *           ],
                      *           "owner": "示例",
                      *           "state": "示例",
@@ -6107,7 +6164,7 @@ export interface operations {
                      *       "id": 1,
                      *       "url": "示例",
                      *       "event_types": [
-                     *         "示例"
+                     *         "demand.posted"
                      *       ],
                      *       "owner": "示例",
                      *       "state": "示例",
@@ -6203,7 +6260,7 @@ export interface operations {
                      *       "id": 1,
                      *       "url": "示例",
                      *       "event_types": [
-                     *         "示例"
+                     *         "demand.posted"
                      *       ],
                      *       "owner": "示例",
                      *       "state": "示例",
@@ -6362,7 +6419,7 @@ export interface operations {
                      *       "id": 1,
                      *       "url": "示例",
                      *       "event_types": [
-                     *         "示例"
+                     *         "demand.posted"
                      *       ],
                      *       "owner": "示例",
                      *       "state": "示例",

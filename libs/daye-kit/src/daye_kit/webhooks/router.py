@@ -56,15 +56,15 @@ class WebhookUpdate(BaseModel):
 
 
 class WebhookPublic(BaseModel):
-    id: int
-    url: str
-    event_types: list[str]
+    id: int = Field(description="端点编号")
+    url: str = Field(description="接收端地址(https,生产环境不得指向内网)")
+    event_types: list[str] = Field(description="订阅的事件类型 `<noun>.<verb>`", examples=[["demand.posted"]])
     owner: str = Field(description="登记该端点的账号;停用时通知该账号")
     state: str = Field(description="active 投递中 / paused 已暂停 / disabled 已停用(410 或连续失败 5 天)")
-    disabled_reason: str | None
+    disabled_reason: str | None = Field(description="停用原因(接收端答 410,或连续失败 5 天);未停用为空")
     failing_since: datetime | None = Field(description="自何时起每次投递都失败;成功一次即清空")
-    created_at: datetime
-    updated_at: datetime
+    created_at: datetime = Field(description="登记时间")
+    updated_at: datetime = Field(description="最后修改时间")
 
 
 class WebhookCreated(WebhookPublic):
@@ -75,7 +75,7 @@ class WebhookCreated(WebhookPublic):
 
 
 class WebhookSecret(BaseModel):
-    id: int
+    id: int = Field(description="端点编号")
     secret: str = Field(description="新的签名密钥,仅此一次返回")
     previous_secret_expires_at: datetime = Field(
         description="此前,投递同时带新旧两个签名 (`v1,<新> v1,<旧>`);之后只用新密钥"
@@ -83,17 +83,17 @@ class WebhookSecret(BaseModel):
 
 
 class DeliveryPublic(BaseModel):
-    id: int
+    id: int = Field(description="投递编号;重新投递时引用")
     event_id: str = Field(description="事件编号,即请求头 `webhook-id`,重试时不变")
-    event_type: str
+    event_type: str = Field(description="事件类型")
     state: str = Field(description="pending 待投递或待重试 / succeeded 成功 (2xx) / failed 放弃")
-    attempts: int
+    attempts: int = Field(description="已尝试次数")
     response_status: int | None = Field(description="最近一次尝试时接收端的状态码;无应答时为空")
-    last_error: str | None
-    created_at: datetime
-    last_attempt_at: datetime | None
-    next_attempt_at: datetime
-    delivered_at: datetime | None
+    last_error: str | None = Field(description="最近一次失败的原因;成功或未尝试为空")
+    created_at: datetime = Field(description="投递记录生成时间")
+    last_attempt_at: datetime | None = Field(description="最近一次尝试的时间")
+    next_attempt_at: datetime = Field(description="下一次尝试的时间(按重试计划,含抖动)")
+    delivered_at: datetime | None = Field(description="投递成功 (2xx) 的时间")
 
 
 def _policy(request: Request) -> UrlPolicy:
