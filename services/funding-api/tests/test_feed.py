@@ -349,3 +349,18 @@ async def test_offset_does_not_combine_with_incremental_reads(stack: Stack, admi
         broken = await stack.funding.get(path, params={"after": "xyz"}, headers=admin)
         assert broken.status_code == 422
         assert broken.json()["errors"][0]["field"] == "query.after"
+
+
+async def test_the_generation_duty_records_an_event_per_award(stack: Stack, admin: dict[str, str]) -> None:
+    program = await make_program(stack.funding, admin, budget="20000000.00", rule=HTE_RULE)
+    feed = Follower(stack, admin)
+    await feed.new(at_least=4)  # the programme, its rule, its budget's two entries
+    run = await stack.funding.post("/api/v1/jobs/generate-automatic-awards/runs", headers=admin)
+    assert run.status_code == 201, run.text
+    made = await feed.new()
+    listed = await get(stack.funding, "/api/v1/awards", admin, program_id=program["id"], limit=200)
+    assert listed["total"] > 1
+    assert kinds(made) == {"award.created": listed["total"]}
+    assert {event["subject"]: event["data"] for event in made} == {
+        f"award:{award['id']}": award for award in listed["items"]
+    }

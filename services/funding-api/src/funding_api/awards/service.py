@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Select, bindparam, func
+from sqlalchemy import Select, bindparam, func, update
 from sqlalchemy import select as sql_select  # sqlmodel's is typed up to four columns
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -130,12 +130,14 @@ async def get_award(session: AsyncSession, award_id: int, principal: Principal |
 
 
 async def lock_award(session: AsyncSession, award_id: int) -> Award:
-    """The award row, locked after its programme's (see `programs.lock_program`)."""
+    """The award row, locked after its programme's and stamped `updated_at` like it (see
+    `programs.lock_program`): every write that locks an award changes what it shows."""
     award = (
         await session.execute(
-            select(Award)
+            update(Award)
             .where(col(Award.id) == award_id)
-            .with_for_update(key_share=True)
+            .values(updated_at=utcnow())
+            .returning(Award)
             .execution_options(populate_existing=True)
         )
     ).scalar_one_or_none()
@@ -402,10 +404,8 @@ async def award_changed(
     into: events.Pending | None = None,
 ) -> AwardPublic:
     """What the award shows has changed without a decision (a payment or reversal moved its paid and
-    outstanding, now `balance`): stamp it and record `award.updated`. The caller holds the award's
-    lock."""
-    award.updated_at = utcnow()
-    await session.flush()
+    outstanding, now `balance`): record `award.updated`. The caller holds the award's lock (which
+    stamped it)."""
     rule = await session.get(ProgramRule, award.rule_id) if award.rule_id is not None else None
     public = _public(award, program_name, rule, balance)
     await events.record(session, events.AWARD_UPDATED, f"award:{public.id}", public, into=into)

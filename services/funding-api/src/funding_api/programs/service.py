@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -35,18 +35,21 @@ async def get_program(session: AsyncSession, program_id: int) -> Program:
 
 
 async def lock_program(session: AsyncSession, program_id: int) -> Program:
-    """The programme row, locked for the rest of the transaction (PostgreSQL `FOR NO KEY UPDATE`, which
-    still lets other transactions insert rows referring to it; on SQLite the transaction already holds
-    the database's write lock).
+    """The programme row, locked for the rest of the transaction and stamped `updated_at` (an UPDATE
+    of a non-key column: PostgreSQL's `FOR NO KEY UPDATE` lock, which still lets other transactions
+    insert rows referring to it; on SQLite the transaction already holds the database's write lock).
 
     Every write that changes what a programme has promised or paid takes this lock first, then the
-    award's: one order everywhere, so concurrent payments queue instead of deadlocking.
+    award's: one order everywhere, so concurrent payments queue instead of deadlocking. Every such
+    write changes what the programme shows (its rule or its figures), hence the stamp, taken with the
+    lock so that a payment spends no extra statement while the others wait; a refusal undoes it.
     """
     program = (
         await session.execute(
-            select(Program)
+            update(Program)
             .where(col(Program.id) == program_id)
-            .with_for_update(key_share=True)
+            .values(updated_at=utcnow())
+            .returning(Program)
             .execution_options(populate_existing=True)
         )
     ).scalar_one_or_none()
@@ -196,11 +199,9 @@ async def program_changed(
     into: events.Pending | None = None,
 ) -> ProgramPublic:
     """What the programme shows has changed (a new rule; an approval, payment or reversal moved its
-    figures): stamp it and record `program.updated`. The caller holds the programme's lock, and may
-    pass the balances it has just worked out, sparing a payment (under that lock) a second sum."""
+    figures): record `program.updated`. The caller holds the programme's lock (which stamped it), and
+    may pass the balances it has just worked out, sparing a payment (under that lock) a second sum."""
     assert program.id is not None
-    program.updated_at = utcnow()
-    await session.flush()
     if balance is None:
         balance = (await ledger.program_balances(session, [program.id]))[program.id]
     public = _public(program, balance, await current_rule(session, program.id))
