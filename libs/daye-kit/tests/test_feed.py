@@ -139,8 +139,8 @@ async def test_an_empty_feed_gives_a_cursor_that_sees_what_comes(
 async def test_a_transaction_that_commits_last_is_not_skipped(
     engine: AsyncEngine, client: httpx.AsyncClient, backend: str
 ) -> None:
-    """`early` takes the older transaction id, `late` the lower row id; `early` commits first. A reader
-    of `id > last` would serve early's row (id 2), then skip late's (id 1) for good once it commits."""
+    """`late` takes the lower row id, `early` commits first. A reader of `id > last` would serve
+    early's row (id 2), then skip late's (id 1) for good once it commits."""
     sessionmaker = create_sessionmaker(engine)
     if backend == "sqlite":
         # One writer at a time: what commits first was also recorded first; the order is the ids'.
@@ -170,11 +170,13 @@ async def test_a_transaction_that_commits_last_is_not_skipped(
         await late.close()
 
 
-async def test_an_open_transaction_holds_the_feed_back_and_loses_nothing(
+async def test_an_open_transaction_delays_only_its_own_events(
     engine: AsyncEngine, client: httpx.AsyncClient, backend: str
 ) -> None:
+    """Events take their place as their transaction commits: those committed around a long
+    transaction are served at once, and its own follow them when it commits, none lost."""
     sessionmaker = create_sessionmaker(engine)
-    if backend == "sqlite":
+    if backend == "sqlite":  # one writer: nothing commits around an open transaction
         async with sessionmaker() as session, session.begin():
             await made(session, 1)
         served, _ = await follow(client, None)
@@ -193,14 +195,40 @@ async def test_an_open_transaction_holds_the_feed_back_and_loses_nothing(
 
             writers.append(write())
         await asyncio.gather(*writers)
-        held, cursor = await follow(client, None)
-        assert held == []  # everything after the open transaction waits for it
+        around, cursor = await follow(client, None)
+        assert sorted(event["data"]["id"] for event in around) == list(range(2, 12))
         await holder.commit()
-        served, _ = await follow(client, cursor)
-        assert sorted(event["data"]["id"] for event in served) == list(range(1, 12))
-        assert served[0]["data"]["id"] == 1
+        late, _ = await follow(client, cursor)
+        assert [event["data"]["id"] for event in late] == [1]
     finally:
         await holder.close()
+
+
+async def test_the_last_to_commit_is_the_last_served(
+    engine: AsyncEngine, client: httpx.AsyncClient, backend: str
+) -> None:
+    """Two transactions change one subject: the one that commits last is served last, whichever
+    started or wrote first, so a consumer keeping the latest data per subject keeps the newest."""
+    sessionmaker = create_sessionmaker(engine)
+    if backend == "sqlite":
+        for name in ("first", "second"):
+            async with sessionmaker() as session, session.begin():
+                await emit(session, RENAMED, subject="thing:1", data=Thing(id=1, name=name))
+    else:
+        early, late = sessionmaker(), sessionmaker()
+        try:
+            await early.begin()
+            await emit(early, RENAMED, subject="thing:1", data=Thing(id=1, name="first"))
+            await late.begin()
+            await emit(late, RENAMED, subject="thing:1", data=Thing(id=1, name="second"))
+            await late.commit()
+            await early.commit()  # wrote first, commits last: its data is the newest
+        finally:
+            await early.close()
+            await late.close()
+    served, _ = await follow(client, None)
+    expected = "first" if backend == "postgresql" else "second"
+    assert served[-1]["data"]["name"] == expected
 
 
 async def test_retention_keeps_the_newest_and_expires_old_cursors(
@@ -211,7 +239,7 @@ async def test_retention_keeps_the_newest_and_expires_old_cursors(
         async with sessionmaker() as session, session.begin():
             await made(session, number)
     served, newest_cursor = await follow(client, None)
-    first_cursor = encode_cursor(0, 0)
+    first_cursor = encode_cursor(0)
     page = (await client.get("/api/v1/events", params={"limit": 1})).json()
     oldest_cursor = page["next_cursor"]
     assert oldest_cursor != first_cursor

@@ -8,15 +8,16 @@ them to outside systems, each `{id, type, occurred_at, subject, data}`, where `d
 the resource as the API shows it after the change: a consumer that keeps the latest `data` per
 `subject` holds a copy of the service's collections.
 
-Order and completeness. On PostgreSQL a row's `id` comes from a sequence when it is inserted, not
-when its transaction commits, so a reader of `id > last` skips for good a row whose transaction was
-still open (the bug Marten and Eventuous shipped). Every row is therefore stamped with its
-transaction's id (`pg_current_xact_id()`), and the feed serves only rows of transactions older than
-every transaction of this database still running (`SETTLED_HORIZON`, below), in
-`(xact_id, id)` order: any row inserted later belongs to a transaction that is still running, whose
-id is at least that bound, so it sorts after everything already served. A long transaction holds
-the feed back (never loses a row); `next_cursor` is always given, and a consumer polls with it.
-SQLite commits one transaction at a time, in id order, and stamps 0.
+Order and completeness: commit order. An event's place in the feed (`position`) is not its row id:
+ids come from a sequence when rows are inserted, not when their transactions commit, so a reader of
+`id > last` skips for good a row whose transaction was still open (the bug Marten and Eventuous
+shipped), and a consumer keeping the latest `data` per subject could keep an older one. Instead a
+transaction that emitted events numbers them just before it commits (`_number_events`, a
+`before_commit` hook), holding a transaction-level advisory lock until its commit: the next one
+numbers only after this one has committed, so positions are given in commit order and a reader
+never sees a higher position before a lower one is visible. A long transaction delays nobody else's
+events; its own appear, in their place, when it commits. (The lock serialises the moment of
+committing of the transactions that emit events, not their work; SQLite has one writer anyway.)
 
 Retention: `<PREFIX>EVENT_RETENTION_DAYS` (90 by default; Stripe keeps 30). The `prune-events` duty
 deletes what is older, except events still waiting for a peer. A cursor older than everything kept
@@ -34,8 +35,9 @@ from typing import Annotated, Any, Literal, Union
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, create_model
-from sqlalchemy import BigInteger, Text, and_, cast, delete, func, literal_column, or_, select
+from sqlalchemy import BigInteger, Text, cast, delete, event, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from daye_kit.auth import Principal
 from daye_kit.db import SessionDep, insert_rows
@@ -70,6 +72,7 @@ async def emit(session: AsyncSession, kind: EventType, *, subject: str, data: Ba
     """Record `kind` with `data` (its API schema) in the caller's transaction; the event's id."""
     if not isinstance(data, kind.data):
         raise TypeError(f"{kind.name} carries {kind.data.__name__}, not {type(data).__name__}")
+    session.sync_session.info[_TO_NUMBER] = True
     return await record_event(
         session, type=kind.name, subject=subject, data=data.model_dump(mode="json"), to=None
     )
@@ -105,6 +108,7 @@ async def emit_many(session: AsyncSession, events: Sequence[tuple[EventType, str
                 "xact_id": xact,
             }
         )
+    session.sync_session.info[_TO_NUMBER] = True
     await insert_rows(conn, EVENTS, rows)
     return len(rows)
 
@@ -112,21 +116,62 @@ async def emit_many(session: AsyncSession, events: Sequence[tuple[EventType, str
 # -- cursors ------------------------------------------------------------------------------------
 
 
-def encode_cursor(xact_id: int, row_id: int) -> str:
-    """Opaque to consumers: the position `(transaction, row)` of the last event they have."""
-    return base64.urlsafe_b64encode(f"{xact_id}.{row_id}".encode()).decode().rstrip("=")
+def encode_cursor(position: int) -> str:
+    """Opaque to consumers: the position of the last event they have."""
+    return base64.urlsafe_b64encode(f"p{position}".encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[int, int]:
+def decode_cursor(cursor: str) -> int:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        xact, _, row = raw.partition(".")
-        position = (int(xact), int(row))
+        if not raw.startswith("p"):
+            raise ValueError(raw)
+        position = int(raw[1:])
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise InvalidInput.field("query.after", "cursor", "not a cursor this feed gave") from None
-    if min(position) < 0:
+    if position < 0:
         raise InvalidInput.field("query.after", "cursor", "not a cursor this feed gave")
     return position
+
+
+# -- numbering in commit order --------------------------------------------------------------------
+
+_TO_NUMBER = "daye_feed_events_to_number"
+# One advisory lock key per database for "numbering feed events" (any fixed 64-bit number).
+_NUMBERING_LOCK = 0x6461796546454544
+
+_NUMBER = """
+UPDATE outbox_events SET position = numbered.base + numbered.rank
+FROM (
+    SELECT mine.id, row_number() OVER (ORDER BY mine.id) AS rank,
+           (SELECT coalesce(max(position), 0) FROM outbox_events) AS base
+    FROM outbox_events AS mine
+    WHERE mine.position IS NULL AND mine.destination IS NULL {mine}
+) AS numbered
+WHERE outbox_events.id = numbered.id
+"""
+
+
+@event.listens_for(Session, "before_commit")
+def _number_events(session: Session) -> None:
+    """Gives this transaction's feed events their positions, after every committed one's.
+
+    On PostgreSQL the advisory lock is held to the end of the commit, so no other transaction
+    numbers meanwhile; the transaction's own rows are those stamped with its id. SQLite has one
+    writer: every unnumbered row is this transaction's."""
+    if not session.info.pop(_TO_NUMBER, False):
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _NUMBERING_LOCK})
+        mine = "AND mine.xact_id = pg_current_xact_id()::text::bigint"
+    else:
+        mine = ""
+    session.execute(text(_NUMBER.format(mine=mine)))
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_events(session: Session) -> None:
+    session.info.pop(_TO_NUMBER, None)
 
 
 class CursorExpired(AppError):
@@ -168,45 +213,19 @@ def feed_page_model(catalogue: Sequence[EventType], service: str) -> type[BaseMo
 # -- reading ------------------------------------------------------------------------------------
 
 
-# The oldest transaction this database may still see commit: the snapshot's running transactions,
-# except those known to run in another database, and else the next transaction id. The cluster's own
-# xmin would do, but a long transaction in any database of a shared server would then hold back every
-# feed on it. A transaction that ends between the snapshot and the read of `pg_stat_activity` is not
-# found there and counts as ours: the feed waits one poll longer, never skips. (`backend_xid` is a
-# 32-bit xid, the snapshot's are 64-bit with the epoch.)
-SETTLED_HORIZON = """(
-    SELECT least(
-        pg_snapshot_xmax(snapshot)::text::bigint,
-        (SELECT min(running::text::bigint) FROM pg_snapshot_xip(snapshot) AS running
-         WHERE NOT EXISTS (
-            SELECT 1 FROM pg_stat_activity AS activity
-            WHERE activity.backend_xid::text::bigint = running::text::bigint % 4294967296
-              AND activity.datname <> current_database())))
-    FROM pg_current_snapshot() AS snapshot
-)"""
-
-
 async def read_feed(
-    session: AsyncSession, *, after: tuple[int, int] | None, types: Iterable[str], limit: int
-) -> tuple[list[dict[str, Any]], tuple[int, int] | None]:
-    """Settled events after `after`, in feed order; and the position of the last one."""
+    session: AsyncSession, *, after: int | None, types: Iterable[str], limit: int
+) -> tuple[list[dict[str, Any]], int | None]:
+    """Committed events after position `after`, in commit order; and the position of the last one."""
     query = select(
-        EVENTS.c.id,
-        EVENTS.c.xact_id,
+        EVENTS.c.position,
         EVENTS.c.event_id,
         EVENTS.c.type,
         EVENTS.c.occurred_at,
         EVENTS.c.subject,
         EVENTS.c.data,
-    )
-    query = query.where(EVENTS.c.destination.is_(None), EVENTS.c.type.in_(list(types)))
-    if after is not None:
-        query = query.where(_after(after))
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.where(EVENTS.c.xact_id < literal_column(SETTLED_HORIZON))
-    rows = (
-        (await session.execute(query.order_by(EVENTS.c.xact_id, EVENTS.c.id).limit(limit))).mappings().all()
-    )
+    ).where(EVENTS.c.position > (after or 0), EVENTS.c.type.in_(list(types)))
+    rows = (await session.execute(query.order_by(EVENTS.c.position).limit(limit))).mappings().all()
     items = [
         {
             "id": row["event_id"],
@@ -217,26 +236,17 @@ async def read_feed(
         }
         for row in rows
     ]
-    last = (rows[-1]["xact_id"], rows[-1]["id"]) if rows else None
-    return items, last
+    return items, (int(rows[-1]["position"]) if rows else None)
 
 
-def _after(position: tuple[int, int]) -> Any:
-    # `(xact_id, id) > position`, spelled with a range on the index's leading column so that SQLite
-    # and PostgreSQL both start the index scan there instead of filtering from the feed's beginning.
-    xact, row = position
-    return and_(EVENTS.c.xact_id >= xact, or_(EVENTS.c.xact_id > xact, EVENTS.c.id > row))
-
-
-async def _check_not_expired(session: AsyncSession, position: tuple[int, int]) -> None:
+async def _check_not_expired(session: AsyncSession, position: int) -> None:
     """A cursor is good while its event (or one before it) is kept. Pruning always keeps the newest
     event, so a consumer that is up to date keeps its place however quiet the feed has been. The
-    cursor of an empty feed, `(0, 0)`, is the start and never expires."""
-    if position == (0, 0):
+    cursor of an empty feed, 0, is the start and never expires."""
+    if position == 0:
         return
-    ours = EVENTS.c.destination.is_(None)
-    kept = await session.scalar(select(EVENTS.c.id).where(ours, ~_after(position)).limit(1))
-    if kept is None and await session.scalar(select(EVENTS.c.id).where(ours).limit(1)) is not None:
+    kept = await session.scalar(select(EVENTS.c.id).where(EVENTS.c.position <= position).limit(1))
+    if kept is None and await session.scalar(select(EVENTS.c.id).where(EVENTS.c.position > 0).limit(1)):
         raise CursorExpired(
             "events after this cursor are past the feed's retention; resynchronise from full reads "
             "(`updated_since`) and follow the feed from its start"
@@ -280,8 +290,8 @@ def feed_router(catalogue: Sequence[EventType], *, service: str, reader: Any) ->
         if position is not None:
             await _check_not_expired(session, position)
         items, last = await read_feed(session, after=position, types=wanted, limit=limit)
-        cursor = last or position or (0, 0)
-        body = page_model.model_validate({"items": items, "next_cursor": encode_cursor(*cursor)})
+        cursor = last or position or 0
+        body = page_model.model_validate({"items": items, "next_cursor": encode_cursor(cursor)})
         return JSONResponse(body.model_dump(mode="json"))
 
     return router
@@ -311,13 +321,7 @@ async def prune_events(session: AsyncSession, *, retention_days: int) -> int:
     """Delete events older than the retention, except those a peer has still to receive and the
     newest (the place of every consumer that is up to date)."""
     cutoff = utcnow() - timedelta(days=retention_days)
-    newest = (
-        select(EVENTS.c.id)
-        .where(EVENTS.c.destination.is_(None))
-        .order_by(EVENTS.c.xact_id.desc(), EVENTS.c.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+    newest = select(func.max(EVENTS.c.position)).scalar_subquery()
     result = await session.execute(
         delete(EVENTS).where(
             EVENTS.c.occurred_at < cutoff, EVENTS.c.state == "delivered", EVENTS.c.id != newest

@@ -54,6 +54,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -94,10 +95,13 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("claimed_until", UtcDateTime(), nullable=True),
         Column("last_error", Text, nullable=True),
         Column("delivered_at", UtcDateTime(), nullable=True),
-        # PostgreSQL: the recording transaction's id, for a feed in commit order (see `daye_kit.feed`).
-        # 0 on SQLite, where transactions commit one at a time in id order.
+        # PostgreSQL: the recording transaction's id, by which it numbers its own feed events as it
+        # commits (see `daye_kit.feed`). 0 on SQLite, which has one writer at a time.
         Column("xact_id", BigInteger, nullable=False, server_default="0"),
-        Index("ix_outbox_events_feed_position", "xact_id", "id"),
+        # The event's place in the change feed, given in commit order; NULL for a peer's message.
+        Column("position", BigInteger, nullable=True),
+        Index("ix_outbox_events_xact_id", "xact_id"),
+        Index("ux_outbox_events_position", "position", unique=True),
     )
 
 
@@ -477,20 +481,33 @@ def start_dispatcher(
 
 
 def upgrade_outbox_to_feed_positions() -> None:
-    """The migration step every service takes for the change feed: rows recorded before it (and on
-    SQLite) are stamped 0, the stamp becomes required, and `(xact_id, id)` is indexed. Written to
-    run whether the table was created before this step or from today's definition."""
+    """The migration step every service takes for the change feed: each row is stamped with its
+    transaction (0 for those recorded before), and each feed event (no destination) gets its place,
+    in the order recorded so far. Written to run whether the table was created before this step or
+    from today's definition."""
     from alembic import op
 
     op.execute("UPDATE outbox_events SET xact_id = 0 WHERE xact_id IS NULL")
+    columns = {c["name"] for c in sa_inspect(op.get_bind()).get_columns("outbox_events")}
     with op.batch_alter_table("outbox_events") as batch:
         batch.alter_column("xact_id", existing_type=BigInteger(), nullable=False, server_default="0")
-    op.execute("CREATE INDEX IF NOT EXISTS ix_outbox_events_feed_position ON outbox_events (xact_id, id)")
+        if "position" not in columns:
+            batch.add_column(Column("position", BigInteger(), nullable=True))
+    op.execute(
+        "UPDATE outbox_events SET position = numbered.rank FROM ("
+        " SELECT id, row_number() OVER (ORDER BY id) AS rank FROM outbox_events WHERE destination IS NULL"
+        ") AS numbered WHERE outbox_events.id = numbered.id"
+    )
+    op.execute("DROP INDEX IF EXISTS ix_outbox_events_feed_position")
+    op.execute("CREATE INDEX IF NOT EXISTS ix_outbox_events_xact_id ON outbox_events (xact_id)")
+    op.execute("CREATE UNIQUE INDEX IF NOT EXISTS ux_outbox_events_position ON outbox_events (position)")
 
 
 def downgrade_outbox_from_feed_positions() -> None:
     from alembic import op
 
-    op.execute("DROP INDEX IF EXISTS ix_outbox_events_feed_position")
+    op.execute("DROP INDEX IF EXISTS ux_outbox_events_position")
+    op.execute("DROP INDEX IF EXISTS ix_outbox_events_xact_id")
     with op.batch_alter_table("outbox_events") as batch:
+        batch.drop_column("position")
         batch.alter_column("xact_id", existing_type=BigInteger(), nullable=True, server_default=None)

@@ -118,22 +118,20 @@ async def _any(sessionmaker: async_sessionmaker[AsyncSession], query: Any) -> bo
         return (await connection.execute(query.limit(1))).first() is not None
 
 
-async def _position(session: AsyncSession) -> tuple[int, int]:
+async def _position(session: AsyncSession) -> int:
     """The stored position, locked for this transaction (PostgreSQL: one replica fans out at once)."""
     postgres = session.get_bind().dialect.name == "postgresql"
-    query = select(FANOUT.c.xact_id, FANOUT.c.row_id).where(FANOUT.c.name == "feed")
+    query = select(FANOUT.c.position).where(FANOUT.c.name == "feed")
     if postgres:
         query = query.with_for_update()
     row = (await session.execute(query)).first()
     if row is None:
         insert_ = pg_insert if postgres else sqlite_insert
         await session.execute(
-            insert_(FANOUT)
-            .values(name="feed", xact_id=0, row_id=0, updated_at=utcnow())
-            .on_conflict_do_nothing()
+            insert_(FANOUT).values(name="feed", position=0, updated_at=utcnow()).on_conflict_do_nothing()
         )
         row = (await session.execute(query)).one()
-    return int(row[0]), int(row[1])
+    return int(row[0])
 
 
 async def fan_out(
@@ -176,9 +174,7 @@ async def fan_out(
             insert_ = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
             await session.execute(insert_(DELIVERIES).on_conflict_do_nothing(), rows)
         await session.execute(
-            update(FANOUT)
-            .where(FANOUT.c.name == "feed")
-            .values(xact_id=last[0], row_id=last[1], updated_at=now)
+            update(FANOUT).where(FANOUT.c.name == "feed").values(position=last, updated_at=now)
         )
         return len(events)
 

@@ -97,13 +97,12 @@ def deliveries_table(metadata: MetaData) -> Table:
 
 
 def fanout_table(metadata: MetaData) -> Table:
-    """Where the fan-out has read the feed to: one row, `(xact_id, row_id)` as the feed orders."""
+    """Where the fan-out has read the feed to: one row, the position of the last event read."""
     return Table(
         "webhook_fanout",
         metadata,
         Column("name", String(32), primary_key=True),
-        Column("xact_id", BigInteger, nullable=False),
-        Column("row_id", BigInteger, nullable=False),
+        Column("position", BigInteger, nullable=False),
         Column("updated_at", UtcDateTime(), nullable=False),
     )
 
