@@ -1,8 +1,8 @@
 """The change feed's paging (issue 16): `uv run python bench/feed_paging.py`.
 
 A real matching-api process on a fresh PostgreSQL database with the demo data, whose feed then holds
-1,000,000 more `demand.posted` events (written with COPY, each carrying a demand as the API shows it,
-spread over transactions as writes would be). The ratio is the latency of `GET /api/v1/events` for the
+1,000,000 more `demand.posted` events (written with COPY, numbered after the demo's, each carrying a
+demand as the API shows it). The ratio is the latency of `GET /api/v1/events` for the
 page at the end of the feed (`after` = the cursor of the 1,000,000 − 100th event) over the first page
 (no `after`), each `limit=100`, the two alternating within every round; the median of the rounds'
 medians. Keyset paging reads the end as cheaply as the start: goal ≤ 2×. For contrast, a reference row
@@ -44,14 +44,12 @@ def _dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-async def fill(url: str, demand: Mapping[str, Any], count: int) -> tuple[int, int]:
+async def fill(url: str, demand: Mapping[str, Any], count: int) -> int:
     """`count` feed events after the demo's; the position `PAGE` events before the end."""
     conn = await asyncpg.connect(_dsn(url))
     try:
-        now_xid = int(await conn.fetchval("SELECT pg_current_xact_id()::text"))
-        base = max(1, now_xid - 400_000)
+        base = int(await conn.fetchval("SELECT coalesce(max(position), 0) FROM outbox_events"))
         start = utcnow() - timedelta(days=30)
-        step = (now_xid - base - 1) / count
         columns = (
             "event_id",
             "type",
@@ -61,6 +59,7 @@ async def fill(url: str, demand: Mapping[str, Any], count: int) -> tuple[int, in
             "state",
             "attempts",
             "next_attempt_at",
+            "position",
         )
 
         def rows(first: int, last: int) -> list[tuple[Any, ...]]:
@@ -80,7 +79,7 @@ async def fill(url: str, demand: Mapping[str, Any], count: int) -> tuple[int, in
                         "delivered",
                         0,
                         when,
-                        base + int(i * step),
+                        base + 1 + i,
                     )
                 )
             return out
@@ -88,15 +87,10 @@ async def fill(url: str, demand: Mapping[str, Any], count: int) -> tuple[int, in
         chunk = 50_000
         for first in range(0, count, chunk):
             await conn.copy_records_to_table(
-                "outbox_events", records=rows(first, min(count, first + chunk)), columns=(*columns, "xact_id")
+                "outbox_events", records=rows(first, min(count, first + chunk)), columns=columns
             )
         await conn.execute("VACUUM ANALYZE outbox_events")
-        row = await conn.fetchrow(
-            "SELECT xact_id, id FROM outbox_events WHERE destination IS NULL "
-            "ORDER BY xact_id DESC, id DESC OFFSET $1 LIMIT 1",
-            PAGE,
-        )
-        return int(row["xact_id"]), int(row["id"])
+        return base + count - PAGE
     finally:
         await conn.close()
 
@@ -105,8 +99,8 @@ async def offset_reference(url: str, offset: int) -> tuple[float, float]:
     """PostgreSQL's own time for the first page and for the same end page by OFFSET (median of 5)."""
     conn = await asyncpg.connect(_dsn(url))
     query = (
-        "SELECT event_id, type, occurred_at, subject, data FROM outbox_events WHERE destination IS NULL "
-        "ORDER BY xact_id, id LIMIT $1 OFFSET $2"
+        "SELECT event_id, type, occurred_at, subject, data FROM outbox_events WHERE position IS NOT NULL "
+        "ORDER BY position LIMIT $1 OFFSET $2"
     )
     try:
         times: dict[int, list[float]] = {0: [], offset: []}
@@ -194,7 +188,7 @@ def main() -> int:
             clock = time.monotonic()
             position = asyncio.run(fill(urls["matching"], demand.json()["items"][0], args.events))
             print(f"{args.events:,} events written in {time.monotonic() - clock:.0f} s", flush=True)
-            results = measure(matching, admin, encode_cursor(*position), rounds=args.rounds, reads=args.reads)
+            results = measure(matching, admin, encode_cursor(position), rounds=args.rounds, reads=args.reads)
             first_sql, end_sql = asyncio.run(offset_reference(urls["matching"], args.events - PAGE))
         except Exception:
             print_log_tails(started)
