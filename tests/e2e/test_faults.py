@@ -80,9 +80,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         env["funding-api"]["FUNDING_DATABASE_URL"] = postgres.set(port=database_proxy.port).render_as_string(
             hide_password=False
         )
-        # funding-api's database faults are about the request path's pool: its background dispatcher
-        # and duty runner, which touch the pool every second, would keep no connection idle.
-        env["funding-api"] |= {"FUNDING_OUTBOX_DISPATCH": "false", "FUNDING_RUN_DUTIES": "false"}
+        # funding-api's database faults are about the request path's pool: its background dispatcher,
+        # webhook loops and duty runner, which touch the pool every second, would keep no connection idle.
+        env["funding-api"] |= {
+            "FUNDING_OUTBOX_DISPATCH": "false",
+            "FUNDING_WEBHOOK_DISPATCH": "false",
+            "FUNDING_RUN_DUTIES": "false",
+        }
         indicator, matching, funding = platform(ports, cwd=workdir, env=env, log_dir=workdir)
         started: list[ServiceProcess] = []
         try:
