@@ -112,3 +112,21 @@ test('the dashboard says when the match rate and the outstanding total were last
   await screenshot(page, 'dashboard-published')
   await page.context().close()
 })
+
+test('全部已读 marks every notice the centre showed read at each service, and the count drops to zero', async () => {
+  const page = await browser.page()
+  await login(page, 'admin')
+  await page.locator('[data-test="notice-bell"]').click()
+  const centre = page.locator('[data-test="notice-centre"]')
+  await centre.locator('[data-test="notice"]').first().waitFor()
+  assert.doesNotMatch(await centre.locator('[data-test="notice-unread"]').textContent(), /未读 0 条/)
+  await centre.locator('[data-test="notice-mark-all"]').click()
+  await centre.locator('[data-test="notice-unread"]', { hasText: '未读 0 条' }).waitFor()
+  for (const service of SERVICES) {
+    const { total } = await api(service, '/api/v1/notifications?unread=true&limit=1')
+    assert.equal(total, 0, `${service} has no unread notice left`)
+  }
+  assert.equal(await centre.locator('[data-test="notice-mark-all"]').isDisabled(), true)
+  await screenshot(page, 'notices-all-read')
+  await page.context().close()
+})

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { ProblemError } from './lib/problem'
 import { toNotice, type Notice, type NoticeService } from './lib/notices'
-import { PAGE, allNotices, failures, markNotice, newestOf, noticeState, refreshNotices, stopNotices, unreadCount, type NoticeSource } from './notices'
+import { PAGE, allNotices, failures, markAllNoticesRead, markNotice, newestOf, noticeState, refreshNotices, stopNotices, unreadCount, type NoticeSource } from './notices'
 
 const notice = (service: NoticeService, id: number, minute: number, read = false): Notice =>
   toNotice(service as 'funding', {
@@ -30,9 +30,18 @@ function fakeSource(all: Notice[]): NoticeSource & { calls: unknown[] } {
       row.readAt = read ? '2025-10-01T03:00:00Z' : null
       return { ...row }
     }),
+    markAllRead: vi.fn(async (upToId) => {
+      const unread = all.filter((n) => !n.readAt && n.id <= upToId)
+      unread.forEach((n) => (n.readAt = '2025-10-01T03:00:00Z'))
+      return unread.length
+    }),
   }
 }
-const down = (error: unknown): NoticeSource => ({ list: vi.fn(async () => Promise.reject(error)), markRead: vi.fn() })
+const down = (error: unknown): NoticeSource => ({
+  list: vi.fn(async () => Promise.reject(error)),
+  markRead: vi.fn(),
+  markAllRead: vi.fn(),
+})
 
 describe('the notices of the three services', () => {
   beforeEach(() => stopNotices())
@@ -96,5 +105,18 @@ describe('the notices of the three services', () => {
     expect(funding.markRead).toHaveBeenCalledTimes(1)
     await markNotice(target, false, sources)
     expect(unreadCount()).toBe(3)
+  })
+
+  it('marks all read up to what each service showed, skipping a service that is down', async () => {
+    const funding = [notice('funding', 1, 1), notice('funding', 2, 2, true), notice('funding', 3, 3)]
+    const sources = { indicator: fakeSource([notice('indicator', 1, 10)]), matching: down(new TypeError('offline')), funding: fakeSource(funding) }
+    await refreshNotices(sources)
+    expect(unreadCount()).toBe(3)
+    funding.push(notice('funding', 4, 4)) // arrives after the list was shown
+    expect(await markAllNoticesRead(sources)).toBe(3)
+    expect(sources.funding.markAllRead).toHaveBeenCalledWith(3)
+    expect(sources.matching.markAllRead).not.toHaveBeenCalled()
+    expect(unreadCount()).toBe(1) // the late one
+    expect(allNotices().filter((n) => !n.readAt).map((n) => n.key)).toEqual(['funding:4'])
   })
 })

@@ -24,6 +24,8 @@ interface Query {
 export interface NoticeSource {
   list(query: Query): Promise<Page<Notice>>
   markRead(id: number, read: boolean): Promise<Notice>
+  /** Marks read every unread notice with an id up to `upToId`; how many. */
+  markAllRead(upToId: number): Promise<number>
 }
 
 export const SOURCES: Record<NoticeService, NoticeSource> = {
@@ -34,6 +36,7 @@ export const SOURCES: Record<NoticeService, NoticeSource> = {
     },
     markRead: async (id, read) =>
       toNotice('indicator', unwrap(await indicatorApi.PATCH('/api/v1/notifications/{notification_id}', { params: { path: { notification_id: id } }, body: { read } }))),
+    markAllRead: async (upToId) => unwrap(await indicatorApi.POST('/api/v1/notifications/read', { body: { up_to_id: upToId } })).marked,
   },
   matching: {
     list: async (query) => {
@@ -42,6 +45,7 @@ export const SOURCES: Record<NoticeService, NoticeSource> = {
     },
     markRead: async (id, read) =>
       toNotice('matching', unwrap(await matchingApi.PATCH('/api/v1/notifications/{notification_id}', { params: { path: { notification_id: id } }, body: { read } }))),
+    markAllRead: async (upToId) => unwrap(await matchingApi.POST('/api/v1/notifications/read', { body: { up_to_id: upToId } })).marked,
   },
   funding: {
     list: async (query) => {
@@ -50,6 +54,7 @@ export const SOURCES: Record<NoticeService, NoticeSource> = {
     },
     markRead: async (id, read) =>
       toNotice('funding', unwrap(await fundingApi.PATCH('/api/v1/notifications/{notification_id}', { params: { path: { notification_id: id } }, body: { read } }))),
+    markAllRead: async (upToId) => unwrap(await fundingApi.POST('/api/v1/notifications/read', { body: { up_to_id: upToId } })).marked,
   },
 }
 
@@ -125,6 +130,22 @@ export async function markNotice(notice: Notice, read = true, sources: Record<No
   if (held) held.readAt = updated.readAt
   notice.readAt = updated.readAt
   if (state.unread !== undefined) state.unread = Math.max(0, state.unread + (read ? -1 : 1))
+}
+
+/**
+ * 全部标为已读: each service that answered marks read what the list shows of it (ids up to the newest
+ * held, so a notice arriving meanwhile stays unread); then the counts are asked again.
+ */
+export async function markAllNoticesRead(sources: Record<NoticeService, NoticeSource> = SOURCES): Promise<number> {
+  const marked = await Promise.all(
+    NOTICE_SERVICES.map(async ({ key }) => {
+      const state = noticeState.services[key]
+      if (state.error || !state.unread || state.notices.length === 0) return 0
+      return sources[key].markAllRead(Math.max(...state.notices.map((n) => n.id)))
+    }),
+  )
+  await refreshNotices(sources)
+  return marked.reduce((a, b) => a + b, 0)
 }
 
 let timer: ReturnType<typeof setInterval> | undefined

@@ -70,6 +70,10 @@ def test_the_front_end_in_a_real_browser(stack: dict[str, ServiceProcess]) -> No
     shots = sorted(p.name for p in SCREENSHOTS.glob("*.png"))
     assert len(shots) >= 6, shots
     assert {"jobs.png", "jobs-ran.png", "jobs-outbox.png"} <= set(shots), shots
-    assert {"notices.png", "notices-award.png", "notices-service-down.png", "dashboard-published.png"} <= set(
-        shots
-    ), shots
+    assert {
+        "notices.png",
+        "notices-award.png",
+        "notices-service-down.png",
+        "notices-all-read.png",
+        "dashboard-published.png",
+    } <= set(shots), shots

@@ -472,6 +472,26 @@ export interface paths {
         patch: operations["update_notification"];
         trace?: never;
     };
+    "/api/v1/notifications/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 全部标为已读
+         * @description 把发给自己的未读通知标为已读(可限于编号不大于 `up_to_id` 的);他人的通知不受影响。
+         */
+        post: operations["mark_notifications_read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/outbox": {
         parameters: {
             query?: never;
@@ -1829,6 +1849,15 @@ export interface components {
             /** @description 分户账记入一条分录(分录只增不改) */
             data: components["schemas"]["EntryPublic"];
         };
+        /** MarkedRead */
+        MarkedRead: {
+            /**
+             * Marked
+             * @description 本次由未读标为已读的通知数
+             * @example 12
+             */
+            marked: number;
+        };
         /** ModeOutstanding */
         ModeOutstanding: {
             /** @description automatic 无申请兑现 / application 依申请兑现 */
@@ -1892,6 +1921,14 @@ export interface components {
              * @description true 标为已读,false 标为未读
              */
             read: boolean;
+        };
+        /** NotificationsRead */
+        NotificationsRead: {
+            /**
+             * Up To Id
+             * @description 只标记编号不大于此的通知(即页面上已显示的),之后到达的仍为未读;不给则全部标记
+             */
+            up_to_id?: number | null;
         };
         /** OutboxEventPublic */
         OutboxEventPublic: {
@@ -5729,6 +5766,91 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    mark_notifications_read: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotificationsRead"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "marked": 12
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MarkedRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description 请求体过大 */

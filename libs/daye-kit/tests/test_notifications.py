@@ -94,3 +94,30 @@ async def test_not_sent_finds_what_a_reminder_has_not_told_yet(engine: AsyncEngi
                 await session.execute(select(NOTIFICATIONS.not_sent(kind, award_id=award_id)))
             ).scalar_one()
             assert bool(answer) is expected, (award_id, kind)
+
+
+async def test_marking_all_read_touches_only_the_callers_unread_up_to_what_they_saw(
+    engine: AsyncEngine,
+) -> None:
+    sessionmaker = create_sessionmaker(engine)
+    async with sessionmaker() as session, session.begin():
+        for title in ("a", "b", "c"):
+            await NOTIFICATIONS.notify(session, audiences=[BUREAU], kind="due", title=title, award_id=7)
+        await NOTIFICATIONS.notify(
+            session, audiences=[region_audience("420281101")], kind="behind", title="t"
+        )
+    async with sessionmaker() as session, session.begin():
+        shown, _ = await NOTIFICATIONS.page_of(
+            session, principal=ADMIN, page=PAGE, where=NotificationFilter()
+        )
+        first, second, _third = (row["id"] for row in shown)
+        await NOTIFICATIONS.mark(session, principal=ADMIN, notification_id=first, read=True)
+        # The bureau saw two; the third arrived after: it stays unread. The first was read already.
+        assert await NOTIFICATIONS.mark_all_read(session, principal=ADMIN, up_to_id=second) == 1
+        unread = NotificationFilter(unread=True)
+        left, total = await NOTIFICATIONS.page_of(session, principal=ADMIN, page=PAGE, where=unread)
+        assert (total, left[0]["title"]) == (1, "c")
+        assert await NOTIFICATIONS.mark_all_read(session, principal=ADMIN, up_to_id=None) == 1
+        assert await NOTIFICATIONS.mark_all_read(session, principal=ADMIN, up_to_id=None) == 0
+        # The township's notice is untouched by the bureau's marking.
+        assert (await NOTIFICATIONS.page_of(session, principal=TOWNSHIP, page=PAGE, where=unread))[1] == 1

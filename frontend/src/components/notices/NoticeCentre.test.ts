@@ -12,7 +12,7 @@ function funding(id: number) {
 }
 vi.mock('../../notices', async (importOriginal) => {
   const real = await importOriginal<typeof import('../../notices')>()
-  return { ...real, markNotice: (notice: import('../../lib/notices').Notice, read = true) => real.markNotice(notice, read, { ...real.SOURCES, funding: { list: vi.fn(), markRead } }) }
+  return { ...real, markNotice: (notice: import('../../lib/notices').Notice, read = true) => real.markNotice(notice, read, { ...real.SOURCES, funding: { list: vi.fn(), markRead, markAllRead: vi.fn() } }) }
 })
 
 function router() {

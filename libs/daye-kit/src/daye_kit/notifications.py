@@ -116,6 +116,19 @@ class NotificationUpdate(BaseModel):
     read: bool = Field(description="true 标为已读,false 标为未读")
 
 
+class NotificationsRead(BaseModel):
+    up_to_id: int | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_ROW_ID,
+        description="只标记编号不大于此的通知(即页面上已显示的),之后到达的仍为未读;不给则全部标记",
+    )
+
+
+class MarkedRead(BaseModel):
+    marked: int = Field(description="本次由未读标为已读的通知数", examples=[12])
+
+
 class Notifications:
     """The mechanism over one service's `notifications` table."""
 
@@ -194,6 +207,20 @@ class Notifications:
         await session.execute(update(table).where(table.c.id == notification_id).values(read_at=read_at))
         return {**row, "read_at": read_at}
 
+    async def mark_all_read(
+        self, session: AsyncSession, *, principal: Principal, up_to_id: int | None
+    ) -> int:
+        """Every unread notification of the caller's audiences (up to `up_to_id`) read; how many."""
+        table = self.table
+        conditions: list[ColumnElement[bool]] = [
+            table.c.audience.in_(audiences_of(principal)),
+            table.c.read_at.is_(None),
+        ]
+        if up_to_id is not None:
+            conditions.append(table.c.id <= up_to_id)
+        result = await session.execute(update(table).where(*conditions).values(read_at=utcnow()))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
     def router(self, public: type[NotificationPublic], *, description: str) -> APIRouter:
         """`GET /api/v1/notifications` and `PATCH /api/v1/notifications/{id}`, answering `public`
         (the service's subclass naming its references and kinds)."""
@@ -233,5 +260,18 @@ class Notifications:
                 session, principal=principal, notification_id=notification_id, read=body.read
             )
             return public.model_validate(dict(row))
+
+        @router.post(
+            "/read",
+            summary="全部标为已读",
+            description="把发给自己的未读通知标为已读(可限于编号不大于 `up_to_id` 的);他人的通知不受影响。",
+            response_model=MarkedRead,
+            responses=problem_responses(401, 422),
+        )
+        async def mark_notifications_read(
+            body: NotificationsRead, principal: CurrentPrincipal, session: SessionDep
+        ) -> MarkedRead:
+            marked = await notifications.mark_all_read(session, principal=principal, up_to_id=body.up_to_id)
+            return MarkedRead(marked=marked)
 
         return router
