@@ -4,6 +4,7 @@ and by the end-to-end tests."""
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -38,10 +39,37 @@ def demo_env(**extra: str) -> dict[str, dict[str, str]]:
     return env
 
 
+EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+_handed_out: set[int] = set()
+
+
+def _ephemeral_ports() -> range:
+    try:
+        low, high = (int(n) for n in EPHEMERAL_RANGE.read_text().split())
+    except (OSError, ValueError):
+        low, high = 32768, 60999  # Linux's default
+    return range(low, high + 1)
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A port nothing listens on, for a service about to start. Not one the kernel would pick (port 0)
+    from its ephemeral range: outgoing connections take their local ports there, and one could take
+    the port between this check and the service's bind (a replica then exited with `address already
+    in use`). Each port is handed out once per test run."""
+    ephemeral = _ephemeral_ports()
+    outside = range(20000, ephemeral.start) if ephemeral.start > 21000 else range(ephemeral.stop, 65536)
+    candidates = list(outside)
+    for port in random.sample(candidates, k=min(len(candidates), 500)):
+        if port in _handed_out:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError("no free port outside the ephemeral range")
 
 
 @dataclass
