@@ -27,7 +27,7 @@ is answered 410 `cursor_expired`: the consumer resynchronises from full reads (`
 import base64
 import binascii
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal, Union
@@ -47,7 +47,6 @@ from daye_kit.outbox import EVENTS, record_event
 from daye_kit.scopes import datasets_of
 from daye_kit.timestamps import utcnow
 
-FEED_PATH = "/api/v1/events"
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 
@@ -68,14 +67,17 @@ class EventType:
             raise ValueError(f"event type {self.name!r} is not <noun>.<verb>")
 
 
-async def emit(session: AsyncSession, kind: EventType, *, subject: str, data: BaseModel) -> str:
-    """Record `kind` with `data` (its API schema) in the caller's transaction; the event's id."""
+def _payload(kind: EventType, data: BaseModel) -> dict[str, Any]:
     if not isinstance(data, kind.data):
         raise TypeError(f"{kind.name} carries {kind.data.__name__}, not {type(data).__name__}")
+    return data.model_dump(mode="json")
+
+
+async def emit(session: AsyncSession, kind: EventType, *, subject: str, data: BaseModel) -> str:
+    """Record `kind` with `data` (its API schema) in the caller's transaction; the event's id."""
+    payload = _payload(kind, data)
     session.sync_session.info[_TO_NUMBER] = True
-    return await record_event(
-        session, type=kind.name, subject=subject, data=data.model_dump(mode="json"), to=None
-    )
+    return await record_event(session, type=kind.name, subject=subject, data=payload, to=None)
 
 
 async def emit_many(session: AsyncSession, events: Sequence[tuple[EventType, str, BaseModel]]) -> int:
@@ -92,14 +94,12 @@ async def emit_many(session: AsyncSession, events: Sequence[tuple[EventType, str
     now = utcnow()
     rows = []
     for kind, subject, data in events:
-        if not isinstance(data, kind.data):
-            raise TypeError(f"{kind.name} carries {kind.data.__name__}, not {type(data).__name__}")
         rows.append(
             {
                 "event_id": str(uuid.uuid4()),
                 "type": kind.name,
                 "subject": subject,
-                "data": data.model_dump(mode="json"),
+                "data": _payload(kind, data),
                 "occurred_at": now,
                 "destination": None,
                 "state": "delivered",
@@ -342,11 +342,3 @@ PRUNE_EVENTS = Duty(
     description="每日 03:45 删除超过保留期(EVENT_RETENTION_DAYS,默认 90 天)的变更事件;尚未送达对端的除外",
     action=_prune_events_duty,
 )
-
-
-def catalogue_datasets(catalogue: Sequence[EventType]) -> Mapping[str, list[str]]:
-    """Dataset → its event types, for the documentation of consumer keys' scopes."""
-    datasets: dict[str, list[str]] = {}
-    for kind in catalogue:
-        datasets.setdefault(kind.dataset, []).append(kind.name)
-    return datasets
