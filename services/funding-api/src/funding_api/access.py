@@ -44,6 +44,8 @@ def may_see(principal: Principal, award: Award) -> bool:
 # The outbox: the bureau sees the backlog and puts a dead delivery back.
 OUTBOX_READER = require_roles(Role.admin)
 OUTBOX_OPERATOR = require_roles(Role.admin)
+# Events from a peer's outbox (indicator-api's closed periods; the handler admits its account only).
+EVENT_SENDER = require_roles(Role.service)
 # Scheduled duties (/api/v1/jobs): the bureau and read-only systems see them; the bureau runs one now.
 JOB_READERS = require_roles(Role.admin, Role.viewer)
 JOB_RUNNERS = require_roles(Role.admin)

@@ -49,6 +49,9 @@ OUTBOX_OPERATOR = require_roles(Role.admin)
 # Events from the outbox of a peer service (matching-api's dockings).
 EVENT_SENDER = require_roles(Role.service)
 
+# Closing and reopening periods (关账): the bureau alone.
+PeriodManagerPrincipal = Annotated[Principal, Depends(require_roles(Role.admin))]
+
 # Scheduled duties (/api/v1/jobs): the bureau and read-only systems see them; the bureau runs one now.
 JOB_READERS = require_roles(Role.admin, Role.viewer)
 JOB_RUNNERS = require_roles(Role.admin)

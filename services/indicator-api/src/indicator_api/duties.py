@@ -7,8 +7,9 @@ from datetime import timedelta
 
 from daye_kit.duties import PURGE_IDEMPOTENCY_KEYS, Duty, DutyContext, Summary
 from daye_kit.feed import PRUNE_EVENTS
-from daye_kit.timestamps import LOCAL_TZ, local_today
+from daye_kit.timestamps import LOCAL_TZ, local_today, utcnow
 from daye_kit.webhooks import PRUNE_WEBHOOK_DELIVERIES
+from indicator_api.periods import service as periods
 from indicator_api.regions import reminders
 
 
@@ -24,6 +25,13 @@ async def remind_townships_behind_pace(context: DutyContext) -> Summary:
     return sent.model_dump(mode="json")
 
 
+async def reclose_reopened_periods(context: DutyContext) -> Summary:
+    # As of the occurrence (a run caught up later still closes what was due by then; a test drives
+    # time through the runner's clock), else now for a manual run.
+    now = context.occurrence.scheduled_for or utcnow()
+    return {"reclosed": await periods.reclose_due(context.session, now=now)}
+
+
 DUTIES = [
     Duty(
         name="remind-townships-behind-pace",
@@ -32,6 +40,14 @@ DUTIES = [
         description="每月最后一天 17:00 提醒:指标(对照目标)或培育任务(对照下达数)滞后于全年时间进度的乡镇,"
         "通知该乡镇账号与科技局;每个乡镇每月只提醒一次",
         action=remind_townships_behind_pace,
+    ),
+    Duty(
+        name="reclose-reopened-periods",
+        schedule="*/10 * * * *",
+        grace=timedelta(hours=1),
+        description="每 10 分钟:重新打开满 7 天的期间自动再关账,记入期间历史,并告知 matching-api 与"
+        " funding-api(在此之前的写入检查已按 recloses_at 视其为关账)",
+        action=reclose_reopened_periods,
     ),
     PURGE_IDEMPOTENCY_KEYS,
     PRUNE_EVENTS,

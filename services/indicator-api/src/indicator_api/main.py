@@ -39,6 +39,7 @@ from indicator_api.indicators import router as indicators
 from indicator_api.notifications import NOTIFICATIONS
 from indicator_api.notifications import router as notification_router
 from indicator_api.peers import connect_peers
+from indicator_api.periods.router import router as period_router
 from indicator_api.platform.router import router as platform_router
 from indicator_api.regions.router import router as region_router
 from indicator_api.reports.router import router as report_router
@@ -61,6 +62,11 @@ TAGS = [
     {"name": "指标", "description": "指标目录、数值(保留全部修订)、年度目标、进度与总览、技术合同"},
     {"name": "企业培育", "description": "乡镇培育候选企业、按国家规则预审、五库流程、年度任务与进度排名"},
     {"name": "报告", "description": "由实时数据写成的季度报告"},
+    {
+        "name": "关账",
+        "description": "季度与月份关账:关账后拒绝改变其数字的写入;重新打开须写明理由,7 天后自动再关账;"
+        "季度首次关账时发布季度报告",
+    },
     {"name": "导出", "description": "Excel 下载:指标总览、乡镇培育进度、培育候选企业"},
     {"name": "导入", "description": "Excel 模板与上传(全部成功或全部不写入,逐格指出错误)"},
     {"name": "企业库", "description": "企业登记信息与资质(科技型中小企业、高新技术企业、新物种)"},
@@ -115,6 +121,7 @@ def create_app(
             qualification_router,
             cultivation.router,
             report_router,
+            period_router,
             notification_router,
             # Each feature's Excel in and out, under /exports and /imports.
             indicators.exports,
@@ -129,6 +136,8 @@ def create_app(
         on_startup=[_identity, connect_peers, _bootstrap, idempotency.purge_on_start],
         duties=DUTIES,
         datasets=DATASETS,
+        # Closed periods reach the peers that refuse their own dated writes into them.
+        outbox_peers={"matching-api": "matching", "funding-api": "funding"},
         webhooks=Webhooks(catalogue=CATALOGUE, manager=WEBHOOK_MANAGERS, notifications=NOTIFICATIONS),
     )
     return build_app(spec, settings, http_client_factory=http_client_factory)

@@ -18,6 +18,7 @@ from daye_kit.db import insert_rows, next_ids
 from daye_kit.errors import AppError, Conflict, Forbidden, NotFound, RowError, RowsRefused
 from daye_kit.feed import emit, emit_many
 from daye_kit.pagination import Changes, Page, PageParams, keyset_page, next_cursor
+from daye_kit.periods import PeriodClosed
 from daye_kit.timestamps import local_today, utcnow
 from indicator_api import events
 from indicator_api.cultivation import rules
@@ -42,6 +43,7 @@ from indicator_api.enterprises.models import Enterprise, Qualification
 from indicator_api.enterprises.schemas import EnterprisePublic, QualificationKind
 from indicator_api.enterprises.service import default_expiry, qualification_recorded
 from indicator_api.indicators.progress import Accumulation, Pace, Status, assess, time_progress
+from indicator_api.periods import service as periods
 from indicator_api.regions.models import Region
 from indicator_api.regions.service import get_region
 
@@ -448,6 +450,8 @@ async def move(
     if data.stage in BUREAU_ONLY and principal.role is not Role.admin:
         raise Forbidden(f"moving to {data.stage.value} records the national result and is the bureau's to do")
     on = data.on or local_today()
+    # A move dated in a closed period would change that period's cultivation figures.
+    (await periods.closed(session)).ensure_day_open(on, "body.on")
     session.add(
         StageEvent(
             candidate_id=candidate_id,
@@ -554,6 +558,9 @@ def quota_public(quota: Quota) -> QuotaPublic:
 
 
 async def set_quotas(session: AsyncSession, *, year: int, data: Quotas, principal: Principal) -> int:
+    if (await periods.closed(session)).year_closed(year):
+        # Quotas are for the whole year, as targets are: frozen once its four quarters are closed.
+        raise PeriodClosed.at("path.year", f"{year}-Q1..Q4")
     regions = set((await session.execute(select(col(Region.code)))).scalars())
     errors = [
         RowError(

@@ -23,6 +23,8 @@ from daye_kit.auth import Principal, Role
 from daye_kit.errors import Conflict, Forbidden, NotFound, RowError, RowsRefused
 from daye_kit.feed import emit, emit_many
 from daye_kit.pagination import Changes, Page, PageParams, keyset_page, next_cursor
+from daye_kit.periods import Period as PeriodKey
+from daye_kit.periods import PeriodClosed
 from daye_kit.timestamps import utcnow
 from indicator_api import events
 from indicator_api.cultivation.measures import DERIVED_INDICATORS, counts_by_unit
@@ -37,6 +39,7 @@ from indicator_api.indicators.schemas import (
     IndicatorCreate,
     IndicatorPublic,
     IndicatorUpdate,
+    PeriodType,
     ProgressPublic,
     TargetIn,
     TargetPublic,
@@ -44,6 +47,7 @@ from indicator_api.indicators.schemas import (
     ValuePublic,
 )
 from indicator_api.indicators.summary import best_first
+from indicator_api.periods import service as periods
 from indicator_api.publications import service as publications
 from indicator_api.regions.models import Region
 from indicator_api.regions.service import get_region
@@ -151,10 +155,17 @@ async def _current(session: AsyncSession, wanted: Iterable[ValueKey]) -> dict[Va
 
 
 async def record_values(
-    session: AsyncSession, *, rows: Sequence[BulkValueIn], principal: Principal
+    session: AsyncSession,
+    *,
+    rows: Sequence[BulkValueIn],
+    principal: Principal,
+    enforce_periods: bool = True,
 ) -> BulkResult:
     """All rows or none: every bad row is named. A row equal to the current value adds nothing;
-    a different one becomes the next revision."""
+    a different one becomes the next revision. A row in a closed period refuses the batch (409
+    `period_closed`, naming the row's month, quarter or year) unless `enforce_periods` is off: for
+    facts a peer service delivered (its publications) and the turnover a contract moves, which were
+    checked where they were recorded."""
     indicators = {i.code: i for i in (await session.execute(select(Indicator))).scalars()}
     regions = set((await session.execute(select(col(Region.code)))).scalars())
     errors: list[RowError] = []
@@ -211,6 +222,8 @@ async def record_values(
         seen.setdefault(key, index)
     if errors:
         raise RowsRefused(f"{len(errors)} problem(s) in {len(rows)} row(s); nothing was written", errors)
+    if enforce_periods:
+        await _ensure_periods_open(session, rows)
 
     staged = [
         StagedValue(
@@ -239,6 +252,25 @@ async def record_values(
     if written:
         await _publish_values(session, recorded_by=principal.username, recorded_at=recorded_at)
     return BulkResult(written=written, unchanged=len(rows) - written)
+
+
+async def _ensure_periods_open(session: AsyncSession, rows: Sequence[BulkValueIn]) -> None:
+    closed = await periods.closed(session)
+    if not closed.keys:
+        return
+    refused: list[RowError] = []
+    for index, row in enumerate(rows):
+        if row.period_type is PeriodType.month and row.month:
+            key, field = closed.closing(PeriodKey.month(row.year, row.month)), "month"
+        elif row.period_type is PeriodType.quarter and row.quarter:
+            key, field = closed.closing(PeriodKey.quarter(row.year, row.quarter)), "quarter"
+        else:
+            key, field = (f"{row.year}" if closed.year_closed(row.year) else None), "year"
+        if key is not None:
+            message = f"{key} is closed; the bureau reopens it (with a reason) before its figures change"
+            refused.append(RowError(row=index, field=field, rule="period_closed", message=message))
+    if refused:
+        raise PeriodClosed(f"{len(refused)} row(s) fall in closed periods; nothing was written", refused)
 
 
 async def _publish_values(session: AsyncSession, *, recorded_by: str, recorded_at: datetime) -> None:
@@ -380,6 +412,9 @@ async def set_target(
     await get_indicator(session, code)
     region_code = data.region_code or city_code
     await get_region(session, region_code)
+    if (await periods.closed(session)).year_closed(year):
+        # A target is for the whole year: frozen once all four of its quarters are closed.
+        raise PeriodClosed.at("path.year", f"{year}-Q1..Q4")
     target = await session.get(Target, (code, region_code, year))
     if target is None:
         target = Target(
