@@ -218,4 +218,3 @@ def period_handlers(table: Table) -> Mapping[str, Handler]:
 
 def reopen_deadline(now: datetime) -> datetime:
     return now + timedelta(days=REOPEN_DAYS)
-
