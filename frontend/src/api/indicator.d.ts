@@ -702,11 +702,111 @@ export interface paths {
         };
         /**
          * 季度工作报告(数据部分)
-         * @description 由实时数据写成的季度报告:指标完成情况、研发活动同比、科创供应链对接(来自 matching-api)、未兑现政策资金(来自 funding-api)、滞后的指标与乡镇。JSON 中每个数字与其来源并列;`format=markdown` 给出正文,`format=docx` 下载 Word 文档。依赖的服务不可用时,相应段落写明数据暂不可用,报告照常生成。
+         * @description 由实时数据写成的季度报告:指标完成情况、研发活动同比、科创供应链对接(来自 matching-api)、未兑现政策资金(来自 funding-api)、滞后的指标与乡镇。JSON 中每个数字与其来源并列;`format=markdown` 给出正文,`format=docx` 下载 Word 文档。依赖的服务不可用时,相应段落写明数据暂不可用,报告照常生成。`version=published` 给出发布版本:季度首次关账时的报告,原样保存,此后重新打开、更正、再关账都不改变它(未发布为 404 `report_not_published`);缺省 `live` 为实时数据。
          */
         get: operations["read_quarterly_report"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/quarterly/differences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 季度报告:发布版本与实时数据的差异
+         * @description 季度关账时发布的报告与按当前数据写成的报告相比,每个数值不同的数字一条:`path` 为其在报告 JSON 中的位置,`label` 为所在节与数字名,`published` 与 `live` 为两边的数值(一边没有该数字时为 null)。未发布为 404 `report_not_published`。
+         */
+        get: operations["read_quarterly_differences"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/periods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 期间与关账状态
+         * @description 一个年度的 4 个季度与 12 个月及其关账状态。已关账(closed)的期间拒绝改变其数字的写入(409 `period_closed`):指标数值、技术合同签订日、培育阶段变动日期,以及科创供应链的对接结果和资金拨付日期(matching-api、funding-api 经发件箱获知关账)。关账季度内的月份同样关账。
+         */
+        get: operations["list_periods"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/periods/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 期间详情与历史
+         * @description 一个期间的关账状态,以及每次关账、重新打开与到期自动再关账(谁、何时、理由)。
+         */
+        get: operations["read_period"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/periods/{key}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 关账
+         * @description 关闭一个已结束的季度或月份:此后改变其数字的写入一律拒绝(409 `period_closed`)。关闭季度即关闭其三个月份。季度**首次**关账时发布其季度报告:发布版本即关账时的报告,此后重新打开、更正、再关账都不改变发布版本(`GET /api/v1/reports/quarterly?version=published`),更正后的差异见 `GET /api/v1/reports/quarterly/differences`。
+         */
+        post: operations["close_period"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/periods/{key}/reopen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 重新打开已关账的期间
+         * @description 须写明理由 (`reason`)。重新打开 7 天后自动再关账 (`recloses_at`),无需操作;其间可更正该期间的数字。关账季度内的月份不能单独打开,请打开季度。
+         */
+        post: operations["reopen_period"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1917,6 +2017,44 @@ export interface components {
              */
             delivered_at: string | null;
         };
+        /** Difference */
+        Difference: {
+            /**
+             * Path
+             * @description 数字在报告 JSON 中的位置
+             * @example sections.0.figures.tech_contract_turnover.actual
+             */
+            path: string;
+            /**
+             * Label
+             * @description 所在节与数字名
+             * @example 一、主要指标完成情况 · tech_contract_turnover.actual
+             */
+            label: string;
+            /**
+             * Published
+             * @description 发布版本中的数值;发布版本没有该数字为 null
+             */
+            published: string | null;
+            /**
+             * Live
+             * @description 实时数据中的数值;实时报告没有该数字为 null
+             */
+            live: string | null;
+        };
+        /** Differences */
+        Differences: {
+            /**
+             * Items
+             * @description 数值不同的数字,按报告中的顺序
+             */
+            items: components["schemas"]["Difference"][];
+            /**
+             * Total
+             * @description 条数
+             */
+            total: number;
+        };
         /**
          * DirectRoutes
          * @description 科技型中小企业直接入库条件(满足其一且满足 1–4 项).
@@ -3079,6 +3217,175 @@ export interface components {
              */
             next_cursor?: string | null;
         };
+        /** PeriodDetail */
+        PeriodDetail: {
+            /**
+             * Key
+             * @description 期间:季度 `2025-Q3` 或月份 `2025-08`
+             * @example 2025-Q3
+             */
+            key: string;
+            /**
+             * Kind
+             * @description quarter 季度 / month 月份
+             * @enum {string}
+             */
+            kind: "quarter" | "month";
+            /**
+             * Starts On
+             * Format: date
+             * @description 期间第一天
+             */
+            starts_on: string;
+            /**
+             * Ends On
+             * Format: date
+             * @description 期间最后一天
+             */
+            ends_on: string;
+            /**
+             * Status
+             * @description open 未关账 / closed 已关账(关账季度内的月份亦然)/ reopened 已重新打开,至 recloses_at 自动再关账
+             * @enum {string}
+             */
+            status: "open" | "closed" | "reopened";
+            /**
+             * Closed At
+             * @description 最近一次关账时间(月份随季度关账时为季度的关账时间)
+             */
+            closed_at: string | null;
+            /**
+             * Closed By
+             * @description 最近一次关账的账号(system 为到期自动再关账)
+             */
+            closed_by: string | null;
+            /**
+             * Reopened At
+             * @description 最近一次重新打开的时间
+             */
+            reopened_at: string | null;
+            /**
+             * Reopened By
+             * @description 最近一次重新打开的账号
+             */
+            reopened_by: string | null;
+            /**
+             * Reopen Reason
+             * @description 最近一次重新打开的理由
+             */
+            reopen_reason: string | null;
+            /**
+             * Recloses At
+             * @description 重新打开后自动再关账的时间(打开后 7 天)
+             */
+            recloses_at: string | null;
+            /**
+             * History
+             * @description 该期间每次关账、重新打开、自动再关账,按时间先后
+             */
+            history: components["schemas"]["PeriodEventPublic"][];
+        };
+        /** PeriodEventPublic */
+        PeriodEventPublic: {
+            /**
+             * Action
+             * @description close 关账 / reopen 重新打开 / reclose 到期自动再关账
+             * @enum {string}
+             */
+            action: "close" | "reopen" | "reclose";
+            /**
+             * Actor
+             * @description 操作账号;自动再关账为 system
+             */
+            actor: string;
+            /**
+             * Reason
+             * @description 重新打开的理由
+             */
+            reason: string | null;
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 时间
+             */
+            occurred_at: string;
+        };
+        /** PeriodPage */
+        PeriodPage: {
+            /**
+             * Items
+             * @description 该年度的 4 个季度与 12 个月,季度在其月份之前
+             */
+            items: components["schemas"]["PeriodPublic"][];
+            /**
+             * Total
+             * @description 条数
+             */
+            total: number;
+        };
+        /** PeriodPublic */
+        PeriodPublic: {
+            /**
+             * Key
+             * @description 期间:季度 `2025-Q3` 或月份 `2025-08`
+             * @example 2025-Q3
+             */
+            key: string;
+            /**
+             * Kind
+             * @description quarter 季度 / month 月份
+             * @enum {string}
+             */
+            kind: "quarter" | "month";
+            /**
+             * Starts On
+             * Format: date
+             * @description 期间第一天
+             */
+            starts_on: string;
+            /**
+             * Ends On
+             * Format: date
+             * @description 期间最后一天
+             */
+            ends_on: string;
+            /**
+             * Status
+             * @description open 未关账 / closed 已关账(关账季度内的月份亦然)/ reopened 已重新打开,至 recloses_at 自动再关账
+             * @enum {string}
+             */
+            status: "open" | "closed" | "reopened";
+            /**
+             * Closed At
+             * @description 最近一次关账时间(月份随季度关账时为季度的关账时间)
+             */
+            closed_at: string | null;
+            /**
+             * Closed By
+             * @description 最近一次关账的账号(system 为到期自动再关账)
+             */
+            closed_by: string | null;
+            /**
+             * Reopened At
+             * @description 最近一次重新打开的时间
+             */
+            reopened_at: string | null;
+            /**
+             * Reopened By
+             * @description 最近一次重新打开的账号
+             */
+            reopened_by: string | null;
+            /**
+             * Reopen Reason
+             * @description 最近一次重新打开的理由
+             */
+            reopen_reason: string | null;
+            /**
+             * Recloses At
+             * @description 重新打开后自动再关账的时间(打开后 7 天)
+             */
+            recloses_at: string | null;
+        };
         /**
          * PeriodType
          * @enum {string}
@@ -3534,6 +3841,15 @@ export interface components {
              * @example 420281
              */
             parent_code: string | null;
+        };
+        /** ReopenIn */
+        ReopenIn: {
+            /**
+             * Reason
+             * @description 重新打开的理由(必填),记入期间历史
+             * @example 统计局更正8月研发投入数据
+             */
+            reason: string;
         };
         /**
          * Role
@@ -8441,6 +8757,8 @@ export interface operations {
                 quarter: number;
                 /** @description json、markdown 或 docx (Word) */
                 format?: "json" | "markdown" | "docx";
+                /** @description live 实时数据(缺省)/ published 季度首次关账时发布的版本 */
+                version?: "live" | "published";
             };
             header?: never;
             path?: never;
@@ -8511,6 +8829,16 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             /** @description 参数校验失败 */
             422: {
                 headers: {
@@ -8519,6 +8847,462 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_quarterly_differences: {
+        parameters: {
+            query: {
+                year: number;
+                quarter: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "path": "sections.0.figures.tech_contract_turnover.actual",
+                     *           "label": "一、主要指标完成情况 · tech_contract_turnover.actual",
+                     *           "published": "示例",
+                     *           "live": "示例"
+                     *         }
+                     *       ],
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Differences"];
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_periods: {
+        parameters: {
+            query?: {
+                /** @description 年度;缺省为当前年度 */
+                year?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "key": "2025-Q3",
+                     *           "kind": "quarter",
+                     *           "starts_on": "2025-09-30",
+                     *           "ends_on": "2025-09-30",
+                     *           "status": "open",
+                     *           "closed_at": "2025-09-30T08:00:00Z",
+                     *           "closed_by": "示例",
+                     *           "reopened_at": "2025-09-30T08:00:00Z",
+                     *           "reopened_by": "示例",
+                     *           "reopen_reason": "示例",
+                     *           "recloses_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PeriodPage"];
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_period: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 期间:季度 `2025-Q3` 或月份 `2025-08` */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "key": "2025-Q3",
+                     *       "kind": "quarter",
+                     *       "starts_on": "2025-09-30",
+                     *       "ends_on": "2025-09-30",
+                     *       "status": "open",
+                     *       "closed_at": "2025-09-30T08:00:00Z",
+                     *       "closed_by": "示例",
+                     *       "reopened_at": "2025-09-30T08:00:00Z",
+                     *       "reopened_by": "示例",
+                     *       "reopen_reason": "示例",
+                     *       "recloses_at": "2025-09-30T08:00:00Z",
+                     *       "history": [
+                     *         {
+                     *           "action": "close",
+                     *           "actor": "admin",
+                     *           "reason": "示例",
+                     *           "occurred_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PeriodDetail"];
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    close_period: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 期间:季度 `2025-Q3` 或月份 `2025-08` */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "key": "2025-Q3",
+                     *       "kind": "quarter",
+                     *       "starts_on": "2025-09-30",
+                     *       "ends_on": "2025-09-30",
+                     *       "status": "open",
+                     *       "closed_at": "2025-09-30T08:00:00Z",
+                     *       "closed_by": "示例",
+                     *       "reopened_at": "2025-09-30T08:00:00Z",
+                     *       "reopened_by": "示例",
+                     *       "reopen_reason": "示例",
+                     *       "recloses_at": "2025-09-30T08:00:00Z",
+                     *       "history": [
+                     *         {
+                     *           "action": "close",
+                     *           "actor": "admin",
+                     *           "reason": "示例",
+                     *           "occurred_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PeriodDetail"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reopen_period: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 期间:季度 `2025-Q3` 或月份 `2025-08` */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReopenIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "key": "2025-Q3",
+                     *       "kind": "quarter",
+                     *       "starts_on": "2025-09-30",
+                     *       "ends_on": "2025-09-30",
+                     *       "status": "open",
+                     *       "closed_at": "2025-09-30T08:00:00Z",
+                     *       "closed_by": "示例",
+                     *       "reopened_at": "2025-09-30T08:00:00Z",
+                     *       "reopened_by": "示例",
+                     *       "reopen_reason": "示例",
+                     *       "recloses_at": "2025-09-30T08:00:00Z",
+                     *       "history": [
+                     *         {
+                     *           "action": "close",
+                     *           "actor": "admin",
+                     *           "reason": "示例",
+                     *           "occurred_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PeriodDetail"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

@@ -100,6 +100,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/inbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 接收事件
+         * @description 其他服务的发件箱投递事件至此;按事件编号去重,重复送达不再应用。
+         */
+        post: operations["receive_event"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/demands": {
         parameters: {
             query?: never;
@@ -1251,6 +1271,48 @@ export interface components {
             /** @description 需求被撤回 */
             data: components["schemas"]["DemandPublic"];
         };
+        /**
+         * Event
+         * @description An event as it travels to a peer (and, later, as the change feed serves it).
+         */
+        Event: {
+            /**
+             * Id
+             * @description 事件编号(全局唯一,接收方据此去重)
+             */
+            id: string;
+            /**
+             * Type
+             * @description 事件类型 `<noun>.<verb>`
+             * @example match.succeeded
+             */
+            type: string;
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 事件发生时间
+             */
+            occurred_at: string;
+            /**
+             * Subject
+             * @description 事件所涉对象;同一对象的事件按记录顺序送达
+             * @example match:12
+             */
+            subject: string;
+            /**
+             * Data
+             * @description 事件内容,结构由事件类型决定
+             */
+            data: {
+                [key: string]: unknown;
+            };
+            /**
+             * Source
+             * @description 发出事件的服务
+             * @example matching-api
+             */
+            source: string;
+        };
         /** ExpertSlot */
         ExpertSlot: {
             /**
@@ -2339,6 +2401,14 @@ export interface components {
              */
             detail: string;
         };
+        /** Received */
+        Received: {
+            /**
+             * Applied
+             * @description true:本次应用;false:此前已应用(重复送达)
+             */
+            applied: boolean;
+        };
         /** Recommendation */
         Recommendation: {
             /**
@@ -3414,6 +3484,92 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    receive_event: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Event"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "applied": true
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Received"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
             /** @description 请求过于频繁 */
