@@ -154,7 +154,12 @@ async def test_who_pays_and_who_sees_payments(
     award = await approved_award(stack.funding, admin, checker)
     paid = (await pay(stack.funding, admin, award["id"], "10.00")).json()
     # Who reads a payment: the auditor, the unit and the enterprise; a viewer sees no single payment.
-    for account, reads in (("viewer", 403), ("auditor", 200), ("420281101", 200), (award["credit_code"], 200)):
+    for account, reads in (
+        ("viewer", 403),
+        ("auditor", 200),
+        ("420281101", 200),
+        (award["credit_code"], 200),
+    ):
         headers = await stack.headers(account)
         assert (await pay(stack.funding, headers, award["id"], "1.00")).status_code == 403
         reversal = await stack.funding.post(
