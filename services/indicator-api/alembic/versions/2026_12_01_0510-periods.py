@@ -1,8 +1,8 @@
 """periods: closed periods (关账), their history, and the quarterly reports closing published
 
-Revision ID: 0017_periods
-Revises: 0016_webhooks
-Create Date: 2026-12-01 04:30:00
+Revision ID: 0018_periods
+Revises: 0017_governance_roles
+Create Date: 2026-12-01 05:10:00
 """
 
 from collections.abc import Sequence
@@ -12,8 +12,8 @@ from alembic import op
 
 import daye_kit.timestamps
 
-revision: str = "0017_periods"
-down_revision: str | None = "0016_webhooks"
+revision: str = "0018_periods"
+down_revision: str | None = "0017_governance_roles"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
