@@ -33,7 +33,12 @@ from indicator_api.enterprises.router import router as enterprise_router
 from indicator_api.events import CATALOGUE
 from indicator_api.identity.keys import load_signing_key
 from indicator_api.identity.router import router as identity_router
-from indicator_api.identity.service import LocalAuthenticator, ensure_admin, ensure_service_accounts
+from indicator_api.identity.service import (
+    LocalAuthenticator,
+    ensure_admin,
+    ensure_service_accounts,
+    revocation_horizon,
+)
 from indicator_api.indicators import events as value_events
 from indicator_api.indicators import router as indicators
 from indicator_api.notifications import NOTIFICATIONS
@@ -77,7 +82,12 @@ TAGS = [
 async def _identity(app: FastAPI) -> None:
     settings: Settings = app.state.settings
     app.state.signing_key = load_signing_key(settings)
-    app.state.authenticator = LocalAuthenticator(app.state.signing_key, app.state.sessionmaker)
+    app.state.authenticator = LocalAuthenticator(
+        app.state.signing_key,
+        app.state.sessionmaker,
+        revocation_interval=settings.revocation_refresh_seconds,
+        revocation_horizon_seconds=revocation_horizon(settings),
+    )
 
 
 async def _bootstrap(app: FastAPI) -> None:
