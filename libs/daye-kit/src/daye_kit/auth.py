@@ -46,6 +46,8 @@ class Role(StrEnum):
     enterprise = "enterprise"  # bound to one credit code
     viewer = "viewer"  # read-only, other government systems
     service = "service"  # peer services
+    auditor = "auditor"  # TEMP
+    security_admin = "security_admin"  # TEMP
 
 
 class Principal(BaseModel):
