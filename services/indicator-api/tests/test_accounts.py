@@ -16,6 +16,7 @@ import pytest
 import pytest_asyncio
 from fastapi import FastAPI
 from sqlalchemy import update
+from sqlmodel import col
 
 from daye_demo.enterprises import DEMO_ENTERPRISES
 from daye_dev.pytest_plugin import bearer, running
@@ -58,11 +59,6 @@ def _field_rules(response: httpx.Response) -> list[tuple[str, str]]:
     return [(e["field"], e["rule"]) for e in response.json()["errors"]]
 
 
-@pytest_asyncio.fixture
-async def security(client: httpx.AsyncClient) -> dict[str, str]:
-    return await bearer(client, "security", DEMO_PASSWORD)
-
-
 async def _new_account(
     client: httpx.AsyncClient, security: dict[str, str], username: str, **fields: Any
 ) -> dict[str, Any]:
@@ -81,7 +77,8 @@ async def test_security_admin_creates_lists_and_changes_accounts(
     assert account["must_change_password"] is False
     assert account["totp_enabled"] is False
     assert account["password_changed_at"] is not None
-    assert "totp_secret" not in account and "password_hash" not in account
+    assert "totp_secret" not in account
+    assert "password_hash" not in account
 
     listed = (
         await client.get("/api/v1/users", params={"q": "ZHOU", "role": "township"}, headers=security)
@@ -130,7 +127,9 @@ async def test_disable_enable_never_delete(client: httpx.AsyncClient, security: 
 
     no_reason = await client.post("/api/v1/users/leaver/disable", json={}, headers=security)
     assert _field_rules(no_reason) == [("body.reason", "missing")]
-    disabled = await client.post("/api/v1/users/leaver/disable", json={"reason": "人员离职"}, headers=security)
+    disabled = await client.post(
+        "/api/v1/users/leaver/disable", json={"reason": "人员离职"}, headers=security
+    )
     assert disabled.status_code == 200, disabled.text
     assert disabled.json()["is_active"] is False
     assert disabled.json()["disabled_reason"] == "人员离职"
@@ -218,8 +217,12 @@ async def test_password_policy_names_the_field_and_rule(
     assert _field_rules(await change("Not-The-Password-1", OTHER_PASSWORD)) == [
         ("body.current_password", "password_wrong")
     ]
-    assert _field_rules(await change(GOOD_PASSWORD, "tooshort")) == [("body.new_password", "password_too_short")]
-    assert _field_rules(await change(GOOD_PASSWORD, GOOD_PASSWORD)) == [("body.new_password", "password_reused")]
+    assert _field_rules(await change(GOOD_PASSWORD, "tooshort")) == [
+        ("body.new_password", "password_too_short")
+    ]
+    assert _field_rules(await change(GOOD_PASSWORD, GOOD_PASSWORD)) == [
+        ("body.new_password", "password_reused")
+    ]
     changed = await change(GOOD_PASSWORD, OTHER_PASSWORD)
     assert changed.status_code == 200, changed.text
     _problem(await _sign_in(client, "policy-town", GOOD_PASSWORD), 401, "invalid_credentials")
@@ -243,7 +246,7 @@ async def test_password_reset_forces_a_change_before_anything_else(
     assert signed_in.json()["password_change_required"] is True
     assert _claims(signed_in)["pwd_change"] is True
     headers = _auth(signed_in)
-    _problem(await client.get("/api/v1/regions", headers=headers), 403, "password_change_required")
+    _problem(await client.get("/api/v1/auth/api-keys", headers=headers), 403, "password_change_required")
     _problem(
         await client.post("/api/v1/auth/api-keys", json={"name": "x"}, headers=headers),
         403,
@@ -259,7 +262,7 @@ async def test_password_reset_forces_a_change_before_anything_else(
     assert changed.status_code == 200, changed.text
     assert changed.json()["password_change_required"] is False
     assert _claims(changed)["sid"] == _claims(signed_in)["sid"]
-    assert (await client.get("/api/v1/regions", headers=_auth(changed))).status_code == 200
+    assert (await client.get("/api/v1/auth/api-keys", headers=_auth(changed))).status_code == 200
     listed = (await client.get("/api/v1/users", params={"q": "forgetful"}, headers=security)).json()
     assert listed["items"][0]["must_change_password"] is False
 
@@ -273,12 +276,14 @@ async def test_an_old_password_must_be_changed(
     async with app.state.sessionmaker() as session, session.begin():
         await session.execute(
             update(User)
-            .where(User.username == "old-timer")  # type: ignore[arg-type]
+            .where(col(User.username) == "old-timer")
             .values(password_changed_at=utcnow() - timedelta(days=max_age + 1))
         )
     signed_in = await _sign_in(client, "old-timer", GOOD_PASSWORD)
     assert signed_in.json()["password_change_required"] is True
-    _problem(await client.get("/api/v1/regions", headers=_auth(signed_in)), 403, "password_change_required")
+    _problem(
+        await client.get("/api/v1/auth/api-keys", headers=_auth(signed_in)), 403, "password_change_required"
+    )
 
 
 async def test_refresh_idle_expiry_and_sign_out(client: httpx.AsyncClient, app: FastAPI) -> None:
@@ -310,7 +315,7 @@ async def test_refresh_idle_expiry_and_sign_out(client: httpx.AsyncClient, app: 
     async with app.state.sessionmaker() as session, session.begin():
         await session.execute(
             update(SignInSession)
-            .where(SignInSession.id == first["sid"])  # type: ignore[arg-type]
+            .where(col(SignInSession.id) == first["sid"])
             .values(ends_at=utcnow() - timedelta(seconds=1))
         )
     _problem(await client.post("/api/v1/auth/refresh", headers=_auth(refreshed)), 401, "session_expired")
@@ -383,7 +388,8 @@ async def test_totp_second_factor(client: httpx.AsyncClient) -> None:
     again = await client.post("/api/v1/auth/totp/enroll", headers=_auth(signed_in))
     _problem(again, 409, "totp_already_enabled")
     me = (await client.get("/api/v1/auth/me", headers=_auth(signed_in))).json()
-    assert me["totp_enabled"] is True and "totp_secret" not in me
+    assert me["totp_enabled"] is True
+    assert "totp_secret" not in me
 
 
 @pytest_asyncio.fixture

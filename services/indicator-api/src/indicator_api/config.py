@@ -75,6 +75,12 @@ class Settings(ServiceSettings):
     admin_password: SecretStr | None = Field(
         default=None, description="If set and no admin exists, an `admin` account is created with it at start"
     )
+    security_admin_password: SecretStr | None = Field(
+        default=None,
+        description="If set and no security administrator exists, a `security` account (role "
+        "security_admin, 安全管理员) is created with it at start: under 三员分立 it, not `admin`, "
+        "administers the accounts. It must be changed at the first sign-in",
+    )
     service_api_keys: dict[str, SecretStr] = Field(
         default_factory=dict,
         description='Peer services\' API keys, e.g. {"matching-api": "dk_…"}: each gets a `svc-<name>` '

@@ -721,6 +721,25 @@ async def ensure_admin(session: AsyncSession, *, password: str) -> bool:
     return True
 
 
+async def ensure_security_admin(session: AsyncSession, *, password: str) -> bool:
+    """Creates `security` (安全管理员) with `password` when no security administrator exists yet; the
+    password is to be changed at the first sign-in."""
+    exists = select(User).where(col(User.role) == Role.security_admin.value).limit(1)
+    if (await session.execute(exists)).first():
+        return False
+    session.add(
+        User(
+            username="security",
+            display_name="安全管理员",
+            role=Role.security_admin.value,
+            password_hash=hash_password(password),
+            must_change_password=True,
+        )
+    )
+    await session.flush()
+    return True
+
+
 async def ensure_service_accounts(session: AsyncSession, *, keys: dict[str, str]) -> int:
     """Gives each peer service a `svc-<name>` account holding the configured key. Idempotent, and
     safe with several replicas starting together (the caller holds a lock)."""
