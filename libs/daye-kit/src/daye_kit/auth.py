@@ -46,8 +46,6 @@ class Role(StrEnum):
     enterprise = "enterprise"  # bound to one credit code
     viewer = "viewer"  # read-only, other government systems
     service = "service"  # peer services
-    auditor = "auditor"  # TEMP
-    security_admin = "security_admin"  # TEMP
 
 
 class Principal(BaseModel):

@@ -35,7 +35,7 @@ def upgrade() -> None:
             "role <> 'township' OR region_code IS NOT NULL", name=op.f("ck_users_township_bound")
         ),
         sa.CheckConstraint(
-            "role IN ('admin', 'township', 'enterprise', 'viewer', 'service', 'auditor', 'security_admin')",
+            "role IN ('admin', 'township', 'enterprise', 'viewer', 'service')",
             name=op.f("ck_users_role_known"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
