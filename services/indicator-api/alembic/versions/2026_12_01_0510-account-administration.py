@@ -3,9 +3,9 @@ revocation of every token of an account (`tokens_valid_after`), TOTP as a second
 sign-in, and sign-in sessions (`sid`) that idle out, end at an absolute maximum and are revoked at
 sign-out
 
-Revision ID: 0017_account_administration
-Revises: 0016_webhooks
-Create Date: 2026-12-01 04:30:00
+Revision ID: 0018_account_administration
+Revises: 0017_governance_roles
+Create Date: 2026-12-01 05:10:00
 """
 
 from collections.abc import Sequence
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0017_account_administration"
-down_revision: str | None = "0016_webhooks"
+revision: str = "0018_account_administration"
+down_revision: str | None = "0017_governance_roles"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
