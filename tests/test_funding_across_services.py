@@ -19,7 +19,7 @@ from daye_kit.timestamps import local_today
 from .conftest import DEMO_PASSWORD, Platform
 
 NEW_HTE = complete("91420281MA9100001")
-CHECKER_PASSWORD = "Checker-Staff-2025"  # accounts made by the security administrator follow the policy
+CHECKER_PASSWORD = "Fuhe-Staff-2025x"  # accounts made by the security administrator follow the policy
 
 
 async def _accounts(indicator: httpx.AsyncClient) -> tuple[dict[str, str], dict[str, str]]:

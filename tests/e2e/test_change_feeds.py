@@ -321,7 +321,7 @@ async def scenario(services: dict[str, ServiceProcess], databases: dict[str, str
         checker = {
             "username": f"feed-checker-{uuid.uuid4().hex[:6]}",
             "role": "admin",
-            "password": "Checker-Staff-2025",
+            "password": "Fuhe-Staff-2025x",
         }
         security = sign_in(indicator, "security", PASSWORD)
         made = await client.post(f"{urls['indicator-api']}/api/v1/users", json=checker, headers=security)

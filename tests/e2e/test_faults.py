@@ -217,7 +217,7 @@ def _approved_award(stack: Stack, admin: dict[str, str], amount: str) -> int:
     checker = {
         "username": f"checker-{uuid.uuid4().hex[:6]}",
         "role": "admin",
-        "password": "Checker-Staff-2025",
+        "password": "Fuhe-Staff-2025x",
     }
     security = sign_in_as(stack, "security")
     created = httpx.post(f"{stack.indicator.url}/api/v1/users", json=checker, headers=security, timeout=10)

@@ -51,7 +51,7 @@ def test_the_demo_owes_what_the_report_says(services: dict[str, ServiceProcess])
 def test_a_payment_retried_over_the_network_is_paid_once(services: dict[str, ServiceProcess]) -> None:
     indicator, funding = services["indicator-api"], services["funding-api"]
     admin = _sign_in(indicator, "admin")
-    checker = {"username": "e2e-checker", "role": "admin", "password": "Checker-Staff-2025"}
+    checker = {"username": "e2e-checker", "role": "admin", "password": "Fuhe-Staff-2025x"}
     security = _sign_in(indicator, "security")
     assert (
         httpx.post(f"{indicator.url}/api/v1/users", json=checker, headers=security, timeout=10).status_code

@@ -85,7 +85,7 @@ def replicas(
                 process.stop()
 
 
-CHECKER_PASSWORD = "Checker-Staff-2025"  # accounts made by the security administrator follow the policy
+CHECKER_PASSWORD = "Fuhe-Staff-2025x"  # accounts made by the security administrator follow the policy
 
 
 def _sign_in(indicator: ServiceProcess, username: str) -> dict[str, str]:
