@@ -23,6 +23,9 @@ from daye_dev.pytest_plugin import FreshDatabase, asgi_client, running
 
 DEMO_PASSWORD = "demo-password-for-tests"
 PEER_NAMES = ("matching-api", "funding-api")
+# The peers fetch indicator-api's revocations this often (30 s in a deployment), so a test sees a
+# revoked token refused after a short wait.
+REVOCATION_REFRESH_SECONDS = 1.0
 
 
 class Gate:
@@ -120,6 +123,7 @@ async def platform(fresh_database: FreshDatabase, signing_key_file: Path) -> Asy
                     indicator_url="http://indicator-api",
                     outbox_dispatch=False,
                     webhook_dispatch=False,
+                    revocation_refresh_seconds=REVOCATION_REFRESH_SECONDS,
                 ),
                 http_client_factory=lambda: asgi_client(peer_apps),
             ),
@@ -131,6 +135,7 @@ async def platform(fresh_database: FreshDatabase, signing_key_file: Path) -> Asy
                     indicator_url="http://indicator-api",
                     outbox_dispatch=False,
                     webhook_dispatch=False,
+                    revocation_refresh_seconds=REVOCATION_REFRESH_SECONDS,
                 ),
                 http_client_factory=lambda: asgi_client(peer_apps),
             ),

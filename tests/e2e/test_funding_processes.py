@@ -51,12 +51,13 @@ def test_the_demo_owes_what_the_report_says(services: dict[str, ServiceProcess])
 def test_a_payment_retried_over_the_network_is_paid_once(services: dict[str, ServiceProcess]) -> None:
     indicator, funding = services["indicator-api"], services["funding-api"]
     admin = _sign_in(indicator, "admin")
-    checker = {"username": "e2e-checker", "role": "admin", "password": DEMO_PASSWORD}
+    checker = {"username": "e2e-checker", "role": "admin", "password": "Fuhe-Staff-2025x"}
+    security = _sign_in(indicator, "security")
     assert (
-        httpx.post(f"{indicator.url}/api/v1/users", json=checker, headers=admin, timeout=10).status_code
+        httpx.post(f"{indicator.url}/api/v1/users", json=checker, headers=security, timeout=10).status_code
         == 201
     )
-    second = _sign_in(indicator, "e2e-checker")
+    second = sign_in(indicator, "e2e-checker", checker["password"])
     program = httpx.post(
         f"{funding.url}/api/v1/programs",
         json={

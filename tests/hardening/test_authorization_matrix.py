@@ -65,6 +65,9 @@ E1 = OWN_ENTERPRISE.credit_code
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 INDICATOR, MATCHING, FUNDING = "indicator-api", "matching-api", "funding-api"
 M = 1_000_000
+# Accounts made here follow the password policy (the demo accounts keep the demo password).
+STAFF_PASSWORD = "Matrix-Staff-2025"
+ACCOUNT_TARGET = "matrix-target"  # the account the account administration rows act on
 
 # Answers that many rows share.
 PUBLIC = "200 200 200 200 200 200 200 200 200 200"
@@ -73,6 +76,8 @@ SIGNED_IN_WRITE = "401 200 200 200 200 200 200 200 403 200"
 ADMIN_ONLY_201 = "401 201 403 403 403 403 403 403 403 403"
 ADMIN_ONLY_200 = "401 200 403 403 403 403 403 403 403 403"
 ADMIN_READS = "401 200 403 403 403 403 403 403 200 403"
+ACCOUNTS_200 = "401 403 403 403 403 403 403 403 403 200"  # the security administrator alone
+ACCOUNTS_201 = "401 403 403 403 403 403 403 403 403 201"
 BUREAU_OR_SERVICE = "401 200 403 403 403 403 403 200 403 403"
 NO_ENTERPRISES = "401 200 200 200 403 403 200 200 200 403"
 UNIT_FIGURES = (
@@ -270,6 +275,19 @@ USERNAME_OF = {
     "secadm": "security",
     "anon": E1,
 }
+
+
+async def fresh_session(w: World, who: str, path: str) -> Call:
+    """A sign-in of the caller's own for the call, so ending it leaves the caller's standing token
+    alone (anon sends none; the service's token has no session)."""
+    if who in ("anon", "svc"):
+        return Call(path)
+    headers = await bearer(w.clients[INDICATOR], USERNAME_OF[who], DEMO_PASSWORD)
+    return Call(path, headers=headers)
+
+
+async def sign_out(w: World, who: str) -> Call:
+    return await fresh_session(w, who, "/api/v1/auth/logout")
 
 
 async def own_key(w: World, who: str) -> Call:
@@ -538,10 +556,36 @@ MATRIX: list[Row] = [
         note="each caller revokes a key of its own"),
     row(INDICATOR, "DELETE /api/v1/auth/api-keys/{key_id}", "401 204 404 404 204 404 404 403 403 403", enterprise_key,
         note="the enterprise's key: someone else's key is reported missing"),
-    row(INDICATOR, "POST /api/v1/users",                    ADMIN_ONLY_201,
+    row(INDICATOR, "POST /api/v1/auth/refresh",             "401 200 200 200 200 200 200 403 200 200",
+        note="a signed-in account renews its own session; a service's token has none"),
+    row(INDICATOR, "POST /api/v1/auth/logout",              "401 204 204 204 204 204 204 204 204 204", sign_out,
+        note="each caller ends a session of its own (a service's token has none to end)"),
+    row(INDICATOR, "POST /api/v1/auth/password",            "401 422 422 422 422 422 422 403 422 422",
+        fixed("/api/v1/auth/password", json={"current_password": "not-the-password",
+                                             "new_password": STAFF_PASSWORD}),
+        note="one's own password only; the wrong current password answers once the caller is let in"),
+    row(INDICATOR, "POST /api/v1/auth/totp/confirm",        "401 409 409 409 409 409 409 403 409 409",
+        fixed("/api/v1/auth/totp/confirm", json={"code": "123456"}),
+        note="one's own second factor; nobody has enrolled yet, which the caller let in is told"),
+    row(INDICATOR, "POST /api/v1/auth/totp/enroll",         "401 200 200 200 200 200 200 403 200 200",
+        note="a person's own second factor, not a service's"),
+    row(INDICATOR, "GET /api/v1/auth/revocations",          PUBLIC,
+        note="public as the JWKS: every service fetches it without signing in"),
+    row(INDICATOR, "POST /api/v1/users",                    ACCOUNTS_201,
         lambda w, who: Call("/api/v1/users", json={
-            "username": f"matrix-{w.next()}", "role": "viewer", "password": DEMO_PASSWORD})),
-    row(INDICATOR, "GET /api/v1/users",                     ADMIN_READS),
+            "username": f"matrix-{w.next()}", "role": "viewer", "password": STAFF_PASSWORD})),
+    row(INDICATOR, "GET /api/v1/users",                     ACCOUNTS_200,
+        note="三员分立: accounts are the security administrator's, not the bureau's nor the auditor's"),
+    row(INDICATOR, "PATCH /api/v1/users/{username}",        ACCOUNTS_200,
+        fixed(f"/api/v1/users/{ACCOUNT_TARGET}", json={"display_name": "矩阵账号"})),
+    row(INDICATOR, "POST /api/v1/users/{username}/disable", ACCOUNTS_200,
+        fixed(f"/api/v1/users/{ACCOUNT_TARGET}/disable", json={"reason": "矩阵测试"})),
+    row(INDICATOR, "POST /api/v1/users/{username}/enable",  ACCOUNTS_200,
+        fixed(f"/api/v1/users/{ACCOUNT_TARGET}/enable")),
+    row(INDICATOR, "POST /api/v1/users/{username}/password-reset", ACCOUNTS_200,
+        fixed(f"/api/v1/users/{ACCOUNT_TARGET}/password-reset")),
+    row(INDICATOR, "POST /api/v1/users/{username}/revoke",  ACCOUNTS_200,
+        fixed(f"/api/v1/users/{ACCOUNT_TARGET}/revoke")),
     row(INDICATOR, "GET /api/v1/regions",                   PUBLIC),
     row(INDICATOR, "GET /api/v1/platform",                  PUBLIC),
     row(INDICATOR, "GET /api/v1/indicators",                SIGNED_IN),
@@ -853,9 +897,11 @@ async def _world(platform: Platform, stack: list[httpx.AsyncClient]) -> World:
     signed_in = [who for who in CALLERS if who not in ("anon", "svc")]
     world.headers = {who: await bearer(indicator, USERNAME_OF[who], DEMO_PASSWORD) for who in signed_in}
     for name in ("maker", "checker"):
-        body = {"username": name, "role": "admin", "password": DEMO_PASSWORD, "display_name": name}
-        await world.made(INDICATOR, "POST", Call("/api/v1/users", json=body))
-        world.headers[name] = await bearer(indicator, name, DEMO_PASSWORD)
+        body = {"username": name, "role": "admin", "password": STAFF_PASSWORD, "display_name": name}
+        await world.made(INDICATOR, "POST", Call("/api/v1/users", json=body), "secadm")
+        world.headers[name] = await bearer(indicator, name, STAFF_PASSWORD)
+    target = {"username": ACCOUNT_TARGET, "role": "viewer", "password": STAFF_PASSWORD}
+    await world.made(INDICATOR, "POST", Call("/api/v1/users", json=target), "secadm")
     token = await indicator.post(
         "/api/v1/auth/token",
         data={"grant_type": "client_credentials", "client_secret": DEV_SERVICE_API_KEYS["matching-api"]},
@@ -1016,20 +1062,20 @@ async def test_fields_a_caller_may_not_set_are_not_written(platform: Platform) -
         assert (recorded.json()["recorded_by"], recorded.json()["revision"]) != ("admin", 99)
         assert recorded.json()["recorded_by"] == OWN_UNIT
 
-        # Accounts: only the bureau makes them, and a role's binding follows its role.
-        account = {"username": "matrix-escalation", "role": "admin", "password": DEMO_PASSWORD}
-        for who in ("t-own", "e-own", "viewer", "svc"):
+        # Accounts: only the security administrator makes them, and a role's binding follows its role.
+        account = {"username": "matrix-escalation", "role": "admin", "password": STAFF_PASSWORD}
+        for who in ("admin", "auditor", "t-own", "e-own", "viewer", "svc"):
             assert (await send(INDICATOR, "POST", "/api/v1/users", who, account)).status_code == 403
-        users = await w.made(INDICATOR, "GET", Call("/api/v1/users", params={"role": "admin"}), "admin")
+        users = await w.made(INDICATOR, "GET", Call("/api/v1/users", params={"role": "admin"}), "secadm")
         assert "matrix-escalation" not in {u["username"] for u in users["items"]}
         viewer = {
             "username": "matrix-viewer",
             "role": "viewer",
-            "password": DEMO_PASSWORD,
+            "password": STAFF_PASSWORD,
             "region_code": OWN_UNIT,
             "credit_code": E1,
         }
-        made = await send(INDICATOR, "POST", "/api/v1/users", "admin", viewer)
+        made = await send(INDICATOR, "POST", "/api/v1/users", "secadm", viewer)
         assert made.status_code == 201, made.text
         assert (made.json()["region_code"], made.json()["credit_code"]) == (None, None)
 

@@ -177,6 +177,24 @@ class ServiceSettings(BaseSettings):
         '`{"publish-match-stats": {"schedule": "*/5 * * * *", "grace_seconds": 120}}` (grace optional). '
         "A name that is not one of the service's duties stops the start.",
     )
+    revocation_refresh_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=30,
+        description="How often the revoked tokens and sessions are fetched again (indicator-api's "
+        "`/api/v1/auth/revocations`; indicator-api itself reads its database): a disabled account's or "
+        "an ended session's tokens stop working everywhere within this",
+    )
+    require_second_factor: bool = Field(
+        default=False,
+        description="Account administration and the audit trail only for tokens issued with a second factor "
+        "(TOTP) when the caller's role is one of SECOND_FACTOR_ROLES (403 "
+        "`second_factor_enrolment_required`). 等保 level 3: production turns it on",
+    )
+    second_factor_roles: list[str] = Field(
+        default_factory=lambda: ["security_admin", "auditor", "admin"],
+        description="Roles that need a second factor when REQUIRE_SECOND_FACTOR is on, as JSON",
+    )
     rate_limit_storage: str = Field(
         default="async+memory://",
         description="Where rate-limit counters live (`limits` storage URL). Memory counts per process, so "

@@ -33,7 +33,13 @@ from indicator_api.enterprises.router import router as enterprise_router
 from indicator_api.events import CATALOGUE
 from indicator_api.identity.keys import load_signing_key
 from indicator_api.identity.router import router as identity_router
-from indicator_api.identity.service import LocalAuthenticator, ensure_admin, ensure_service_accounts
+from indicator_api.identity.service import (
+    LocalAuthenticator,
+    ensure_admin,
+    ensure_security_admin,
+    ensure_service_accounts,
+    revocation_horizon,
+)
 from indicator_api.indicators import events as value_events
 from indicator_api.indicators import router as indicators
 from indicator_api.notifications import NOTIFICATIONS
@@ -83,18 +89,30 @@ TAGS = [
 async def _identity(app: FastAPI) -> None:
     settings: Settings = app.state.settings
     app.state.signing_key = load_signing_key(settings)
-    app.state.authenticator = LocalAuthenticator(app.state.signing_key, app.state.sessionmaker)
+    app.state.authenticator = LocalAuthenticator(
+        app.state.signing_key,
+        app.state.sessionmaker,
+        revocation_interval=settings.revocation_refresh_seconds,
+        revocation_horizon_seconds=revocation_horizon(settings),
+    )
 
 
 async def _bootstrap(app: FastAPI) -> None:
-    """The first admin and the peer services' accounts, from the settings, in any environment."""
+    """The first admin, the first security administrator and the peer services' accounts, from the
+    settings, in any environment."""
     settings: Settings = app.state.settings
-    if settings.admin_password is None and not settings.service_api_keys:
+    if (
+        settings.admin_password is None
+        and settings.security_admin_password is None
+        and not settings.service_api_keys
+    ):
         return
     async with app.state.sessionmaker() as session, session.begin():
         await lock_exclusively(await session.connection(), "indicator-bootstrap")
         if settings.admin_password is not None:
             await ensure_admin(session, password=settings.admin_password.get_secret_value())
+        if settings.security_admin_password is not None:
+            await ensure_security_admin(session, password=settings.security_admin_password.get_secret_value())
         keys = {name: key.get_secret_value() for name, key in settings.service_api_keys.items()}
         await ensure_service_accounts(session, keys=keys)
 
