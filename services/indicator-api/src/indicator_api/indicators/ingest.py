@@ -14,7 +14,6 @@ from asgi_correlation_id import correlation_id
 from sqlalchemy import (
     Column,
     Date,
-    DateTime,
     Integer,
     MetaData,
     String,
@@ -28,7 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from daye_kit.money import ExactDecimal
-from daye_kit.timestamps import utcnow
+from daye_kit.timestamps import UtcDateTime, utcnow
 from indicator_api.indicators import summary
 from indicator_api.indicators.models import CurrentValue
 from indicator_api.indicators.summary import WRITTEN_COLUMNS, Written
@@ -87,9 +86,7 @@ _INSERT_SQL = f"""
 def _statements(dialect: str) -> list[TextClause]:
     first, *rest = summary.keeping_current(_INSERT_SQL, dialect)
     return [
-        text(first)
-        .bindparams(bindparam("recorded_at", type_=DateTime(timezone=True)))
-        .columns(**WRITTEN_COLUMNS),  # type: ignore[list-item]
+        text(first).bindparams(bindparam("recorded_at", type_=UtcDateTime())).columns(**WRITTEN_COLUMNS),  # type: ignore[list-item]
         *(text(statement) for statement in rest),
     ]
 
@@ -98,9 +95,7 @@ WRITE_REVISIONS = {dialect: _statements(dialect) for dialect in ("postgresql", "
 # Revisions held for review (reporting/: a township's figure the bureau must accept first): recorded
 # in the history, not yet current; `make_current` brings one into the summary when it is accepted.
 WRITE_HELD = (
-    text(_INSERT_SQL)
-    .bindparams(bindparam("recorded_at", type_=DateTime(timezone=True)))
-    .columns(**WRITTEN_COLUMNS)
+    text(_INSERT_SQL).bindparams(bindparam("recorded_at", type_=UtcDateTime())).columns(**WRITTEN_COLUMNS)
 )
 
 

@@ -127,6 +127,7 @@ async def read_completeness(
     ),
     period: Annotated[int | None, Query(ge=1, le=12, description="月份或季度")] = None,
     region_code: RegionQuery = None,
+    indicator_code: Annotated[str | None, Query(max_length=64, description="只看某一指标")] = None,
     as_of: AsOf = None,
 ) -> Completeness:
     day = _as_of(settings, as_of)
@@ -138,6 +139,7 @@ async def read_completeness(
         period=period,
         region_code=service.scope_region(principal, region_code),
         as_of=day,
+        indicator_code=indicator_code,
     )
 
 

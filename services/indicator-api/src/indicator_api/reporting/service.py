@@ -75,7 +75,7 @@ def due_on(year: int, period_type: str, period: int, due_day: int) -> date:
 
 
 def end_of(day: date) -> datetime:
-    """The instant a day of Daye's calendar is over."""
+    """The instant a day of Daye's calendar is over (the next day's first)."""
     return local_midnight(day + timedelta(days=1))
 
 
@@ -191,6 +191,7 @@ async def _expected_rows(
     periods: Sequence[tuple[int, str, int]],
     region_code: str | None,
     moment: datetime,
+    indicator_code: str | None = None,
 ) -> Any | None:
     """One row per (indicator, unit, period) that an obligation expects: its deadline, the first
     time it was recorded (by `moment`), and whether the unit is exempted. None when nothing is."""
@@ -246,6 +247,8 @@ async def _expected_rows(
     )
     if region_code is not None:
         expected = expected.where(r.c.code == region_code)
+    if indicator_code is not None:
+        expected = expected.where(o.c.indicator_code == indicator_code)
     e = expected.cte("expected")
     v = IndicatorValue.__table__  # type: ignore[attr-defined]
     # Through the unique (indicator, unit, year, period type, period, revision) index.
@@ -257,7 +260,7 @@ async def _expected_rows(
             v.c.year == e.c.year,
             v.c.period_type == e.c.period_type,
             v.c.period == e.c.period,
-            v.c.recorded_at <= moment,
+            v.c.recorded_at < moment,
         )
         .scalar_subquery()
     )
@@ -286,8 +289,9 @@ def _counts(reports: Any, moment: datetime) -> list[Any]:
     return [
         _count(counted).label("expected"),
         _count(received).label("received"),
-        _count(and_(received, reports.c.first_at <= reports.c.due_at)).label("on_time"),
-        _count(and_(received, reports.c.first_at > reports.c.due_at)).label("late"),
+        # `due_at` is the first instant after the deadline day.
+        _count(and_(received, reports.c.first_at < reports.c.due_at)).label("on_time"),
+        _count(and_(received, reports.c.first_at >= reports.c.due_at)).label("late"),
         _count(and_(counted, reports.c.first_at.is_(None), reports.c.due_at <= moment)).label("missing"),
         _count(reports.c.exempt == 1).label("exempted"),
     ]
@@ -315,13 +319,19 @@ async def completeness(
     period: int | None,
     region_code: str | None,
     as_of: date,
+    indicator_code: str | None = None,
 ) -> Completeness:
     """Per unit and period: expected, received, on time, late, missing and exempted reports, with
     the rates. Without `period`, every period of the year that has ended by `as_of`."""
     moment = moment_of(as_of)
     periods = periods_through(year, period_type, as_of) if period is None else [(year, period_type, period)]
     reports = await _expected_rows(
-        session, city_code=city_code, periods=periods, region_code=region_code, moment=moment
+        session,
+        city_code=city_code,
+        periods=periods,
+        region_code=region_code,
+        moment=moment,
+        indicator_code=indicator_code,
     )
     items: list[CompletenessItem] = []
     if reports is not None:
