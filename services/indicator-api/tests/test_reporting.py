@@ -329,7 +329,7 @@ async def test_a_reviewed_figure_counts_once_accepted_and_a_returned_one_is_sent
 
     accepted = await client.post(f"{path}/accept", headers=admin)
     assert accepted.status_code == 200, accepted.text
-    assert accepted.json()["status"] == "accepted"
+    assert (accepted.json()["status"], accepted.json()["accepted_revision"]) == ("accepted", 2)
     assert await figure(client, admin, BAOAN) == "5"
     assert await figure(client, admin, CITY) == "5"  # the city's rollup follows
     assert await pending(client, admin) == 3

@@ -89,6 +89,7 @@ def upgrade() -> None:
         sa.Column("period", sa.Integer(), nullable=False),
         sa.Column("period_end", sa.Date(), nullable=False),
         sa.Column("revision", sa.Integer(), nullable=False),
+        sa.Column("accepted_revision", sa.Integer(), nullable=True),
         sa.Column("value", daye_kit.money.ExactDecimal(places=4, precision=24), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("first_submitted_at", sa.DateTime(timezone=True), nullable=False),

@@ -86,6 +86,9 @@ class Submission(Table, table=True):
     period: int
     period_end: date = Field(sa_column=Column(Date, nullable=False))
     revision: int = Field(description="the revision under review (or accepted)")
+    accepted_revision: int | None = Field(
+        default=None, description="the latest accepted revision: the one the dashboards count"
+    )
     value: Decimal = Field(sa_column=Column(ExactDecimal(places=4), nullable=False))
     status: str = Field(max_length=16)
     first_submitted_at: datetime = Field(sa_column=timestamp())

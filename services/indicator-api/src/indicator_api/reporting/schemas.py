@@ -120,6 +120,7 @@ class SubmissionPublic(BaseModel):
     period_type: str = Field(description="期间类型")
     period: int = Field(description="月份或季度")
     revision: int = Field(description="待审核(或已采纳)的修订号")
+    accepted_revision: int | None = Field(description="最近采纳的修订号(总览与进度计入的数值);未采纳过为空")
     value: Figure
     status: SubmissionStatus = Field(description="submitted 待审核 / accepted 已采纳 / returned 已退回")
     first_submitted_at: datetime = Field(description="首次报送时间(退回后重报不变)")

@@ -547,6 +547,7 @@ async def record_submissions(
             submission.reviewed_by = submission.reviewed_at = None
         else:
             submission.status = SubmissionStatus.accepted.value
+            submission.accepted_revision = value.revision
             submission.reviewed_by, submission.reviewed_at = principal.username, recorded_at
     await session.flush()
 
@@ -579,6 +580,7 @@ async def accept(session: AsyncSession, *, submission_id: int, principal: Princi
     """The figure under review becomes the current one (the dashboards and progress count it)."""
     submission = await _pending(session, submission_id)
     submission.status = SubmissionStatus.accepted.value
+    submission.accepted_revision = submission.revision
     submission.reviewed_by, submission.reviewed_at = principal.username, utcnow()
     await session.flush()
     await make_current(
