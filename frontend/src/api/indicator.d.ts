@@ -342,7 +342,7 @@ export interface paths {
         };
         /**
          * 指标总览
-         * @description 全部指标的进度,滞后的排在最前。
+         * @description 全部指标的进度,滞后的排在最前。须经审核的指标只计已采纳的数值;`pending_review` 为待审核数,`reporting_rate` 为全市最近一个已到期月份的报送率。
          */
         get: operations["read_dashboard"];
         put?: never;
@@ -707,6 +707,154 @@ export interface paths {
         get: operations["read_quarterly_report"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reporting/obligations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 报送任务
+         * @description 哪些单位按月或按季报送哪些指标、次月几日前报送、是否须经审核。乡镇只看适用于本单位的。
+         */
+        get: operations["list_obligations"];
+        put?: never;
+        /**
+         * 设定报送任务
+         * @description 仅管理员。`region_code` 不填为全市每个乡镇(街道、园区)。
+         */
+        post: operations["create_obligation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reporting/exemptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 免报
+         * @description 某单位某期免报(全部或某一指标)及理由。乡镇只看本单位的。
+         */
+        get: operations["list_exemptions"];
+        put?: never;
+        /**
+         * 设定免报
+         * @description 仅管理员;须写明理由。免报的单位不计入该期应报数。
+         */
+        post: operations["create_exemption"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reporting/completeness": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 报送完整性与及时性
+         * @description 每个单位每期:应报、已报、按时、逾期补报、未报、免报,及报送率(已报 ÷ 应报)与及时率(按时 ÷ 应报)。报送时间以服务器首次记录该期数值的时间为准(退回后重报不变)。不指定 `period` 时为该年截至统计日已结束的各期。
+         */
+        get: operations["read_completeness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reporting/overdue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 逾期未报
+         * @description 已过报送期限仍未报送(且未免报)的指标,本年与上年。乡镇只看本单位。
+         */
+        get: operations["read_overdue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reporting/submissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 报送审核队列
+         * @description 须经审核的指标的报送:submitted 待审核 / accepted 已采纳 / returned 已退回。乡镇只看本单位。
+         */
+        get: operations["list_submissions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reporting/submissions/{submission_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 采纳报送
+         * @description 仅管理员。采纳后该数值成为当前数值,计入总览与进度。
+         */
+        post: operations["accept_submission"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reporting/submissions/{submission_id}/return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 退回报送
+         * @description 仅管理员;须写明理由。乡镇更正后重报,状态回到待审核,首次报送时间不变。
+         */
+        post: operations["return_submission"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1747,6 +1895,87 @@ export interface components {
              */
             detail?: string | null;
         };
+        /** Completeness */
+        Completeness: {
+            /**
+             * As Of
+             * Format: date
+             * @description 统计日(此日结束时或此刻,取较早者)
+             */
+            as_of: string;
+            /**
+             * Items
+             * @description 每个单位每期一行
+             */
+            items: components["schemas"]["CompletenessItem"][];
+            /** @description 全部行合计 */
+            totals: components["schemas"]["Counts"];
+        };
+        /** CompletenessItem */
+        CompletenessItem: {
+            /**
+             * Expected
+             * @description 应报项数(免报的不计)
+             */
+            expected: number;
+            /**
+             * Received
+             * @description 已报项数(以首次报送时间计)
+             */
+            received: number;
+            /**
+             * On Time
+             * @description 按时报送项数
+             */
+            on_time: number;
+            /**
+             * Late
+             * @description 逾期后补报项数
+             */
+            late: number;
+            /**
+             * Missing
+             * @description 已过期限仍未报项数
+             */
+            missing: number;
+            /**
+             * Exempted
+             * @description 免报项数
+             */
+            exempted: number;
+            /**
+             * Reporting Rate
+             * @description 报送率 = 已报 ÷ 应报(小数)
+             */
+            reporting_rate: number | null;
+            /**
+             * Timeliness Rate
+             * @description 及时率 = 按时 ÷ 应报(小数)
+             */
+            timeliness_rate: number | null;
+            /**
+             * Region Code
+             * @description 报送单位代码
+             */
+            region_code: string;
+            /**
+             * Region Name
+             * @description 报送单位名称
+             */
+            region_name: string;
+            /**
+             * Year
+             * @description 年度
+             */
+            year: number;
+            /** @description 期间类型 */
+            period_type: components["schemas"]["ReportingPeriodType"];
+            /**
+             * Period
+             * @description 月份或季度
+             */
+            period: number;
+        };
         /** Condition */
         Condition: {
             /**
@@ -1804,6 +2033,49 @@ export interface components {
          * @enum {string}
          */
         ContractType: "development" | "transfer" | "consulting" | "service";
+        /** Counts */
+        Counts: {
+            /**
+             * Expected
+             * @description 应报项数(免报的不计)
+             */
+            expected: number;
+            /**
+             * Received
+             * @description 已报项数(以首次报送时间计)
+             */
+            received: number;
+            /**
+             * On Time
+             * @description 按时报送项数
+             */
+            on_time: number;
+            /**
+             * Late
+             * @description 逾期后补报项数
+             */
+            late: number;
+            /**
+             * Missing
+             * @description 已过期限仍未报项数
+             */
+            missing: number;
+            /**
+             * Exempted
+             * @description 免报项数
+             */
+            exempted: number;
+            /**
+             * Reporting Rate
+             * @description 报送率 = 已报 ÷ 应报(小数)
+             */
+            reporting_rate: number | null;
+            /**
+             * Timeliness Rate
+             * @description 及时率 = 按时 ÷ 应报(小数)
+             */
+            timeliness_rate: number | null;
+        };
         /** CultivationProgress */
         CultivationProgress: {
             /**
@@ -1856,6 +2128,17 @@ export interface components {
              * @description 全部指标;滞后的排在最前,差距越大越靠前
              */
             items: components["schemas"]["ProgressPublic"][];
+            /**
+             * Pending Review
+             * @description 待审核的报送数(须经审核的指标,采纳前不计入上列数值);乡镇为本单位的
+             * @default 0
+             */
+            pending_review: number;
+            /**
+             * Reporting Rate
+             * @description 全市报送率:截至统计日已到期的最近一个月,已报 ÷ 应报(小数);无报送任务为空
+             */
+            reporting_rate?: number | null;
         };
         /** DeliveryPublic */
         DeliveryPublic: {
@@ -2190,6 +2473,88 @@ export interface components {
              * @default false
              */
             dishonest_list: boolean;
+        };
+        /** ExemptionCreate */
+        ExemptionCreate: {
+            /**
+             * Region Code
+             * @description 免报单位代码
+             * @example 420281101
+             */
+            region_code: string;
+            /**
+             * Indicator Code
+             * @description 免报指标;不填为该期全部指标
+             */
+            indicator_code?: string | null;
+            /**
+             * Year
+             * @description 年度
+             * @example 2025
+             */
+            year: number;
+            /** @description 期间类型 */
+            period_type: components["schemas"]["ReportingPeriodType"];
+            /**
+             * Period
+             * @description 月份 1–12 或季度 1–4
+             * @example 5
+             */
+            period: number;
+            /**
+             * Reason
+             * @description 免报理由
+             */
+            reason: string;
+        };
+        /** ExemptionPublic */
+        ExemptionPublic: {
+            /**
+             * Region Code
+             * @description 免报单位代码
+             * @example 420281101
+             */
+            region_code: string;
+            /**
+             * Indicator Code
+             * @description 免报指标;不填为该期全部指标
+             */
+            indicator_code?: string | null;
+            /**
+             * Year
+             * @description 年度
+             * @example 2025
+             */
+            year: number;
+            /** @description 期间类型 */
+            period_type: components["schemas"]["ReportingPeriodType"];
+            /**
+             * Period
+             * @description 月份 1–12 或季度 1–4
+             * @example 5
+             */
+            period: number;
+            /**
+             * Reason
+             * @description 免报理由
+             */
+            reason: string;
+            /**
+             * Id
+             * @description 免报编号
+             */
+            id: number;
+            /**
+             * Created By
+             * @description 设定人
+             */
+            created_by: string;
+            /**
+             * Created At
+             * Format: date-time
+             * @description 设定时间
+             */
+            created_at: string;
         };
         /**
          * FieldError
@@ -2773,6 +3138,92 @@ export interface components {
              */
             up_to_id?: number | null;
         };
+        /** ObligationCreate */
+        ObligationCreate: {
+            /**
+             * Indicator Code
+             * @description 指标代码
+             * @example tech_contract_turnover
+             */
+            indicator_code: string;
+            /**
+             * Region Code
+             * @description 报送单位代码;不填为全市每个乡镇(街道、园区)
+             */
+            region_code?: string | null;
+            /** @description 报送周期:month 月报 / quarter 季报 */
+            period_type: components["schemas"]["ReportingPeriodType"];
+            /**
+             * Due Day
+             * @description 次月几日前报送(含当日)
+             * @example 10
+             */
+            due_day: number;
+            /**
+             * Requires Acceptance
+             * @description 乡镇报送的数值须经科技局审核采纳后才计入
+             * @default false
+             */
+            requires_acceptance: boolean;
+            /**
+             * Active From
+             * Format: date
+             * @description 自该日所在及以后结束的期间起须报送
+             * @example 2025-01-01
+             */
+            active_from: string;
+        };
+        /** ObligationPublic */
+        ObligationPublic: {
+            /**
+             * Indicator Code
+             * @description 指标代码
+             * @example tech_contract_turnover
+             */
+            indicator_code: string;
+            /**
+             * Region Code
+             * @description 报送单位代码;不填为全市每个乡镇(街道、园区)
+             */
+            region_code?: string | null;
+            /** @description 报送周期:month 月报 / quarter 季报 */
+            period_type: components["schemas"]["ReportingPeriodType"];
+            /**
+             * Due Day
+             * @description 次月几日前报送(含当日)
+             * @example 10
+             */
+            due_day: number;
+            /**
+             * Requires Acceptance
+             * @description 乡镇报送的数值须经科技局审核采纳后才计入
+             * @default false
+             */
+            requires_acceptance: boolean;
+            /**
+             * Active From
+             * Format: date
+             * @description 自该日所在及以后结束的期间起须报送
+             * @example 2025-01-01
+             */
+            active_from: string;
+            /**
+             * Id
+             * @description 报送任务编号
+             */
+            id: number;
+            /**
+             * Created By
+             * @description 设定人
+             */
+            created_by: string;
+            /**
+             * Created At
+             * Format: date-time
+             * @description 设定时间
+             */
+            created_at: string;
+        };
         /** OutboxEventPublic */
         OutboxEventPublic: {
             /**
@@ -2858,6 +3309,66 @@ export interface components {
          * @enum {string}
          */
         Outcome: "running" | "ok" | "failed" | "skipped";
+        /** Overdue */
+        Overdue: {
+            /**
+             * As Of
+             * Format: date
+             * @description 统计日
+             */
+            as_of: string;
+            /**
+             * Items
+             * @description 已过期限仍未报送的指标
+             */
+            items: components["schemas"]["OverdueItem"][];
+            /**
+             * Total
+             * @description 条数
+             */
+            total: number;
+        };
+        /** OverdueItem */
+        OverdueItem: {
+            /**
+             * Region Code
+             * @description 报送单位代码
+             */
+            region_code: string;
+            /**
+             * Region Name
+             * @description 报送单位名称
+             */
+            region_name: string;
+            /**
+             * Indicator Code
+             * @description 指标代码
+             */
+            indicator_code: string;
+            /**
+             * Indicator Name
+             * @description 指标名称
+             */
+            indicator_name: string;
+            /**
+             * Year
+             * @description 年度
+             */
+            year: number;
+            /** @description 期间类型 */
+            period_type: components["schemas"]["ReportingPeriodType"];
+            /**
+             * Period
+             * @description 月份或季度
+             */
+            period: number;
+            /**
+             * Due On
+             * Format: date
+             * @description 报送期限(含当日)
+             */
+            due_on: string;
+        };
         /**
          * Pace
          * @enum {string}
@@ -2935,6 +3446,24 @@ export interface components {
              */
             next_cursor?: string | null;
         };
+        /** Page[ExemptionPublic] */
+        Page_ExemptionPublic_: {
+            /**
+             * Items
+             * @description 本页条目
+             */
+            items: components["schemas"]["ExemptionPublic"][];
+            /**
+             * Total
+             * @description 符合条件的总条数(不受分页影响)
+             */
+            total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
+        };
         /** Page[IndicatorPublic] */
         Page_IndicatorPublic_: {
             /**
@@ -2971,6 +3500,24 @@ export interface components {
              */
             next_cursor?: string | null;
         };
+        /** Page[ObligationPublic] */
+        Page_ObligationPublic_: {
+            /**
+             * Items
+             * @description 本页条目
+             */
+            items: components["schemas"]["ObligationPublic"][];
+            /**
+             * Total
+             * @description 符合条件的总条数(不受分页影响)
+             */
+            total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
+        };
         /** Page[QualificationPublic] */
         Page_QualificationPublic_: {
             /**
@@ -2996,6 +3543,24 @@ export interface components {
              * @description 本页条目
              */
             items: components["schemas"]["RegionPublic"][];
+            /**
+             * Total
+             * @description 符合条件的总条数(不受分页影响)
+             */
+            total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
+        };
+        /** Page[SubmissionPublic] */
+        Page_SubmissionPublic_: {
+            /**
+             * Items
+             * @description 本页条目
+             */
+            items: components["schemas"]["SubmissionPublic"][];
             /**
              * Total
              * @description 符合条件的总条数(不受分页影响)
@@ -3536,10 +4101,24 @@ export interface components {
             parent_code: string | null;
         };
         /**
+         * ReportingPeriodType
+         * @enum {string}
+         */
+        ReportingPeriodType: "month" | "quarter";
+        /** ReturnIn */
+        ReturnIn: {
+            /**
+             * Reason
+             * @description 退回理由(必填)
+             * @example 与统计快报不一致,请核对后重报
+             */
+            reason: string;
+        };
+        /**
          * Role
          * @enum {string}
          */
-        Role: "admin" | "township" | "enterprise" | "viewer" | "service";
+        Role: "admin" | "township" | "enterprise" | "viewer" | "service" | "security_admin" | "auditor";
         /**
          * Scope
          * @description `read:<dataset>`: the reads of one dataset.
@@ -3609,6 +4188,94 @@ export interface components {
          * @enum {string}
          */
         Status: "ahead" | "on_track" | "behind";
+        /** SubmissionPublic */
+        SubmissionPublic: {
+            /**
+             * Id
+             * @description 报送编号
+             */
+            id: number;
+            /**
+             * Indicator Code
+             * @description 指标代码
+             */
+            indicator_code: string;
+            /**
+             * Region Code
+             * @description 报送单位代码
+             */
+            region_code: string;
+            /**
+             * Year
+             * @description 年度
+             */
+            year: number;
+            /**
+             * Period Type
+             * @description 期间类型
+             */
+            period_type: string;
+            /**
+             * Period
+             * @description 月份或季度
+             */
+            period: number;
+            /**
+             * Revision
+             * @description 待审核(或已采纳)的修订号
+             */
+            revision: number;
+            /**
+             * Accepted Revision
+             * @description 最近采纳的修订号(总览与进度计入的数值);未采纳过为空
+             */
+            accepted_revision: number | null;
+            /**
+             * Value
+             * @description 数值(指标单位),十进制字符串
+             * @example 34.25
+             */
+            value: string;
+            /** @description submitted 待审核 / accepted 已采纳 / returned 已退回 */
+            status: components["schemas"]["SubmissionStatus"];
+            /**
+             * First Submitted At
+             * Format: date-time
+             * @description 首次报送时间(退回后重报不变)
+             */
+            first_submitted_at: string;
+            /**
+             * Submitted At
+             * Format: date-time
+             * @description 最近报送时间
+             */
+            submitted_at: string;
+            /**
+             * Submitted By
+             * @description 报送人
+             */
+            submitted_by: string;
+            /**
+             * Reviewed By
+             * @description 审核人
+             */
+            reviewed_by: string | null;
+            /**
+             * Reviewed At
+             * @description 审核时间
+             */
+            reviewed_at: string | null;
+            /**
+             * Return Reason
+             * @description 退回理由
+             */
+            return_reason: string | null;
+        };
+        /**
+         * SubmissionStatus
+         * @enum {string}
+         */
+        SubmissionStatus: "submitted" | "accepted" | "returned";
         /** TargetIn */
         TargetIn: {
             /**
@@ -6077,7 +6744,9 @@ export interface operations {
                      *           "yoy_growth": 0.5,
                      *           "published": null
                      *         }
-                     *       ]
+                     *       ],
+                     *       "pending_review": 0,
+                     *       "reporting_rate": null
                      *     }
                      */
                     "application/json": components["schemas"]["Dashboard"];
@@ -8519,6 +9188,847 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_obligations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "indicator_code": "tech_contract_turnover",
+                     *           "region_code": null,
+                     *           "period_type": "month",
+                     *           "due_day": 10,
+                     *           "requires_acceptance": false,
+                     *           "active_from": "2025-01-01",
+                     *           "id": 1,
+                     *           "created_by": "admin",
+                     *           "created_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Page_ObligationPublic_"];
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_obligation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 可选。幂等键(可见 ASCII 字符,最长 255;建议每次确认提交生成一个 UUID,重试时沿用)。同一调用方以同一键、同一请求重试时,原样返回第一次的状态码与响应体(带 `Idempotent-Replayed: true`),不会重复创建;同一键用于不同请求时 422 `idempotency_key_reused`;第一次请求仍在处理时,重试等待其完成后重放,等待超时则 409 `idempotency_key_in_use`(带 `Retry-After`)。第一次请求失败(4xx/5xx)不占用该键。键至少保留 72 小时。 */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ObligationCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "indicator_code": "tech_contract_turnover",
+                     *       "region_code": null,
+                     *       "period_type": "month",
+                     *       "due_day": 10,
+                     *       "requires_acceptance": false,
+                     *       "active_from": "2025-01-01",
+                     *       "id": 1,
+                     *       "created_by": "admin",
+                     *       "created_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ObligationPublic"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_exemptions: {
+        parameters: {
+            query?: {
+                /** @description 年度 */
+                year?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "region_code": "420281101",
+                     *           "indicator_code": null,
+                     *           "year": 2025,
+                     *           "period_type": "month",
+                     *           "period": 5,
+                     *           "reason": "示例",
+                     *           "id": 1,
+                     *           "created_by": "admin",
+                     *           "created_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Page_ExemptionPublic_"];
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_exemption: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 可选。幂等键(可见 ASCII 字符,最长 255;建议每次确认提交生成一个 UUID,重试时沿用)。同一调用方以同一键、同一请求重试时,原样返回第一次的状态码与响应体(带 `Idempotent-Replayed: true`),不会重复创建;同一键用于不同请求时 422 `idempotency_key_reused`;第一次请求仍在处理时,重试等待其完成后重放,等待超时则 409 `idempotency_key_in_use`(带 `Retry-After`)。第一次请求失败(4xx/5xx)不占用该键。键至少保留 72 小时。 */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExemptionCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "region_code": "420281101",
+                     *       "indicator_code": null,
+                     *       "year": 2025,
+                     *       "period_type": "month",
+                     *       "period": 5,
+                     *       "reason": "示例",
+                     *       "id": 1,
+                     *       "created_by": "admin",
+                     *       "created_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ExemptionPublic"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_completeness: {
+        parameters: {
+            query?: {
+                /** @description 年度;默认统计日所在年 */
+                year?: number | null;
+                /** @description month 月报 / quarter 季报 */
+                period_type?: components["schemas"]["ReportingPeriodType"];
+                /** @description 月份或季度 */
+                period?: number | null;
+                /** @description 报送单位代码;乡镇账号只看本单位 */
+                region_code?: string | null;
+                /** @description 只看某一指标 */
+                indicator_code?: string | null;
+                /** @description 统计日;默认平台报告日或今天 */
+                as_of?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "as_of": "2025-09-30",
+                     *       "items": [
+                     *         {
+                     *           "expected": 1,
+                     *           "received": 1,
+                     *           "on_time": 1,
+                     *           "late": 1,
+                     *           "missing": 1,
+                     *           "exempted": 1,
+                     *           "reporting_rate": 0.5,
+                     *           "timeliness_rate": 0.5,
+                     *           "region_code": "420281101",
+                     *           "region_name": "示例",
+                     *           "year": 1,
+                     *           "period_type": "month",
+                     *           "period": 1
+                     *         }
+                     *       ],
+                     *       "totals": {
+                     *         "expected": 1,
+                     *         "received": 1,
+                     *         "on_time": 1,
+                     *         "late": 1,
+                     *         "missing": 1,
+                     *         "exempted": 1,
+                     *         "reporting_rate": 0.5,
+                     *         "timeliness_rate": 0.5
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Completeness"];
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_overdue: {
+        parameters: {
+            query?: {
+                /** @description 报送单位代码;乡镇账号只看本单位 */
+                region_code?: string | null;
+                /** @description 统计日;默认平台报告日或今天 */
+                as_of?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "as_of": "2025-09-30",
+                     *       "items": [
+                     *         {
+                     *           "region_code": "420281101",
+                     *           "region_name": "示例",
+                     *           "indicator_code": "tech_contract_turnover",
+                     *           "indicator_name": "示例",
+                     *           "year": 1,
+                     *           "period_type": "month",
+                     *           "period": 1,
+                     *           "due_on": "2025-09-30"
+                     *         }
+                     *       ],
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Overdue"];
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_submissions: {
+        parameters: {
+            query?: {
+                /** @description 状态 */
+                status?: components["schemas"]["SubmissionStatus"] | null;
+                /** @description 报送单位代码;乡镇账号只看本单位 */
+                region_code?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "indicator_code": "tech_contract_turnover",
+                     *           "region_code": "420281101",
+                     *           "year": 1,
+                     *           "period_type": "示例",
+                     *           "period": 1,
+                     *           "revision": 1,
+                     *           "accepted_revision": 1,
+                     *           "value": "34.25",
+                     *           "status": "submitted",
+                     *           "first_submitted_at": "2025-09-30T08:00:00Z",
+                     *           "submitted_at": "2025-09-30T08:00:00Z",
+                     *           "submitted_by": "示例",
+                     *           "reviewed_by": "示例",
+                     *           "reviewed_at": "2025-09-30T08:00:00Z",
+                     *           "return_reason": "示例"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Page_SubmissionPublic_"];
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    accept_submission: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                submission_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "indicator_code": "tech_contract_turnover",
+                     *       "region_code": "420281101",
+                     *       "year": 1,
+                     *       "period_type": "示例",
+                     *       "period": 1,
+                     *       "revision": 1,
+                     *       "accepted_revision": 1,
+                     *       "value": "34.25",
+                     *       "status": "submitted",
+                     *       "first_submitted_at": "2025-09-30T08:00:00Z",
+                     *       "submitted_at": "2025-09-30T08:00:00Z",
+                     *       "submitted_by": "示例",
+                     *       "reviewed_by": "示例",
+                     *       "reviewed_at": "2025-09-30T08:00:00Z",
+                     *       "return_reason": "示例"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SubmissionPublic"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    return_submission: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                submission_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReturnIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "indicator_code": "tech_contract_turnover",
+                     *       "region_code": "420281101",
+                     *       "year": 1,
+                     *       "period_type": "示例",
+                     *       "period": 1,
+                     *       "revision": 1,
+                     *       "accepted_revision": 1,
+                     *       "value": "34.25",
+                     *       "status": "submitted",
+                     *       "first_submitted_at": "2025-09-30T08:00:00Z",
+                     *       "submitted_at": "2025-09-30T08:00:00Z",
+                     *       "submitted_by": "示例",
+                     *       "reviewed_by": "示例",
+                     *       "reviewed_at": "2025-09-30T08:00:00Z",
+                     *       "return_reason": "示例"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SubmissionPublic"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

@@ -56,7 +56,6 @@ from indicator_api.reporting.schemas import (
 )
 
 FigureKey = tuple[str, str, int, str, int]  # indicator, unit, year, period type, period
-BUREAU_SIDE = (Role.admin, Role.viewer, Role.service)
 
 
 # --- periods and deadlines ---------------------------------------------------------------------------
@@ -101,7 +100,7 @@ def _rate(part: int, whole: int) -> Decimal | None:
 
 def scope_region(principal: Principal, region_code: str | None) -> str | None:
     """The unit a caller's reading is limited to: a township's own, whatever it asks."""
-    if principal.role in BUREAU_SIDE:
+    if principal.sees_everything:
         return region_code
     if principal.role is Role.township and principal.region_code:
         if region_code not in (None, principal.region_code):

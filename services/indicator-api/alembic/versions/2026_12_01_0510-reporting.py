@@ -1,9 +1,9 @@
 """reporting: obligations (who reports which indicator, by which day), exemptions, and the review of
 figures that need the bureau's acceptance
 
-Revision ID: 0017_reporting
-Revises: 0016_webhooks
-Create Date: 2026-12-01 04:30:00
+Revision ID: 0018_reporting
+Revises: 0017_governance_roles
+Create Date: 2026-12-01 05:10:00
 """
 
 from collections.abc import Sequence
@@ -13,8 +13,8 @@ from alembic import op
 
 import daye_kit.money
 
-revision: str = "0017_reporting"
-down_revision: str | None = "0016_webhooks"
+revision: str = "0018_reporting"
+down_revision: str | None = "0017_governance_roles"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
