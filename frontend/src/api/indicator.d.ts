@@ -1131,6 +1131,8 @@ export interface paths {
          *     - `quota.set` (indicators): 设定乡镇年度培育任务(每单位每项一个)
          *     - `tech_contract.recorded` (tech_contracts): 登记技术合同(直接报送或科创供应链对接成功)
          *     - `tech_contract.updated` (tech_contracts): 技术合同更正(新版本)或注销(status 为 cancelled)
+         *     - `submission.accepted` (indicators): 科技局采纳乡镇报送的须审核指标数值(该数值自此计入总览与进度)
+         *     - `submission.returned` (indicators): 科技局退回乡镇报送的须审核指标数值(含退回理由)
          */
         get: operations["list_events"];
         put?: never;
@@ -1172,6 +1174,8 @@ export interface paths {
          *     - `quota.set`: 设定乡镇年度培育任务(每单位每项一个)
          *     - `tech_contract.recorded`: 登记技术合同(直接报送或科创供应链对接成功)
          *     - `tech_contract.updated`: 技术合同更正(新版本)或注销(status 为 cancelled)
+         *     - `submission.accepted`: 科技局采纳乡镇报送的须审核指标数值(该数值自此计入总览与进度)
+         *     - `submission.returned`: 科技局退回乡镇报送的须审核指标数值(含退回理由)
          */
         post: operations["create_webhook"];
         delete?: never;
@@ -2622,7 +2626,7 @@ export interface components {
              * Items
              * @description 按提交顺序排列的事件
              */
-            items: (components["schemas"]["EnterpriseCreatedEvent"] | components["schemas"]["EnterpriseUpdatedEvent"] | components["schemas"]["QualificationAddedEvent"] | components["schemas"]["CandidateSubmittedEvent"] | components["schemas"]["CandidateMovedEvent"] | components["schemas"]["CandidateUpdatedEvent"] | components["schemas"]["IndicatorCreatedEvent"] | components["schemas"]["IndicatorUpdatedEvent"] | components["schemas"]["IndicatorValueRecordedEvent"] | components["schemas"]["TargetSetEvent"] | components["schemas"]["QuotaSetEvent"] | components["schemas"]["TechContractRecordedEvent"] | components["schemas"]["TechContractUpdatedEvent"])[];
+            items: (components["schemas"]["EnterpriseCreatedEvent"] | components["schemas"]["EnterpriseUpdatedEvent"] | components["schemas"]["QualificationAddedEvent"] | components["schemas"]["CandidateSubmittedEvent"] | components["schemas"]["CandidateMovedEvent"] | components["schemas"]["CandidateUpdatedEvent"] | components["schemas"]["IndicatorCreatedEvent"] | components["schemas"]["IndicatorUpdatedEvent"] | components["schemas"]["IndicatorValueRecordedEvent"] | components["schemas"]["TargetSetEvent"] | components["schemas"]["QuotaSetEvent"] | components["schemas"]["TechContractRecordedEvent"] | components["schemas"]["TechContractUpdatedEvent"] | components["schemas"]["SubmissionAcceptedEvent"] | components["schemas"]["SubmissionReturnedEvent"])[];
             /**
              * Next Cursor
              * @description 下一次请求的 `after`:已读到的位置。没有新事件时不变,消费方以它继续轮询
@@ -4188,6 +4192,35 @@ export interface components {
          * @enum {string}
          */
         Status: "ahead" | "on_track" | "behind";
+        /**
+         * submission.accepted
+         * @description 科技局采纳乡镇报送的须审核指标数值(该数值自此计入总览与进度)
+         */
+        SubmissionAcceptedEvent: {
+            /**
+             * Id
+             * @description 事件编号(全局唯一,据此去重)
+             */
+            id: string;
+            /**
+             * @description 事件类型 `<noun>.<verb>` (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "submission.accepted";
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 事件发生时间 (UTC)
+             */
+            occurred_at: string;
+            /**
+             * Subject
+             * @description 事件所涉对象 `<集合>:<编号>`;保留每个对象最新的 data 即得其副本
+             */
+            subject: string;
+            /** @description 科技局采纳乡镇报送的须审核指标数值(该数值自此计入总览与进度) */
+            data: components["schemas"]["SubmissionPublic"];
+        };
         /** SubmissionPublic */
         SubmissionPublic: {
             /**
@@ -4270,6 +4303,35 @@ export interface components {
              * @description 退回理由
              */
             return_reason: string | null;
+        };
+        /**
+         * submission.returned
+         * @description 科技局退回乡镇报送的须审核指标数值(含退回理由)
+         */
+        SubmissionReturnedEvent: {
+            /**
+             * Id
+             * @description 事件编号(全局唯一,据此去重)
+             */
+            id: string;
+            /**
+             * @description 事件类型 `<noun>.<verb>` (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "submission.returned";
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 事件发生时间 (UTC)
+             */
+            occurred_at: string;
+            /**
+             * Subject
+             * @description 事件所涉对象 `<集合>:<编号>`;保留每个对象最新的 data 即得其副本
+             */
+            subject: string;
+            /** @description 科技局退回乡镇报送的须审核指标数值(含退回理由) */
+            data: components["schemas"]["SubmissionPublic"];
         };
         /**
          * SubmissionStatus

@@ -16,6 +16,7 @@ from indicator_api.indicators.ingest import StagedValue, write_values
 from indicator_api.reporting import reminders
 
 from .conftest import DEMO_PASSWORD
+from .test_feed import Feed
 
 CITY = "420281"
 JINNIU, BAOAN, LINGXIANG, JINSHANDIAN, YINZU = "420281101", "420281102", "420281103", "420281104", "420281106"
@@ -270,8 +271,10 @@ async def pending(client: httpx.AsyncClient, headers: dict[str, str]) -> int:
 
 
 async def test_a_reviewed_figure_counts_once_accepted_and_a_returned_one_is_sent_again(
-    client: httpx.AsyncClient, admin: dict[str, str]
+    app: FastAPI, client: httpx.AsyncClient, admin: dict[str, str]
 ) -> None:
+    feed = Feed(app, client, admin)
+    await feed.read()  # the demo's events: the review's come after
     township = await bearer(client, BAOAN, DEMO_PASSWORD)
     sent = await client.post(
         "/api/v1/indicators/talent_teams/values",
@@ -331,6 +334,12 @@ async def test_a_reviewed_figure_counts_once_accepted_and_a_returned_one_is_sent
     assert accepted.status_code == 200, accepted.text
     assert (accepted.json()["status"], accepted.json()["accepted_revision"]) == ("accepted", 2)
     assert await figure(client, admin, BAOAN) == "5"
+    subject = f"submission:{submission['id']}"
+    assert [e for e in await feed.new() if e[0].startswith("submission.")] == [
+        ("submission.returned", subject),
+        ("submission.accepted", subject),
+    ]
+    assert feed.data("submission.accepted", subject)["value"] == "5"
     assert await figure(client, admin, CITY) == "5"  # the city's rollup follows
     assert await pending(client, admin) == 3
     township_view = await client.get(

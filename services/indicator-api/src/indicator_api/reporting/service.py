@@ -38,7 +38,9 @@ from sqlmodel import col
 
 from daye_kit.auth import Principal, Role
 from daye_kit.errors import Conflict, Forbidden, NotFound, RowError, RowsRefused
+from daye_kit.feed import EventType, emit
 from daye_kit.timestamps import UtcDateTime, as_utc, local_midnight, utcnow
+from indicator_api import events
 from indicator_api.indicators.ingest import StagedValue, make_current
 from indicator_api.indicators.models import Indicator, IndicatorValue
 from indicator_api.indicators.summary import Written
@@ -52,6 +54,7 @@ from indicator_api.reporting.schemas import (
     ExemptionCreate,
     ObligationCreate,
     OverdueItem,
+    SubmissionPublic,
     SubmissionStatus,
 )
 
@@ -597,7 +600,13 @@ async def accept(session: AsyncSession, *, submission_id: int, principal: Princi
             )
         ],
     )
+    await _announce(session, events.SUBMISSION_ACCEPTED, submission)
     return submission
+
+
+async def _announce(session: AsyncSession, event: EventType, submission: Submission) -> None:
+    public = SubmissionPublic.model_validate(submission)
+    await emit(session, event, subject=events.submission_subject(public.id), data=public)
 
 
 async def return_submission(
@@ -609,6 +618,7 @@ async def return_submission(
     submission.return_reason = reason
     submission.reviewed_by, submission.reviewed_at = principal.username, utcnow()
     await session.flush()
+    await _announce(session, events.SUBMISSION_RETURNED, submission)
     return submission
 
 
