@@ -130,6 +130,10 @@ async def test_completeness_counts_on_time_late_missing_and_exempted_by_the_firs
     months = await completeness(client, admin, year=2026, as_of="2026-03-31", indicator_code=PATENTS)
     assert sorted({item["period"] for item in months["items"]}) == [1, 2, 3]
 
+    fifth = await client.get(
+        "/api/v1/reporting/completeness", params={"period_type": "quarter", "period": 5}, headers=admin
+    )
+    assert (fifth.status_code, fifth.json()["errors"][0]["field"]) == (422, "query.period")
     # A township reads its own unit only.
     township = await bearer(client, BAOAN, DEMO_PASSWORD)
     own = await completeness(

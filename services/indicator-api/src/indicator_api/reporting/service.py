@@ -37,7 +37,7 @@ from sqlalchemy.types import TypeEngine
 from sqlmodel import col
 
 from daye_kit.auth import Principal, Role
-from daye_kit.errors import Conflict, Forbidden, NotFound, RowError, RowsRefused
+from daye_kit.errors import Conflict, Forbidden, InvalidInput, NotFound, RowError, RowsRefused
 from daye_kit.feed import EventType, emit
 from daye_kit.timestamps import UtcDateTime, as_utc, local_midnight, utcnow
 from indicator_api import events
@@ -325,6 +325,8 @@ async def completeness(
 ) -> Completeness:
     """Per unit and period: expected, received, on time, late, missing and exempted reports, with
     the rates. Without `period`, every period of the year that has ended by `as_of`."""
+    if period is not None and period_type == "quarter" and period > 4:
+        raise InvalidInput.field("query.period", "out_of_range", "a quarter is 1–4")
     moment = moment_of(as_of)
     periods = periods_through(year, period_type, as_of) if period is None else [(year, period_type, period)]
     reports = await _expected_rows(
