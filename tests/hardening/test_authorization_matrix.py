@@ -83,6 +83,7 @@ NO_ENTERPRISES = "401 200 200 200 403 403 200 200 200 403"
 UNIT_FIGURES = (
     "401 200 200 403 403 403 200 200 200 403"  # a unit's own figures: the unit and the bureau's side
 )
+REPORTING_READERS = "401 200 200 200 403 403 200 200 200 403"  # obligations: the bureau's side and townships
 JOB_READERS = "401 200 403 403 403 403 200 403 200 403"  # scheduled duties: the bureau and read-only systems
 
 
@@ -376,6 +377,56 @@ def value(w: World, who: str) -> Call:
     return Call("/api/v1/indicators/graduates_new/values", json=body)
 
 
+def obligation(w: World, who: str) -> Call:
+    body = {
+        "indicator_code": "graduates_new",
+        "region_code": OWN_UNIT,
+        "period_type": "quarter",
+        "due_day": 15,
+        "active_from": "2030-01-01",
+    }
+    return Call("/api/v1/reporting/obligations", json=body)
+
+
+def exemption(w: World, who: str) -> Call:
+    body = {
+        "region_code": OWN_UNIT,
+        "indicator_code": "graduates_new",
+        "year": 2030,
+        "period_type": "quarter",
+        "period": 1,
+        "reason": "矩阵免报",
+    }
+    return Call("/api/v1/reporting/exemptions", json=body)
+
+
+async def fresh_submission(w: World) -> int:
+    """The own township's talent-team figure, which the demo's obligation sends for review."""
+    n = w.next()
+    year, quarter = 2026 + n % 70, 1 + (n // 70) % 4
+    body = {
+        "region_code": OWN_UNIT,
+        "year": year,
+        "quarter": quarter,
+        "value": str(n),
+        "provenance": "administrative",
+    }
+    await w.made(INDICATOR, "POST", Call("/api/v1/indicators/talent_teams/values", json=body), "t-own")
+    queue = Call("/api/v1/reporting/submissions", params={"region_code": OWN_UNIT, "status": "submitted"})
+    return next(
+        int(s["id"])
+        for s in (await w.made(INDICATOR, "GET", queue))["items"]
+        if (s["indicator_code"], s["year"], s["period"]) == ("talent_teams", year, quarter)
+    )
+
+
+def review(action: str, **kwargs: Any) -> Build:
+    async def build(w: World, who: str) -> Call:
+        return Call(f"/api/v1/reporting/submissions/{await fresh_submission(w)}/{action}", **kwargs)
+
+    return build
+
+
 def bulk_values(w: World, who: str) -> Call:
     item = {
         "indicator_code": "graduates_new",
@@ -604,6 +655,20 @@ MATRIX: list[Row] = [
         fixed(f"{GRADUATES}/progress", params={**YEAR, "region": OWN_UNIT})),
     row(INDICATOR, "GET /api/v1/dashboard",                 UNIT_FIGURES,
         fixed("/api/v1/dashboard", params={**YEAR, "region": OWN_UNIT})),
+    row(INDICATOR, "GET /api/v1/reporting/obligations",     REPORTING_READERS),
+    row(INDICATOR, "POST /api/v1/reporting/obligations",    ADMIN_ONLY_201, obligation),
+    row(INDICATOR, "GET /api/v1/reporting/exemptions",      REPORTING_READERS),
+    row(INDICATOR, "POST /api/v1/reporting/exemptions",     ADMIN_ONLY_201, exemption),
+    row(INDICATOR, "GET /api/v1/reporting/completeness",    UNIT_FIGURES,
+        fixed("/api/v1/reporting/completeness", params={**YEAR, "region_code": OWN_UNIT})),
+    row(INDICATOR, "GET /api/v1/reporting/overdue",         UNIT_FIGURES,
+        fixed("/api/v1/reporting/overdue", params={"region_code": OWN_UNIT})),
+    row(INDICATOR, "GET /api/v1/reporting/submissions",     UNIT_FIGURES,
+        fixed("/api/v1/reporting/submissions", params={"region_code": OWN_UNIT})),
+    row(INDICATOR, "POST /api/v1/reporting/submissions/{submission_id}/accept", ADMIN_ONLY_200, review("accept"),
+        note="a township's figure under review: the bureau alone accepts it"),
+    row(INDICATOR, "POST /api/v1/reporting/submissions/{submission_id}/return", ADMIN_ONLY_200,
+        review("return", json={"reason": "矩阵退回"})),
     row(INDICATOR, "POST /api/v1/tech-contracts",           "401 201 403 403 403 403 403 201 403 403", contract),
     row(INDICATOR, "GET /api/v1/tech-contracts",            CONTRACT_READERS),
     row(INDICATOR, "GET /api/v1/tech-contracts/{contract_id}", CONTRACT_READERS, contract_read),

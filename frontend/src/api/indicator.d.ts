@@ -342,7 +342,7 @@ export interface paths {
         };
         /**
          * 指标总览
-         * @description 全部指标的进度,滞后的排在最前。
+         * @description 全部指标的进度,滞后的排在最前。须经审核的指标只计已采纳的数值;`pending_review` 为待审核数,`reporting_rate` 为全市最近一个已到期月份的报送率。
          */
         get: operations["read_dashboard"];
         put?: never;
@@ -702,7 +702,7 @@ export interface paths {
         };
         /**
          * 季度工作报告(数据部分)
-         * @description 由实时数据写成的季度报告:指标完成情况、研发活动同比、科创供应链对接(来自 matching-api)、未兑现政策资金(来自 funding-api)、滞后的指标与乡镇。JSON 中每个数字与其来源并列;`format=markdown` 给出正文,`format=docx` 下载 Word 文档。依赖的服务不可用时,相应段落写明数据暂不可用,报告照常生成。`version=published` 给出发布版本:季度首次关账时的报告,原样保存,此后重新打开、更正、再关账都不改变它(未发布为 404 `report_not_published`);缺省 `live` 为实时数据。
+         * @description 由实时数据写成的季度报告:指标完成情况、研发活动同比、科创供应链对接(来自 matching-api)、未兑现政策资金(来自 funding-api)、滞后的指标与乡镇。JSON 中每个数字与其来源并列;`format=markdown` 给出正文,`format=docx` 下载 Word 文档。依赖的服务不可用时,相应段落写明数据暂不可用,报告照常生成。
          */
         get: operations["read_quarterly_report"];
         put?: never;
@@ -713,7 +713,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/reports/quarterly/differences": {
+    "/api/v1/reporting/obligations": {
         parameters: {
             query?: never;
             header?: never;
@@ -721,10 +721,58 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * 季度报告:发布版本与实时数据的差异
-         * @description 季度关账时发布的报告与按当前数据写成的报告相比,每个数值不同的数字一条:`path` 为其在报告 JSON 中的位置,`label` 为所在节与数字名,`published` 与 `live` 为两边的数值(一边没有该数字时为 null)。未发布为 404 `report_not_published`。
+         * 报送任务
+         * @description 哪些单位按月或按季报送哪些指标、次月几日前报送、是否须经审核。乡镇只看适用于本单位的。
          */
-        get: operations["read_quarterly_differences"];
+        get: operations["list_obligations"];
+        put?: never;
+        /**
+         * 设定报送任务
+         * @description 仅管理员。`region_code` 不填为全市每个乡镇(街道、园区)。
+         */
+        post: operations["create_obligation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reporting/exemptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 免报
+         * @description 某单位某期免报(全部或某一指标)及理由。乡镇只看本单位的。
+         */
+        get: operations["list_exemptions"];
+        put?: never;
+        /**
+         * 设定免报
+         * @description 仅管理员;须写明理由。免报的单位不计入该期应报数。
+         */
+        post: operations["create_exemption"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reporting/completeness": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 报送完整性与及时性
+         * @description 每个单位每期:应报、已报、按时、逾期补报、未报、免报,及报送率(已报 ÷ 应报)与及时率(按时 ÷ 应报)。报送时间以服务器首次记录该期数值的时间为准(退回后重报不变)。不指定 `period` 时为该年截至统计日已结束的各期。
+         */
+        get: operations["read_completeness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -733,7 +781,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/periods": {
+    "/api/v1/reporting/overdue": {
         parameters: {
             query?: never;
             header?: never;
@@ -741,10 +789,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * 期间与关账状态
-         * @description 一个年度的 4 个季度与 12 个月及其关账状态。已关账(closed)的期间拒绝改变其数字的写入(409 `period_closed`):指标数值、技术合同签订日、培育阶段变动日期,以及科创供应链的对接结果和资金拨付日期(matching-api、funding-api 经发件箱获知关账)。关账季度内的月份同样关账。
+         * 逾期未报
+         * @description 已过报送期限仍未报送(且未免报)的指标,本年与上年。乡镇只看本单位。
          */
-        get: operations["list_periods"];
+        get: operations["read_overdue"];
         put?: never;
         post?: never;
         delete?: never;
@@ -753,7 +801,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/periods/{key}": {
+    "/api/v1/reporting/submissions": {
         parameters: {
             query?: never;
             header?: never;
@@ -761,10 +809,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * 期间详情与历史
-         * @description 一个期间的关账状态,以及每次关账、重新打开与到期自动再关账(谁、何时、理由)。
+         * 报送审核队列
+         * @description 须经审核的指标的报送:submitted 待审核 / accepted 已采纳 / returned 已退回。乡镇只看本单位。
          */
-        get: operations["read_period"];
+        get: operations["list_submissions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -773,7 +821,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/periods/{key}/close": {
+    "/api/v1/reporting/submissions/{submission_id}/accept": {
         parameters: {
             query?: never;
             header?: never;
@@ -783,17 +831,17 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * 关账
-         * @description 关闭一个已结束的季度或月份:此后改变其数字的写入一律拒绝(409 `period_closed`)。关闭季度即关闭其三个月份。季度**首次**关账时发布其季度报告:发布版本即关账时的报告,此后重新打开、更正、再关账都不改变发布版本(`GET /api/v1/reports/quarterly?version=published`),更正后的差异见 `GET /api/v1/reports/quarterly/differences`。
+         * 采纳报送
+         * @description 仅管理员。采纳后该数值成为当前数值,计入总览与进度。
          */
-        post: operations["close_period"];
+        post: operations["accept_submission"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/v1/periods/{key}/reopen": {
+    "/api/v1/reporting/submissions/{submission_id}/return": {
         parameters: {
             query?: never;
             header?: never;
@@ -803,10 +851,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * 重新打开已关账的期间
-         * @description 须写明理由 (`reason`)。重新打开 7 天后自动再关账 (`recloses_at`),无需操作;其间可更正该期间的数字。关账季度内的月份不能单独打开,请打开季度。
+         * 退回报送
+         * @description 仅管理员;须写明理由。乡镇更正后重报,状态回到待审核,首次报送时间不变。
          */
-        post: operations["reopen_period"];
+        post: operations["return_submission"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1083,6 +1131,8 @@ export interface paths {
          *     - `quota.set` (indicators): 设定乡镇年度培育任务(每单位每项一个)
          *     - `tech_contract.recorded` (tech_contracts): 登记技术合同(直接报送或科创供应链对接成功)
          *     - `tech_contract.updated` (tech_contracts): 技术合同更正(新版本)或注销(status 为 cancelled)
+         *     - `submission.accepted` (indicators): 科技局采纳乡镇报送的须审核指标数值(该数值自此计入总览与进度)
+         *     - `submission.returned` (indicators): 科技局退回乡镇报送的须审核指标数值(含退回理由)
          */
         get: operations["list_events"];
         put?: never;
@@ -1124,6 +1174,8 @@ export interface paths {
          *     - `quota.set`: 设定乡镇年度培育任务(每单位每项一个)
          *     - `tech_contract.recorded`: 登记技术合同(直接报送或科创供应链对接成功)
          *     - `tech_contract.updated`: 技术合同更正(新版本)或注销(status 为 cancelled)
+         *     - `submission.accepted`: 科技局采纳乡镇报送的须审核指标数值(该数值自此计入总览与进度)
+         *     - `submission.returned`: 科技局退回乡镇报送的须审核指标数值(含退回理由)
          */
         post: operations["create_webhook"];
         delete?: never;
@@ -1847,6 +1899,87 @@ export interface components {
              */
             detail?: string | null;
         };
+        /** Completeness */
+        Completeness: {
+            /**
+             * As Of
+             * Format: date
+             * @description 统计日(此日结束时或此刻,取较早者)
+             */
+            as_of: string;
+            /**
+             * Items
+             * @description 每个单位每期一行
+             */
+            items: components["schemas"]["CompletenessItem"][];
+            /** @description 全部行合计 */
+            totals: components["schemas"]["Counts"];
+        };
+        /** CompletenessItem */
+        CompletenessItem: {
+            /**
+             * Expected
+             * @description 应报项数(免报的不计)
+             */
+            expected: number;
+            /**
+             * Received
+             * @description 已报项数(以首次报送时间计)
+             */
+            received: number;
+            /**
+             * On Time
+             * @description 按时报送项数
+             */
+            on_time: number;
+            /**
+             * Late
+             * @description 逾期后补报项数
+             */
+            late: number;
+            /**
+             * Missing
+             * @description 已过期限仍未报项数
+             */
+            missing: number;
+            /**
+             * Exempted
+             * @description 免报项数
+             */
+            exempted: number;
+            /**
+             * Reporting Rate
+             * @description 报送率 = 已报 ÷ 应报(小数)
+             */
+            reporting_rate: number | null;
+            /**
+             * Timeliness Rate
+             * @description 及时率 = 按时 ÷ 应报(小数)
+             */
+            timeliness_rate: number | null;
+            /**
+             * Region Code
+             * @description 报送单位代码
+             */
+            region_code: string;
+            /**
+             * Region Name
+             * @description 报送单位名称
+             */
+            region_name: string;
+            /**
+             * Year
+             * @description 年度
+             */
+            year: number;
+            /** @description 期间类型 */
+            period_type: components["schemas"]["ReportingPeriodType"];
+            /**
+             * Period
+             * @description 月份或季度
+             */
+            period: number;
+        };
         /** Condition */
         Condition: {
             /**
@@ -1904,6 +2037,49 @@ export interface components {
          * @enum {string}
          */
         ContractType: "development" | "transfer" | "consulting" | "service";
+        /** Counts */
+        Counts: {
+            /**
+             * Expected
+             * @description 应报项数(免报的不计)
+             */
+            expected: number;
+            /**
+             * Received
+             * @description 已报项数(以首次报送时间计)
+             */
+            received: number;
+            /**
+             * On Time
+             * @description 按时报送项数
+             */
+            on_time: number;
+            /**
+             * Late
+             * @description 逾期后补报项数
+             */
+            late: number;
+            /**
+             * Missing
+             * @description 已过期限仍未报项数
+             */
+            missing: number;
+            /**
+             * Exempted
+             * @description 免报项数
+             */
+            exempted: number;
+            /**
+             * Reporting Rate
+             * @description 报送率 = 已报 ÷ 应报(小数)
+             */
+            reporting_rate: number | null;
+            /**
+             * Timeliness Rate
+             * @description 及时率 = 按时 ÷ 应报(小数)
+             */
+            timeliness_rate: number | null;
+        };
         /** CultivationProgress */
         CultivationProgress: {
             /**
@@ -1956,6 +2132,17 @@ export interface components {
              * @description 全部指标;滞后的排在最前,差距越大越靠前
              */
             items: components["schemas"]["ProgressPublic"][];
+            /**
+             * Pending Review
+             * @description 待审核的报送数(须经审核的指标,采纳前不计入上列数值);乡镇为本单位的
+             * @default 0
+             */
+            pending_review: number;
+            /**
+             * Reporting Rate
+             * @description 全市报送率:截至统计日已到期的最近一个月,已报 ÷ 应报(小数);无报送任务为空
+             */
+            reporting_rate?: number | null;
         };
         /** DeliveryPublic */
         DeliveryPublic: {
@@ -2016,44 +2203,6 @@ export interface components {
              * @description 投递成功 (2xx) 的时间
              */
             delivered_at: string | null;
-        };
-        /** Difference */
-        Difference: {
-            /**
-             * Path
-             * @description 数字在报告 JSON 中的位置
-             * @example sections.0.figures.tech_contract_turnover.actual
-             */
-            path: string;
-            /**
-             * Label
-             * @description 所在节与数字名
-             * @example 一、主要指标完成情况 · tech_contract_turnover.actual
-             */
-            label: string;
-            /**
-             * Published
-             * @description 发布版本中的数值;发布版本没有该数字为 null
-             */
-            published: string | null;
-            /**
-             * Live
-             * @description 实时数据中的数值;实时报告没有该数字为 null
-             */
-            live: string | null;
-        };
-        /** Differences */
-        Differences: {
-            /**
-             * Items
-             * @description 数值不同的数字,按报告中的顺序
-             */
-            items: components["schemas"]["Difference"][];
-            /**
-             * Total
-             * @description 条数
-             */
-            total: number;
         };
         /**
          * DirectRoutes
@@ -2329,6 +2478,88 @@ export interface components {
              */
             dishonest_list: boolean;
         };
+        /** ExemptionCreate */
+        ExemptionCreate: {
+            /**
+             * Region Code
+             * @description 免报单位代码
+             * @example 420281101
+             */
+            region_code: string;
+            /**
+             * Indicator Code
+             * @description 免报指标;不填为该期全部指标
+             */
+            indicator_code?: string | null;
+            /**
+             * Year
+             * @description 年度
+             * @example 2025
+             */
+            year: number;
+            /** @description 期间类型 */
+            period_type: components["schemas"]["ReportingPeriodType"];
+            /**
+             * Period
+             * @description 月份 1–12 或季度 1–4
+             * @example 5
+             */
+            period: number;
+            /**
+             * Reason
+             * @description 免报理由
+             */
+            reason: string;
+        };
+        /** ExemptionPublic */
+        ExemptionPublic: {
+            /**
+             * Region Code
+             * @description 免报单位代码
+             * @example 420281101
+             */
+            region_code: string;
+            /**
+             * Indicator Code
+             * @description 免报指标;不填为该期全部指标
+             */
+            indicator_code?: string | null;
+            /**
+             * Year
+             * @description 年度
+             * @example 2025
+             */
+            year: number;
+            /** @description 期间类型 */
+            period_type: components["schemas"]["ReportingPeriodType"];
+            /**
+             * Period
+             * @description 月份 1–12 或季度 1–4
+             * @example 5
+             */
+            period: number;
+            /**
+             * Reason
+             * @description 免报理由
+             */
+            reason: string;
+            /**
+             * Id
+             * @description 免报编号
+             */
+            id: number;
+            /**
+             * Created By
+             * @description 设定人
+             */
+            created_by: string;
+            /**
+             * Created At
+             * Format: date-time
+             * @description 设定时间
+             */
+            created_at: string;
+        };
         /**
          * FieldError
          * @description One bad input field.
@@ -2395,7 +2626,7 @@ export interface components {
              * Items
              * @description 按提交顺序排列的事件
              */
-            items: (components["schemas"]["EnterpriseCreatedEvent"] | components["schemas"]["EnterpriseUpdatedEvent"] | components["schemas"]["QualificationAddedEvent"] | components["schemas"]["CandidateSubmittedEvent"] | components["schemas"]["CandidateMovedEvent"] | components["schemas"]["CandidateUpdatedEvent"] | components["schemas"]["IndicatorCreatedEvent"] | components["schemas"]["IndicatorUpdatedEvent"] | components["schemas"]["IndicatorValueRecordedEvent"] | components["schemas"]["TargetSetEvent"] | components["schemas"]["QuotaSetEvent"] | components["schemas"]["TechContractRecordedEvent"] | components["schemas"]["TechContractUpdatedEvent"])[];
+            items: (components["schemas"]["EnterpriseCreatedEvent"] | components["schemas"]["EnterpriseUpdatedEvent"] | components["schemas"]["QualificationAddedEvent"] | components["schemas"]["CandidateSubmittedEvent"] | components["schemas"]["CandidateMovedEvent"] | components["schemas"]["CandidateUpdatedEvent"] | components["schemas"]["IndicatorCreatedEvent"] | components["schemas"]["IndicatorUpdatedEvent"] | components["schemas"]["IndicatorValueRecordedEvent"] | components["schemas"]["TargetSetEvent"] | components["schemas"]["QuotaSetEvent"] | components["schemas"]["TechContractRecordedEvent"] | components["schemas"]["TechContractUpdatedEvent"] | components["schemas"]["SubmissionAcceptedEvent"] | components["schemas"]["SubmissionReturnedEvent"])[];
             /**
              * Next Cursor
              * @description 下一次请求的 `after`:已读到的位置。没有新事件时不变,消费方以它继续轮询
@@ -2911,6 +3142,92 @@ export interface components {
              */
             up_to_id?: number | null;
         };
+        /** ObligationCreate */
+        ObligationCreate: {
+            /**
+             * Indicator Code
+             * @description 指标代码
+             * @example tech_contract_turnover
+             */
+            indicator_code: string;
+            /**
+             * Region Code
+             * @description 报送单位代码;不填为全市每个乡镇(街道、园区)
+             */
+            region_code?: string | null;
+            /** @description 报送周期:month 月报 / quarter 季报 */
+            period_type: components["schemas"]["ReportingPeriodType"];
+            /**
+             * Due Day
+             * @description 次月几日前报送(含当日)
+             * @example 10
+             */
+            due_day: number;
+            /**
+             * Requires Acceptance
+             * @description 乡镇报送的数值须经科技局审核采纳后才计入
+             * @default false
+             */
+            requires_acceptance: boolean;
+            /**
+             * Active From
+             * Format: date
+             * @description 自该日所在及以后结束的期间起须报送
+             * @example 2025-01-01
+             */
+            active_from: string;
+        };
+        /** ObligationPublic */
+        ObligationPublic: {
+            /**
+             * Indicator Code
+             * @description 指标代码
+             * @example tech_contract_turnover
+             */
+            indicator_code: string;
+            /**
+             * Region Code
+             * @description 报送单位代码;不填为全市每个乡镇(街道、园区)
+             */
+            region_code?: string | null;
+            /** @description 报送周期:month 月报 / quarter 季报 */
+            period_type: components["schemas"]["ReportingPeriodType"];
+            /**
+             * Due Day
+             * @description 次月几日前报送(含当日)
+             * @example 10
+             */
+            due_day: number;
+            /**
+             * Requires Acceptance
+             * @description 乡镇报送的数值须经科技局审核采纳后才计入
+             * @default false
+             */
+            requires_acceptance: boolean;
+            /**
+             * Active From
+             * Format: date
+             * @description 自该日所在及以后结束的期间起须报送
+             * @example 2025-01-01
+             */
+            active_from: string;
+            /**
+             * Id
+             * @description 报送任务编号
+             */
+            id: number;
+            /**
+             * Created By
+             * @description 设定人
+             */
+            created_by: string;
+            /**
+             * Created At
+             * Format: date-time
+             * @description 设定时间
+             */
+            created_at: string;
+        };
         /** OutboxEventPublic */
         OutboxEventPublic: {
             /**
@@ -2996,6 +3313,66 @@ export interface components {
          * @enum {string}
          */
         Outcome: "running" | "ok" | "failed" | "skipped";
+        /** Overdue */
+        Overdue: {
+            /**
+             * As Of
+             * Format: date
+             * @description 统计日
+             */
+            as_of: string;
+            /**
+             * Items
+             * @description 已过期限仍未报送的指标
+             */
+            items: components["schemas"]["OverdueItem"][];
+            /**
+             * Total
+             * @description 条数
+             */
+            total: number;
+        };
+        /** OverdueItem */
+        OverdueItem: {
+            /**
+             * Region Code
+             * @description 报送单位代码
+             */
+            region_code: string;
+            /**
+             * Region Name
+             * @description 报送单位名称
+             */
+            region_name: string;
+            /**
+             * Indicator Code
+             * @description 指标代码
+             */
+            indicator_code: string;
+            /**
+             * Indicator Name
+             * @description 指标名称
+             */
+            indicator_name: string;
+            /**
+             * Year
+             * @description 年度
+             */
+            year: number;
+            /** @description 期间类型 */
+            period_type: components["schemas"]["ReportingPeriodType"];
+            /**
+             * Period
+             * @description 月份或季度
+             */
+            period: number;
+            /**
+             * Due On
+             * Format: date
+             * @description 报送期限(含当日)
+             */
+            due_on: string;
+        };
         /**
          * Pace
          * @enum {string}
@@ -3073,6 +3450,24 @@ export interface components {
              */
             next_cursor?: string | null;
         };
+        /** Page[ExemptionPublic] */
+        Page_ExemptionPublic_: {
+            /**
+             * Items
+             * @description 本页条目
+             */
+            items: components["schemas"]["ExemptionPublic"][];
+            /**
+             * Total
+             * @description 符合条件的总条数(不受分页影响)
+             */
+            total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
+        };
         /** Page[IndicatorPublic] */
         Page_IndicatorPublic_: {
             /**
@@ -3109,6 +3504,24 @@ export interface components {
              */
             next_cursor?: string | null;
         };
+        /** Page[ObligationPublic] */
+        Page_ObligationPublic_: {
+            /**
+             * Items
+             * @description 本页条目
+             */
+            items: components["schemas"]["ObligationPublic"][];
+            /**
+             * Total
+             * @description 符合条件的总条数(不受分页影响)
+             */
+            total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
+        };
         /** Page[QualificationPublic] */
         Page_QualificationPublic_: {
             /**
@@ -3134,6 +3547,24 @@ export interface components {
              * @description 本页条目
              */
             items: components["schemas"]["RegionPublic"][];
+            /**
+             * Total
+             * @description 符合条件的总条数(不受分页影响)
+             */
+            total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
+        };
+        /** Page[SubmissionPublic] */
+        Page_SubmissionPublic_: {
+            /**
+             * Items
+             * @description 本页条目
+             */
+            items: components["schemas"]["SubmissionPublic"][];
             /**
              * Total
              * @description 符合条件的总条数(不受分页影响)
@@ -3216,175 +3647,6 @@ export interface components {
              * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
              */
             next_cursor?: string | null;
-        };
-        /** PeriodDetail */
-        PeriodDetail: {
-            /**
-             * Key
-             * @description 期间:季度 `2025-Q3` 或月份 `2025-08`
-             * @example 2025-Q3
-             */
-            key: string;
-            /**
-             * Kind
-             * @description quarter 季度 / month 月份
-             * @enum {string}
-             */
-            kind: "quarter" | "month";
-            /**
-             * Starts On
-             * Format: date
-             * @description 期间第一天
-             */
-            starts_on: string;
-            /**
-             * Ends On
-             * Format: date
-             * @description 期间最后一天
-             */
-            ends_on: string;
-            /**
-             * Status
-             * @description open 未关账 / closed 已关账(关账季度内的月份亦然)/ reopened 已重新打开,至 recloses_at 自动再关账
-             * @enum {string}
-             */
-            status: "open" | "closed" | "reopened";
-            /**
-             * Closed At
-             * @description 最近一次关账时间(月份随季度关账时为季度的关账时间)
-             */
-            closed_at: string | null;
-            /**
-             * Closed By
-             * @description 最近一次关账的账号(system 为到期自动再关账)
-             */
-            closed_by: string | null;
-            /**
-             * Reopened At
-             * @description 最近一次重新打开的时间
-             */
-            reopened_at: string | null;
-            /**
-             * Reopened By
-             * @description 最近一次重新打开的账号
-             */
-            reopened_by: string | null;
-            /**
-             * Reopen Reason
-             * @description 最近一次重新打开的理由
-             */
-            reopen_reason: string | null;
-            /**
-             * Recloses At
-             * @description 重新打开后自动再关账的时间(打开后 7 天)
-             */
-            recloses_at: string | null;
-            /**
-             * History
-             * @description 该期间每次关账、重新打开、自动再关账,按时间先后
-             */
-            history: components["schemas"]["PeriodEventPublic"][];
-        };
-        /** PeriodEventPublic */
-        PeriodEventPublic: {
-            /**
-             * Action
-             * @description close 关账 / reopen 重新打开 / reclose 到期自动再关账
-             * @enum {string}
-             */
-            action: "close" | "reopen" | "reclose";
-            /**
-             * Actor
-             * @description 操作账号;自动再关账为 system
-             */
-            actor: string;
-            /**
-             * Reason
-             * @description 重新打开的理由
-             */
-            reason: string | null;
-            /**
-             * Occurred At
-             * Format: date-time
-             * @description 时间
-             */
-            occurred_at: string;
-        };
-        /** PeriodPage */
-        PeriodPage: {
-            /**
-             * Items
-             * @description 该年度的 4 个季度与 12 个月,季度在其月份之前
-             */
-            items: components["schemas"]["PeriodPublic"][];
-            /**
-             * Total
-             * @description 条数
-             */
-            total: number;
-        };
-        /** PeriodPublic */
-        PeriodPublic: {
-            /**
-             * Key
-             * @description 期间:季度 `2025-Q3` 或月份 `2025-08`
-             * @example 2025-Q3
-             */
-            key: string;
-            /**
-             * Kind
-             * @description quarter 季度 / month 月份
-             * @enum {string}
-             */
-            kind: "quarter" | "month";
-            /**
-             * Starts On
-             * Format: date
-             * @description 期间第一天
-             */
-            starts_on: string;
-            /**
-             * Ends On
-             * Format: date
-             * @description 期间最后一天
-             */
-            ends_on: string;
-            /**
-             * Status
-             * @description open 未关账 / closed 已关账(关账季度内的月份亦然)/ reopened 已重新打开,至 recloses_at 自动再关账
-             * @enum {string}
-             */
-            status: "open" | "closed" | "reopened";
-            /**
-             * Closed At
-             * @description 最近一次关账时间(月份随季度关账时为季度的关账时间)
-             */
-            closed_at: string | null;
-            /**
-             * Closed By
-             * @description 最近一次关账的账号(system 为到期自动再关账)
-             */
-            closed_by: string | null;
-            /**
-             * Reopened At
-             * @description 最近一次重新打开的时间
-             */
-            reopened_at: string | null;
-            /**
-             * Reopened By
-             * @description 最近一次重新打开的账号
-             */
-            reopened_by: string | null;
-            /**
-             * Reopen Reason
-             * @description 最近一次重新打开的理由
-             */
-            reopen_reason: string | null;
-            /**
-             * Recloses At
-             * @description 重新打开后自动再关账的时间(打开后 7 天)
-             */
-            recloses_at: string | null;
         };
         /**
          * PeriodType
@@ -3842,12 +4104,17 @@ export interface components {
              */
             parent_code: string | null;
         };
-        /** ReopenIn */
-        ReopenIn: {
+        /**
+         * ReportingPeriodType
+         * @enum {string}
+         */
+        ReportingPeriodType: "month" | "quarter";
+        /** ReturnIn */
+        ReturnIn: {
             /**
              * Reason
-             * @description 重新打开的理由(必填),记入期间历史
-             * @example 统计局更正8月研发投入数据
+             * @description 退回理由(必填)
+             * @example 与统计快报不一致,请核对后重报
              */
             reason: string;
         };
@@ -3925,6 +4192,152 @@ export interface components {
          * @enum {string}
          */
         Status: "ahead" | "on_track" | "behind";
+        /**
+         * submission.accepted
+         * @description 科技局采纳乡镇报送的须审核指标数值(该数值自此计入总览与进度)
+         */
+        SubmissionAcceptedEvent: {
+            /**
+             * Id
+             * @description 事件编号(全局唯一,据此去重)
+             */
+            id: string;
+            /**
+             * @description 事件类型 `<noun>.<verb>` (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "submission.accepted";
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 事件发生时间 (UTC)
+             */
+            occurred_at: string;
+            /**
+             * Subject
+             * @description 事件所涉对象 `<集合>:<编号>`;保留每个对象最新的 data 即得其副本
+             */
+            subject: string;
+            /** @description 科技局采纳乡镇报送的须审核指标数值(该数值自此计入总览与进度) */
+            data: components["schemas"]["SubmissionPublic"];
+        };
+        /** SubmissionPublic */
+        SubmissionPublic: {
+            /**
+             * Id
+             * @description 报送编号
+             */
+            id: number;
+            /**
+             * Indicator Code
+             * @description 指标代码
+             */
+            indicator_code: string;
+            /**
+             * Region Code
+             * @description 报送单位代码
+             */
+            region_code: string;
+            /**
+             * Year
+             * @description 年度
+             */
+            year: number;
+            /**
+             * Period Type
+             * @description 期间类型
+             */
+            period_type: string;
+            /**
+             * Period
+             * @description 月份或季度
+             */
+            period: number;
+            /**
+             * Revision
+             * @description 待审核(或已采纳)的修订号
+             */
+            revision: number;
+            /**
+             * Accepted Revision
+             * @description 最近采纳的修订号(总览与进度计入的数值);未采纳过为空
+             */
+            accepted_revision: number | null;
+            /**
+             * Value
+             * @description 数值(指标单位),十进制字符串
+             * @example 34.25
+             */
+            value: string;
+            /** @description submitted 待审核 / accepted 已采纳 / returned 已退回 */
+            status: components["schemas"]["SubmissionStatus"];
+            /**
+             * First Submitted At
+             * Format: date-time
+             * @description 首次报送时间(退回后重报不变)
+             */
+            first_submitted_at: string;
+            /**
+             * Submitted At
+             * Format: date-time
+             * @description 最近报送时间
+             */
+            submitted_at: string;
+            /**
+             * Submitted By
+             * @description 报送人
+             */
+            submitted_by: string;
+            /**
+             * Reviewed By
+             * @description 审核人
+             */
+            reviewed_by: string | null;
+            /**
+             * Reviewed At
+             * @description 审核时间
+             */
+            reviewed_at: string | null;
+            /**
+             * Return Reason
+             * @description 退回理由
+             */
+            return_reason: string | null;
+        };
+        /**
+         * submission.returned
+         * @description 科技局退回乡镇报送的须审核指标数值(含退回理由)
+         */
+        SubmissionReturnedEvent: {
+            /**
+             * Id
+             * @description 事件编号(全局唯一,据此去重)
+             */
+            id: string;
+            /**
+             * @description 事件类型 `<noun>.<verb>` (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "submission.returned";
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 事件发生时间 (UTC)
+             */
+            occurred_at: string;
+            /**
+             * Subject
+             * @description 事件所涉对象 `<集合>:<编号>`;保留每个对象最新的 data 即得其副本
+             */
+            subject: string;
+            /** @description 科技局退回乡镇报送的须审核指标数值(含退回理由) */
+            data: components["schemas"]["SubmissionPublic"];
+        };
+        /**
+         * SubmissionStatus
+         * @enum {string}
+         */
+        SubmissionStatus: "submitted" | "accepted" | "returned";
         /** TargetIn */
         TargetIn: {
             /**
@@ -6393,7 +6806,9 @@ export interface operations {
                      *           "yoy_growth": 0.5,
                      *           "published": null
                      *         }
-                     *       ]
+                     *       ],
+                     *       "pending_review": 0,
+                     *       "reporting_rate": null
                      *     }
                      */
                     "application/json": components["schemas"]["Dashboard"];
@@ -8757,8 +9172,6 @@ export interface operations {
                 quarter: number;
                 /** @description json、markdown 或 docx (Word) */
                 format?: "json" | "markdown" | "docx";
-                /** @description live 实时数据(缺省)/ published 季度首次关账时发布的版本 */
-                version?: "live" | "published";
             };
             header?: never;
             path?: never;
@@ -8829,16 +9242,6 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description 资源不存在 */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
             /** @description 参数校验失败 */
             422: {
                 headers: {
@@ -8851,12 +9254,9 @@ export interface operations {
             };
         };
     };
-    read_quarterly_differences: {
+    list_obligations: {
         parameters: {
-            query: {
-                year: number;
-                quarter: number;
-            };
+            query?: never;
             header?: never;
             path?: never;
             cookie?: never;
@@ -8873,16 +9273,22 @@ export interface operations {
                      * @example {
                      *       "items": [
                      *         {
-                     *           "path": "sections.0.figures.tech_contract_turnover.actual",
-                     *           "label": "一、主要指标完成情况 · tech_contract_turnover.actual",
-                     *           "published": "示例",
-                     *           "live": "示例"
+                     *           "indicator_code": "tech_contract_turnover",
+                     *           "region_code": null,
+                     *           "period_type": "month",
+                     *           "due_day": 10,
+                     *           "requires_acceptance": false,
+                     *           "active_from": "2025-01-01",
+                     *           "id": 1,
+                     *           "created_by": "admin",
+                     *           "created_at": "2025-09-30T08:00:00Z"
                      *         }
                      *       ],
-                     *       "total": 1
+                     *       "total": 1,
+                     *       "next_cursor": null
                      *     }
                      */
-                    "application/json": components["schemas"]["Differences"];
+                    "application/json": components["schemas"]["Page_ObligationPublic_"];
                 };
             };
             /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
@@ -8912,14 +9318,91 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description 资源不存在 */
-            404: {
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_obligation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 可选。幂等键(可见 ASCII 字符,最长 255;建议每次确认提交生成一个 UUID,重试时沿用)。同一调用方以同一键、同一请求重试时,原样返回第一次的状态码与响应体(带 `Idempotent-Replayed: true`),不会重复创建;同一键用于不同请求时 422 `idempotency_key_reused`;第一次请求仍在处理时,重试等待其完成后重放,等待超时则 409 `idempotency_key_in_use`(带 `Retry-After`)。第一次请求失败(4xx/5xx)不占用该键。键至少保留 72 小时。 */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ObligationCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "indicator_code": "tech_contract_turnover",
+                     *       "region_code": null,
+                     *       "period_type": "month",
+                     *       "due_day": 10,
+                     *       "requires_acceptance": false,
+                     *       "active_from": "2025-01-01",
+                     *       "id": 1,
+                     *       "created_by": "admin",
+                     *       "created_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ObligationPublic"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description 参数校验失败 */
@@ -8932,12 +9415,21 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_periods: {
+    list_exemptions: {
         parameters: {
             query?: {
-                /** @description 年度;缺省为当前年度 */
+                /** @description 年度 */
                 year?: number | null;
             };
             header?: never;
@@ -8956,23 +9448,22 @@ export interface operations {
                      * @example {
                      *       "items": [
                      *         {
-                     *           "key": "2025-Q3",
-                     *           "kind": "quarter",
-                     *           "starts_on": "2025-09-30",
-                     *           "ends_on": "2025-09-30",
-                     *           "status": "open",
-                     *           "closed_at": "2025-09-30T08:00:00Z",
-                     *           "closed_by": "示例",
-                     *           "reopened_at": "2025-09-30T08:00:00Z",
-                     *           "reopened_by": "示例",
-                     *           "reopen_reason": "示例",
-                     *           "recloses_at": "2025-09-30T08:00:00Z"
+                     *           "region_code": "420281101",
+                     *           "indicator_code": null,
+                     *           "year": 2025,
+                     *           "period_type": "month",
+                     *           "period": 5,
+                     *           "reason": "示例",
+                     *           "id": 1,
+                     *           "created_by": "admin",
+                     *           "created_at": "2025-09-30T08:00:00Z"
                      *         }
                      *       ],
-                     *       "total": 1
+                     *       "total": 1,
+                     *       "next_cursor": null
                      *     }
                      */
-                    "application/json": components["schemas"]["PeriodPage"];
+                    "application/json": components["schemas"]["Page_ExemptionPublic_"];
                 };
             };
             /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
@@ -8992,13 +9483,14 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            /** @description 无权访问 */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
             /** @description 参数校验失败 */
@@ -9013,130 +9505,51 @@ export interface operations {
             };
         };
     };
-    read_period: {
+    create_exemption: {
         parameters: {
             query?: never;
-            header?: never;
-            path: {
-                /** @description 期间:季度 `2025-Q3` 或月份 `2025-08` */
-                key: string;
+            header?: {
+                /** @description 可选。幂等键(可见 ASCII 字符,最长 255;建议每次确认提交生成一个 UUID,重试时沿用)。同一调用方以同一键、同一请求重试时,原样返回第一次的状态码与响应体(带 `Idempotent-Replayed: true`),不会重复创建;同一键用于不同请求时 422 `idempotency_key_reused`;第一次请求仍在处理时,重试等待其完成后重放,等待超时则 409 `idempotency_key_in_use`(带 `Retry-After`)。第一次请求失败(4xx/5xx)不占用该键。键至少保留 72 小时。 */
+                "Idempotency-Key"?: string | null;
             };
+            path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExemptionCreate"];
+            };
+        };
         responses: {
             /** @description Successful Response */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     /**
                      * @example {
-                     *       "key": "2025-Q3",
-                     *       "kind": "quarter",
-                     *       "starts_on": "2025-09-30",
-                     *       "ends_on": "2025-09-30",
-                     *       "status": "open",
-                     *       "closed_at": "2025-09-30T08:00:00Z",
-                     *       "closed_by": "示例",
-                     *       "reopened_at": "2025-09-30T08:00:00Z",
-                     *       "reopened_by": "示例",
-                     *       "reopen_reason": "示例",
-                     *       "recloses_at": "2025-09-30T08:00:00Z",
-                     *       "history": [
-                     *         {
-                     *           "action": "close",
-                     *           "actor": "admin",
-                     *           "reason": "示例",
-                     *           "occurred_at": "2025-09-30T08:00:00Z"
-                     *         }
-                     *       ]
+                     *       "region_code": "420281101",
+                     *       "indicator_code": null,
+                     *       "year": 2025,
+                     *       "period_type": "month",
+                     *       "period": 5,
+                     *       "reason": "示例",
+                     *       "id": 1,
+                     *       "created_by": "admin",
+                     *       "created_at": "2025-09-30T08:00:00Z"
                      *     }
                      */
-                    "application/json": components["schemas"]["PeriodDetail"];
+                    "application/json": components["schemas"]["ExemptionPublic"];
                 };
             };
-            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
-            304: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description 未认证 */
-            401: {
+            /** @description 请求体无法解析 */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description 参数校验失败 */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    close_period: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description 期间:季度 `2025-Q3` 或月份 `2025-08` */
-                key: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "key": "2025-Q3",
-                     *       "kind": "quarter",
-                     *       "starts_on": "2025-09-30",
-                     *       "ends_on": "2025-09-30",
-                     *       "status": "open",
-                     *       "closed_at": "2025-09-30T08:00:00Z",
-                     *       "closed_by": "示例",
-                     *       "reopened_at": "2025-09-30T08:00:00Z",
-                     *       "reopened_by": "示例",
-                     *       "reopen_reason": "示例",
-                     *       "recloses_at": "2025-09-30T08:00:00Z",
-                     *       "history": [
-                     *         {
-                     *           "action": "close",
-                     *           "actor": "admin",
-                     *           "reason": "示例",
-                     *           "occurred_at": "2025-09-30T08:00:00Z"
-                     *         }
-                     *       ]
-                     *     }
-                     */
-                    "application/json": components["schemas"]["PeriodDetail"];
                 };
             };
             /** @description 未认证 */
@@ -9151,6 +9564,376 @@ export interface operations {
             };
             /** @description 无权访问 */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_completeness: {
+        parameters: {
+            query?: {
+                /** @description 年度;默认统计日所在年 */
+                year?: number | null;
+                /** @description month 月报 / quarter 季报 */
+                period_type?: components["schemas"]["ReportingPeriodType"];
+                /** @description 月份或季度 */
+                period?: number | null;
+                /** @description 报送单位代码;乡镇账号只看本单位 */
+                region_code?: string | null;
+                /** @description 只看某一指标 */
+                indicator_code?: string | null;
+                /** @description 统计日;默认平台报告日或今天 */
+                as_of?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "as_of": "2025-09-30",
+                     *       "items": [
+                     *         {
+                     *           "expected": 1,
+                     *           "received": 1,
+                     *           "on_time": 1,
+                     *           "late": 1,
+                     *           "missing": 1,
+                     *           "exempted": 1,
+                     *           "reporting_rate": 0.5,
+                     *           "timeliness_rate": 0.5,
+                     *           "region_code": "420281101",
+                     *           "region_name": "示例",
+                     *           "year": 1,
+                     *           "period_type": "month",
+                     *           "period": 1
+                     *         }
+                     *       ],
+                     *       "totals": {
+                     *         "expected": 1,
+                     *         "received": 1,
+                     *         "on_time": 1,
+                     *         "late": 1,
+                     *         "missing": 1,
+                     *         "exempted": 1,
+                     *         "reporting_rate": 0.5,
+                     *         "timeliness_rate": 0.5
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Completeness"];
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_overdue: {
+        parameters: {
+            query?: {
+                /** @description 报送单位代码;乡镇账号只看本单位 */
+                region_code?: string | null;
+                /** @description 统计日;默认平台报告日或今天 */
+                as_of?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "as_of": "2025-09-30",
+                     *       "items": [
+                     *         {
+                     *           "region_code": "420281101",
+                     *           "region_name": "示例",
+                     *           "indicator_code": "tech_contract_turnover",
+                     *           "indicator_name": "示例",
+                     *           "year": 1,
+                     *           "period_type": "month",
+                     *           "period": 1,
+                     *           "due_on": "2025-09-30"
+                     *         }
+                     *       ],
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Overdue"];
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_submissions: {
+        parameters: {
+            query?: {
+                /** @description 状态 */
+                status?: components["schemas"]["SubmissionStatus"] | null;
+                /** @description 报送单位代码;乡镇账号只看本单位 */
+                region_code?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "indicator_code": "tech_contract_turnover",
+                     *           "region_code": "420281101",
+                     *           "year": 1,
+                     *           "period_type": "示例",
+                     *           "period": 1,
+                     *           "revision": 1,
+                     *           "accepted_revision": 1,
+                     *           "value": "34.25",
+                     *           "status": "submitted",
+                     *           "first_submitted_at": "2025-09-30T08:00:00Z",
+                     *           "submitted_at": "2025-09-30T08:00:00Z",
+                     *           "submitted_by": "示例",
+                     *           "reviewed_by": "示例",
+                     *           "reviewed_at": "2025-09-30T08:00:00Z",
+                     *           "return_reason": "示例"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Page_SubmissionPublic_"];
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    accept_submission: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                submission_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "indicator_code": "tech_contract_turnover",
+                     *       "region_code": "420281101",
+                     *       "year": 1,
+                     *       "period_type": "示例",
+                     *       "period": 1,
+                     *       "revision": 1,
+                     *       "accepted_revision": 1,
+                     *       "value": "34.25",
+                     *       "status": "submitted",
+                     *       "first_submitted_at": "2025-09-30T08:00:00Z",
+                     *       "submitted_at": "2025-09-30T08:00:00Z",
+                     *       "submitted_by": "示例",
+                     *       "reviewed_by": "示例",
+                     *       "reviewed_at": "2025-09-30T08:00:00Z",
+                     *       "return_reason": "示例"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SubmissionPublic"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9176,7 +9959,6 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
                 };
             };
             /** @description 请求过于频繁 */
@@ -9190,19 +9972,18 @@ export interface operations {
             };
         };
     };
-    reopen_period: {
+    return_submission: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description 期间:季度 `2025-Q3` 或月份 `2025-08` */
-                key: string;
+                submission_id: number;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ReopenIn"];
+                "application/json": components["schemas"]["ReturnIn"];
             };
         };
         responses: {
@@ -9214,28 +9995,25 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "key": "2025-Q3",
-                     *       "kind": "quarter",
-                     *       "starts_on": "2025-09-30",
-                     *       "ends_on": "2025-09-30",
-                     *       "status": "open",
-                     *       "closed_at": "2025-09-30T08:00:00Z",
-                     *       "closed_by": "示例",
-                     *       "reopened_at": "2025-09-30T08:00:00Z",
-                     *       "reopened_by": "示例",
-                     *       "reopen_reason": "示例",
-                     *       "recloses_at": "2025-09-30T08:00:00Z",
-                     *       "history": [
-                     *         {
-                     *           "action": "close",
-                     *           "actor": "admin",
-                     *           "reason": "示例",
-                     *           "occurred_at": "2025-09-30T08:00:00Z"
-                     *         }
-                     *       ]
+                     *       "id": 1,
+                     *       "indicator_code": "tech_contract_turnover",
+                     *       "region_code": "420281101",
+                     *       "year": 1,
+                     *       "period_type": "示例",
+                     *       "period": 1,
+                     *       "revision": 1,
+                     *       "accepted_revision": 1,
+                     *       "value": "34.25",
+                     *       "status": "submitted",
+                     *       "first_submitted_at": "2025-09-30T08:00:00Z",
+                     *       "submitted_at": "2025-09-30T08:00:00Z",
+                     *       "submitted_by": "示例",
+                     *       "reviewed_by": "示例",
+                     *       "reviewed_at": "2025-09-30T08:00:00Z",
+                     *       "return_reason": "示例"
                      *     }
                      */
-                    "application/json": components["schemas"]["PeriodDetail"];
+                    "application/json": components["schemas"]["SubmissionPublic"];
                 };
             };
             /** @description 请求体无法解析 */
@@ -9259,6 +10037,16 @@ export interface operations {
             };
             /** @description 无权访问 */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -103,3 +103,8 @@ DATASETS: dict[str, str] = {
 }
 # Webhooks (/api/v1/webhooks): the bureau, and outside systems' service accounts (each its own).
 WEBHOOK_MANAGERS = require_roles(Role.admin, Role.service)
+# Reporting obligations, completeness, overdue reports and submissions under review: the bureau's side
+# and the townships (each its own unit); the bureau alone sets obligations and reviews.
+ReportingReaderPrincipal = Annotated[
+    Principal, Depends(require_roles(Role.admin, Role.township, Role.viewer, Role.service))
+]

@@ -1,5 +1,6 @@
 """What indicator-api does on its own schedule (Daye time): remind the townships behind the pace of
-the year at month end, purge expired Idempotency-Keys, and prune the change feed past its retention."""
+the year at month end, remind the townships of overdue reports each morning,
+purge expired Idempotency-Keys, and prune the change feed past its retention."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from daye_kit.timestamps import LOCAL_TZ, local_today, utcnow
 from daye_kit.webhooks import PRUNE_WEBHOOK_DELIVERIES
 from indicator_api.periods import service as periods
 from indicator_api.regions import reminders
+from indicator_api.reporting import reminders as overdue_reminders
 
 
 async def remind_townships_behind_pace(context: DutyContext) -> Summary:
@@ -22,6 +24,16 @@ async def remind_townships_behind_pace(context: DutyContext) -> Summary:
         scheduled.astimezone(LOCAL_TZ).date() if scheduled else local_today()
     )
     sent = await reminders.remind(context.session, city_code=settings.city_code, as_of=as_of)
+    return sent.model_dump(mode="json")
+
+
+async def remind_overdue_reports(context: DutyContext) -> Summary:
+    settings = context.app.state.settings
+    scheduled = context.occurrence.scheduled_for
+    as_of = settings.reporting_as_of or (
+        scheduled.astimezone(LOCAL_TZ).date() if scheduled else local_today()
+    )
+    sent = await overdue_reminders.remind(context.session, city_code=settings.city_code, as_of=as_of)
     return sent.model_dump(mode="json")
 
 
@@ -40,6 +52,14 @@ DUTIES = [
         description="每月最后一天 17:00 提醒:指标(对照目标)或培育任务(对照下达数)滞后于全年时间进度的乡镇,"
         "通知该乡镇账号与科技局;每个乡镇每月只提醒一次",
         action=remind_townships_behind_pace,
+    ),
+    Duty(
+        name="remind-overdue-reports",
+        schedule="0 9 * * *",
+        grace=timedelta(days=1),
+        description="每天 9:00 提醒:已过报送期限仍未报送(且未免报)的乡镇,通知该乡镇账号与科技局;"
+        "每个单位每期只提醒一次",
+        action=remind_overdue_reports,
     ),
     Duty(
         name="reclose-reopened-periods",

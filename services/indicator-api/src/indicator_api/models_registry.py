@@ -8,6 +8,7 @@ from indicator_api.models import metadata
 from indicator_api.periods import models as period_models
 from indicator_api.publications import models as publication_models
 from indicator_api.regions import models as region_models
+from indicator_api.reporting import models as reporting_models
 from indicator_api.tech_contracts import models as tech_contract_models
 
 __all__ = [
@@ -19,5 +20,6 @@ __all__ = [
     "period_models",
     "publication_models",
     "region_models",
+    "reporting_models",
     "tech_contract_models",
 ]

@@ -51,6 +51,7 @@ from indicator_api.periods import service as periods
 from indicator_api.publications import service as publications
 from indicator_api.regions.models import Region
 from indicator_api.regions.service import get_region
+from indicator_api.reporting import service as reporting
 
 ValueKey = tuple[str, str, int, str, int]  # indicator, unit, year, period type, period
 EPOCH = date(1, 1, 1)  # before any figure: stocks count figures of every earlier year
@@ -240,15 +241,30 @@ async def record_values(
         for row in rows
     ]
     recorded_at = utcnow()
+    # Figures the bureau must accept first (reporting/): a township's are held out of the summary the
+    # dashboards read until accepted; the bureau's and services' are accepted as they are written.
+    reviewed = await reporting.keys_requiring_acceptance(session, staged)
+    held = reviewed if principal.role is Role.township else set()
     try:
         async with session.begin_nested():
-            written = await write_values(
-                await session.connection(), staged, recorded_by=principal.username, recorded_at=recorded_at
-            )
+            connection = await session.connection()
+            written = 0
+            for rows_of, held_back in (
+                ([s for s in staged if _key(s) not in held], False),
+                ([s for s in staged if _key(s) in held], True),
+            ):
+                written += await write_values(
+                    connection,
+                    rows_of,
+                    recorded_by=principal.username,
+                    recorded_at=recorded_at,
+                    held=held_back,
+                )
     except IntegrityError as exc:
         raise Conflict(
             "another correction of the same figure landed first; send it again", code="concurrent_revision"
         ) from exc
+    await reporting.record_submissions(session, keys=reviewed, principal=principal, recorded_at=recorded_at)
     if written:
         await _publish_values(session, recorded_by=principal.username, recorded_at=recorded_at)
     return BulkResult(written=written, unchanged=len(rows) - written)
@@ -271,6 +287,9 @@ async def _ensure_periods_open(session: AsyncSession, rows: Sequence[BulkValueIn
             refused.append(RowError(row=index, field=field, rule="period_closed", message=message))
     if refused:
         raise PeriodClosed(f"{len(refused)} row(s) fall in closed periods; nothing was written", refused)
+
+def _key(row: StagedValue) -> ValueKey:
+    return (row.indicator_code, row.region_code, row.year, row.period_type, row.period)
 
 
 async def _publish_values(session: AsyncSession, *, recorded_by: str, recorded_at: datetime) -> None:
