@@ -288,6 +288,7 @@ async def _ensure_periods_open(session: AsyncSession, rows: Sequence[BulkValueIn
     if refused:
         raise PeriodClosed(f"{len(refused)} row(s) fall in closed periods; nothing was written", refused)
 
+
 def _key(row: StagedValue) -> ValueKey:
     return (row.indicator_code, row.region_code, row.year, row.period_type, row.period)
 
