@@ -19,6 +19,7 @@ from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from pydantic import BaseModel, Field
 
+from daye_kit.db import AUDIT_SCOPE_KEY
 from daye_kit.errors import Forbidden, PeerError, Unauthorized
 from daye_kit.scopes import ensure_scope
 from daye_kit.throttling import SAFE_METHODS, RateLimits, api_key_bucket
@@ -269,6 +270,10 @@ async def current_principal(
         bucket = f"account:{principal.username}"
     else:
         raise Unauthorized("authentication required: send a bearer token or an X-API-Key header")
+    audit = request.scope.get(AUDIT_SCOPE_KEY)
+    if audit is not None:
+        # The request's audit row names the caller, whatever is decided next.
+        audit.identify(principal)
     limits: RateLimits = request.app.state.rate_limits
     if principal.rate_limit and principal.api_key_id is not None:
         key_id = principal.api_key_id

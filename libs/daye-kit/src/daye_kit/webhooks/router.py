@@ -26,6 +26,7 @@ from daye_kit.ids import RowId
 from daye_kit.pagination import Page, PageDep
 from daye_kit.timestamps import as_utc, utcnow
 from daye_kit.webhooks.delivery import LOG_RETENTION, ROTATION_OVERLAP
+from daye_kit.audit.capture import record_change
 from daye_kit.webhooks.models import DELIVERIES, ENDPOINTS, URL_CHARS, UrlPolicy, new_secret
 
 URL_EXAMPLE = "https://receiver.example.gov.cn/daye/webhooks"
@@ -166,6 +167,7 @@ def webhooks_router(catalogue: Sequence[EventType], *, manager: Any) -> APIRoute
         new_id = (
             await session.execute(insert(ENDPOINTS).values(**values).returning(ENDPOINTS.c.id))
         ).scalar_one()
+        record_change(session, "webhook_endpoints", new_id, after=values)
         row = await _endpoint(session, principal, new_id)
         return WebhookCreated.model_validate(row)
 
@@ -216,6 +218,9 @@ def webhooks_router(catalogue: Sequence[EventType], *, manager: Any) -> APIRoute
                 # What occurred while it was paused or disabled is skipped, not sent now.
                 values.update(disabled_reason=None, failing_since=None, receives_from=values["updated_at"])
         await session.execute(update(ENDPOINTS).where(ENDPOINTS.c.id == webhook_id).values(**values))
+        record_change(
+            session, "webhook_endpoints", webhook_id, before={k: current.get(k) for k in values}, after=values
+        )
         return WebhookPublic.model_validate(await _endpoint(session, principal, webhook_id))
 
     @router.delete(
@@ -226,7 +231,8 @@ def webhooks_router(catalogue: Sequence[EventType], *, manager: Any) -> APIRoute
         responses=problem_responses(401, 403, 404, 422),
     )
     async def delete_webhook(webhook_id: WebhookId, principal: Manager, session: SessionDep) -> None:
-        await _endpoint(session, principal, webhook_id)
+        current = await _endpoint(session, principal, webhook_id)
+        record_change(session, "webhook_endpoints", webhook_id, before=dict(current))
         await session.execute(delete(DELIVERIES).where(DELIVERIES.c.endpoint_id == webhook_id))
         await session.execute(delete(ENDPOINTS).where(ENDPOINTS.c.id == webhook_id))
 
@@ -247,6 +253,14 @@ def webhooks_router(catalogue: Sequence[EventType], *, manager: Any) -> APIRoute
             update(ENDPOINTS)
             .where(ENDPOINTS.c.id == webhook_id)
             .values(secret=secret, previous_secret=row["secret"], previous_secret_until=until, updated_at=now)
+        )
+        # Secrets are never written to the trail: their names only (`daye_kit.audit`).
+        record_change(
+            session,
+            "webhook_endpoints",
+            webhook_id,
+            before={"secret": row["secret"], "previous_secret_until": row["previous_secret_until"]},
+            after={"secret": secret, "previous_secret_until": until},
         )
         return WebhookSecret(id=webhook_id, secret=secret, previous_secret_expires_at=until)
 

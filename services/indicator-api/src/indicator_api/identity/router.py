@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Query, status
 
+from daye_kit.audit import AuditDep
 from daye_kit.auth import AdminPrincipal, CurrentPrincipal, Role
 from daye_kit.db import SessionDep
 from daye_kit.errors import InvalidInput, Unauthorized, problem_responses
@@ -49,6 +50,7 @@ async def issue_token(
     settings: SettingsDep,
     key: SigningKeyDep,
     limits: RateLimitsDep,
+    audit: AuditDep,
     grant_type: Annotated[
         Literal["password", "client_credentials"], Form(description="授权方式")
     ] = "password",
@@ -57,6 +59,8 @@ async def issue_token(
     client_secret: Annotated[str, Form(max_length=256, description="API Key(client_credentials 方式)")] = "",
 ) -> TokenResponse:
     if grant_type == "password":
+        # The audit row (`sign_in` or `sign_in_failed`) names whoever tried, signed in or not.
+        audit.attempt(username)
         if not username or not password:
             raise InvalidInput.field("form.username", "missing", "username and password are required")
         user = await service.sign_in(
@@ -76,6 +80,7 @@ async def issue_token(
         caller = await service.sign_in_with_key(
             session, key=client_secret, limits=limits, token_limit=settings.token_rate_limit
         )
+    audit.identify(caller)
     token, ttl = key.issue(caller, settings.token_ttl_seconds)
     return TokenResponse(access_token=token, expires_in=ttl)
 
