@@ -44,7 +44,8 @@ async def test_each_write_leaves_one_row_with_what_changed(
     assert row["after"]["name"] == "审计专项"
     assert row["after"]["budget"] == "1000.00"  # money as a decimal string, never a float
     assert {"name", "budget", "year"} <= set(row["changed"])
-    assert row["method"] == "POST" and row["path"] == "/api/v1/programs"
+    assert row["method"] == "POST"
+    assert row["path"] == "/api/v1/programs"
 
     award = await approved_award(stack.funding, admin, checker)
     [approval] = await audit_rows(stack.app, action="approve_award")
@@ -53,8 +54,10 @@ async def test_each_write_leaves_one_row_with_what_changed(
         "awards",
         str(award["id"]),
     )
-    assert approval["before"]["status"] == "pending" and approval["after"]["status"] == "approved"
-    assert "status" in approval["changed"] and "decided_by" in approval["changed"]
+    assert approval["before"]["status"] == "pending"
+    assert approval["after"]["status"] == "approved"
+    assert "status" in approval["changed"]
+    assert "decided_by" in approval["changed"]
 
     paid = await pay(stack.funding, admin, award["id"], "100.00")
     assert paid.status_code == 201, paid.text
@@ -99,7 +102,9 @@ async def test_refused_writes_leave_one_failure_row_and_nothing_else(
             code,
             "create_program",
         )
-        assert row["before"] is None and row["after"] is None and row["changed"] == []
+        assert row["before"] is None
+        assert row["after"] is None
+        assert row["changed"] == []
     actors = [row["actor"] for row in await audit_rows(stack.app, outcome="failure")]
     assert actors == ["admin", "admin", "viewer", None]
     assert len(await audit_rows(stack.app)) == before + 4
@@ -160,4 +165,5 @@ async def test_secrets_are_redacted(stack: Stack, admin: dict[str, str]) -> None
     assert created.status_code == 201, created.text
     [row] = await audit_rows(stack.app, _rid(created))
     secrets = [key for key in row["after"] if "secret" in key]
-    assert secrets and all(row["after"][key] == REDACTED for key in secrets)
+    assert secrets
+    assert all(row["after"][key] == REDACTED for key in secrets)

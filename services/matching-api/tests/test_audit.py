@@ -18,7 +18,8 @@ async def test_writes_and_docking_moves_leave_one_row_each(matching: Matching) -
         str(demand["id"]),
         "success",
     )
-    assert posted["after"]["title"] == demand["title"] and "title" in posted["changed"]
+    assert posted["after"]["title"] == demand["title"]
+    assert "title" in posted["changed"]
 
     match = await docking(matching)
     moved = await matching.client.patch(

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from sqlmodel import col, select
 
-from daye_kit.duties import PURGE_IDEMPOTENCY_KEYS, Duty, DutyContext, DutySkipped, Summary
 from daye_kit.audit import PRUNE_AUDIT
+from daye_kit.duties import PURGE_IDEMPOTENCY_KEYS, Duty, DutyContext, DutySkipped, Summary
 from daye_kit.feed import PRUNE_EVENTS
 from daye_kit.webhooks import PRUNE_WEBHOOK_DELIVERIES
 from funding_api.audit import Actor

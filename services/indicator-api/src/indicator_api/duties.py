@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from daye_kit.duties import PURGE_IDEMPOTENCY_KEYS, Duty, DutyContext, Summary
 from daye_kit.audit import PRUNE_AUDIT
+from daye_kit.duties import PURGE_IDEMPOTENCY_KEYS, Duty, DutyContext, Summary
 from daye_kit.feed import PRUNE_EVENTS
 from daye_kit.timestamps import LOCAL_TZ, local_today
 from daye_kit.webhooks import PRUNE_WEBHOOK_DELIVERIES

@@ -36,9 +36,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.base import NO_VALUE
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from daye_kit.audit.models import AUDIT
 from daye_kit.auth import TOKEN_PATH, Principal, Role
 from daye_kit.db import AUDIT_SCOPE_KEY
-from daye_kit.audit.models import AUDIT
 from daye_kit.throttling import SAFE_METHODS
 from daye_kit.timestamps import utcnow
 

@@ -124,7 +124,7 @@ def create_guards(connection: Connection) -> None:
     )
     connection.execute(
         text(
-            "CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events "
+            "CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events "  # noqa: S608 - constants
             f"WHEN NOT EXISTS (SELECT 1 FROM {PERMITS_TABLE}) "
             f"OR OLD.occurred_at >= datetime('now', '-{MIN_RETENTION_DAYS} days') BEGIN "
             "SELECT RAISE(ABORT, 'the audit trail is append-only: DELETE on audit_events is refused'); END"

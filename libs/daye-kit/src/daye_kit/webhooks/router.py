@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from daye_kit.audit.capture import record_change
 from daye_kit.auth import Principal
 from daye_kit.db import SessionDep
 from daye_kit.errors import Conflict, InvalidInput, NotFound, problem_responses
@@ -26,7 +27,6 @@ from daye_kit.ids import RowId
 from daye_kit.pagination import Page, PageDep
 from daye_kit.timestamps import as_utc, utcnow
 from daye_kit.webhooks.delivery import LOG_RETENTION, ROTATION_OVERLAP
-from daye_kit.audit.capture import record_change
 from daye_kit.webhooks.models import DELIVERIES, ENDPOINTS, URL_CHARS, UrlPolicy, new_secret
 
 URL_EXAMPLE = "https://receiver.example.gov.cn/daye/webhooks"

@@ -13,8 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from daye_kit.auth import Principal, Role
 from daye_kit.audit import record_change
+from daye_kit.auth import Principal, Role
 from daye_kit.db import insert_rows, next_ids
 from daye_kit.errors import AppError, Conflict, Forbidden, NotFound, RowError, RowsRefused
 from daye_kit.feed import emit, emit_many

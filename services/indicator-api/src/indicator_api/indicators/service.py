@@ -238,7 +238,9 @@ async def record_values(
             "another correction of the same figure landed first; send it again", code="concurrent_revision"
         ) from exc
     revisions = (
-        await _publish_values(session, recorded_by=principal.username, recorded_at=recorded_at) if written else []
+        await _publish_values(session, recorded_by=principal.username, recorded_at=recorded_at)
+        if written
+        else []
     )
     # Written set-based (Core), so the audit row is told what changed: the revision itself when one
     # figure was recorded, else how many and which.
