@@ -167,3 +167,21 @@ async def test_secrets_are_redacted(stack: Stack, admin: dict[str, str]) -> None
     secrets = [key for key in row["after"] if "secret" in key]
     assert secrets
     assert all(row["after"][key] == REDACTED for key in secrets)
+
+
+async def test_a_refusal_stored_with_its_idempotency_key_is_a_failure(
+    stack: Stack, admin: dict[str, str], checker: dict[str, str]
+) -> None:
+    award = await approved_award(stack.funding, admin, checker, amount="1000.00")
+    for attempt in range(2):  # the refusal, then its replay
+        refused = await pay(stack.funding, admin, award["id"], "1600.00", key="too-much")
+        assert refused.status_code == 409
+        [row] = await audit_rows(stack.app, _rid(refused))
+        assert (row["outcome"], row["status"], row["error_code"], row["after"], row["changed"]) == (
+            "failure",
+            409,
+            "exceeds_outstanding",
+            None,
+            [],
+        ), attempt
+    assert await audit_rows(stack.app, action="create_disbursement", outcome="success") == []

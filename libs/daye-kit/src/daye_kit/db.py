@@ -6,6 +6,7 @@ import hashlib
 import json
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -46,6 +47,8 @@ READ_ONLY_OPTION = "daye_read_only"
 DATABASE_RETRY_AFTER_SECONDS = 5
 # Where `daye_kit.audit`'s middleware keeps the request's audit (`RequestAudit`) in the ASGI scope.
 AUDIT_SCOPE_KEY = "daye.audit"
+# The same, for code that has no request at hand (`daye_kit.idempotency` reports its answers).
+CURRENT_AUDIT: ContextVar[Any] = ContextVar("daye_current_audit", default=None)
 log = structlog.get_logger("daye.db")
 
 

@@ -38,7 +38,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from daye_kit.audit.models import AUDIT
 from daye_kit.auth import TOKEN_PATH, Principal, Role
-from daye_kit.db import AUDIT_SCOPE_KEY
+from daye_kit.db import AUDIT_SCOPE_KEY, CURRENT_AUDIT
 from daye_kit.throttling import SAFE_METHODS
 from daye_kit.timestamps import utcnow
 
@@ -229,6 +229,9 @@ class RequestAudit:
     principal: Principal | None = None
     attempted: str | None = None
     written: bool = False
+    # The answer's status where the handler chose one other than its route's (set with `answered`).
+    status: int | None = None
+    error_code: str | None = None
 
     @property
     def is_write(self) -> bool:
@@ -249,6 +252,12 @@ class RequestAudit:
     def identify(self, principal: Principal) -> None:
         self.principal = principal
 
+    def answered(self, status: int, error_code: str | None = None) -> None:
+        """The handler answers with `status`, not its route's: a 200 for nothing new, a refusal it
+        stores and answers like a success (`daye_kit.idempotency`). The row, written before the
+        answer goes out, says so."""
+        self.status, self.error_code = status, error_code
+
     def attempt(self, username: str) -> None:
         """The token endpoint: who tried to sign in (no principal yet, maybe never)."""
         self.attempted = username or None
@@ -265,9 +274,10 @@ class RequestAudit:
             return
         await session.flush()
         route = self.scope.get("route")
-        status = getattr(route, "status_code", None) or 200
+        status = self.status or getattr(route, "status_code", None) or 200
         changes = list(_changes(session.sync_session).values())
-        await session.execute(insert(AUDIT).values(self.row(status=status, changes=changes)))
+        row = self.row(status=status, changes=changes, error_code=self.error_code)
+        await session.execute(insert(AUDIT).values(row))
         session.sync_session.info[_PENDING] = self
 
     def committed(self, session: AsyncSession) -> None:
@@ -438,6 +448,7 @@ class AuditMiddleware:
                     await self._finish(audit, status, bytes(body))
             await send(message)
 
+        current = CURRENT_AUDIT.set(audit)
         try:
             await self.app(scope, receive, audited_send)
         except Exception:
@@ -445,6 +456,8 @@ class AuditMiddleware:
                 finished = True
                 await self._finish(audit, 500, b'{"code": "internal_error"}')
             raise
+        finally:
+            CURRENT_AUDIT.reset(current)
 
     async def _finish(self, audit: RequestAudit, status: int, body: bytes) -> None:
         if audit.is_write:
