@@ -50,8 +50,9 @@ async def test_a_key_for_enterprises_reads_them_and_no_awards(platform: Platform
         )
         assert demands.status_code == 403
         assert demands.json()["errors"][0]["rule"] == "read:demands"
-        # The viewer account itself reads awards as before.
-        assert (await funding.get("/api/v1/awards", headers=viewer)).status_code == 200
+        # The viewer account itself sees aggregates, not individual awards; programmes are public.
+        assert (await funding.get("/api/v1/awards", headers=viewer)).status_code == 403
+        assert (await funding.get("/api/v1/programs", headers=viewer)).status_code == 200
 
 
 async def test_a_key_rate_counts_on_a_peer_too(platform: Platform) -> None:
@@ -59,11 +60,11 @@ async def test_a_key_rate_counts_on_a_peer_too(platform: Platform) -> None:
         viewer = await bearer(indicator, "viewer", DEMO_PASSWORD)
         created = await indicator.post(
             "/api/v1/auth/api-keys",
-            json={"name": "限速", "scopes": ["read:awards"], "rate_limit": "2/minute"},
+            json={"name": "限速", "scopes": ["read:programs"], "rate_limit": "2/minute"},
             headers=viewer,
         )
         key = {"X-API-Key": created.json()["key"]}
-        assert [(await funding.get("/api/v1/awards", headers=key)).status_code for _ in range(3)] == [
+        assert [(await funding.get("/api/v1/programs", headers=key)).status_code for _ in range(3)] == [
             200,
             200,
             429,

@@ -39,8 +39,10 @@ def test_the_demo_owes_what_the_report_says(services: dict[str, ServiceProcess])
     )
     assert report.status_code == 200, report.text
     assert report.json()["total"] == "55068000.00"
+    # The notice lists award by award: the auditor reads it, a viewer only the total.
+    auditor = _sign_in(services["indicator-api"], "auditor")
     notice = httpx.get(
-        f"{funding.url}/api/v1/outstanding/export", params={"format": "csv"}, headers=viewer, timeout=30
+        f"{funding.url}/api/v1/outstanding/export", params={"format": "csv"}, headers=auditor, timeout=30
     )
     assert notice.status_code == 200
     assert notice.content.decode("utf-8-sig").splitlines()[-1].split(",")[8] == "55068000.00"

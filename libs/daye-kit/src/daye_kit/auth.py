@@ -37,8 +37,26 @@ class Role(StrEnum):
     admin = "admin"  # the bureau
     township = "township"  # bound to one reporting unit
     enterprise = "enterprise"  # bound to one credit code
-    viewer = "viewer"  # read-only, other government systems
+    viewer = "viewer"  # aggregates and public information, other government systems
     service = "service"  # peer services
+    # 三员分立: the system administrator (`admin`), the security administrator and the auditor hold
+    # separate powers; none can do the others' work.
+    security_admin = "security_admin"  # accounts, roles, passwords and keys; no business data, no audit
+    auditor = "auditor"  # reads everything the bureau reads and the audit trail; writes nothing
+
+
+# Roles whose reads are not limited to one unit or enterprise.
+READERS_OF_EVERYTHING = frozenset({Role.admin, Role.viewer, Role.service, Role.auditor})
+# Roles that read what the bureau reads: the bureau itself and the auditor.
+BUREAU_READERS = frozenset({Role.admin, Role.auditor})
+# Writes an auditor may still make: its own session and credentials, nothing else.
+SELF_SERVICE_PATHS: set[str] = {
+    "/api/v1/auth/logout",
+    "/api/v1/auth/refresh",
+    "/api/v1/auth/password",
+    "/api/v1/auth/totp/enroll",
+    "/api/v1/auth/totp/confirm",
+}
 
 
 class Principal(BaseModel):
@@ -46,7 +64,8 @@ class Principal(BaseModel):
 
     username: str = Field(description="用户名", examples=["admin"])
     role: Role = Field(
-        description="角色: admin 科技局 / township 乡镇 / enterprise 企业 / viewer 只读 / service 服务"
+        description="角色: admin 科技局(系统管理员) / township 乡镇 / enterprise 企业 / viewer 只读 / "
+        "service 服务 / security_admin 安全管理员 / auditor 审计员"
     )
     region_code: str | None = Field(default=None, description="township 账号绑定的报送单位代码")
     credit_code: str | None = Field(default=None, description="enterprise 账号绑定的统一社会信用代码")
@@ -66,8 +85,16 @@ class Principal(BaseModel):
     def is_admin(self) -> bool:
         return self.role is Role.admin
 
+    @property
+    def sees_everything(self) -> bool:
+        """Roles whose reads are not limited to one unit or enterprise."""
+        return self.role in READERS_OF_EVERYTHING
+
     def ensure_region(self, region_code: str) -> None:
-        """Admins, viewers and services reach every unit; a township only its own."""
+        """Admins, viewers, auditors and services reach every unit; a township only its own; the
+        security administrator none (it administers accounts, not business data)."""
+        if self.role is Role.security_admin:
+            raise Forbidden("the security administrator has no access to business data")
         if self.role is Role.township and self.region_code != region_code:
             raise Forbidden(f"township account {self.username} may only act for unit {self.region_code}")
         if self.role is Role.enterprise:
@@ -75,6 +102,8 @@ class Principal(BaseModel):
 
     def ensure_enterprise(self, credit_code: str) -> None:
         """An enterprise reaches only itself; townships are checked against the enterprise's unit."""
+        if self.role is Role.security_admin:
+            raise Forbidden("the security administrator has no access to business data")
         if self.role is Role.enterprise and self.credit_code != credit_code:
             raise Forbidden(f"enterprise account {self.username} may only act for {self.credit_code}")
 
@@ -287,6 +316,10 @@ async def current_principal(
             route_path=route_path,
             datasets=request.app.state.datasets,
         )
+    if request.method not in SAFE_METHODS and principal.role is Role.auditor:
+        route_path = getattr(request.scope.get("route"), "path", "")
+        if route_path not in SELF_SERVICE_PATHS:
+            raise Forbidden("the auditor role reads and writes nothing", code="read_only_role")
     if request.method not in SAFE_METHODS and principal.role is not Role.service:
         await limits.hit(
             request.app.state.settings.write_rate_limit, "writes", bucket, what=f"writes by {bucket}"
@@ -298,10 +331,16 @@ CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
 def require_roles(*roles: Role) -> Callable[..., Awaitable[Principal]]:
-    """A dependency that admits only the given roles (401 without credentials, 403 with others)."""
-    allowed = frozenset(roles)
+    """A dependency that admits only the given roles (401 without credentials, 403 with others).
 
-    async def check(principal: CurrentPrincipal) -> Principal:
+    The auditor reads whatever the bureau (`admin`) reads: it is admitted to safe methods wherever
+    `admin` is, and to nothing else unless named."""
+    allowed = frozenset(roles)
+    auditor_reads = Role.admin in allowed
+
+    async def check(request: Request, principal: CurrentPrincipal) -> Principal:
+        if principal.role is Role.auditor and auditor_reads and request.method in SAFE_METHODS:
+            return principal
         if principal.role not in allowed:
             names = ", ".join(sorted(r.value for r in allowed))
             raise Forbidden(f"role {principal.role.value} may not do this; allowed: {names}")

@@ -19,7 +19,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from daye_kit.audit.capture import record_change
-from daye_kit.auth import Principal
+from daye_kit.auth import BUREAU_READERS, Principal
 from daye_kit.db import SessionDep
 from daye_kit.errors import Conflict, InvalidInput, NotFound, problem_responses
 from daye_kit.feed import EventType
@@ -124,7 +124,7 @@ def _check_types(catalogue: Sequence[EventType], types: list[str]) -> list[str]:
 
 async def _endpoint(session: AsyncSession, principal: Principal, webhook_id: int) -> dict[str, Any]:
     row = (await session.execute(select(ENDPOINTS).where(ENDPOINTS.c.id == webhook_id))).mappings().first()
-    if row is None or not (principal.is_admin or row["owner"] == principal.username):
+    if row is None or not (principal.role in BUREAU_READERS or row["owner"] == principal.username):
         raise NotFound(f"webhook {webhook_id} does not exist", code="webhook_not_found")
     return dict(row)
 
@@ -178,7 +178,7 @@ def webhooks_router(catalogue: Sequence[EventType], *, manager: Any) -> APIRoute
         responses=problem_responses(401, 403),
     )
     async def list_webhooks(principal: Manager, session: SessionDep, page: PageDep) -> Page[WebhookPublic]:
-        where = [] if principal.is_admin else [ENDPOINTS.c.owner == principal.username]
+        where = [] if principal.role in BUREAU_READERS else [ENDPOINTS.c.owner == principal.username]
         total = int(
             (await session.execute(select(func.count()).select_from(ENDPOINTS).where(*where))).scalar_one()
         )

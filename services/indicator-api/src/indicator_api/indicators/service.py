@@ -59,7 +59,7 @@ EPOCH = date(1, 1, 1)  # before any figure: stocks count figures of every earlie
 def ensure_may_read(principal: Principal, region_code: str, *, city_code: str) -> None:
     """Everyone signed in reads the city's figures; a township also its own unit's, the bureau,
     viewers and services every unit's."""
-    if region_code == city_code or principal.role in (Role.admin, Role.viewer, Role.service):
+    if region_code == city_code or principal.sees_everything:
         return
     if principal.role is Role.township and principal.region_code == region_code:
         return
@@ -302,7 +302,7 @@ async def _values_query(
     await get_indicator(session, code)
     if region_code is not None:
         ensure_may_read(principal, region_code, city_code=city_code)
-    elif principal.role not in (Role.admin, Role.viewer, Role.service):
+    elif not principal.sees_everything:
         region_code = principal.region_code if principal.role is Role.township else city_code
     query = select(IndicatorValue).where(col(IndicatorValue.indicator_code) == code)
     if region_code is not None:

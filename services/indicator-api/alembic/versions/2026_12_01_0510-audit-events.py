@@ -4,9 +4,9 @@ UPDATE and DELETE are refused by triggers on both backends (TRUNCATE too on Post
 retention duty deletes, rows older than 180 days, under a transaction-local permit (see
 `daye_kit.audit.models`).
 
-Revision ID: 0017_audit_events
-Revises: 0016_webhooks
-Create Date: 2026-12-01 05:00:00
+Revision ID: 0018_audit_events
+Revises: 0017_governance_roles
+Create Date: 2026-12-01 05:10:00
 """
 
 from collections.abc import Sequence
@@ -15,8 +15,8 @@ from alembic import op
 
 from daye_kit.audit import create_audit_events, drop_audit_events
 
-revision: str = "0017_audit_events"
-down_revision: str | None = "0016_webhooks"
+revision: str = "0018_audit_events"
+down_revision: str | None = "0017_governance_roles"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
