@@ -185,3 +185,29 @@ async def test_a_refusal_stored_with_its_idempotency_key_is_a_failure(
             [],
         ), attempt
     assert await audit_rows(stack.app, action="create_disbursement", outcome="success") == []
+
+
+async def test_the_auditor_reads_the_trail_and_its_writes_are_refused_and_recorded(
+    stack: Stack, admin: dict[str, str]
+) -> None:
+    auditor = {"Authorization": f"Bearer {stack.indicator.token('auditor', 'auditor')}"}
+    security = {"Authorization": f"Bearer {stack.indicator.token('security', 'security_admin')}"}
+    body = {"name": "审计员不能建", "source_level": "daye", "year": 2025, "budget": "1.00"}
+    refused = await stack.funding.post("/api/v1/programs", json=body, headers=auditor)
+    assert (refused.status_code, refused.json()["code"]) == (403, "read_only_role")
+    [row] = await audit_rows(stack.app, _rid(refused))
+    assert (row["actor"], row["role"], row["outcome"], row["error_code"]) == (
+        "auditor",
+        "auditor",
+        "failure",
+        "read_only_role",
+    )
+    for headers in (admin, security, await stack.headers("viewer")):
+        assert (await stack.funding.get("/api/v1/audit", headers=headers)).status_code == 403
+    page = await stack.funding.get("/api/v1/audit", params={"actor": "auditor"}, headers=auditor)
+    assert page.status_code == 200
+    assert [(i["service"], i["action"], i["error_code"]) for i in page.json()["items"]] == [
+        ("funding-api", "create_program", "read_only_role")
+    ]
+    sheet = await stack.funding.get("/api/v1/exports/audit.xlsx", headers=auditor)
+    assert sheet.status_code == 200 and sheet.content.startswith(b"PK")

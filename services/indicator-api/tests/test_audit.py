@@ -136,14 +136,13 @@ async def test_a_consumer_key_pull_is_recorded(app: FastAPI, client: httpx.Async
 
 
 async def test_the_trail_is_read_by_the_auditor_only(app: FastAPI, client: httpx.AsyncClient) -> None:
-    admin = await bearer(client, "admin", DEMO_PASSWORD)
     await client.post("/api/v1/auth/token", data={"username": "viewer", "password": "wrong"})
-    for account in ("viewer", JINNIU):
+    for account in ("admin", "security", "viewer", JINNIU):
         headers = await bearer(client, account, DEMO_PASSWORD)
-        assert (await client.get("/api/v1/audit", headers=headers)).status_code == 403
+        assert (await client.get("/api/v1/audit", headers=headers)).status_code == 403, account
         assert (await client.get("/api/v1/exports/audit.xlsx", headers=headers)).status_code == 403
     assert (await client.get("/api/v1/audit")).status_code == 401
-    reader = admin  # TODO(foundation): the auditor account
+    reader = await bearer(client, "auditor", DEMO_PASSWORD)
     everything = (await client.get("/api/v1/audit", params={"limit": 2}, headers=reader)).json()
     assert everything["total"] >= 3
     assert len(everything["items"]) == 2

@@ -22,9 +22,9 @@ from daye_kit.spreadsheets import MAX_ROWS, Column, download, workbook
 from daye_kit.timestamps import local_today
 
 Outcome = Literal["success", "failure"]
-# Who reads the audit trail. TODO(foundation): Role.auditor once "Roles: auditor and security_admin"
-# is merged; until then the bureau stands in.
-AUDITOR = require_roles(Role.admin)
+# Who reads the audit trail: the auditor alone (三员分立: not the bureau, not the security
+# administrator).
+AUDITOR = require_roles(Role.auditor)
 MAX_LIMIT = 500
 
 
