@@ -2518,7 +2518,7 @@ export interface components {
              * @example admin
              */
             username: string;
-            /** @description 角色: admin 科技局 / township 乡镇 / enterprise 企业 / viewer 只读 / service 服务 */
+            /** @description 角色: admin 科技局(系统管理员) / township 乡镇 / enterprise 企业 / viewer 只读 / service 服务 / security_admin 安全管理员 / auditor 审计员 */
             role: components["schemas"]["Role"];
             /**
              * Region Code
@@ -3025,7 +3025,7 @@ export interface components {
          * Role
          * @enum {string}
          */
-        Role: "admin" | "township" | "enterprise" | "viewer" | "service";
+        Role: "admin" | "township" | "enterprise" | "viewer" | "service" | "security_admin" | "auditor";
         /**
          * RuleIn
          * @description 无申请兑现规则: each enterprise granted `qualification` in `granted_year` is owed `amount`.
@@ -4151,13 +4151,14 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            /** @description 无权访问 */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
             /** @description 参数校验失败 */
@@ -4394,13 +4395,14 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            /** @description 无权访问 */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
             /** @description 资源不存在 */
@@ -4912,13 +4914,14 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            /** @description 无权访问 */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
             /** @description 参数校验失败 */
@@ -4992,13 +4995,14 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            /** @description 无权访问 */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
             /** @description 资源不存在 */
@@ -5536,13 +5540,14 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            /** @description 无权访问 */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
             /** @description 参数校验失败 */
@@ -5606,13 +5611,14 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            /** @description 无权访问 */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
             /** @description 参数校验失败 */

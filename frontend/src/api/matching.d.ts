@@ -2338,7 +2338,7 @@ export interface components {
              * @example admin
              */
             username: string;
-            /** @description 角色: admin 科技局 / township 乡镇 / enterprise 企业 / viewer 只读 / service 服务 */
+            /** @description 角色: admin 科技局(系统管理员) / township 乡镇 / enterprise 企业 / viewer 只读 / service 服务 / security_admin 安全管理员 / auditor 审计员 */
             role: components["schemas"]["Role"];
             /**
              * Region Code
@@ -2628,7 +2628,7 @@ export interface components {
          * Role
          * @enum {string}
          */
-        Role: "admin" | "township" | "enterprise" | "viewer" | "service";
+        Role: "admin" | "township" | "enterprise" | "viewer" | "service" | "security_admin" | "auditor";
         /** Stats */
         Stats: {
             /**
