@@ -287,3 +287,12 @@ async def test_the_table_refuses_changes_and_retention_takes_only_old_rows(
         assert isinstance(session, AsyncSession)
         assert await prune_audit(session, retention_days=365) == 1
     assert len(await audit_rows(app)) == 1
+
+
+async def test_a_nul_in_the_path_is_refused_and_recorded_without_it(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    refused = await client.post("/api/v1/notes/1%00x", headers=as_("alice"))
+    assert refused.status_code == 422  # not a number
+    row = await one(app, refused)
+    assert (row["path"], row["status"], row["outcome"]) == ("/api/v1/notes/1x", 422, "failure")

@@ -321,16 +321,17 @@ class RequestAudit:
         return {
             "service": self.service,
             "occurred_at": utcnow(),
-            "actor": principal.username if principal else self.attempted,
+            "actor": principal.username if principal else _clean(self.attempted, 64),
             "role": principal.role.value if principal else None,
             "region_code": principal.region_code if principal else None,
             "credit_code": principal.credit_code if principal else None,
             "api_key_id": principal.api_key_id if principal else None,
             "action": action or self.action(success),
             "method": self.method,
-            "path": self.path[:512],
+            # PostgreSQL keeps no NUL in text; a path may carry one (answered 400 further in).
+            "path": self.path.replace("\x00", "")[:512],
             "object_type": object_type[:64] if object_type else None,
-            "object_id": object_id[:128] if object_id else None,
+            "object_id": _clean(object_id, 128),
             "before": primary.before if primary and success else None,
             "after": primary.after if primary and success else None,
             "changed": list(primary.changed) if primary and success else [],
@@ -356,6 +357,10 @@ def _request_audit(request: Request) -> RequestAudit:
 
 
 AuditDep = Annotated[RequestAudit, Depends(_request_audit)]
+
+
+def _clean(value: str | None, length: int) -> str | None:
+    return None if value is None else value.replace("\x00", "")[:length] or None
 
 
 def _last_param(params: Mapping[str, Any]) -> str | None:
