@@ -210,4 +210,5 @@ async def test_the_auditor_reads_the_trail_and_its_writes_are_refused_and_record
         ("funding-api", "create_program", "read_only_role")
     ]
     sheet = await stack.funding.get("/api/v1/exports/audit.xlsx", headers=auditor)
-    assert sheet.status_code == 200 and sheet.content.startswith(b"PK")
+    assert sheet.status_code == 200
+    assert sheet.content.startswith(b"PK")

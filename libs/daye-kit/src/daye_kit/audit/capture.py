@@ -288,7 +288,8 @@ class RequestAudit:
 
     def _route(self) -> tuple[str, str | None, dict[str, Any]]:
         route = self.scope.get("route")
-        name = getattr(route, "name", None)
+        # The operation's id: the one it declares, else its function's name (`daye_kit.app`).
+        name = getattr(route, "operation_id", None) or getattr(route, "name", None)
         return (
             name or "unrouted",
             getattr(route, "path", None),
