@@ -494,6 +494,14 @@ class AuditMiddleware:
             async with sessionmaker() as session, session.begin():
                 await session.execute(insert(AUDIT).values(row))
             audit.written = True
-        except Exception:
-            # The answer goes out all the same; the log says which request has no row.
-            log.exception("audit_row_not_written", path=audit.path, status=status, action=row["action"])
+        except Exception as exc:
+            # The answer goes out all the same (the database may be the very thing that failed);
+            # the log says which request has no row.
+            log.warning(
+                "audit_row_not_written",
+                path=row["path"],
+                status=status,
+                action=row["action"],
+                error=type(exc).__name__,
+                detail=str(exc)[:200],
+            )
