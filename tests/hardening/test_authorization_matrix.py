@@ -49,7 +49,9 @@ import matching_api.config
 import matching_api.events
 import matching_api.main
 from daye_demo.enterprises import DEMO_ENTERPRISES
+from daye_dev.audit import audit_rows
 from daye_dev.pytest_plugin import asgi_client, bearer
+from daye_kit.auth import TOKEN_PATH
 from daye_kit.credit_code import complete
 from daye_kit.notifications import BUREAU, region_audience
 from daye_kit.settings import DEV_SERVICE_API_KEYS
@@ -83,6 +85,7 @@ NO_ENTERPRISES = "401 200 200 200 403 403 200 200 200 403"
 UNIT_FIGURES = (
     "401 200 200 403 403 403 200 200 200 403"  # a unit's own figures: the unit and the bureau's side
 )
+AUDITOR_ONLY = "401 403 403 403 403 403 403 403 200 403"  # the audit trail: 三员分立
 REPORTING_READERS = "401 200 200 200 403 403 200 200 200 403"  # obligations: the bureau's side and townships
 JOB_READERS = "401 200 403 403 403 403 200 403 200 403"  # scheduled duties: the bureau and read-only systems
 
@@ -858,6 +861,9 @@ MATRIX: list[Row] = [
     *webhook_rows(INDICATOR),
     *webhook_rows(MATCHING),
     *webhook_rows(FUNDING),
+    *(row(service, f"GET {path}", AUDITOR_ONLY)
+      for service in (INDICATOR, MATCHING, FUNDING)
+      for path in ("/api/v1/audit", "/api/v1/exports/audit.xlsx")),
 ]
 # fmt: on
 
@@ -1039,10 +1045,28 @@ async def test_each_caller_gets_the_answer_in_the_matrix(platform: Platform) -> 
                         f"{r.service} {r.method} {call.path} as {who}: expected {answer}, got {got} "
                         f"{response.text[:160]}"
                     )
+                if r.method != "GET":
+                    wrong.extend(await _audited(world, r, call, who, response))
     finally:
         for client in stack:
             await client.aclose()
     assert not wrong, f"{len(wrong)} cell(s) differ from the matrix:\n" + "\n".join(wrong)
+
+
+async def _audited(w: World, r: Row, call: Call, who: str, response: httpx.Response) -> list[str]:
+    """Every write cell leaves exactly one audit row in its service, for its request: the caller's
+    (the username tried, on the token endpoint; none without credentials), a success for a 2xx and a
+    failure otherwise. One query per cell."""
+    rows = await audit_rows(w.platform.apps[r.service], response.headers["x-request-id"])
+    if r.path == TOKEN_PATH:
+        actor = (call.data or {}).get("username")
+    else:
+        actor = None if who == "anon" else USERNAME_OF[who]
+    expected = [(actor, "success" if response.is_success else "failure", response.status_code)]
+    got = [(row["actor"], row["outcome"], row["status"]) for row in rows]
+    if got == expected:
+        return []
+    return [f"{r.service} {r.method} {call.path} as {who}: audit rows {got}, expected {expected}"]
 
 
 async def test_fields_a_caller_may_not_set_are_not_written(platform: Platform) -> None:

@@ -108,3 +108,13 @@ def test_a_duty_schedule_comes_from_the_environment_and_bad_cron_stops_the_start
     )
     with pytest.raises(ValidationError, match=r"duty_schedules\.purge-idempotency-keys\.schedule"):
         service.settings()
+
+
+@each_service
+def test_the_audit_trail_is_kept_at_least_180_days(service: Service, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert service.settings().audit_retention_days == 365
+    monkeypatch.setenv(f"{service.prefix}AUDIT_RETENTION_DAYS", "180")
+    assert service.settings().audit_retention_days == 180
+    monkeypatch.setenv(f"{service.prefix}AUDIT_RETENTION_DAYS", "179")
+    with pytest.raises(ValidationError, match="audit_retention_days"):
+        service.settings()

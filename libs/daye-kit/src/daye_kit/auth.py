@@ -22,6 +22,7 @@ from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from pydantic import BaseModel, Field
 
+from daye_kit.db import AUDIT_SCOPE_KEY
 from daye_kit.errors import AppError, Forbidden, PeerError, Unauthorized
 from daye_kit.scopes import ensure_scope
 from daye_kit.throttling import SAFE_METHODS, RateLimits, api_key_bucket
@@ -403,6 +404,10 @@ async def current_principal(
         bucket = f"account:{principal.username}"
     else:
         raise Unauthorized("authentication required: send a bearer token or an X-API-Key header")
+    audit = request.scope.get(AUDIT_SCOPE_KEY)
+    if audit is not None:
+        # The request's audit row names the caller, whatever is decided next.
+        audit.identify(principal)
     if principal.password_change_required and request.url.path not in PASSWORD_CHANGE_PATHS:
         raise Forbidden(
             "the password must be changed first (POST /api/v1/auth/password)", code="password_change_required"

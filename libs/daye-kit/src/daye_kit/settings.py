@@ -93,6 +93,12 @@ class ServiceSettings(BaseSettings):
     event_retention_days: int = Field(
         default=90, ge=1, le=3650, description="How long the change feed (`/api/v1/events`) keeps events"
     )
+    audit_retention_days: int = Field(
+        default=365,
+        ge=180,
+        le=36_500,
+        description="How long the audit trail (`/api/v1/audit`) keeps its rows (days, at least 180)",
+    )
     max_page_size: int = Field(default=200, ge=1, le=10_000)
     max_body_bytes: int = Field(
         default=32 * 1024 * 1024,

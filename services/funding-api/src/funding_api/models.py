@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Column, Integer
 from sqlmodel import SQLModel
 
+from daye_kit.audit import audit_table, permits_table
 from daye_kit.db import new_registry
 from daye_kit.duties import duty_runs_table
 from daye_kit.idempotency import idempotency_table
@@ -30,6 +31,9 @@ closed_periods = closed_periods_table(metadata)
 webhook_endpoints, webhook_deliveries, webhook_fanout = webhook_tables(metadata)
 # The kit's scheduled-duty runs (one row per duty and occurrence), the same table in every service.
 duty_runs = duty_runs_table(metadata)
+# The kit's append-only audit trail, and the permit its retention duty deletes under (SQLite).
+audit_events = audit_table(metadata)
+audit_prune_permits = permits_table(metadata)
 # The kit's notifications; here they are about an award.
 notifications = notifications_table(metadata, Column("award_id", Integer, nullable=True, index=True))
 

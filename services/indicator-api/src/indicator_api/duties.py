@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from daye_kit.audit import PRUNE_AUDIT
 from daye_kit.duties import PURGE_IDEMPOTENCY_KEYS, Duty, DutyContext, Summary
 from daye_kit.feed import PRUNE_EVENTS
 from daye_kit.timestamps import LOCAL_TZ, local_today, utcnow
@@ -71,5 +72,6 @@ DUTIES = [
     ),
     PURGE_IDEMPOTENCY_KEYS,
     PRUNE_EVENTS,
+    PRUNE_AUDIT,
     PRUNE_WEBHOOK_DELIVERIES,
 ]

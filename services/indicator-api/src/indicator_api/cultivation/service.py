@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from daye_kit.audit import record_change
 from daye_kit.auth import Principal, Role
 from daye_kit.db import insert_rows, next_ids
 from daye_kit.errors import AppError, Conflict, Forbidden, NotFound, RowError, RowsRefused
@@ -212,6 +213,20 @@ async def submit(
             for cid, item in zip(ids, items, strict=True)
         ],
     )
+    # Written with COPY (Core): the audit row is told what was made.
+    if len(rows) == 1:
+        record_change(session, "candidates", rows[0]["id"], after=rows[0])
+    else:
+        record_change(
+            session,
+            "candidates",
+            None,
+            after={
+                "region_code": region_code,
+                "candidate_ids": ids,
+                "new_enterprises": list(new_enterprises),
+            },
+        )
     await emit_many(
         session,
         [

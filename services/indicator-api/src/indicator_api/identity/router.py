@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Query, status
 
+from daye_kit.audit import AuditDep
 from daye_kit.auth import CurrentPrincipal, Revocations, Role
 from daye_kit.db import SessionDep
 from daye_kit.errors import InvalidInput, Unauthorized, problem_responses
@@ -72,6 +73,7 @@ async def issue_token(
     settings: SettingsDep,
     key: SigningKeyDep,
     limits: RateLimitsDep,
+    audit: AuditDep,
     grant_type: Annotated[
         Literal["password", "client_credentials"], Form(description="授权方式")
     ] = "password",
@@ -81,6 +83,8 @@ async def issue_token(
     totp: Annotated[str, Form(max_length=6, description="动态口令(已启用 TOTP 的账号必填,6 位数字)")] = "",
 ) -> TokenResponse:
     if grant_type == "password":
+        # The audit row (`sign_in` or `sign_in_failed`) names whoever tried, signed in or not.
+        audit.attempt(username)
         if not username or not password:
             raise InvalidInput.field("form.username", "missing", "username and password are required")
         user, amr = await service.sign_in(
@@ -95,6 +99,7 @@ async def issue_token(
         sign_in = await service.start_session(
             session, user=user, amr=amr, max_seconds=settings.session_max_seconds
         )
+        audit.identify(service.principal_of(user))
         return service.issue_session_token(
             key,
             user=user,
@@ -110,6 +115,7 @@ async def issue_token(
         caller = await service.sign_in_with_key(
             session, key=client_secret, limits=limits, token_limit=settings.token_rate_limit
         )
+    audit.identify(caller)
     token, ttl = key.issue(caller, settings.token_ttl_seconds)
     return TokenResponse(access_token=token, expires_in=ttl)
 

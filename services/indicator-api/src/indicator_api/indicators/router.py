@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
 
+from daye_kit.audit import AuditDep
 from daye_kit.auth import AdminPrincipal, CurrentPrincipal
 from daye_kit.db import SessionDep
 from daye_kit.errors import json_rows, problem_responses, rows_located
@@ -109,12 +110,18 @@ async def update_indicator(
     status_code=status.HTTP_201_CREATED,
 )
 async def record_value(
-    code: str, body: ValueIn, principal: ValueWriterPrincipal, session: SessionDep, response: Response
+    code: str,
+    body: ValueIn,
+    principal: ValueWriterPrincipal,
+    session: SessionDep,
+    response: Response,
+    audit: AuditDep,
 ) -> ValuePublic:
     with rows_located(json_rows("body", single=True)):
         value, written = await service.record_value(session, code=code, data=body, principal=principal)
     if not written:
         response.status_code = status.HTTP_200_OK
+        audit.answered(status.HTTP_200_OK)
     return ValuePublic.model_validate(value)
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
+from daye_kit.audit import record_change
 from daye_kit.auth import Principal, Role
 from daye_kit.errors import Conflict, Forbidden, NotFound, RowError, RowsRefused
 from daye_kit.feed import emit, emit_many
@@ -265,8 +266,28 @@ async def record_values(
             "another correction of the same figure landed first; send it again", code="concurrent_revision"
         ) from exc
     await reporting.record_submissions(session, keys=reviewed, principal=principal, recorded_at=recorded_at)
-    if written:
+    revisions = (
         await _publish_values(session, recorded_by=principal.username, recorded_at=recorded_at)
+        if written
+        else []
+    )
+    # Written set-based (Core), so the audit row is told what changed: the revision itself when one
+    # figure was recorded, else how many and which.
+    if len(revisions) == 1:
+        record_change(
+            session, "indicator_values", revisions[0].id, after=revisions[0].model_dump(mode="json")
+        )
+    else:
+        record_change(
+            session,
+            "indicator_values",
+            None,
+            after={
+                "written": written,
+                "unchanged": len(rows) - written,
+                "revision_ids": [revision.id for revision in revisions],
+            },
+        )
     return BulkResult(written=written, unchanged=len(rows) - written)
 
 
@@ -293,7 +314,9 @@ def _key(row: StagedValue) -> ValueKey:
     return (row.indicator_code, row.region_code, row.year, row.period_type, row.period)
 
 
-async def _publish_values(session: AsyncSession, *, recorded_by: str, recorded_at: datetime) -> None:
+async def _publish_values(
+    session: AsyncSession, *, recorded_by: str, recorded_at: datetime
+) -> list[ValuePublic]:
     """One `indicator_value.recorded` per revision just written: the rows this write stamped, found
     again by their stamp through the (recorded_at, id) index, in one query however large the batch."""
     query = (
@@ -303,6 +326,7 @@ async def _publish_values(session: AsyncSession, *, recorded_by: str, recorded_a
     )
     written = [ValuePublic.model_validate(v) for v in (await session.execute(query)).scalars()]
     await emit_many(session, [(events.VALUE_RECORDED, events.value_subject(v.id), v) for v in written])
+    return written
 
 
 async def record_value(
