@@ -2621,6 +2621,31 @@ export interface components {
              * @example 600/minute
              */
             rate_limit?: string | null;
+            /**
+             * Session Id
+             * @description 登录会话编号 (sid);API Key 换取的令牌为空
+             */
+            session_id?: string | null;
+            /**
+             * Amr
+             * @description 登录所用的认证方式:pwd 密码,otp 动态口令
+             * @example [
+             *       "pwd",
+             *       "otp"
+             *     ]
+             */
+            amr?: string[] | null;
+            /**
+             * Issued At
+             * @description 令牌签发时间 (Unix 秒)
+             */
+            issued_at?: number | null;
+            /**
+             * Password Change Required
+             * @description 须先修改密码(临时密码或密码已过期):此前只能改密码、退出与查看本人
+             * @default false
+             */
+            password_change_required: boolean;
         };
         /**
          * Problem
@@ -5823,7 +5848,14 @@ export interface operations {
                      *         "read:enterprises"
                      *       ],
                      *       "api_key_id": null,
-                     *       "rate_limit": "600/minute"
+                     *       "rate_limit": "600/minute",
+                     *       "session_id": null,
+                     *       "amr": [
+                     *         "pwd",
+                     *         "otp"
+                     *       ],
+                     *       "issued_at": null,
+                     *       "password_change_required": false
                      *     }
                      */
                     "application/json": components["schemas"]["Principal"];

@@ -52,8 +52,130 @@ export interface paths {
         /**
          * 获取访问令牌
          * @description OAuth2 令牌端点。`grant_type=password` 时以用户名和密码换取令牌(Swagger 的 Authorize 按钮即用此方式);`grant_type=client_credentials` 时以 API Key(放在 `client_secret`)换取令牌,供机器客户端调用其他两个服务。每个账号、每个 API Key 的换取次数有上限;同一账号连续输错密码后暂停登录,超限时返回 429,`Retry-After` 给出可重试的秒数。
+         *
+         *     账号令牌的有效期是空闲超时(`expires_in`,默认 1800 秒),到期前以 `POST /api/v1/auth/refresh` 续期,登录会话最长 `INDICATOR_SESSION_MAX_SECONDS`(默认 12 小时)。已启用动态口令的账号须同时提交 `totp`(否则 401 `second_factor_required`);令牌的 `amr` 声明记录认证方式 (`pwd`、`otp`)。停用的账号 401 `account_disabled`。临时密码或密码超过 `INDICATOR_PASSWORD_MAX_AGE_DAYS` 天未改时,`password_change_required` 为 true,此后除改密码、退出与查看本人外的调用一律 403 `password_change_required`。
          */
         post: operations["issue_token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 续期访问令牌
+         * @description 以仍有效的账号令牌换取同一登录会话的新令牌(空闲超时重新计时):前端在用户有操作且令牌将到期时调用。会话已退出或被吊销时 401 `token_revoked`,超过会话最长时间时 401 `session_expired`,账号停用时 401 `account_disabled`;API Key 换取的令牌没有会话 (403 `no_session`),到期后重新换取。
+         */
+        post: operations["refresh_token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 退出登录
+         * @description 结束本次登录会话:其令牌在本服务立即、在其他服务一分钟内失效。
+         */
+        post: operations["logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 修改本人密码
+         * @description 以当前密码(或临时密码)设置新密码。密码规则(设置密码时检查,登录时不检查):长度不少于 `INDICATOR_PASSWORD_MIN_LENGTH`(默认 12)位,小写字母、大写字母、数字、其他字符四类中至少含 `INDICATOR_PASSWORD_CHARACTER_CLASSES`(默认 3)类,不含用户名,且不同于原密码。违反时 422,`errors[]` 指出字段与规则:`password_too_short`、`password_too_simple`、`password_contains_username`、`password_reused`。成功后本账号的其他登录会话结束;返回本会话的新令牌(不再要求改密码)。API Key 换取的令牌没有会话 (403 `no_session`)。
+         */
+        post: operations["change_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/totp/enroll": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 登记动态口令 (TOTP)
+         * @description 为本人生成 TOTP 密钥,返回密钥与 `otpauth://` 地址(验证器应用扫码);以 `POST /api/v1/auth/totp/confirm` 提交一次动态口令后启用。此后登录须同时提交 `totp`。已启用时 409 `totp_already_enabled`。
+         */
+        post: operations["enrol_totp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/totp/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 启用动态口令 (TOTP)
+         * @description 提交验证器应用显示的 6 位动态口令,核对无误即启用;口令不符 422 `totp_invalid`。启用后下次登录的令牌带 `amr: ["pwd", "otp"]`。
+         */
+        post: operations["confirm_totp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/revocations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 已吊销的令牌
+         * @description 各服务据此拒绝已吊销的令牌 (401 `token_revoked`),每 30 秒内刷新一次:账号的 `not_before` 之前签发的令牌一律失效(停用、改角色、吊销),以及已退出或被吊销的登录会话 (`sid`)。不需要认证(与公钥相同)。
+         */
+        get: operations["read_revocations"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -152,15 +274,115 @@ export interface paths {
         };
         /**
          * 账号列表
-         * @description 仅管理员。
+         * @description 仅安全管理员。按角色、是否启用、用户名或显示名称(`q`,包含即可)筛选。
          */
         get: operations["list_users"];
         put?: never;
         /**
          * 创建账号
-         * @description 仅管理员。township 账号须绑定报送单位代码,enterprise 账号须绑定统一社会信用代码。
+         * @description 仅安全管理员。township 账号须绑定报送单位代码,enterprise 账号须绑定统一社会信用代码。密码规则(设置密码时检查,登录时不检查):长度不少于 `INDICATOR_PASSWORD_MIN_LENGTH`(默认 12)位,小写字母、大写字母、数字、其他字符四类中至少含 `INDICATOR_PASSWORD_CHARACTER_CLASSES`(默认 3)类,不含用户名,且不同于原密码。违反时 422,`errors[]` 指出字段与规则:`password_too_short`、`password_too_simple`、`password_contains_username`、`password_reused`。
          */
         post: operations["create_user"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{username}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * 修改账号
+         * @description 仅安全管理员。修改角色、绑定(报送单位代码 / 信用代码)或显示名称;角色或绑定改变时,该账号已签发的令牌在各服务一分钟内全部失效。township 须有报送单位代码、enterprise 须有信用代码 (422)。不能修改本人的角色 (403 `own_account`)。
+         */
+        patch: operations["update_user"];
+        trace?: never;
+    };
+    "/api/v1/users/{username}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 停用账号
+         * @description 仅安全管理员,须写明原因。账号不删除;停用后不能登录 (401 `account_disabled`),已签发的令牌与 API Key 在各服务一分钟内失效。不能停用本人 (403 `own_account`)。
+         */
+        post: operations["disable_user"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{username}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 启用账号
+         * @description 仅安全管理员。停用前签发的令牌仍然无效,须重新登录。
+         */
+        post: operations["enable_user"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{username}/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 重置密码
+         * @description 仅安全管理员。生成临时密码(只在此次响应中出现),持有人下次登录后须先修改密码;该账号的登录会话全部结束。
+         */
+        post: operations["reset_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{username}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 吊销账号的全部令牌与 API Key
+         * @description 仅安全管理员。该账号已签发的令牌、登录会话与 API Key 一次全部失效(各服务一分钟内),账号本身不停用。
+         */
+        post: operations["revoke_user"];
         delete?: never;
         options?: never;
         head?: never;
@@ -702,9 +924,29 @@ export interface paths {
         };
         /**
          * 季度工作报告(数据部分)
-         * @description 由实时数据写成的季度报告:指标完成情况、研发活动同比、科创供应链对接(来自 matching-api)、未兑现政策资金(来自 funding-api)、滞后的指标与乡镇。JSON 中每个数字与其来源并列;`format=markdown` 给出正文,`format=docx` 下载 Word 文档。依赖的服务不可用时,相应段落写明数据暂不可用,报告照常生成。
+         * @description 由实时数据写成的季度报告:指标完成情况、研发活动同比、科创供应链对接(来自 matching-api)、未兑现政策资金(来自 funding-api)、滞后的指标与乡镇。JSON 中每个数字与其来源并列;`format=markdown` 给出正文,`format=docx` 下载 Word 文档。依赖的服务不可用时,相应段落写明数据暂不可用,报告照常生成。`version=published` 给出发布版本:季度首次关账时的报告,原样保存,此后重新打开、更正、再关账都不改变它(未发布为 404 `report_not_published`);缺省 `live` 为实时数据。
          */
         get: operations["read_quarterly_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/quarterly/differences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 季度报告:发布版本与实时数据的差异
+         * @description 季度关账时发布的报告与按当前数据写成的报告相比,每个数值不同的数字一条:`path` 为其在报告 JSON 中的位置,`label` 为所在节与数字名,`published` 与 `live` 为两边的数值(一边没有该数字时为 null)。未发布为 404 `report_not_published`。
+         */
+        get: operations["read_quarterly_differences"];
         put?: never;
         post?: never;
         delete?: never;
@@ -855,6 +1097,86 @@ export interface paths {
          * @description 仅管理员;须写明理由。乡镇更正后重报,状态回到待审核,首次报送时间不变。
          */
         post: operations["return_submission"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/periods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 期间与关账状态
+         * @description 一个年度的 4 个季度与 12 个月及其关账状态。已关账(closed)的期间拒绝改变其数字的写入(409 `period_closed`):指标数值、技术合同签订日、培育阶段变动日期,以及科创供应链的对接结果和资金拨付日期(matching-api、funding-api 经发件箱获知关账)。关账季度内的月份同样关账。
+         */
+        get: operations["list_periods"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/periods/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 期间详情与历史
+         * @description 一个期间的关账状态,以及每次关账、重新打开与到期自动再关账(谁、何时、理由)。
+         */
+        get: operations["read_period"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/periods/{key}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 关账
+         * @description 关闭一个已结束的季度或月份:此后改变其数字的写入一律拒绝(409 `period_closed`)。关闭季度即关闭其三个月份。季度**首次**关账时发布其季度报告:发布版本即关账时的报告,此后重新打开、更正、再关账都不改变发布版本(`GET /api/v1/reports/quarterly?version=published`),更正后的差异见 `GET /api/v1/reports/quarterly/differences`。
+         */
+        post: operations["close_period"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/periods/{key}/reopen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 重新打开已关账的期间
+         * @description 须写明理由 (`reason`)。重新打开 7 天后自动再关账 (`recloses_at`),无需操作;其间可更正该期间的数字。关账季度内的月份不能单独打开,请打开季度。
+         */
+        post: operations["reopen_period"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1666,6 +1988,12 @@ export interface components {
              * @default
              */
             client_secret: string;
+            /**
+             * Totp
+             * @description 动态口令(已启用 TOTP 的账号必填,6 位数字)
+             * @default
+             */
+            totp: string;
         };
         /** Body_upload_candidates */
         Body_upload_candidates: {
@@ -2392,6 +2720,44 @@ export interface components {
              */
             delivered_at: string | null;
         };
+        /** Difference */
+        Difference: {
+            /**
+             * Path
+             * @description 数字在报告 JSON 中的位置
+             * @example sections.0.figures.tech_contract_turnover.actual
+             */
+            path: string;
+            /**
+             * Label
+             * @description 所在节与数字名
+             * @example 一、主要指标完成情况 · tech_contract_turnover.actual
+             */
+            label: string;
+            /**
+             * Published
+             * @description 发布版本中的数值;发布版本没有该数字为 null
+             */
+            published: string | null;
+            /**
+             * Live
+             * @description 实时数据中的数值;实时报告没有该数字为 null
+             */
+            live: string | null;
+        };
+        /** Differences */
+        Differences: {
+            /**
+             * Items
+             * @description 数值不同的数字,按报告中的顺序
+             */
+            items: components["schemas"]["Difference"][];
+            /**
+             * Total
+             * @description 条数
+             */
+            total: number;
+        };
         /**
          * DirectRoutes
          * @description 科技型中小企业直接入库条件(满足其一且满足 1–4 项).
@@ -2422,6 +2788,15 @@ export interface components {
              * @example 55068000.00
              */
             equity_raised: string;
+        };
+        /** DisableRequest */
+        DisableRequest: {
+            /**
+             * Reason
+             * @description 停用原因(必填)
+             * @example 人员离职
+             */
+            reason: string;
         };
         /** EnterpriseCreate */
         EnterpriseCreate: {
@@ -3836,6 +4211,188 @@ export interface components {
              */
             next_cursor?: string | null;
         };
+        /** PasswordChange */
+        PasswordChange: {
+            /**
+             * Current Password
+             * @description 当前密码(或临时密码)
+             */
+            current_password: string;
+            /**
+             * New Password
+             * @description 新密码。密码规则(设置密码时检查,登录时不检查):长度不少于 `INDICATOR_PASSWORD_MIN_LENGTH`(默认 12)位,小写字母、大写字母、数字、其他字符四类中至少含 `INDICATOR_PASSWORD_CHARACTER_CLASSES`(默认 3)类,不含用户名,且不同于原密码。违反时 422,`errors[]` 指出字段与规则:`password_too_short`、`password_too_simple`、`password_contains_username`、`password_reused`。
+             */
+            new_password: string;
+        };
+        /** PeriodDetail */
+        PeriodDetail: {
+            /**
+             * Key
+             * @description 期间:季度 `2025-Q3` 或月份 `2025-08`
+             * @example 2025-Q3
+             */
+            key: string;
+            /**
+             * Kind
+             * @description quarter 季度 / month 月份
+             * @enum {string}
+             */
+            kind: "quarter" | "month";
+            /**
+             * Starts On
+             * Format: date
+             * @description 期间第一天
+             */
+            starts_on: string;
+            /**
+             * Ends On
+             * Format: date
+             * @description 期间最后一天
+             */
+            ends_on: string;
+            /**
+             * Status
+             * @description open 未关账 / closed 已关账(关账季度内的月份亦然)/ reopened 已重新打开,至 recloses_at 自动再关账
+             * @enum {string}
+             */
+            status: "open" | "closed" | "reopened";
+            /**
+             * Closed At
+             * @description 最近一次关账时间(月份随季度关账时为季度的关账时间)
+             */
+            closed_at: string | null;
+            /**
+             * Closed By
+             * @description 最近一次关账的账号(system 为到期自动再关账)
+             */
+            closed_by: string | null;
+            /**
+             * Reopened At
+             * @description 最近一次重新打开的时间
+             */
+            reopened_at: string | null;
+            /**
+             * Reopened By
+             * @description 最近一次重新打开的账号
+             */
+            reopened_by: string | null;
+            /**
+             * Reopen Reason
+             * @description 最近一次重新打开的理由
+             */
+            reopen_reason: string | null;
+            /**
+             * Recloses At
+             * @description 重新打开后自动再关账的时间(打开后 7 天)
+             */
+            recloses_at: string | null;
+            /**
+             * History
+             * @description 该期间每次关账、重新打开、自动再关账,按时间先后
+             */
+            history: components["schemas"]["PeriodEventPublic"][];
+        };
+        /** PeriodEventPublic */
+        PeriodEventPublic: {
+            /**
+             * Action
+             * @description close 关账 / reopen 重新打开 / reclose 到期自动再关账
+             * @enum {string}
+             */
+            action: "close" | "reopen" | "reclose";
+            /**
+             * Actor
+             * @description 操作账号;自动再关账为 system
+             */
+            actor: string;
+            /**
+             * Reason
+             * @description 重新打开的理由
+             */
+            reason: string | null;
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 时间
+             */
+            occurred_at: string;
+        };
+        /** PeriodPage */
+        PeriodPage: {
+            /**
+             * Items
+             * @description 该年度的 4 个季度与 12 个月,季度在其月份之前
+             */
+            items: components["schemas"]["PeriodPublic"][];
+            /**
+             * Total
+             * @description 条数
+             */
+            total: number;
+        };
+        /** PeriodPublic */
+        PeriodPublic: {
+            /**
+             * Key
+             * @description 期间:季度 `2025-Q3` 或月份 `2025-08`
+             * @example 2025-Q3
+             */
+            key: string;
+            /**
+             * Kind
+             * @description quarter 季度 / month 月份
+             * @enum {string}
+             */
+            kind: "quarter" | "month";
+            /**
+             * Starts On
+             * Format: date
+             * @description 期间第一天
+             */
+            starts_on: string;
+            /**
+             * Ends On
+             * Format: date
+             * @description 期间最后一天
+             */
+            ends_on: string;
+            /**
+             * Status
+             * @description open 未关账 / closed 已关账(关账季度内的月份亦然)/ reopened 已重新打开,至 recloses_at 自动再关账
+             * @enum {string}
+             */
+            status: "open" | "closed" | "reopened";
+            /**
+             * Closed At
+             * @description 最近一次关账时间(月份随季度关账时为季度的关账时间)
+             */
+            closed_at: string | null;
+            /**
+             * Closed By
+             * @description 最近一次关账的账号(system 为到期自动再关账)
+             */
+            closed_by: string | null;
+            /**
+             * Reopened At
+             * @description 最近一次重新打开的时间
+             */
+            reopened_at: string | null;
+            /**
+             * Reopened By
+             * @description 最近一次重新打开的账号
+             */
+            reopened_by: string | null;
+            /**
+             * Reopen Reason
+             * @description 最近一次重新打开的理由
+             */
+            reopen_reason: string | null;
+            /**
+             * Recloses At
+             * @description 重新打开后自动再关账的时间(打开后 7 天)
+             */
+            recloses_at: string | null;
+        };
         /**
          * PeriodType
          * @enum {string}
@@ -4292,6 +4849,15 @@ export interface components {
              */
             parent_code: string | null;
         };
+        /** ReopenIn */
+        ReopenIn: {
+            /**
+             * Reason
+             * @description 重新打开的理由(必填),记入期间历史
+             * @example 统计局更正8月研发投入数据
+             */
+            reason: string;
+        };
         /**
          * ReportingPeriodType
          * @enum {string}
@@ -4305,6 +4871,61 @@ export interface components {
              * @example 与统计快报不一致,请核对后重报
              */
             reason: string;
+        };
+        /** RevocationResult */
+        RevocationResult: {
+            /**
+             * Username
+             * @description 用户名
+             */
+            username: string;
+            /**
+             * Not Before
+             * Format: date-time
+             * @description 此刻之前签发的该账号令牌在各服务一律失效(一分钟内生效)
+             */
+            not_before: string;
+            /**
+             * Sessions Revoked
+             * @description 吊销的登录会话数
+             */
+            sessions_revoked: number;
+            /**
+             * Api Keys Revoked
+             * @description 吊销的 API Key 数
+             */
+            api_keys_revoked: number;
+        };
+        /**
+         * Revocations
+         * @description What indicator-api has revoked and every service refuses: an account's tokens issued before its
+         *     `not_before`, and single sign-in sessions (sign-out, an administrator's revocation).
+         */
+        Revocations: {
+            /**
+             * Items
+             * @description 令牌被整体吊销的账号
+             */
+            items: components["schemas"]["RevokedAccount"][];
+            /**
+             * Revoked Sessions
+             * @description 已吊销且尚未到期的登录会话 (sid)
+             */
+            revoked_sessions: string[];
+        };
+        /** RevokedAccount */
+        RevokedAccount: {
+            /**
+             * Username
+             * @description 用户名
+             */
+            username: string;
+            /**
+             * Not Before
+             * Format: date-time
+             * @description 此刻之前签发的令牌一律失效
+             */
+            not_before: string;
         };
         /**
          * Role
@@ -4772,6 +5393,14 @@ export interface components {
             /** @description 技术合同更正(新版本)或注销(status 为 cancelled) */
             data: components["schemas"]["TechContractPublic"];
         };
+        /** TemporaryPassword */
+        TemporaryPassword: {
+            /**
+             * Temporary Password
+             * @description 临时密码,只在此次响应中出现;持有人登录后须先修改
+             */
+            temporary_password: string;
+        };
         /** TokenResponse */
         TokenResponse: {
             /**
@@ -4788,10 +5417,40 @@ export interface components {
             token_type: string;
             /**
              * Expires In
-             * @description 有效期(秒)
-             * @example 3600
+             * @description 有效期(秒):账号令牌为空闲超时 (`INDICATOR_IDLE_TIMEOUT_SECONDS`,默认 1800),到期前调用 `POST /api/v1/auth/refresh` 续期
+             * @example 1800
              */
             expires_in: number;
+            /**
+             * Password Change Required
+             * @description 须先修改密码 (`POST /api/v1/auth/password`),此前其他调用一律 403
+             * @default false
+             */
+            password_change_required: boolean;
+        };
+        /** TotpConfirm */
+        TotpConfirm: {
+            /**
+             * Code
+             * @description 验证器应用当前显示的 6 位动态口令
+             * @example 123456
+             */
+            code: string;
+        };
+        /** TotpEnrolment */
+        TotpEnrolment: {
+            /**
+             * Secret
+             * @description TOTP 密钥 (Base32),只在此次响应中出现
+             * @example JBSWY3DPEHPK3PXP
+             */
+            secret: string;
+            /**
+             * Otpauth Uri
+             * @description `otpauth://` 地址,可生成二维码供验证器应用扫描
+             * @example otpauth://totp/%E5%A4%A7%E5%86%B6%E7%A7%91%E5%88%9B%E5%B9%B3%E5%8F%B0:admin?secret=…
+             */
+            otpauth_uri: string;
         };
         /** TownshipProgress */
         TownshipProgress: {
@@ -4857,7 +5516,7 @@ export interface components {
             credit_code?: string | null;
             /**
              * Password
-             * @description 初始密码(至少 8 位)
+             * @description 初始密码。密码规则(设置密码时检查,登录时不检查):长度不少于 `INDICATOR_PASSWORD_MIN_LENGTH`(默认 12)位,小写字母、大写字母、数字、其他字符四类中至少含 `INDICATOR_PASSWORD_CHARACTER_CLASSES`(默认 3)类,不含用户名,且不同于原密码。违反时 422,`errors[]` 指出字段与规则:`password_too_short`、`password_too_simple`、`password_contains_username`、`password_reused`。
              */
             password: string;
         };
@@ -4890,7 +5549,7 @@ export interface components {
             credit_code?: string | null;
             /**
              * Is Active
-             * @description 是否启用
+             * @description 是否启用(停用的账号不能登录,其令牌与 API Key 一律失效)
              */
             is_active: boolean;
             /**
@@ -4899,6 +5558,61 @@ export interface components {
              * @description 创建时间
              */
             created_at: string;
+            /**
+             * Disabled At
+             * @description 停用时间;启用中为空
+             */
+            disabled_at?: string | null;
+            /**
+             * Disabled Reason
+             * @description 停用原因
+             */
+            disabled_reason?: string | null;
+            /**
+             * Must Change Password
+             * @description 下次登录须修改密码(如重置后的临时密码)
+             * @default false
+             */
+            must_change_password: boolean;
+            /**
+             * Password Changed At
+             * @description 最近一次设置密码的时间
+             */
+            password_changed_at?: string | null;
+            /**
+             * Totp Enabled
+             * @description 是否已启用动态口令 (TOTP) 第二因素
+             * @default false
+             */
+            totp_enabled: boolean;
+            /**
+             * Last Sign In At
+             * @description 最近一次成功登录的时间
+             */
+            last_sign_in_at?: string | null;
+        };
+        /**
+         * UserUpdate
+         * @description Only the fields sent change; a role change keeps or takes the binding the new role needs.
+         */
+        UserUpdate: {
+            /** @description 新角色;改变角色会使该账号已签发的令牌全部失效 */
+            role?: components["schemas"]["Role"] | null;
+            /**
+             * Region Code
+             * @description township 账号绑定的报送单位代码
+             */
+            region_code?: string | null;
+            /**
+             * Credit Code
+             * @description enterprise 账号绑定的统一社会信用代码
+             */
+            credit_code?: string | null;
+            /**
+             * Display Name
+             * @description 显示名称
+             */
+            display_name?: string | null;
         };
         /** ValueIn */
         ValueIn: {
@@ -5298,7 +6012,8 @@ export interface operations {
                      * @example {
                      *       "access_token": "示例",
                      *       "token_type": "bearer",
-                     *       "expires_in": 3600
+                     *       "expires_in": 1800,
+                     *       "password_change_required": false
                      *     }
                      */
                     "application/json": components["schemas"]["TokenResponse"];
@@ -5350,6 +6065,447 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    refresh_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "access_token": "示例",
+                     *       "token_type": "bearer",
+                     *       "expires_in": 1800,
+                     *       "password_change_required": false
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TokenResponse"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    change_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "access_token": "示例",
+                     *       "token_type": "bearer",
+                     *       "expires_in": 1800,
+                     *       "password_change_required": false
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TokenResponse"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    enrol_totp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "secret": "JBSWY3DPEHPK3PXP",
+                     *       "otpauth_uri": "otpauth://totp/%E5%A4%A7%E5%86%B6%E7%A7%91%E5%88%9B%E5%B9%B3%E5%8F%B0:admin?secret=…"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TotpEnrolment"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirm_totp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TotpConfirm"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "username": "zhangsan",
+                     *       "display_name": "张三",
+                     *       "role": "admin",
+                     *       "region_code": null,
+                     *       "credit_code": null,
+                     *       "is_active": true,
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "disabled_at": null,
+                     *       "disabled_reason": null,
+                     *       "must_change_password": false,
+                     *       "password_changed_at": null,
+                     *       "totp_enabled": false,
+                     *       "last_sign_in_at": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UserPublic"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_revocations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "username": "zhangsan",
+                     *           "not_before": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "revoked_sessions": [
+                     *         "示例"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Revocations"];
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5422,7 +6578,13 @@ export interface operations {
                      *       "region_code": null,
                      *       "credit_code": null,
                      *       "is_active": true,
-                     *       "created_at": "2025-09-30T08:00:00Z"
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "disabled_at": null,
+                     *       "disabled_reason": null,
+                     *       "must_change_password": false,
+                     *       "password_changed_at": null,
+                     *       "totp_enabled": false,
+                     *       "last_sign_in_at": null
                      *     }
                      */
                     "application/json": components["schemas"]["UserPublic"];
@@ -5717,6 +6879,10 @@ export interface operations {
             query?: {
                 /** @description 按角色筛选 */
                 role?: components["schemas"]["Role"] | null;
+                /** @description true 只看启用的,false 只看停用的 */
+                is_active?: boolean | null;
+                /** @description 用户名或显示名称包含 */
+                q?: string | null;
                 /** @description 每页条数,上限见服务设置 (默认 200) */
                 limit?: number;
                 /** @description 跳过的条数 */
@@ -5744,7 +6910,13 @@ export interface operations {
                      *           "region_code": null,
                      *           "credit_code": null,
                      *           "is_active": true,
-                     *           "created_at": "2025-09-30T08:00:00Z"
+                     *           "created_at": "2025-09-30T08:00:00Z",
+                     *           "disabled_at": null,
+                     *           "disabled_reason": null,
+                     *           "must_change_password": false,
+                     *           "password_changed_at": null,
+                     *           "totp_enabled": false,
+                     *           "last_sign_in_at": null
                      *         }
                      *       ],
                      *       "total": 1,
@@ -5819,7 +6991,13 @@ export interface operations {
                      *       "region_code": null,
                      *       "credit_code": null,
                      *       "is_active": true,
-                     *       "created_at": "2025-09-30T08:00:00Z"
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "disabled_at": null,
+                     *       "disabled_reason": null,
+                     *       "must_change_password": false,
+                     *       "password_changed_at": null,
+                     *       "totp_enabled": false,
+                     *       "last_sign_in_at": null
                      *     }
                      */
                     "application/json": components["schemas"]["UserPublic"];
@@ -5881,6 +7059,466 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "username": "zhangsan",
+                     *       "display_name": "张三",
+                     *       "role": "admin",
+                     *       "region_code": null,
+                     *       "credit_code": null,
+                     *       "is_active": true,
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "disabled_at": null,
+                     *       "disabled_reason": null,
+                     *       "must_change_password": false,
+                     *       "password_changed_at": null,
+                     *       "totp_enabled": false,
+                     *       "last_sign_in_at": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UserPublic"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    disable_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DisableRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "username": "zhangsan",
+                     *       "display_name": "张三",
+                     *       "role": "admin",
+                     *       "region_code": null,
+                     *       "credit_code": null,
+                     *       "is_active": true,
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "disabled_at": null,
+                     *       "disabled_reason": null,
+                     *       "must_change_password": false,
+                     *       "password_changed_at": null,
+                     *       "totp_enabled": false,
+                     *       "last_sign_in_at": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UserPublic"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    enable_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "username": "zhangsan",
+                     *       "display_name": "张三",
+                     *       "role": "admin",
+                     *       "region_code": null,
+                     *       "credit_code": null,
+                     *       "is_active": true,
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "disabled_at": null,
+                     *       "disabled_reason": null,
+                     *       "must_change_password": false,
+                     *       "password_changed_at": null,
+                     *       "totp_enabled": false,
+                     *       "last_sign_in_at": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UserPublic"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reset_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "temporary_password": "示例"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TemporaryPassword"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revoke_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "username": "zhangsan",
+                     *       "not_before": "2025-09-30T08:00:00Z",
+                     *       "sessions_revoked": 1,
+                     *       "api_keys_revoked": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RevocationResult"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description 请求过于频繁 */
@@ -9360,6 +10998,8 @@ export interface operations {
                 quarter: number;
                 /** @description json、markdown 或 docx (Word) */
                 format?: "json" | "markdown" | "docx";
+                /** @description live 实时数据(缺省)/ published 季度首次关账时发布的版本 */
+                version?: "live" | "published";
             };
             header?: never;
             path?: never;
@@ -9422,6 +11062,99 @@ export interface operations {
             };
             /** @description 无权访问 */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_quarterly_differences: {
+        parameters: {
+            query: {
+                year: number;
+                quarter: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "path": "sections.0.figures.tech_contract_turnover.actual",
+                     *           "label": "一、主要指标完成情况 · tech_contract_turnover.actual",
+                     *           "published": "示例",
+                     *           "live": "示例"
+                     *         }
+                     *       ],
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Differences"];
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10235,6 +11968,379 @@ export interface operations {
             };
             /** @description 资源不存在 */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_periods: {
+        parameters: {
+            query?: {
+                /** @description 年度;缺省为当前年度 */
+                year?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "key": "2025-Q3",
+                     *           "kind": "quarter",
+                     *           "starts_on": "2025-09-30",
+                     *           "ends_on": "2025-09-30",
+                     *           "status": "open",
+                     *           "closed_at": "2025-09-30T08:00:00Z",
+                     *           "closed_by": "示例",
+                     *           "reopened_at": "2025-09-30T08:00:00Z",
+                     *           "reopened_by": "示例",
+                     *           "reopen_reason": "示例",
+                     *           "recloses_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PeriodPage"];
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_period: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 期间:季度 `2025-Q3` 或月份 `2025-08` */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "key": "2025-Q3",
+                     *       "kind": "quarter",
+                     *       "starts_on": "2025-09-30",
+                     *       "ends_on": "2025-09-30",
+                     *       "status": "open",
+                     *       "closed_at": "2025-09-30T08:00:00Z",
+                     *       "closed_by": "示例",
+                     *       "reopened_at": "2025-09-30T08:00:00Z",
+                     *       "reopened_by": "示例",
+                     *       "reopen_reason": "示例",
+                     *       "recloses_at": "2025-09-30T08:00:00Z",
+                     *       "history": [
+                     *         {
+                     *           "action": "close",
+                     *           "actor": "admin",
+                     *           "reason": "示例",
+                     *           "occurred_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PeriodDetail"];
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    close_period: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 期间:季度 `2025-Q3` 或月份 `2025-08` */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "key": "2025-Q3",
+                     *       "kind": "quarter",
+                     *       "starts_on": "2025-09-30",
+                     *       "ends_on": "2025-09-30",
+                     *       "status": "open",
+                     *       "closed_at": "2025-09-30T08:00:00Z",
+                     *       "closed_by": "示例",
+                     *       "reopened_at": "2025-09-30T08:00:00Z",
+                     *       "reopened_by": "示例",
+                     *       "reopen_reason": "示例",
+                     *       "recloses_at": "2025-09-30T08:00:00Z",
+                     *       "history": [
+                     *         {
+                     *           "action": "close",
+                     *           "actor": "admin",
+                     *           "reason": "示例",
+                     *           "occurred_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PeriodDetail"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reopen_period: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 期间:季度 `2025-Q3` 或月份 `2025-08` */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReopenIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "key": "2025-Q3",
+                     *       "kind": "quarter",
+                     *       "starts_on": "2025-09-30",
+                     *       "ends_on": "2025-09-30",
+                     *       "status": "open",
+                     *       "closed_at": "2025-09-30T08:00:00Z",
+                     *       "closed_by": "示例",
+                     *       "reopened_at": "2025-09-30T08:00:00Z",
+                     *       "reopened_by": "示例",
+                     *       "reopen_reason": "示例",
+                     *       "recloses_at": "2025-09-30T08:00:00Z",
+                     *       "history": [
+                     *         {
+                     *           "action": "close",
+                     *           "actor": "admin",
+                     *           "reason": "示例",
+                     *           "occurred_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PeriodDetail"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -4,8 +4,8 @@ UPDATE and DELETE are refused by triggers on both backends (TRUNCATE too on Post
 retention duty deletes, rows older than 180 days, under a transaction-local permit (see
 `daye_kit.audit.models`).
 
-Revision ID: 0010_audit_events
-Revises: 0009_webhooks
+Revision ID: 0011_audit_events
+Revises: 0010_closed_periods
 Create Date: 2026-12-01 05:00:00
 """
 
@@ -15,8 +15,8 @@ from alembic import op
 
 from daye_kit.audit import create_audit_events, drop_audit_events
 
-revision: str = "0010_audit_events"
-down_revision: str | None = "0009_webhooks"
+revision: str = "0011_audit_events"
+down_revision: str | None = "0010_closed_periods"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -7,14 +7,14 @@ resolves annotations against module globals.)
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from daye_kit.audit.models import AUDIT
-from daye_kit.auth import Principal, Role, require_roles
+from daye_kit.auth import Principal, Role, ensure_second_factor, require_roles
 from daye_kit.db import ReadSessionDep
 from daye_kit.errors import problem_responses
 from daye_kit.pagination import decode_position, encode_position
@@ -24,7 +24,16 @@ from daye_kit.timestamps import local_today
 Outcome = Literal["success", "failure"]
 # Who reads the audit trail: the auditor alone (三员分立: not the bureau, not the security
 # administrator).
-AUDITOR = require_roles(Role.auditor)
+_AUDITOR_ROLE = require_roles(Role.auditor)
+
+
+async def _auditor(request: Request, principal: Annotated[Principal, Depends(_AUDITOR_ROLE)]) -> Principal:
+    """The auditor, with a second factor where the deployment requires one."""
+    return ensure_second_factor(principal, request.app.state.settings)
+
+
+AUDITOR = _auditor
+
 MAX_LIMIT = 500
 
 

@@ -4,8 +4,8 @@ UPDATE and DELETE are refused by triggers on both backends (TRUNCATE too on Post
 retention duty deletes, rows older than 180 days, under a transaction-local permit (see
 `daye_kit.audit.models`).
 
-Revision ID: 0018_audit_events
-Revises: 0017_governance_roles
+Revision ID: 0019_audit_events
+Revises: 0018_account_administration
 Create Date: 2026-12-01 05:10:00
 """
 
@@ -15,8 +15,8 @@ from alembic import op
 
 from daye_kit.audit import create_audit_events, drop_audit_events
 
-revision: str = "0018_audit_events"
-down_revision: str | None = "0017_governance_roles"
+revision: str = "0019_audit_events"
+down_revision: str | None = "0018_account_administration"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,8 +1,8 @@
 """reporting: obligations (who reports which indicator, by which day), exemptions, and the review of
 figures that need the bureau's acceptance
 
-Revision ID: 0018_reporting
-Revises: 0017_governance_roles
+Revision ID: 0021_reporting
+Revises: 0020_periods
 Create Date: 2026-12-01 05:10:00
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import daye_kit.money
 
-revision: str = "0018_reporting"
-down_revision: str | None = "0017_governance_roles"
+revision: str = "0021_reporting"
+down_revision: str | None = "0020_periods"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """periods: closed periods (关账), their history, and the quarterly reports closing published
 
-Revision ID: 0018_periods
-Revises: 0017_governance_roles
+Revision ID: 0020_periods
+Revises: 0019_audit_events
 Create Date: 2026-12-01 05:10:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import daye_kit.timestamps
 
-revision: str = "0018_periods"
-down_revision: str | None = "0017_governance_roles"
+revision: str = "0020_periods"
+down_revision: str | None = "0019_audit_events"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
