@@ -11,3 +11,12 @@ describe('reportedMonth', () => {
     expect(periodLabel({ year: 2025, period_type: 'quarter', period: 3 })).toBe('2025年第3季度')
   })
 })
+
+import { quarterOfKey } from '../periods/periods'
+
+describe('quarterOfKey', () => {
+  it('reads a quarter key and leaves months alone', () => {
+    expect(quarterOfKey('2025-Q3')).toEqual({ year: 2025, quarter: 3 })
+    expect(quarterOfKey('2025-08')).toBeUndefined()
+  })
+})
