@@ -37,6 +37,7 @@ export function createRefresher(
 export const SIGNED_OUT_REASON: Record<string, string> = {
   token_expired: '登录已超时(长时间未操作),请重新登录',
   token_revoked: '登录已被撤销(账号被停用、重置或令牌被收回),请重新登录',
+  session_expired: '登录时间已达上限,请重新登录',
   account_disabled: '账号已停用,请联系安全管理员',
   signed_out: '已退出登录',
 }

@@ -11,8 +11,8 @@ export const PERIOD_STATUS: Record<string, { label: string; tag: 'success' | 'in
   reopened: { label: '已重开', tag: 'warning' },
 }
 
-export async function listPeriods() {
-  return unwrap(await indicatorApi.GET('/api/v1/periods')).items
+export async function listPeriods(year: number) {
+  return unwrap(await indicatorApi.GET('/api/v1/periods', { params: { query: { year } } })).items
 }
 export async function closePeriod(key: string) {
   return unwrap(await indicatorApi.POST('/api/v1/periods/{key}/close', { params: { path: { key } } }))

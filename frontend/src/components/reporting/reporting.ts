@@ -25,8 +25,16 @@ export async function loadOverdue() {
   return unwrap(await indicatorApi.GET('/api/v1/reporting/overdue')).items
 }
 
-export async function listSubmissions(status: SubmissionStatus, limit = 100) {
-  return unwrap(await indicatorApi.GET('/api/v1/reporting/submissions', { params: { query: { status, limit } } }))
+export async function listSubmissions(status: SubmissionStatus, regionCode?: string) {
+  const query = { status, ...(regionCode ? { region_code: regionCode } : {}) }
+  return unwrap(await indicatorApi.GET('/api/v1/reporting/submissions', { params: { query } }))
+}
+
+/** A township's corrected figure for a returned submission: recorded again, it waits for review anew. */
+export async function resubmit(submission: Submission, value: string) {
+  const { indicator_code: code, region_code, year, period_type, period } = submission
+  const body = { region_code, year, period_type: period_type as ReportingPeriod['period_type'], period, value, provenance: 'administrative' as const, note: '按退回意见更正后重报' }
+  return unwrap(await indicatorApi.POST('/api/v1/indicators/{code}/values', { params: { path: { code } }, body }))
 }
 
 export async function acceptSubmission(id: number) {
