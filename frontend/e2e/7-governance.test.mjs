@@ -204,3 +204,61 @@ test('the admin closes a period after a confirmation and reopens it with a reaso
   assert.equal(after.reopened_by, 'admin')
   await page.context().close()
 })
+
+test('the admin returns a submission with a reason; the township reads it and reports the corrected figure', async () => {
+  const township = '420281101'
+  const code = 'high_level_talent_new'
+  const { year } = await api('indicator', '/api/v1/platform')
+  // The bureau reviews this indicator's figures from this township before they count.
+  await api('indicator', '/api/v1/reporting/obligations', {
+    method: 'POST',
+    body: { indicator_code: code, region_code: township, period_type: 'month', due_day: 10, requires_acceptance: true, active_from: `${year}-01-01` },
+  })
+  const figure = String(100 + Math.floor(Math.random() * 800))
+  await api('indicator', `/api/v1/indicators/${code}/values`, {
+    method: 'POST',
+    as: township,
+    body: { region_code: township, year, month: 7, value: figure, provenance: 'administrative' },
+  })
+  const { items } = await api('indicator', `/api/v1/reporting/submissions?status=submitted&region_code=${township}`)
+  const submission = items.find((s) => s.indicator_code === code && s.year === year && s.period === 7)
+  assert.ok(submission, 'the figure waits for review')
+
+  const page = await browser.page()
+  await login(page, 'admin')
+  // The dashboard counts it among the submissions awaiting review, and links to the review screen.
+  await page.locator('[data-test="pending-review"]').waitFor()
+  assert.match(await page.locator('[data-test="pending-review"]').textContent(), /待审核 [1-9]\d*/)
+  await page.locator('[data-test="reporting-summary"]', { hasText: '报送率' }).waitFor()
+  await page.locator('[data-test="pending-review"]').click()
+  await page.waitForURL(/\/reporting$/)
+  await page.locator('[data-test="completeness"] [data-test="reporting-rate"]').first().waitFor()
+  const row = page.locator('[data-test="review-queue"] .el-table__row', { has: page.locator(`[data-submission="${submission.id}"]`) })
+  await row.locator('[data-test="submission-return"]').click()
+  const box = page.locator('.el-message-box', { hasText: '退回报送' })
+  await box.getByRole('button', { name: '退回' }).click()
+  await box.getByText('请填写退回原因').waitFor()
+  await box.locator('input').fill('与统计快报不一致,请核对后重报')
+  await box.getByRole('button', { name: '退回' }).click()
+  await row.waitFor({ state: 'detached' })
+  await screenshot(page, 'reporting-returned')
+  const returned = (await api('indicator', `/api/v1/reporting/submissions?status=returned&region_code=${township}`)).items.find((s) => s.id === submission.id)
+  assert.equal(returned.return_reason, '与统计快报不一致,请核对后重报')
+  assert.equal(returned.reviewed_by, 'admin')
+  await page.context().close()
+
+  // The township sees why, and reports the corrected figure from its screen.
+  const own = await browser.page()
+  await login(own, township)
+  const card = own.locator('[data-test="returned-submissions"]')
+  await card.locator('[data-test="return-reason"]', { hasText: '与统计快报不一致,请核对后重报' }).waitFor()
+  const mine = card.locator(`[data-submission="${submission.id}"]`)
+  await mine.locator('input[name="corrected"]').fill(String(Number(figure) + 1))
+  await screenshot(own, 'township-returned')
+  await mine.locator('[data-test="resubmit"]').click()
+  await mine.waitFor({ state: 'detached' })
+  const again = (await api('indicator', `/api/v1/reporting/submissions?status=submitted&region_code=${township}`)).items.find((s) => s.id === submission.id)
+  assert.ok(again, 'the corrected figure waits for review again')
+  assert.equal(Number(again.value), Number(figure) + 1)
+  await own.context().close()
+})

@@ -44,6 +44,7 @@ SHOTS = {
         "periods-closed.png",
         "periods-reopened.png",
         "reporting-returned.png",
+        "township-returned.png",
     },
 }
 

@@ -33,18 +33,9 @@ export async function listSubmissions(status: SubmissionStatus, regionCode?: str
 /** A township's corrected figure for a returned submission: recorded again, it waits for review anew. */
 export async function resubmit(submission: Submission, value: string) {
   const { indicator_code: code, region_code, year, period_type, period } = submission
-  const body = { region_code, year, period_type: period_type as ReportingPeriod['period_type'], period, value, provenance: 'administrative' as const, note: '按退回意见更正后重报' }
+  const when = period_type === 'quarter' ? { quarter: period } : { month: period }
+  const body = { region_code, year, ...when, value, provenance: 'administrative' as const, note: '按退回意见更正后重报' }
   return unwrap(await indicatorApi.POST('/api/v1/indicators/{code}/values', { params: { path: { code } }, body }))
-}
-
-export async function acceptSubmission(id: number) {
-  return unwrap(await indicatorApi.POST('/api/v1/reporting/submissions/{submission_id}/accept', { params: { path: { submission_id: id } } }))
-}
-
-export async function returnSubmission(id: number, reason: string) {
-  return unwrap(
-    await indicatorApi.POST('/api/v1/reporting/submissions/{submission_id}/return', { params: { path: { submission_id: id } }, body: { reason } }),
-  )
 }
 
 /** The month whose reports are the latest due on `asOf` (`2025-09-15` → 2025-08): a month is reported
