@@ -38,6 +38,16 @@ export async function resubmit(submission: Submission, value: string) {
   return unwrap(await indicatorApi.POST('/api/v1/indicators/{code}/values', { params: { path: { code } }, body }))
 }
 
+export async function acceptSubmission(id: number) {
+  return unwrap(await indicatorApi.POST('/api/v1/reporting/submissions/{submission_id}/accept', { params: { path: { submission_id: id } } }))
+}
+
+export async function returnSubmission(id: number, reason: string) {
+  return unwrap(
+    await indicatorApi.POST('/api/v1/reporting/submissions/{submission_id}/return', { params: { path: { submission_id: id } }, body: { reason } }),
+  )
+}
+
 /** The month whose reports are the latest due on `asOf` (`2025-09-15` → 2025-08): a month is reported
  * in the month after it. */
 export function reportedMonth(asOf: string): ReportingPeriod {
