@@ -118,6 +118,54 @@ test('the security admin disables an account with a reason, and it can no longer
   await page.context().close()
 })
 
+test('the security admin revokes an account’s sessions and resets its password; it changes the password before anything else', async () => {
+  const account = await newAccount('e2e-reset')
+  const user = await browser.page()
+  await signInForm(user, account.username, account.password)
+  await user.waitForURL((url) => !url.pathname.startsWith('/login'))
+
+  const page = await browser.page()
+  await login(page, 'security')
+  await page.locator('input[name="q"]').fill(account.username)
+  await page.locator('input[name="q"]').press('Enter')
+  const row = page.locator('[data-test="account-table"] .el-table__row', { hasText: account.username })
+  await row.locator('[data-test="account-revoke"]').click()
+  await page.locator('.el-message-box', { hasText: '撤销令牌和密钥' }).getByRole('button', { name: '撤销' }).click()
+  await page.locator('.el-message', { hasText: `已撤销 ${account.username}` }).waitFor()
+  // The revoked session's next call sends it to the login screen, saying why.
+  await user.reload()
+  await user.waitForURL(/\/login/)
+  await user.locator('[data-test="signed-out-reason"]', { hasText: '撤销' }).waitFor()
+  await screenshot(user, 'signed-out-revoked')
+
+  await row.locator('[data-test="account-reset"]').click()
+  await page.locator('.el-message-box', { hasText: '重置密码' }).getByRole('button', { name: '重置' }).click()
+  const shown = page.locator('[data-test="temporary-password"]')
+  await shown.waitFor()
+  const temporary = (await shown.textContent()).trim()
+  assert.ok(temporary.length >= 8)
+  await screenshot(page, 'accounts-temporary-password')
+  await page.getByRole('button', { name: '我已记下' }).click()
+  await page.context().close()
+
+  // Signed in with the temporary password, nothing but the password change opens.
+  await signInForm(user, account.username, temporary)
+  await user.waitForURL(/\/account\/security$/)
+  await user.locator('[data-test="must-change-password"]').waitFor()
+  await user.goto(`${BASE_URL}/dashboard`)
+  await user.waitForURL(/\/account\/security$/)
+  const fresh = `New-${randomBytes(6).toString('hex')}`
+  await user.locator('input[name="current_password"]').fill(temporary)
+  await user.locator('input[name="new_password"]').fill(fresh)
+  await user.locator('input[name="repeat_password"]').fill(fresh)
+  await screenshot(user, 'security-must-change')
+  await user.getByRole('button', { name: '修改密码' }).click()
+  await user.waitForURL(/\/dashboard$/)
+  await user.locator('[data-test="current-user"]', { hasText: account.username }).waitFor()
+  assert.equal((await tokenStatus(account.username, fresh)).status, 200)
+  await user.context().close()
+})
+
 test('an account enrols a second factor from a QR code, confirms it with a code, and then signs in with one', async () => {
   const account = await newAccount('e2e-otp')
   const page = await browser.page()
