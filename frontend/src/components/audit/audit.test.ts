@@ -7,7 +7,7 @@ describe('mergeTrails', () => {
   it('shows the services’ events as one list, newest first', () => {
     const sources: SourceState[] = [
       { key: 'indicator', items: [event(2, 'indicator', '2026-12-01T10:00:00Z'), event(1, 'indicator', '2026-12-01T08:00:00Z')], total: 2, next: null, error: '' },
-      { key: 'funding', items: [event(7, 'funding', '2026-12-01T09:00:00Z')], total: 1, next: null, error: '' },
+      { key: 'funding', items: [event(7, 'funding-api', '2026-12-01T09:00:00Z')], total: 1, next: null, error: '' },
     ]
     const { shown, held } = mergeTrails(sources)
     expect(shown.map((e) => `${e.service}-${e.id}`)).toEqual(['indicator-2', 'funding-7', 'indicator-1'])

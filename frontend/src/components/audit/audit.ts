@@ -78,7 +78,8 @@ export function mergeTrails(sources: SourceState[]): { shown: (AuditEvent & { se
   for (const source of sources) {
     if (source.next && source.items.length) cutoff = Math.max(cutoff, time(source.items[source.items.length - 1]))
   }
-  const all = sources.flatMap((source) => source.items.map((event) => ({ ...event, service: event.service || source.key })))
+  // Each row names its source by the screen's key (`funding`; the event itself says `funding-api`).
+  const all = sources.flatMap((source) => source.items.map((event) => ({ ...event, service: source.key })))
   all.sort((a, b) => time(b) - time(a) || String(b.id).localeCompare(String(a.id)))
   const shown = all.filter((event) => time(event) >= cutoff)
   return { shown, held: all.length - shown.length }
