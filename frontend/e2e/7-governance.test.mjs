@@ -257,11 +257,14 @@ test('the admin returns a submission with a reason; the township reads it and re
   const township = '420281101'
   const code = 'high_level_talent_new'
   const { year } = await api('indicator', '/api/v1/platform')
-  // The bureau reviews this indicator's figures from this township before they count.
-  await api('indicator', '/api/v1/reporting/obligations', {
-    method: 'POST',
-    body: { indicator_code: code, region_code: township, period_type: 'month', due_day: 10, requires_acceptance: true, active_from: `${year}-01-01` },
-  })
+  // The bureau reviews this indicator's figures from this township before they count (set once:
+  // a second run against the same stack finds it).
+  const { items: obligations } = await api('indicator', '/api/v1/reporting/obligations')
+  if (!obligations.some((o) => o.indicator_code === code && o.region_code === township && o.requires_acceptance))
+    await api('indicator', '/api/v1/reporting/obligations', {
+      method: 'POST',
+      body: { indicator_code: code, region_code: township, period_type: 'month', due_day: 10, requires_acceptance: true, active_from: `${year}-01-01` },
+    })
   const figure = String(100 + Math.floor(Math.random() * 800))
   await api('indicator', `/api/v1/indicators/${code}/values`, {
     method: 'POST',
