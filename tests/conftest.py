@@ -23,6 +23,9 @@ from daye_dev.pytest_plugin import FreshDatabase, asgi_client, running
 
 DEMO_PASSWORD = "demo-password-for-tests"
 PEER_NAMES = ("matching-api", "funding-api")
+# The peers fetch indicator-api's revocations this often (30 s in a deployment), so a test sees a
+# revoked token refused after a short wait.
+REVOCATION_REFRESH_SECONDS = 1.0
 
 
 class Gate:
@@ -38,6 +41,18 @@ class Gate:
             await PlainTextResponse("indicator-api is down", status_code=503)(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+
+class ByHost:
+    """The apps of `apps` by the host a call names, looked up when the call is made: indicator-api's
+    client is built in its lifespan, before the peers it delivers closed periods to exist."""
+
+    def __init__(self, apps: dict[str, Any]) -> None:
+        self.apps = apps
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        host = dict(scope["headers"]).get(b"host", b"").decode().split(":")[0]
+        await self.apps[host](scope, receive, send)
 
 
 @dataclass
@@ -77,14 +92,22 @@ async def platform(fresh_database: FreshDatabase, signing_key_file: Path) -> Asy
             demo=True,
             demo_password=DEMO_PASSWORD,
             signing_key_file=signing_key_file,
+            matching_url="http://matching-api",
+            funding_url="http://funding-api",
+            outbox_dispatch=False,
         )
 
     async def load_demo(url: str) -> None:
         async for _ in running(indicator_api.main.create_app(indicator_settings(url))):
             pass
 
+    # indicator-api reaches its peers (closed periods through its outbox, the report's figures).
+    indicator_peers: dict[str, Any] = {}
     indicator = indicator_api.main.create_app(
-        indicator_settings(await fresh_database("indicator-demo", indicator_api.main.MIGRATIONS, load_demo))
+        indicator_settings(await fresh_database("indicator-demo", indicator_api.main.MIGRATIONS, load_demo)),
+        http_client_factory=lambda: httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=ByHost(indicator_peers))
+        ),
     )
     apps: dict[str, FastAPI] = {"indicator-api": indicator}
     gate = Gate(indicator)
@@ -100,6 +123,7 @@ async def platform(fresh_database: FreshDatabase, signing_key_file: Path) -> Asy
                     indicator_url="http://indicator-api",
                     outbox_dispatch=False,
                     webhook_dispatch=False,
+                    revocation_refresh_seconds=REVOCATION_REFRESH_SECONDS,
                 ),
                 http_client_factory=lambda: asgi_client(peer_apps),
             ),
@@ -111,12 +135,14 @@ async def platform(fresh_database: FreshDatabase, signing_key_file: Path) -> Asy
                     indicator_url="http://indicator-api",
                     outbox_dispatch=False,
                     webhook_dispatch=False,
+                    revocation_refresh_seconds=REVOCATION_REFRESH_SECONDS,
                 ),
                 http_client_factory=lambda: asgi_client(peer_apps),
             ),
         }
         apps.update(peers)
         peer_apps.update(peers)
+        indicator_peers.update(peers)
         async for _ in running(peers["matching-api"]):
             async for _ in running(peers["funding-api"]):
                 yield Platform(apps, gate)

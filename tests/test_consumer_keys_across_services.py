@@ -11,6 +11,7 @@ from fastapi import FastAPI
 import funding_api.main
 import indicator_api.main
 import matching_api.main
+from daye_dev.audit import audit_rows
 from daye_dev.pytest_plugin import bearer
 from daye_kit.scopes import Dataset
 
@@ -50,8 +51,23 @@ async def test_a_key_for_enterprises_reads_them_and_no_awards(platform: Platform
         )
         assert demands.status_code == 403
         assert demands.json()["errors"][0]["rule"] == "read:demands"
-        # The viewer account itself reads awards as before.
-        assert (await funding.get("/api/v1/awards", headers=viewer)).status_code == 200
+        # Each service's trail holds the key's pulls, refused ones too, with the key's id.
+        [pulled] = await audit_rows(platform.apps["funding-api"], awards.headers["x-request-id"])
+        assert (pulled["action"], pulled["actor"], pulled["api_key_id"], pulled["dataset"]) == (
+            "data_pull",
+            "viewer",
+            created.json()["id"],
+            "awards",
+        )
+        assert (pulled["outcome"], pulled["error_code"]) == ("failure", "scope_missing")
+        [pulled] = await audit_rows(platform.apps["indicator-api"], enterprises.headers["x-request-id"])
+        assert (pulled["dataset"], pulled["rows_returned"]) == (
+            "enterprises",
+            len(enterprises.json()["items"]),
+        )
+        # The viewer account itself sees aggregates, not individual awards; programmes are public.
+        assert (await funding.get("/api/v1/awards", headers=viewer)).status_code == 403
+        assert (await funding.get("/api/v1/programs", headers=viewer)).status_code == 200
 
 
 async def test_a_key_rate_counts_on_a_peer_too(platform: Platform) -> None:
@@ -59,11 +75,11 @@ async def test_a_key_rate_counts_on_a_peer_too(platform: Platform) -> None:
         viewer = await bearer(indicator, "viewer", DEMO_PASSWORD)
         created = await indicator.post(
             "/api/v1/auth/api-keys",
-            json={"name": "限速", "scopes": ["read:awards"], "rate_limit": "2/minute"},
+            json={"name": "限速", "scopes": ["read:programs"], "rate_limit": "2/minute"},
             headers=viewer,
         )
         key = {"X-API-Key": created.json()["key"]}
-        assert [(await funding.get("/api/v1/awards", headers=key)).status_code for _ in range(3)] == [
+        assert [(await funding.get("/api/v1/programs", headers=key)).status_code for _ in range(3)] == [
             200,
             200,
             429,

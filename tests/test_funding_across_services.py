@@ -19,14 +19,16 @@ from daye_kit.timestamps import local_today
 from .conftest import DEMO_PASSWORD, Platform
 
 NEW_HTE = complete("91420281MA9100001")
+CHECKER_PASSWORD = "Fuhe-Staff-2025x"  # accounts made by the security administrator follow the policy
 
 
 async def _accounts(indicator: httpx.AsyncClient) -> tuple[dict[str, str], dict[str, str]]:
     """The bureau's admin and a second bureau account to approve what the admin makes."""
     admin = await bearer(indicator, "admin", DEMO_PASSWORD)
-    checker = {"username": "checker", "role": "admin", "password": DEMO_PASSWORD, "display_name": "复核员"}
-    assert (await indicator.post("/api/v1/users", json=checker, headers=admin)).status_code == 201
-    return admin, await bearer(indicator, "checker", DEMO_PASSWORD)
+    security = await bearer(indicator, "security", DEMO_PASSWORD)
+    checker = {"username": "checker", "role": "admin", "password": CHECKER_PASSWORD, "display_name": "复核员"}
+    assert (await indicator.post("/api/v1/users", json=checker, headers=security)).status_code == 201
+    return admin, await bearer(indicator, "checker", CHECKER_PASSWORD)
 
 
 async def test_a_newly_certified_enterprise_gets_its_award_once(platform: Platform) -> None:

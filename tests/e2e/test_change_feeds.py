@@ -318,10 +318,15 @@ async def scenario(services: dict[str, ServiceProcess], databases: dict[str, str
     urls = {name: process.url for name, process in services.items()}
     admin = sign_in(indicator, "admin", PASSWORD)
     async with httpx.AsyncClient(timeout=120) as client:
-        checker = {"username": f"feed-checker-{uuid.uuid4().hex[:6]}", "role": "admin", "password": PASSWORD}
-        made = await client.post(f"{urls['indicator-api']}/api/v1/users", json=checker, headers=admin)
+        checker = {
+            "username": f"feed-checker-{uuid.uuid4().hex[:6]}",
+            "role": "admin",
+            "password": "Fuhe-Staff-2025x",
+        }
+        security = sign_in(indicator, "security", PASSWORD)
+        made = await client.post(f"{urls['indicator-api']}/api/v1/users", json=checker, headers=security)
         assert made.status_code == 201, made.text
-        second = sign_in(indicator, checker["username"], PASSWORD)
+        second = sign_in(indicator, checker["username"], checker["password"])
         indicators = (await client.get(f"{urls['indicator-api']}/api/v1/indicators", headers=admin)).json()
         program = await client.post(
             f"{urls['funding-api']}/api/v1/programs",

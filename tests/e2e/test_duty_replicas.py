@@ -29,6 +29,7 @@ DUTIES = {
     "publish-match-stats",
     "purge-idempotency-keys",
     "prune-events",
+    "prune-audit",
     "prune-webhook-deliveries",
 }
 

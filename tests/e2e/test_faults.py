@@ -214,8 +214,13 @@ def test_the_database_restarted_mid_run(stack: Stack) -> None:
 
 
 def _approved_award(stack: Stack, admin: dict[str, str], amount: str) -> int:
-    checker = {"username": f"checker-{uuid.uuid4().hex[:6]}", "role": "admin", "password": PASSWORD}
-    created = httpx.post(f"{stack.indicator.url}/api/v1/users", json=checker, headers=admin, timeout=10)
+    checker = {
+        "username": f"checker-{uuid.uuid4().hex[:6]}",
+        "role": "admin",
+        "password": "Fuhe-Staff-2025x",
+    }
+    security = sign_in_as(stack, "security")
+    created = httpx.post(f"{stack.indicator.url}/api/v1/users", json=checker, headers=security, timeout=10)
     assert created.status_code == 201, created.text
     program = httpx.post(
         f"{stack.funding.url}/api/v1/programs",
@@ -242,7 +247,7 @@ def _approved_award(stack: Stack, admin: dict[str, str], amount: str) -> int:
     assert award.status_code == 201, award.text
     approval = httpx.post(
         f"{stack.funding.url}/api/v1/awards/{award.json()['id']}/approval",
-        headers=sign_in_as(stack, checker["username"]),
+        headers=sign_in(stack.indicator, checker["username"], checker["password"]),
         timeout=10,
     )
     assert approval.status_code == 200, approval.text

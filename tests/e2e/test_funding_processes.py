@@ -39,8 +39,10 @@ def test_the_demo_owes_what_the_report_says(services: dict[str, ServiceProcess])
     )
     assert report.status_code == 200, report.text
     assert report.json()["total"] == "55068000.00"
+    # The notice lists award by award: the auditor reads it, a viewer only the total.
+    auditor = _sign_in(services["indicator-api"], "auditor")
     notice = httpx.get(
-        f"{funding.url}/api/v1/outstanding/export", params={"format": "csv"}, headers=viewer, timeout=30
+        f"{funding.url}/api/v1/outstanding/export", params={"format": "csv"}, headers=auditor, timeout=30
     )
     assert notice.status_code == 200
     assert notice.content.decode("utf-8-sig").splitlines()[-1].split(",")[8] == "55068000.00"
@@ -49,12 +51,13 @@ def test_the_demo_owes_what_the_report_says(services: dict[str, ServiceProcess])
 def test_a_payment_retried_over_the_network_is_paid_once(services: dict[str, ServiceProcess]) -> None:
     indicator, funding = services["indicator-api"], services["funding-api"]
     admin = _sign_in(indicator, "admin")
-    checker = {"username": "e2e-checker", "role": "admin", "password": DEMO_PASSWORD}
+    checker = {"username": "e2e-checker", "role": "admin", "password": "Fuhe-Staff-2025x"}
+    security = _sign_in(indicator, "security")
     assert (
-        httpx.post(f"{indicator.url}/api/v1/users", json=checker, headers=admin, timeout=10).status_code
+        httpx.post(f"{indicator.url}/api/v1/users", json=checker, headers=security, timeout=10).status_code
         == 201
     )
-    second = _sign_in(indicator, "e2e-checker")
+    second = sign_in(indicator, "e2e-checker", checker["password"])
     program = httpx.post(
         f"{funding.url}/api/v1/programs",
         json={

@@ -85,6 +85,9 @@ def replicas(
                 process.stop()
 
 
+CHECKER_PASSWORD = "Fuhe-Staff-2025x"  # accounts made by the security administrator follow the policy
+
+
 def _sign_in(indicator: ServiceProcess, username: str) -> dict[str, str]:
     return sign_in(indicator, username, PASSWORD)
 
@@ -95,10 +98,11 @@ def test_each_schema_was_migrated_once_and_seeded_once(replicas: dict[str, list[
         assert sorted(upgrades)[0] == 0, f"{name}: both replicas ran migrations {upgrades}"
         assert sorted(upgrades)[1] >= 2, f"{name}: {upgrades}"
     admin = _sign_in(replicas["indicator-api"][1], "admin")
+    security = _sign_in(replicas["indicator-api"][1], "security")
     accounts = httpx.get(
-        f"{replicas['indicator-api'][0].url}/api/v1/users", headers=admin, params={"limit": 1}
+        f"{replicas['indicator-api'][0].url}/api/v1/users", headers=security, params={"limit": 1}
     ).json()
-    assert accounts["total"] == 1053
+    assert accounts["total"] == 1055  # with the security administrator and the auditor
     matching = httpx.get(
         f"{replicas['matching-api'][1].url}/api/v1/stats",
         params={"from": "2025-01-01", "to": "2025-06-30"},
@@ -181,11 +185,16 @@ def test_a_payment_retried_on_the_other_replica_pays_once(replicas: dict[str, li
     checker_name = f"checker-{uuid.uuid4().hex[:6]}"
     created = httpx.post(
         f"{indicator.url}/api/v1/users",
-        headers=admin,
-        json={"username": checker_name, "password": PASSWORD, "role": "admin", "display_name": "复核人"},
+        headers=_sign_in(indicator, "security"),
+        json={
+            "username": checker_name,
+            "password": CHECKER_PASSWORD,
+            "role": "admin",
+            "display_name": "复核人",
+        },
     )
     assert created.status_code == 201, created.text
-    checker = _sign_in(indicator, checker_name)
+    checker = sign_in(indicator, checker_name, CHECKER_PASSWORD)
     program = httpx.post(
         f"{first.url}/api/v1/programs",
         headers=admin,

@@ -11,6 +11,8 @@ and, per row, the answer each caller gets, in the order of `CALLERS`:
     e-for   another enterprise (FOREIGN_ENTERPRISE, in FOREIGN_UNIT)
     viewer  read-only government systems
     svc     a peer service's token (svc-matching-api)
+    auditor the auditor (审计员): reads what the bureau reads, writes nothing
+    secadm  the security administrator (安全管理员): accounts, not business data
 
 An answer is the exact status code. For a 2xx on a row with `shows`, a trailing `-` says the caller
 gets an answer that leaves the resource out (a list filtered to what the caller may see); without
@@ -47,7 +49,9 @@ import matching_api.config
 import matching_api.events
 import matching_api.main
 from daye_demo.enterprises import DEMO_ENTERPRISES
+from daye_dev.audit import audit_rows
 from daye_dev.pytest_plugin import asgi_client, bearer
+from daye_kit.auth import TOKEN_PATH
 from daye_kit.credit_code import complete
 from daye_kit.notifications import BUREAU, region_audience
 from daye_kit.settings import DEV_SERVICE_API_KEYS
@@ -56,23 +60,34 @@ from indicator_api.cultivation.excel import candidates_workbook
 from indicator_api.indicators.excel import provenance_name, values_workbook
 from tests.conftest import DEMO_PASSWORD, Platform
 
-CALLERS = ("anon", "admin", "t-own", "t-for", "e-own", "e-for", "viewer", "svc")
+CALLERS = ("anon", "admin", "t-own", "t-for", "e-own", "e-for", "viewer", "svc", "auditor", "secadm")
 OWN_ENTERPRISE, FOREIGN_ENTERPRISE = DEMO_ENTERPRISES[0], DEMO_ENTERPRISES[1]
 OWN_UNIT, FOREIGN_UNIT = OWN_ENTERPRISE.region_code, FOREIGN_ENTERPRISE.region_code
 E1 = OWN_ENTERPRISE.credit_code
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 INDICATOR, MATCHING, FUNDING = "indicator-api", "matching-api", "funding-api"
 M = 1_000_000
+# Accounts made here follow the password policy (the demo accounts keep the demo password).
+STAFF_PASSWORD = "Matrix-Staff-2025"
+ACCOUNT_TARGET = "matrix-target"  # the account the account administration rows act on
 
 # Answers that many rows share.
-PUBLIC = "200 200 200 200 200 200 200 200"
-SIGNED_IN = "401 200 200 200 200 200 200 200"
-ADMIN_ONLY_201 = "401 201 403 403 403 403 403 403"
-ADMIN_ONLY_200 = "401 200 403 403 403 403 403 403"
-BUREAU_OR_SERVICE = "401 200 403 403 403 403 403 200"
-NO_ENTERPRISES = "401 200 200 200 403 403 200 200"
-UNIT_FIGURES = "401 200 200 403 403 403 200 200"  # a unit's own figures: the unit and the bureau's side
-JOB_READERS = "401 200 403 403 403 403 200 403"  # scheduled duties: the bureau and read-only systems
+PUBLIC = "200 200 200 200 200 200 200 200 200 200"
+SIGNED_IN = "401 200 200 200 200 200 200 200 200 200"
+SIGNED_IN_WRITE = "401 200 200 200 200 200 200 200 403 200"
+ADMIN_ONLY_201 = "401 201 403 403 403 403 403 403 403 403"
+ADMIN_ONLY_200 = "401 200 403 403 403 403 403 403 403 403"
+ADMIN_READS = "401 200 403 403 403 403 403 403 200 403"
+ACCOUNTS_200 = "401 403 403 403 403 403 403 403 403 200"  # the security administrator alone
+ACCOUNTS_201 = "401 403 403 403 403 403 403 403 403 201"
+BUREAU_OR_SERVICE = "401 200 403 403 403 403 403 200 403 403"
+NO_ENTERPRISES = "401 200 200 200 403 403 200 200 200 403"
+UNIT_FIGURES = (
+    "401 200 200 403 403 403 200 200 200 403"  # a unit's own figures: the unit and the bureau's side
+)
+AUDITOR_ONLY = "401 403 403 403 403 403 403 403 200 403"  # the audit trail: 三员分立
+REPORTING_READERS = "401 200 200 200 403 403 200 200 200 403"  # obligations: the bureau's side and townships
+JOB_READERS = "401 200 403 403 403 403 200 403 200 403"  # scheduled duties: the bureau and read-only systems
 
 
 @dataclass(frozen=True)
@@ -260,8 +275,23 @@ USERNAME_OF = {
     "e-for": FOREIGN_ENTERPRISE.credit_code,
     "viewer": "viewer",
     "svc": "svc-matching-api",
+    "auditor": "auditor",
+    "secadm": "security",
     "anon": E1,
 }
+
+
+async def fresh_session(w: World, who: str, path: str) -> Call:
+    """A sign-in of the caller's own for the call, so ending it leaves the caller's standing token
+    alone (anon sends none; the service's token has no session)."""
+    if who in ("anon", "svc"):
+        return Call(path)
+    headers = await bearer(w.clients[INDICATOR], USERNAME_OF[who], DEMO_PASSWORD)
+    return Call(path, headers=headers)
+
+
+async def sign_out(w: World, who: str) -> Call:
+    return await fresh_session(w, who, "/api/v1/auth/logout")
 
 
 async def own_key(w: World, who: str) -> Call:
@@ -311,9 +341,9 @@ def inbox_event(w: World, who: str) -> Call:
     return Call("/api/v1/inbox", json=event)
 
 
-NO_DEAD_EVENT = "401 404 403 403 403 403 403 403"
-CONTRACT_READERS = "401 200 403 403 403 403 200 200"
-SIDES_OF_A_SUCCESS = "401 200 403 404 200 404 403 403"
+NO_DEAD_EVENT = "401 404 403 403 403 403 403 403 403 403"
+CONTRACT_READERS = "401 200 403 403 403 403 200 200 200 403"
+SIDES_OF_A_SUCCESS = "401 200 403 404 200 404 403 403 403 404"
 
 
 async def illegal_move(w: World, who: str) -> Call:
@@ -348,6 +378,56 @@ def value(w: World, who: str) -> Call:
         "provenance": "administrative",
     }
     return Call("/api/v1/indicators/graduates_new/values", json=body)
+
+
+def obligation(w: World, who: str) -> Call:
+    body = {
+        "indicator_code": "graduates_new",
+        "region_code": OWN_UNIT,
+        "period_type": "quarter",
+        "due_day": 15,
+        "active_from": "2030-01-01",
+    }
+    return Call("/api/v1/reporting/obligations", json=body)
+
+
+def exemption(w: World, who: str) -> Call:
+    body = {
+        "region_code": OWN_UNIT,
+        "indicator_code": "graduates_new",
+        "year": 2030,
+        "period_type": "quarter",
+        "period": 1,
+        "reason": "矩阵免报",
+    }
+    return Call("/api/v1/reporting/exemptions", json=body)
+
+
+async def fresh_submission(w: World) -> int:
+    """The own township's talent-team figure, which the demo's obligation sends for review."""
+    n = w.next()
+    year, quarter = 2026 + n % 70, 1 + (n // 70) % 4
+    body = {
+        "region_code": OWN_UNIT,
+        "year": year,
+        "quarter": quarter,
+        "value": str(n),
+        "provenance": "administrative",
+    }
+    await w.made(INDICATOR, "POST", Call("/api/v1/indicators/talent_teams/values", json=body), "t-own")
+    queue = Call("/api/v1/reporting/submissions", params={"region_code": OWN_UNIT, "status": "submitted"})
+    return next(
+        int(s["id"])
+        for s in (await w.made(INDICATOR, "GET", queue))["items"]
+        if (s["indicator_code"], s["year"], s["period"]) == ("talent_teams", year, quarter)
+    )
+
+
+def review(action: str, **kwargs: Any) -> Build:
+    async def build(w: World, who: str) -> Call:
+        return Call(f"/api/v1/reporting/submissions/{await fresh_submission(w)}/{action}", **kwargs)
+
+    return build
 
 
 def bulk_values(w: World, who: str) -> Call:
@@ -460,33 +540,38 @@ def webhook_rows(service: str) -> list[Row]:
 
     W = "/api/v1/webhooks/{webhook_id}"
     return [
-        row(service, "POST /api/v1/webhooks", "401 201 403 403 403 403 403 201", webhook_create(service)),
+        row(
+            service,
+            "POST /api/v1/webhooks",
+            "401 201 403 403 403 403 403 201 403 403",
+            webhook_create(service),
+        ),
         row(
             service,
             "GET /api/v1/webhooks",
-            "401 200 403 403 403 403 403 200-",
+            "401 200 403 403 403 403 403 200- 200 403",
             shows=ids("items", lambda w: w.webhook[service]),
             note="a service account lists its own",
         ),
-        row(service, f"GET {W}", "401 200 403 403 403 403 403 404", bureau()),
+        row(service, f"GET {W}", "401 200 403 403 403 403 403 404 200 403", bureau()),
         row(
             service,
             f"PATCH {W}",
-            "401 200 403 403 403 403 403 200",
+            "401 200 403 403 403 403 403 200 403 403",
             svc_webhook(service, json={"state": "paused"}),
         ),
-        row(service, f"DELETE {W}", "401 204 403 403 403 403 403 204", svc_webhook(service)),
+        row(service, f"DELETE {W}", "401 204 403 403 403 403 403 204 403 403", svc_webhook(service)),
         row(
             service,
             f"POST {W}/secret-rotation",
-            "401 200 403 403 403 403 403 200",
+            "401 200 403 403 403 403 403 200 403 403",
             svc_webhook(service, "/secret-rotation"),
         ),
-        row(service, f"GET {W}/deliveries", "401 200 403 403 403 403 403 404", bureau("/deliveries")),
+        row(service, f"GET {W}/deliveries", "401 200 403 403 403 403 403 404 200 403", bureau("/deliveries")),
         row(
             service,
             f"POST {W}/deliveries/{{delivery_id}}/redelivery",
-            "401 404 403 403 403 403 403 404",
+            "401 404 403 403 403 403 403 404 403 403",
             bureau("/deliveries/999999/redelivery"),
             note="no such delivery; another's webhook is missing",
         ),
@@ -514,21 +599,47 @@ MATRIX: list[Row] = [
         note="signing in needs no token; the viewer's password is sent whoever asks"),
     row(INDICATOR, "GET /api/v1/auth/jwks",                 PUBLIC),
     row(INDICATOR, "GET /api/v1/auth/me",                   SIGNED_IN),
-    row(INDICATOR, "POST /api/v1/auth/api-keys",            "401 201 201 201 201 201 201 403",
+    row(INDICATOR, "POST /api/v1/auth/api-keys",            "401 201 201 201 201 201 201 403 403 403",
         fixed("/api/v1/auth/api-keys", json={"name": "本人的密钥"}),
         note="people make their own keys; a service's keys are issued by the bureau"),
-    row(INDICATOR, "POST /api/v1/auth/api-keys",            "401 201 403 403 201 403 403 403",
+    row(INDICATOR, "POST /api/v1/auth/api-keys",            "401 201 403 403 201 403 403 403 403 403",
         fixed("/api/v1/auth/api-keys", json={"name": "给企业的密钥", "username": E1}),
         note="a key for the enterprise's account: the bureau or the enterprise itself"),
     row(INDICATOR, "GET /api/v1/auth/api-keys",             SIGNED_IN),
-    row(INDICATOR, "DELETE /api/v1/auth/api-keys/{key_id}", "401 204 204 204 204 204 204 403", own_key,
+    row(INDICATOR, "DELETE /api/v1/auth/api-keys/{key_id}", "401 204 204 204 204 204 204 403 403 403", own_key,
         note="each caller revokes a key of its own"),
-    row(INDICATOR, "DELETE /api/v1/auth/api-keys/{key_id}", "401 204 404 404 204 404 404 403", enterprise_key,
+    row(INDICATOR, "DELETE /api/v1/auth/api-keys/{key_id}", "401 204 404 404 204 404 404 403 403 403", enterprise_key,
         note="the enterprise's key: someone else's key is reported missing"),
-    row(INDICATOR, "POST /api/v1/users",                    ADMIN_ONLY_201,
+    row(INDICATOR, "POST /api/v1/auth/refresh",             "401 200 200 200 200 200 200 403 200 200",
+        note="a signed-in account renews its own session; a service's token has none"),
+    row(INDICATOR, "POST /api/v1/auth/logout",              "401 204 204 204 204 204 204 204 204 204", sign_out,
+        note="each caller ends a session of its own (a service's token has none to end)"),
+    row(INDICATOR, "POST /api/v1/auth/password",            "401 422 422 422 422 422 422 403 422 422",
+        fixed("/api/v1/auth/password", json={"current_password": "not-the-password",
+                                             "new_password": STAFF_PASSWORD}),
+        note="one's own password only; the wrong current password answers once the caller is let in"),
+    row(INDICATOR, "POST /api/v1/auth/totp/confirm",        "401 409 409 409 409 409 409 403 409 409",
+        fixed("/api/v1/auth/totp/confirm", json={"code": "123456"}),
+        note="one's own second factor; nobody has enrolled yet, which the caller let in is told"),
+    row(INDICATOR, "POST /api/v1/auth/totp/enroll",         "401 200 200 200 200 200 200 403 200 200",
+        note="a person's own second factor, not a service's"),
+    row(INDICATOR, "GET /api/v1/auth/revocations",          PUBLIC,
+        note="public as the JWKS: every service fetches it without signing in"),
+    row(INDICATOR, "POST /api/v1/users",                    ACCOUNTS_201,
         lambda w, who: Call("/api/v1/users", json={
-            "username": f"matrix-{w.next()}", "role": "viewer", "password": DEMO_PASSWORD})),
-    row(INDICATOR, "GET /api/v1/users",                     ADMIN_ONLY_200),
+            "username": f"matrix-{w.next()}", "role": "viewer", "password": STAFF_PASSWORD})),
+    row(INDICATOR, "GET /api/v1/users",                     ACCOUNTS_200,
+        note="三员分立: accounts are the security administrator's, not the bureau's nor the auditor's"),
+    row(INDICATOR, "PATCH /api/v1/users/{username}",        ACCOUNTS_200,
+        fixed(f"/api/v1/users/{ACCOUNT_TARGET}", json={"display_name": "矩阵账号"})),
+    row(INDICATOR, "POST /api/v1/users/{username}/disable", ACCOUNTS_200,
+        fixed(f"/api/v1/users/{ACCOUNT_TARGET}/disable", json={"reason": "矩阵测试"})),
+    row(INDICATOR, "POST /api/v1/users/{username}/enable",  ACCOUNTS_200,
+        fixed(f"/api/v1/users/{ACCOUNT_TARGET}/enable")),
+    row(INDICATOR, "POST /api/v1/users/{username}/password-reset", ACCOUNTS_200,
+        fixed(f"/api/v1/users/{ACCOUNT_TARGET}/password-reset")),
+    row(INDICATOR, "POST /api/v1/users/{username}/revoke",  ACCOUNTS_200,
+        fixed(f"/api/v1/users/{ACCOUNT_TARGET}/revoke")),
     row(INDICATOR, "GET /api/v1/regions",                   PUBLIC),
     row(INDICATOR, "GET /api/v1/platform",                  PUBLIC),
     row(INDICATOR, "GET /api/v1/indicators",                SIGNED_IN),
@@ -536,10 +647,10 @@ MATRIX: list[Row] = [
     row(INDICATOR, "GET /api/v1/indicators/{code}",         SIGNED_IN, fixed(GRADUATES)),
     row(INDICATOR, "PATCH /api/v1/indicators/{code}",       ADMIN_ONLY_200,
         fixed(GRADUATES, json={"description": "高校毕业生新增留冶人数"})),
-    row(INDICATOR, "POST /api/v1/indicators/{code}/values", "401 201 201 403 403 403 403 201", value),
+    row(INDICATOR, "POST /api/v1/indicators/{code}/values", "401 201 201 403 403 403 403 201 403 403", value),
     row(INDICATOR, "GET /api/v1/indicators/{code}/values",  UNIT_FIGURES,
         fixed(f"{GRADUATES}/values", params={"region": OWN_UNIT})),
-    row(INDICATOR, "POST /api/v1/indicator-values/bulk",    "401 200 200 422 403 403 403 200", bulk_values,
+    row(INDICATOR, "POST /api/v1/indicator-values/bulk",    "401 200 200 422 403 403 403 200 403 403", bulk_values,
         note="a township's rows of another unit are named and refused, nothing written"),
     row(INDICATOR, "PUT /api/v1/indicators/{code}/targets/{year}", ADMIN_ONLY_200,
         fixed(f"{GRADUATES}/targets/2025", json={"region_code": OWN_UNIT, "value": "100"})),
@@ -547,56 +658,70 @@ MATRIX: list[Row] = [
         fixed(f"{GRADUATES}/progress", params={**YEAR, "region": OWN_UNIT})),
     row(INDICATOR, "GET /api/v1/dashboard",                 UNIT_FIGURES,
         fixed("/api/v1/dashboard", params={**YEAR, "region": OWN_UNIT})),
-    row(INDICATOR, "POST /api/v1/tech-contracts",           "401 201 403 403 403 403 403 201", contract),
+    row(INDICATOR, "GET /api/v1/reporting/obligations",     REPORTING_READERS),
+    row(INDICATOR, "POST /api/v1/reporting/obligations",    ADMIN_ONLY_201, obligation),
+    row(INDICATOR, "GET /api/v1/reporting/exemptions",      REPORTING_READERS),
+    row(INDICATOR, "POST /api/v1/reporting/exemptions",     ADMIN_ONLY_201, exemption),
+    row(INDICATOR, "GET /api/v1/reporting/completeness",    UNIT_FIGURES,
+        fixed("/api/v1/reporting/completeness", params={**YEAR, "region_code": OWN_UNIT})),
+    row(INDICATOR, "GET /api/v1/reporting/overdue",         UNIT_FIGURES,
+        fixed("/api/v1/reporting/overdue", params={"region_code": OWN_UNIT})),
+    row(INDICATOR, "GET /api/v1/reporting/submissions",     UNIT_FIGURES,
+        fixed("/api/v1/reporting/submissions", params={"region_code": OWN_UNIT})),
+    row(INDICATOR, "POST /api/v1/reporting/submissions/{submission_id}/accept", ADMIN_ONLY_200, review("accept"),
+        note="a township's figure under review: the bureau alone accepts it"),
+    row(INDICATOR, "POST /api/v1/reporting/submissions/{submission_id}/return", ADMIN_ONLY_200,
+        review("return", json={"reason": "矩阵退回"})),
+    row(INDICATOR, "POST /api/v1/tech-contracts",           "401 201 403 403 403 403 403 201 403 403", contract),
     row(INDICATOR, "GET /api/v1/tech-contracts",            CONTRACT_READERS),
     row(INDICATOR, "GET /api/v1/tech-contracts/{contract_id}", CONTRACT_READERS, contract_read),
-    row(INDICATOR, "POST /api/v1/inbox",                    "401 403 403 403 403 403 403 200", inbox_event,
+    row(INDICATOR, "POST /api/v1/inbox",                    "401 403 403 403 403 403 403 200 403 403", inbox_event,
         note="peer services deliver their outbox's events"),
-    row(INDICATOR, "GET /api/v1/notifications",             "401 200- 200 200- 200- 200- 200- 200-",
+    row(INDICATOR, "GET /api/v1/notifications",             "401 200- 200 200- 200- 200- 200- 200- 200- 200-",
         shows=ids("items", lambda w: w.indicator_notification), note="a township's month-end reminder"),
-    row(INDICATOR, "PATCH /api/v1/notifications/{notification_id}", "401 404 200 404 404 404 404 404",
+    row(INDICATOR, "PATCH /api/v1/notifications/{notification_id}", "401 404 200 404 404 404 404 404 403 404",
         lambda w, who: Call(f"/api/v1/notifications/{w.indicator_notification}", json={"read": True})),
-    row(INDICATOR, "POST /api/v1/notifications/read",  "401 200 200 200 200 200 200 200",
+    row(INDICATOR, "POST /api/v1/notifications/read",  "401 200 200 200 200 200 200 200 403 200",
         fixed("/api/v1/notifications/read", json={"up_to_id": 0}),
         note="each account marks only its own; up_to_id 0 leaves the world's notices unread"),
-    row(INDICATOR, "GET /api/v1/outbox",                    ADMIN_ONLY_200),
+    row(INDICATOR, "GET /api/v1/outbox",                    ADMIN_READS),
     row(INDICATOR, "POST /api/v1/outbox/{event_id}/retry",  NO_DEAD_EVENT, MISSING_EVENT,
         note="no such event: the bureau is told so, everyone else is refused first"),
-    row(INDICATOR, "GET /api/v1/enterprises",               "401 200 200 200- 200 200- 200 200",
+    row(INDICATOR, "GET /api/v1/enterprises",               "401 200 200 200- 200 200- 200 200 200 200",
         fixed("/api/v1/enterprises", params={"region": OWN_UNIT, "name": OWN_ENTERPRISE.name}),
         shows=ids("items", lambda w: E1, "credit_code")),
-    row(INDICATOR, "POST /api/v1/enterprises",              "401 201 201 403 403 403 403 403", enterprise),
-    row(INDICATOR, "GET /api/v1/enterprises/{credit_code}", "401 200 200 404 200 404 200 200",
+    row(INDICATOR, "POST /api/v1/enterprises",              "401 201 201 403 403 403 403 403 403 403", enterprise),
+    row(INDICATOR, "GET /api/v1/enterprises/{credit_code}", "401 200 200 404 200 404 200 200 200 200",
         fixed(f"/api/v1/enterprises/{E1}")),
-    row(INDICATOR, "PATCH /api/v1/enterprises/{credit_code}", "401 200 200 404 200 404 403 403",
+    row(INDICATOR, "PATCH /api/v1/enterprises/{credit_code}", "401 200 200 404 200 404 403 403 403 403",
         fixed(f"/api/v1/enterprises/{E1}", json={"industry": "铸造"})),
     row(INDICATOR, "POST /api/v1/enterprises/{credit_code}/qualifications", ADMIN_ONLY_201,
         fixed(f"/api/v1/enterprises/{E1}/qualifications", json={"kind": "hte", "granted_on": "2025-11-03"})),
-    row(INDICATOR, "GET /api/v1/qualifications",            "401 200 200 200- 200 200- 200 200",
+    row(INDICATOR, "GET /api/v1/qualifications",            "401 200 200 200- 200 200- 200 200 200 200",
         fixed("/api/v1/qualifications", params={"credit_code": E1}),
         shows=ids("items", lambda w: E1, "credit_code")),
-    row(INDICATOR, "POST /api/v1/regions/{region_code}/candidates", "401 201 201 403 403 403 403 403",
+    row(INDICATOR, "POST /api/v1/regions/{region_code}/candidates", "401 201 201 403 403 403 403 403 403 403",
         lambda w, who: Call(f"/api/v1/regions/{OWN_UNIT}/candidates", json=w.candidate_body())),
     row(INDICATOR, "GET /api/v1/regions/{region_code}/candidates", UNIT_FIGURES,
         fixed(f"/api/v1/regions/{OWN_UNIT}/candidates")),
-    row(INDICATOR, "GET /api/v1/candidates",                "401 200 403 403 403 403 200 200",
+    row(INDICATOR, "GET /api/v1/candidates",                "401 200 403 403 403 403 200 200 200 403",
         fixed("/api/v1/candidates", params={"region_code": OWN_UNIT})),
-    row(INDICATOR, "POST /api/v1/cultivation/assessments", SIGNED_IN,
+    row(INDICATOR, "POST /api/v1/cultivation/assessments", SIGNED_IN_WRITE,
         lambda w, who: Call("/api/v1/cultivation/assessments", json=w.candidate_body()["figures"]),
         note="a calculator that stores nothing"),
-    row(INDICATOR, "POST /api/v1/regions/{region_code}/candidates/bulk", "401 201 201 403 403 403 403 403",
+    row(INDICATOR, "POST /api/v1/regions/{region_code}/candidates/bulk", "401 201 201 403 403 403 403 403 403 403",
         lambda w, who: Call(f"/api/v1/regions/{OWN_UNIT}/candidates/bulk",
                             json={"items": [w.candidate_body()]})),
-    row(INDICATOR, "GET /api/v1/candidates/{candidate_id}", "401 200 200 404 404 404 200 200",
+    row(INDICATOR, "GET /api/v1/candidates/{candidate_id}", "401 200 200 404 404 404 200 200 200 404",
         lambda w, who: Call(f"/api/v1/candidates/{w.candidate}")),
-    row(INDICATOR, "PATCH /api/v1/candidates/{candidate_id}", "401 200 200 404 404 404 403 403",
+    row(INDICATOR, "PATCH /api/v1/candidates/{candidate_id}", "401 200 200 404 404 404 403 403 403 404",
         candidate_move),
     row(INDICATOR, "PUT /api/v1/cultivation/quotas/{year}", ADMIN_ONLY_200,
         fixed("/api/v1/cultivation/quotas/2025",
               json={"items": [{"region_code": OWN_UNIT, "measure": "hte_applications", "quota": 3}]})),
     row(INDICATOR, "GET /api/v1/cultivation/progress",      NO_ENTERPRISES,
         fixed("/api/v1/cultivation/progress", params=YEAR), note="every township sees the ranking"),
-    row(INDICATOR, "GET /api/v1/reports/quarterly",         "401 200 403 403 403 403 200 200",
+    row(INDICATOR, "GET /api/v1/reports/quarterly",         "401 200 403 403 403 403 200 200 200 403",
         fixed("/api/v1/reports/quarterly", params={**YEAR, "quarter": 3})),
     row(INDICATOR, "GET /api/v1/exports/dashboard.xlsx",    SIGNED_IN,
         fixed("/api/v1/exports/dashboard.xlsx", params=YEAR), note="the city's figures"),
@@ -607,66 +732,66 @@ MATRIX: list[Row] = [
     row(INDICATOR, "GET /api/v1/exports/indicator-values.xlsx", UNIT_FIGURES,
         fixed("/api/v1/exports/indicator-values.xlsx", params={"code": "graduates_new", "region": OWN_UNIT})),
     row(INDICATOR, "GET /api/v1/imports/templates/indicator-values.xlsx", SIGNED_IN),
-    row(INDICATOR, "POST /api/v1/imports/indicator-values", "401 200 200 422 403 403 403 200", values_upload,
+    row(INDICATOR, "POST /api/v1/imports/indicator-values", "401 200 200 422 403 403 403 200 403 403", values_upload,
         note="a township's rows of another unit are named cell by cell and refused"),
     row(INDICATOR, "GET /api/v1/imports/templates/candidates.xlsx", SIGNED_IN),
-    row(INDICATOR, "POST /api/v1/imports/regions/{region_code}/candidates", "401 200 200 403 403 403 403 403",
+    row(INDICATOR, "POST /api/v1/imports/regions/{region_code}/candidates", "401 200 200 403 403 403 403 403 403 403",
         candidates_upload),
     row(INDICATOR, "GET /api/v1/jobs",                       JOB_READERS),
     row(INDICATOR, "POST /api/v1/jobs/{name}/runs",           ADMIN_ONLY_201, run_purge),
-    row(INDICATOR, "GET /api/v1/events",                     "401 200 403 403 403 403 200 200"),
+    row(INDICATOR, "GET /api/v1/events",                     "401 200 403 403 403 403 200 200 200 403"),
 
     # matching-api                                       anon admin t-own t-for e-own e-for viewer svc
     row(MATCHING, "GET /healthz",                           PUBLIC),
     row(MATCHING, "GET /readyz",                            PUBLIC),
     row(MATCHING, "GET /metrics",                           PUBLIC),
     row(MATCHING, "GET /api/v1/auth/me",                    SIGNED_IN),
-    row(MATCHING, "POST /api/v1/demands",                   "401 201 403 403 201 403 403 403",
+    row(MATCHING, "POST /api/v1/demands",                   "401 201 403 403 201 403 403 403 403 403",
         lambda w, who: Call("/api/v1/demands", json=w.demand_body()),
         note="the body names the own enterprise's credit code"),
-    row(MATCHING, "GET /api/v1/demands",                    "401 200 200 200- 200 200- 200 200",
+    row(MATCHING, "GET /api/v1/demands",                    "401 200 200 200- 200 200- 200 200 200 200-",
         shows=ids("items", lambda w: w.demand)),
     row(MATCHING, "POST /api/v1/demands/close-expired",     BUREAU_OR_SERVICE),
-    row(MATCHING, "GET /api/v1/demands/{demand_id}",        "401 200 200 404 200 404 200 200",
+    row(MATCHING, "GET /api/v1/demands/{demand_id}",        "401 200 200 404 200 404 200 200 200 404",
         lambda w, who: Call(f"/api/v1/demands/{w.demand}")),
-    row(MATCHING, "PATCH /api/v1/demands/{demand_id}",      "401 200 403 404 200 404 403 403",
+    row(MATCHING, "PATCH /api/v1/demands/{demand_id}",      "401 200 403 404 200 404 403 403 403 404",
         lambda w, who: Call(f"/api/v1/demands/{w.demand}", json={"industry": "铸造"})),
-    row(MATCHING, "GET /api/v1/demands/{demand_id}/recommendations", "401 200 200 404 200 404 200 200",
+    row(MATCHING, "GET /api/v1/demands/{demand_id}/recommendations", "401 200 200 404 200 404 200 200 200 404",
         lambda w, who: Call(f"/api/v1/demands/{w.demand}/recommendations")),
-    row(MATCHING, "POST /api/v1/supplies",                  "401 201 403 403 403 403 403 201",
+    row(MATCHING, "POST /api/v1/supplies",                  "401 201 403 403 403 403 403 201 403 403",
         lambda w, who: Call("/api/v1/supplies", json=w.supply_body())),
     row(MATCHING, "GET /api/v1/supplies",                   SIGNED_IN),
     row(MATCHING, "GET /api/v1/supplies/{supply_id}",       SIGNED_IN,
         lambda w, who: Call(f"/api/v1/supplies/{w.supply}")),
     row(MATCHING, "PATCH /api/v1/supplies/{supply_id}",     BUREAU_OR_SERVICE,
         lambda w, who: Call(f"/api/v1/supplies/{w.supply}", json={"contact": "027-87540000"})),
-    row(MATCHING, "PATCH /api/v1/supplies/{supply_id}",     "401 200 403 403 200 403 403 200",
+    row(MATCHING, "PATCH /api/v1/supplies/{supply_id}",     "401 200 403 403 200 403 403 200 403 403",
         lambda w, who: Call(f"/api/v1/supplies/{w.owned_supply}", json={"contact": "027-87540001"}),
         note="a supply whose owner account is the own enterprise's"),
-    row(MATCHING, "POST /api/v1/matches",                   "401 201 403 404 201 404 403 403", match_create),
-    row(MATCHING, "GET /api/v1/matches",                    "401 200 200 200- 200 200- 200 200",
+    row(MATCHING, "POST /api/v1/matches",                   "401 201 403 404 201 404 403 403 403 404", match_create),
+    row(MATCHING, "GET /api/v1/matches",                    "401 200 200 200- 200 200- 200 200 200 200-",
         shows=ids("items", lambda w: w.match)),
-    row(MATCHING, "GET /api/v1/matches/{match_id}",         "401 200 200 404 200 404 200 200",
+    row(MATCHING, "GET /api/v1/matches/{match_id}",         "401 200 200 404 200 404 200 200 200 404",
         lambda w, who: Call(f"/api/v1/matches/{w.match}")),
-    row(MATCHING, "PATCH /api/v1/matches/{match_id}",       "401 200 403 404 200 404 403 403", match_move),
+    row(MATCHING, "PATCH /api/v1/matches/{match_id}",       "401 200 403 404 200 404 403 403 403 404", match_move),
     row(MATCHING, "PUT /api/v1/matches/{match_id}/contract", SIDES_OF_A_SUCCESS, contract_set,
         note="a success's contract: the demand's enterprise or the bureau"),
-    row(MATCHING, "POST /api/v1/notifications/read",  "401 200 200 200 200 200 200 200",
+    row(MATCHING, "POST /api/v1/notifications/read",  "401 200 200 200 200 200 200 200 403 200",
         fixed("/api/v1/notifications/read", json={"up_to_id": 0}),
         note="each account marks only its own; up_to_id 0 leaves the world's notices unread"),
-    row(MATCHING, "GET /api/v1/outbox",                     ADMIN_ONLY_200),
+    row(MATCHING, "GET /api/v1/outbox",                     ADMIN_READS),
     row(MATCHING, "POST /api/v1/outbox/{event_id}/retry",   NO_DEAD_EVENT, MISSING_EVENT,
         note="no such event: the bureau is told so, everyone else is refused first"),
-    row(MATCHING, "PATCH /api/v1/matches/{match_id}",       "401 409 403 404 409 404 403 403", illegal_move,
+    row(MATCHING, "PATCH /api/v1/matches/{match_id}",       "401 409 403 404 409 404 403 403 403 404", illegal_move,
         note="proposed → succeeded is illegal: the sides are told so, who has no side is refused"),
-    row(MATCHING, "GET /api/v1/notifications",              "401 200- 200- 200- 200 200- 200- 200-",
+    row(MATCHING, "GET /api/v1/notifications",              "401 200- 200- 200- 200 200- 200- 200- 200- 200-",
         shows=ids("items", lambda w: w.notification), note="an inbox: the enterprise's own notices only"),
-    row(MATCHING, "PATCH /api/v1/notifications/{notification_id}", "401 404 404 404 200 404 404 404",
+    row(MATCHING, "PATCH /api/v1/notifications/{notification_id}", "401 404 404 404 200 404 404 404 403 404",
         lambda w, who: Call(f"/api/v1/notifications/{w.notification}", json={"read": True})),
     row(MATCHING, "POST /api/v1/assignments",               ADMIN_ONLY_200,
         lambda w, who: Call("/api/v1/assignments",
                             json={"demand_ids": [w.demand], "experts": [{"supply_id": w.supply}]})),
-    row(MATCHING, "GET /api/v1/stats",                      "401 200 200 403 403 403 200 200",
+    row(MATCHING, "GET /api/v1/stats",                      "401 200 200 403 403 403 200 200 200 403",
         fixed("/api/v1/stats", params={**PERIOD, "region": OWN_UNIT})),
     row(MATCHING, "GET /api/v1/stats/export.xlsx",          NO_ENTERPRISES,
         fixed("/api/v1/stats/export.xlsx", params=PERIOD),
@@ -675,7 +800,7 @@ MATRIX: list[Row] = [
         fixed("/api/v1/stats/publish", params=THIS_MONTH)),
     row(MATCHING, "GET /api/v1/jobs",                       JOB_READERS),
     row(MATCHING, "POST /api/v1/jobs/{name}/runs",           ADMIN_ONLY_201, run_purge),
-    row(MATCHING, "GET /api/v1/events",                     "401 200 403 403 403 403 200 200",
+    row(MATCHING, "GET /api/v1/events",                     "401 200 403 403 403 403 200 200 200 403",
         note="the change feed: the bureau, peers and read-only systems, who list every demand already"),
 
     # funding-api                                        anon admin t-own t-for e-own e-for viewer svc
@@ -695,49 +820,112 @@ MATRIX: list[Row] = [
                                   "amount": "1000.00"})),
     row(FUNDING, "POST /api/v1/programs/{program_id}/automatic-awards", ADMIN_ONLY_200,
         lambda w, who: Call(f"/api/v1/programs/{w.program}/automatic-awards")),
-    row(FUNDING, "GET /api/v1/awards",                      "401 200 200 200- 200 200- 200 200",
+    row(FUNDING, "GET /api/v1/awards",                      "401 200 200 200- 200 200- 403 200 200 403",
         shows=ids("items", lambda w: w.award)),
     row(FUNDING, "POST /api/v1/awards",                     ADMIN_ONLY_201,
         lambda w, who: Call("/api/v1/awards", json={
             "program_id": w.program, "credit_code": E1, "amount": "10000.00",
             "application_no": f"JZ-{w.next()}"})),
-    row(FUNDING, "GET /api/v1/awards/{award_id}",           "401 200 200 404 200 404 200 200",
+    row(FUNDING, "GET /api/v1/awards/{award_id}",           "401 200 200 404 200 404 403 200 200 403",
         lambda w, who: Call(f"/api/v1/awards/{w.award}")),
     row(FUNDING, "POST /api/v1/awards/{award_id}/approval", ADMIN_ONLY_200, approval,
         note="made by another bureau account (maker-checker)"),
     row(FUNDING, "POST /api/v1/awards/{award_id}/rejection", ADMIN_ONLY_200, rejection),
     row(FUNDING, "POST /api/v1/awards/{award_id}/disbursements", ADMIN_ONLY_201, payment),
-    row(FUNDING, "GET /api/v1/disbursements",               "401 200 200 200- 200 200- 200 200",
+    row(FUNDING, "GET /api/v1/disbursements",               "401 200 200 200- 200 200- 403 200 200 403",
         shows=ids("items", lambda w: w.disbursement)),
-    row(FUNDING, "GET /api/v1/disbursements/{disbursement_id}", "401 200 200 404 200 404 200 200",
+    row(FUNDING, "GET /api/v1/disbursements/{disbursement_id}", "401 200 200 404 200 404 403 200 200 403",
         lambda w, who: Call(f"/api/v1/disbursements/{w.disbursement}")),
     row(FUNDING, "POST /api/v1/disbursements/{disbursement_id}/reversal", ADMIN_ONLY_200, reversal),
-    row(FUNDING, "GET /api/v1/notifications",               "401 200 200- 200- 200- 200- 200- 200-",
+    row(FUNDING, "GET /api/v1/notifications",               "401 200 200- 200- 200- 200- 200- 200- 200- 200-",
         shows=ids("items", lambda w: w.funding_notification), note="the bureau's payment reminders"),
-    row(FUNDING, "PATCH /api/v1/notifications/{notification_id}", "401 200 404 404 404 404 404 404",
+    row(FUNDING, "PATCH /api/v1/notifications/{notification_id}", "401 200 404 404 404 404 404 404 403 404",
         lambda w, who: Call(f"/api/v1/notifications/{w.funding_notification}", json={"read": True})),
-    row(FUNDING, "POST /api/v1/notifications/read",  "401 200 200 200 200 200 200 200",
+    row(FUNDING, "POST /api/v1/notifications/read",  "401 200 200 200 200 200 200 200 403 200",
         fixed("/api/v1/notifications/read", json={"up_to_id": 0}),
         note="each account marks only its own; up_to_id 0 leaves the world's notices unread"),
-    row(FUNDING, "GET /api/v1/outbox",                      ADMIN_ONLY_200),
+    row(FUNDING, "GET /api/v1/outbox",                      ADMIN_READS),
     row(FUNDING, "POST /api/v1/outbox/{event_id}/retry",    NO_DEAD_EVENT, MISSING_EVENT),
-    row(FUNDING, "GET /api/v1/ledger/entries",              "401 200 403 403 403 403 200 200"),
-    row(FUNDING, "GET /api/v1/reconciliation",              "401 200 403 403 403 403 200 200"),
+    row(FUNDING, "GET /api/v1/ledger/entries",              "401 200 403 403 403 403 403 200 200 403"),
+    row(FUNDING, "GET /api/v1/reconciliation",              "401 200 403 403 403 403 200 200 200 403"),
     row(FUNDING, "GET /api/v1/outstanding",                 SIGNED_IN),
-    row(FUNDING, "GET /api/v1/outstanding/items",           "401 200 200 200- 200 200- 200 200",
+    row(FUNDING, "GET /api/v1/outstanding/items",           "401 200 200 200- 200 200- 403 200 200 403",
         shows=ids("items", lambda w: w.award, "award_id")),
-    row(FUNDING, "GET /api/v1/outstanding/export",          SIGNED_IN),
+    row(FUNDING, "GET /api/v1/outstanding/export",          "401 200 200 200 200 200 403 200 200 403"),
     row(FUNDING, "POST /api/v1/outstanding/publications",   BUREAU_OR_SERVICE,
         fixed("/api/v1/outstanding/publications", json={})),
     row(FUNDING, "GET /api/v1/jobs",                       JOB_READERS),
     row(FUNDING, "POST /api/v1/jobs/{name}/runs",           ADMIN_ONLY_201, run_purge),
-    row(FUNDING, "GET /api/v1/events",                      "401 200 403 403 403 403 200 200",
+    row(FUNDING, "GET /api/v1/events",                      "401 200 403 403 403 403 403 200 200 403",
         note="the change feed is not scoped by unit or enterprise"),
     *webhook_rows(INDICATOR),
     *webhook_rows(MATCHING),
     *webhook_rows(FUNDING),
+    *(row(service, f"GET {path}", AUDITOR_ONLY)
+      for service in (INDICATOR, MATCHING, FUNDING)
+      for path in ("/api/v1/audit", "/api/v1/exports/audit.xlsx")),
 ]
 # fmt: on
+
+
+# Closed periods (关账, issue 17). Each cell closes a month of its own (years before the data, so no
+# other row's writes meet a closed period); the differences need a published quarter.
+def fresh_month(w: World) -> str:
+    n = w.next()
+    return f"{1990 + n // 12}-{n % 12 + 1:02d}"
+
+
+def close_period(w: World, who: str) -> Call:
+    return Call(f"/api/v1/periods/{fresh_month(w)}/close")
+
+
+async def reopen_period(w: World, who: str) -> Call:
+    key = fresh_month(w)
+    await w.made(INDICATOR, "POST", Call(f"/api/v1/periods/{key}/close"))
+    return Call(f"/api/v1/periods/{key}/reopen", json={"reason": "矩阵:更正"})
+
+
+async def report_differences(w: World, who: str) -> Call:
+    closed = await w.send(INDICATOR, "POST", Call("/api/v1/periods/2019-Q4/close"), "admin")
+    assert closed.status_code in (200, 409), closed.text  # published by the first cell
+    return Call("/api/v1/reports/quarterly/differences", params={"year": 2019, "quarter": 4})
+
+
+def period_event(w: World, who: str) -> Call:
+    key = fresh_month(w)
+    event = {
+        "id": str(uuid.uuid4()),
+        "type": "period.reopened",
+        "occurred_at": "2025-10-15T08:00:00Z",
+        "subject": f"period:{key}",
+        "data": {"key": key, "status": "reopened", "recloses_at": "2025-10-22T08:00:00Z", "revision": 2},
+        "source": "indicator-api",
+    }
+    return Call("/api/v1/inbox", json=event)
+
+
+# fmt: off
+PERIOD_ROWS: list[tuple[str, str, str, Build, str]] = [
+    (INDICATOR, "GET /api/v1/periods",                  "401 200 200 200 200 200 200 200 200 200",
+        fixed("/api/v1/periods", params=YEAR), "every account sees which periods are closed"),
+    (INDICATOR, "GET /api/v1/periods/{key}",            "401 200 200 200 200 200 200 200 200 200",
+        fixed("/api/v1/periods/2025-Q3"), ""),
+    (INDICATOR, "POST /api/v1/periods/{key}/close",     "401 200 403 403 403 403 403 403 403 403",
+        close_period, "the bureau closes a period"),
+    (INDICATOR, "POST /api/v1/periods/{key}/reopen",    "401 200 403 403 403 403 403 403 403 403",
+        reopen_period, "the bureau reopens one, with a reason"),
+    (INDICATOR, "GET /api/v1/reports/quarterly/differences", "401 200 403 403 403 403 200 200 200 403",
+        report_differences, ""),
+    (MATCHING, "POST /api/v1/inbox",                    "401 403 403 403 403 403 403 403 403 403",
+        period_event, "closed periods come from indicator-api's own account only (svc-indicator-api)"),
+    (FUNDING, "POST /api/v1/inbox",                     "401 403 403 403 403 403 403 403 403 403",
+        period_event, "closed periods come from indicator-api's own account only (svc-indicator-api)"),
+]
+# fmt: on
+MATRIX += [
+    row(service, operation, answers, build, note=note)
+    for service, operation, answers, build, note in PERIOD_ROWS
+]
 
 APPS = {
     INDICATOR: (indicator_api.main, indicator_api.config),
@@ -777,11 +965,14 @@ async def _world(platform: Platform, stack: list[httpx.AsyncClient]) -> World:
         peer = getattr(platform.apps[INDICATOR].state, name)
         peer.http, peer.base_url = peers, f"http://{name}-api"
     indicator = clients[INDICATOR]
-    world.headers = {who: await bearer(indicator, USERNAME_OF[who], DEMO_PASSWORD) for who in CALLERS[1:-1]}
+    signed_in = [who for who in CALLERS if who not in ("anon", "svc")]
+    world.headers = {who: await bearer(indicator, USERNAME_OF[who], DEMO_PASSWORD) for who in signed_in}
     for name in ("maker", "checker"):
-        body = {"username": name, "role": "admin", "password": DEMO_PASSWORD, "display_name": name}
-        await world.made(INDICATOR, "POST", Call("/api/v1/users", json=body))
-        world.headers[name] = await bearer(indicator, name, DEMO_PASSWORD)
+        body = {"username": name, "role": "admin", "password": STAFF_PASSWORD, "display_name": name}
+        await world.made(INDICATOR, "POST", Call("/api/v1/users", json=body), "secadm")
+        world.headers[name] = await bearer(indicator, name, STAFF_PASSWORD)
+    target = {"username": ACCOUNT_TARGET, "role": "viewer", "password": STAFF_PASSWORD}
+    await world.made(INDICATOR, "POST", Call("/api/v1/users", json=target), "secadm")
     token = await indicator.post(
         "/api/v1/auth/token",
         data={"grant_type": "client_credentials", "client_secret": DEV_SERVICE_API_KEYS["matching-api"]},
@@ -854,10 +1045,28 @@ async def test_each_caller_gets_the_answer_in_the_matrix(platform: Platform) -> 
                         f"{r.service} {r.method} {call.path} as {who}: expected {answer}, got {got} "
                         f"{response.text[:160]}"
                     )
+                if r.method != "GET":
+                    wrong.extend(await _audited(world, r, call, who, response))
     finally:
         for client in stack:
             await client.aclose()
     assert not wrong, f"{len(wrong)} cell(s) differ from the matrix:\n" + "\n".join(wrong)
+
+
+async def _audited(w: World, r: Row, call: Call, who: str, response: httpx.Response) -> list[str]:
+    """Every write cell leaves exactly one audit row in its service, for its request: the caller's
+    (the username tried, on the token endpoint; none without credentials), a success for a 2xx and a
+    failure otherwise. One query per cell."""
+    rows = await audit_rows(w.platform.apps[r.service], response.headers["x-request-id"])
+    if r.path == TOKEN_PATH:
+        actor = (call.data or {}).get("username")
+    else:
+        actor = None if who == "anon" else USERNAME_OF[who]
+    expected = [(actor, "success" if response.is_success else "failure", response.status_code)]
+    got = [(row["actor"], row["outcome"], row["status"]) for row in rows]
+    if got == expected:
+        return []
+    return [f"{r.service} {r.method} {call.path} as {who}: audit rows {got}, expected {expected}"]
 
 
 async def test_fields_a_caller_may_not_set_are_not_written(platform: Platform) -> None:
@@ -942,20 +1151,20 @@ async def test_fields_a_caller_may_not_set_are_not_written(platform: Platform) -
         assert (recorded.json()["recorded_by"], recorded.json()["revision"]) != ("admin", 99)
         assert recorded.json()["recorded_by"] == OWN_UNIT
 
-        # Accounts: only the bureau makes them, and a role's binding follows its role.
-        account = {"username": "matrix-escalation", "role": "admin", "password": DEMO_PASSWORD}
-        for who in ("t-own", "e-own", "viewer", "svc"):
+        # Accounts: only the security administrator makes them, and a role's binding follows its role.
+        account = {"username": "matrix-escalation", "role": "admin", "password": STAFF_PASSWORD}
+        for who in ("admin", "auditor", "t-own", "e-own", "viewer", "svc"):
             assert (await send(INDICATOR, "POST", "/api/v1/users", who, account)).status_code == 403
-        users = await w.made(INDICATOR, "GET", Call("/api/v1/users", params={"role": "admin"}), "admin")
+        users = await w.made(INDICATOR, "GET", Call("/api/v1/users", params={"role": "admin"}), "secadm")
         assert "matrix-escalation" not in {u["username"] for u in users["items"]}
         viewer = {
             "username": "matrix-viewer",
             "role": "viewer",
-            "password": DEMO_PASSWORD,
+            "password": STAFF_PASSWORD,
             "region_code": OWN_UNIT,
             "credit_code": E1,
         }
-        made = await send(INDICATOR, "POST", "/api/v1/users", "admin", viewer)
+        made = await send(INDICATOR, "POST", "/api/v1/users", "secadm", viewer)
         assert made.status_code == 201, made.text
         assert (made.json()["region_code"], made.json()["credit_code"]) == (None, None)
 

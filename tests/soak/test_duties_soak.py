@@ -49,6 +49,7 @@ DUTIES = (
     "publish-match-stats",
     "purge-idempotency-keys",
     "prune-events",
+    "prune-audit",
     "prune-webhook-deliveries",
 )
 GRACE_SECONDS = 30

@@ -532,6 +532,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/inbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 接收事件
+         * @description 其他服务的发件箱投递事件至此;按事件编号去重,重复送达不再应用。
+         */
+        post: operations["receive_event"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs": {
         parameters: {
             query?: never;
@@ -728,6 +748,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 审计记录
+         * @description 本服务的审计记录:每个写操作(成功或失败)、登录与登出、消费方 API Key 的每次读取各一条;新的在前,以 `next_cursor` 翻页。记录只增不改,保留期见服务设置 `AUDIT_RETENTION_DAYS`(默认 365 天,至少 180 天)。仅审计员可读。
+         */
+        get: operations["list_audit_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports/audit.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 导出审计记录 (Excel)
+         * @description 与审计记录列表相同的筛选条件,新的在前,至多 50000 条。仅审计员可读。
+         */
+        get: operations["export_audit_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/metrics": {
         parameters: {
             query?: never;
@@ -798,6 +858,154 @@ export interface components {
              * @default
              */
             note: string;
+        };
+        /**
+         * AuditEvent
+         * @description 审计记录 (audit event): one write, sign-in or consumer pull.
+         */
+        AuditEvent: {
+            /**
+             * Id
+             * @description 记录编号
+             */
+            id: number;
+            /**
+             * Service
+             * @description 服务
+             * @example funding-api
+             */
+            service: string;
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 发生时间 (UTC)
+             */
+            occurred_at: string;
+            /**
+             * Actor
+             * @description 操作者用户名;未认证的请求为空,登录时为所填用户名
+             */
+            actor: string | null;
+            /**
+             * Role
+             * @description 操作者角色
+             */
+            role: string | null;
+            /**
+             * Region Code
+             * @description 操作者绑定的报送单位
+             */
+            region_code: string | null;
+            /**
+             * Credit Code
+             * @description 操作者绑定的统一社会信用代码
+             */
+            credit_code: string | null;
+            /**
+             * Api Key Id
+             * @description 以 API Key 调用时,该密钥的编号
+             */
+            api_key_id: number | null;
+            /**
+             * Action
+             * @description 操作:写操作为其 operation id;`sign_in` / `sign_in_failed` / `sign_out`;消费方读取为 `data_pull`
+             * @example create_demand
+             */
+            action: string;
+            /**
+             * Method
+             * @description HTTP 方法
+             */
+            method: string;
+            /**
+             * Path
+             * @description 请求路径
+             */
+            path: string;
+            /**
+             * Object Type
+             * @description 所涉对象类型(表名或资源集合)
+             * @example awards
+             */
+            object_type: string | null;
+            /**
+             * Object Id
+             * @description 所涉对象编号
+             */
+            object_id: string | null;
+            /**
+             * Before
+             * @description 变更前的字段值(密钥类字段已隐去)
+             */
+            before: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * After
+             * @description 变更后的字段值(密钥类字段已隐去)
+             */
+            after: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Changed
+             * @description 变更的字段名
+             */
+            changed: string[];
+            /**
+             * Outcome
+             * @description 结果:success 成功 / failure 失败
+             * @enum {string}
+             */
+            outcome: "success" | "failure";
+            /**
+             * Status
+             * @description HTTP 状态码
+             */
+            status: number;
+            /**
+             * Error Code
+             * @description 失败时的错误代码
+             */
+            error_code: string | null;
+            /**
+             * Client Addr
+             * @description 客户端地址
+             */
+            client_addr: string | null;
+            /**
+             * Request Id
+             * @description 请求编号 (X-Request-ID)
+             */
+            request_id: string | null;
+            /**
+             * Dataset
+             * @description 消费方读取的数据集
+             */
+            dataset: string | null;
+            /**
+             * Rows Returned
+             * @description 消费方读取返回的条数
+             */
+            rows_returned: number | null;
+        };
+        /** AuditPage */
+        AuditPage: {
+            /**
+             * Items
+             * @description 本页记录,新的在前
+             */
+            items: components["schemas"]["AuditEvent"][];
+            /**
+             * Total
+             * @description 符合条件的总条数
+             */
+            total: number;
+            /**
+             * Next Cursor
+             * @description 下一页的 `after`;没有更多时为空
+             */
+            next_cursor: string | null;
         };
         /**
          * award.approved
@@ -1605,6 +1813,48 @@ export interface components {
             request_id: string | null;
         };
         /**
+         * Event
+         * @description An event as it travels to a peer (and, later, as the change feed serves it).
+         */
+        Event: {
+            /**
+             * Id
+             * @description 事件编号(全局唯一,接收方据此去重)
+             */
+            id: string;
+            /**
+             * Type
+             * @description 事件类型 `<noun>.<verb>`
+             * @example match.succeeded
+             */
+            type: string;
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 事件发生时间
+             */
+            occurred_at: string;
+            /**
+             * Subject
+             * @description 事件所涉对象;同一对象的事件按记录顺序送达
+             * @example match:12
+             */
+            subject: string;
+            /**
+             * Data
+             * @description 事件内容,结构由事件类型决定
+             */
+            data: {
+                [key: string]: unknown;
+            };
+            /**
+             * Source
+             * @description 发出事件的服务
+             * @example matching-api
+             */
+            source: string;
+        };
+        /**
          * ExportFormat
          * @enum {string}
          */
@@ -2330,7 +2580,7 @@ export interface components {
              * @example admin
              */
             username: string;
-            /** @description 角色: admin 科技局 / township 乡镇 / enterprise 企业 / viewer 只读 / service 服务 */
+            /** @description 角色: admin 科技局(系统管理员) / township 乡镇 / enterprise 企业 / viewer 只读 / service 服务 / security_admin 安全管理员 / auditor 审计员 */
             role: components["schemas"]["Role"];
             /**
              * Region Code
@@ -2371,6 +2621,31 @@ export interface components {
              * @example 600/minute
              */
             rate_limit?: string | null;
+            /**
+             * Session Id
+             * @description 登录会话编号 (sid);API Key 换取的令牌为空
+             */
+            session_id?: string | null;
+            /**
+             * Amr
+             * @description 登录所用的认证方式:pwd 密码,otp 动态口令
+             * @example [
+             *       "pwd",
+             *       "otp"
+             *     ]
+             */
+            amr?: string[] | null;
+            /**
+             * Issued At
+             * @description 令牌签发时间 (Unix 秒)
+             */
+            issued_at?: number | null;
+            /**
+             * Password Change Required
+             * @description 须先修改密码(临时密码或密码已过期):此前只能改密码、退出与查看本人
+             * @default false
+             */
+            password_change_required: boolean;
         };
         /**
          * Problem
@@ -2756,6 +3031,14 @@ export interface components {
              */
             checks: components["schemas"]["CheckResult"][];
         };
+        /** Received */
+        Received: {
+            /**
+             * Applied
+             * @description true:本次应用;false:此前已应用(重复送达)
+             */
+            applied: boolean;
+        };
         /**
          * Reconciliation
          * @description 对账结果: every posting balances; award and programme balances equal their records.
@@ -2837,7 +3120,7 @@ export interface components {
          * Role
          * @enum {string}
          */
-        Role: "admin" | "township" | "enterprise" | "viewer" | "service";
+        Role: "admin" | "township" | "enterprise" | "viewer" | "service" | "security_admin" | "auditor";
         /**
          * RuleIn
          * @description 无申请兑现规则: each enterprise granted `qualification` in `granted_year` is owed `amount`.
@@ -3963,13 +4246,14 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            /** @description 无权访问 */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
             /** @description 参数校验失败 */
@@ -4206,13 +4490,14 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            /** @description 无权访问 */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
             /** @description 资源不存在 */
@@ -4724,13 +5009,14 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            /** @description 无权访问 */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
             /** @description 参数校验失败 */
@@ -4804,13 +5090,14 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            /** @description 无权访问 */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
             /** @description 资源不存在 */
@@ -5348,13 +5635,14 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            /** @description 无权访问 */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
             /** @description 参数校验失败 */
@@ -5418,13 +5706,14 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            /** @description 无权访问 */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
             /** @description 参数校验失败 */
@@ -5559,7 +5848,14 @@ export interface operations {
                      *         "read:enterprises"
                      *       ],
                      *       "api_key_id": null,
-                     *       "rate_limit": "600/minute"
+                     *       "rate_limit": "600/minute",
+                     *       "session_id": null,
+                     *       "amr": [
+                     *         "pwd",
+                     *         "otp"
+                     *       ],
+                     *       "issued_at": null,
+                     *       "password_change_required": false
                      *     }
                      */
                     "application/json": components["schemas"]["Principal"];
@@ -6055,6 +6351,92 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    receive_event: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Event"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "applied": true
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Received"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
             /** @description 请求过于频繁 */
@@ -7090,6 +7472,213 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_audit_events: {
+        parameters: {
+            query?: {
+                /** @description 每页条数 */
+                limit?: number;
+                /** @description 上一页的 `next_cursor` */
+                after?: string | null;
+                /** @description 操作者用户名 */
+                actor?: string | null;
+                /** @description 操作 */
+                action?: string | null;
+                /** @description 对象类型 */
+                object_type?: string | null;
+                /** @description 对象编号 */
+                object_id?: string | null;
+                /** @description 结果 */
+                outcome?: ("success" | "failure") | null;
+                /** @description 自此时刻(含),带时区 */
+                since?: string | null;
+                /** @description 至此时刻(不含),带时区 */
+                until?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "service": "funding-api",
+                     *           "occurred_at": "2025-09-30T08:00:00Z",
+                     *           "actor": "admin",
+                     *           "role": "示例",
+                     *           "region_code": "420281101",
+                     *           "credit_code": "91420281MA0000001H",
+                     *           "api_key_id": 1,
+                     *           "action": "create_demand",
+                     *           "method": "示例",
+                     *           "path": "示例",
+                     *           "object_type": "awards",
+                     *           "object_id": "示例",
+                     *           "before": {
+                     *             "示例": null
+                     *           },
+                     *           "after": {
+                     *             "示例": null
+                     *           },
+                     *           "changed": [
+                     *             "示例"
+                     *           ],
+                     *           "outcome": "success",
+                     *           "status": 1,
+                     *           "error_code": "示例",
+                     *           "client_addr": "示例",
+                     *           "request_id": "4f1c2a9e0d5b4c7f8a6e3b2d1c0f9e8a",
+                     *           "dataset": "示例",
+                     *           "rows_returned": 1
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": "示例"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 请求无效 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export_audit_events: {
+        parameters: {
+            query?: {
+                /** @description 操作者用户名 */
+                actor?: string | null;
+                /** @description 操作 */
+                action?: string | null;
+                /** @description 对象类型 */
+                object_type?: string | null;
+                /** @description 对象编号 */
+                object_id?: string | null;
+                /** @description 结果 */
+                outcome?: ("success" | "failure") | null;
+                /** @description 自此时刻(含),带时区 */
+                since?: string | null;
+                /** @description 至此时刻(不含),带时区 */
+                until?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 请求无效 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };

@@ -52,8 +52,130 @@ export interface paths {
         /**
          * 获取访问令牌
          * @description OAuth2 令牌端点。`grant_type=password` 时以用户名和密码换取令牌(Swagger 的 Authorize 按钮即用此方式);`grant_type=client_credentials` 时以 API Key(放在 `client_secret`)换取令牌,供机器客户端调用其他两个服务。每个账号、每个 API Key 的换取次数有上限;同一账号连续输错密码后暂停登录,超限时返回 429,`Retry-After` 给出可重试的秒数。
+         *
+         *     账号令牌的有效期是空闲超时(`expires_in`,默认 1800 秒),到期前以 `POST /api/v1/auth/refresh` 续期,登录会话最长 `INDICATOR_SESSION_MAX_SECONDS`(默认 12 小时)。已启用动态口令的账号须同时提交 `totp`(否则 401 `second_factor_required`);令牌的 `amr` 声明记录认证方式 (`pwd`、`otp`)。停用的账号 401 `account_disabled`。临时密码或密码超过 `INDICATOR_PASSWORD_MAX_AGE_DAYS` 天未改时,`password_change_required` 为 true,此后除改密码、退出与查看本人外的调用一律 403 `password_change_required`。
          */
         post: operations["issue_token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 续期访问令牌
+         * @description 以仍有效的账号令牌换取同一登录会话的新令牌(空闲超时重新计时):前端在用户有操作且令牌将到期时调用。会话已退出或被吊销时 401 `token_revoked`,超过会话最长时间时 401 `session_expired`,账号停用时 401 `account_disabled`;API Key 换取的令牌没有会话 (403 `no_session`),到期后重新换取。
+         */
+        post: operations["refresh_token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 退出登录
+         * @description 结束本次登录会话:其令牌在本服务立即、在其他服务一分钟内失效。
+         */
+        post: operations["logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 修改本人密码
+         * @description 以当前密码(或临时密码)设置新密码。密码规则(设置密码时检查,登录时不检查):长度不少于 `INDICATOR_PASSWORD_MIN_LENGTH`(默认 12)位,小写字母、大写字母、数字、其他字符四类中至少含 `INDICATOR_PASSWORD_CHARACTER_CLASSES`(默认 3)类,不含用户名,且不同于原密码。违反时 422,`errors[]` 指出字段与规则:`password_too_short`、`password_too_simple`、`password_contains_username`、`password_reused`。成功后本账号的其他登录会话结束;返回本会话的新令牌(不再要求改密码)。API Key 换取的令牌没有会话 (403 `no_session`)。
+         */
+        post: operations["change_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/totp/enroll": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 登记动态口令 (TOTP)
+         * @description 为本人生成 TOTP 密钥,返回密钥与 `otpauth://` 地址(验证器应用扫码);以 `POST /api/v1/auth/totp/confirm` 提交一次动态口令后启用。此后登录须同时提交 `totp`。已启用时 409 `totp_already_enabled`。
+         */
+        post: operations["enrol_totp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/totp/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 启用动态口令 (TOTP)
+         * @description 提交验证器应用显示的 6 位动态口令,核对无误即启用;口令不符 422 `totp_invalid`。启用后下次登录的令牌带 `amr: ["pwd", "otp"]`。
+         */
+        post: operations["confirm_totp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/revocations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 已吊销的令牌
+         * @description 各服务据此拒绝已吊销的令牌 (401 `token_revoked`),每 30 秒内刷新一次:账号的 `not_before` 之前签发的令牌一律失效(停用、改角色、吊销),以及已退出或被吊销的登录会话 (`sid`)。不需要认证(与公钥相同)。
+         */
+        get: operations["read_revocations"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -152,15 +274,115 @@ export interface paths {
         };
         /**
          * 账号列表
-         * @description 仅管理员。
+         * @description 仅安全管理员。按角色、是否启用、用户名或显示名称(`q`,包含即可)筛选。
          */
         get: operations["list_users"];
         put?: never;
         /**
          * 创建账号
-         * @description 仅管理员。township 账号须绑定报送单位代码,enterprise 账号须绑定统一社会信用代码。
+         * @description 仅安全管理员。township 账号须绑定报送单位代码,enterprise 账号须绑定统一社会信用代码。密码规则(设置密码时检查,登录时不检查):长度不少于 `INDICATOR_PASSWORD_MIN_LENGTH`(默认 12)位,小写字母、大写字母、数字、其他字符四类中至少含 `INDICATOR_PASSWORD_CHARACTER_CLASSES`(默认 3)类,不含用户名,且不同于原密码。违反时 422,`errors[]` 指出字段与规则:`password_too_short`、`password_too_simple`、`password_contains_username`、`password_reused`。
          */
         post: operations["create_user"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{username}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * 修改账号
+         * @description 仅安全管理员。修改角色、绑定(报送单位代码 / 信用代码)或显示名称;角色或绑定改变时,该账号已签发的令牌在各服务一分钟内全部失效。township 须有报送单位代码、enterprise 须有信用代码 (422)。不能修改本人的角色 (403 `own_account`)。
+         */
+        patch: operations["update_user"];
+        trace?: never;
+    };
+    "/api/v1/users/{username}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 停用账号
+         * @description 仅安全管理员,须写明原因。账号不删除;停用后不能登录 (401 `account_disabled`),已签发的令牌与 API Key 在各服务一分钟内失效。不能停用本人 (403 `own_account`)。
+         */
+        post: operations["disable_user"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{username}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 启用账号
+         * @description 仅安全管理员。停用前签发的令牌仍然无效,须重新登录。
+         */
+        post: operations["enable_user"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{username}/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 重置密码
+         * @description 仅安全管理员。生成临时密码(只在此次响应中出现),持有人下次登录后须先修改密码;该账号的登录会话全部结束。
+         */
+        post: operations["reset_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{username}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 吊销账号的全部令牌与 API Key
+         * @description 仅安全管理员。该账号已签发的令牌、登录会话与 API Key 一次全部失效(各服务一分钟内),账号本身不停用。
+         */
+        post: operations["revoke_user"];
         delete?: never;
         options?: never;
         head?: never;
@@ -342,7 +564,7 @@ export interface paths {
         };
         /**
          * 指标总览
-         * @description 全部指标的进度,滞后的排在最前。
+         * @description 全部指标的进度,滞后的排在最前。须经审核的指标只计已采纳的数值;`pending_review` 为待审核数,`reporting_rate` 为全市最近一个已到期月份的报送率。
          */
         get: operations["read_dashboard"];
         put?: never;
@@ -702,11 +924,259 @@ export interface paths {
         };
         /**
          * 季度工作报告(数据部分)
-         * @description 由实时数据写成的季度报告:指标完成情况、研发活动同比、科创供应链对接(来自 matching-api)、未兑现政策资金(来自 funding-api)、滞后的指标与乡镇。JSON 中每个数字与其来源并列;`format=markdown` 给出正文,`format=docx` 下载 Word 文档。依赖的服务不可用时,相应段落写明数据暂不可用,报告照常生成。
+         * @description 由实时数据写成的季度报告:指标完成情况、研发活动同比、科创供应链对接(来自 matching-api)、未兑现政策资金(来自 funding-api)、滞后的指标与乡镇。JSON 中每个数字与其来源并列;`format=markdown` 给出正文,`format=docx` 下载 Word 文档。依赖的服务不可用时,相应段落写明数据暂不可用,报告照常生成。`version=published` 给出发布版本:季度首次关账时的报告,原样保存,此后重新打开、更正、再关账都不改变它(未发布为 404 `report_not_published`);缺省 `live` 为实时数据。
          */
         get: operations["read_quarterly_report"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/quarterly/differences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 季度报告:发布版本与实时数据的差异
+         * @description 季度关账时发布的报告与按当前数据写成的报告相比,每个数值不同的数字一条:`path` 为其在报告 JSON 中的位置,`label` 为所在节与数字名,`published` 与 `live` 为两边的数值(一边没有该数字时为 null)。未发布为 404 `report_not_published`。
+         */
+        get: operations["read_quarterly_differences"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reporting/obligations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 报送任务
+         * @description 哪些单位按月或按季报送哪些指标、次月几日前报送、是否须经审核。乡镇只看适用于本单位的。
+         */
+        get: operations["list_obligations"];
+        put?: never;
+        /**
+         * 设定报送任务
+         * @description 仅管理员。`region_code` 不填为全市每个乡镇(街道、园区)。
+         */
+        post: operations["create_obligation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reporting/exemptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 免报
+         * @description 某单位某期免报(全部或某一指标)及理由。乡镇只看本单位的。
+         */
+        get: operations["list_exemptions"];
+        put?: never;
+        /**
+         * 设定免报
+         * @description 仅管理员;须写明理由。免报的单位不计入该期应报数。
+         */
+        post: operations["create_exemption"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reporting/completeness": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 报送完整性与及时性
+         * @description 每个单位每期:应报、已报、按时、逾期补报、未报、免报,及报送率(已报 ÷ 应报)与及时率(按时 ÷ 应报)。报送时间以服务器首次记录该期数值的时间为准(退回后重报不变)。不指定 `period` 时为该年截至统计日已结束的各期。
+         */
+        get: operations["read_completeness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reporting/overdue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 逾期未报
+         * @description 已过报送期限仍未报送(且未免报)的指标,本年与上年。乡镇只看本单位。
+         */
+        get: operations["read_overdue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reporting/submissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 报送审核队列
+         * @description 须经审核的指标的报送:submitted 待审核 / accepted 已采纳 / returned 已退回。乡镇只看本单位。
+         */
+        get: operations["list_submissions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reporting/submissions/{submission_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 采纳报送
+         * @description 仅管理员。采纳后该数值成为当前数值,计入总览与进度。
+         */
+        post: operations["accept_submission"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reporting/submissions/{submission_id}/return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 退回报送
+         * @description 仅管理员;须写明理由。乡镇更正后重报,状态回到待审核,首次报送时间不变。
+         */
+        post: operations["return_submission"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/periods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 期间与关账状态
+         * @description 一个年度的 4 个季度与 12 个月及其关账状态。已关账(closed)的期间拒绝改变其数字的写入(409 `period_closed`):指标数值、技术合同签订日、培育阶段变动日期,以及科创供应链的对接结果和资金拨付日期(matching-api、funding-api 经发件箱获知关账)。关账季度内的月份同样关账。
+         */
+        get: operations["list_periods"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/periods/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 期间详情与历史
+         * @description 一个期间的关账状态,以及每次关账、重新打开与到期自动再关账(谁、何时、理由)。
+         */
+        get: operations["read_period"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/periods/{key}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 关账
+         * @description 关闭一个已结束的季度或月份:此后改变其数字的写入一律拒绝(409 `period_closed`)。关闭季度即关闭其三个月份。季度**首次**关账时发布其季度报告:发布版本即关账时的报告,此后重新打开、更正、再关账都不改变发布版本(`GET /api/v1/reports/quarterly?version=published`),更正后的差异见 `GET /api/v1/reports/quarterly/differences`。
+         */
+        post: operations["close_period"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/periods/{key}/reopen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 重新打开已关账的期间
+         * @description 须写明理由 (`reason`)。重新打开 7 天后自动再关账 (`recloses_at`),无需操作;其间可更正该期间的数字。关账季度内的月份不能单独打开,请打开季度。
+         */
+        post: operations["reopen_period"];
         delete?: never;
         options?: never;
         head?: never;
@@ -983,6 +1453,8 @@ export interface paths {
          *     - `quota.set` (indicators): 设定乡镇年度培育任务(每单位每项一个)
          *     - `tech_contract.recorded` (tech_contracts): 登记技术合同(直接报送或科创供应链对接成功)
          *     - `tech_contract.updated` (tech_contracts): 技术合同更正(新版本)或注销(status 为 cancelled)
+         *     - `submission.accepted` (indicators): 科技局采纳乡镇报送的须审核指标数值(该数值自此计入总览与进度)
+         *     - `submission.returned` (indicators): 科技局退回乡镇报送的须审核指标数值(含退回理由)
          */
         get: operations["list_events"];
         put?: never;
@@ -1024,6 +1496,8 @@ export interface paths {
          *     - `quota.set`: 设定乡镇年度培育任务(每单位每项一个)
          *     - `tech_contract.recorded`: 登记技术合同(直接报送或科创供应链对接成功)
          *     - `tech_contract.updated`: 技术合同更正(新版本)或注销(status 为 cancelled)
+         *     - `submission.accepted`: 科技局采纳乡镇报送的须审核指标数值(该数值自此计入总览与进度)
+         *     - `submission.returned`: 科技局退回乡镇报送的须审核指标数值(含退回理由)
          */
         post: operations["create_webhook"];
         delete?: never;
@@ -1114,6 +1588,46 @@ export interface paths {
          * @description 把一条 30 天内的投递重新排入队列(尝试次数清零,签名用当前密钥);端点暂停或停用时,恢复后才发出。
          */
         post: operations["redeliver_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 审计记录
+         * @description 本服务的审计记录:每个写操作(成功或失败)、登录与登出、消费方 API Key 的每次读取各一条;新的在前,以 `next_cursor` 翻页。记录只增不改,保留期见服务设置 `AUDIT_RETENTION_DAYS`(默认 365 天,至少 180 天)。仅审计员可读。
+         */
+        get: operations["list_audit_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports/audit.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 导出审计记录 (Excel)
+         * @description 与审计记录列表相同的筛选条件,新的在前,至多 50000 条。仅审计员可读。
+         */
+        get: operations["export_audit_events"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1299,6 +1813,154 @@ export interface components {
              */
             conditions: components["schemas"]["Condition"][];
         };
+        /**
+         * AuditEvent
+         * @description 审计记录 (audit event): one write, sign-in or consumer pull.
+         */
+        AuditEvent: {
+            /**
+             * Id
+             * @description 记录编号
+             */
+            id: number;
+            /**
+             * Service
+             * @description 服务
+             * @example funding-api
+             */
+            service: string;
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 发生时间 (UTC)
+             */
+            occurred_at: string;
+            /**
+             * Actor
+             * @description 操作者用户名;未认证的请求为空,登录时为所填用户名
+             */
+            actor: string | null;
+            /**
+             * Role
+             * @description 操作者角色
+             */
+            role: string | null;
+            /**
+             * Region Code
+             * @description 操作者绑定的报送单位
+             */
+            region_code: string | null;
+            /**
+             * Credit Code
+             * @description 操作者绑定的统一社会信用代码
+             */
+            credit_code: string | null;
+            /**
+             * Api Key Id
+             * @description 以 API Key 调用时,该密钥的编号
+             */
+            api_key_id: number | null;
+            /**
+             * Action
+             * @description 操作:写操作为其 operation id;`sign_in` / `sign_in_failed` / `sign_out`;消费方读取为 `data_pull`
+             * @example create_demand
+             */
+            action: string;
+            /**
+             * Method
+             * @description HTTP 方法
+             */
+            method: string;
+            /**
+             * Path
+             * @description 请求路径
+             */
+            path: string;
+            /**
+             * Object Type
+             * @description 所涉对象类型(表名或资源集合)
+             * @example awards
+             */
+            object_type: string | null;
+            /**
+             * Object Id
+             * @description 所涉对象编号
+             */
+            object_id: string | null;
+            /**
+             * Before
+             * @description 变更前的字段值(密钥类字段已隐去)
+             */
+            before: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * After
+             * @description 变更后的字段值(密钥类字段已隐去)
+             */
+            after: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Changed
+             * @description 变更的字段名
+             */
+            changed: string[];
+            /**
+             * Outcome
+             * @description 结果:success 成功 / failure 失败
+             * @enum {string}
+             */
+            outcome: "success" | "failure";
+            /**
+             * Status
+             * @description HTTP 状态码
+             */
+            status: number;
+            /**
+             * Error Code
+             * @description 失败时的错误代码
+             */
+            error_code: string | null;
+            /**
+             * Client Addr
+             * @description 客户端地址
+             */
+            client_addr: string | null;
+            /**
+             * Request Id
+             * @description 请求编号 (X-Request-ID)
+             */
+            request_id: string | null;
+            /**
+             * Dataset
+             * @description 消费方读取的数据集
+             */
+            dataset: string | null;
+            /**
+             * Rows Returned
+             * @description 消费方读取返回的条数
+             */
+            rows_returned: number | null;
+        };
+        /** AuditPage */
+        AuditPage: {
+            /**
+             * Items
+             * @description 本页记录,新的在前
+             */
+            items: components["schemas"]["AuditEvent"][];
+            /**
+             * Total
+             * @description 符合条件的总条数
+             */
+            total: number;
+            /**
+             * Next Cursor
+             * @description 下一页的 `after`;没有更多时为空
+             */
+            next_cursor: string | null;
+        };
         /** Body_issue_token */
         Body_issue_token: {
             /**
@@ -1326,6 +1988,12 @@ export interface components {
              * @default
              */
             client_secret: string;
+            /**
+             * Totp
+             * @description 动态口令(已启用 TOTP 的账号必填,6 位数字)
+             * @default
+             */
+            totp: string;
         };
         /** Body_upload_candidates */
         Body_upload_candidates: {
@@ -1747,6 +2415,87 @@ export interface components {
              */
             detail?: string | null;
         };
+        /** Completeness */
+        Completeness: {
+            /**
+             * As Of
+             * Format: date
+             * @description 统计日(此日结束时或此刻,取较早者)
+             */
+            as_of: string;
+            /**
+             * Items
+             * @description 每个单位每期一行
+             */
+            items: components["schemas"]["CompletenessItem"][];
+            /** @description 全部行合计 */
+            totals: components["schemas"]["Counts"];
+        };
+        /** CompletenessItem */
+        CompletenessItem: {
+            /**
+             * Expected
+             * @description 应报项数(免报的不计)
+             */
+            expected: number;
+            /**
+             * Received
+             * @description 已报项数(以首次报送时间计)
+             */
+            received: number;
+            /**
+             * On Time
+             * @description 按时报送项数
+             */
+            on_time: number;
+            /**
+             * Late
+             * @description 逾期后补报项数
+             */
+            late: number;
+            /**
+             * Missing
+             * @description 已过期限仍未报项数
+             */
+            missing: number;
+            /**
+             * Exempted
+             * @description 免报项数
+             */
+            exempted: number;
+            /**
+             * Reporting Rate
+             * @description 报送率 = 已报 ÷ 应报(小数)
+             */
+            reporting_rate: number | null;
+            /**
+             * Timeliness Rate
+             * @description 及时率 = 按时 ÷ 应报(小数)
+             */
+            timeliness_rate: number | null;
+            /**
+             * Region Code
+             * @description 报送单位代码
+             */
+            region_code: string;
+            /**
+             * Region Name
+             * @description 报送单位名称
+             */
+            region_name: string;
+            /**
+             * Year
+             * @description 年度
+             */
+            year: number;
+            /** @description 期间类型 */
+            period_type: components["schemas"]["ReportingPeriodType"];
+            /**
+             * Period
+             * @description 月份或季度
+             */
+            period: number;
+        };
         /** Condition */
         Condition: {
             /**
@@ -1804,6 +2553,49 @@ export interface components {
          * @enum {string}
          */
         ContractType: "development" | "transfer" | "consulting" | "service";
+        /** Counts */
+        Counts: {
+            /**
+             * Expected
+             * @description 应报项数(免报的不计)
+             */
+            expected: number;
+            /**
+             * Received
+             * @description 已报项数(以首次报送时间计)
+             */
+            received: number;
+            /**
+             * On Time
+             * @description 按时报送项数
+             */
+            on_time: number;
+            /**
+             * Late
+             * @description 逾期后补报项数
+             */
+            late: number;
+            /**
+             * Missing
+             * @description 已过期限仍未报项数
+             */
+            missing: number;
+            /**
+             * Exempted
+             * @description 免报项数
+             */
+            exempted: number;
+            /**
+             * Reporting Rate
+             * @description 报送率 = 已报 ÷ 应报(小数)
+             */
+            reporting_rate: number | null;
+            /**
+             * Timeliness Rate
+             * @description 及时率 = 按时 ÷ 应报(小数)
+             */
+            timeliness_rate: number | null;
+        };
         /** CultivationProgress */
         CultivationProgress: {
             /**
@@ -1856,6 +2648,17 @@ export interface components {
              * @description 全部指标;滞后的排在最前,差距越大越靠前
              */
             items: components["schemas"]["ProgressPublic"][];
+            /**
+             * Pending Review
+             * @description 待审核的报送数(须经审核的指标,采纳前不计入上列数值);乡镇为本单位的
+             * @default 0
+             */
+            pending_review: number;
+            /**
+             * Reporting Rate
+             * @description 全市报送率:截至统计日已到期的最近一个月,已报 ÷ 应报(小数);无报送任务为空
+             */
+            reporting_rate?: number | null;
         };
         /** DeliveryPublic */
         DeliveryPublic: {
@@ -1917,6 +2720,44 @@ export interface components {
              */
             delivered_at: string | null;
         };
+        /** Difference */
+        Difference: {
+            /**
+             * Path
+             * @description 数字在报告 JSON 中的位置
+             * @example sections.0.figures.tech_contract_turnover.actual
+             */
+            path: string;
+            /**
+             * Label
+             * @description 所在节与数字名
+             * @example 一、主要指标完成情况 · tech_contract_turnover.actual
+             */
+            label: string;
+            /**
+             * Published
+             * @description 发布版本中的数值;发布版本没有该数字为 null
+             */
+            published: string | null;
+            /**
+             * Live
+             * @description 实时数据中的数值;实时报告没有该数字为 null
+             */
+            live: string | null;
+        };
+        /** Differences */
+        Differences: {
+            /**
+             * Items
+             * @description 数值不同的数字,按报告中的顺序
+             */
+            items: components["schemas"]["Difference"][];
+            /**
+             * Total
+             * @description 条数
+             */
+            total: number;
+        };
         /**
          * DirectRoutes
          * @description 科技型中小企业直接入库条件(满足其一且满足 1–4 项).
@@ -1947,6 +2788,15 @@ export interface components {
              * @example 55068000.00
              */
             equity_raised: string;
+        };
+        /** DisableRequest */
+        DisableRequest: {
+            /**
+             * Reason
+             * @description 停用原因(必填)
+             * @example 人员离职
+             */
+            reason: string;
         };
         /** EnterpriseCreate */
         EnterpriseCreate: {
@@ -2191,6 +3041,88 @@ export interface components {
              */
             dishonest_list: boolean;
         };
+        /** ExemptionCreate */
+        ExemptionCreate: {
+            /**
+             * Region Code
+             * @description 免报单位代码
+             * @example 420281101
+             */
+            region_code: string;
+            /**
+             * Indicator Code
+             * @description 免报指标;不填为该期全部指标
+             */
+            indicator_code?: string | null;
+            /**
+             * Year
+             * @description 年度
+             * @example 2025
+             */
+            year: number;
+            /** @description 期间类型 */
+            period_type: components["schemas"]["ReportingPeriodType"];
+            /**
+             * Period
+             * @description 月份 1–12 或季度 1–4
+             * @example 5
+             */
+            period: number;
+            /**
+             * Reason
+             * @description 免报理由
+             */
+            reason: string;
+        };
+        /** ExemptionPublic */
+        ExemptionPublic: {
+            /**
+             * Region Code
+             * @description 免报单位代码
+             * @example 420281101
+             */
+            region_code: string;
+            /**
+             * Indicator Code
+             * @description 免报指标;不填为该期全部指标
+             */
+            indicator_code?: string | null;
+            /**
+             * Year
+             * @description 年度
+             * @example 2025
+             */
+            year: number;
+            /** @description 期间类型 */
+            period_type: components["schemas"]["ReportingPeriodType"];
+            /**
+             * Period
+             * @description 月份 1–12 或季度 1–4
+             * @example 5
+             */
+            period: number;
+            /**
+             * Reason
+             * @description 免报理由
+             */
+            reason: string;
+            /**
+             * Id
+             * @description 免报编号
+             */
+            id: number;
+            /**
+             * Created By
+             * @description 设定人
+             */
+            created_by: string;
+            /**
+             * Created At
+             * Format: date-time
+             * @description 设定时间
+             */
+            created_at: string;
+        };
         /**
          * FieldError
          * @description One bad input field.
@@ -2257,7 +3189,7 @@ export interface components {
              * Items
              * @description 按提交顺序排列的事件
              */
-            items: (components["schemas"]["EnterpriseCreatedEvent"] | components["schemas"]["EnterpriseUpdatedEvent"] | components["schemas"]["QualificationAddedEvent"] | components["schemas"]["CandidateSubmittedEvent"] | components["schemas"]["CandidateMovedEvent"] | components["schemas"]["CandidateUpdatedEvent"] | components["schemas"]["IndicatorCreatedEvent"] | components["schemas"]["IndicatorUpdatedEvent"] | components["schemas"]["IndicatorValueRecordedEvent"] | components["schemas"]["TargetSetEvent"] | components["schemas"]["QuotaSetEvent"] | components["schemas"]["TechContractRecordedEvent"] | components["schemas"]["TechContractUpdatedEvent"])[];
+            items: (components["schemas"]["EnterpriseCreatedEvent"] | components["schemas"]["EnterpriseUpdatedEvent"] | components["schemas"]["QualificationAddedEvent"] | components["schemas"]["CandidateSubmittedEvent"] | components["schemas"]["CandidateMovedEvent"] | components["schemas"]["CandidateUpdatedEvent"] | components["schemas"]["IndicatorCreatedEvent"] | components["schemas"]["IndicatorUpdatedEvent"] | components["schemas"]["IndicatorValueRecordedEvent"] | components["schemas"]["TargetSetEvent"] | components["schemas"]["QuotaSetEvent"] | components["schemas"]["TechContractRecordedEvent"] | components["schemas"]["TechContractUpdatedEvent"] | components["schemas"]["SubmissionAcceptedEvent"] | components["schemas"]["SubmissionReturnedEvent"])[];
             /**
              * Next Cursor
              * @description 下一次请求的 `after`:已读到的位置。没有新事件时不变,消费方以它继续轮询
@@ -2773,6 +3705,92 @@ export interface components {
              */
             up_to_id?: number | null;
         };
+        /** ObligationCreate */
+        ObligationCreate: {
+            /**
+             * Indicator Code
+             * @description 指标代码
+             * @example tech_contract_turnover
+             */
+            indicator_code: string;
+            /**
+             * Region Code
+             * @description 报送单位代码;不填为全市每个乡镇(街道、园区)
+             */
+            region_code?: string | null;
+            /** @description 报送周期:month 月报 / quarter 季报 */
+            period_type: components["schemas"]["ReportingPeriodType"];
+            /**
+             * Due Day
+             * @description 次月几日前报送(含当日)
+             * @example 10
+             */
+            due_day: number;
+            /**
+             * Requires Acceptance
+             * @description 乡镇报送的数值须经科技局审核采纳后才计入
+             * @default false
+             */
+            requires_acceptance: boolean;
+            /**
+             * Active From
+             * Format: date
+             * @description 自该日所在及以后结束的期间起须报送
+             * @example 2025-01-01
+             */
+            active_from: string;
+        };
+        /** ObligationPublic */
+        ObligationPublic: {
+            /**
+             * Indicator Code
+             * @description 指标代码
+             * @example tech_contract_turnover
+             */
+            indicator_code: string;
+            /**
+             * Region Code
+             * @description 报送单位代码;不填为全市每个乡镇(街道、园区)
+             */
+            region_code?: string | null;
+            /** @description 报送周期:month 月报 / quarter 季报 */
+            period_type: components["schemas"]["ReportingPeriodType"];
+            /**
+             * Due Day
+             * @description 次月几日前报送(含当日)
+             * @example 10
+             */
+            due_day: number;
+            /**
+             * Requires Acceptance
+             * @description 乡镇报送的数值须经科技局审核采纳后才计入
+             * @default false
+             */
+            requires_acceptance: boolean;
+            /**
+             * Active From
+             * Format: date
+             * @description 自该日所在及以后结束的期间起须报送
+             * @example 2025-01-01
+             */
+            active_from: string;
+            /**
+             * Id
+             * @description 报送任务编号
+             */
+            id: number;
+            /**
+             * Created By
+             * @description 设定人
+             */
+            created_by: string;
+            /**
+             * Created At
+             * Format: date-time
+             * @description 设定时间
+             */
+            created_at: string;
+        };
         /** OutboxEventPublic */
         OutboxEventPublic: {
             /**
@@ -2858,6 +3876,66 @@ export interface components {
          * @enum {string}
          */
         Outcome: "running" | "ok" | "failed" | "skipped";
+        /** Overdue */
+        Overdue: {
+            /**
+             * As Of
+             * Format: date
+             * @description 统计日
+             */
+            as_of: string;
+            /**
+             * Items
+             * @description 已过期限仍未报送的指标
+             */
+            items: components["schemas"]["OverdueItem"][];
+            /**
+             * Total
+             * @description 条数
+             */
+            total: number;
+        };
+        /** OverdueItem */
+        OverdueItem: {
+            /**
+             * Region Code
+             * @description 报送单位代码
+             */
+            region_code: string;
+            /**
+             * Region Name
+             * @description 报送单位名称
+             */
+            region_name: string;
+            /**
+             * Indicator Code
+             * @description 指标代码
+             */
+            indicator_code: string;
+            /**
+             * Indicator Name
+             * @description 指标名称
+             */
+            indicator_name: string;
+            /**
+             * Year
+             * @description 年度
+             */
+            year: number;
+            /** @description 期间类型 */
+            period_type: components["schemas"]["ReportingPeriodType"];
+            /**
+             * Period
+             * @description 月份或季度
+             */
+            period: number;
+            /**
+             * Due On
+             * Format: date
+             * @description 报送期限(含当日)
+             */
+            due_on: string;
+        };
         /**
          * Pace
          * @enum {string}
@@ -2935,6 +4013,24 @@ export interface components {
              */
             next_cursor?: string | null;
         };
+        /** Page[ExemptionPublic] */
+        Page_ExemptionPublic_: {
+            /**
+             * Items
+             * @description 本页条目
+             */
+            items: components["schemas"]["ExemptionPublic"][];
+            /**
+             * Total
+             * @description 符合条件的总条数(不受分页影响)
+             */
+            total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
+        };
         /** Page[IndicatorPublic] */
         Page_IndicatorPublic_: {
             /**
@@ -2971,6 +4067,24 @@ export interface components {
              */
             next_cursor?: string | null;
         };
+        /** Page[ObligationPublic] */
+        Page_ObligationPublic_: {
+            /**
+             * Items
+             * @description 本页条目
+             */
+            items: components["schemas"]["ObligationPublic"][];
+            /**
+             * Total
+             * @description 符合条件的总条数(不受分页影响)
+             */
+            total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
+        };
         /** Page[QualificationPublic] */
         Page_QualificationPublic_: {
             /**
@@ -2996,6 +4110,24 @@ export interface components {
              * @description 本页条目
              */
             items: components["schemas"]["RegionPublic"][];
+            /**
+             * Total
+             * @description 符合条件的总条数(不受分页影响)
+             */
+            total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
+        };
+        /** Page[SubmissionPublic] */
+        Page_SubmissionPublic_: {
+            /**
+             * Items
+             * @description 本页条目
+             */
+            items: components["schemas"]["SubmissionPublic"][];
             /**
              * Total
              * @description 符合条件的总条数(不受分页影响)
@@ -3078,6 +4210,188 @@ export interface components {
              * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
              */
             next_cursor?: string | null;
+        };
+        /** PasswordChange */
+        PasswordChange: {
+            /**
+             * Current Password
+             * @description 当前密码(或临时密码)
+             */
+            current_password: string;
+            /**
+             * New Password
+             * @description 新密码。密码规则(设置密码时检查,登录时不检查):长度不少于 `INDICATOR_PASSWORD_MIN_LENGTH`(默认 12)位,小写字母、大写字母、数字、其他字符四类中至少含 `INDICATOR_PASSWORD_CHARACTER_CLASSES`(默认 3)类,不含用户名,且不同于原密码。违反时 422,`errors[]` 指出字段与规则:`password_too_short`、`password_too_simple`、`password_contains_username`、`password_reused`。
+             */
+            new_password: string;
+        };
+        /** PeriodDetail */
+        PeriodDetail: {
+            /**
+             * Key
+             * @description 期间:季度 `2025-Q3` 或月份 `2025-08`
+             * @example 2025-Q3
+             */
+            key: string;
+            /**
+             * Kind
+             * @description quarter 季度 / month 月份
+             * @enum {string}
+             */
+            kind: "quarter" | "month";
+            /**
+             * Starts On
+             * Format: date
+             * @description 期间第一天
+             */
+            starts_on: string;
+            /**
+             * Ends On
+             * Format: date
+             * @description 期间最后一天
+             */
+            ends_on: string;
+            /**
+             * Status
+             * @description open 未关账 / closed 已关账(关账季度内的月份亦然)/ reopened 已重新打开,至 recloses_at 自动再关账
+             * @enum {string}
+             */
+            status: "open" | "closed" | "reopened";
+            /**
+             * Closed At
+             * @description 最近一次关账时间(月份随季度关账时为季度的关账时间)
+             */
+            closed_at: string | null;
+            /**
+             * Closed By
+             * @description 最近一次关账的账号(system 为到期自动再关账)
+             */
+            closed_by: string | null;
+            /**
+             * Reopened At
+             * @description 最近一次重新打开的时间
+             */
+            reopened_at: string | null;
+            /**
+             * Reopened By
+             * @description 最近一次重新打开的账号
+             */
+            reopened_by: string | null;
+            /**
+             * Reopen Reason
+             * @description 最近一次重新打开的理由
+             */
+            reopen_reason: string | null;
+            /**
+             * Recloses At
+             * @description 重新打开后自动再关账的时间(打开后 7 天)
+             */
+            recloses_at: string | null;
+            /**
+             * History
+             * @description 该期间每次关账、重新打开、自动再关账,按时间先后
+             */
+            history: components["schemas"]["PeriodEventPublic"][];
+        };
+        /** PeriodEventPublic */
+        PeriodEventPublic: {
+            /**
+             * Action
+             * @description close 关账 / reopen 重新打开 / reclose 到期自动再关账
+             * @enum {string}
+             */
+            action: "close" | "reopen" | "reclose";
+            /**
+             * Actor
+             * @description 操作账号;自动再关账为 system
+             */
+            actor: string;
+            /**
+             * Reason
+             * @description 重新打开的理由
+             */
+            reason: string | null;
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 时间
+             */
+            occurred_at: string;
+        };
+        /** PeriodPage */
+        PeriodPage: {
+            /**
+             * Items
+             * @description 该年度的 4 个季度与 12 个月,季度在其月份之前
+             */
+            items: components["schemas"]["PeriodPublic"][];
+            /**
+             * Total
+             * @description 条数
+             */
+            total: number;
+        };
+        /** PeriodPublic */
+        PeriodPublic: {
+            /**
+             * Key
+             * @description 期间:季度 `2025-Q3` 或月份 `2025-08`
+             * @example 2025-Q3
+             */
+            key: string;
+            /**
+             * Kind
+             * @description quarter 季度 / month 月份
+             * @enum {string}
+             */
+            kind: "quarter" | "month";
+            /**
+             * Starts On
+             * Format: date
+             * @description 期间第一天
+             */
+            starts_on: string;
+            /**
+             * Ends On
+             * Format: date
+             * @description 期间最后一天
+             */
+            ends_on: string;
+            /**
+             * Status
+             * @description open 未关账 / closed 已关账(关账季度内的月份亦然)/ reopened 已重新打开,至 recloses_at 自动再关账
+             * @enum {string}
+             */
+            status: "open" | "closed" | "reopened";
+            /**
+             * Closed At
+             * @description 最近一次关账时间(月份随季度关账时为季度的关账时间)
+             */
+            closed_at: string | null;
+            /**
+             * Closed By
+             * @description 最近一次关账的账号(system 为到期自动再关账)
+             */
+            closed_by: string | null;
+            /**
+             * Reopened At
+             * @description 最近一次重新打开的时间
+             */
+            reopened_at: string | null;
+            /**
+             * Reopened By
+             * @description 最近一次重新打开的账号
+             */
+            reopened_by: string | null;
+            /**
+             * Reopen Reason
+             * @description 最近一次重新打开的理由
+             */
+            reopen_reason: string | null;
+            /**
+             * Recloses At
+             * @description 重新打开后自动再关账的时间(打开后 7 天)
+             */
+            recloses_at: string | null;
         };
         /**
          * PeriodType
@@ -3535,11 +4849,89 @@ export interface components {
              */
             parent_code: string | null;
         };
+        /** ReopenIn */
+        ReopenIn: {
+            /**
+             * Reason
+             * @description 重新打开的理由(必填),记入期间历史
+             * @example 统计局更正8月研发投入数据
+             */
+            reason: string;
+        };
+        /**
+         * ReportingPeriodType
+         * @enum {string}
+         */
+        ReportingPeriodType: "month" | "quarter";
+        /** ReturnIn */
+        ReturnIn: {
+            /**
+             * Reason
+             * @description 退回理由(必填)
+             * @example 与统计快报不一致,请核对后重报
+             */
+            reason: string;
+        };
+        /** RevocationResult */
+        RevocationResult: {
+            /**
+             * Username
+             * @description 用户名
+             */
+            username: string;
+            /**
+             * Not Before
+             * Format: date-time
+             * @description 此刻之前签发的该账号令牌在各服务一律失效(一分钟内生效)
+             */
+            not_before: string;
+            /**
+             * Sessions Revoked
+             * @description 吊销的登录会话数
+             */
+            sessions_revoked: number;
+            /**
+             * Api Keys Revoked
+             * @description 吊销的 API Key 数
+             */
+            api_keys_revoked: number;
+        };
+        /**
+         * Revocations
+         * @description What indicator-api has revoked and every service refuses: an account's tokens issued before its
+         *     `not_before`, and single sign-in sessions (sign-out, an administrator's revocation).
+         */
+        Revocations: {
+            /**
+             * Items
+             * @description 令牌被整体吊销的账号
+             */
+            items: components["schemas"]["RevokedAccount"][];
+            /**
+             * Revoked Sessions
+             * @description 已吊销且尚未到期的登录会话 (sid)
+             */
+            revoked_sessions: string[];
+        };
+        /** RevokedAccount */
+        RevokedAccount: {
+            /**
+             * Username
+             * @description 用户名
+             */
+            username: string;
+            /**
+             * Not Before
+             * Format: date-time
+             * @description 此刻之前签发的令牌一律失效
+             */
+            not_before: string;
+        };
         /**
          * Role
          * @enum {string}
          */
-        Role: "admin" | "township" | "enterprise" | "viewer" | "service";
+        Role: "admin" | "township" | "enterprise" | "viewer" | "service" | "security_admin" | "auditor";
         /**
          * Scope
          * @description `read:<dataset>`: the reads of one dataset.
@@ -3609,6 +5001,152 @@ export interface components {
          * @enum {string}
          */
         Status: "ahead" | "on_track" | "behind";
+        /**
+         * submission.accepted
+         * @description 科技局采纳乡镇报送的须审核指标数值(该数值自此计入总览与进度)
+         */
+        SubmissionAcceptedEvent: {
+            /**
+             * Id
+             * @description 事件编号(全局唯一,据此去重)
+             */
+            id: string;
+            /**
+             * @description 事件类型 `<noun>.<verb>` (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "submission.accepted";
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 事件发生时间 (UTC)
+             */
+            occurred_at: string;
+            /**
+             * Subject
+             * @description 事件所涉对象 `<集合>:<编号>`;保留每个对象最新的 data 即得其副本
+             */
+            subject: string;
+            /** @description 科技局采纳乡镇报送的须审核指标数值(该数值自此计入总览与进度) */
+            data: components["schemas"]["SubmissionPublic"];
+        };
+        /** SubmissionPublic */
+        SubmissionPublic: {
+            /**
+             * Id
+             * @description 报送编号
+             */
+            id: number;
+            /**
+             * Indicator Code
+             * @description 指标代码
+             */
+            indicator_code: string;
+            /**
+             * Region Code
+             * @description 报送单位代码
+             */
+            region_code: string;
+            /**
+             * Year
+             * @description 年度
+             */
+            year: number;
+            /**
+             * Period Type
+             * @description 期间类型
+             */
+            period_type: string;
+            /**
+             * Period
+             * @description 月份或季度
+             */
+            period: number;
+            /**
+             * Revision
+             * @description 待审核(或已采纳)的修订号
+             */
+            revision: number;
+            /**
+             * Accepted Revision
+             * @description 最近采纳的修订号(总览与进度计入的数值);未采纳过为空
+             */
+            accepted_revision: number | null;
+            /**
+             * Value
+             * @description 数值(指标单位),十进制字符串
+             * @example 34.25
+             */
+            value: string;
+            /** @description submitted 待审核 / accepted 已采纳 / returned 已退回 */
+            status: components["schemas"]["SubmissionStatus"];
+            /**
+             * First Submitted At
+             * Format: date-time
+             * @description 首次报送时间(退回后重报不变)
+             */
+            first_submitted_at: string;
+            /**
+             * Submitted At
+             * Format: date-time
+             * @description 最近报送时间
+             */
+            submitted_at: string;
+            /**
+             * Submitted By
+             * @description 报送人
+             */
+            submitted_by: string;
+            /**
+             * Reviewed By
+             * @description 审核人
+             */
+            reviewed_by: string | null;
+            /**
+             * Reviewed At
+             * @description 审核时间
+             */
+            reviewed_at: string | null;
+            /**
+             * Return Reason
+             * @description 退回理由
+             */
+            return_reason: string | null;
+        };
+        /**
+         * submission.returned
+         * @description 科技局退回乡镇报送的须审核指标数值(含退回理由)
+         */
+        SubmissionReturnedEvent: {
+            /**
+             * Id
+             * @description 事件编号(全局唯一,据此去重)
+             */
+            id: string;
+            /**
+             * @description 事件类型 `<noun>.<verb>` (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "submission.returned";
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description 事件发生时间 (UTC)
+             */
+            occurred_at: string;
+            /**
+             * Subject
+             * @description 事件所涉对象 `<集合>:<编号>`;保留每个对象最新的 data 即得其副本
+             */
+            subject: string;
+            /** @description 科技局退回乡镇报送的须审核指标数值(含退回理由) */
+            data: components["schemas"]["SubmissionPublic"];
+        };
+        /**
+         * SubmissionStatus
+         * @enum {string}
+         */
+        SubmissionStatus: "submitted" | "accepted" | "returned";
         /** TargetIn */
         TargetIn: {
             /**
@@ -3855,6 +5393,14 @@ export interface components {
             /** @description 技术合同更正(新版本)或注销(status 为 cancelled) */
             data: components["schemas"]["TechContractPublic"];
         };
+        /** TemporaryPassword */
+        TemporaryPassword: {
+            /**
+             * Temporary Password
+             * @description 临时密码,只在此次响应中出现;持有人登录后须先修改
+             */
+            temporary_password: string;
+        };
         /** TokenResponse */
         TokenResponse: {
             /**
@@ -3871,10 +5417,40 @@ export interface components {
             token_type: string;
             /**
              * Expires In
-             * @description 有效期(秒)
-             * @example 3600
+             * @description 有效期(秒):账号令牌为空闲超时 (`INDICATOR_IDLE_TIMEOUT_SECONDS`,默认 1800),到期前调用 `POST /api/v1/auth/refresh` 续期
+             * @example 1800
              */
             expires_in: number;
+            /**
+             * Password Change Required
+             * @description 须先修改密码 (`POST /api/v1/auth/password`),此前其他调用一律 403
+             * @default false
+             */
+            password_change_required: boolean;
+        };
+        /** TotpConfirm */
+        TotpConfirm: {
+            /**
+             * Code
+             * @description 验证器应用当前显示的 6 位动态口令
+             * @example 123456
+             */
+            code: string;
+        };
+        /** TotpEnrolment */
+        TotpEnrolment: {
+            /**
+             * Secret
+             * @description TOTP 密钥 (Base32),只在此次响应中出现
+             * @example JBSWY3DPEHPK3PXP
+             */
+            secret: string;
+            /**
+             * Otpauth Uri
+             * @description `otpauth://` 地址,可生成二维码供验证器应用扫描
+             * @example otpauth://totp/%E5%A4%A7%E5%86%B6%E7%A7%91%E5%88%9B%E5%B9%B3%E5%8F%B0:admin?secret=…
+             */
+            otpauth_uri: string;
         };
         /** TownshipProgress */
         TownshipProgress: {
@@ -3940,7 +5516,7 @@ export interface components {
             credit_code?: string | null;
             /**
              * Password
-             * @description 初始密码(至少 8 位)
+             * @description 初始密码。密码规则(设置密码时检查,登录时不检查):长度不少于 `INDICATOR_PASSWORD_MIN_LENGTH`(默认 12)位,小写字母、大写字母、数字、其他字符四类中至少含 `INDICATOR_PASSWORD_CHARACTER_CLASSES`(默认 3)类,不含用户名,且不同于原密码。违反时 422,`errors[]` 指出字段与规则:`password_too_short`、`password_too_simple`、`password_contains_username`、`password_reused`。
              */
             password: string;
         };
@@ -3973,7 +5549,7 @@ export interface components {
             credit_code?: string | null;
             /**
              * Is Active
-             * @description 是否启用
+             * @description 是否启用(停用的账号不能登录,其令牌与 API Key 一律失效)
              */
             is_active: boolean;
             /**
@@ -3982,6 +5558,61 @@ export interface components {
              * @description 创建时间
              */
             created_at: string;
+            /**
+             * Disabled At
+             * @description 停用时间;启用中为空
+             */
+            disabled_at?: string | null;
+            /**
+             * Disabled Reason
+             * @description 停用原因
+             */
+            disabled_reason?: string | null;
+            /**
+             * Must Change Password
+             * @description 下次登录须修改密码(如重置后的临时密码)
+             * @default false
+             */
+            must_change_password: boolean;
+            /**
+             * Password Changed At
+             * @description 最近一次设置密码的时间
+             */
+            password_changed_at?: string | null;
+            /**
+             * Totp Enabled
+             * @description 是否已启用动态口令 (TOTP) 第二因素
+             * @default false
+             */
+            totp_enabled: boolean;
+            /**
+             * Last Sign In At
+             * @description 最近一次成功登录的时间
+             */
+            last_sign_in_at?: string | null;
+        };
+        /**
+         * UserUpdate
+         * @description Only the fields sent change; a role change keeps or takes the binding the new role needs.
+         */
+        UserUpdate: {
+            /** @description 新角色;改变角色会使该账号已签发的令牌全部失效 */
+            role?: components["schemas"]["Role"] | null;
+            /**
+             * Region Code
+             * @description township 账号绑定的报送单位代码
+             */
+            region_code?: string | null;
+            /**
+             * Credit Code
+             * @description enterprise 账号绑定的统一社会信用代码
+             */
+            credit_code?: string | null;
+            /**
+             * Display Name
+             * @description 显示名称
+             */
+            display_name?: string | null;
         };
         /** ValueIn */
         ValueIn: {
@@ -4381,7 +6012,8 @@ export interface operations {
                      * @example {
                      *       "access_token": "示例",
                      *       "token_type": "bearer",
-                     *       "expires_in": 3600
+                     *       "expires_in": 1800,
+                     *       "password_change_required": false
                      *     }
                      */
                     "application/json": components["schemas"]["TokenResponse"];
@@ -4433,6 +6065,447 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    refresh_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "access_token": "示例",
+                     *       "token_type": "bearer",
+                     *       "expires_in": 1800,
+                     *       "password_change_required": false
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TokenResponse"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    change_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "access_token": "示例",
+                     *       "token_type": "bearer",
+                     *       "expires_in": 1800,
+                     *       "password_change_required": false
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TokenResponse"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    enrol_totp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "secret": "JBSWY3DPEHPK3PXP",
+                     *       "otpauth_uri": "otpauth://totp/%E5%A4%A7%E5%86%B6%E7%A7%91%E5%88%9B%E5%B9%B3%E5%8F%B0:admin?secret=…"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TotpEnrolment"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirm_totp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TotpConfirm"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "username": "zhangsan",
+                     *       "display_name": "张三",
+                     *       "role": "admin",
+                     *       "region_code": null,
+                     *       "credit_code": null,
+                     *       "is_active": true,
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "disabled_at": null,
+                     *       "disabled_reason": null,
+                     *       "must_change_password": false,
+                     *       "password_changed_at": null,
+                     *       "totp_enabled": false,
+                     *       "last_sign_in_at": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UserPublic"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_revocations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "username": "zhangsan",
+                     *           "not_before": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "revoked_sessions": [
+                     *         "示例"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Revocations"];
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4505,7 +6578,13 @@ export interface operations {
                      *       "region_code": null,
                      *       "credit_code": null,
                      *       "is_active": true,
-                     *       "created_at": "2025-09-30T08:00:00Z"
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "disabled_at": null,
+                     *       "disabled_reason": null,
+                     *       "must_change_password": false,
+                     *       "password_changed_at": null,
+                     *       "totp_enabled": false,
+                     *       "last_sign_in_at": null
                      *     }
                      */
                     "application/json": components["schemas"]["UserPublic"];
@@ -4800,6 +6879,10 @@ export interface operations {
             query?: {
                 /** @description 按角色筛选 */
                 role?: components["schemas"]["Role"] | null;
+                /** @description true 只看启用的,false 只看停用的 */
+                is_active?: boolean | null;
+                /** @description 用户名或显示名称包含 */
+                q?: string | null;
                 /** @description 每页条数,上限见服务设置 (默认 200) */
                 limit?: number;
                 /** @description 跳过的条数 */
@@ -4827,7 +6910,13 @@ export interface operations {
                      *           "region_code": null,
                      *           "credit_code": null,
                      *           "is_active": true,
-                     *           "created_at": "2025-09-30T08:00:00Z"
+                     *           "created_at": "2025-09-30T08:00:00Z",
+                     *           "disabled_at": null,
+                     *           "disabled_reason": null,
+                     *           "must_change_password": false,
+                     *           "password_changed_at": null,
+                     *           "totp_enabled": false,
+                     *           "last_sign_in_at": null
                      *         }
                      *       ],
                      *       "total": 1,
@@ -4902,7 +6991,13 @@ export interface operations {
                      *       "region_code": null,
                      *       "credit_code": null,
                      *       "is_active": true,
-                     *       "created_at": "2025-09-30T08:00:00Z"
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "disabled_at": null,
+                     *       "disabled_reason": null,
+                     *       "must_change_password": false,
+                     *       "password_changed_at": null,
+                     *       "totp_enabled": false,
+                     *       "last_sign_in_at": null
                      *     }
                      */
                     "application/json": components["schemas"]["UserPublic"];
@@ -4964,6 +7059,466 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "username": "zhangsan",
+                     *       "display_name": "张三",
+                     *       "role": "admin",
+                     *       "region_code": null,
+                     *       "credit_code": null,
+                     *       "is_active": true,
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "disabled_at": null,
+                     *       "disabled_reason": null,
+                     *       "must_change_password": false,
+                     *       "password_changed_at": null,
+                     *       "totp_enabled": false,
+                     *       "last_sign_in_at": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UserPublic"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    disable_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DisableRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "username": "zhangsan",
+                     *       "display_name": "张三",
+                     *       "role": "admin",
+                     *       "region_code": null,
+                     *       "credit_code": null,
+                     *       "is_active": true,
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "disabled_at": null,
+                     *       "disabled_reason": null,
+                     *       "must_change_password": false,
+                     *       "password_changed_at": null,
+                     *       "totp_enabled": false,
+                     *       "last_sign_in_at": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UserPublic"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    enable_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "username": "zhangsan",
+                     *       "display_name": "张三",
+                     *       "role": "admin",
+                     *       "region_code": null,
+                     *       "credit_code": null,
+                     *       "is_active": true,
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "disabled_at": null,
+                     *       "disabled_reason": null,
+                     *       "must_change_password": false,
+                     *       "password_changed_at": null,
+                     *       "totp_enabled": false,
+                     *       "last_sign_in_at": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UserPublic"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reset_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "temporary_password": "示例"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TemporaryPassword"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revoke_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "username": "zhangsan",
+                     *       "not_before": "2025-09-30T08:00:00Z",
+                     *       "sessions_revoked": 1,
+                     *       "api_keys_revoked": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RevocationResult"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description 请求过于频繁 */
@@ -6077,7 +8632,9 @@ export interface operations {
                      *           "yoy_growth": 0.5,
                      *           "published": null
                      *         }
-                     *       ]
+                     *       ],
+                     *       "pending_review": 0,
+                     *       "reporting_rate": null
                      *     }
                      */
                     "application/json": components["schemas"]["Dashboard"];
@@ -8441,6 +10998,8 @@ export interface operations {
                 quarter: number;
                 /** @description json、markdown 或 docx (Word) */
                 format?: "json" | "markdown" | "docx";
+                /** @description live 实时数据(缺省)/ published 季度首次关账时发布的版本 */
+                version?: "live" | "published";
             };
             header?: never;
             path?: never;
@@ -8511,6 +11070,16 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             /** @description 参数校验失败 */
             422: {
                 headers: {
@@ -8519,6 +11088,1303 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_quarterly_differences: {
+        parameters: {
+            query: {
+                year: number;
+                quarter: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "path": "sections.0.figures.tech_contract_turnover.actual",
+                     *           "label": "一、主要指标完成情况 · tech_contract_turnover.actual",
+                     *           "published": "示例",
+                     *           "live": "示例"
+                     *         }
+                     *       ],
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Differences"];
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_obligations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "indicator_code": "tech_contract_turnover",
+                     *           "region_code": null,
+                     *           "period_type": "month",
+                     *           "due_day": 10,
+                     *           "requires_acceptance": false,
+                     *           "active_from": "2025-01-01",
+                     *           "id": 1,
+                     *           "created_by": "admin",
+                     *           "created_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Page_ObligationPublic_"];
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_obligation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 可选。幂等键(可见 ASCII 字符,最长 255;建议每次确认提交生成一个 UUID,重试时沿用)。同一调用方以同一键、同一请求重试时,原样返回第一次的状态码与响应体(带 `Idempotent-Replayed: true`),不会重复创建;同一键用于不同请求时 422 `idempotency_key_reused`;第一次请求仍在处理时,重试等待其完成后重放,等待超时则 409 `idempotency_key_in_use`(带 `Retry-After`)。第一次请求失败(4xx/5xx)不占用该键。键至少保留 72 小时。 */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ObligationCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "indicator_code": "tech_contract_turnover",
+                     *       "region_code": null,
+                     *       "period_type": "month",
+                     *       "due_day": 10,
+                     *       "requires_acceptance": false,
+                     *       "active_from": "2025-01-01",
+                     *       "id": 1,
+                     *       "created_by": "admin",
+                     *       "created_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ObligationPublic"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_exemptions: {
+        parameters: {
+            query?: {
+                /** @description 年度 */
+                year?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "region_code": "420281101",
+                     *           "indicator_code": null,
+                     *           "year": 2025,
+                     *           "period_type": "month",
+                     *           "period": 5,
+                     *           "reason": "示例",
+                     *           "id": 1,
+                     *           "created_by": "admin",
+                     *           "created_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Page_ExemptionPublic_"];
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_exemption: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 可选。幂等键(可见 ASCII 字符,最长 255;建议每次确认提交生成一个 UUID,重试时沿用)。同一调用方以同一键、同一请求重试时,原样返回第一次的状态码与响应体(带 `Idempotent-Replayed: true`),不会重复创建;同一键用于不同请求时 422 `idempotency_key_reused`;第一次请求仍在处理时,重试等待其完成后重放,等待超时则 409 `idempotency_key_in_use`(带 `Retry-After`)。第一次请求失败(4xx/5xx)不占用该键。键至少保留 72 小时。 */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExemptionCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "region_code": "420281101",
+                     *       "indicator_code": null,
+                     *       "year": 2025,
+                     *       "period_type": "month",
+                     *       "period": 5,
+                     *       "reason": "示例",
+                     *       "id": 1,
+                     *       "created_by": "admin",
+                     *       "created_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ExemptionPublic"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_completeness: {
+        parameters: {
+            query?: {
+                /** @description 年度;默认统计日所在年 */
+                year?: number | null;
+                /** @description month 月报 / quarter 季报 */
+                period_type?: components["schemas"]["ReportingPeriodType"];
+                /** @description 月份或季度 */
+                period?: number | null;
+                /** @description 报送单位代码;乡镇账号只看本单位 */
+                region_code?: string | null;
+                /** @description 只看某一指标 */
+                indicator_code?: string | null;
+                /** @description 统计日;默认平台报告日或今天 */
+                as_of?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "as_of": "2025-09-30",
+                     *       "items": [
+                     *         {
+                     *           "expected": 1,
+                     *           "received": 1,
+                     *           "on_time": 1,
+                     *           "late": 1,
+                     *           "missing": 1,
+                     *           "exempted": 1,
+                     *           "reporting_rate": 0.5,
+                     *           "timeliness_rate": 0.5,
+                     *           "region_code": "420281101",
+                     *           "region_name": "示例",
+                     *           "year": 1,
+                     *           "period_type": "month",
+                     *           "period": 1
+                     *         }
+                     *       ],
+                     *       "totals": {
+                     *         "expected": 1,
+                     *         "received": 1,
+                     *         "on_time": 1,
+                     *         "late": 1,
+                     *         "missing": 1,
+                     *         "exempted": 1,
+                     *         "reporting_rate": 0.5,
+                     *         "timeliness_rate": 0.5
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Completeness"];
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_overdue: {
+        parameters: {
+            query?: {
+                /** @description 报送单位代码;乡镇账号只看本单位 */
+                region_code?: string | null;
+                /** @description 统计日;默认平台报告日或今天 */
+                as_of?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "as_of": "2025-09-30",
+                     *       "items": [
+                     *         {
+                     *           "region_code": "420281101",
+                     *           "region_name": "示例",
+                     *           "indicator_code": "tech_contract_turnover",
+                     *           "indicator_name": "示例",
+                     *           "year": 1,
+                     *           "period_type": "month",
+                     *           "period": 1,
+                     *           "due_on": "2025-09-30"
+                     *         }
+                     *       ],
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Overdue"];
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_submissions: {
+        parameters: {
+            query?: {
+                /** @description 状态 */
+                status?: components["schemas"]["SubmissionStatus"] | null;
+                /** @description 报送单位代码;乡镇账号只看本单位 */
+                region_code?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "indicator_code": "tech_contract_turnover",
+                     *           "region_code": "420281101",
+                     *           "year": 1,
+                     *           "period_type": "示例",
+                     *           "period": 1,
+                     *           "revision": 1,
+                     *           "accepted_revision": 1,
+                     *           "value": "34.25",
+                     *           "status": "submitted",
+                     *           "first_submitted_at": "2025-09-30T08:00:00Z",
+                     *           "submitted_at": "2025-09-30T08:00:00Z",
+                     *           "submitted_by": "示例",
+                     *           "reviewed_by": "示例",
+                     *           "reviewed_at": "2025-09-30T08:00:00Z",
+                     *           "return_reason": "示例"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Page_SubmissionPublic_"];
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    accept_submission: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                submission_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "indicator_code": "tech_contract_turnover",
+                     *       "region_code": "420281101",
+                     *       "year": 1,
+                     *       "period_type": "示例",
+                     *       "period": 1,
+                     *       "revision": 1,
+                     *       "accepted_revision": 1,
+                     *       "value": "34.25",
+                     *       "status": "submitted",
+                     *       "first_submitted_at": "2025-09-30T08:00:00Z",
+                     *       "submitted_at": "2025-09-30T08:00:00Z",
+                     *       "submitted_by": "示例",
+                     *       "reviewed_by": "示例",
+                     *       "reviewed_at": "2025-09-30T08:00:00Z",
+                     *       "return_reason": "示例"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SubmissionPublic"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    return_submission: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                submission_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReturnIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "indicator_code": "tech_contract_turnover",
+                     *       "region_code": "420281101",
+                     *       "year": 1,
+                     *       "period_type": "示例",
+                     *       "period": 1,
+                     *       "revision": 1,
+                     *       "accepted_revision": 1,
+                     *       "value": "34.25",
+                     *       "status": "submitted",
+                     *       "first_submitted_at": "2025-09-30T08:00:00Z",
+                     *       "submitted_at": "2025-09-30T08:00:00Z",
+                     *       "submitted_by": "示例",
+                     *       "reviewed_by": "示例",
+                     *       "reviewed_at": "2025-09-30T08:00:00Z",
+                     *       "return_reason": "示例"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SubmissionPublic"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_periods: {
+        parameters: {
+            query?: {
+                /** @description 年度;缺省为当前年度 */
+                year?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "key": "2025-Q3",
+                     *           "kind": "quarter",
+                     *           "starts_on": "2025-09-30",
+                     *           "ends_on": "2025-09-30",
+                     *           "status": "open",
+                     *           "closed_at": "2025-09-30T08:00:00Z",
+                     *           "closed_by": "示例",
+                     *           "reopened_at": "2025-09-30T08:00:00Z",
+                     *           "reopened_by": "示例",
+                     *           "reopen_reason": "示例",
+                     *           "recloses_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PeriodPage"];
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_period: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 期间:季度 `2025-Q3` 或月份 `2025-08` */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "key": "2025-Q3",
+                     *       "kind": "quarter",
+                     *       "starts_on": "2025-09-30",
+                     *       "ends_on": "2025-09-30",
+                     *       "status": "open",
+                     *       "closed_at": "2025-09-30T08:00:00Z",
+                     *       "closed_by": "示例",
+                     *       "reopened_at": "2025-09-30T08:00:00Z",
+                     *       "reopened_by": "示例",
+                     *       "reopen_reason": "示例",
+                     *       "recloses_at": "2025-09-30T08:00:00Z",
+                     *       "history": [
+                     *         {
+                     *           "action": "close",
+                     *           "actor": "admin",
+                     *           "reason": "示例",
+                     *           "occurred_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PeriodDetail"];
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权执行(含限定数据集的 API Key:`scope_missing`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    close_period: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 期间:季度 `2025-Q3` 或月份 `2025-08` */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "key": "2025-Q3",
+                     *       "kind": "quarter",
+                     *       "starts_on": "2025-09-30",
+                     *       "ends_on": "2025-09-30",
+                     *       "status": "open",
+                     *       "closed_at": "2025-09-30T08:00:00Z",
+                     *       "closed_by": "示例",
+                     *       "reopened_at": "2025-09-30T08:00:00Z",
+                     *       "reopened_by": "示例",
+                     *       "reopen_reason": "示例",
+                     *       "recloses_at": "2025-09-30T08:00:00Z",
+                     *       "history": [
+                     *         {
+                     *           "action": "close",
+                     *           "actor": "admin",
+                     *           "reason": "示例",
+                     *           "occurred_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PeriodDetail"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reopen_period: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 期间:季度 `2025-Q3` 或月份 `2025-08` */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReopenIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "key": "2025-Q3",
+                     *       "kind": "quarter",
+                     *       "starts_on": "2025-09-30",
+                     *       "ends_on": "2025-09-30",
+                     *       "status": "open",
+                     *       "closed_at": "2025-09-30T08:00:00Z",
+                     *       "closed_by": "示例",
+                     *       "reopened_at": "2025-09-30T08:00:00Z",
+                     *       "reopened_by": "示例",
+                     *       "reopen_reason": "示例",
+                     *       "recloses_at": "2025-09-30T08:00:00Z",
+                     *       "history": [
+                     *         {
+                     *           "action": "close",
+                     *           "actor": "admin",
+                     *           "reason": "示例",
+                     *           "occurred_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PeriodDetail"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -10379,6 +14245,213 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_audit_events: {
+        parameters: {
+            query?: {
+                /** @description 每页条数 */
+                limit?: number;
+                /** @description 上一页的 `next_cursor` */
+                after?: string | null;
+                /** @description 操作者用户名 */
+                actor?: string | null;
+                /** @description 操作 */
+                action?: string | null;
+                /** @description 对象类型 */
+                object_type?: string | null;
+                /** @description 对象编号 */
+                object_id?: string | null;
+                /** @description 结果 */
+                outcome?: ("success" | "failure") | null;
+                /** @description 自此时刻(含),带时区 */
+                since?: string | null;
+                /** @description 至此时刻(不含),带时区 */
+                until?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "service": "funding-api",
+                     *           "occurred_at": "2025-09-30T08:00:00Z",
+                     *           "actor": "admin",
+                     *           "role": "示例",
+                     *           "region_code": "420281101",
+                     *           "credit_code": "91420281MA0000001H",
+                     *           "api_key_id": 1,
+                     *           "action": "create_demand",
+                     *           "method": "示例",
+                     *           "path": "示例",
+                     *           "object_type": "awards",
+                     *           "object_id": "示例",
+                     *           "before": {
+                     *             "示例": null
+                     *           },
+                     *           "after": {
+                     *             "示例": null
+                     *           },
+                     *           "changed": [
+                     *             "示例"
+                     *           ],
+                     *           "outcome": "success",
+                     *           "status": 1,
+                     *           "error_code": "示例",
+                     *           "client_addr": "示例",
+                     *           "request_id": "4f1c2a9e0d5b4c7f8a6e3b2d1c0f9e8a",
+                     *           "dataset": "示例",
+                     *           "rows_returned": 1
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": "示例"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 请求无效 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export_audit_events: {
+        parameters: {
+            query?: {
+                /** @description 操作者用户名 */
+                actor?: string | null;
+                /** @description 操作 */
+                action?: string | null;
+                /** @description 对象类型 */
+                object_type?: string | null;
+                /** @description 对象编号 */
+                object_id?: string | null;
+                /** @description 结果 */
+                outcome?: ("success" | "failure") | null;
+                /** @description 自此时刻(含),带时区 */
+                since?: string | null;
+                /** @description 至此时刻(不含),带时区 */
+                until?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 请求无效 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };

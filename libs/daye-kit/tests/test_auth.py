@@ -10,9 +10,18 @@ from typing import Any
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import Request
 
-from daye_kit.auth import TOKEN_AUDIENCE, TOKEN_ISSUER, JwksAuthenticator, verified_claims
-from daye_kit.errors import Unauthorized
+from daye_kit.auth import (
+    TOKEN_AUDIENCE,
+    TOKEN_ISSUER,
+    JwksAuthenticator,
+    Principal,
+    Role,
+    require_roles,
+    verified_claims,
+)
+from daye_kit.errors import Forbidden, Unauthorized
 
 KEY = Ed25519PrivateKey.generate()
 
@@ -68,3 +77,30 @@ def test_a_token_is_checked_against_the_key_it_is_given() -> None:
     assert verified_claims(token, KEY.public_key())["sub"] == "erp"
     with pytest.raises(Unauthorized):
         verified_claims(token, Ed25519PrivateKey.generate().public_key())
+
+
+def _request(method: str) -> Request:
+    return Request({"type": "http", "method": method, "path": "/", "headers": []})
+
+
+async def test_the_auditor_reads_where_the_bureau_reads_and_nowhere_else() -> None:
+    auditor = Principal(username="auditor", role=Role.auditor)
+    bureau_only = require_roles(Role.admin)
+    assert await bureau_only(_request("GET"), auditor) is auditor
+    with pytest.raises(Forbidden):
+        await bureau_only(_request("POST"), auditor)
+    # Where the bureau is not admitted (a peer's inbox), neither is the auditor, even to read.
+    with pytest.raises(Forbidden):
+        await require_roles(Role.service)(_request("GET"), auditor)
+
+
+async def test_the_security_administrator_reaches_no_business_data() -> None:
+    security = Principal(username="security", role=Role.security_admin)
+    with pytest.raises(Forbidden):
+        await require_roles(Role.admin)(_request("GET"), security)
+    with pytest.raises(Forbidden):
+        security.ensure_region("420281101")
+    with pytest.raises(Forbidden):
+        security.ensure_enterprise("91420281MA0000001H")
+    assert not security.sees_everything
+    assert Principal(username="auditor", role=Role.auditor).sees_everything

@@ -66,12 +66,12 @@ class StubIndicator(StubIdentity):
     applied: set[str] = field(default_factory=set)
 
     def token_for(self, account: str) -> str:
-        """The demo world's accounts: admin and checker (bureau), viewer, a unit code (township), a
-        credit code (enterprise)."""
+        """The demo world's accounts: admin and checker (bureau), viewer, auditor, a unit code
+        (township), a credit code (enterprise)."""
         if account in ("admin", CHECKER):
             return self.token(account, "admin")
-        if account == "viewer":
-            return self.token(account, "viewer")
+        if account in ("viewer", "auditor"):
+            return self.token(account, account)
         if re.fullmatch(r"420281\d{3}", account):
             return self.token(account, "township", region=account)
         if account in self.enterprises:

@@ -208,7 +208,13 @@ async def test_who_sees_which_awards(stack: Stack, admin: dict[str, str]) -> Non
         headers = await stack.headers(account)
         return {a["id"] for a in (await stack.funding.get("/api/v1/awards", headers=headers)).json()["items"]}
 
-    assert await visible("viewer") == {jinniu["id"], park["id"]}
+    # The auditor reads every award; a viewer sees aggregates only, no individual award.
+    assert await visible("auditor") == {jinniu["id"], park["id"]}
+    viewer = await stack.headers("viewer")
+    listed = await stack.funding.get("/api/v1/awards", headers=viewer)
+    assert (listed.status_code, listed.json()["code"]) == (403, "forbidden")
+    one = await stack.funding.get(f"/api/v1/awards/{park['id']}", headers=viewer)
+    assert one.status_code == 403
     assert await visible("420281101") == {jinniu["id"]}  # 金牛镇
     assert await visible("420281102") == set()  # 保安镇
     assert await visible(HEAT_EXCHANGERS.credit_code) == {park["id"]}
@@ -216,14 +222,14 @@ async def test_who_sees_which_awards(stack: Stack, admin: dict[str, str]) -> Non
     other = await stack.funding.get(f"/api/v1/awards/{park['id']}", headers=enterprise)
     assert (other.status_code, other.json()["code"]) == (404, "award_not_found")
     assert (await stack.funding.get(f"/api/v1/awards/{jinniu['id']}", headers=enterprise)).status_code == 200
-    viewer = await stack.headers("viewer")
     body = {
         "program_id": program["id"],
         "credit_code": JINNIU_FOUNDRY.credit_code,
         "amount": "1",
         "application_no": "x",
     }
-    for headers in (viewer, enterprise, await stack.headers("420281101")):
+    auditor = await stack.headers("auditor")
+    for headers in (viewer, auditor, enterprise, await stack.headers("420281101")):
         assert (await stack.funding.post("/api/v1/awards", json=body, headers=headers)).status_code == 403
         approval = await stack.funding.post(f"/api/v1/awards/{jinniu['id']}/approval", headers=headers)
         assert approval.status_code == 403

@@ -75,9 +75,9 @@ async def test_the_unpaid_total_is_the_reports(demo: Stack) -> None:
 
 
 async def test_vouchers_and_provincial_projects_are_paid_in_full(demo: Stack) -> None:
-    viewer = await demo.headers("viewer")
+    auditor = await demo.headers("auditor")  # reads every award; a viewer sees none
     programs = (
-        await demo.funding.get("/api/v1/programs", params={"source_level": "province"}, headers=viewer)
+        await demo.funding.get("/api/v1/programs", params={"source_level": "province"}, headers=auditor)
     ).json()["items"]
     summary = {p["name"]: (p["budget"], p["committed"], p["paid"], p["outstanding"]) for p in programs}
     assert summary == {
@@ -86,7 +86,7 @@ async def test_vouchers_and_provincial_projects_are_paid_in_full(demo: Stack) ->
     }
     vouchers = next(p for p in programs if p["name"].startswith("省科技创新券"))
     awards = (
-        await demo.funding.get("/api/v1/awards", params={"program_id": vouchers["id"]}, headers=viewer)
+        await demo.funding.get("/api/v1/awards", params={"program_id": vouchers["id"]}, headers=auditor)
     ).json()
     assert awards["total"] == 9
     assert {a["approved_on"][:7] for a in awards["items"]} == {"2025-03"}

@@ -153,7 +153,13 @@ async def test_who_pays_and_who_sees_payments(
 ) -> None:
     award = await approved_award(stack.funding, admin, checker)
     paid = (await pay(stack.funding, admin, award["id"], "10.00")).json()
-    for account in ("viewer", "420281101", award["credit_code"]):
+    # Who reads a payment: the auditor, the unit and the enterprise; a viewer sees no single payment.
+    for account, reads in (
+        ("viewer", 403),
+        ("auditor", 200),
+        ("420281101", 200),
+        (award["credit_code"], 200),
+    ):
         headers = await stack.headers(account)
         assert (await pay(stack.funding, headers, award["id"], "1.00")).status_code == 403
         reversal = await stack.funding.post(
@@ -162,7 +168,7 @@ async def test_who_pays_and_who_sees_payments(
         assert reversal.status_code == 403
         assert (
             await stack.funding.get(f"/api/v1/disbursements/{paid['id']}", headers=headers)
-        ).status_code == 200
+        ).status_code == reads
     for outsider in ("420281102", HEAT_EXCHANGERS.credit_code):
         headers = await stack.headers(outsider)
         assert (await stack.funding.get("/api/v1/disbursements", headers=headers)).json()["total"] == 0

@@ -259,7 +259,8 @@ async def test_the_feed_pages_filters_by_type_and_refuses_unknown_types(
 async def test_the_feed_is_for_the_bureau_readers_and_services(stack: Stack) -> None:
     for account, status in [
         ("admin", 200),
-        ("viewer", 200),
+        ("auditor", 200),
+        ("viewer", 403),
         ("420281101", 403),
         (HTE_2024.credit_code, 403),
     ]:

@@ -29,6 +29,7 @@ async def test_the_duties_are_listed_for_the_bureau_only(stack: Stack, admin: di
         "remind-award-payments",
         "purge-idempotency-keys",
         "prune-events",
+        "prune-audit",
         "prune-webhook-deliveries",
     }
     enterprise = await stack.headers(HTE_2024.credit_code)

@@ -59,3 +59,9 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 @pytest_asyncio.fixture
 async def admin(client: httpx.AsyncClient) -> dict[str, str]:
     return await bearer(client, "admin", DEMO_PASSWORD)
+
+
+@pytest_asyncio.fixture
+async def security(client: httpx.AsyncClient) -> dict[str, str]:
+    """The security administrator (安全管理员), who alone administers accounts."""
+    return await bearer(client, "security", DEMO_PASSWORD)

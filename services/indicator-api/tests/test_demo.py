@@ -27,8 +27,8 @@ async def _accounts(client: httpx.AsyncClient, admin: dict[str, str]) -> dict[st
             return accounts
 
 
-async def test_demo_accounts(client: httpx.AsyncClient, admin: dict[str, str]) -> None:
-    accounts = await _accounts(client, admin)
+async def test_demo_accounts(client: httpx.AsyncClient, security: dict[str, str]) -> None:
+    accounts = await _accounts(client, security)
     assert accounts["admin"]["role"] == "admin"
     assert accounts["viewer"]["role"] == "viewer"
     townships = {name: a for name, a in accounts.items() if a["role"] == "township"}
@@ -48,12 +48,12 @@ async def test_demo_accounts(client: httpx.AsyncClient, admin: dict[str, str]) -
 
 
 async def test_a_restart_does_not_seed_again(
-    client: httpx.AsyncClient, admin: dict[str, str], settings: Settings
+    client: httpx.AsyncClient, security: dict[str, str], settings: Settings
 ) -> None:
-    before = await _accounts(client, admin)
+    before = await _accounts(client, security)
     async for again in running(create_app(settings)):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=again), base_url="http://i") as second:
-            after = await _accounts(second, admin)
+            after = await _accounts(second, security)
     assert after == before
 
 
@@ -70,6 +70,26 @@ async def test_without_demo_there_are_no_accounts(
     assert response.status_code == 401
 
 
+async def _first_security_sign_in(client: httpx.AsyncClient, *, restarted: bool) -> dict[str, str]:
+    """The bootstrap security administrator changes its configured password before anything else."""
+    if restarted:
+        return await bearer(client, "security", "Second-Password-2025")
+    first = await client.post(
+        "/api/v1/auth/token", data={"username": "security", "password": "first-security-password"}
+    )
+    assert first.json()["password_change_required"] is True
+    headers = {"Authorization": f"Bearer {first.json()['access_token']}"}
+    refused = await client.get("/api/v1/users", headers=headers)
+    assert refused.json()["code"] == "password_change_required"
+    changed = await client.post(
+        "/api/v1/auth/password",
+        json={"current_password": "first-security-password", "new_password": "Second-Password-2025"},
+        headers=headers,
+    )
+    assert changed.status_code == 200, changed.text
+    return {"Authorization": f"Bearer {changed.json()['access_token']}"}
+
+
 async def test_a_new_installation_gets_its_admin_and_service_accounts(
     fresh_database: FreshDatabase, signing_key_file: Path
 ) -> None:
@@ -79,19 +99,22 @@ async def test_a_new_installation_gets_its_admin_and_service_accounts(
         update={
             "demo": False,
             "admin_password": SecretStr("first-admin-password"),
+            "security_admin_password": SecretStr("first-security-password"),
             "service_api_keys": {"matching-api": SecretStr(key)},
         }
     )
-    for _ in range(2):  # a restart (or a second replica) changes nothing
+    for restarted in (False, True):  # a restart (or a second replica) changes nothing
         async for app in running(create_app(configured)):
             async with httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=app), base_url="http://i"
             ) as client:
-                admin = await bearer(client, "admin", "first-admin-password")
-                accounts = (await client.get("/api/v1/users", headers=admin)).json()
+                await bearer(client, "admin", "first-admin-password")
+                security = await _first_security_sign_in(client, restarted=restarted)
+                accounts = (await client.get("/api/v1/users", headers=security)).json()
                 me = (await client.get("/api/v1/auth/me", headers={"X-API-Key": key})).json()
         assert [(a["username"], a["role"]) for a in accounts["items"]] == [
             ("admin", "admin"),
+            ("security", "security_admin"),
             ("svc-matching-api", "service"),
         ]
         assert me["username"] == "svc-matching-api"

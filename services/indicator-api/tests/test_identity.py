@@ -26,7 +26,7 @@ async def test_password_grant_issues_a_verifiable_token(client: httpx.AsyncClien
     assert response.status_code == 200
     body = response.json()
     assert body["token_type"] == "bearer"
-    assert body["expires_in"] == app.state.settings.token_ttl_seconds
+    assert body["expires_in"] == app.state.settings.idle_timeout_seconds
     jwks = (await client.get("/api/v1/auth/jwks")).json()
     key = jwt.PyJWK(jwks["keys"][0]).key
     claims = jwt.decode(
@@ -35,7 +35,9 @@ async def test_password_grant_issues_a_verifiable_token(client: httpx.AsyncClien
     assert claims["sub"] == TOWNSHIP
     assert claims["role"] == "township"
     assert claims["region"] == TOWNSHIP
-    assert claims["exp"] - claims["iat"] == app.state.settings.token_ttl_seconds
+    assert claims["exp"] - claims["iat"] == app.state.settings.idle_timeout_seconds
+    assert claims["amr"] == ["pwd"]
+    assert len(claims["sid"]) == 32
 
 
 @pytest.mark.parametrize(
@@ -109,9 +111,18 @@ async def test_forged_expired_and_tampered_tokens_are_refused(
 
 @pytest.mark.parametrize(
     ("username", "status"),
-    [("admin", 200), ("viewer", 403), (TOWNSHIP, 403), (DEMO_ENTERPRISES[0].credit_code, 403)],
+    [
+        ("security", 200),
+        ("admin", 403),
+        ("auditor", 403),
+        ("viewer", 403),
+        (TOWNSHIP, 403),
+        (DEMO_ENTERPRISES[0].credit_code, 403),
+    ],
 )
-async def test_only_admins_list_accounts(client: httpx.AsyncClient, username: str, status: int) -> None:
+async def test_only_the_security_admin_lists_accounts(
+    client: httpx.AsyncClient, username: str, status: int
+) -> None:
     headers = await bearer(client, username, DEMO_PASSWORD)
     response = await client.get("/api/v1/users", headers=headers)
     assert response.status_code == status
@@ -119,33 +130,33 @@ async def test_only_admins_list_accounts(client: httpx.AsyncClient, username: st
         assert response.json()["code"] == "forbidden"
 
 
-async def test_admin_creates_bound_accounts_and_nothing_half_written(
-    client: httpx.AsyncClient, admin: dict[str, str]
+async def test_security_admin_creates_bound_accounts_and_nothing_half_written(
+    client: httpx.AsyncClient, security: dict[str, str]
 ) -> None:
     missing_binding = {"username": "new-town", "password": "long-enough-1", "role": "township"}
-    response = await client.post("/api/v1/users", json=missing_binding, headers=admin)
+    response = await client.post("/api/v1/users", json=missing_binding, headers=security)
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "body"
     assert "region_code" in response.json()["errors"][0]["message"]
 
     short_password = {**missing_binding, "region_code": TOWNSHIP, "password": "short"}
-    response = await client.post("/api/v1/users", json=short_password, headers=admin)
+    response = await client.post("/api/v1/users", json=short_password, headers=security)
     assert response.status_code == 422
     assert [(e["field"], e["rule"]) for e in response.json()["errors"]] == [
         ("body.password", "string_too_short")
     ]
 
     good = {**missing_binding, "region_code": TOWNSHIP}
-    created = await client.post("/api/v1/users", json=good, headers=admin)
+    created = await client.post("/api/v1/users", json=good, headers=security)
     assert created.status_code == 201
     assert created.json()["region_code"] == TOWNSHIP
     assert "password" not in created.json()
     assert "password_hash" not in created.json()
-    duplicate = await client.post("/api/v1/users", json=good, headers=admin)
+    duplicate = await client.post("/api/v1/users", json=good, headers=security)
     assert duplicate.status_code == 409
     assert duplicate.json()["code"] == "user_exists"
     listed = (
-        await client.get("/api/v1/users", params={"role": "township", "limit": 200}, headers=admin)
+        await client.get("/api/v1/users", params={"role": "township", "limit": 200}, headers=security)
     ).json()
     assert listed["total"] == 18  # 17 units + the one made here, once
     assert (await bearer(client, "new-town", "long-enough-1"))["Authorization"].startswith("Bearer ")

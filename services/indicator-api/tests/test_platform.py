@@ -104,15 +104,15 @@ async def test_unknown_route_is_a_404_problem(client: httpx.AsyncClient) -> None
 
 
 async def test_validation_error_names_each_field_and_rule(
-    client: httpx.AsyncClient, admin: dict[str, str]
+    client: httpx.AsyncClient, security: dict[str, str]
 ) -> None:
-    response = await client.get("/api/v1/users", params={"limit": "many", "role": "mayor"}, headers=admin)
+    response = await client.get("/api/v1/users", params={"limit": "many", "role": "mayor"}, headers=security)
     assert response.status_code == 422
     body = response.json()
     assert body["code"] == "validation_failed"
     rules = {(e["field"], e["rule"]) for e in body["errors"]}
     assert rules == {("query.limit", "int_parsing"), ("query.role", "enum")}
-    too_big = await client.get("/api/v1/users", params={"limit": 100_000}, headers=admin)
+    too_big = await client.get("/api/v1/users", params={"limit": 100_000}, headers=security)
     assert too_big.status_code == 422
     assert too_big.json()["errors"][0]["field"] == "query.limit"
 

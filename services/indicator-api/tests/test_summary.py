@@ -24,6 +24,7 @@ from indicator_api.indicators.models import CurrentValue, Indicator, IndicatorVa
 from indicator_api.indicators.schemas import BulkValueIn
 from indicator_api.main import MIGRATIONS
 from indicator_api.regions.models import Region
+from indicator_api.reporting.models import Submission
 
 from .conftest import DEMO_PASSWORD
 from .test_imports import upload, workbook
@@ -47,7 +48,18 @@ class History:
 
     @classmethod
     async def read(cls, session: AsyncSession) -> History:
-        values = list((await session.execute(select(IndicatorValue))).scalars())
+        """Revisions held for review (a township's figure the bureau has not accepted: reporting/)
+        are not part of the history the summary follows until they are accepted."""
+        accepted = {
+            (s.indicator_code, s.region_code, s.year, s.period_type, s.period): s.accepted_revision or 0
+            for s in (await session.execute(select(Submission))).scalars()
+        }
+        values = [
+            v
+            for v in (await session.execute(select(IndicatorValue))).scalars()
+            if v.revision
+            <= accepted.get((v.indicator_code, v.region_code, v.year, v.period_type, v.period), v.revision)
+        ]
         parents = {r.code: r.parent_code for r in (await session.execute(select(Region))).scalars()}
         accumulation = {i.code: i.accumulation for i in (await session.execute(select(Indicator))).scalars()}
         return cls(values, parents, accumulation)
@@ -144,10 +156,11 @@ async def actual(
 async def value_at(
     client: httpx.AsyncClient, headers: dict[str, str], code: str, unit: str, year: int
 ) -> Decimal:
+    """The unit's latest figure of the year (the values come in the order of their period end)."""
     answer = await client.get(
         f"/api/v1/indicators/{code}/values", params={"region": unit, "year": year}, headers=headers
     )
-    [item] = answer.json()["items"]
+    item = answer.json()["items"][-1]
     return Decimal(item["value"])
 
 
@@ -214,10 +227,13 @@ async def test_a_publication_from_the_inbox_shows_at_once(
 async def test_corrections_of_older_periods(
     app: FastAPI, client: httpx.AsyncClient, admin: dict[str, str]
 ) -> None:
-    # A cumulative figure for March, after September's: March changes, September does not.
+    # A cumulative figure for March corrected, after September's: March changes, September does not.
+    before_march = Decimal(str(await actual(client, admin, TURNOVER, "2025-03-31")))
+    jinniu_march = Decimal(str(await actual(client, admin, TURNOVER, "2025-03-31", region=JINNIU)))
     march = {"region_code": JINNIU, "year": 2025, "month": 3, "value": "1.5", "provenance": "statistics"}
     assert (await client.post(f"/api/v1/indicators/{TURNOVER}/values", json=march, headers=admin)).is_success
-    assert await actual(client, admin, TURNOVER, "2025-03-31") == "1.5"
+    after_march = Decimal(str(await actual(client, admin, TURNOVER, "2025-03-31")))
+    assert after_march == before_march - jinniu_march + Decimal("1.5")
     assert await actual(client, admin, TURNOVER, "2025-09-30") == "34.25"
     # A stock corrected for 2023: the 2023 sum moves, 2024's (where Jinniu has a later figure) does not.
     before_2023 = Decimal(str(await actual(client, admin, INSTITUTIONS, "2023-12-31")))

@@ -50,6 +50,7 @@ async def test_the_bureau_and_viewers_list_the_duties_others_are_refused(matchin
         "publish-match-stats",
         "purge-idempotency-keys",
         "prune-events",
+        "prune-audit",
         "prune-webhook-deliveries",
     }
     close = jobs["close-expired-demands"]
@@ -208,7 +209,7 @@ async def test_two_replicas_started_on_their_own_run_each_occurrence_once(
             done = await session.execute(
                 select(func.count()).select_from(RUNS).where(RUNS.c.outcome != "running")
             )
-            return int(done.scalar_one()) == 6  # every duty below
+            return int(done.scalar_one()) == 7  # every duty below
 
     await wait_for(all_ran)
     await asyncio.sleep(0.3)  # more ticks of both replicas: nothing runs again
@@ -217,6 +218,7 @@ async def test_two_replicas_started_on_their_own_run_each_occurrence_once(
         rows = (await session.execute(select(RUNS.c.duty, RUNS.c.outcome, RUNS.c.summary))).all()
     assert sorted((duty, outcome) for duty, outcome, _ in rows) == [
         ("close-expired-demands", "ok"),
+        ("prune-audit", "ok"),
         ("prune-events", "ok"),
         ("prune-webhook-deliveries", "ok"),
         ("publish-match-stats", "ok"),

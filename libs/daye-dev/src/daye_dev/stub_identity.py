@@ -50,6 +50,10 @@ class StubIdentity:
         async def jwks() -> dict[str, Any]:
             return {"keys": [{**public, "kid": KID, "alg": "EdDSA", "use": "sig"}]}
 
+        @app.get("/api/v1/auth/revocations")
+        async def revocations() -> dict[str, Any]:
+            return {"items": [], "revoked_sessions": []}
+
         @app.post("/api/v1/auth/token")
         async def token(client_secret: str = Form(...)) -> dict[str, Any]:
             return {"access_token": self.token(self.service_account, "service"), "token_type": "bearer"}

@@ -21,6 +21,8 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from daye_kit import db
+from daye_kit.audit import AuditMiddleware, audit_router
+from daye_kit.audit.router import AUDITOR
 from daye_kit.auth import TOKEN_PATH, Authenticator
 from daye_kit.conditional import ConditionalGetMiddleware
 from daye_kit.contract import apply_deprecations, complete_document
@@ -171,12 +173,13 @@ def build_app(
     app.state.datasets = DatasetMap(spec.datasets)
     install_problem_handlers(app)
     db.install_database_error_handler(app)
-    # Added innermost first: NUL → body cap → conditional reads (ETag, 304) → request context
-    # (request id, unhandled errors, access log, metrics) → CORS (outermost). Each is pure ASGI: no
-    # layer builds a Request.
+    # Added innermost first: NUL → body cap → conditional reads (ETag, 304) → audit (a row per write
+    # and consumer pull, `daye_kit.audit`) → request context (request id, unhandled errors, access
+    # log, metrics) → CORS (outermost). Each is pure ASGI: no layer builds a Request.
     app.add_middleware(NulCharacterMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(ConditionalGetMiddleware)
+    app.add_middleware(AuditMiddleware, service=spec.name)
     metrics = CollectorRegistry()
     app.add_middleware(RequestContextMiddleware, registry=metrics)
     app.state.outbox_metrics = OutboxMetrics(metrics)
@@ -194,6 +197,7 @@ def build_app(
         app.include_router(router)
     if spec.webhooks is not None:
         app.include_router(spec.webhooks.router())
+    app.include_router(audit_router(AUDITOR))
     app.include_router(metrics_router(metrics))
     index_declared_query_names(app)
     _finish_openapi(app, settings)

@@ -6,6 +6,7 @@ import hashlib
 import json
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -44,6 +45,10 @@ PING_AFTER_IDLE_SECONDS = 2.0
 POOL_TIMEOUT_SECONDS = 10.0  # waiting longer for a free connection answers 503
 READ_ONLY_OPTION = "daye_read_only"
 DATABASE_RETRY_AFTER_SECONDS = 5
+# Where `daye_kit.audit`'s middleware keeps the request's audit (`RequestAudit`) in the ASGI scope.
+AUDIT_SCOPE_KEY = "daye.audit"
+# The same, for code that has no request at hand (`daye_kit.idempotency` reports its answers).
+CURRENT_AUDIT: ContextVar[Any] = ContextVar("daye_current_audit", default=None)
 log = structlog.get_logger("daye.db")
 
 
@@ -158,16 +163,24 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
     """One session per request: committed after the handler returns, rolled back if it raised.
 
     Services only `flush()`; the commit happens here, before the response is sent (scope="function").
+    A write's audit row (`daye_kit.audit`) goes into the same transaction, just before the commit.
     """
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    audit = request.scope.get(AUDIT_SCOPE_KEY)
     async with sessionmaker() as session:
+        if audit is not None:
+            audit.attach(session)
         try:
             yield session
         except BaseException:
             await session.rollback()
             raise
         else:
+            if audit is not None:
+                await audit.write_in(session)
             await session.commit()
+            if audit is not None:
+                audit.committed(session)
 
 
 SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]

@@ -114,9 +114,9 @@ class RowsRefused(InvalidInput):
     """Rows of a batch broke rules; nothing was written. Rendered by `json_rows` or a workbook's
     locator into `FieldError`s; left alone, each row is named `body.items.N.field`."""
 
-    def __init__(self, detail: str, rows: Sequence[RowError]) -> None:
+    def __init__(self, detail: str, rows: Sequence[RowError], *, locate: RowLocator | None = None) -> None:
         self.rows = list(rows)
-        super().__init__(detail, errors=[located(r, json_rows()) for r in self.rows])
+        super().__init__(detail, errors=[located(r, locate or json_rows()) for r in self.rows])
 
 
 RowLocator = Callable[[int, str], str]
@@ -140,7 +140,10 @@ def rows_located(locate: RowLocator) -> Iterator[None]:
     try:
         yield
     except RowsRefused as exc:
-        raise InvalidInput(exc.detail, errors=[located(r, locate) for r in exc.rows]) from exc
+        if not exc.rows:
+            raise  # its fields were named whole where it was raised
+        # The same kind of refusal (its status and code), its rows named where the client sent them.
+        raise type(exc)(exc.detail, exc.rows, locate=locate) from exc
 
 
 class Unauthorized(AppError):

@@ -42,7 +42,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from daye_kit.auth import CurrentPrincipal
-from daye_kit.db import NAMING_CONVENTION, SessionDep
+from daye_kit.db import CURRENT_AUDIT, NAMING_CONVENTION, SessionDep
 from daye_kit.errors import PROBLEM_MEDIA_TYPE, AppError, Conflict, InvalidInput
 from daye_kit.timestamps import UtcDateTime, utcnow
 
@@ -166,6 +166,23 @@ async def answer_once(
     key back with the rest, unless it is one of `keep`: then the work is undone to a savepoint and
     the refusal is stored and answered like a success.
     """
+    answer = await _answer_once(session, claim, produce, status_code, keep, policy)
+    audit = CURRENT_AUDIT.get()
+    if audit is not None:
+        # The request's audit row says what the client is answered: a stored refusal is a failure.
+        code = json.loads(answer.body).get("code") if answer.status_code >= 400 else None
+        audit.answered(answer.status_code, code)
+    return answer
+
+
+async def _answer_once(
+    session: AsyncSession,
+    claim: Claim | None,
+    produce: Produce,
+    status_code: int,
+    keep: tuple[type[AppError], ...],
+    policy: Policy | None,
+) -> Answer:
     if claim is None:
         return _answer(await produce(), status_code)
     policy = policy or Policy()

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Header, Path, Response, status
 from pydantic import BaseModel, Field
 
 from daye_kit.app import from_state
+from daye_kit.audit.capture import AuditDep
 from daye_kit.auth import Principal
 from daye_kit.db import SessionDep
 from daye_kit.duties import DutyRunner, Outcome, Trigger
@@ -115,6 +116,7 @@ def jobs_router(*, readers: RoleCheck, runners: RoleCheck) -> APIRouter:
         session: SessionDep,
         runner: RunnerDep,
         response: Response,
+        audit: AuditDep,
         idempotency_key: Annotated[
             str | None,
             Header(
@@ -140,6 +142,7 @@ def jobs_router(*, readers: RoleCheck, runners: RoleCheck) -> APIRouter:
             if recorded is not None:
                 response.status_code = status.HTTP_200_OK
                 response.headers[REPLAYED_HEADER] = "true"
+                audit.answered(status.HTTP_200_OK)
                 return _run(recorded)
         if run is None:
             raise ServiceUnavailable(

@@ -16,7 +16,7 @@ from asgi_correlation_id import correlation_id
 from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
-from daye_kit.auth import JWKS_PATH, TOKEN_PATH
+from daye_kit.auth import JWKS_PATH, REVOCATIONS_PATH, TOKEN_PATH, Revocations
 from daye_kit.errors import PeerAnswerInvalid, PeerError, PeerUnavailable
 from daye_kit.observability import REQUEST_ID_HEADER
 
@@ -183,6 +183,10 @@ class IdentityClient(PeerClient):
 
     async def jwks(self) -> dict[str, Any]:
         return (await self.get_model(_Jwks, JWKS_PATH, authenticate=False)).model_dump()
+
+    async def revocations(self) -> Revocations:
+        """The revoked accounts and sessions (public, as the JWKS: peers verify without signing in)."""
+        return await self.get_model(Revocations, REVOCATIONS_PATH, authenticate=False)
 
     async def exchange_api_key(self, api_key: str) -> str:
         """OAuth2 client credentials: an API key for a short-lived token."""

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, FastAPI
 
-from daye_kit.auth import CurrentPrincipal, JwksAuthenticator, Principal
+from daye_kit.auth import CurrentPrincipal, JwksAuthenticator, Principal, RevocationList
 from daye_kit.errors import problem_responses
 from daye_kit.peer import IdentityClient, PeerClient, ServiceToken
 from daye_kit.settings import PeerServiceSettings
@@ -24,7 +24,11 @@ async def connect_identity(app: FastAPI) -> None:
     )
     app.state.identity = identity
     app.state.service_token = ServiceToken(identity, settings.service_api_key)
-    app.state.authenticator = JwksAuthenticator(identity.jwks, identity.exchange_api_key)
+    app.state.authenticator = JwksAuthenticator(
+        identity.jwks,
+        identity.exchange_api_key,
+        revocations=RevocationList(identity.revocations, interval=settings.revocation_refresh_seconds),
+    )
 
 
 me_router = APIRouter(prefix="/api/v1", tags=["身份认证"])

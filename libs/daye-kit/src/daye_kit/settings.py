@@ -93,6 +93,12 @@ class ServiceSettings(BaseSettings):
     event_retention_days: int = Field(
         default=90, ge=1, le=3650, description="How long the change feed (`/api/v1/events`) keeps events"
     )
+    audit_retention_days: int = Field(
+        default=365,
+        ge=180,
+        le=36_500,
+        description="How long the audit trail (`/api/v1/audit`) keeps its rows (days, at least 180)",
+    )
     max_page_size: int = Field(default=200, ge=1, le=10_000)
     max_body_bytes: int = Field(
         default=32 * 1024 * 1024,
@@ -176,6 +182,24 @@ class ServiceSettings(BaseSettings):
         description="Schedules set by the deployment in place of the declared ones, by duty name, as JSON: "
         '`{"publish-match-stats": {"schedule": "*/5 * * * *", "grace_seconds": 120}}` (grace optional). '
         "A name that is not one of the service's duties stops the start.",
+    )
+    revocation_refresh_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=30,
+        description="How often the revoked tokens and sessions are fetched again (indicator-api's "
+        "`/api/v1/auth/revocations`; indicator-api itself reads its database): a disabled account's or "
+        "an ended session's tokens stop working everywhere within this",
+    )
+    require_second_factor: bool = Field(
+        default=False,
+        description="Account administration and the audit trail only for tokens issued with a second factor "
+        "(TOTP) when the caller's role is one of SECOND_FACTOR_ROLES (403 "
+        "`second_factor_enrolment_required`). 等保 level 3: production turns it on",
+    )
+    second_factor_roles: list[str] = Field(
+        default_factory=lambda: ["security_admin", "auditor", "admin"],
+        description="Roles that need a second factor when REQUIRE_SECOND_FACTOR is on, as JSON",
     )
     rate_limit_storage: str = Field(
         default="async+memory://",

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from sqlmodel import col, select
 
+from daye_kit.audit import PRUNE_AUDIT
 from daye_kit.duties import PURGE_IDEMPOTENCY_KEYS, Duty, DutyContext, DutySkipped, Summary
 from daye_kit.feed import PRUNE_EVENTS
 from daye_kit.webhooks import PRUNE_WEBHOOK_DELIVERIES
@@ -84,5 +85,6 @@ DUTIES = [
     ),
     PURGE_IDEMPOTENCY_KEYS,
     PRUNE_EVENTS,
+    PRUNE_AUDIT,
     PRUNE_WEBHOOK_DELIVERIES,
 ]

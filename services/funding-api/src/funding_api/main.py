@@ -12,11 +12,13 @@ from daye_kit.app import HttpClientFactory, ServiceSpec, build_app, default_http
 from daye_kit.feed import feed_router
 from daye_kit.health import check_peer
 from daye_kit.jobs import jobs_router
-from daye_kit.outbox import outbox_router
+from daye_kit.outbox import inbox_router, outbox_router
+from daye_kit.periods import period_handlers
 from daye_kit.remote_identity import connect_identity, connect_indicator, me_router
 from daye_kit.webhooks import Webhooks
 from funding_api.access import (
     DATASETS,
+    EVENT_SENDER,
     FEED_READER,
     JOB_READERS,
     JOB_RUNNERS,
@@ -30,6 +32,7 @@ from funding_api.disbursements.router import router as disbursement_router
 from funding_api.duties import DUTIES
 from funding_api.events import CATALOGUE
 from funding_api.ledger.router import router as ledger_router
+from funding_api.models import closed_periods
 from funding_api.notifications import NOTIFICATIONS
 from funding_api.notifications import router as notification_router
 from funding_api.outstanding.router import router as outstanding_router
@@ -81,6 +84,7 @@ def create_app(
             me_router,
             notification_router,
             outbox_router(OUTBOX_READER, OUTBOX_OPERATOR),
+            inbox_router(period_handlers(closed_periods), EVENT_SENDER),
             jobs_router(readers=JOB_READERS, runners=JOB_RUNNERS),
             feed_router(CATALOGUE, service="funding-api", reader=FEED_READER),
         ],

@@ -8,11 +8,37 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 
-from daye_kit.auth import Principal, Role, require_roles
+from daye_kit.auth import Principal, Role, ensure_second_factor, require_roles
 from daye_kit.scopes import Dataset
 
+_SECURITY_ADMIN = require_roles(Role.security_admin)
+
+
+async def _account_admin(
+    request: Request, principal: Annotated[Principal, Depends(_SECURITY_ADMIN)]
+) -> Principal:
+    """The security administrator, with a second factor where the deployment requires one."""
+    return ensure_second_factor(principal, request.app.state.settings)
+
+
+# Accounts (三员分立): the security administrator alone creates, changes, disables and resets them.
+AccountAdminPrincipal = Annotated[Principal, Depends(_account_admin)]
+# One's own password and second factor: every person's account (not a peer service's).
+AccountHolderPrincipal = Annotated[
+    Principal,
+    Depends(
+        require_roles(
+            Role.admin,
+            Role.township,
+            Role.enterprise,
+            Role.viewer,
+            Role.auditor,
+            Role.security_admin,
+        )
+    ),
+]
 # People manage their own API keys; a service's token, exchanged for its key, would otherwise turn
 # one leaked token into a lasting credential, so the bureau issues the services' keys.
 KeyHolderPrincipal = Annotated[
@@ -49,6 +75,9 @@ OUTBOX_OPERATOR = require_roles(Role.admin)
 # Events from the outbox of a peer service (matching-api's dockings).
 EVENT_SENDER = require_roles(Role.service)
 
+# Closing and reopening periods (关账): the bureau alone.
+PeriodManagerPrincipal = Annotated[Principal, Depends(require_roles(Role.admin))]
+
 # Scheduled duties (/api/v1/jobs): the bureau and read-only systems see them; the bureau runs one now.
 JOB_READERS = require_roles(Role.admin, Role.viewer)
 JOB_RUNNERS = require_roles(Role.admin)
@@ -74,3 +103,8 @@ DATASETS: dict[str, str] = {
 }
 # Webhooks (/api/v1/webhooks): the bureau, and outside systems' service accounts (each its own).
 WEBHOOK_MANAGERS = require_roles(Role.admin, Role.service)
+# Reporting obligations, completeness, overdue reports and submissions under review: the bureau's side
+# and the townships (each its own unit); the bureau alone sets obligations and reviews.
+ReportingReaderPrincipal = Annotated[
+    Principal, Depends(require_roles(Role.admin, Role.township, Role.viewer, Role.service))
+]

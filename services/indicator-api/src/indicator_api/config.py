@@ -28,7 +28,40 @@ class Settings(ServiceSettings):
         default=Path("var/indicator-signing-key.pem"),
         description="Where the signing key is read from; created on first start outside production",
     )
-    token_ttl_seconds: int = Field(default=3600, ge=60, le=86_400)
+    token_ttl_seconds: int = Field(
+        default=3600, ge=60, le=86_400, description="Lifetime of a token drawn with an API key (seconds)"
+    )
+    idle_timeout_seconds: int = Field(
+        default=1800,
+        ge=60,
+        le=86_400,
+        description="A signed-in account's token lives this long; POST /api/v1/auth/refresh renews it "
+        "while the session is used (idle timeout, 等保 会话超时)",
+    )
+    session_max_seconds: int = Field(
+        default=12 * 3600,
+        ge=300,
+        le=7 * 86_400,
+        description="Absolute end of a sign-in session however active; then the account signs in again",
+    )
+    password_min_length: int = Field(
+        default=12, ge=8, le=128, description="Shortest password accepted when one is set (not at sign-in)"
+    )
+    password_character_classes: int = Field(
+        default=3,
+        ge=1,
+        le=4,
+        description="How many of lower case, upper case, digits and other characters a new password mixes",
+    )
+    password_max_age_days: int = Field(
+        default=90,
+        ge=0,
+        le=3650,
+        description="A password older than this must be changed at sign-in (0: passwords do not expire)",
+    )
+    totp_issuer: str = Field(
+        default="大冶科创平台", min_length=1, max_length=64, description="Issuer shown by authenticator apps"
+    )
     token_rate_limit: RateLimit = Field(
         default="30/minute",
         description="Tokens issued per account (password) and per API key (client credentials); "
@@ -41,6 +74,12 @@ class Settings(ServiceSettings):
     )
     admin_password: SecretStr | None = Field(
         default=None, description="If set and no admin exists, an `admin` account is created with it at start"
+    )
+    security_admin_password: SecretStr | None = Field(
+        default=None,
+        description="If set and no security administrator exists, a `security` account (role "
+        "security_admin, 安全管理员) is created with it at start: under 三员分立 it, not `admin`, "
+        "administers the accounts. It must be changed at the first sign-in",
     )
     service_api_keys: dict[str, SecretStr] = Field(
         default_factory=dict,

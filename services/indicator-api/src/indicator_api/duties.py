@@ -1,15 +1,19 @@
 """What indicator-api does on its own schedule (Daye time): remind the townships behind the pace of
-the year at month end, purge expired Idempotency-Keys, and prune the change feed past its retention."""
+the year at month end, remind the townships of overdue reports each morning,
+purge expired Idempotency-Keys, and prune the change feed past its retention."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from daye_kit.audit import PRUNE_AUDIT
 from daye_kit.duties import PURGE_IDEMPOTENCY_KEYS, Duty, DutyContext, Summary
 from daye_kit.feed import PRUNE_EVENTS
-from daye_kit.timestamps import LOCAL_TZ, local_today
+from daye_kit.timestamps import LOCAL_TZ, local_today, utcnow
 from daye_kit.webhooks import PRUNE_WEBHOOK_DELIVERIES
+from indicator_api.periods import service as periods
 from indicator_api.regions import reminders
+from indicator_api.reporting import reminders as overdue_reminders
 
 
 async def remind_townships_behind_pace(context: DutyContext) -> Summary:
@@ -24,6 +28,23 @@ async def remind_townships_behind_pace(context: DutyContext) -> Summary:
     return sent.model_dump(mode="json")
 
 
+async def remind_overdue_reports(context: DutyContext) -> Summary:
+    settings = context.app.state.settings
+    scheduled = context.occurrence.scheduled_for
+    as_of = settings.reporting_as_of or (
+        scheduled.astimezone(LOCAL_TZ).date() if scheduled else local_today()
+    )
+    sent = await overdue_reminders.remind(context.session, city_code=settings.city_code, as_of=as_of)
+    return sent.model_dump(mode="json")
+
+
+async def reclose_reopened_periods(context: DutyContext) -> Summary:
+    # As of the occurrence (a run caught up later still closes what was due by then; a test drives
+    # time through the runner's clock), else now for a manual run.
+    now = context.occurrence.scheduled_for or utcnow()
+    return {"reclosed": await periods.reclose_due(context.session, now=now)}
+
+
 DUTIES = [
     Duty(
         name="remind-townships-behind-pace",
@@ -33,7 +54,24 @@ DUTIES = [
         "通知该乡镇账号与科技局;每个乡镇每月只提醒一次",
         action=remind_townships_behind_pace,
     ),
+    Duty(
+        name="remind-overdue-reports",
+        schedule="0 9 * * *",
+        grace=timedelta(days=1),
+        description="每天 9:00 提醒:已过报送期限仍未报送(且未免报)的乡镇,通知该乡镇账号与科技局;"
+        "每个单位每期只提醒一次",
+        action=remind_overdue_reports,
+    ),
+    Duty(
+        name="reclose-reopened-periods",
+        schedule="*/10 * * * *",
+        grace=timedelta(hours=1),
+        description="每 10 分钟:重新打开满 7 天的期间自动再关账,记入期间历史,并告知 matching-api 与"
+        " funding-api(在此之前的写入检查已按 recloses_at 视其为关账)",
+        action=reclose_reopened_periods,
+    ),
     PURGE_IDEMPOTENCY_KEYS,
     PRUNE_EVENTS,
+    PRUNE_AUDIT,
     PRUNE_WEBHOOK_DELIVERIES,
 ]

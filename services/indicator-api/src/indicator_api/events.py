@@ -14,6 +14,7 @@ from daye_kit.feed import EventType
 from indicator_api.cultivation.schemas import CandidatePublic, QuotaPublic
 from indicator_api.enterprises.schemas import EnterprisePublic, QualificationPublic
 from indicator_api.indicators.schemas import IndicatorPublic, TargetPublic, ValuePublic
+from indicator_api.reporting.schemas import SubmissionPublic
 from indicator_api.tech_contracts.schemas import TechContractPublic
 
 ENTERPRISE_CREATED = EventType(
@@ -85,6 +86,18 @@ TECH_CONTRACT_UPDATED = EventType(
     dataset="tech_contracts",
     description="技术合同更正(新版本)或注销(status 为 cancelled)",
 )
+SUBMISSION_ACCEPTED = EventType(
+    name="submission.accepted",
+    data=SubmissionPublic,
+    dataset="indicators",
+    description="科技局采纳乡镇报送的须审核指标数值(该数值自此计入总览与进度)",
+)
+SUBMISSION_RETURNED = EventType(
+    name="submission.returned",
+    data=SubmissionPublic,
+    dataset="indicators",
+    description="科技局退回乡镇报送的须审核指标数值(含退回理由)",
+)
 
 CATALOGUE = [
     ENTERPRISE_CREATED,
@@ -100,6 +113,8 @@ CATALOGUE = [
     QUOTA_SET,
     TECH_CONTRACT_RECORDED,
     TECH_CONTRACT_UPDATED,
+    SUBMISSION_ACCEPTED,
+    SUBMISSION_RETURNED,
 ]
 
 
@@ -117,6 +132,10 @@ def candidate_subject(candidate_id: int) -> str:
 
 def indicator_subject(code: str) -> str:
     return f"indicator:{code}"
+
+
+def submission_subject(submission_id: int) -> str:
+    return f"submission:{submission_id}"
 
 
 def value_subject(value_id: int) -> str:

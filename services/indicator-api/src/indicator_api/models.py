@@ -3,6 +3,7 @@
 from sqlalchemy import Column, Integer, String
 from sqlmodel import SQLModel
 
+from daye_kit.audit import audit_table, permits_table
 from daye_kit.db import new_registry
 from daye_kit.duties import duty_runs_table
 from daye_kit.idempotency import idempotency_table
@@ -25,6 +26,9 @@ received_events = received_table(metadata)
 webhook_endpoints, webhook_deliveries, webhook_fanout = webhook_tables(metadata)
 # The kit's scheduled-duty runs (one row per duty and occurrence), the same table in every service.
 duty_runs = duty_runs_table(metadata)
+# The kit's append-only audit trail, and the permit its retention duty deletes under (SQLite).
+audit_events = audit_table(metadata)
+audit_prune_permits = permits_table(metadata)
 # The kit's notifications; here they are about a reporting unit's month.
 notifications = notifications_table(
     metadata,

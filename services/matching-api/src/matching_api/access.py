@@ -28,6 +28,8 @@ BureauPrincipal = Annotated[Principal, Depends(require_roles(Role.admin))]
 # The outbox: the bureau sees the backlog and puts a dead delivery back.
 OUTBOX_READER = require_roles(Role.admin)
 OUTBOX_OPERATOR = require_roles(Role.admin)
+# Events from a peer's outbox (indicator-api's closed periods; the handler admits its account only).
+EVENT_SENDER = require_roles(Role.service)
 
 # The change feed (/api/v1/events): the bureau, peer services and read-only government systems.
 # A viewer already lists every demand, supply and docking (as the bureau does), so the feed shows

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from daye_kit.audit import PRUNE_AUDIT
 from daye_kit.duties import PURGE_IDEMPOTENCY_KEYS, Duty, DutyContext, Summary
 from daye_kit.feed import PRUNE_EVENTS
 from daye_kit.webhooks import PRUNE_WEBHOOK_DELIVERIES
@@ -62,5 +63,6 @@ DUTIES = [
     ),
     PURGE_IDEMPOTENCY_KEYS,
     PRUNE_EVENTS,
+    PRUNE_AUDIT,
     PRUNE_WEBHOOK_DELIVERIES,
 ]

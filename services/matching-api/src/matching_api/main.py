@@ -14,11 +14,13 @@ from daye_kit.app import HttpClientFactory, ServiceSpec, build_app, default_http
 from daye_kit.feed import feed_router
 from daye_kit.health import check_peer
 from daye_kit.jobs import jobs_router
-from daye_kit.outbox import outbox_router
+from daye_kit.outbox import inbox_router, outbox_router
+from daye_kit.periods import period_handlers
 from daye_kit.remote_identity import connect_identity, connect_indicator, me_router
 from daye_kit.webhooks import Webhooks
 from matching_api.access import (
     DATASETS,
+    EVENT_SENDER,
     FEED_READER,
     JOB_READERS,
     JOB_RUNNERS,
@@ -36,6 +38,7 @@ from matching_api.engine.text import warm_up
 from matching_api.events import CATALOGUE
 from matching_api.matches.router import router as match_router
 from matching_api.matches.service import contract_delivered
+from matching_api.models import closed_periods
 from matching_api.notifications.router import router as notification_router
 from matching_api.notifications.service import NOTIFICATIONS
 from matching_api.peers import IndicatorClient
@@ -86,6 +89,7 @@ def create_app(
         routers=[
             me_router,
             outbox_router(OUTBOX_READER, OUTBOX_OPERATOR),
+            inbox_router(period_handlers(closed_periods), EVENT_SENDER),
             demand_router,
             engine_router,
             supply_router,

@@ -42,6 +42,8 @@ async def seed_accounts(session: AsyncSession, *, password: str) -> int:
     users = [
         account("admin", Role.admin, "大冶市科技局管理员"),
         account("viewer", Role.viewer, "只读账号(其他政务系统)"),
+        account("security", Role.security_admin, "安全管理员"),
+        account("auditor", Role.auditor, "审计员"),
     ]
     users += [account(unit.code, Role.township, unit.name, region_code=unit.code) for unit in UNITS]
     users += [

@@ -18,7 +18,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from daye_kit.auth import Principal
+from daye_kit.audit.capture import record_change
+from daye_kit.auth import BUREAU_READERS, Principal
 from daye_kit.db import SessionDep
 from daye_kit.errors import Conflict, InvalidInput, NotFound, problem_responses
 from daye_kit.feed import EventType
@@ -123,7 +124,7 @@ def _check_types(catalogue: Sequence[EventType], types: list[str]) -> list[str]:
 
 async def _endpoint(session: AsyncSession, principal: Principal, webhook_id: int) -> dict[str, Any]:
     row = (await session.execute(select(ENDPOINTS).where(ENDPOINTS.c.id == webhook_id))).mappings().first()
-    if row is None or not (principal.is_admin or row["owner"] == principal.username):
+    if row is None or not (principal.role in BUREAU_READERS or row["owner"] == principal.username):
         raise NotFound(f"webhook {webhook_id} does not exist", code="webhook_not_found")
     return dict(row)
 
@@ -166,6 +167,7 @@ def webhooks_router(catalogue: Sequence[EventType], *, manager: Any) -> APIRoute
         new_id = (
             await session.execute(insert(ENDPOINTS).values(**values).returning(ENDPOINTS.c.id))
         ).scalar_one()
+        record_change(session, "webhook_endpoints", new_id, after=values)
         row = await _endpoint(session, principal, new_id)
         return WebhookCreated.model_validate(row)
 
@@ -176,7 +178,7 @@ def webhooks_router(catalogue: Sequence[EventType], *, manager: Any) -> APIRoute
         responses=problem_responses(401, 403),
     )
     async def list_webhooks(principal: Manager, session: SessionDep, page: PageDep) -> Page[WebhookPublic]:
-        where = [] if principal.is_admin else [ENDPOINTS.c.owner == principal.username]
+        where = [] if principal.role in BUREAU_READERS else [ENDPOINTS.c.owner == principal.username]
         total = int(
             (await session.execute(select(func.count()).select_from(ENDPOINTS).where(*where))).scalar_one()
         )
@@ -216,6 +218,9 @@ def webhooks_router(catalogue: Sequence[EventType], *, manager: Any) -> APIRoute
                 # What occurred while it was paused or disabled is skipped, not sent now.
                 values.update(disabled_reason=None, failing_since=None, receives_from=values["updated_at"])
         await session.execute(update(ENDPOINTS).where(ENDPOINTS.c.id == webhook_id).values(**values))
+        record_change(
+            session, "webhook_endpoints", webhook_id, before={k: current.get(k) for k in values}, after=values
+        )
         return WebhookPublic.model_validate(await _endpoint(session, principal, webhook_id))
 
     @router.delete(
@@ -226,7 +231,8 @@ def webhooks_router(catalogue: Sequence[EventType], *, manager: Any) -> APIRoute
         responses=problem_responses(401, 403, 404, 422),
     )
     async def delete_webhook(webhook_id: WebhookId, principal: Manager, session: SessionDep) -> None:
-        await _endpoint(session, principal, webhook_id)
+        current = await _endpoint(session, principal, webhook_id)
+        record_change(session, "webhook_endpoints", webhook_id, before=dict(current))
         await session.execute(delete(DELIVERIES).where(DELIVERIES.c.endpoint_id == webhook_id))
         await session.execute(delete(ENDPOINTS).where(ENDPOINTS.c.id == webhook_id))
 
@@ -247,6 +253,14 @@ def webhooks_router(catalogue: Sequence[EventType], *, manager: Any) -> APIRoute
             update(ENDPOINTS)
             .where(ENDPOINTS.c.id == webhook_id)
             .values(secret=secret, previous_secret=row["secret"], previous_secret_until=until, updated_at=now)
+        )
+        # Secrets are never written to the trail: their names only (`daye_kit.audit`).
+        record_change(
+            session,
+            "webhook_endpoints",
+            webhook_id,
+            before={"secret": row["secret"], "previous_secret_until": row["previous_secret_until"]},
+            after={"secret": secret, "previous_secret_until": until},
         )
         return WebhookSecret(id=webhook_id, secret=secret, previous_secret_expires_at=until)
 

@@ -6,13 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from daye_kit.auth import CurrentPrincipal
 from daye_kit.db import ReadSessionDep, SessionDep
 from daye_kit.errors import problem_responses
 from daye_kit.idempotency import IdempotencyDep
 from daye_kit.ids import RowId
 from daye_kit.pagination import ChangesDep, Page, PageDep
-from funding_api.access import FinancePrincipal
+from funding_api.access import FinancePrincipal, RecordReaderPrincipal
 from funding_api.audit import Actor
 from funding_api.awards import service
 from funding_api.awards.schemas import Approval, AwardCreate, AwardFilter, AwardPublic, Rejection
@@ -28,10 +27,10 @@ AwardId = Annotated[RowId, Path(description="奖补编号")]
     description="按资金项目、企业、单位、状态、兑现方式筛选;已拨付与未兑现金额来自分户账。"
     "乡镇账号只看到本单位企业的奖补,企业账号只看到自己的。"
     "增量读取 (`updated_since`、`after`):审核、拨付或冲正都会更新奖补的修改时间。",
-    responses=problem_responses(401, 422),
+    responses=problem_responses(401, 403, 422),
 )
 async def list_awards(
-    principal: CurrentPrincipal,
+    principal: RecordReaderPrincipal,
     session: SessionDep,
     page: PageDep,
     changes: ChangesDep,
@@ -70,9 +69,11 @@ async def create_award(
     "/{award_id}",
     summary="奖补详情",
     description="含兑现依据(规则版本或申请)、审核记录、已拨付与未兑现。看不到的奖补按不存在处理。",
-    responses=problem_responses(401, 404, 422, service.AwardNotFound),
+    responses=problem_responses(401, 403, 404, 422, service.AwardNotFound),
 )
-async def read_award(award_id: AwardId, principal: CurrentPrincipal, session: ReadSessionDep) -> AwardPublic:
+async def read_award(
+    award_id: AwardId, principal: RecordReaderPrincipal, session: ReadSessionDep
+) -> AwardPublic:
     return await service.read_award(session, award_id=award_id, principal=principal)
 
 

@@ -6,13 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from daye_kit.auth import CurrentPrincipal
 from daye_kit.db import SessionDep
 from daye_kit.errors import problem_responses
 from daye_kit.idempotency import REPLAYED_HEADER, RequiredIdempotencyDep
 from daye_kit.ids import RowId
 from daye_kit.pagination import ChangesDep, Page, PageDep
-from funding_api.access import FinancePrincipal
+from funding_api.access import FinancePrincipal, RecordReaderPrincipal
 from funding_api.audit import Actor
 from funding_api.awards.service import AwardNotFound
 from funding_api.disbursements import service
@@ -81,10 +80,10 @@ async def create_disbursement(
     summary="拨付列表",
     description="按奖补、资金项目、企业筛选,含冲正状态。乡镇账号只看到本单位企业的,企业账号只看到自己的。"
     "增量读取 (`updated_since`、`after`):冲正会更新拨付的修改时间。",
-    responses=problem_responses(401, 422),
+    responses=problem_responses(401, 403, 422),
 )
 async def list_disbursements(
-    principal: CurrentPrincipal,
+    principal: RecordReaderPrincipal,
     session: SessionDep,
     page: PageDep,
     changes: ChangesDep,
@@ -100,11 +99,11 @@ async def list_disbursements(
     "/disbursements/{disbursement_id}",
     summary="拨付详情",
     description="看不到的拨付按不存在处理。",
-    responses=problem_responses(401, 404, 422, service.DisbursementNotFound),
+    responses=problem_responses(401, 403, 404, 422, service.DisbursementNotFound),
 )
 async def read_disbursement(
     disbursement_id: Annotated[RowId, Path(description="拨付编号")],
-    principal: CurrentPrincipal,
+    principal: RecordReaderPrincipal,
     session: SessionDep,
 ) -> DisbursementPublic:
     return await service.read_disbursement(session, disbursement_id=disbursement_id, principal=principal)

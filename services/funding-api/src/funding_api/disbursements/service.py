@@ -21,6 +21,7 @@ from daye_kit.errors import Conflict, InvalidInput, NotFound
 from daye_kit.feed import emit
 from daye_kit.idempotency import Answer, Claim, IdempotencyKeyReused, Policy, answer_once, fingerprint
 from daye_kit.pagination import Changes, PageParams, keyset_page, next_cursor
+from daye_kit.periods import closed_in
 from daye_kit.timestamps import local_today, utcnow
 from funding_api import events
 from funding_api.access import award_scope, may_see
@@ -38,6 +39,7 @@ from funding_api.disbursements.schemas import (
 )
 from funding_api.ledger import service as ledger
 from funding_api.ledger.models import Account, LedgerPosting, PostingKind
+from funding_api.models import closed_periods
 from funding_api.programs import service as programs
 
 OPERATION = "create_disbursement"
@@ -113,6 +115,9 @@ async def _pay(
         raise InvalidInput.field(
             "body.paid_on", "paid_on_in_future", f"paid_on {paid_on} is after today ({day})"
         )
+    # A payment dated in a period indicator-api has closed would change its paid and outstanding
+    # figures (409 `period_closed`); the closings reach this service through indicator-api's outbox.
+    (await closed_in(session, closed_periods)).ensure_day_open(paid_on, "body.paid_on")
     last = await ledger.last_value_date(session, award.id)
     if last is not None and paid_on < last:
         raise InvalidInput.field(

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from daye_kit.db import SessionDep
 from daye_kit.errors import problem_responses
 from daye_kit.pagination import ChangesDep, Page, PageDep
-from funding_api.access import AuditPrincipal
+from funding_api.access import LedgerReaderPrincipal, ReconciliationReaderPrincipal
 from funding_api.ledger import service
 from funding_api.ledger.schemas import EntryFilter, EntryPublic, Reconciliation
 
@@ -25,7 +25,7 @@ router = APIRouter(prefix="/api/v1", tags=["分户账"])
     responses=problem_responses(401, 403, 422),
 )
 async def list_ledger_entries(
-    _: AuditPrincipal,
+    _: LedgerReaderPrincipal,
     session: SessionDep,
     page: PageDep,
     changes: ChangesDep,
@@ -43,5 +43,5 @@ async def list_ledger_entries(
     "(每类最多 100 条)。",
     responses=problem_responses(401, 403),
 )
-async def read_reconciliation(_: AuditPrincipal, session: SessionDep) -> Reconciliation:
+async def read_reconciliation(_: ReconciliationReaderPrincipal, session: SessionDep) -> Reconciliation:
     return await service.reconcile(session)

@@ -28,6 +28,7 @@ from sqlmodel import col
 from daye_kit.feed import emit_many
 from daye_kit.money import Money
 from daye_kit.pagination import Changes, PageParams, keyset_page, next_cursor
+from daye_kit.periods import closed_in
 from daye_kit.timestamps import local_today
 from funding_api import events
 from funding_api.audit import Actor
@@ -42,6 +43,7 @@ from funding_api.ledger.schemas import (
     Reconciliation,
     UnbalancedPosting,
 )
+from funding_api.models import closed_periods
 from funding_api.programs.models import Program
 
 ZERO = Decimal("0.00")
@@ -81,6 +83,11 @@ async def post_many(
         amounts = [line.amount for line in posting.lines]
         if len(amounts) < 2 or sum(amounts, ZERO) != ZERO or ZERO in amounts:
             raise UnbalancedPostingError(f"{posting.kind.value} lines do not balance: {posting.lines}")
+    # Every dated money write lands here: none may be dated in a closed period (a payment names its
+    # `paid_on` before it gets this far; an approval, an allocation or a reversal is dated today).
+    closed = await closed_in(session, closed_periods)
+    for posting in postings:
+        closed.ensure_day_open(posting.value_date, "body")
     rows = [
         LedgerPosting(
             kind=posting.kind.value,

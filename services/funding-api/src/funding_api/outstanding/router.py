@@ -13,7 +13,7 @@ from daye_kit.errors import problem_responses
 from daye_kit.pagination import Page, PageDep
 from daye_kit.spreadsheets import XLSX, download
 from daye_kit.timestamps import local_today
-from funding_api.access import PublisherPrincipal
+from funding_api.access import PublisherPrincipal, RecordReaderPrincipal
 from funding_api.deps import SettingsDep
 from funding_api.outstanding import export, service
 from funding_api.outstanding.schemas import (
@@ -51,10 +51,10 @@ async def read_outstanding(
     summary="未兑现明细",
     description="统计日未兑现的每项奖补:金额、已拨付、未兑现、批准日期、工作日账龄、是否超期;按批准日期从早到晚。"
     + SCOPE_NOTE,
-    responses=problem_responses(401, 422),
+    responses=problem_responses(401, 403, 422),
 )
 async def list_outstanding_items(
-    principal: CurrentPrincipal,
+    principal: RecordReaderPrincipal,
     session: SessionDep,
     page: PageDep,
     where: Annotated[OutstandingFilter, Query()],
@@ -72,7 +72,7 @@ async def list_outstanding_items(
     description="未兑现奖补的公示名单,`format=csv`(UTF-8 带 BOM)或 `format=xlsx`(Excel),中文表头,末行合计。"
     + SCOPE_NOTE,
     responses={
-        **problem_responses(401, 422),
+        **problem_responses(401, 403, 422),
         200: {
             "description": "公示名单文件",
             "content": {
@@ -84,7 +84,7 @@ async def list_outstanding_items(
     response_class=Response,
 )
 async def export_outstanding(
-    principal: CurrentPrincipal,
+    principal: RecordReaderPrincipal,
     session: SessionDep,
     where: Annotated[OutstandingFilter, Query()],
     format: Annotated[ExportFormat, Query(description="csv 或 xlsx")] = ExportFormat.csv,

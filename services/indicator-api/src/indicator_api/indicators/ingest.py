@@ -14,7 +14,6 @@ from asgi_correlation_id import correlation_id
 from sqlalchemy import (
     Column,
     Date,
-    DateTime,
     Integer,
     MetaData,
     String,
@@ -24,11 +23,13 @@ from sqlalchemy import (
     insert,
     text,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from daye_kit.money import ExactDecimal
-from daye_kit.timestamps import utcnow
+from daye_kit.timestamps import UtcDateTime, utcnow
 from indicator_api.indicators import summary
+from indicator_api.indicators.models import CurrentValue
 from indicator_api.indicators.summary import WRITTEN_COLUMNS, Written
 
 
@@ -85,14 +86,17 @@ _INSERT_SQL = f"""
 def _statements(dialect: str) -> list[TextClause]:
     first, *rest = summary.keeping_current(_INSERT_SQL, dialect)
     return [
-        text(first)
-        .bindparams(bindparam("recorded_at", type_=DateTime(timezone=True)))
-        .columns(**WRITTEN_COLUMNS),  # type: ignore[list-item]
+        text(first).bindparams(bindparam("recorded_at", type_=UtcDateTime())).columns(**WRITTEN_COLUMNS),  # type: ignore[list-item]
         *(text(statement) for statement in rest),
     ]
 
 
 WRITE_REVISIONS = {dialect: _statements(dialect) for dialect in ("postgresql", "sqlite")}
+# Revisions held for review (reporting/: a township's figure the bureau must accept first): recorded
+# in the history, not yet current; `make_current` brings one into the summary when it is accepted.
+WRITE_HELD = (
+    text(_INSERT_SQL).bindparams(bindparam("recorded_at", type_=UtcDateTime())).columns(**WRITTEN_COLUMNS)
+)
 
 
 async def _stage_postgresql(conn: AsyncConnection, rows: Sequence[StagedValue]) -> None:
@@ -112,32 +116,76 @@ async def _stage_sqlite(conn: AsyncConnection, rows: Sequence[StagedValue]) -> N
     await conn.execute(insert(STAGING), [row._asdict() for row in rows])
 
 
+async def _stage(conn: AsyncConnection, rows: Sequence[StagedValue]) -> None:
+    if conn.dialect.name == "postgresql":
+        await _stage_postgresql(conn, rows)
+    else:
+        await _stage_sqlite(conn, rows)
+
+
+async def make_current(conn: AsyncConnection, revisions: Sequence[Written]) -> None:
+    """Makes revisions already recorded (held for review, now accepted) the current figures, and
+    brings the rollups up to date with them, as a write does. A figure whose current revision is
+    later keeps it."""
+    if not revisions:
+        return
+    await _stage(
+        conn,
+        [
+            StagedValue(
+                r.indicator_code,
+                r.region_code,
+                r.year,
+                r.period_type,
+                r.period,
+                r.period_end,
+                r.value,
+                "",
+                "",
+            )
+            for r in revisions
+        ],
+    )
+    before = await summary.lock_and_read(conn)
+    table = CurrentValue.__table__  # type: ignore[attr-defined]
+    statement = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=[c.name for c in table.primary_key.columns],
+        set_={"value": statement.excluded.value, "revision": statement.excluded.revision},
+        where=table.c.revision < statement.excluded.revision,
+    )
+    await conn.execute(statement, [r._asdict() for r in revisions])
+    await summary.bring_up_to_date(conn, before, revisions)
+    await conn.execute(STAGING.delete())
+
+
 async def write_values(
     conn: AsyncConnection,
     rows: Sequence[StagedValue],
     *,
     recorded_by: str,
     recorded_at: datetime | None = None,
+    held: bool = False,
 ) -> int:
-    """Writes the rows that differ from their figure's current revision, and brings the summary the
+    """Writes the rows that differ from their figure's latest revision, and brings the summary the
     dashboards read up to date with them (summary.py); returns how many. Every row written is
-    stamped `recorded_at` (now by default), by which the caller finds them again."""
+    stamped `recorded_at` (now by default), by which the caller finds them again. `held` revisions
+    (awaiting the bureau's acceptance) are recorded but leave the summary as it is."""
     if not rows:
         return 0
-    if conn.dialect.name == "postgresql":
-        await _stage_postgresql(conn, rows)
-    else:
-        await _stage_sqlite(conn, rows)
+    await _stage(conn, rows)
+    parameters = {
+        "recorded_by": recorded_by,
+        "recorded_at": recorded_at or utcnow(),
+        "request_id": correlation_id.get(),
+    }
+    if held:
+        count = len((await conn.execute(WRITE_HELD, parameters)).all())
+        await conn.execute(STAGING.delete())
+        return count
     before = await summary.lock_and_read(conn)
     insert, *keep_current = WRITE_REVISIONS[conn.dialect.name]
-    result = await conn.execute(
-        insert,
-        {
-            "recorded_by": recorded_by,
-            "recorded_at": recorded_at or utcnow(),
-            "request_id": correlation_id.get(),
-        },
-    )
+    result = await conn.execute(insert, parameters)
     written = [Written(*row) for row in result]
     for statement in keep_current:
         await conn.execute(statement)

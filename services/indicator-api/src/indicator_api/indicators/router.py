@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
 
+from daye_kit.audit import AuditDep
 from daye_kit.auth import AdminPrincipal, CurrentPrincipal
 from daye_kit.db import SessionDep
 from daye_kit.errors import json_rows, problem_responses, rows_located
@@ -32,6 +33,7 @@ from indicator_api.indicators.schemas import (
     ValuePublic,
 )
 from indicator_api.regions.service import get_region
+from indicator_api.reporting import service as reporting
 
 router = APIRouter(prefix="/api/v1", tags=["指标"])
 exports = APIRouter(prefix="/api/v1/exports", tags=["导出"])
@@ -108,12 +110,18 @@ async def update_indicator(
     status_code=status.HTTP_201_CREATED,
 )
 async def record_value(
-    code: str, body: ValueIn, principal: ValueWriterPrincipal, session: SessionDep, response: Response
+    code: str,
+    body: ValueIn,
+    principal: ValueWriterPrincipal,
+    session: SessionDep,
+    response: Response,
+    audit: AuditDep,
 ) -> ValuePublic:
     with rows_located(json_rows("body", single=True)):
         value, written = await service.record_value(session, code=code, data=body, principal=principal)
     if not written:
         response.status_code = status.HTTP_200_OK
+        audit.answered(status.HTTP_200_OK)
     return ValuePublic.model_validate(value)
 
 
@@ -216,7 +224,8 @@ async def read_progress(
 @router.get(
     "/dashboard",
     summary="指标总览",
-    description="全部指标的进度,滞后的排在最前。",
+    description="全部指标的进度,滞后的排在最前。须经审核的指标只计已采纳的数值;"
+    "`pending_review` 为待审核数,`reporting_rate` 为全市最近一个已到期月份的报送率。",
     responses=problem_responses(401, 403, 404, 422),
 )
 async def read_dashboard(
@@ -230,9 +239,13 @@ async def read_dashboard(
 ) -> Dashboard:
     unit = region or settings.city_code
     service.ensure_may_read(principal, unit, city_code=settings.city_code)
-    return await service.dashboard(
-        session, region_code=unit, year=year, as_of=default_as_of(year, as_of), pace=pace
+    day = default_as_of(year, as_of)
+    answer = await service.dashboard(session, region_code=unit, year=year, as_of=day, pace=pace)
+    answer.pending_review = await reporting.pending_review(
+        session, region_code=None if unit == settings.city_code else unit
     )
+    answer.reporting_rate = await reporting.reporting_rate(session, city_code=settings.city_code, as_of=day)
+    return answer
 
 
 # --- Excel ---------------------------------------------------------------------------------------

@@ -215,3 +215,9 @@ class Dashboard(BaseModel):
     region_code: str = Field(description="报送单位代码(全市为 420281)")
     time_progress: Rate = Field(description="时间进度(0–1)")
     items: list[ProgressPublic] = Field(description="全部指标;滞后的排在最前,差距越大越靠前")
+    pending_review: int = Field(
+        default=0, description="待审核的报送数(须经审核的指标,采纳前不计入上列数值);乡镇为本单位的"
+    )
+    reporting_rate: Rate = Field(
+        default=None, description="全市报送率:截至统计日已到期的最近一个月,已报 ÷ 应报(小数);无报送任务为空"
+    )

@@ -19,10 +19,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
+from daye_kit.audit import record_change
 from daye_kit.auth import Principal, Role
 from daye_kit.errors import Conflict, Forbidden, NotFound, RowError, RowsRefused
 from daye_kit.feed import emit, emit_many
 from daye_kit.pagination import Changes, Page, PageParams, keyset_page, next_cursor
+from daye_kit.periods import Period as PeriodKey
+from daye_kit.periods import PeriodClosed
 from daye_kit.timestamps import utcnow
 from indicator_api import events
 from indicator_api.cultivation.measures import DERIVED_INDICATORS, counts_by_unit
@@ -37,6 +40,7 @@ from indicator_api.indicators.schemas import (
     IndicatorCreate,
     IndicatorPublic,
     IndicatorUpdate,
+    PeriodType,
     ProgressPublic,
     TargetIn,
     TargetPublic,
@@ -44,9 +48,11 @@ from indicator_api.indicators.schemas import (
     ValuePublic,
 )
 from indicator_api.indicators.summary import best_first
+from indicator_api.periods import service as periods
 from indicator_api.publications import service as publications
 from indicator_api.regions.models import Region
 from indicator_api.regions.service import get_region
+from indicator_api.reporting import service as reporting
 
 ValueKey = tuple[str, str, int, str, int]  # indicator, unit, year, period type, period
 EPOCH = date(1, 1, 1)  # before any figure: stocks count figures of every earlier year
@@ -58,7 +64,7 @@ EPOCH = date(1, 1, 1)  # before any figure: stocks count figures of every earlie
 def ensure_may_read(principal: Principal, region_code: str, *, city_code: str) -> None:
     """Everyone signed in reads the city's figures; a township also its own unit's, the bureau,
     viewers and services every unit's."""
-    if region_code == city_code or principal.role in (Role.admin, Role.viewer, Role.service):
+    if region_code == city_code or principal.sees_everything:
         return
     if principal.role is Role.township and principal.region_code == region_code:
         return
@@ -151,10 +157,17 @@ async def _current(session: AsyncSession, wanted: Iterable[ValueKey]) -> dict[Va
 
 
 async def record_values(
-    session: AsyncSession, *, rows: Sequence[BulkValueIn], principal: Principal
+    session: AsyncSession,
+    *,
+    rows: Sequence[BulkValueIn],
+    principal: Principal,
+    enforce_periods: bool = True,
 ) -> BulkResult:
     """All rows or none: every bad row is named. A row equal to the current value adds nothing;
-    a different one becomes the next revision."""
+    a different one becomes the next revision. A row in a closed period refuses the batch (409
+    `period_closed`, naming the row's month, quarter or year) unless `enforce_periods` is off: for
+    facts a peer service delivered (its publications) and the turnover a contract moves, which were
+    checked where they were recorded."""
     indicators = {i.code: i for i in (await session.execute(select(Indicator))).scalars()}
     regions = set((await session.execute(select(col(Region.code)))).scalars())
     errors: list[RowError] = []
@@ -211,6 +224,8 @@ async def record_values(
         seen.setdefault(key, index)
     if errors:
         raise RowsRefused(f"{len(errors)} problem(s) in {len(rows)} row(s); nothing was written", errors)
+    if enforce_periods:
+        await _ensure_periods_open(session, rows)
 
     staged = [
         StagedValue(
@@ -227,21 +242,81 @@ async def record_values(
         for row in rows
     ]
     recorded_at = utcnow()
+    # Figures the bureau must accept first (reporting/): a township's are held out of the summary the
+    # dashboards read until accepted; the bureau's and services' are accepted as they are written.
+    reviewed = await reporting.keys_requiring_acceptance(session, staged)
+    held = reviewed if principal.role is Role.township else set()
     try:
         async with session.begin_nested():
-            written = await write_values(
-                await session.connection(), staged, recorded_by=principal.username, recorded_at=recorded_at
-            )
+            connection = await session.connection()
+            written = 0
+            for rows_of, held_back in (
+                ([s for s in staged if _key(s) not in held], False),
+                ([s for s in staged if _key(s) in held], True),
+            ):
+                written += await write_values(
+                    connection,
+                    rows_of,
+                    recorded_by=principal.username,
+                    recorded_at=recorded_at,
+                    held=held_back,
+                )
     except IntegrityError as exc:
         raise Conflict(
             "another correction of the same figure landed first; send it again", code="concurrent_revision"
         ) from exc
-    if written:
+    await reporting.record_submissions(session, keys=reviewed, principal=principal, recorded_at=recorded_at)
+    revisions = (
         await _publish_values(session, recorded_by=principal.username, recorded_at=recorded_at)
+        if written
+        else []
+    )
+    # Written set-based (Core), so the audit row is told what changed: the revision itself when one
+    # figure was recorded, else how many and which.
+    if len(revisions) == 1:
+        record_change(
+            session, "indicator_values", revisions[0].id, after=revisions[0].model_dump(mode="json")
+        )
+    else:
+        record_change(
+            session,
+            "indicator_values",
+            None,
+            after={
+                "written": written,
+                "unchanged": len(rows) - written,
+                "revision_ids": [revision.id for revision in revisions],
+            },
+        )
     return BulkResult(written=written, unchanged=len(rows) - written)
 
 
-async def _publish_values(session: AsyncSession, *, recorded_by: str, recorded_at: datetime) -> None:
+def _key(row: StagedValue) -> ValueKey:
+    return (row.indicator_code, row.region_code, row.year, row.period_type, row.period)
+
+
+async def _ensure_periods_open(session: AsyncSession, rows: Sequence[BulkValueIn]) -> None:
+    closed = await periods.closed(session)
+    if not closed.keys:
+        return
+    refused: list[RowError] = []
+    for index, row in enumerate(rows):
+        if row.period_type is PeriodType.month and row.month:
+            key, field = closed.closing(PeriodKey.month(row.year, row.month)), "month"
+        elif row.period_type is PeriodType.quarter and row.quarter:
+            key, field = closed.closing(PeriodKey.quarter(row.year, row.quarter)), "quarter"
+        else:
+            key, field = (f"{row.year}" if closed.year_closed(row.year) else None), "year"
+        if key is not None:
+            message = f"{key} is closed; the bureau reopens it (with a reason) before its figures change"
+            refused.append(RowError(row=index, field=field, rule="period_closed", message=message))
+    if refused:
+        raise PeriodClosed(f"{len(refused)} row(s) fall in closed periods; nothing was written", refused)
+
+
+async def _publish_values(
+    session: AsyncSession, *, recorded_by: str, recorded_at: datetime
+) -> list[ValuePublic]:
     """One `indicator_value.recorded` per revision just written: the rows this write stamped, found
     again by their stamp through the (recorded_at, id) index, in one query however large the batch."""
     query = (
@@ -251,6 +326,7 @@ async def _publish_values(session: AsyncSession, *, recorded_by: str, recorded_a
     )
     written = [ValuePublic.model_validate(v) for v in (await session.execute(query)).scalars()]
     await emit_many(session, [(events.VALUE_RECORDED, events.value_subject(v.id), v) for v in written])
+    return written
 
 
 async def record_value(
@@ -278,7 +354,7 @@ async def _values_query(
     await get_indicator(session, code)
     if region_code is not None:
         ensure_may_read(principal, region_code, city_code=city_code)
-    elif principal.role not in (Role.admin, Role.viewer, Role.service):
+    elif not principal.sees_everything:
         region_code = principal.region_code if principal.role is Role.township else city_code
     query = select(IndicatorValue).where(col(IndicatorValue.indicator_code) == code)
     if region_code is not None:
@@ -380,6 +456,9 @@ async def set_target(
     await get_indicator(session, code)
     region_code = data.region_code or city_code
     await get_region(session, region_code)
+    if (await periods.closed(session)).year_closed(year):
+        # A target is for the whole year: frozen once all four of its quarters are closed.
+        raise PeriodClosed.at("path.year", f"{year}-Q1..Q4")
     target = await session.get(Target, (code, region_code, year))
     if target is None:
         target = Target(

@@ -27,3 +27,19 @@ class QuarterlyReport(BaseModel):
     as_of: date = Field(description="统计日(季度末)")
     title: str = Field(description="报告标题")
     sections: list[Section] = Field(description="报告各节")
+
+
+class Difference(BaseModel):
+    path: str = Field(
+        description="数字在报告 JSON 中的位置", examples=["sections.0.figures.tech_contract_turnover.actual"]
+    )
+    label: str = Field(
+        description="所在节与数字名", examples=["一、主要指标完成情况 · tech_contract_turnover.actual"]
+    )
+    published: str | None = Field(description="发布版本中的数值;发布版本没有该数字为 null")
+    live: str | None = Field(description="实时数据中的数值;实时报告没有该数字为 null")
+
+
+class Differences(BaseModel):
+    items: list[Difference] = Field(description="数值不同的数字,按报告中的顺序")
+    total: int = Field(description="条数")

@@ -22,7 +22,7 @@ from indicator_api.indicators.progress import Pace, Status
 from indicator_api.indicators.schemas import ProgressPublic
 from indicator_api.peers import FundingClient, MatchingClient
 from indicator_api.regions.service import get_region
-from indicator_api.reports.schemas import Figure, QuarterlyReport, Section
+from indicator_api.reports.schemas import Difference, Figure, QuarterlyReport, Section
 
 TARGETED = ("tech_contract_turnover", "hte_applications", "tech_sme_registered")
 RESEARCH = ("rd_expenditure", "rd_personnel", "new_product_sales", "rd_institutions")
@@ -255,3 +255,27 @@ async def build(
         sections=sections,
         title=f"{city.name}科技局{year}年{'一二三四'[quarter - 1]}季度工作报告(数据部分)",
     )
+
+
+def differences(published: QuarterlyReport, live: QuarterlyReport) -> list[Difference]:
+    """Each figure whose value is not the same in both versions (or is in one only), section by
+    section in the report's order; a figure is named by its section's place and its key."""
+    found: list[Difference] = []
+    for index in range(max(len(published.sections), len(live.sections))):
+        old = published.sections[index] if index < len(published.sections) else None
+        new = live.sections[index] if index < len(live.sections) else None
+        before = {f.key: f.value for f in old.figures} if old else {}
+        after = {f.key: f.value for f in new.figures} if new else {}
+        either = new or old
+        title = either.title if either is not None else ""
+        for key in [*before, *(k for k in after if k not in before)]:
+            if before.get(key) != after.get(key):
+                found.append(
+                    Difference(
+                        path=f"sections.{index}.figures.{key}",
+                        label=f"{title} · {key}",
+                        published=before.get(key),
+                        live=after.get(key),
+                    )
+                )
+    return found

@@ -2,7 +2,14 @@
 it, a correction revises it, an undone success cancels it; the turnover follows each.
 
 The inbox applies each event once (by its id) and in order per docking (the sender waits for one to
-be delivered before the next), so a handler only compares the event with the contract it finds."""
+be delivered before the next), so a handler only compares the event with the contract it finds.
+
+Closed periods: a docking's contract is accepted even when it is dated in a period closed here.
+matching-api refuses a success or a contract dated in a period it knows closed (it learns them
+through this service's outbox); one that crossed a closing on the way is a fact its owner recorded
+while the period was open to it. Refusing it here would leave the event dead in matching-api's
+outbox and holding back that docking's later events (an undo, a correction) for good; the
+difference it makes shows in the published report's differences instead."""
 
 from __future__ import annotations
 
@@ -36,7 +43,9 @@ def handlers(city_code: str) -> dict[str, Handler]:
                 contract_type=ContractType(terms["contract_type"]),
                 signed_on=date.fromisoformat(terms["signed_on"]),
             )
-            await service.record_contract(session, data=data, principal=principal, city_code=city_code)
+            await service.record_contract(
+                session, data=data, principal=principal, city_code=city_code, enforce_periods=False
+            )
             return
         await service.revise_contract(
             session,

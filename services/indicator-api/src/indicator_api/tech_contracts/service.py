@@ -24,12 +24,14 @@ from daye_kit.db import lock_exclusively
 from daye_kit.errors import Conflict, RowError, RowsRefused
 from daye_kit.feed import EventType, emit
 from daye_kit.pagination import Changes, PageParams, keyset_page, next_cursor
+from daye_kit.periods import PeriodClosed
 from daye_kit.timestamps import utcnow
 from indicator_api import events
 from indicator_api.enterprises.models import Enterprise
 from indicator_api.indicators.models import IndicatorValue
 from indicator_api.indicators.schemas import BulkValueIn, Provenance
 from indicator_api.indicators.service import record_values
+from indicator_api.periods import service as periods
 from indicator_api.tech_contracts.models import TechContract
 from indicator_api.tech_contracts.schemas import TechContractFilter, TechContractIn, TechContractPublic
 
@@ -72,9 +74,17 @@ def _note(contract: TechContract) -> str:
 
 
 async def record_contract(
-    session: AsyncSession, *, data: TechContractIn, principal: Principal, city_code: str
+    session: AsyncSession,
+    *,
+    data: TechContractIn,
+    principal: Principal,
+    city_code: str,
+    enforce_periods: bool = True,
 ) -> tuple[TechContract, bool]:
-    """The contract, and whether this call recorded it (False: a replay of the same contract)."""
+    """The contract, and whether this call recorded it (False: a replay of the same contract).
+    One signed in a closed period is refused (409 `period_closed` on `signed_on`), unless
+    `enforce_periods` is off: matching-api's dockings, checked there against its copy of the closed
+    periods when the success was recorded (see `events.py`)."""
     await lock_turnover(session)
     existing = await find_contract(session, data.source, data.source_id)
     if existing is not None:
@@ -90,6 +100,11 @@ async def record_contract(
                 code="contract_differs",
             )
         return existing, False
+    if enforce_periods and (key := (await periods.closed(session)).closing_day(data.signed_on)):
+        message = f"{data.signed_on} falls in {key}, which is closed; the bureau reopens it before it changes"
+        raise PeriodClosed(
+            message, [RowError(row=0, field="signed_on", rule="period_closed", message=message)]
+        )
     enterprise = await session.get(Enterprise, data.credit_code)
     if enterprise is None:
         message = f"enterprise {data.credit_code} is not in the registry"
@@ -278,4 +293,5 @@ async def _move_turnover(
                         **period,
                     )
                 )
-    await record_values(session, rows=rows, principal=principal)
+    # The contract was checked against the closed periods where it was recorded; its turnover follows.
+    await record_values(session, rows=rows, principal=principal, enforce_periods=False)

@@ -53,15 +53,13 @@ from matching_api.notifications.service import (
 from matching_api.peers import IndicatorClient
 from matching_api.supplies.models import Supply
 
-READERS_OF_ALL = frozenset({Role.admin, Role.viewer, Role.service})
-
 
 def can_see(principal: Principal, demand: Demand) -> bool:
     if principal.role is Role.enterprise:
         return demand.credit_code == principal.credit_code
     if principal.role is Role.township:
         return demand.region_code == principal.region_code
-    return principal.role in READERS_OF_ALL
+    return principal.sees_everything
 
 
 def visible(query: SelectOfScalar[Demand], principal: Principal) -> SelectOfScalar[Demand]:
@@ -69,7 +67,7 @@ def visible(query: SelectOfScalar[Demand], principal: Principal) -> SelectOfScal
         return query.where(col(Demand.credit_code) == (principal.credit_code or ""))
     if principal.role is Role.township:
         return query.where(col(Demand.region_code) == (principal.region_code or ""))
-    if principal.role not in READERS_OF_ALL:
+    if not principal.sees_everything:
         return query.where(col(Demand.id).is_(None))
     return query
 

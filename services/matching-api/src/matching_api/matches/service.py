@@ -16,6 +16,7 @@ from daye_kit.feed import EventType, emit
 from daye_kit.money import format_yuan
 from daye_kit.outbox import Event, record_event
 from daye_kit.pagination import Changes, PageParams, keyset_page, next_cursor
+from daye_kit.periods import closed_in
 from daye_kit.timestamps import local_today, utcnow
 from matching_api.config import Settings
 from matching_api.demands.models import Demand
@@ -56,6 +57,7 @@ from matching_api.matches.schemas import (
 )
 from matching_api.matches.transitions import ACTIVE, MOVES, TERMINAL, Side, is_legal, next_states
 from matching_api.matches.views import announce, detail, public, refresh_matches
+from matching_api.models import closed_periods
 from matching_api.notifications.service import enterprise_audience, notify, supplier_audience
 from matching_api.supplies.models import Supply
 
@@ -102,7 +104,7 @@ def can_see_match(principal: Principal, demand: Demand, supply: Supply) -> bool:
 
 def _visible(principal: Principal) -> ColumnElement[bool]:
     owner = col(Supply.owner_username) == principal.username
-    if principal.role in (Role.admin, Role.viewer, Role.service):
+    if principal.sees_everything:
         return true()
     if principal.role is Role.enterprise:
         return or_(col(Demand.credit_code) == (principal.credit_code or ""), owner)
@@ -307,6 +309,7 @@ async def update_match(
     match, demand, supply = await _load(session, match_id, principal)
     side = side_of(principal, demand, supply)
     _check_move(match, demand, data, side)
+    await _ensure_periods_open(session, match, data)
     now = utcnow()
     undone = MatchStatus(match.status) is MatchStatus.succeeded
     session.add(
@@ -359,6 +362,21 @@ async def update_match(
         body=data.note,
     )
     return await announce(session, EVENT_OF[data.status], match, demand, supply)
+
+
+async def _ensure_periods_open(session: AsyncSession, match: Match, data: MatchUpdate) -> None:
+    """A docking's outcome counts in the month it is recorded (a success, an undone one) and its
+    contract in the month it was signed: none of them may land in a period indicator-api has closed
+    (409 `period_closed`), as its outbox told this service."""
+    if data.status is not MatchStatus.succeeded and MatchStatus(match.status) is not MatchStatus.succeeded:
+        return  # neither a success nor its undoing: no figure of a period moves
+    closed = await closed_in(session, closed_periods)
+    if data.contract is not None:
+        closed.ensure_day_open(data.contract.signed_on, "body.contract.signed_on")
+    if MatchStatus(match.status) is MatchStatus.succeeded and match.signed_on is not None:
+        # Undoing a success takes its contract out of the month it was signed in.
+        closed.ensure_day_open(match.signed_on, "body.status")
+    closed.ensure_day_open(local_today(), "body.status")
 
 
 def _set_contract(match: Match, contract: Contract) -> None:
@@ -441,6 +459,11 @@ async def set_contract(
         raise InvalidInput.field(
             "body", "contract_not_for_finance", "a finance demand's success is not a technology contract"
         )
+    closed = await closed_in(session, closed_periods)
+    closed.ensure_day_open(data.signed_on, "body.signed_on")
+    if match.signed_on is not None:
+        # A correction takes the contract out of the month it was first signed in.
+        closed.ensure_day_open(match.signed_on, "body.signed_on")
     first = match.contract_amount is None
     _set_contract(match, data)
     match.updated_at = utcnow()
