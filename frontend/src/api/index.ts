@@ -26,6 +26,9 @@ async function onRefused(response: Response) {
     if (problem.code === 'password_change_required' && window.location.pathname !== SECURITY_PATH) {
       mustChangePassword()
       window.location.assign(SECURITY_PATH)
+    } else if (problem.code === 'second_factor_enrolment_required' && window.location.pathname !== SECURITY_PATH) {
+      // Account administration and the audit want a token signed in with a TOTP code.
+      window.location.assign(`${SECURITY_PATH}?reason=second_factor`)
     }
   }
 }
