@@ -4,6 +4,7 @@
 //   E2E_PORT      port for the dev server (default 5199)
 //   E2E_BASE_URL  use an already running front end instead of starting one
 //   CHROMIUM      browser binary (default /usr/bin/chromium)
+//   E2E_ONLY      run only the test files whose names contain one of these comma-separated words
 import { spawn } from 'node:child_process'
 import { readdirSync, mkdirSync, rmSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
@@ -72,8 +73,10 @@ process.on('SIGINT', () => {
   process.exit(130)
 })
 
+const only = (process.env.E2E_ONLY ?? '').split(',').map((w) => w.trim()).filter(Boolean)
 const files = readdirSync(here)
   .filter((f) => f.endsWith('.test.mjs'))
+  .filter((f) => !only.length || only.some((word) => f.includes(word)))
   .sort()
   .map((f) => resolve(here, f))
 const tests = spawn(process.execPath, ['--test', '--test-concurrency=1', ...files], {

@@ -1,5 +1,5 @@
 import { createRouter, createWebHistory } from 'vue-router'
-import { homeFor, session, type Role } from './session'
+import { SECURITY_PATH, homeFor, session, type Role } from './session'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -15,13 +15,13 @@ export const router = createRouter({
     {
       path: '/dashboard',
       component: () => import('./views/DashboardView.vue'),
-      meta: { roles: ['admin', 'viewer'] },
+      meta: { roles: ['admin', 'viewer', 'auditor'] },
     },
     {
       path: '/township/:regionCode?',
       component: () => import('./views/TownshipView.vue'),
       props: true,
-      meta: { roles: ['admin', 'township', 'viewer'] },
+      meta: { roles: ['admin', 'township', 'viewer', 'auditor'] },
     },
     {
       path: '/enterprise',
@@ -31,8 +31,31 @@ export const router = createRouter({
     {
       path: '/finance',
       component: () => import('./views/FinanceView.vue'),
-      meta: { roles: ['admin', 'viewer'] },
+      meta: { roles: ['admin', 'viewer', 'auditor'] },
     },
+    // Issue 17's screens, each its own chunk: the first page does not download them.
+    {
+      path: '/reporting',
+      component: () => import('./views/ReportingView.vue'),
+      meta: { roles: ['admin', 'auditor'] },
+    },
+    {
+      path: '/periods',
+      component: () => import('./views/PeriodsView.vue'),
+      meta: { roles: ['admin', 'auditor'] },
+    },
+    {
+      path: '/audit',
+      component: () => import('./views/AuditView.vue'),
+      meta: { roles: ['auditor'] },
+    },
+    {
+      path: '/accounts',
+      component: () => import('./views/AccountsView.vue'),
+      meta: { roles: ['security_admin'] },
+    },
+    // Every signed-in account: its password and its second factor.
+    { path: SECURITY_PATH, component: () => import('./views/SecurityView.vue') },
     {
       path: '/jobs',
       component: () => import('./views/JobsView.vue'),
@@ -45,6 +68,9 @@ export const router = createRouter({
 router.beforeEach((to) => {
   if (to.path === '/login') return true
   if (!session.token || !session.user) return { path: '/login', query: { next: to.fullPath } }
+  // A password the security admin set (or an expired one) is changed before anything else.
+  if (session.user.must_change_password) return to.path === SECURITY_PATH ? true : SECURITY_PATH
+  if (to.path === SECURITY_PATH) return true
   // Screens follow the role; the services enforce the same rules on every call.
   if (to.meta.roles && !to.meta.roles.includes(session.user.role)) return homeFor(session.user)
   return true

@@ -1,6 +1,6 @@
 import { reactive } from 'vue'
 
-export type Role = 'admin' | 'township' | 'enterprise' | 'viewer' | 'service'
+export type Role = 'admin' | 'township' | 'enterprise' | 'viewer' | 'service' | 'auditor' | 'security_admin'
 
 export interface SessionUser {
   username: string
@@ -8,6 +8,9 @@ export interface SessionUser {
   role: Role
   region_code: string | null
   credit_code: string | null
+  /** The account signs in with a password the security admin set: it changes it before anything else. */
+  must_change_password?: boolean
+  totp_enabled?: boolean
 }
 
 const KEY = 'daye.session'
@@ -24,10 +27,41 @@ function load(): { token: string | null; user: SessionUser | null } {
 
 export const session = reactive(load())
 
+function save() {
+  sessionStorage.setItem(KEY, JSON.stringify({ token: session.token, user: session.user }))
+}
+
 export function signIn(token: string, user: SessionUser) {
   session.token = token
   session.user = user
-  sessionStorage.setItem(KEY, JSON.stringify({ token, user }))
+  save()
+}
+
+/** A new token for the same session (the sliding idle timeout's refresh). */
+export function replaceToken(token: string) {
+  if (!session.user) return
+  session.token = token
+  save()
+}
+
+/** The password was changed: the screens open again. */
+export function passwordChanged() {
+  if (!session.user) return
+  session.user = { ...session.user, must_change_password: false }
+  save()
+}
+
+/** A service refused a call until the password is changed. */
+export function mustChangePassword() {
+  if (!session.user) return
+  session.user = { ...session.user, must_change_password: true }
+  save()
+}
+
+export function totpEnabled() {
+  if (!session.user) return
+  session.user = { ...session.user, totp_enabled: true }
+  save()
 }
 
 export function signOut() {
@@ -36,8 +70,11 @@ export function signOut() {
   sessionStorage.removeItem(KEY)
 }
 
+export const SECURITY_PATH = '/account/security'
+
 /** The screen a role lands on after login. */
 export function homeFor(user: SessionUser | null): string {
+  if (user?.must_change_password) return SECURITY_PATH
   switch (user?.role) {
     case 'admin':
     case 'viewer':
@@ -46,6 +83,10 @@ export function homeFor(user: SessionUser | null): string {
       return `/township/${user.region_code}`
     case 'enterprise':
       return '/enterprise'
+    case 'auditor':
+      return '/audit'
+    case 'security_admin':
+      return '/accounts'
     default:
       return '/login'
   }
@@ -57,4 +98,6 @@ export const ROLE_LABEL: Record<Role, string> = {
   township: '乡镇(街道)',
   enterprise: '企业',
   service: '服务',
+  auditor: '审计员',
+  security_admin: '安全管理员',
 }

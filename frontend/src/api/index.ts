@@ -5,23 +5,41 @@ import type { paths as IndicatorPaths, components as IndicatorComponents } from 
 import type { paths as MatchingPaths, components as MatchingComponents } from './matching'
 import type { paths as FundingPaths, components as FundingComponents } from './funding'
 import { ProblemError, type Problem } from '../lib/problem'
-import { session, signOut } from '../session'
+import { SECURITY_PATH, mustChangePassword, session, signOut } from '../session'
 
 export type IndicatorSchemas = IndicatorComponents['schemas']
 export type MatchingSchemas = MatchingComponents['schemas']
 export type FundingSchemas = FundingComponents['schemas']
 
+/** Where a refused session goes: the login screen with the reason (expired, revoked), or the
+ * security screen when the password must be changed first. */
+async function onRefused(response: Response) {
+  if (!session.token) return
+  if (response.status === 401) {
+    const problem = (await response.clone().json().catch(() => ({}))) as Problem
+    // The token expired or was revoked (or the account disabled): back to the login screen.
+    signOut()
+    const reason = problem.code ? `&reason=${encodeURIComponent(problem.code)}` : ''
+    window.location.assign(`/login?next=${encodeURIComponent(window.location.pathname)}${reason}`)
+  } else if (response.status === 403) {
+    const problem = (await response.clone().json().catch(() => ({}))) as Problem
+    if (problem.code === 'password_change_required' && window.location.pathname !== SECURITY_PATH) {
+      mustChangePassword()
+      window.location.assign(SECURITY_PATH)
+    } else if (problem.code === 'second_factor_enrolment_required' && window.location.pathname !== SECURITY_PATH) {
+      // Account administration and the audit want a token signed in with a TOTP code.
+      window.location.assign(`${SECURITY_PATH}?reason=second_factor`)
+    }
+  }
+}
+
 const auth: Middleware = {
   onRequest({ request }) {
-    if (session.token) request.headers.set('Authorization', `Bearer ${session.token}`)
+    if (session.token && !request.headers.has('Authorization')) request.headers.set('Authorization', `Bearer ${session.token}`)
     return request
   },
-  onResponse({ response }) {
-    if (response.status === 401 && session.token) {
-      // The token expired or was revoked: back to the login screen.
-      signOut()
-      window.location.assign(`/login?next=${encodeURIComponent(window.location.pathname)}`)
-    }
+  async onResponse({ response }) {
+    await onRefused(response)
     return response
   },
 }
