@@ -94,6 +94,7 @@ async def _identity(app: FastAPI) -> None:
     app.state.authenticator = LocalAuthenticator(
         app.state.signing_key,
         app.state.sessionmaker,
+        read_sessionmaker=app.state.read_sessionmaker,
         revocation_interval=settings.revocation_refresh_seconds,
         revocation_horizon_seconds=revocation_horizon(settings),
     )

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Query, status
 
 from daye_kit.audit import AuditDep
 from daye_kit.auth import CurrentPrincipal, Revocations, Role
-from daye_kit.db import SessionDep
+from daye_kit.db import ReadSessionDep, SessionDep
 from daye_kit.errors import InvalidInput, Unauthorized, problem_responses
 from daye_kit.ids import RowId
 from daye_kit.pagination import Page, PageDep
@@ -225,7 +225,7 @@ async def confirm_totp(
     "之前签发的令牌一律失效(停用、改角色、吊销),以及已退出或被吊销的登录会话 (`sid`)。"
     "不需要认证(与公钥相同)。",
 )
-async def read_revocations(session: SessionDep, settings: SettingsDep) -> Revocations:
+async def read_revocations(session: ReadSessionDep, settings: SettingsDep) -> Revocations:
     return await service.current_revocations(session, horizon_seconds=revocation_horizon(settings))
 
 

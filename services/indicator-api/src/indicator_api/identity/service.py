@@ -683,16 +683,20 @@ class LocalAuthenticator:
         signing_key: SigningKey,
         sessionmaker: async_sessionmaker[AsyncSession],
         *,
+        read_sessionmaker: async_sessionmaker[AsyncSession] | None = None,
         revocation_interval: float = 30.0,
         revocation_horizon_seconds: int = 86_400,
     ) -> None:
         self._key = signing_key
         self._sessionmaker = sessionmaker
+        # Revocations are read without a transaction: on SQLite a write session begins with a write
+        # lock, and a request holding one while it calls a peer that calls back here would wait on it.
+        self._read_sessionmaker = read_sessionmaker or sessionmaker
         self._horizon = revocation_horizon_seconds
         self.revocations = RevocationList(self._read_revocations, interval=revocation_interval)
 
     async def _read_revocations(self) -> Revocations:
-        async with self._sessionmaker() as session:
+        async with self._read_sessionmaker() as session:
             return await current_revocations(session, horizon_seconds=self._horizon)
 
     async def from_token(self, token: str) -> Principal:
