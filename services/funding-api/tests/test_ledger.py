@@ -111,19 +111,25 @@ async def test_ledger_entries_are_filtered_paged_and_for_auditors_only(
 ) -> None:
     award = await approved_award(stack.funding, admin, checker)
     await pay(stack.funding, admin, award["id"], "100.00")
-    viewer = await stack.headers("viewer")
+    auditor = await stack.headers("auditor")
     paid = await stack.funding.get(
-        "/api/v1/ledger/entries", params={"account": "award_paid", "award_id": award["id"]}, headers=viewer
+        "/api/v1/ledger/entries", params={"account": "award_paid", "award_id": award["id"]}, headers=auditor
     )
     assert [(e["kind"], e["amount"], e["created_by"]) for e in paid.json()["items"]] == [
         ("disbursement", "100.00", "admin")
     ]
-    page = await stack.funding.get("/api/v1/ledger/entries", params={"limit": 2, "offset": 2}, headers=viewer)
+    page = await stack.funding.get(
+        "/api/v1/ledger/entries", params={"limit": 2, "offset": 2}, headers=auditor
+    )
     assert page.json()["total"] == 6
     assert [e["id"] for e in page.json()["items"]] == [3, 4]
     assert {e["posting_id"] for e in page.json()["items"]} == {2}  # the approval's two lines
-    too_big = await stack.funding.get("/api/v1/ledger/entries", params={"limit": 100000}, headers=viewer)
+    too_big = await stack.funding.get("/api/v1/ledger/entries", params={"limit": 100000}, headers=auditor)
     assert too_big.status_code == 422
+    # A viewer reads the reconciliation's totals, never a ledger line.
+    viewer = await stack.headers("viewer")
+    assert (await stack.funding.get("/api/v1/ledger/entries", headers=viewer)).status_code == 403
+    assert (await stack.funding.get("/api/v1/reconciliation", headers=viewer)).status_code == 200
     for account in ("420281101", award["credit_code"]):
         headers = await stack.headers(account)
         assert (await stack.funding.get("/api/v1/ledger/entries", headers=headers)).status_code == 403
