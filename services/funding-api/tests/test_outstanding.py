@@ -108,7 +108,7 @@ async def test_townships_and_enterprises_see_their_own_share(
     stack: Stack, admin: dict[str, str], checker: dict[str, str]
 ) -> None:
     await _two_awards(stack, admin, checker)
-    expected = {"viewer": "259999.50", "420281101": "179999.50", "420281102": "0.00"}
+    expected = {"auditor": "259999.50", "420281101": "179999.50", "420281102": "0.00"}
     expected[HEAT_EXCHANGERS.credit_code] = "80000.00"
     for account, total in expected.items():
         headers = await stack.headers(account)
@@ -116,6 +116,10 @@ async def test_townships_and_enterprises_see_their_own_share(
         assert report["total"] == total, account
         items = (await stack.funding.get("/api/v1/outstanding/items", headers=headers)).json()
         assert sum((Decimal(i["outstanding"]) for i in items["items"]), Decimal("0.00")) == Decimal(total)
+    # A viewer reads the total, not the awards behind it.
+    viewer = await stack.headers("viewer")
+    assert (await stack.funding.get("/api/v1/outstanding", headers=viewer)).json()["total"] == "259999.50"
+    assert (await stack.funding.get("/api/v1/outstanding/items", headers=viewer)).status_code == 403
 
 
 async def test_public_notice_as_csv(stack: Stack, admin: dict[str, str], checker: dict[str, str]) -> None:

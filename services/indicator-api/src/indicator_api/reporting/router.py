@@ -12,6 +12,7 @@ from daye_kit.auth import AdminPrincipal
 from daye_kit.db import SessionDep
 from daye_kit.errors import json_rows, problem_responses, rows_located
 from daye_kit.idempotency import IdempotencyDep
+from daye_kit.ids import RowId
 from daye_kit.pagination import Page
 from daye_kit.timestamps import Day, local_today
 from indicator_api.access import ReportingReaderPrincipal
@@ -188,10 +189,10 @@ async def list_submissions(
     "/submissions/{submission_id}/accept",
     summary="采纳报送",
     description="仅管理员。采纳后该数值成为当前数值,计入总览与进度。",
-    responses=problem_responses(401, 403, 404, 409, codes=NOT_FOUND),
+    responses=problem_responses(401, 403, 404, 409, 422, codes=NOT_FOUND),
 )
 async def accept_submission(
-    submission_id: int, principal: AdminPrincipal, session: SessionDep
+    submission_id: RowId, principal: AdminPrincipal, session: SessionDep
 ) -> SubmissionPublic:
     submission = await service.accept(session, submission_id=submission_id, principal=principal)
     return SubmissionPublic.model_validate(submission)
@@ -204,7 +205,7 @@ async def accept_submission(
     responses=problem_responses(401, 403, 404, 409, 422, codes=NOT_FOUND),
 )
 async def return_submission(
-    submission_id: int, body: ReturnIn, principal: AdminPrincipal, session: SessionDep
+    submission_id: RowId, body: ReturnIn, principal: AdminPrincipal, session: SessionDep
 ) -> SubmissionPublic:
     submission = await service.return_submission(
         session, submission_id=submission_id, reason=body.reason, principal=principal
