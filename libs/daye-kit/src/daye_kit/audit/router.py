@@ -27,12 +27,10 @@ Outcome = Literal["success", "failure"]
 _AUDITOR_ROLE = require_roles(Role.auditor)
 
 
-async def _auditor(request: Request, principal: Annotated[Principal, Depends(_AUDITOR_ROLE)]) -> Principal:
+async def AUDITOR(request: Request, principal: Annotated[Principal, Depends(_AUDITOR_ROLE)]) -> Principal:
     """The auditor, with a second factor where the deployment requires one."""
     return ensure_second_factor(principal, request.app.state.settings)
 
-
-AUDITOR = _auditor
 
 MAX_LIMIT = 500
 

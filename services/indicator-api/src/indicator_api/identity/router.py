@@ -235,7 +235,7 @@ async def read_jwks(key: SigningKeyDep) -> Jwks:
 
 
 @router.get("/auth/me", summary="当前账号", responses=problem_responses(401))
-async def read_me(principal: CurrentPrincipal, session: SessionDep) -> UserPublic:
+async def read_me(principal: CurrentPrincipal, session: ReadSessionDep) -> UserPublic:
     user = await service.user_by_name(session, principal.username)
     if user is None:
         raise Unauthorized("the account no longer exists")
@@ -269,7 +269,7 @@ async def create_api_key(
 @router.get("/auth/api-keys", summary="API Key 列表", description="本人的密钥;管理员可看全部或按账号筛选。")
 async def list_api_keys(
     principal: CurrentPrincipal,
-    session: SessionDep,
+    session: ReadSessionDep,
     username: Annotated[str | None, Query(description="按账号筛选(仅管理员)")] = None,
 ) -> Page[ApiKeyPublic]:
     keys = await service.list_api_keys(session, actor=principal, username=username)
@@ -318,7 +318,7 @@ async def create_user(
 )
 async def list_users(
     _: AccountAdminPrincipal,
-    session: SessionDep,
+    session: ReadSessionDep,
     page: PageDep,
     role: Annotated[Role | None, Query(description="按角色筛选")] = None,
     is_active: Annotated[bool | None, Query(description="true 只看启用的,false 只看停用的")] = None,
