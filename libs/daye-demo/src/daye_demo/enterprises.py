@@ -162,3 +162,10 @@ def _make() -> tuple[DemoEnterprise, ...]:
 
 DEMO_ENTERPRISES: tuple[DemoEnterprise, ...] = _make()
 NAMED_COUNT = len(_NAMED)  # the first enterprises, named by hand, on which the demo dwells
+
+# Supplier accounts (role `supplier`, 院所答题): username → the provider named on its demo supplies.
+# Their password is the demo password; matching-api's demo gives each the supplies of its provider.
+SUPPLIER_ACCOUNTS: dict[str, str] = {
+    "hbpu": "湖北理工学院",
+    "drcb": "大冶农商银行",
+}

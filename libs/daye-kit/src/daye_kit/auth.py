@@ -51,6 +51,9 @@ class Role(StrEnum):
     # separate powers; none can do the others' work.
     security_admin = "security_admin"  # accounts, roles, passwords and keys; no business data, no audit
     auditor = "auditor"  # reads everything the bureau reads and the audit trail; writes nothing
+    # A university, institute or bank (院所答题): its own supplies, the hall of open demands it could
+    # answer, its responses and dockings; nothing of the registry, the indicators or the funds.
+    supplier = "supplier"
 
 
 # Roles whose reads are not limited to one unit or enterprise.
@@ -73,7 +76,7 @@ class Principal(BaseModel):
     username: str = Field(description="用户名", examples=["admin"])
     role: Role = Field(
         description="角色: admin 科技局(系统管理员) / township 乡镇 / enterprise 企业 / viewer 只读 / "
-        "service 服务 / security_admin 安全管理员 / auditor 审计员"
+        "service 服务 / security_admin 安全管理员 / auditor 审计员 / supplier 供给方(高校、院所、金融机构)"
     )
     region_code: str | None = Field(default=None, description="township 账号绑定的报送单位代码")
     credit_code: str | None = Field(default=None, description="enterprise 账号绑定的统一社会信用代码")
@@ -112,18 +115,24 @@ class Principal(BaseModel):
 
     def ensure_region(self, region_code: str) -> None:
         """Admins, viewers, auditors and services reach every unit; a township only its own; the
-        security administrator none (it administers accounts, not business data)."""
+        security administrator and suppliers none (accounts are not business data; a supplier answers
+        demands, it does not see the units' figures)."""
         if self.role is Role.security_admin:
             raise Forbidden("the security administrator has no access to business data")
+        if self.role is Role.supplier:
+            raise Forbidden("supplier accounts have no access to reporting units")
         if self.role is Role.township and self.region_code != region_code:
             raise Forbidden(f"township account {self.username} may only act for unit {self.region_code}")
         if self.role is Role.enterprise:
             raise Forbidden("enterprise accounts have no access to reporting units")
 
     def ensure_enterprise(self, credit_code: str) -> None:
-        """An enterprise reaches only itself; townships are checked against the enterprise's unit."""
+        """An enterprise reaches only itself; townships are checked against the enterprise's unit;
+        suppliers reach no enterprise's records."""
         if self.role is Role.security_admin:
             raise Forbidden("the security administrator has no access to business data")
+        if self.role is Role.supplier:
+            raise Forbidden("supplier accounts have no access to enterprises' records")
         if self.role is Role.enterprise and self.credit_code != credit_code:
             raise Forbidden(f"enterprise account {self.username} may only act for {self.credit_code}")
 

@@ -1,12 +1,13 @@
-"""Demo accounts: admin, viewer, one township account per unit, one enterprise account per demo
-enterprise, and the two peer services' accounts with their development API keys."""
+"""Demo accounts: admin, viewer, the security administrator and the auditor, two suppliers, one
+township account per unit, one enterprise account per demo enterprise, and the two peer services'
+accounts with their development API keys."""
 
 from __future__ import annotations
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from daye_demo.enterprises import DEMO_ENTERPRISES
+from daye_demo.enterprises import DEMO_ENTERPRISES, SUPPLIER_ACCOUNTS
 from daye_demo.indicator.units import UNITS
 from daye_kit.auth import Role
 from daye_kit.settings import DEV_SERVICE_API_KEYS
@@ -44,6 +45,7 @@ async def seed_accounts(session: AsyncSession, *, password: str) -> int:
         account("viewer", Role.viewer, "只读账号(其他政务系统)"),
         account("security", Role.security_admin, "安全管理员"),
         account("auditor", Role.auditor, "审计员"),
+        *(account(username, Role.supplier, provider) for username, provider in SUPPLIER_ACCOUNTS.items()),
     ]
     users += [account(unit.code, Role.township, unit.name, region_code=unit.code) for unit in UNITS]
     users += [
