@@ -43,8 +43,11 @@ openapi: install ## save the services' OpenAPI documents under frontend/openapi/
 	$(UV) run --frozen python -m daye_dev.openapi_specs frontend/openapi
 	cd frontend && npm run --silent gen:api -- --offline
 
+# Two pytest-xdist workers: the tests wait on PostgreSQL, service processes and the browser as much
+# as on the CPU, so two halve the time even on two cores; each worker migrates its own templates.
+PYTEST_WORKERS ?= 2
 pytest: install ## the Python tests, the end-to-end and browser tests; PostgreSQL from TEST_POSTGRES_URL
-	$(UV) run --frozen pytest $(TESTS)
+	$(UV) run --frozen pytest -n $(PYTEST_WORKERS) --dist worksteal $(TESTS)
 
 # make test fuzzes each operation once per generation mode and principal, on SQLite, with the same
 # derandomized inputs every run; this draws fresh ones, 20 per operation, mode and principal (240 an

@@ -122,19 +122,18 @@ def asgi_client(apps: Mapping[str, FastAPI]) -> httpx.AsyncClient:
     )
 
 
-_backend_of: dict[str, str] = {}
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # The backend travels in the report's user properties, so under pytest-xdist the controller,
+    # which collects nothing itself, still counts each worker's tests by backend.
     for item in items:
         callspec = getattr(item, "callspec", None)
         if callspec is not None and "backend" in callspec.params:
-            _backend_of[item.nodeid] = callspec.params["backend"]
+            item.user_properties.append(("backend", callspec.params["backend"]))
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    backend = _backend_of.get(report.nodeid)
-    if backend is None:
+    backend = dict(report.user_properties).get("backend")
+    if backend not in _outcomes:
         return
     # A test counts once: its call, or the setup that failed or skipped it.
     if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
