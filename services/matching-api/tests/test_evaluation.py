@@ -4,7 +4,9 @@ officer would recommend among the 205 supplies of tests/data/evaluation.json:
   precision@3 and recall@10 and enforces floors under them;
 - evaluation_plain.json: demands in a factory manager's own words, sharing no term with their
   answers' names (checked here); prints hit@3 (at least one right answer in the top three), which
-  only the semantic layer's bridges can reach, and enforces a floor under it.
+  only the semantic layer's bridges can reach, and enforces a floor under it. hit@3 is also printed
+  per `batch` (see BATCHES): batch 3 was never used to tune the concept thesaurus, the honest
+  estimate for demands nobody has seen.
 Also: with nothing relevant, the soft factors alone recommend nothing."""
 
 from __future__ import annotations
@@ -32,6 +34,11 @@ PLAIN = Path(__file__).parent / "data" / "evaluation_plain.json"
 PRECISION_AT_3_FLOOR = 0.90
 RECALL_AT_10_FLOOR = 0.95
 HIT_AT_3_FLOOR = 0.85
+BATCHES = {
+    1: "written first; the thesaurus was then written with them in view",
+    2: "written after it was frozen (hit@3 0.455 then); used to broaden it",
+    3: "written after that, never used to tune it",
+}
 
 
 def _money(value: Any) -> Decimal | None:
@@ -134,7 +141,8 @@ def test_the_plain_set_shares_no_term_with_its_answers_names(
     assert len({d["id"] for d in plain["demands"]}) == len(plain["demands"])
     shared = {}
     for item in plain["demands"]:
-        assert item["relevant"] and set(item["relevant"]) <= set(supplies)
+        assert item["relevant"]
+        assert set(item["relevant"]) <= set(supplies)
         # Every term the engine takes from the demand: title, description and industry label.
         demand_terms = set(split_terms(_demand(item).terms))
         name_terms = {t for key in item["relevant"] for t in tokenize(supplies[key]["name"])}
@@ -153,7 +161,12 @@ def test_hit_at_3_on_demands_in_plain_words(plain: dict[str, Any], catalog: Cata
         if not hit:
             misses.append(f"{item['title']}: top3={ranked.keys} relevant={item['relevant']}")
     hit3 = sum(hits) / len(hits)
+    batches: dict[int, list[bool]] = {}
+    for hit, item in zip(hits, plain["demands"], strict=True):
+        batches.setdefault(item["batch"], []).append(hit)
     print(f"\nplain-words evaluation: {len(hits)} demands, hit@3 = {hit3:.3f}")
+    for batch, part in sorted(batches.items()):
+        print(f"  batch {batch} ({BATCHES[batch]}): {len(part)} demands, hit@3 = {sum(part) / len(part):.3f}")
     for miss in misses:
         print("  no right answer in the top 3:", miss)
     assert hit3 >= HIT_AT_3_FLOOR
@@ -190,7 +203,7 @@ def test_soft_factors_never_lift_an_irrelevant_supply(catalog: Catalog, industry
             "kind": "technology",
             "industry": industry,
             "title": "鱼塘夏天缺氧浮头",
-            "description": "养了两百亩鱼塘,夏天一到闷热天鱼就浮头,死了不少,想找懂水产养殖的专家看看怎么增氧。",
+            "description": "两百亩鱼塘,夏天一到闷热天鱼就浮头,死了不少,想找懂水产养殖的专家看看怎么增氧。",
             "region_code": "420281101",
             "qualifications": [],
         }

@@ -42,12 +42,23 @@ class _Entry:
     concepts: tuple[tuple[str, tuple[str, ...]], ...]
 
 
+# Parts of a compound concept that say nothing of a field on their own (数据采集 bridges through
+# 采集, not through 数据).
+_GENERIC_PARTS = frozenset(
+    "控制 检测 分析 系统 在线 利用 修复 治理 优化 工业 管理 生产 计划 质量 数据 功能 智能 安全 状态 "
+    "技术 设计 工艺 处理 表面 零件 金属 费用 价值 知识 农业 环境 分布 布式 测性 人员 预测 重金".split()
+)
+
+
 def _terms_of(concept: str) -> tuple[str, ...]:
     """A concept's index terms: itself when it segments whole (search mode also indexes its parts,
-    and a part such as 处理 of 表面处理 would bridge to everything), else its parts."""
+    and a part such as 处理 of 表面处理 would bridge to everything), else its telling parts."""
     tokens = tuple(dict.fromkeys(tokenize(concept)))
     whole = concept.lower()
-    return (whole,) if whole in tokens else tokens
+    if whole in tokens:
+        return (whole,)
+    telling = tuple(t for t in tokens if t not in _GENERIC_PARTS)
+    return telling or tokens
 
 
 @cache
@@ -76,7 +87,8 @@ def bridges(text: str, own_terms: Sequence[str] = ()) -> list[Bridge]:
     found: list[Bridge] = []
     seen: set[tuple[str, str]] = set()
     for entry in thesaurus():
-        trigger = next((t for t in entry.triggers if t in lowered), None)
+        # The longest plain word found names the bridge (生锈 rather than 锈).
+        trigger = max((t for t in entry.triggers if t in lowered), key=len, default=None)
         if trigger is None:
             continue
         for concept, terms in entry.concepts:
@@ -93,7 +105,7 @@ def expansion_terms(found: Sequence[Bridge]) -> list[str]:
 
 
 def describe(found: Sequence[Bridge], held: set[str]) -> str:
-    """"生锈→防腐、腐蚀;漏水→密封": the bridges whose terms a supply holds, by plain word."""
+    """ "生锈→防腐、腐蚀;漏水→密封": the bridges whose terms a supply holds, by plain word."""
     by_trigger: dict[str, list[str]] = {}
     for bridge in found:
         if any(t in held for t in bridge.terms):
