@@ -4,8 +4,6 @@ to nothing the demand says is never recommended, whatever its industry, region o
 
 from __future__ import annotations
 
-from typing import Any
-
 from matching_api.engine.semantic import Bridge, bridges, describe, thesaurus
 
 from .conftest import EXCHANGER, Matching

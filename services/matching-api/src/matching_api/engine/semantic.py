@@ -45,7 +45,7 @@ class _Entry:
 # Parts of a compound concept that say nothing of a field on their own (数据采集 bridges through
 # 采集, not through 数据).
 _GENERIC_PARTS = frozenset(
-    "控制 检测 分析 系统 在线 利用 修复 治理 优化 工业 管理 生产 计划 质量 数据 功能 智能 安全 状态 "
+    "控制 检测 分析 系统 在线 利用 修复 治理 优化 工业 管理 生产 计划 质量 数据 功能 智能 安全 状态 "  # noqa: SIM905
     "技术 设计 工艺 处理 表面 零件 金属 费用 价值 知识 农业 环境 分布 布式 测性 人员 预测 重金".split()
 )
 
