@@ -12,7 +12,7 @@ from decimal import Decimal
 import numpy as np
 
 from matching_api.engine.bm25 import Bm25, BoolArray, FloatArray, IntArray, SparseBag, Vocabulary, distinct
-from matching_api.engine.semantic import EXPANSION_WEIGHT, Bridge, expansion_terms
+from matching_api.engine.semantic import EXPANSION_WEIGHT, Bridge, everyday, expansion_terms
 from matching_api.enums import Financing, Qualification, SupplyKind
 
 KIND_CODES = {kind: i for i, kind in enumerate(SupplyKind)}
@@ -304,6 +304,10 @@ class Catalog:
         content = _content_terms(query)
         context_only = [t for t in distinct(query.context) if t in own and t not in content]
         context_score = self.text.scores(context_only, n)[0] if context_only else np.zeros(n)
+        # Everyday words (车间, 工人 …) weigh like a bridged concept and are no evidence either.
+        common = [t for t in distinct(query.tokens) if t in everyday() and t not in context_only]
+        common_score = self.text.scores(common, n)[0] if common else np.zeros(n)
+        own_relevance = bm25 - (1.0 - EXPANSION_WEIGHT) * common_score
         expansion = [t for t in expansion_terms(query.bridges) if t not in own]
         semantic, semantic_terms = self.text.scores(expansion, n) if expansion else (np.zeros(n), [])
         semantic *= EXPANSION_WEIGHT
@@ -318,7 +322,7 @@ class Catalog:
             mask &= np.isin(self.keys[:n], np.asarray(list(allowed), dtype=np.int64))
         if exclude:
             mask &= ~np.isin(self.keys[:n], np.asarray(list(exclude), dtype=np.int64))
-        relevant = (bm25 - context_score + semantic) >= RELEVANCE_FLOOR
+        relevant = (bm25 - context_score - common_score + semantic) >= RELEVANCE_FLOOR
         excluded: dict[str, int] = {"no_relevance": int(np.count_nonzero(mask & ~relevant))}
         mask &= relevant
 
@@ -360,9 +364,9 @@ class Catalog:
 
         # Relevance is the demand's own BM25 plus the bridged concepts' (weighted below it); text and
         # semantic are each's share of the best candidate's relevance and share the text weight.
-        combined = bm25[candidates] + semantic[candidates]
+        combined = own_relevance[candidates] + semantic[candidates]
         best = float(combined.max())
-        text = bm25[candidates] / best if best > 0 else np.zeros(len(candidates))
+        text = own_relevance[candidates] / best if best > 0 else np.zeros(len(candidates))
         semantic_share = semantic[candidates] / best if best > 0 else np.zeros(len(candidates))
         fit = np.minimum(1.0, overlap[candidates] / 2.0)
 

@@ -79,6 +79,15 @@ def thesaurus() -> tuple[_Entry, ...]:
     return tuple(entries)
 
 
+@cache
+def everyday() -> frozenset[str]:
+    """`everyday.txt`: words a manager writes about any problem (车间, 工人, 客户 …)."""
+    text = resources.files("matching_api.engine").joinpath("everyday.txt").read_text(encoding="utf-8")
+    return frozenset(
+        w.lower() for line in text.splitlines() if not line.startswith("#") for w in line.split()
+    )
+
+
 def bridges(text: str, own_terms: Sequence[str] = ()) -> list[Bridge]:
     """The bridges a demand's text crosses: for every plain word found, its concepts, except the
     terms the demand already says itself (they count at full weight)."""
