@@ -4,7 +4,10 @@
 segmented with jieba and the domain lexicon. Reports the index build time and memory, then the
 median latency of a top-10 BM25 query against `rank_bm25` scoring the same tokens in the same run,
 and checks that the sparse top-10 equals brute-force BM25 (the same formula, one document at a time
-in plain Python). Also times an incremental update. Not part of the test suite.
+in plain Python). Then the same with the semantic layer on: the plain-words demands of
+services/matching-api/tests/data/evaluation_plain.json, their bridged concepts added to the query
+(`Catalog.rank` with every constraint and factor), against `rank_bm25` scoring the same expanded
+terms. Also times an incremental update. Not part of the test suite.
 
 Options: `--supplies N` (default 100000), `--queries N` (default 30), `--seed N`.
 """
@@ -13,24 +16,30 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import random
 import statistics
 import sys
 import time
 import tracemalloc
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from rank_bm25 import BM25Okapi  # type: ignore[import-untyped]
 from results import record
 
 from daye_demo.matching.topics import TOPICS
+from matching_api.config import Settings
 from matching_api.engine.bm25 import brute_force_scores, distinct
-from matching_api.engine.catalog import Catalog, SupplyDoc
+from matching_api.engine.catalog import Catalog, Query, SupplyDoc
+from matching_api.engine.semantic import bridges, expansion_terms
+from matching_api.engine.service import weights_of
 from matching_api.engine.text import tokenize, warm_up
 from matching_api.enums import SupplyKind
 
 INSTITUTIONS = sorted({name for topic in TOPICS for name, _ in topic.institutions})
 KINDS = (SupplyKind.expert, SupplyKind.technology, SupplyKind.finance_product)
+PLAIN = Path(__file__).resolve().parents[1] / "services/matching-api/tests/data/evaluation_plain.json"
 
 
 def generate(n: int, rng: random.Random) -> list[str]:
@@ -58,6 +67,24 @@ def queries(count: int, rng: random.Random) -> list[list[str]]:
         topic = rng.choice(TOPICS)
         title, description = rng.choice(topic.problems)
         result.append(distinct(tokenize(f"{title} {description} {topic.industry}")))
+    return result
+
+
+def plain_queries(count: int) -> list[Query]:
+    """Demands in plain words with their bridged concepts, as `recommend` builds them."""
+    demands = json.loads(PLAIN.read_text(encoding="utf-8"))["demands"][:count]
+    result = []
+    for d in demands:
+        tokens = tokenize(f"{d['title']} {d['description']} {d['industry']}")
+        result.append(
+            Query(
+                tokens=tokens,
+                kinds=list(KINDS),
+                context=tokenize(d["industry"]),
+                bridges=bridges(f"{d['title']} {d['description']}", tokens),
+                region_code="420281101",
+            )
+        )
     return result
 
 
@@ -143,6 +170,41 @@ def main() -> int:
         at_least=50,
     )
 
+    # The semantic layer on: the whole ranking (relevance gate, constraints, factors, explanation
+    # data) of a plain-words demand with its bridged concepts, against rank_bm25 scoring the same
+    # expanded terms (it cannot weight them; the work per term is the same).
+    weights = weights_of(Settings())
+    expanded = plain_queries(args.queries)
+    ours_semantic, theirs_semantic = [], []
+    for q in expanded:
+        seconds, _ = timed(lambda q=q: catalog.rank(q, weights=weights, limit=10))  # type: ignore[misc]
+        ours_semantic.append(seconds)
+    for q in expanded:
+        terms = distinct([*q.tokens, *expansion_terms(q.bridges)])
+        seconds, _ = timed(lambda t=terms: okapi.get_top_n(t, keys, n=10))  # type: ignore[misc]
+        theirs_semantic.append(seconds)
+    median_semantic, median_theirs_semantic = (
+        statistics.median(ours_semantic),
+        statistics.median(theirs_semantic),
+    )
+    terms_each = statistics.mean(len(distinct([*q.tokens, *expansion_terms(q.bridges)])) for q in expanded)
+    ratio_semantic = median_theirs_semantic / median_semantic
+    print(
+        f"plain-words demand with the semantic layer, full ranking, median of {len(expanded)} "
+        f"({terms_each:.0f} distinct terms each with the bridged concepts):"
+    )
+    print(f"  sparse index, Catalog.rank: {median_semantic * 1000:.2f} ms")
+    print(f"  rank_bm25 on the same terms: {median_theirs_semantic * 1000:.1f} ms")
+    print(f"  speed-up: {ratio_semantic:.0f}x (goal: at least 50x)")
+    record(
+        f"matching engine, {len(documents):,} supplies: plain-words demand, semantic layer on, full ranking, "
+        "speed-up over rank_bm25",
+        measured=f"{median_semantic * 1000:.2f} ms",
+        baseline=f"{median_theirs_semantic * 1000:.1f} ms",
+        ratio=ratio_semantic,
+        at_least=50,
+    )
+
     checked = qs[:3]
     for query in checked:
         expected = top10_brute_force(documents, keys, query)
@@ -166,7 +228,7 @@ def main() -> int:
         f"incremental update of one supply: median {statistics.median(update_times) * 1000:.3f} ms, "
         f"max {max(update_times) * 1000:.0f} ms (a delta merge); query after 200 updates {after_updates * 1000:.2f} ms"
     )
-    if ratio < 50:
+    if min(ratio, ratio_semantic) < 50:
         print("WARNING: below the 50x goal", file=sys.stderr)
     return 0
 

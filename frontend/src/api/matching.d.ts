@@ -2400,7 +2400,7 @@ export interface components {
              * @example admin
              */
             username: string;
-            /** @description 角色: admin 科技局(系统管理员) / township 乡镇 / enterprise 企业 / viewer 只读 / service 服务 / security_admin 安全管理员 / auditor 审计员 */
+            /** @description 角色: admin 科技局(系统管理员) / township 乡镇 / enterprise 企业 / viewer 只读 / service 服务 / security_admin 安全管理员 / auditor 审计员 / supplier 供给方(高校、院所、金融机构) */
             role: components["schemas"]["Role"];
             /**
              * Region Code
@@ -2579,10 +2579,10 @@ export interface components {
         Reason: {
             /**
              * Factor
-             * @description text 文本相关度 / fit 领域与产业吻合 / amount 金额 / qualification 资质 / region 地域 / capacity 专家余量
+             * @description text 文本相关度 / semantic 语义相关(需求的日常用语经概念词表关联到供给的专业概念,仅在有关联时出现,与 text 共用文本权重) / fit 领域与产业吻合 / amount 金额 / qualification 资质 / region 地域 / capacity 专家余量
              * @enum {string}
              */
-            factor: "text" | "fit" | "amount" | "qualification" | "region" | "capacity";
+            factor: "text" | "semantic" | "fit" | "amount" | "qualification" | "region" | "capacity";
             /**
              * Label
              * @description 因素中文名
@@ -2723,7 +2723,7 @@ export interface components {
          * Role
          * @enum {string}
          */
-        Role: "admin" | "township" | "enterprise" | "viewer" | "service" | "security_admin" | "auditor";
+        Role: "admin" | "township" | "enterprise" | "viewer" | "service" | "security_admin" | "auditor" | "supplier";
         /** Stats */
         Stats: {
             /**

@@ -12,6 +12,7 @@ from decimal import Decimal
 import numpy as np
 
 from matching_api.engine.bm25 import Bm25, BoolArray, FloatArray, IntArray, SparseBag, Vocabulary, distinct
+from matching_api.engine.semantic import EXPANSION_WEIGHT, Bridge, everyday, expansion_terms
 from matching_api.enums import Financing, Qualification, SupplyKind
 
 KIND_CODES = {kind: i for i, kind in enumerate(SupplyKind)}
@@ -57,10 +58,14 @@ class SupplyDoc:
 
 @dataclass(frozen=True)
 class Query:
-    """A demand as the engine sees it."""
+    """A demand as the engine sees it. `context` are the terms of the enterprise's industry label:
+    they score and weigh industry fit like any term but are no evidence that a supply is relevant.
+    `bridges` are the semantic layer's concepts for the demand's plain words."""
 
     tokens: Sequence[str]
     kinds: Sequence[SupplyKind]
+    context: Sequence[str] = ()
+    bridges: Sequence[Bridge] = ()
     region_code: str = ""
     budget: Decimal | None = None
     amount_sought: Decimal | None = None
@@ -88,7 +93,12 @@ class Weights:
         }
 
 
-FACTORS = ("text", "fit", "amount", "qualification", "region", "capacity")
+FACTORS = ("text", "semantic", "fit", "amount", "qualification", "region", "capacity")
+# A supply is relevant when the demand's own words (not its industry label) or the concepts bridged
+# from them give it at least this much BM25: the soft factors only reorder relevant supplies. A
+# single distinctive shared term scores well above it; it keeps out a match on nothing but an
+# ubiquitous word.
+RELEVANCE_FLOOR = 0.5
 
 
 @dataclass
@@ -102,6 +112,7 @@ class Ranked:
     matched_terms: list[list[str]]
     matched_profile: list[list[str]]
     region_levels: list[int]
+    bridged: list[set[str]] = field(default_factory=list)
     excluded: dict[str, int] = field(default_factory=dict)
     candidates: int = 0
 
@@ -288,6 +299,21 @@ class Catalog:
         cols = {name: array[:n] for name, array in self.columns.items()}
         bm25, text_terms = self.text.scores(query.tokens, n)
         overlap, profile_terms = self._profile_overlap(query.tokens)
+        own = set(query.tokens)
+        # Terms the demand has only through its industry label: their share of BM25 is no evidence.
+        content = _content_terms(query)
+        context_only = [t for t in distinct(query.context) if t in own and t not in content]
+        context_score = self.text.scores(context_only, n)[0] if context_only else np.zeros(n)
+        # Everyday words (车间, 工人 …) weigh like a bridged concept and are no evidence either.
+        common = [t for t in distinct(query.tokens) if t in everyday() and t not in context_only]
+        common_score = self.text.scores(common, n)[0] if common else np.zeros(n)
+        own_relevance = bm25 - (1.0 - EXPANSION_WEIGHT) * common_score
+        expansion = [t for t in expansion_terms(query.bridges) if t not in own]
+        semantic, semantic_terms = self.text.scores(expansion, n) if expansion else (np.zeros(n), [])
+        semantic *= EXPANSION_WEIGHT
+        if expansion:
+            overlap_semantic, _ = self._profile_overlap(expansion)
+            overlap = overlap + EXPANSION_WEIGHT * overlap_semantic
 
         mask = self.alive[:n].copy()
         kinds = np.isin(cols["kind"], [KIND_CODES[k] for k in query.kinds])
@@ -296,7 +322,7 @@ class Catalog:
             mask &= np.isin(self.keys[:n], np.asarray(list(allowed), dtype=np.int64))
         if exclude:
             mask &= ~np.isin(self.keys[:n], np.asarray(list(exclude), dtype=np.int64))
-        relevant = (bm25 > 0) | (overlap > 0)
+        relevant = (bm25 - context_score - common_score + semantic) >= RELEVANCE_FLOOR
         excluded: dict[str, int] = {"no_relevance": int(np.count_nonzero(mask & ~relevant))}
         mask &= relevant
 
@@ -334,10 +360,14 @@ class Catalog:
 
         candidates = np.flatnonzero(mask)
         if len(candidates) == 0:
-            return Ranked([], [], {f: [] for f in FACTORS}, [], [], [], [], excluded, 0)
+            return Ranked([], [], {f: [] for f in FACTORS}, [], [], [], [], [], excluded, 0)
 
-        best = float(bm25[candidates].max())
-        text = bm25[candidates] / best if best > 0 else np.zeros(len(candidates))
+        # Relevance is the demand's own BM25 plus the bridged concepts' (weighted below it); text and
+        # semantic are each's share of the best candidate's relevance and share the text weight.
+        combined = own_relevance[candidates] + semantic[candidates]
+        best = float(combined.max())
+        text = own_relevance[candidates] / best if best > 0 else np.zeros(len(candidates))
+        semantic_share = semantic[candidates] / best if best > 0 else np.zeros(len(candidates))
         fit = np.minimum(1.0, overlap[candidates] / 2.0)
 
         price = cols["price"][candidates]
@@ -360,6 +390,7 @@ class Catalog:
 
         factors = {
             "text": text,
+            "semantic": semantic_share,
             "fit": fit,
             "amount": amount,
             "qualification": qualification,
@@ -368,6 +399,7 @@ class Catalog:
         }
         weight = weights.as_dict()
         total_weight = sum(weight.values()) or 1.0
+        weight["semantic"] = weight["text"]
         score = sum((weight[name] * values for name, values in factors.items()), np.zeros(len(candidates)))
         score = score / total_weight
 
@@ -382,6 +414,7 @@ class Catalog:
             matched_terms=[self.text.matched_terms(int(row), text_terms) for row in chosen],
             matched_profile=[self._profile_terms_of(int(row), profile_terms) for row in chosen],
             region_levels=[int(v) for v in levels[top]],
+            bridged=[set(self.text.matched_terms(int(row), semantic_terms)) for row in chosen],
             excluded=excluded,
             candidates=len(candidates),
         )
@@ -408,3 +441,13 @@ def _top(scores: FloatArray, keys: IntArray, limit: int) -> IntArray:
         near = np.arange(len(scores))
     order = np.lexsort((keys[near], -scores[near]))
     return near[order[:limit]].astype(np.int64)
+
+
+def _content_terms(query: Query) -> set[str]:
+    """The demand's own terms: all but those that only its industry label brings (the label's terms
+    come last in `tokens`, as the demand is segmented with the label at its end)."""
+    tokens = list(query.tokens)
+    context = list(query.context)
+    if context and tokens[-len(context) :] == context:
+        return set(tokens[: -len(context)])
+    return set(tokens) - set(context)

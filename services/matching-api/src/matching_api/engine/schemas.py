@@ -8,13 +8,14 @@ from pydantic import BaseModel, Field
 
 from matching_api.supplies.schemas import SupplySummary
 
-FactorName = Literal["text", "fit", "amount", "qualification", "region", "capacity"]
+FactorName = Literal["text", "semantic", "fit", "amount", "qualification", "region", "capacity"]
 
 
 class Reason(BaseModel):
     factor: FactorName = Field(
-        description="text 文本相关度 / fit 领域与产业吻合 / amount 金额 / qualification 资质 / region 地域 / "
-        "capacity 专家余量"
+        description="text 文本相关度 / semantic 语义相关(需求的日常用语经概念词表关联到供给的专业概念,"
+        "仅在有关联时出现,与 text 共用文本权重) / fit 领域与产业吻合 / amount 金额 / qualification 资质 / "
+        "region 地域 / capacity 专家余量"
     )
     label: str = Field(description="因素中文名", examples=["文本相关度"])
     value: float = Field(ge=0, le=1, description="该因素得分 (0–1)", examples=[0.82])

@@ -15,7 +15,8 @@ from matching_api.demands.models import Demand
 from matching_api.engine.catalog import REGION_LABELS, Query, Ranked, Weights
 from matching_api.engine.index import SupplyIndex
 from matching_api.engine.schemas import Reason, Recommendation, Recommendations
-from matching_api.engine.text import split_terms
+from matching_api.engine.semantic import Bridge, bridges, describe
+from matching_api.engine.text import split_terms, tokenize
 from matching_api.enums import QUALIFICATION_NAMES, SERVES, DemandKind, MatchStatus, SupplyKind
 from matching_api.matches.models import Match
 from matching_api.supplies.models import Supply
@@ -24,6 +25,7 @@ from matching_api.supplies.schemas import SupplySummary
 ACTIVE = (MatchStatus.proposed.value, MatchStatus.docking.value)
 LABELS = {
     "text": "文本相关度",
+    "semantic": "语义相关",
     "fit": "领域与产业吻合",
     "amount": "金额匹配",
     "qualification": "资质匹配",
@@ -44,9 +46,12 @@ def weights_of(settings: Settings) -> Weights:
 
 
 def query_of(demand: Demand, kinds: Sequence[SupplyKind] | None = None) -> Query:
+    tokens = split_terms(demand.terms)
     return Query(
-        tokens=split_terms(demand.terms),
+        tokens=tokens,
         kinds=kinds or SERVES[DemandKind(demand.kind)],
+        context=tokenize(demand.industry),
+        bridges=bridges(f"{demand.title} {demand.description}", tokens),
         region_code=demand.region_code,
         budget=demand.budget,
         amount_sought=demand.amount_sought,
@@ -77,11 +82,14 @@ def _wan(amount: Decimal | None) -> str:
     return f"{(amount / 10_000).quantize(Decimal('0.01'))} 万元"
 
 
-def _details(ranked: Ranked, i: int, supply: Supply, demand: Demand, load: dict[int, int]) -> dict[str, str]:
+def _details(
+    ranked: Ranked, i: int, supply: Supply, demand: Demand, load: dict[int, int], found: Sequence[Bridge]
+) -> dict[str, str]:
     terms = ranked.matched_terms[i]
-    text = f"BM25 {ranked.bm25[i]:.2f}(本次候选最高分的 {ranked.factors['text'][i]:.0%})" + (
+    text = f"BM25 {ranked.bm25[i]:.2f}(本次候选最高相关度的 {ranked.factors['text'][i]:.0%})" + (
         f";匹配词:{'、'.join(terms)}" if terms else ";无共同检索词"
     )
+    semantic = f"语义关联:{describe(found, ranked.bridged[i])}" if ranked.bridged[i] else ""
     profile = ranked.matched_profile[i]
     fit = f"领域/产业吻合:{'、'.join(profile)}" if profile else "领域与产业无直接交集"
     if supply.kind == SupplyKind.finance_product.value:
@@ -108,6 +116,7 @@ def _details(ranked: Ranked, i: int, supply: Supply, demand: Demand, load: dict[
         capacity = f"可同时服务 {supply.capacity} 家企业,对接中 {load.get(ranked.keys[i], 0)} 家"
     return {
         "text": text,
+        "semantic": semantic,
         "fit": fit,
         "amount": amount,
         "qualification": qualification,
@@ -122,13 +131,17 @@ def explain(
     demand: Demand,
     load: dict[int, int],
     weights: Weights,
+    query: Query,
 ) -> list[Recommendation]:
     weight = weights.as_dict()
     total_weight = sum(weight.values()) or 1.0
+    # The semantic factor shares the text weight: the two together are the supply's relevance.
+    weight["semantic"] = weight["text"]
+    found = query.bridges
     items = []
     for i, key in enumerate(ranked.keys):
         supply = supplies[key]
-        details = _details(ranked, i, supply, demand, load)
+        details = _details(ranked, i, supply, demand, load, found)
         reasons = [
             Reason(
                 factor=name,
@@ -139,6 +152,8 @@ def explain(
                 detail=details[name],
             )
             for name in LABELS
+            # 语义相关 appears only for a supply reached through a bridged concept.
+            if name != "semantic" or ranked.bridged[i]
         ]
         items.append(
             Recommendation(
@@ -176,8 +191,9 @@ async def recommend(
     load = await active_load(session)
     exclude = [] if only is not None else await matched_supplies(session, demand.id or 0)
     weights = weights_of(settings)
+    query = query_of(demand, kinds)
     ranked = catalog.rank(
-        query_of(demand, kinds),
+        query,
         weights=weights,
         limit=limit,
         load=load,
@@ -188,7 +204,7 @@ async def recommend(
     supplies = await _supplies(session, ranked.keys)
     return Recommendations(
         demand_id=demand.id or 0,
-        items=explain(ranked, supplies, demand, load, weights),
+        items=explain(ranked, supplies, demand, load, weights, query),
         total=ranked.candidates,
         excluded=ranked.excluded,
         index_version=index.version,
