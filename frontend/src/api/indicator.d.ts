@@ -4931,7 +4931,7 @@ export interface components {
          * Role
          * @enum {string}
          */
-        Role: "admin" | "township" | "enterprise" | "viewer" | "service" | "security_admin" | "auditor";
+        Role: "admin" | "township" | "enterprise" | "viewer" | "service" | "security_admin" | "auditor" | "supplier";
         /**
          * Scope
          * @description `read:<dataset>`: the reads of one dataset.
