@@ -108,3 +108,13 @@ WEBHOOK_MANAGERS = require_roles(Role.admin, Role.service)
 ReportingReaderPrincipal = Annotated[
     Principal, Depends(require_roles(Role.admin, Role.township, Role.viewer, Role.service))
 ]
+
+# Policies (政策找企业): an enterprise reads its own, its township and the bureau (and so the
+# auditor) theirs; townships and the bureau record outreach; coverage is an aggregate like the ranking.
+PolicyReaderPrincipal = Annotated[
+    Principal, Depends(require_roles(Role.admin, Role.township, Role.enterprise))
+]
+OutreachWriterPrincipal = Annotated[Principal, Depends(require_roles(Role.admin, Role.township))]
+CoverageReaderPrincipal = Annotated[
+    Principal, Depends(require_roles(Role.admin, Role.township, Role.viewer, Role.service))
+]
