@@ -927,6 +927,21 @@ MATRIX += [
     for service, operation, answers, build, note in PERIOD_ROWS
 ]
 
+# Policies (政策找企业): an enterprise's own policies and outreach, its township's and the bureau's.
+POLICY_READERS = "401 200 200 404 200 404 403 403 200 403"
+# fmt: off
+MATRIX += [
+    row(INDICATOR, "GET /api/v1/enterprises/{credit_code}/policies", POLICY_READERS,
+        fixed(f"/api/v1/enterprises/{E1}/policies"), note="funding-api's programmes read over HTTP"),
+    row(INDICATOR, "POST /api/v1/enterprises/{credit_code}/outreach", "401 201 201 404 403 403 403 403 403 403",
+        fixed(f"/api/v1/enterprises/{E1}/outreach", json={"action": "informed", "on": "2025-09-18"})),
+    row(INDICATOR, "GET /api/v1/enterprises/{credit_code}/outreach", POLICY_READERS,
+        fixed(f"/api/v1/enterprises/{E1}/outreach")),
+    row(INDICATOR, "GET /api/v1/outreach/coverage", "401 200 200 200 403 403 200 200 200 403",
+        fixed("/api/v1/outreach/coverage", params=YEAR), note="an aggregate, like the townships' ranking"),
+]
+# fmt: on
+
 APPS = {
     INDICATOR: (indicator_api.main, indicator_api.config),
     MATCHING: (matching_api.main, matching_api.config),
