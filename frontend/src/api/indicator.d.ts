@@ -4054,7 +4054,7 @@ export interface components {
             /**
              * On
              * Format: date
-             * @description 发生日期
+             * @description 发生日期(不晚于今天)
              * @example 2025-09-18
              */
             on: string;

@@ -179,7 +179,11 @@ async def test_outreach_is_recorded_by_the_enterprises_township(client: httpx.As
     )
     assert foreign.status_code == 404
     assert foreign.json()["code"] == "enterprise_not_found"
-    for bad, field in (({**body, "action": "called"}, "action"), ({**body, "program": "hte2"}, "program")):
+    for bad, field in (
+        ({**body, "action": "called"}, "action"),
+        ({**body, "program": "hte2"}, "program"),
+        ({**body, "on": "2999-01-01"}, "on"),
+    ):
         refused = await client.post(f"/api/v1/enterprises/{code}/outreach", json=bad, headers=township)
         assert refused.status_code == 422, refused.text
         assert [e["field"] for e in refused.json()["errors"]] == [f"body.{field}"]

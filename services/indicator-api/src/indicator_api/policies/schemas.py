@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from daye_kit.money import Yuan
+from daye_kit.timestamps import local_today
 from indicator_api.indicators.schemas import Rate
 
 # A policy's code: a qualification (`hte`, `tech_sme`, `new_species`) or a programme (`program:<id>`).
@@ -77,7 +78,7 @@ class EnterprisePolicies(BaseModel):
 
 class OutreachIn(BaseModel):
     action: OutreachAction = Field(description="informed 已告知 / visited 已上门 / applied 已辅导申报")
-    on: date = Field(description="发生日期", examples=["2025-09-18"])
+    on: date = Field(ge=date(2000, 1, 1), description="发生日期(不晚于今天)", examples=["2025-09-18"])
     note: str = Field(default="", max_length=500, description="说明", examples=["上门讲解入库奖励"])
     program: str | None = Field(
         default=None,
@@ -85,6 +86,13 @@ class OutreachIn(BaseModel):
         description="所涉政策代码(可选):hte、tech_sme、new_species 或 `program:<编号>`",
         examples=["program:5"],
     )
+
+    @field_validator("on")
+    @classmethod
+    def _not_ahead(cls, on: date) -> date:
+        if on > local_today():
+            raise ValueError("an outreach is recorded once it happened: on may not be in the future")
+        return on
 
 
 class OutreachPublic(BaseModel):
