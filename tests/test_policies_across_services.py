@@ -18,6 +18,21 @@ from indicator_api.cultivation.rules import Program, assess
 from .conftest import DEMO_PASSWORD, Platform
 
 JOB = "/api/v1/jobs/notify-policy-newly-eligible/runs"
+M = 1_000_000
+# Figures that meet every condition of both qualifications.
+STRONG = {
+    "years_registered": "5",
+    "staff": 100,
+    "science_staff": 30,
+    "sales_revenue": [str(40 * M), str(45 * M), str(50 * M)],
+    "rd_spend": [str(2 * M), str(2_250_000), str(3 * M)],
+    "rd_domestic_share": "0.9",
+    "total_costs": str(40 * M),
+    "total_assets": str(60 * M),
+    "high_tech_revenue": str(35 * M),
+    "ip": {"class_1": 1, "class_2": 2},
+    "innovation_scores": {"core_ip": 24, "conversion": 22, "rd_management": 14, "growth": 12},
+}
 HTE_2024 = next(
     e for e in DEMO_ENTERPRISES if any(k == "hte" and d.year == 2024 for k, d in e.qualifications)
 )
@@ -147,6 +162,8 @@ async def test_the_calculator_agrees_with_funding_api_and_the_rules(platform: Pl
             "高企认定奖励(本年度认定)",
             {"qualification": "hte", "granted_year": today.year, "amount": "200000.00"},
         )
+        sme_this_year = {"qualification": "tech_sme", "granted_year": today.year, "amount": "30000.00"}
+        await _program(funding, admin, "科技型中小企业入库奖励(本年度)", sme_this_year)
         applied = await _program(funding, admin, "科技创新管理专项(测试)")
         award = await funding.post(
             "/api/v1/awards",
@@ -160,7 +177,14 @@ async def test_the_calculator_agrees_with_funding_api_and_the_rules(platform: Pl
         )
         assert award.status_code == 201, award.text
 
-        for enterprise in (HTE_2024, SME_2025, NOTHING):
+        seen: set[tuple[str, str]] = set()
+        # Three chosen ones, and enough of the others that every status shows under the demo figures.
+        for enterprise in (
+            HTE_2024,
+            SME_2025,
+            NOTHING,
+            *DEMO_ENTERPRISES[:12],
+        ):
             me = await bearer(indicator, enterprise.credit_code, DEMO_PASSWORD)
             answer = await indicator.get(f"/api/v1/enterprises/{enterprise.credit_code}/policies", headers=me)
             assert answer.status_code == 200, answer.text
@@ -188,6 +212,12 @@ async def test_the_calculator_agrees_with_funding_api_and_the_rules(platform: Pl
                     )
             # An application programme is listed only where the enterprise has its award.
             assert (f"program:{applied}" in got) == (enterprise is SME_2025)
+            seen |= {(i["kind"], i["status"]) for i in body["items"]}
+        assert seen == {
+            (kind, status)
+            for kind in ("qualification", "program")
+            for status in ("held", "eligible_now", "next", "not_eligible")
+        }
         hte_items = {
             i["code"]: i["status"]
             for i in (
@@ -254,6 +284,21 @@ async def test_an_enterprise_is_told_once_when_it_newly_qualifies(platform: Plat
         assert await _told(indicator, NOTHING.credit_code) == [f"您可享受:{name},200000.00 元"]
         assert (await _run(indicator, admin))["notified"] == 0
         assert await _told(indicator, NOTHING.credit_code) == [f"您可享受:{name},200000.00 元"]
+
+        # Its declared figures now meet every condition of 科技型中小企业: told once that it may apply.
+        me = await bearer(indicator, NOTHING.credit_code, DEMO_PASSWORD)
+        declared = await indicator.put(
+            f"/api/v1/enterprises/{NOTHING.credit_code}/figures",
+            json={"figures": STRONG, "as_of": today.isoformat()},
+            headers=me,
+        )
+        assert declared.status_code == 200, declared.text
+        assert (await _run(indicator, admin))["notified"] == 1
+        assert (await _run(indicator, admin))["notified"] == 0
+        assert await _told(indicator, NOTHING.credit_code) == [
+            f"您可享受:{name},200000.00 元",
+            "您已符合科技型中小企业认定条件,可以申报",
+        ]
 
 
 async def test_coverage_counts_the_eligible_enterprises_reached_per_township(platform: Platform) -> None:

@@ -30,7 +30,7 @@ async def figures_of(session: AsyncSession, credit_codes: Collection[str]) -> di
                 col(EnterpriseFigures.credit_code).in_(codes[start : start + _CHUNK])
             )
         )
-        for code, figures in rows.tuples():
+        for code, figures in rows.all():
             found[code] = CandidateFigures.model_validate(figures)
     return found
 
