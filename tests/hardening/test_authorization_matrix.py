@@ -753,6 +753,14 @@ MATRIX: list[Row] = [
         fixed(f"/api/v1/enterprises/{E1}")),
     row(INDICATOR, "PATCH /api/v1/enterprises/{credit_code}", "401 200 200 404 200 404 403 403 403 403 403",
         fixed(f"/api/v1/enterprises/{E1}", json={"industry": "铸造"})),
+    # Prospects (issue 18 part 3): an enterprise's figures, a unit's prospects and coaching visits.
+    row(INDICATOR, "GET /api/v1/enterprises/{credit_code}/figures", "401 200 200 404 200 404 403 403 200 403",
+        fixed(f"/api/v1/enterprises/{E1}/figures")),
+    row(INDICATOR, "PUT /api/v1/enterprises/{credit_code}/figures", "401 200 200 404 200 404 403 403 403 403",
+        fixed(f"/api/v1/enterprises/{E1}/figures", json={"as_of": "2025-09-30", "figures": {
+            "years_registered": "4", "staff": 120, "science_staff": 30,
+            "sales_revenue": ["70000000", "75000000", "80000000"], "rd_spend": ["2170000", "2325000", "2480000"],
+            "total_costs": "70000000", "total_assets": "90000000", "high_tech_revenue": "60000000"}})),
     row(INDICATOR, "POST /api/v1/enterprises/{credit_code}/qualifications", ADMIN_ONLY_201,
         fixed(f"/api/v1/enterprises/{E1}/qualifications", json={"kind": "hte", "granted_on": "2025-11-03"})),
     row(INDICATOR, "GET /api/v1/qualifications",            "401 200 200 200- 200 200- 200 200 200 200 200",
@@ -996,6 +1004,21 @@ MATRIX += [
     row(service, operation, answers, build, note=note)
     for service, operation, answers, build, note in PERIOD_ROWS
 ]
+
+# Policies (政策找企业): an enterprise's own policies and outreach, its township's and the bureau's.
+POLICY_READERS = "401 200 200 404 200 404 403 403 200 403"
+# fmt: off
+MATRIX += [
+    row(INDICATOR, "GET /api/v1/enterprises/{credit_code}/policies", POLICY_READERS,
+        fixed(f"/api/v1/enterprises/{E1}/policies"), note="funding-api's programmes read over HTTP"),
+    row(INDICATOR, "POST /api/v1/enterprises/{credit_code}/outreach", "401 201 201 404 403 403 403 403 403 403",
+        fixed(f"/api/v1/enterprises/{E1}/outreach", json={"action": "informed", "on": "2025-09-18"})),
+    row(INDICATOR, "GET /api/v1/enterprises/{credit_code}/outreach", POLICY_READERS,
+        fixed(f"/api/v1/enterprises/{E1}/outreach")),
+    row(INDICATOR, "GET /api/v1/outreach/coverage", "401 200 200 200 403 403 200 200 200 403",
+        fixed("/api/v1/outreach/coverage", params=YEAR), note="an aggregate, like the townships' ranking"),
+]
+# fmt: on
 
 APPS = {
     INDICATOR: (indicator_api.main, indicator_api.config),

@@ -747,6 +747,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/enterprises/{credit_code}/figures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 企业经营数据
+         * @description 企业最近一次申报(或乡镇核实)的经营与研发数据,用于培育对象筛选和政策测算。管理员、审计员、企业所在乡镇和企业本身可读;其他乡镇或企业得到 404。尚无数据时 404 `figures_not_found`。
+         */
+        get: operations["read_figures"];
+        /**
+         * 更新企业经营数据
+         * @description 整体替换企业的经营与研发数据。管理员、企业所在乡镇或企业本身可写。数据不自洽(如科技人员多于职工总数)时 422。
+         */
+        put: operations["put_figures"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/qualifications": {
         parameters: {
             query?: never;
@@ -1192,7 +1216,7 @@ export interface paths {
         };
         /**
          * 我的通知
-         * @description 当前账号收到的通知(乡镇账号:本单位月末滞后于时间进度的提醒;科技局:各乡镇的同类提醒)。按编号升序;轮询时传 `after_id`=上次最大编号。
+         * @description 当前账号收到的通知(乡镇账号:本单位月末滞后于时间进度的提醒;科技局:各乡镇的同类提醒;企业账号:新符合的政策)。按编号升序;轮询时传 `after_id`=上次最大编号。
          */
         get: operations["list_notifications"];
         put?: never;
@@ -1237,6 +1261,70 @@ export interface paths {
          * @description 把发给自己的未读通知标为已读(可限于编号不大于 `up_to_id` 的);他人的通知不受影响。
          */
         post: operations["mark_notifications_read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/enterprises/{credit_code}/policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 企业可享受的政策
+         * @description 我能享受的政策:高企、科技型中小企业、新物种三项资质与 funding-api 的资金项目,逐项给出状态(held 已持有/已获奖补、eligible_now 现在即可获得、next 差少数条件、not_eligible 暂不符合)、金额、差距与依据。依据企业库资质、企业申报的经营数据(按认定规则测算)、资金项目的无申请兑现规则与该企业的奖补。企业本身、所属乡镇、管理员与审计员可查;他单位企业按不存在处理。funding-api 不可用时 503 `peer_unavailable`(不给出缺少资金项目的残缺答案);答复无法识别时 502。
+         */
+        get: operations["read_enterprise_policies"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/enterprises/{credit_code}/outreach": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 企业的政策触达记录
+         * @description 按发生日期从新到旧。企业本身、所属乡镇、管理员与审计员可查。
+         */
+        get: operations["list_outreach"];
+        put?: never;
+        /**
+         * 记录政策触达
+         * @description 乡镇(本单位企业)或管理员记录一次政策触达:informed 已告知、visited 已上门、applied 已辅导申报,可注明所涉政策代码。计入记录时企业所属乡镇的覆盖率。
+         */
+        post: operations["record_outreach"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/outreach/coverage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 政策触达覆盖率
+         * @description 各乡镇:现在即可获得至少一项政策(符合认定条件的资质,或应兑未兑的奖补)的企业数、其中本年度已触达(告知、上门或辅导申报)的企业数与覆盖率。funding-api 不可用时 503 `peer_unavailable`(不给出缺少资金项目的残缺答案);答复无法识别时 502。
+         */
+        get: operations["read_outreach_coverage"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2105,7 +2193,7 @@ export interface components {
             items: components["schemas"]["BulkValueIn"][];
         };
         /** CandidateFigures */
-        CandidateFigures: {
+        "CandidateFigures-Input": {
             /**
              * Resident
              * @description 在中国境内(不含港澳台)注册的居民企业
@@ -2174,7 +2262,79 @@ export interface components {
             /** @description 否决情形(如重大安全、质量事故) */
             exclusions?: components["schemas"]["Exclusions"];
             /** @description 可直接认定的情形 */
-            direct_routes?: components["schemas"]["DirectRoutes"];
+            direct_routes?: components["schemas"]["DirectRoutes-Input"];
+        };
+        /** CandidateFigures */
+        "CandidateFigures-Output": {
+            /**
+             * Resident
+             * @description 在中国境内(不含港澳台)注册的居民企业
+             * @default true
+             */
+            resident: boolean;
+            /**
+             * Years Registered
+             * @description 注册成立年数
+             */
+            years_registered: string;
+            /**
+             * Staff
+             * @description 职工总数
+             */
+            staff: number;
+            /**
+             * Science Staff
+             * @description 科技人员数
+             */
+            science_staff: number;
+            /**
+             * Sales Revenue
+             * @description 近三个会计年度销售收入(元),按年份从早到晚
+             */
+            sales_revenue: string[];
+            /**
+             * Rd Spend
+             * @description 近三个会计年度研发费用(元),按年份从早到晚
+             */
+            rd_spend: string[];
+            /**
+             * Rd Domestic Share
+             * @description 境内研发费用占全部研发费用比例
+             * @default 1
+             */
+            rd_domestic_share: string;
+            /**
+             * Total Costs
+             * @description 最近一年成本费用总额(元)
+             * @example 55068000.00
+             */
+            total_costs: string;
+            /**
+             * Total Assets
+             * @description 资产总额(元)
+             * @example 55068000.00
+             */
+            total_assets: string;
+            /**
+             * High Tech Revenue
+             * @description 最近一年高新技术产品(服务)收入(元)
+             * @example 55068000.00
+             */
+            high_tech_revenue: string;
+            /** @description 知识产权(件) */
+            ip?: components["schemas"]["IntellectualProperty"];
+            /**
+             * In Supported Field
+             * @description 核心技术属于《国家重点支持的高新技术领域》
+             * @default true
+             */
+            in_supported_field: boolean;
+            /** @description 高企创新能力评价得分 */
+            innovation_scores?: components["schemas"]["InnovationScores"] | null;
+            /** @description 否决情形(如重大安全、质量事故) */
+            exclusions?: components["schemas"]["Exclusions"];
+            /** @description 可直接认定的情形 */
+            direct_routes?: components["schemas"]["DirectRoutes-Output"];
         };
         /** CandidateIn */
         CandidateIn: {
@@ -2209,7 +2369,7 @@ export interface components {
              */
             stage: components["schemas"]["Stage"];
             /** @description 企业申报数据(用于资格评估) */
-            figures: components["schemas"]["CandidateFigures"];
+            figures: components["schemas"]["CandidateFigures-Input"];
         };
         /** CandidateMove */
         CandidateMove: {
@@ -2762,7 +2922,7 @@ export interface components {
          * DirectRoutes
          * @description 科技型中小企业直接入库条件(满足其一且满足 1–4 项).
          */
-        DirectRoutes: {
+        "DirectRoutes-Input": {
             /**
              * Provincial Rd Institution
              * @description 拥有省级以上研发机构
@@ -2785,6 +2945,37 @@ export interface components {
              * Equity Raised
              * @description 近两年获合格机构投资者新增股权融资(元)
              * @default 0
+             * @example 55068000.00
+             */
+            equity_raised: string;
+        };
+        /**
+         * DirectRoutes
+         * @description 科技型中小企业直接入库条件(满足其一且满足 1–4 项).
+         */
+        "DirectRoutes-Output": {
+            /**
+             * Provincial Rd Institution
+             * @description 拥有省级以上研发机构
+             * @default false
+             */
+            provincial_rd_institution: boolean;
+            /**
+             * Led Standard
+             * @description 近五年主导制定过国际、国家或行业标准
+             * @default false
+             */
+            led_standard: boolean;
+            /**
+             * National Award
+             * @description 近五年获国家科技奖励(前三名)
+             * @default false
+             */
+            national_award: boolean;
+            /**
+             * Equity Raised
+             * @description 近两年获合格机构投资者新增股权融资(元)
+             * @default 0.00
              * @example 55068000.00
              */
             equity_raised: string;
@@ -2864,6 +3055,87 @@ export interface components {
             subject: string;
             /** @description 企业登记入库(含随培育候选提交登记的企业) */
             data: components["schemas"]["EnterprisePublic"];
+        };
+        /**
+         * EnterpriseFiguresIn
+         * @description What replaces an enterprise's declared figures (all of them at once).
+         */
+        EnterpriseFiguresIn: {
+            /** @description 企业的申报数据(与培育候选的数据同一格式) */
+            figures: components["schemas"]["CandidateFigures-Input"];
+            /**
+             * As Of
+             * Format: date
+             * @description 数据截至日期
+             * @example 2025-09-30
+             */
+            as_of: string;
+            /**
+             * Source
+             * @description 数据来源:declared 企业申报 / township 乡镇核实 / tax 税务数据 等
+             * @default declared
+             * @example declared
+             */
+            source: string;
+        };
+        /** EnterpriseFiguresPublic */
+        EnterpriseFiguresPublic: {
+            /**
+             * Credit Code
+             * @description 统一社会信用代码
+             */
+            credit_code: string;
+            /** @description 企业的申报数据 */
+            figures: components["schemas"]["CandidateFigures-Output"];
+            /**
+             * As Of
+             * Format: date
+             * @description 数据截至日期
+             */
+            as_of: string;
+            /**
+             * Source
+             * @description 数据来源
+             */
+            source: string;
+            /**
+             * Updated By
+             * @description 最后修改的账号
+             */
+            updated_by: string;
+            /**
+             * Updated At
+             * Format: date-time
+             * @description 最后修改时间
+             */
+            updated_at: string;
+        };
+        /**
+         * EnterprisePolicies
+         * @description 我能享受的政策.
+         */
+        EnterprisePolicies: {
+            /**
+             * Credit Code
+             * @description 统一社会信用代码
+             */
+            credit_code: string;
+            /**
+             * Name
+             * @description 企业名称
+             */
+            name: string;
+            /**
+             * As Of
+             * Format: date
+             * @description 测算日期(平台报告日或今天)
+             */
+            as_of: string;
+            /**
+             * Items
+             * @description 资质在前,资金项目按编号
+             */
+            items: components["schemas"]["PolicyItem"][];
         };
         /** EnterprisePublic */
         EnterprisePublic: {
@@ -3639,6 +3911,42 @@ export interface components {
              */
             remaining: number;
         };
+        /**
+         * Missing
+         * @description One condition the enterprise does not meet yet (from the cultivation rules' assessment).
+         */
+        Missing: {
+            /**
+             * Code
+             * @description 条件代码
+             * @example rd_intensity
+             */
+            code: string;
+            /**
+             * Name
+             * @description 条件
+             * @example 近三年研发费用占销售收入比例
+             */
+            name: string;
+            /**
+             * Required
+             * @description 要求
+             * @example ≥ 4%
+             */
+            required: string;
+            /**
+             * Actual
+             * @description 企业现状
+             * @example 3.1%
+             */
+            actual: string;
+            /**
+             * Gap
+             * @description 差距
+             * @example 差 0.9 个百分点
+             */
+            gap: string;
+        };
         /** NotificationPublic */
         NotificationPublic: {
             /**
@@ -3648,7 +3956,7 @@ export interface components {
             id: number;
             /**
              * Kind
-             * @description township_behind_pace 月末乡镇指标或培育任务滞后于全年时间进度
+             * @description township_behind_pace 月末乡镇指标或培育任务滞后于全年时间进度 / policy_newly_eligible 企业新符合一项政策(资质认定条件或应兑奖补)
              * @example township_behind_pace
              */
             kind: string;
@@ -3876,6 +4184,122 @@ export interface components {
          * @enum {string}
          */
         Outcome: "running" | "ok" | "failed" | "skipped";
+        /**
+         * OutreachAction
+         * @enum {string}
+         */
+        OutreachAction: "informed" | "visited" | "applied";
+        /** OutreachCoverage */
+        OutreachCoverage: {
+            /**
+             * Year
+             * @description 统计触达的年度
+             */
+            year: number;
+            /**
+             * As Of
+             * Format: date
+             * @description 测算符合条件的日期
+             */
+            as_of: string;
+            /**
+             * Eligible
+             * @description 全市符合条件的企业数
+             */
+            eligible: number;
+            /**
+             * Reached
+             * @description 全市已触达的符合条件企业数
+             */
+            reached: number;
+            /**
+             * Coverage
+             * @description 全市覆盖率(小数)
+             */
+            coverage: number | null;
+            /**
+             * Items
+             * @description 各乡镇的覆盖率,按代码
+             */
+            items: components["schemas"]["TownshipCoverage"][];
+            /**
+             * Total
+             * @description 乡镇数
+             */
+            total: number;
+        };
+        /** OutreachIn */
+        OutreachIn: {
+            /** @description informed 已告知 / visited 已上门 / applied 已辅导申报 */
+            action: components["schemas"]["OutreachAction"];
+            /**
+             * On
+             * Format: date
+             * @description 发生日期(不晚于今天)
+             * @example 2025-09-18
+             */
+            on: string;
+            /**
+             * Note
+             * @description 说明
+             * @default
+             * @example 上门讲解入库奖励
+             */
+            note: string;
+            /**
+             * Program
+             * @description 所涉政策代码(可选):hte、tech_sme、new_species 或 `program:<编号>`
+             * @example program:5
+             */
+            program?: string | null;
+        };
+        /** OutreachPublic */
+        OutreachPublic: {
+            /**
+             * Id
+             * @description 记录编号
+             */
+            id: number;
+            /**
+             * Credit Code
+             * @description 统一社会信用代码
+             */
+            credit_code: string;
+            /**
+             * Region Code
+             * @description 记录时企业所属单位(计入其覆盖率)
+             */
+            region_code: string;
+            /** @description informed 已告知 / visited 已上门 / applied 已辅导申报 */
+            action: components["schemas"]["OutreachAction"];
+            /**
+             * On
+             * Format: date
+             * @description 发生日期
+             */
+            on: string;
+            /**
+             * Program
+             * @description 所涉政策代码
+             */
+            program: string | null;
+            /**
+             * Note
+             * @description 说明
+             */
+            note: string;
+            /**
+             * Created By
+             * @description 记录人
+             */
+            created_by: string;
+            /**
+             * Created At
+             * Format: date-time
+             * @description 记录时间
+             */
+            created_at: string;
+        };
         /** Overdue */
         Overdue: {
             /**
@@ -4074,6 +4498,24 @@ export interface components {
              * @description 本页条目
              */
             items: components["schemas"]["ObligationPublic"][];
+            /**
+             * Total
+             * @description 符合条件的总条数(不受分页影响)
+             */
+            total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
+        };
+        /** Page[OutreachPublic] */
+        Page_OutreachPublic_: {
+            /**
+             * Items
+             * @description 本页条目
+             */
+            items: components["schemas"]["OutreachPublic"][];
             /**
              * Total
              * @description 符合条件的总条数(不受分页影响)
@@ -4437,6 +4879,58 @@ export interface components {
              */
             year: number;
         };
+        /** PolicyItem */
+        PolicyItem: {
+            /** @description qualification 资质认定 / program 资金项目 */
+            kind: components["schemas"]["PolicyKind"];
+            /**
+             * Code
+             * @description 政策代码:资质 hte、tech_sme、new_species,或资金项目 `program:<编号>`
+             * @example program:5
+             */
+            code: string;
+            /**
+             * Name
+             * @description 政策名称
+             * @example 科技十八条·科技型中小企业入库奖励(2025年度)
+             */
+            name: string;
+            /** @description held 已持有/已获奖补 / eligible_now 现在即可获得 / next 差少数条件 / not_eligible 暂不符合 */
+            status: components["schemas"]["PolicyStatus"];
+            /**
+             * Amount
+             * @description 金额(元):已获奖补为奖补金额,其余为项目规则金额;资质本身为空
+             * @example 30000.00
+             */
+            amount: string | null;
+            /**
+             * Source Level
+             * @description 资金来源层级(province 省级 / huangshi 黄石市级 / daye 大冶市级);资质为空
+             * @example daye
+             */
+            source_level: string | null;
+            /**
+             * Missing
+             * @description 尚未满足的条件(差距)
+             */
+            missing: components["schemas"]["Missing"][];
+            /**
+             * Basis
+             * @description 判断依据
+             * @example 持有 2025 年认定的科技型中小企业资质,按规则第 1 版无申请兑现
+             */
+            basis: string;
+        };
+        /**
+         * PolicyKind
+         * @enum {string}
+         */
+        PolicyKind: "qualification" | "program";
+        /**
+         * PolicyStatus
+         * @enum {string}
+         */
+        PolicyStatus: "held" | "eligible_now" | "next" | "not_eligible";
         /**
          * Problem
          * @description RFC 9457 problem details, with a stable machine `code` and the bad fields.
@@ -5451,6 +5945,36 @@ export interface components {
              * @example otpauth://totp/%E5%A4%A7%E5%86%B6%E7%A7%91%E5%88%9B%E5%B9%B3%E5%8F%B0:admin?secret=…
              */
             otpauth_uri: string;
+        };
+        /** TownshipCoverage */
+        TownshipCoverage: {
+            /**
+             * Region Code
+             * @description 乡镇(报送单位)代码
+             * @example 420281103
+             */
+            region_code: string;
+            /**
+             * Region Name
+             * @description 乡镇名称
+             * @example 金湖街道
+             */
+            region_name: string;
+            /**
+             * Eligible
+             * @description 现在即可获得至少一项政策(资质或奖补)的企业数
+             */
+            eligible: number;
+            /**
+             * Reached
+             * @description 其中本年度已告知、上门或辅导申报的企业数
+             */
+            reached: number;
+            /**
+             * Coverage
+             * @description 覆盖率 = 已触达 ÷ 符合条件(小数);无符合条件企业时为空
+             */
+            coverage: number | null;
         };
         /** TownshipProgress */
         TownshipProgress: {
@@ -9840,6 +10364,256 @@ export interface operations {
             };
         };
     };
+    read_figures: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 统一社会信用代码 */
+                credit_code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "credit_code": "91420281MA0000001H",
+                     *       "figures": {
+                     *         "resident": true,
+                     *         "years_registered": "示例",
+                     *         "staff": 1,
+                     *         "science_staff": 1,
+                     *         "sales_revenue": [
+                     *           "55068000.00"
+                     *         ],
+                     *         "rd_spend": [
+                     *           "55068000.00"
+                     *         ],
+                     *         "rd_domestic_share": "1",
+                     *         "total_costs": "55068000.00",
+                     *         "total_assets": "55068000.00",
+                     *         "high_tech_revenue": "55068000.00",
+                     *         "ip": {
+                     *           "class_1": 0,
+                     *           "class_2": 0
+                     *         },
+                     *         "in_supported_field": true,
+                     *         "innovation_scores": null,
+                     *         "exclusions": {
+                     *           "prohibited_category": false,
+                     *           "major_accident": false,
+                     *           "research_misconduct": false,
+                     *           "dishonest_list": false
+                     *         },
+                     *         "direct_routes": {
+                     *           "provincial_rd_institution": false,
+                     *           "led_standard": false,
+                     *           "national_award": false,
+                     *           "equity_raised": "55068000.00"
+                     *         }
+                     *       },
+                     *       "as_of": "2025-09-30",
+                     *       "source": "matching-api",
+                     *       "updated_by": "示例",
+                     *       "updated_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["EnterpriseFiguresPublic"];
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_figures: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 统一社会信用代码 */
+                credit_code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnterpriseFiguresIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "credit_code": "91420281MA0000001H",
+                     *       "figures": {
+                     *         "resident": true,
+                     *         "years_registered": "示例",
+                     *         "staff": 1,
+                     *         "science_staff": 1,
+                     *         "sales_revenue": [
+                     *           "55068000.00"
+                     *         ],
+                     *         "rd_spend": [
+                     *           "55068000.00"
+                     *         ],
+                     *         "rd_domestic_share": "1",
+                     *         "total_costs": "55068000.00",
+                     *         "total_assets": "55068000.00",
+                     *         "high_tech_revenue": "55068000.00",
+                     *         "ip": {
+                     *           "class_1": 0,
+                     *           "class_2": 0
+                     *         },
+                     *         "in_supported_field": true,
+                     *         "innovation_scores": null,
+                     *         "exclusions": {
+                     *           "prohibited_category": false,
+                     *           "major_accident": false,
+                     *           "research_misconduct": false,
+                     *           "dishonest_list": false
+                     *         },
+                     *         "direct_routes": {
+                     *           "provincial_rd_institution": false,
+                     *           "led_standard": false,
+                     *           "national_award": false,
+                     *           "equity_raised": "55068000.00"
+                     *         }
+                     *       },
+                     *       "as_of": "2025-09-30",
+                     *       "source": "matching-api",
+                     *       "updated_by": "示例",
+                     *       "updated_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["EnterpriseFiguresPublic"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_qualifications: {
         parameters: {
             query?: {
@@ -10217,7 +10991,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CandidateFigures"];
+                "application/json": components["schemas"]["CandidateFigures-Input"];
             };
         };
         responses: {
@@ -12661,6 +13435,426 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_enterprise_policies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 统一社会信用代码 */
+                credit_code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "credit_code": "91420281MA0000001H",
+                     *       "name": "大冶市华鑫铸造有限公司",
+                     *       "as_of": "2025-09-30",
+                     *       "items": [
+                     *         {
+                     *           "kind": "qualification",
+                     *           "code": "program:5",
+                     *           "name": "科技十八条·科技型中小企业入库奖励(2025年度)",
+                     *           "status": "held",
+                     *           "amount": "30000.00",
+                     *           "source_level": "daye",
+                     *           "missing": [
+                     *             {
+                     *               "code": "rd_intensity",
+                     *               "name": "近三年研发费用占销售收入比例",
+                     *               "required": "≥ 4%",
+                     *               "actual": "3.1%",
+                     *               "gap": "差 0.9 个百分点"
+                     *             }
+                     *           ],
+                     *           "basis": "持有 2025 年认定的科技型中小企业资质,按规则第 1 版无申请兑现"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["EnterprisePolicies"];
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 依赖服务出错 */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 依赖服务不可用 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_outreach: {
+        parameters: {
+            query?: {
+                /** @description 每页条数,上限见服务设置 (默认 200) */
+                limit?: number;
+                /** @description 跳过的条数 */
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                /** @description 统一社会信用代码 */
+                credit_code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "credit_code": "91420281MA0000001H",
+                     *           "region_code": "420281101",
+                     *           "action": "informed",
+                     *           "on": "2025-09-30",
+                     *           "program": "示例",
+                     *           "note": "",
+                     *           "created_by": "admin",
+                     *           "created_at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Page_OutreachPublic_"];
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    record_outreach: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 可选。幂等键(可见 ASCII 字符,最长 255;建议每次确认提交生成一个 UUID,重试时沿用)。同一调用方以同一键、同一请求重试时,原样返回第一次的状态码与响应体(带 `Idempotent-Replayed: true`),不会重复创建;同一键用于不同请求时 422 `idempotency_key_reused`;第一次请求仍在处理时,重试等待其完成后重放,等待超时则 409 `idempotency_key_in_use`(带 `Retry-After`)。第一次请求失败(4xx/5xx)不占用该键。键至少保留 72 小时。 */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                /** @description 统一社会信用代码 */
+                credit_code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OutreachIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "credit_code": "91420281MA0000001H",
+                     *       "region_code": "420281101",
+                     *       "action": "informed",
+                     *       "on": "2025-09-30",
+                     *       "program": "示例",
+                     *       "note": "",
+                     *       "created_by": "admin",
+                     *       "created_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OutreachPublic"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_outreach_coverage: {
+        parameters: {
+            query?: {
+                /** @description 统计触达的年度;缺省为测算日期所在年度 */
+                year?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "year": 1,
+                     *       "as_of": "2025-09-30",
+                     *       "eligible": 1,
+                     *       "reached": 1,
+                     *       "coverage": 0.5,
+                     *       "items": [
+                     *         {
+                     *           "region_code": "420281103",
+                     *           "region_name": "金湖街道",
+                     *           "eligible": 1,
+                     *           "reached": 1,
+                     *           "coverage": 0.5
+                     *         }
+                     *       ],
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OutreachCoverage"];
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 依赖服务出错 */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 依赖服务不可用 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };

@@ -47,6 +47,7 @@ from indicator_api.notifications import router as notification_router
 from indicator_api.peers import connect_peers
 from indicator_api.periods.router import router as period_router
 from indicator_api.platform.router import router as platform_router
+from indicator_api.policies.router import router as policy_router
 from indicator_api.regions.router import router as region_router
 from indicator_api.reporting.router import router as reporting_router
 from indicator_api.reports.router import router as report_router
@@ -145,6 +146,7 @@ def create_app(
             reporting_router,
             period_router,
             notification_router,
+            policy_router,
             # Each feature's Excel in and out, under /exports and /imports.
             indicators.exports,
             cultivation.exports,
