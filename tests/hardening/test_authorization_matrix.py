@@ -754,9 +754,9 @@ MATRIX: list[Row] = [
     row(INDICATOR, "PATCH /api/v1/enterprises/{credit_code}", "401 200 200 404 200 404 403 403 403 403 403",
         fixed(f"/api/v1/enterprises/{E1}", json={"industry": "铸造"})),
     # Prospects (issue 18 part 3): an enterprise's figures, a unit's prospects and coaching visits.
-    row(INDICATOR, "GET /api/v1/enterprises/{credit_code}/figures", "401 200 200 404 200 404 403 403 200 403",
+    row(INDICATOR, "GET /api/v1/enterprises/{credit_code}/figures", "401 200 200 404 200 404 403 403 200 403 403",
         fixed(f"/api/v1/enterprises/{E1}/figures")),
-    row(INDICATOR, "PUT /api/v1/enterprises/{credit_code}/figures", "401 200 200 404 200 404 403 403 403 403",
+    row(INDICATOR, "PUT /api/v1/enterprises/{credit_code}/figures", "401 200 200 404 200 404 403 403 403 403 403",
         fixed(f"/api/v1/enterprises/{E1}/figures", json={"as_of": "2025-09-30", "figures": {
             "years_registered": "4", "staff": 120, "science_staff": 30,
             "sales_revenue": ["70000000", "75000000", "80000000"], "rd_spend": ["2170000", "2325000", "2480000"],
@@ -1006,16 +1006,16 @@ MATRIX += [
 ]
 
 # Policies (政策找企业): an enterprise's own policies and outreach, its township's and the bureau's.
-POLICY_READERS = "401 200 200 404 200 404 403 403 200 403"
+POLICY_READERS = "401 200 200 404 200 404 403 403 200 403 403"
 # fmt: off
 MATRIX += [
     row(INDICATOR, "GET /api/v1/enterprises/{credit_code}/policies", POLICY_READERS,
         fixed(f"/api/v1/enterprises/{E1}/policies"), note="funding-api's programmes read over HTTP"),
-    row(INDICATOR, "POST /api/v1/enterprises/{credit_code}/outreach", "401 201 201 404 403 403 403 403 403 403",
+    row(INDICATOR, "POST /api/v1/enterprises/{credit_code}/outreach", "401 201 201 404 403 403 403 403 403 403 403",
         fixed(f"/api/v1/enterprises/{E1}/outreach", json={"action": "informed", "on": "2025-09-18"})),
     row(INDICATOR, "GET /api/v1/enterprises/{credit_code}/outreach", POLICY_READERS,
         fixed(f"/api/v1/enterprises/{E1}/outreach")),
-    row(INDICATOR, "GET /api/v1/outreach/coverage", "401 200 200 200 403 403 200 200 200 403",
+    row(INDICATOR, "GET /api/v1/outreach/coverage", "401 200 200 200 403 403 200 200 200 403 403",
         fixed("/api/v1/outreach/coverage", params=YEAR), note="an aggregate, like the townships' ranking"),
 ]
 # fmt: on
