@@ -2580,7 +2580,7 @@ export interface components {
              * @example admin
              */
             username: string;
-            /** @description 角色: admin 科技局(系统管理员) / township 乡镇 / enterprise 企业 / viewer 只读 / service 服务 / security_admin 安全管理员 / auditor 审计员 */
+            /** @description 角色: admin 科技局(系统管理员) / township 乡镇 / enterprise 企业 / viewer 只读 / service 服务 / security_admin 安全管理员 / auditor 审计员 / supplier 供给方(高校、院所、金融机构) */
             role: components["schemas"]["Role"];
             /**
              * Region Code
@@ -3120,7 +3120,7 @@ export interface components {
          * Role
          * @enum {string}
          */
-        Role: "admin" | "township" | "enterprise" | "viewer" | "service" | "security_admin" | "auditor";
+        Role: "admin" | "township" | "enterprise" | "viewer" | "service" | "security_admin" | "auditor" | "supplier";
         /**
          * RuleIn
          * @description 无申请兑现规则: each enterprise granted `qualification` in `granted_year` is owed `amount`.
