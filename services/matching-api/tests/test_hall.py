@@ -64,6 +64,8 @@ async def test_a_supplier_answers_a_demand_of_its_hall_and_the_docking_succeeds(
     assert seen["fields"] == ["铸造工艺", "铸件缺陷控制", "铸造"]
     assert [d["id"] for d in seen["items"]] == [casting["id"]]
     assert seen["total"] == 1
+    past_the_end = await hall(m, HBPU, offset=5)
+    assert (past_the_end["items"], past_the_end["total"]) == ([], 1)
     item = seen["items"][0]
     assert item["enterprise_label"] == "金牛镇某铸造企业"
     assert "credit_code" not in item
