@@ -1,0 +1,91 @@
+// 培育对象 and 走访记录 (indicator-api's prospects and coaching visits), without Vue or HTTP.
+// The shapes are the issue 18 contract's, written here until indicator-api's OpenAPI has them.
+import type { IndicatorSchemas } from '../api'
+
+export type Program = IndicatorSchemas['Program']
+export type Stage = IndicatorSchemas['Stage']
+
+export interface Shortfall {
+  code: string
+  name: string
+  required: string
+  actual: string
+  gap: string
+}
+
+/** An enterprise of the unit that does not hold the qualification yet, ranked by closeness. */
+export interface Prospect {
+  credit_code: string
+  name: string
+  program: Program
+  /** 0–1: how close it is to qualifying. */
+  closeness: number
+  met: number
+  total: number
+  shortfalls: Shortfall[]
+  stage: Stage | null
+  last_visit: string | null
+}
+
+export interface StageMoveAfter {
+  from_stage?: Stage | null
+  to_stage: Stage
+  moved_at?: string
+  at?: string
+}
+
+export interface CoachingVisit {
+  id: number
+  credit_code: string
+  enterprise_name?: string
+  name?: string
+  visited_on: string
+  visitor: string
+  advice: string
+  program: Program | null
+  /** The stage moves of the enterprise's candidate that followed the visit. */
+  moves?: StageMoveAfter[]
+  stage_moves?: StageMoveAfter[]
+}
+
+export interface VisitIn {
+  visited_on: string
+  visitor: string
+  advice: string
+  program: Program | null
+}
+
+/** "差 2 项:研发费用占比(要求 ≥ 4%,现为 3.1%)…": one line per prospect for a narrow cell. */
+export function shortfallSummary(prospect: Pick<Prospect, 'met' | 'total' | 'shortfalls'>): string {
+  const missing = prospect.total - prospect.met
+  if (missing <= 0) return '各项条件均已达标'
+  return `${prospect.met} / ${prospect.total} 项达标,差 ${missing} 项`
+}
+
+/** A closeness 0–1 as a whole percentage for the progress bar (clamped). */
+export function closenessPercent(closeness: number): number {
+  return Math.round(Math.min(1, Math.max(0, closeness)) * 100)
+}
+
+/** The moves that followed a visit, whichever name the service gives them, oldest first. */
+export function movesAfter(visit: CoachingVisit): StageMoveAfter[] {
+  const moves = visit.moves ?? visit.stage_moves ?? []
+  const when = (move: StageMoveAfter) => move.moved_at ?? move.at ?? ''
+  return [...moves].sort((a, b) => when(a).localeCompare(when(b)))
+}
+
+/** Checks a visit before it is sent: the Chinese reason per field, empty when it is complete. */
+export function visitErrors(visit: VisitIn, today: string): Record<string, string> {
+  const errors: Record<string, string> = {}
+  if (!visit.visited_on) errors.visited_on = '请选择走访日期'
+  else if (visit.visited_on > today) errors.visited_on = '走访日期不能晚于今天'
+  if (!visit.visitor.trim()) errors.visitor = '请填写走访人'
+  if (!visit.advice.trim()) errors.advice = '请填写辅导建议'
+  return errors
+}
+
+/** Today in the browser's zone as YYYY-MM-DD (the default day of a visit or an outreach). */
+export function localToday(now: Date = new Date()): string {
+  const pad = (n: number) => String(n).padStart(2, '0')
+  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`
+}
