@@ -75,6 +75,12 @@ class StubIndicator(StubIdentity):
             today = local_today().isoformat()
             return {"city_code": "420281", "city_name": "大冶市", "today": today, "as_of": today}
 
+        @app.get("/api/v1/regions")
+        async def regions() -> dict[str, Any]:
+            units = {"420281101": "金牛镇", "420281105": "还地桥镇", "420281401": "大冶湖高新区"}
+            items = [{"code": c, "name": n, "kind": "镇", "parent_code": "420281"} for c, n in units.items()]
+            return {"items": items, "total": len(items)}
+
         @app.get("/api/v1/enterprises/{code}")
         async def enterprise(code: str) -> JSONResponse:
             if code not in self.enterprises:
@@ -170,6 +176,10 @@ class Matching:
 
     def township(self, region: str) -> dict[str, str]:
         return self.as_(region, "township", region=region)
+
+    def supplier(self, username: str) -> dict[str, str]:
+        """A university's, institute's or bank's own account (院所答题)."""
+        return self.as_(username, "supplier")
 
     async def deliver(self) -> int:
         """One pass of the outbox's dispatcher (the background one is off in these tests)."""

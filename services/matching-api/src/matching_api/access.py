@@ -15,8 +15,19 @@ from daye_kit.scopes import Dataset
 
 # Demands are posted by enterprises, or by the bureau for an enterprise.
 DemandPosterPrincipal = Annotated[Principal, Depends(require_roles(Role.admin, Role.enterprise))]
-# The supply catalogue grows through the bureau or a peer service.
-CatalogueWriterPrincipal = Annotated[Principal, Depends(require_roles(Role.admin, Role.service))]
+# The supply catalogue grows through the bureau, a peer service, or a supplier account (a university,
+# institute or bank: 院所答题), which owns what it registers and changes only that.
+CatalogueWriterPrincipal = Annotated[
+    Principal, Depends(require_roles(Role.admin, Role.service, Role.supplier))
+]
+# The hall of open demands (需求大厅): suppliers, and the bureau's side reading it.
+HallReaderPrincipal = Annotated[
+    Principal, Depends(require_roles(Role.supplier, Role.admin, Role.auditor, Role.viewer))
+]
+# A response (揭榜应答) from the hall: a supplier account, with a supply it owns.
+ResponderPrincipal = Annotated[Principal, Depends(require_roles(Role.supplier))]
+# The review of a new demand before it is public: the bureau.
+DemandReviewerPrincipal = Annotated[Principal, Depends(require_roles(Role.admin))]
 # Closing expired demands and publishing the statistics: the bureau, or a scheduler's service account.
 SchedulerPrincipal = Annotated[Principal, Depends(require_roles(Role.admin, Role.service))]
 # Statistics are for the bureau, townships (their own unit) and government systems, not enterprises.
@@ -50,6 +61,7 @@ DATASETS: dict[str, str] = {
     "/api/v1/supplies": Dataset.supplies,
     "/api/v1/matches": Dataset.matches,
     "/api/v1/stats": Dataset.stats,
+    "/api/v1/hall": Dataset.demands,
 }
 # Webhooks (/api/v1/webhooks): the bureau, and outside systems' service accounts (each its own).
 WEBHOOK_MANAGERS = require_roles(Role.admin, Role.service)

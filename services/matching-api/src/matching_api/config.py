@@ -36,3 +36,6 @@ class Settings(PeerServiceSettings):
     # it is merged into the main sparse matrix.
     index_delta_rows: int = Field(default=512, ge=1)
     match_rate_target: float = Field(default=0.80, gt=0, le=1, description="黄石 target: 需求对接率 ≥ 80%")
+    # The bureau reviews each new demand before it is public (in the hall, recommended to suppliers,
+    # open to dockings): `MATCHING_REQUIRE_DEMAND_REVIEW=true`. Off, a demand is public when posted.
+    require_demand_review: bool = Field(default=False, description="需求发布前须经科技局审核")

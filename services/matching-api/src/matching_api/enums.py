@@ -18,6 +18,17 @@ class DemandStatus(StrEnum):
     withdrawn = "withdrawn"  # 企业撤回
 
 
+class ReviewStatus(StrEnum):
+    pending = "pending"  # 待审核:尚未公开
+    approved = "approved"  # 已通过(或无需审核):公开,进入需求大厅
+    rejected = "rejected"  # 未通过:不公开
+
+
+class ReviewDecision(StrEnum):
+    approve = "approve"
+    reject = "reject"
+
+
 class Financing(StrEnum):
     loan = "loan"  # 债权融资(贷款)
     equity = "equity"  # 股权融资

@@ -36,6 +36,7 @@ from matching_api.engine.index import SupplyIndex
 from matching_api.engine.router import router as engine_router
 from matching_api.engine.text import warm_up
 from matching_api.events import CATALOGUE
+from matching_api.hall.router import router as hall_router
 from matching_api.matches.router import router as match_router
 from matching_api.matches.service import contract_delivered
 from matching_api.models import closed_periods
@@ -60,6 +61,7 @@ TAGS = [
     {"name": "需求", "description": "企业发布的人才、技术、金融需求"},
     {"name": "供给", "description": "专家与团队、技术成果、金融产品"},
     {"name": "匹配引擎", "description": "为需求推荐供给,逐因素解释"},
+    {"name": "需求大厅", "description": "供给方(院所答题):可应答的公开需求与应答"},
     {"name": "对接", "description": "对接记录及其状态机"},
     {"name": "通知", "description": "按账号轮询的站内通知"},
     {"name": "专家分派", "description": "专家企业行:专家与企业的最优分派"},
@@ -93,6 +95,7 @@ def create_app(
             demand_router,
             engine_router,
             supply_router,
+            hall_router,
             match_router,
             notification_router,
             assignment_router,

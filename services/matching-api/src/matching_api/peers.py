@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from daye_kit.errors import NotFound, PeerError
+from daye_kit.errors import NotFound, PeerError, PeerUnavailable
 from daye_kit.money import format_yuan
 from daye_kit.peer import PeerClient
 
@@ -47,10 +48,45 @@ class PlatformFacts(BaseModel):
     as_of: date
 
 
+class Region(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    code: str
+    name: str
+
+
+class Regions(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    items: list[Region]
+
+
+UNIT_NAMES_SECONDS = 3600.0  # reporting units change a few times a decade
+
+
 class IndicatorClient(PeerClient):
     """indicator-api: the enterprise registry and the indicators this service feeds."""
 
     peer_name = "indicator-api"
+    _unit_names: dict[str, str] | None = None
+    _unit_names_at: float = 0.0
+
+    async def unit_names(self) -> dict[str, str]:
+        """Reporting unit code → name (`GET /api/v1/regions`, public), kept an hour. A peer that
+        cannot answer gives no names (callers show the code's city instead), never an error."""
+        now = time.monotonic()
+        if self._unit_names is not None and now - self._unit_names_at < UNIT_NAMES_SECONDS:
+            return self._unit_names
+        try:
+            regions = await self.get_model(Regions, "/api/v1/regions")
+        except (PeerError, PeerUnavailable):
+            # Asked again in a minute, not on every read while the peer is down.
+            self._unit_names = self._unit_names or {}
+            self._unit_names_at = now - UNIT_NAMES_SECONDS + 60
+            return self._unit_names
+        self._unit_names = {r.code: r.name for r in regions.items}
+        self._unit_names_at = now
+        return self._unit_names
 
     async def reporting_day(self) -> date:
         """The day the platform reports at (`GET /api/v1/platform`'s `as_of`): today in Daye, or

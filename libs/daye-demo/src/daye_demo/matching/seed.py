@@ -16,13 +16,14 @@ from sqlalchemy import func, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from daye_demo.enterprises import DEMO_ENTERPRISES, NAMED_COUNT, DemoEnterprise
+from daye_demo.enterprises import DEMO_ENTERPRISES, NAMED_COUNT, SUPPLIER_ACCOUNTS, DemoEnterprise
 from daye_demo.matching.catalog import demo_supplies
 from daye_demo.matching.topics import TOPIC_BY_INDUSTRY
 from daye_kit.settings import ServiceSettings
 from daye_kit.timestamps import LOCAL_TZ, local_today
 from matching_api.demands.models import Demand
 from matching_api.demands.service import segment as segment_demand
+from matching_api.demands.service import write_terms
 from matching_api.enums import (
     ContractType,
     DemandKind,
@@ -30,6 +31,7 @@ from matching_api.enums import (
     Financing,
     MatchOrigin,
     MatchStatus,
+    ReviewStatus,
     SupplyKind,
 )
 from matching_api.matches.models import Match, MatchEvent
@@ -44,6 +46,8 @@ KINDS = ((DemandKind.technology, 340, 200), (DemandKind.talent, 196, 112), (Dema
 FIRST_HALF = (date(2025, 1, 2), date(2025, 6, 27))
 END_OF_HALF = datetime(2025, 6, 30, 17, 0, tzinfo=LOCAL_TZ)
 LONG_RUNNING_DEADLINE = date(2027, 6, 30)
+# The supplier accounts' supplies: each account owns its provider's (院所答题).
+OWNER_OF_PROVIDER = {provider: username for username, provider in SUPPLIER_ACCOUNTS.items()}
 
 # The chains an enterprise of a registry industry asks about (the first most often).
 TOPICS_OF = {
@@ -175,6 +179,7 @@ async def seed(session: AsyncSession, settings: ServiceSettings | None = None) -
             rate_bp=item.rate_bp,
             qualification_rule=item.qualification_rule,
             contact=item.contact,
+            owner_username=OWNER_OF_PROVIDER.get(item.provider),
             revision=version,
         )
         segment_supply(supply)
@@ -195,6 +200,7 @@ async def seed(session: AsyncSession, settings: ServiceSettings | None = None) -
     everything = [d for kind, _, _ in KINDS for d in demands[kind]]
     session.add_all(everything)
     await session.flush()
+    await write_terms(session, everything)
 
     picker = _Picker(supplies, rng)
     matches: list[Match] = []
@@ -227,8 +233,28 @@ async def seed(session: AsyncSession, settings: ServiceSettings | None = None) -
             event.match_id = match.id or 0
     session.add_all(events)
     await session.flush()
+    pending = []
+    if getattr(settings, "require_demand_review", False):
+        # With the bureau's review on, a few new demands wait for it (the review list is not empty).
+        pending = [_pending(rng, enterprise, kind) for enterprise, kind in _AWAITING_REVIEW]
+        session.add_all(pending)
+        await session.flush()
+        await write_terms(session, pending)
     await record_all_rows(session)
-    return {"supplies": len(supplies), "demands": len(everything), "matches": len(matches)}
+    return {"supplies": len(supplies), "demands": len(everything) + len(pending), "matches": len(matches)}
+
+
+# Demands posted after the half year, waiting for the bureau's review when it is on.
+_AWAITING_REVIEW = ((0, DemandKind.technology), (1, DemandKind.talent), (3, DemandKind.technology))
+REVIEW_POSTED = datetime(2025, 9, 26, 10, 0, tzinfo=LOCAL_TZ)
+
+
+def _pending(rng: random.Random, index: int, kind: DemandKind) -> Demand:
+    demand = _demand(rng, kind, DEMO_ENTERPRISES[index])
+    demand.posted_at = demand.updated_at = REVIEW_POSTED.astimezone(UTC) + timedelta(hours=index)
+    demand.deadline = LONG_RUNNING_DEADLINE
+    demand.review_status = ReviewStatus.pending.value
+    return demand
 
 
 def _group(events: list[MatchEvent], matches: list[Match]) -> list[list[MatchEvent]]:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from daye_kit.credit_code import CreditCode
 from daye_kit.money import PositiveYuan
 from daye_kit.timestamps import Day
-from matching_api.enums import DemandKind, DemandStatus, Financing
+from matching_api.enums import DemandKind, DemandStatus, Financing, ReviewDecision, ReviewStatus
 
 
 class DemandCreate(BaseModel):
@@ -83,6 +83,21 @@ class DemandPublic(BaseModel):
     matched_at: datetime | None = Field(description="首次对接成功的时间")
     closed_at: datetime | None = Field(description="关闭时间;未关闭为空")
     updated_at: datetime = Field(description="最后修改时间")
+    review_status: ReviewStatus = Field(
+        description="科技局审核:pending 待审核(未公开)/ approved 已公开 / rejected 未通过(不公开);"
+        "未开启审核时发布即为 approved"
+    )
+    review_reason: str | None = Field(description="审核意见(未通过时必有)")
+
+
+class DemandReview(BaseModel):
+    decision: ReviewDecision = Field(description="approve 通过(公开)/ reject 不通过", examples=["approve"])
+    reason: str | None = Field(
+        default=None,
+        max_length=500,
+        description="审核意见;不通过时必填,告知企业",
+        examples=["需求描述不完整,请补充技术指标后重新提交"],
+    )
 
 
 class DemandSummary(BaseModel):
@@ -105,6 +120,7 @@ class DemandFilter(BaseModel):
     status: DemandStatus | None = Field(default=None, description="状态")
     region: str | None = Field(default=None, max_length=12, description="报送单位代码(乡镇)")
     credit_code: str | None = Field(default=None, max_length=18, description="企业")
+    review_status: ReviewStatus | None = Field(default=None, description="审核状态(科技局的待审核列表)")
     # Bounded: a day at either end of the calendar has no local midnight in UTC (OverflowError).
     posted_from: Day | None = Field(default=None, ge=FIRST_DAY, le=LAST_DAY, description="发布日期起(含)")
     posted_to: Day | None = Field(default=None, ge=FIRST_DAY, le=LAST_DAY, description="发布日期止(含)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import bindparam, delete, func, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
@@ -17,11 +17,12 @@ from daye_kit.feed import EventType, emit
 from daye_kit.pagination import Changes, PageParams, keyset_page, next_cursor
 from daye_kit.timestamps import local_midnight, local_today, utcnow
 from matching_api.config import Settings
-from matching_api.demands.models import Demand
+from matching_api.demands.models import Demand, DemandTerm
 from matching_api.demands.schemas import (
     DemandCreate,
     DemandFilter,
     DemandPublic,
+    DemandReview,
     DemandSummary,
     DemandUpdate,
     ExpirySweep,
@@ -30,7 +31,7 @@ from matching_api.demands.schemas import (
 from matching_api.engine.index import SupplyIndex
 from matching_api.engine.service import recommend
 from matching_api.engine.text import join_terms, tokenize
-from matching_api.enums import DemandStatus, MatchStatus
+from matching_api.enums import DemandStatus, MatchStatus, ReviewDecision, ReviewStatus
 from matching_api.events import (
     DEMAND_CLOSED,
     DEMAND_POSTED,
@@ -91,6 +92,30 @@ def segment(demand: Demand) -> None:
     demand.terms = join_terms(tokenize(" ".join([demand.title, demand.description, demand.industry])))
 
 
+TERM_LENGTH = 64
+
+
+def hall_terms(demand: Demand) -> list[str]:
+    """The terms the hall's field filter finds a demand by: its segmented text and its industry."""
+    words = [*demand.terms.split(), *([demand.industry.lower()] if demand.industry else [])]
+    return list(dict.fromkeys(w for w in words if len(w) <= TERM_LENGTH))
+
+
+async def write_terms(session: AsyncSession, demands: list[Demand], *, replace: bool = False) -> None:
+    """Store the demands' hall terms (flushed demands: they have ids), replacing their old ones."""
+    ids = [d.id for d in demands if d.id is not None]
+    if replace and ids:
+        await session.execute(delete(DemandTerm).where(col(DemandTerm.demand_id).in_(ids)))
+    rows = [{"term": t, "demand_id": d.id} for d in demands for t in hall_terms(d)]
+    for start in range(0, len(rows), 2000):
+        await session.execute(insert(DemandTerm), rows[start : start + 2000])
+
+
+def is_public(demand: Demand) -> bool:
+    """In the hall, recommended to suppliers, open to dockings: approved (or posted without review)."""
+    return demand.review_status == ReviewStatus.approved.value
+
+
 def _credit_code_of(principal: Principal, data: DemandCreate) -> str:
     """The enterprise a demand is posted for: the caller's own, or the one the bureau names."""
     if principal.role is Role.admin:
@@ -133,12 +158,71 @@ async def post_demand(
         financing=data.financing.value if data.financing else None,
         deadline=data.deadline,
         posted_by=principal.username,
+        review_status=(
+            ReviewStatus.pending if settings.require_demand_review else ReviewStatus.approved
+        ).value,
     )
     segment(demand)
     session.add(demand)
     await session.flush()
+    await write_terms(session, [demand])
     shown = await _announce(session, DEMAND_POSTED, demand)
-    await _announce_recommendations(session, demand=demand, index=index, settings=settings)
+    if is_public(demand):
+        await _announce_recommendations(session, demand=demand, index=index, settings=settings)
+    else:
+        await _ask_for_review(session, demand)
+    return shown
+
+
+async def _ask_for_review(session: AsyncSession, demand: Demand) -> None:
+    await notify(
+        session,
+        audiences=[BUREAU],
+        kind="demand_review_requested",
+        title=f"需求「{demand.title}」待审核",
+        body=f"{demand.enterprise_name} 发布的需求审核通过后才会公开。",
+        demand_id=demand.id,
+    )
+
+
+async def review_demand(
+    session: AsyncSession,
+    *,
+    demand_id: int,
+    data: DemandReview,
+    principal: Principal,
+    index: SupplyIndex,
+    settings: Settings,
+) -> DemandPublic:
+    """The bureau's decision on a pending demand: approved, it is public (the hall, the suppliers the
+    engine recommends are told); rejected, it never is, and the enterprise is told why."""
+    demand = await load_demand(session, demand_id, principal, for_update=True)
+    if demand.review_status != ReviewStatus.pending.value:
+        raise Conflict(
+            f"demand {demand_id} is {demand.review_status}; only a pending demand is reviewed",
+            code="demand_not_pending",
+        )
+    reason = (data.reason or "").strip() or None
+    if data.decision is ReviewDecision.reject and reason is None:
+        raise InvalidInput.field("body.reason", "missing", "a rejection tells the enterprise why")
+    approved = data.decision is ReviewDecision.approve
+    now = utcnow()
+    demand.review_status = (ReviewStatus.approved if approved else ReviewStatus.rejected).value
+    demand.review_reason = reason
+    demand.reviewed_by = principal.username
+    demand.reviewed_at = demand.updated_at = now
+    await session.flush()
+    shown = await _announce(session, DEMAND_UPDATED, demand)
+    await notify(
+        session,
+        audiences=[enterprise_audience(demand.credit_code)],
+        kind="demand_reviewed",
+        title=f"需求「{demand.title}」" + ("已通过审核并公开" if approved else "未通过审核"),
+        body=reason or "",
+        demand_id=demand.id,
+    )
+    if approved:
+        await _announce_recommendations(session, demand=demand, index=index, settings=settings)
     return shown
 
 
@@ -218,6 +302,11 @@ async def update_demand(
         setattr(demand, name, value.value if name == "financing" and value is not None else value)
     if {"title", "description", "industry"} & changes.keys():
         segment(demand)
+        await write_terms(session, [demand], replace=True)
+    resubmitted = bool(changes) and status is None and demand.review_status == ReviewStatus.rejected.value
+    if resubmitted:
+        # A rejected demand, edited, goes back to the bureau.
+        demand.review_status = ReviewStatus.pending.value
     now = utcnow()
     if status is DemandStatus.withdrawn:
         demand.status = DemandStatus.withdrawn.value
@@ -225,6 +314,8 @@ async def update_demand(
     demand.updated_at = now
     await session.flush()
     shown = await _announce(session, DEMAND_WITHDRAWN if status else DEMAND_UPDATED, demand)
+    if resubmitted:
+        await _ask_for_review(session, demand)
     ended: list[int] = []
     if status is DemandStatus.withdrawn:
         ended = await _end_open_matches(session, demand, MatchStatus.withdrawn, actor=principal.username)
@@ -357,6 +448,8 @@ async def remind(session: AsyncSession, *, today: date | None = None) -> Reminde
                 select(Demand).where(
                     open_,
                     col(Demand.first_response_at).is_(None),
+                    # Only a public demand can be answered.
+                    col(Demand.review_status) == ReviewStatus.approved.value,
                     col(Demand.posted_at) <= local_midnight(day - timedelta(days=UNANSWERED_DAYS)),
                     _not_reminded(UNANSWERED),
                 )
@@ -389,6 +482,8 @@ def _filtered(
         query = query.where(col(Demand.region_code) == where.region)
     if where.credit_code:
         query = query.where(col(Demand.credit_code) == where.credit_code)
+    if where.review_status is not None:
+        query = query.where(col(Demand.review_status) == where.review_status.value)
     if where.posted_from is not None:
         query = query.where(col(Demand.posted_at) >= local_midnight(where.posted_from))
     if where.posted_to is not None:

@@ -33,8 +33,8 @@ MatchId = Annotated[RowId, Path(description="对接记录编号")]
     response_model=MatchDetail,
     summary="建立对接记录",
     description="需求方企业从推荐中选定供给、供给方代表账号揭榜应答、或科技局撮合,建立一条待对接 (proposed) "
-    "记录,并通知另一方。需求须在征集中且未到期;专家已满额 (`supply_at_capacity`)、同一需求与供给已有记录 "
-    "(`match_exists`) 返回 409。",
+    "记录,并通知另一方。需求须已公开(审核通过,否则 409 `demand_not_public`)、在征集中且未到期;"
+    "专家已满额 (`supply_at_capacity`)、同一需求与供给已有记录 (`match_exists`) 返回 409。",
     responses=problem_responses(
         401,
         403,
@@ -46,6 +46,7 @@ MatchId = Annotated[RowId, Path(description="对接记录编号")]
             404: ["demand_not_found", "supply_not_found"],
             409: [
                 "demand_not_open",
+                "demand_not_public",
                 "demand_expired",
                 "supply_withdrawn",
                 "match_exists",
@@ -71,7 +72,8 @@ async def create_match(
 @router.get(
     "",
     summary="对接记录列表",
-    description="企业看到本企业需求的记录,供给代表账号看到其供给的记录,乡镇看到本单位企业的记录。"
+    description="企业看到本企业需求的记录,供给代表账号看到其供给的记录(`mine=true` 只列这些),"
+    "乡镇看到本单位企业的记录。"
     "默认按编号倒序分页;增量读取(`updated_since` 或 `after`)按修改时间升序,以 `next_cursor` 继续。"
     "记录所示需求、供给摘要变化时,其修改时间随之更新。",
     responses=problem_responses(401, 422),

@@ -86,3 +86,4 @@ class MatchFilter(BaseModel):
     demand_id: RowId | None = None
     supply_id: RowId | None = None
     status: MatchStatus | None = None
+    mine: bool = Field(default=False, description="只列调用者维护的供给的对接记录(供给方的“我的对接”)")

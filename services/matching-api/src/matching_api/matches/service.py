@@ -21,7 +21,7 @@ from daye_kit.timestamps import local_today, utcnow
 from matching_api.config import Settings
 from matching_api.demands.models import Demand
 from matching_api.demands.schemas import DemandPublic
-from matching_api.demands.service import can_see
+from matching_api.demands.service import can_see, is_public
 from matching_api.engine.index import SupplyIndex
 from matching_api.engine.service import recommend
 from matching_api.enums import (
@@ -158,6 +158,13 @@ async def create_match(
         raise Forbidden(
             "a docking is recorded by the demand's enterprise, the supply's owner account or the bureau",
             code="match_forbidden",
+        )
+    if not is_public(demand):
+        if side is Side.supplier:  # a demand the bureau has not made public does not exist for suppliers
+            raise NotFound(f"demand {demand.id} does not exist", code="demand_not_found")
+        raise Conflict(
+            f"demand {demand.id} is {demand.review_status}: dockings start once the bureau approves it",
+            code="demand_not_public",
         )
     if demand.status != DemandStatus.open.value:
         raise Conflict(f"demand {demand.id} is {demand.status}", code="demand_not_open")
@@ -512,6 +519,8 @@ async def list_matches(
         query = query.where(col(Match.supply_id) == where.supply_id)
     if where.status is not None:
         query = query.where(col(Match.status) == where.status.value)
+    if where.mine:
+        query = query.where(col(Supply.owner_username) == principal.username)
     query = changes.since(query, col(Match.updated_at))
     total = int((await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one())
     rows = (

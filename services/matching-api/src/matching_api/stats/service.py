@@ -18,7 +18,7 @@ from daye_kit.outbox import record_event
 from daye_kit.timestamps import as_utc, local_midnight
 from matching_api.config import Settings
 from matching_api.demands.models import Demand
-from matching_api.enums import DemandKind
+from matching_api.enums import DemandKind, ReviewStatus
 from matching_api.stats.schemas import KindCounts, Publication, PublishedValue, RegionCounts, Stats
 
 POSTED_CODE = "supply_chain_demands_posted"
@@ -43,7 +43,12 @@ def _region_for(principal: Principal, region: str | None, city_code: str) -> str
 def _cohort(start: date, end: date, region: str | None) -> tuple[Any, Any]:
     """(condition for demands posted in the period, expression 1 when matched by the end)."""
     until = local_midnight(end + timedelta(days=1))
-    condition = and_(col(Demand.posted_at) >= local_midnight(start), col(Demand.posted_at) < until)
+    condition = and_(
+        col(Demand.posted_at) >= local_midnight(start),
+        col(Demand.posted_at) < until,
+        # A demand counts once it is public: one the bureau has not approved (review) is not posted.
+        col(Demand.review_status) == ReviewStatus.approved.value,
+    )
     if region:
         condition = and_(condition, col(Demand.region_code) == region)
     matched = case((and_(col(Demand.matched_at).is_not(None), col(Demand.matched_at) < until), 1), else_=0)

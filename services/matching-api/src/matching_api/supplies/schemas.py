@@ -66,7 +66,8 @@ class SupplyFields(BaseModel):
     owner_username: str | None = Field(
         default=None,
         max_length=64,
-        description="代表供给方操作的账号(可揭榜应答、推进对接);不填则由科技局代为处理",
+        description="代表供给方操作的账号(可揭榜应答、推进对接);不填则由科技局代为处理。"
+        "供给方账号 (supplier) 登记时为其本人,不可填他人",
     )
 
 
@@ -171,3 +172,4 @@ class SupplyFilter(BaseModel):
     provider: str | None = Field(default=None, max_length=64, description="机构名称包含")
     q: str | None = Field(default=None, max_length=64, description="名称或简介包含")
     owner: str | None = Field(default=None, max_length=64, description="代表账号")
+    mine: bool = Field(default=False, description="只列调用者自己的供给(`owner_username` 为本账号)")

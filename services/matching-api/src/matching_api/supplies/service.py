@@ -14,7 +14,7 @@ from daye_kit.feed import emit
 from daye_kit.pagination import Changes, PageParams, keyset_page, next_cursor
 from daye_kit.timestamps import utcnow
 from matching_api.engine.text import join_terms, tokenize
-from matching_api.enums import SupplyKind
+from matching_api.enums import SupplyKind, SupplyStatus
 from matching_api.events import SUPPLY_CREATED, SUPPLY_UPDATED, supply_subject
 from matching_api.matches.views import refresh_matches
 from matching_api.supplies.models import SUPPLY_INDEX, IndexVersion, Supply
@@ -69,7 +69,22 @@ def _can_change(principal: Principal, supply: Supply) -> bool:
     )
 
 
-async def create_supply(session: AsyncSession, *, data: SupplyCreate) -> SupplyPublic:
+def _ensure_can_change(principal: Principal, supply: Supply) -> None:
+    if not _can_change(principal, supply):
+        raise Forbidden(
+            f"supply {supply.id} is changed by the bureau or its owner account only", code="not_your_supply"
+        )
+
+
+async def create_supply(session: AsyncSession, *, data: SupplyCreate, principal: Principal) -> SupplyPublic:
+    if principal.role is Role.supplier:
+        # A supplier account registers supplies of its own, never another account's.
+        if data.owner_username not in (None, principal.username):
+            raise Forbidden(
+                f"supplier account {principal.username} registers its own supplies only",
+                code="not_your_supply",
+            )
+        data = data.model_copy(update={"owner_username": principal.username})
     values = data.model_dump(exclude={"rate"})
     supply = Supply(
         **{**values, "kind": data.kind.value},
@@ -102,8 +117,7 @@ async def update_supply(
     session: AsyncSession, *, supply_id: int, data: SupplyUpdate, principal: Principal
 ) -> SupplyPublic:
     supply = await load_supply(session, supply_id, for_update=True)
-    if not _can_change(principal, supply):
-        raise Forbidden(f"supply {supply_id} is changed by the bureau or its owner account only")
+    _ensure_can_change(principal, supply)
     changes = data.model_dump(exclude_unset=True)
     summary = SupplySummary.model_validate(supply)
     kind = SupplyKind(supply.kind)
@@ -135,8 +149,20 @@ async def update_supply(
     return shown
 
 
+async def retire_supply(session: AsyncSession, *, supply_id: int, principal: Principal) -> SupplyPublic:
+    """Take a supply out of matching (下架): the bureau, a peer service or its owner account. Its
+    dockings stay; retiring a retired supply changes nothing."""
+    supply = await load_supply(session, supply_id, for_update=True)
+    _ensure_can_change(principal, supply)
+    if supply.status == SupplyStatus.withdrawn.value:
+        return public(supply)
+    return await update_supply(
+        session, supply_id=supply_id, data=SupplyUpdate(status=SupplyStatus.withdrawn), principal=principal
+    )
+
+
 async def list_supplies(
-    session: AsyncSession, *, page: PageParams, changes: Changes, where: SupplyFilter
+    session: AsyncSession, *, principal: Principal, page: PageParams, changes: Changes, where: SupplyFilter
 ) -> tuple[list[SupplyPublic], int, str | None]:
     query = select(Supply)
     if where.kind is not None:
@@ -153,6 +179,8 @@ async def list_supplies(
         )
     if where.owner:
         query = query.where(col(Supply.owner_username) == where.owner)
+    if where.mine:
+        query = query.where(col(Supply.owner_username) == principal.username)
     changed = changes.since(query, col(Supply.updated_at))
     total = int((await session.execute(select(func.count()).select_from(changed.subquery()))).scalar_one())
     rows = (
