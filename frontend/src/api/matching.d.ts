@@ -129,13 +129,13 @@ export interface paths {
         };
         /**
          * 需求列表
-         * @description 按类别、状态、乡镇、企业、发布日期筛选。企业只看到自己的需求,乡镇只看到本单位企业的需求。默认按发布时间倒序分页;增量读取(`updated_since` 或 `after`)按修改时间升序,以 `next_cursor` 继续。
+         * @description 按类别、状态、乡镇、企业、发布日期、审核状态筛选。企业只看到自己的需求,乡镇只看到本单位企业的需求。默认按发布时间倒序分页;增量读取(`updated_since` 或 `after`)按修改时间升序,以 `next_cursor` 继续。
          */
         get: operations["list_demands"];
         put?: never;
         /**
          * 发布需求
-         * @description 企业账号发布人才、技术或金融需求(企业出题),信用代码取自令牌;科技局可代企业发布并填写 `credit_code`。发布前向 indicator-api 企业库核实企业并记下其所属乡镇与有效资质;企业库不可用时返回 503 且不写入任何数据。发布后按推荐结果通知企业与被推荐的供给方。
+         * @description 企业账号发布人才、技术或金融需求(企业出题),信用代码取自令牌;科技局可代企业发布并填写 `credit_code`。发布前向 indicator-api 企业库核实企业并记下其所属乡镇与有效资质;企业库不可用时返回 503 且不写入任何数据。发布后按推荐结果通知企业与被推荐的供给方。开启审核 (`MATCHING_REQUIRE_DEMAND_REVIEW`) 时新需求为 `review_status: pending`,经科技局审核通过后才进入需求大厅、通知供给方、可建立对接。
          */
         post: operations["post_demand"];
         delete?: never;
@@ -188,6 +188,26 @@ export interface paths {
         patch: operations["update_demand"];
         trace?: never;
     };
+    "/api/v1/demands/{demand_id}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 审核需求
+         * @description 仅科技局。开启审核时,新发布的需求待审核 (`pending`):`approve` 通过后公开(进入需求大厅,通知推荐的供给方);`reject` 不通过须写明 `reason`,需求不公开,企业收到通知,修改后重新进入待审核。只有待审核的需求可以审核(否则 409 `demand_not_pending`)。
+         */
+        post: operations["review_demand"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/demands/{demand_id}/recommendations": {
         parameters: {
             query?: never;
@@ -217,13 +237,13 @@ export interface paths {
         };
         /**
          * 供给列表
-         * @description 按类别、状态、机构、关键词筛选。所有已登录账号可查看供给目录。默认按编号升序分页,只列在架的;增量读取(`updated_since` 或 `after`)按修改时间升序,以 `next_cursor` 继续,不给 `status` 时也含已下架的(下架也是一次修改)。
+         * @description 按类别、状态、机构、关键词筛选;`mine=true` 只列本账号维护的供给(供给方的“我的供给”)。所有已登录账号可查看供给目录。默认按编号升序分页,只列在架的;增量读取(`updated_since` 或 `after`)按修改时间升序,以 `next_cursor` 继续,不给 `status` 时也含已下架的(下架也是一次修改)。
          */
         get: operations["list_supplies"];
         put?: never;
         /**
          * 登记供给
-         * @description 科技局(admin)或对接的服务账号登记专家与团队、技术成果、金融产品。专家须填可服务企业数 `capacity`;金融产品须填额度上限与融资方式,可设准入资质。登记后下一次推荐即可见。
+         * @description 科技局(admin)、对接的服务账号或供给方账号(supplier:高校、院所、银行)登记专家与团队、技术成果、金融产品。供给方登记的供给归其本人 (`owner_username` 为本账号;填他人返回 403 `not_your_supply`)。专家须填可服务企业数 `capacity`;金融产品须填额度上限与融资方式,可设准入资质。登记后下一次推荐即可见。
          */
         post: operations["create_supply"];
         delete?: never;
@@ -246,14 +266,58 @@ export interface paths {
         get: operations["read_supply"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * 下架供给
+         * @description 科技局、服务账号或该供给的代表账号把供给下架 (`status: withdrawn`),不再参与推荐与需求大厅;已有的对接记录不受影响。他人的供给返回 403 `not_your_supply`;已下架的再次下架不变。返回下架后的供给。
+         */
+        delete: operations["retire_supply"];
         options?: never;
         head?: never;
         /**
          * 修改或下架供给
-         * @description 科技局、服务账号或该供给的代表账号可修改;`status: withdrawn` 下架后不再参与推荐。修改后下一次推荐即按新内容计算(各副本一致)。
+         * @description 科技局、服务账号或该供给的代表账号可修改,他人的供给返回 403 `not_your_supply`;`status: withdrawn` 下架后不再参与推荐。修改后下一次推荐即按新内容计算(各副本一致)。
          */
         patch: operations["update_supply"];
+        trace?: never;
+    };
+    "/api/v1/hall": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 需求大厅
+         * @description 供给方(高校、院所、银行)可应答的需求:已公开(审核通过)、征集中、未到期。默认只列调用者在架供给能服务的类别、且需求文本或行业提到其供给的领域与服务行业的;`fields` 可另指领域(可重复)。按发布时间倒序分页;每条给出匿名的企业称呼(不含名称、信用代码与联系方式)、调用者是否已应答 (`responded`),以及匹配引擎对其最相关供给的评分 (`relevance`,0–1)。科技局、审计员与只读账号也可查看。
+         */
+        get: operations["read_hall"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/demands/{demand_id}/responses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 应答需求(揭榜)
+         * @description 供给方账号以本账号维护的一项在架供给应答大厅中的需求,建立一条来源为 `supplier` 的待对接记录并通知企业;此后按对接状态机推进(`PATCH /api/v1/matches/{id}`),在 `GET /api/v1/matches?mine=true` 中跟进。他人的供给返回 403 `not_your_supply`;未公开的需求按不存在处理 (404)。
+         */
+        post: operations["respond_to_demand"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/matches": {
@@ -265,13 +329,13 @@ export interface paths {
         };
         /**
          * 对接记录列表
-         * @description 企业看到本企业需求的记录,供给代表账号看到其供给的记录,乡镇看到本单位企业的记录。默认按编号倒序分页;增量读取(`updated_since` 或 `after`)按修改时间升序,以 `next_cursor` 继续。记录所示需求、供给摘要变化时,其修改时间随之更新。
+         * @description 企业看到本企业需求的记录,供给代表账号看到其供给的记录(`mine=true` 只列这些),乡镇看到本单位企业的记录。默认按编号倒序分页;增量读取(`updated_since` 或 `after`)按修改时间升序,以 `next_cursor` 继续。记录所示需求、供给摘要变化时,其修改时间随之更新。
          */
         get: operations["list_matches"];
         put?: never;
         /**
          * 建立对接记录
-         * @description 需求方企业从推荐中选定供给、供给方代表账号揭榜应答、或科技局撮合,建立一条待对接 (proposed) 记录,并通知另一方。需求须在征集中且未到期;专家已满额 (`supply_at_capacity`)、同一需求与供给已有记录 (`match_exists`) 返回 409。
+         * @description 需求方企业从推荐中选定供给、供给方代表账号揭榜应答、或科技局撮合,建立一条待对接 (proposed) 记录,并通知另一方。需求须已公开(审核通过,否则 409 `demand_not_public`)、在征集中且未到期;专家已满额 (`supply_at_capacity`)、同一需求与供给已有记录 (`match_exists`) 返回 409。
          */
         post: operations["create_match"];
         delete?: never;
@@ -1323,6 +1387,27 @@ export interface components {
              * @description 最后修改时间
              */
             updated_at: string;
+            /** @description 科技局审核:pending 待审核(未公开)/ approved 已公开 / rejected 未通过(不公开);未开启审核时发布即为 approved */
+            review_status: components["schemas"]["ReviewStatus"];
+            /**
+             * Review Reason
+             * @description 审核意见(未通过时必有)
+             */
+            review_reason: string | null;
+        };
+        /** DemandReview */
+        DemandReview: {
+            /**
+             * @description approve 通过(公开)/ reject 不通过
+             * @example approve
+             */
+            decision: components["schemas"]["ReviewDecision"];
+            /**
+             * Reason
+             * @description 审核意见;不通过时必填,告知企业
+             * @example 需求描述不完整,请补充技术指标后重新提交
+             */
+            reason?: string | null;
         };
         /**
          * DemandStatus
@@ -1556,6 +1641,112 @@ export interface components {
          * @enum {string}
          */
         Financing: "loan" | "equity";
+        /**
+         * HallItem
+         * @description An open, public demand as suppliers see it: what is asked, not who asks (no credit code,
+         *     no contact); the enterprise is named by its township and industry only.
+         */
+        HallItem: {
+            /**
+             * Id
+             * @description 需求编号
+             */
+            id: number;
+            /** @description 需求类型:talent 人才 / technology 技术 / finance 金融 */
+            kind: components["schemas"]["DemandKind"];
+            /**
+             * Title
+             * @description 需求标题
+             */
+            title: string;
+            /**
+             * Description
+             * @description 需求描述
+             */
+            description: string;
+            /**
+             * Industry
+             * @description 行业
+             */
+            industry: string;
+            /**
+             * Region Code
+             * @description 企业所属报送单位代码
+             */
+            region_code: string;
+            /**
+             * Enterprise Label
+             * @description 匿名的企业称呼(乡镇 + 行业),不含名称与信用代码
+             * @example 金湖街道某铸造企业
+             */
+            enterprise_label: string;
+            /**
+             * Budget
+             * @description 人才、技术需求的预算(元)
+             */
+            budget: string | null;
+            /**
+             * Amount Sought
+             * @description 金融需求的融资金额(元)
+             */
+            amount_sought: string | null;
+            /** @description 融资方式(金融需求) */
+            financing: components["schemas"]["Financing"] | null;
+            /**
+             * Deadline
+             * Format: date
+             * @description 征集截止日期
+             */
+            deadline: string;
+            /**
+             * Posted At
+             * Format: date-time
+             * @description 发布时间
+             */
+            posted_at: string;
+            /**
+             * Matched Fields
+             * @description 需求中出现的、所筛选的领域词
+             * @example [
+             *       "铸造"
+             *     ]
+             */
+            matched_fields: string[];
+            /**
+             * Responded
+             * @description 调用者是否已以其供给应答(或已有对接记录)
+             */
+            responded: boolean;
+            /**
+             * Relevance
+             * @description 匹配引擎对调用者最相关的一项在架供给给出的评分 (0–1);调用者没有可服务此需求的相关供给为 0
+             * @example 0.72
+             */
+            relevance: number;
+            /**
+             * Best Supply Id
+             * @description 调用者最相关的供给编号(应答时可选用);无则为空
+             */
+            best_supply_id: number | null;
+        };
+        /** HallPage */
+        HallPage: {
+            /**
+             * Items
+             * @description 本页需求,按发布时间倒序
+             */
+            items: components["schemas"]["HallItem"][];
+            /**
+             * Total
+             * @description 符合条件的需求总数
+             */
+            total: number;
+            /**
+             * Fields
+             * @description 本次按其筛选的领域(未指定时取调用者在架供给的领域与服务行业)
+             */
+            fields: string[];
+        };
         /** Health */
         Health: {
             /**
@@ -2719,6 +2910,31 @@ export interface components {
              */
             region_code: string;
         };
+        /** ResponseCreate */
+        ResponseCreate: {
+            /**
+             * Supply Id
+             * @description 以哪一项本账号维护的在架供给应答
+             */
+            supply_id: number;
+            /**
+             * Message
+             * @description 应答留言:能解决什么、怎样合作
+             * @default
+             * @example 我校铸造团队可在两周内赴厂诊断气孔缺陷,并提供浇注系统优化方案。
+             */
+            message: string;
+        };
+        /**
+         * ReviewDecision
+         * @enum {string}
+         */
+        ReviewDecision: "approve" | "reject";
+        /**
+         * ReviewStatus
+         * @enum {string}
+         */
+        ReviewStatus: "pending" | "approved" | "rejected";
         /**
          * Role
          * @enum {string}
@@ -2855,7 +3071,7 @@ export interface components {
             contact: string;
             /**
              * Owner Username
-             * @description 代表供给方操作的账号(可揭榜应答、推进对接);不填则由科技局代为处理
+             * @description 代表供给方操作的账号(可揭榜应答、推进对接);不填则由科技局代为处理。供给方账号 (supplier) 登记时为其本人,不可填他人
              */
             owner_username?: string | null;
             /** @description expert 专家与团队 / technology 技术成果 / finance_product 金融产品 */
@@ -3814,6 +4030,8 @@ export interface operations {
                 region?: string | null;
                 /** @description 企业 */
                 credit_code?: string | null;
+                /** @description 审核状态(科技局的待审核列表) */
+                review_status?: components["schemas"]["ReviewStatus"] | null;
                 /** @description 发布日期起(含) */
                 posted_from?: string | null;
                 /** @description 发布日期止(含) */
@@ -3864,7 +4082,9 @@ export interface operations {
                      *           "first_response_at": "2025-09-30T08:00:00Z",
                      *           "matched_at": "2025-09-30T08:00:00Z",
                      *           "closed_at": "2025-09-30T08:00:00Z",
-                     *           "updated_at": "2025-09-30T08:00:00Z"
+                     *           "updated_at": "2025-09-30T08:00:00Z",
+                     *           "review_status": "pending",
+                     *           "review_reason": "示例"
                      *         }
                      *       ],
                      *       "total": 1,
@@ -3957,7 +4177,9 @@ export interface operations {
                      *       "first_response_at": "2025-09-30T08:00:00Z",
                      *       "matched_at": "2025-09-30T08:00:00Z",
                      *       "closed_at": "2025-09-30T08:00:00Z",
-                     *       "updated_at": "2025-09-30T08:00:00Z"
+                     *       "updated_at": "2025-09-30T08:00:00Z",
+                     *       "review_status": "pending",
+                     *       "review_reason": "示例"
                      *     }
                      */
                     "application/json": components["schemas"]["DemandPublic"];
@@ -4161,7 +4383,9 @@ export interface operations {
                      *       "first_response_at": "2025-09-30T08:00:00Z",
                      *       "matched_at": "2025-09-30T08:00:00Z",
                      *       "closed_at": "2025-09-30T08:00:00Z",
-                     *       "updated_at": "2025-09-30T08:00:00Z"
+                     *       "updated_at": "2025-09-30T08:00:00Z",
+                     *       "review_status": "pending",
+                     *       "review_reason": "示例"
                      *     }
                      */
                     "application/json": components["schemas"]["DemandPublic"];
@@ -4260,7 +4484,141 @@ export interface operations {
                      *       "first_response_at": "2025-09-30T08:00:00Z",
                      *       "matched_at": "2025-09-30T08:00:00Z",
                      *       "closed_at": "2025-09-30T08:00:00Z",
-                     *       "updated_at": "2025-09-30T08:00:00Z"
+                     *       "updated_at": "2025-09-30T08:00:00Z",
+                     *       "review_status": "pending",
+                     *       "review_reason": "示例"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DemandPublic"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    review_demand: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 需求编号 */
+                demand_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DemandReview"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "kind": "talent",
+                     *       "credit_code": "91420281MA0000001H",
+                     *       "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *       "region_code": "420281101",
+                     *       "qualifications": [
+                     *         "示例"
+                     *       ],
+                     *       "title": "示例",
+                     *       "description": "示例",
+                     *       "industry": "铸造",
+                     *       "budget": "55068000.00",
+                     *       "amount_sought": "55068000.00",
+                     *       "financing": "loan",
+                     *       "deadline": "2025-09-30",
+                     *       "status": "open",
+                     *       "posted_by": "admin",
+                     *       "posted_at": "2025-09-30T08:00:00Z",
+                     *       "first_response_at": "2025-09-30T08:00:00Z",
+                     *       "matched_at": "2025-09-30T08:00:00Z",
+                     *       "closed_at": "2025-09-30T08:00:00Z",
+                     *       "updated_at": "2025-09-30T08:00:00Z",
+                     *       "review_status": "pending",
+                     *       "review_reason": "示例"
                      *     }
                      */
                     "application/json": components["schemas"]["DemandPublic"];
@@ -4470,6 +4828,8 @@ export interface operations {
                 q?: string | null;
                 /** @description 代表账号 */
                 owner?: string | null;
+                /** @description 只列调用者自己的供给(`owner_username` 为本账号) */
+                mine?: boolean;
                 /** @description 每页条数,上限见服务设置 (默认 200) */
                 limit?: number;
                 /** @description 跳过的条数 */
@@ -4787,6 +5147,110 @@ export interface operations {
             };
         };
     };
+    retire_supply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 供给编号 */
+                supply_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "kind": "expert",
+                     *       "name": "大冶市华鑫铸造有限公司",
+                     *       "provider": "武汉理工大学",
+                     *       "description": "示例",
+                     *       "fields": [
+                     *         "示例"
+                     *       ],
+                     *       "industries": [
+                     *         "示例"
+                     *       ],
+                     *       "region_code": "420281101",
+                     *       "contact": "0714-8721234",
+                     *       "owner_username": "whut-tech-transfer",
+                     *       "capacity": 1,
+                     *       "price": "55068000.00",
+                     *       "maturity": "concept",
+                     *       "min_amount": "55068000.00",
+                     *       "max_amount": "55068000.00",
+                     *       "rate": "示例",
+                     *       "financing": "loan",
+                     *       "qualification_rule": [
+                     *         "tech_sme"
+                     *       ],
+                     *       "status": "active",
+                     *       "revision": 1,
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "updated_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SupplyPublic"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     update_supply: {
         parameters: {
             query?: never;
@@ -4913,12 +5377,268 @@ export interface operations {
             };
         };
     };
+    read_hall: {
+        parameters: {
+            query?: {
+                /** @description 按这些领域筛选(可重复);默认取本账号供给的领域 */
+                fields?: string[] | null;
+                /** @description 需求类型 */
+                kind?: components["schemas"]["DemandKind"] | null;
+                /** @description 标题或描述包含 */
+                q?: string | null;
+                /** @description 每页条数,上限见服务设置 (默认 200) */
+                limit?: number;
+                /** @description 跳过的条数 */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "kind": "talent",
+                     *           "title": "示例",
+                     *           "description": "示例",
+                     *           "industry": "铸造",
+                     *           "region_code": "420281101",
+                     *           "enterprise_label": "金湖街道某铸造企业",
+                     *           "budget": "55068000.00",
+                     *           "amount_sought": "55068000.00",
+                     *           "financing": "loan",
+                     *           "deadline": "2025-09-30",
+                     *           "posted_at": "2025-09-30T08:00:00Z",
+                     *           "matched_fields": [
+                     *             "铸造"
+                     *           ],
+                     *           "responded": true,
+                     *           "relevance": 0.72,
+                     *           "best_supply_id": 1
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "fields": [
+                     *         "示例"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HallPage"];
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    respond_to_demand: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 可选。幂等键(可见 ASCII 字符,最长 255;建议每次确认提交生成一个 UUID,重试时沿用)。同一调用方以同一键、同一请求重试时,原样返回第一次的状态码与响应体(带 `Idempotent-Replayed: true`),不会重复创建;同一键用于不同请求时 422 `idempotency_key_reused`;第一次请求仍在处理时,重试等待其完成后重放,等待超时则 409 `idempotency_key_in_use`(带 `Retry-After`)。第一次请求失败(4xx/5xx)不占用该键。键至少保留 72 小时。 */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                /** @description 需求编号 */
+                demand_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResponseCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "demand": {
+                     *         "id": 1,
+                     *         "kind": "talent",
+                     *         "title": "示例",
+                     *         "credit_code": "91420281MA0000001H",
+                     *         "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *         "region_code": "420281101",
+                     *         "status": "open"
+                     *       },
+                     *       "supply": {
+                     *         "id": 1,
+                     *         "kind": "expert",
+                     *         "name": "大冶市华鑫铸造有限公司",
+                     *         "provider": "武汉理工大学",
+                     *         "region_code": "420281101"
+                     *       },
+                     *       "status": "proposed",
+                     *       "origin": "enterprise",
+                     *       "score": 0.5,
+                     *       "note": "",
+                     *       "created_by": "admin",
+                     *       "contract": {
+                     *         "amount": "1200000.00",
+                     *         "contract_type": "development",
+                     *         "signed_on": "2025-06-30",
+                     *         "reported_at": "2025-09-30T08:00:00Z"
+                     *       },
+                     *       "contract_status": "pending",
+                     *       "contract_revision": 1,
+                     *       "next_states": [
+                     *         "proposed"
+                     *       ],
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "updated_at": "2025-09-30T08:00:00Z",
+                     *       "finished_at": "2025-09-30T08:00:00Z",
+                     *       "events": [
+                     *         {
+                     *           "from_status": "proposed",
+                     *           "to_status": "proposed",
+                     *           "actor": "admin",
+                     *           "note": "",
+                     *           "at": "2025-09-30T08:00:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MatchDetail"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_matches: {
         parameters: {
             query?: {
                 demand_id?: number | null;
                 supply_id?: number | null;
                 status?: components["schemas"]["MatchStatus"] | null;
+                /** @description 只列调用者维护的供给的对接记录(供给方的“我的对接”) */
+                mine?: boolean;
                 /** @description 每页条数,上限见服务设置 (默认 200) */
                 limit?: number;
                 /** @description 跳过的条数 */
@@ -6487,7 +7207,9 @@ export interface operations {
                      *             "first_response_at": null,
                      *             "matched_at": null,
                      *             "closed_at": null,
-                     *             "updated_at": "2025-09-30T08:00:00Z"
+                     *             "updated_at": "2025-09-30T08:00:00Z",
+                     *             "review_status": null,
+                     *             "review_reason": null
                      *           }
                      *         }
                      *       ],

@@ -2,7 +2,7 @@
 // (same base URL, token and refusal handling) without their generated types. Each caller declares
 // the contract's shape locally; when the branch lands, `make openapi` brings the real types and the
 // caller moves back to the typed client, and this file goes away.
-import { indicatorApi, matchingApi } from '.'
+import { indicatorApi } from '.'
 
 type Result = { data?: unknown; error?: unknown; response: Response }
 interface LooseClient {
@@ -14,4 +14,3 @@ interface LooseClient {
 }
 
 export const pendingIndicatorApi = indicatorApi as unknown as LooseClient
-export const pendingMatchingApi = matchingApi as unknown as LooseClient

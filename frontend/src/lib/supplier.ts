@@ -4,24 +4,7 @@ import type { MatchingSchemas } from '../api'
 export type SupplyKind = MatchingSchemas['SupplyKind']
 export type MatchStatus = MatchingSchemas['MatchStatus']
 
-/** The hall's item (matching-api `HallItem`, the issue 18 contract). */
-export interface HallItem {
-  id: number
-  kind: MatchingSchemas['DemandKind']
-  title: string
-  description: string
-  industry: string
-  region_code: string
-  enterprise_label: string
-  budget: string | null
-  amount_sought: string | null
-  deadline: string
-  posted_at: string
-  matched_fields: string[]
-  responded: boolean
-  relevance: number
-  best_supply_id: number | null
-}
+export type HallItem = MatchingSchemas['HallItem']
 
 export const SUPPLY_KIND: Record<SupplyKind, string> = { expert: '专家与团队', technology: '技术成果', finance_product: '金融产品' }
 export const MATCH_STATUS: Record<MatchStatus, string> = {
