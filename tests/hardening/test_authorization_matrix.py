@@ -695,6 +695,14 @@ MATRIX: list[Row] = [
         fixed(f"/api/v1/enterprises/{E1}")),
     row(INDICATOR, "PATCH /api/v1/enterprises/{credit_code}", "401 200 200 404 200 404 403 403 403 403",
         fixed(f"/api/v1/enterprises/{E1}", json={"industry": "铸造"})),
+    # Prospects (issue 18 part 3): an enterprise's figures, a unit's prospects and coaching visits.
+    row(INDICATOR, "GET /api/v1/enterprises/{credit_code}/figures", "401 200 200 404 200 404 403 403 200 403",
+        fixed(f"/api/v1/enterprises/{E1}/figures")),
+    row(INDICATOR, "PUT /api/v1/enterprises/{credit_code}/figures", "401 200 200 404 200 404 403 403 403 403",
+        fixed(f"/api/v1/enterprises/{E1}/figures", json={"as_of": "2025-09-30", "figures": {
+            "years_registered": "4", "staff": 120, "science_staff": 30,
+            "sales_revenue": ["70000000", "75000000", "80000000"], "rd_spend": ["2170000", "2325000", "2480000"],
+            "total_costs": "70000000", "total_assets": "90000000", "high_tech_revenue": "60000000"}})),
     row(INDICATOR, "POST /api/v1/enterprises/{credit_code}/qualifications", ADMIN_ONLY_201,
         fixed(f"/api/v1/enterprises/{E1}/qualifications", json={"kind": "hte", "granted_on": "2025-11-03"})),
     row(INDICATOR, "GET /api/v1/qualifications",            "401 200 200 200- 200 200- 200 200 200 200",

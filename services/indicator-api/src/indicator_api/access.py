@@ -55,6 +55,16 @@ RegistrarPrincipal = Annotated[Principal, Depends(require_roles(Role.admin, Role
 RegistryEditorPrincipal = Annotated[
     Principal, Depends(require_roles(Role.admin, Role.township, Role.enterprise))
 ]
+# An enterprise's declared figures: the bureau, its township, itself; the auditor reads them too.
+FiguresReaderPrincipal = Annotated[
+    Principal, Depends(require_roles(Role.admin, Role.township, Role.enterprise, Role.auditor))
+]
+# Prospects and coaching visits of a unit: the bureau, the auditor and the township itself; the
+# bureau and the township record visits.
+ProspectReaderPrincipal = Annotated[
+    Principal, Depends(require_roles(Role.admin, Role.township, Role.auditor))
+]
+VisitWriterPrincipal = Annotated[Principal, Depends(require_roles(Role.admin, Role.township))]
 # Cultivation candidates are submitted by the bureau or a township (for its own unit).
 CandidateWriterPrincipal = Annotated[Principal, Depends(require_roles(Role.admin, Role.township))]
 # Every unit's candidates at once: the bureau, read-only systems and services (a township reads its own

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlmodel import Field
 
 from daye_kit.timestamps import UtcDateTime, timestamp, utcnow
@@ -53,6 +54,26 @@ class Qualification(Table, table=True):
     expires_on: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
     certificate_no: str | None = Field(default=None, max_length=64)
     # A column default, not only the model's: bulk inserts (the demo's) write no stamp of their own.
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False, default=utcnow)
+    )
+
+
+class EnterpriseFigures(Table, table=True):
+    """The registry's latest declared figures of an enterprise (the shape of `CandidateFigures`), which
+    prospects and the policy calculator assess against the national rules."""
+
+    __tablename__ = "enterprise_figures"
+
+    credit_code: str = Field(
+        sa_column=Column(
+            String(18), ForeignKey("enterprises.credit_code", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    figures: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    as_of: date = Field(sa_column=Column(Date, nullable=False))
+    source: str = Field(max_length=64)
+    updated_by: str = Field(max_length=64)
     updated_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False, default=utcnow)
     )

@@ -13,10 +13,12 @@ from daye_kit.db import ReadSessionDep, SessionDep
 from daye_kit.errors import json_rows, problem_responses, rows_located
 from daye_kit.idempotency import IdempotencyDep
 from daye_kit.pagination import ChangesDep, Page, PageDep
-from indicator_api.access import RegistrarPrincipal, RegistryEditorPrincipal
-from indicator_api.enterprises import service
+from indicator_api.access import FiguresReaderPrincipal, RegistrarPrincipal, RegistryEditorPrincipal
+from indicator_api.enterprises import figures, service
 from indicator_api.enterprises.schemas import (
     EnterpriseCreate,
+    EnterpriseFiguresIn,
+    EnterpriseFiguresPublic,
     EnterpriseFilter,
     EnterprisePublic,
     EnterpriseUpdate,
@@ -143,3 +145,35 @@ async def add_qualification(
         body,
         lambda: service.add_qualification(session, credit_code=credit_code, data=body, principal=principal),
     )
+
+
+@router.get(
+    "/{credit_code}/figures",
+    summary="企业经营数据",
+    description="企业最近一次申报(或乡镇核实)的经营与研发数据,用于培育对象筛选和政策测算。"
+    "管理员、审计员、企业所在乡镇和企业本身可读;其他乡镇或企业得到 404。"
+    "尚无数据时 404 `figures_not_found`。",
+    responses=problem_responses(
+        401, 403, 404, 422, codes={404: ["enterprise_not_found", "figures_not_found"]}
+    ),
+)
+async def read_figures(
+    credit_code: CreditCodePath, principal: FiguresReaderPrincipal, session: ReadSessionDep
+) -> EnterpriseFiguresPublic:
+    return await figures.read_figures(session, credit_code=credit_code, principal=principal)
+
+
+@router.put(
+    "/{credit_code}/figures",
+    summary="更新企业经营数据",
+    description="整体替换企业的经营与研发数据。管理员、企业所在乡镇或企业本身可写。"
+    "数据不自洽(如科技人员多于职工总数)时 422。",
+    responses=problem_responses(401, 403, 404, 422, codes={404: ["enterprise_not_found"]}),
+)
+async def put_figures(
+    credit_code: CreditCodePath,
+    body: EnterpriseFiguresIn,
+    principal: RegistryEditorPrincipal,
+    session: SessionDep,
+) -> EnterpriseFiguresPublic:
+    return await figures.put_figures(session, credit_code=credit_code, data=body, principal=principal)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from daye_kit.credit_code import CreditCode
 from daye_kit.timestamps import Day
+from indicator_api.cultivation.figures import CandidateFigures
 
 
 class QualificationKind(StrEnum):
@@ -122,3 +123,26 @@ class QualificationFilter(BaseModel):
 
     credit_code: str | None = Field(default=None, max_length=18, description="只看这家企业的资质")
     kind: QualificationKind | None = Field(default=None, description="资质种类")
+
+
+class EnterpriseFiguresIn(BaseModel):
+    """What replaces an enterprise's declared figures (all of them at once)."""
+
+    figures: CandidateFigures = Field(description="企业的申报数据(与培育候选的数据同一格式)")
+    as_of: Day = Field(description="数据截至日期", examples=["2025-09-30"])
+    source: str = Field(
+        default="declared",
+        min_length=1,
+        max_length=64,
+        description="数据来源:declared 企业申报 / township 乡镇核实 / tax 税务数据 等",
+        examples=["declared"],
+    )
+
+
+class EnterpriseFiguresPublic(BaseModel):
+    credit_code: str = Field(description="统一社会信用代码")
+    figures: CandidateFigures = Field(description="企业的申报数据")
+    as_of: date = Field(description="数据截至日期")
+    source: str = Field(description="数据来源")
+    updated_by: str = Field(description="最后修改的账号")
+    updated_at: datetime = Field(description="最后修改时间")
