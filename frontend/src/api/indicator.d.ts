@@ -747,6 +747,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/enterprises/{credit_code}/figures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 企业经营数据
+         * @description 企业最近一次申报(或乡镇核实)的经营与研发数据,用于培育对象筛选和政策测算。管理员、审计员、企业所在乡镇和企业本身可读;其他乡镇或企业得到 404。尚无数据时 404 `figures_not_found`。
+         */
+        get: operations["read_figures"];
+        /**
+         * 更新企业经营数据
+         * @description 整体替换企业的经营与研发数据。管理员、企业所在乡镇或企业本身可写。数据不自洽(如科技人员多于职工总数)时 422。
+         */
+        put: operations["put_figures"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/qualifications": {
         parameters: {
             query?: never;
@@ -2169,7 +2193,7 @@ export interface components {
             items: components["schemas"]["BulkValueIn"][];
         };
         /** CandidateFigures */
-        CandidateFigures: {
+        "CandidateFigures-Input": {
             /**
              * Resident
              * @description 在中国境内(不含港澳台)注册的居民企业
@@ -2238,7 +2262,79 @@ export interface components {
             /** @description 否决情形(如重大安全、质量事故) */
             exclusions?: components["schemas"]["Exclusions"];
             /** @description 可直接认定的情形 */
-            direct_routes?: components["schemas"]["DirectRoutes"];
+            direct_routes?: components["schemas"]["DirectRoutes-Input"];
+        };
+        /** CandidateFigures */
+        "CandidateFigures-Output": {
+            /**
+             * Resident
+             * @description 在中国境内(不含港澳台)注册的居民企业
+             * @default true
+             */
+            resident: boolean;
+            /**
+             * Years Registered
+             * @description 注册成立年数
+             */
+            years_registered: string;
+            /**
+             * Staff
+             * @description 职工总数
+             */
+            staff: number;
+            /**
+             * Science Staff
+             * @description 科技人员数
+             */
+            science_staff: number;
+            /**
+             * Sales Revenue
+             * @description 近三个会计年度销售收入(元),按年份从早到晚
+             */
+            sales_revenue: string[];
+            /**
+             * Rd Spend
+             * @description 近三个会计年度研发费用(元),按年份从早到晚
+             */
+            rd_spend: string[];
+            /**
+             * Rd Domestic Share
+             * @description 境内研发费用占全部研发费用比例
+             * @default 1
+             */
+            rd_domestic_share: string;
+            /**
+             * Total Costs
+             * @description 最近一年成本费用总额(元)
+             * @example 55068000.00
+             */
+            total_costs: string;
+            /**
+             * Total Assets
+             * @description 资产总额(元)
+             * @example 55068000.00
+             */
+            total_assets: string;
+            /**
+             * High Tech Revenue
+             * @description 最近一年高新技术产品(服务)收入(元)
+             * @example 55068000.00
+             */
+            high_tech_revenue: string;
+            /** @description 知识产权(件) */
+            ip?: components["schemas"]["IntellectualProperty"];
+            /**
+             * In Supported Field
+             * @description 核心技术属于《国家重点支持的高新技术领域》
+             * @default true
+             */
+            in_supported_field: boolean;
+            /** @description 高企创新能力评价得分 */
+            innovation_scores?: components["schemas"]["InnovationScores"] | null;
+            /** @description 否决情形(如重大安全、质量事故) */
+            exclusions?: components["schemas"]["Exclusions"];
+            /** @description 可直接认定的情形 */
+            direct_routes?: components["schemas"]["DirectRoutes-Output"];
         };
         /** CandidateIn */
         CandidateIn: {
@@ -2273,7 +2369,7 @@ export interface components {
              */
             stage: components["schemas"]["Stage"];
             /** @description 企业申报数据(用于资格评估) */
-            figures: components["schemas"]["CandidateFigures"];
+            figures: components["schemas"]["CandidateFigures-Input"];
         };
         /** CandidateMove */
         CandidateMove: {
@@ -2826,7 +2922,7 @@ export interface components {
          * DirectRoutes
          * @description 科技型中小企业直接入库条件(满足其一且满足 1–4 项).
          */
-        DirectRoutes: {
+        "DirectRoutes-Input": {
             /**
              * Provincial Rd Institution
              * @description 拥有省级以上研发机构
@@ -2849,6 +2945,37 @@ export interface components {
              * Equity Raised
              * @description 近两年获合格机构投资者新增股权融资(元)
              * @default 0
+             * @example 55068000.00
+             */
+            equity_raised: string;
+        };
+        /**
+         * DirectRoutes
+         * @description 科技型中小企业直接入库条件(满足其一且满足 1–4 项).
+         */
+        "DirectRoutes-Output": {
+            /**
+             * Provincial Rd Institution
+             * @description 拥有省级以上研发机构
+             * @default false
+             */
+            provincial_rd_institution: boolean;
+            /**
+             * Led Standard
+             * @description 近五年主导制定过国际、国家或行业标准
+             * @default false
+             */
+            led_standard: boolean;
+            /**
+             * National Award
+             * @description 近五年获国家科技奖励(前三名)
+             * @default false
+             */
+            national_award: boolean;
+            /**
+             * Equity Raised
+             * @description 近两年获合格机构投资者新增股权融资(元)
+             * @default 0.00
              * @example 55068000.00
              */
             equity_raised: string;
@@ -2928,6 +3055,60 @@ export interface components {
             subject: string;
             /** @description 企业登记入库(含随培育候选提交登记的企业) */
             data: components["schemas"]["EnterprisePublic"];
+        };
+        /**
+         * EnterpriseFiguresIn
+         * @description What replaces an enterprise's declared figures (all of them at once).
+         */
+        EnterpriseFiguresIn: {
+            /** @description 企业的申报数据(与培育候选的数据同一格式) */
+            figures: components["schemas"]["CandidateFigures-Input"];
+            /**
+             * As Of
+             * Format: date
+             * @description 数据截至日期
+             * @example 2025-09-30
+             */
+            as_of: string;
+            /**
+             * Source
+             * @description 数据来源:declared 企业申报 / township 乡镇核实 / tax 税务数据 等
+             * @default declared
+             * @example declared
+             */
+            source: string;
+        };
+        /** EnterpriseFiguresPublic */
+        EnterpriseFiguresPublic: {
+            /**
+             * Credit Code
+             * @description 统一社会信用代码
+             */
+            credit_code: string;
+            /** @description 企业的申报数据 */
+            figures: components["schemas"]["CandidateFigures-Output"];
+            /**
+             * As Of
+             * Format: date
+             * @description 数据截至日期
+             */
+            as_of: string;
+            /**
+             * Source
+             * @description 数据来源
+             */
+            source: string;
+            /**
+             * Updated By
+             * @description 最后修改的账号
+             */
+            updated_by: string;
+            /**
+             * Updated At
+             * Format: date-time
+             * @description 最后修改时间
+             */
+            updated_at: string;
         };
         /**
          * EnterprisePolicies
@@ -10183,6 +10364,256 @@ export interface operations {
             };
         };
     };
+    read_figures: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 统一社会信用代码 */
+                credit_code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "credit_code": "91420281MA0000001H",
+                     *       "figures": {
+                     *         "resident": true,
+                     *         "years_registered": "示例",
+                     *         "staff": 1,
+                     *         "science_staff": 1,
+                     *         "sales_revenue": [
+                     *           "55068000.00"
+                     *         ],
+                     *         "rd_spend": [
+                     *           "55068000.00"
+                     *         ],
+                     *         "rd_domestic_share": "1",
+                     *         "total_costs": "55068000.00",
+                     *         "total_assets": "55068000.00",
+                     *         "high_tech_revenue": "55068000.00",
+                     *         "ip": {
+                     *           "class_1": 0,
+                     *           "class_2": 0
+                     *         },
+                     *         "in_supported_field": true,
+                     *         "innovation_scores": null,
+                     *         "exclusions": {
+                     *           "prohibited_category": false,
+                     *           "major_accident": false,
+                     *           "research_misconduct": false,
+                     *           "dishonest_list": false
+                     *         },
+                     *         "direct_routes": {
+                     *           "provincial_rd_institution": false,
+                     *           "led_standard": false,
+                     *           "national_award": false,
+                     *           "equity_raised": "55068000.00"
+                     *         }
+                     *       },
+                     *       "as_of": "2025-09-30",
+                     *       "source": "matching-api",
+                     *       "updated_by": "示例",
+                     *       "updated_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["EnterpriseFiguresPublic"];
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_figures: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 统一社会信用代码 */
+                credit_code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnterpriseFiguresIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "credit_code": "91420281MA0000001H",
+                     *       "figures": {
+                     *         "resident": true,
+                     *         "years_registered": "示例",
+                     *         "staff": 1,
+                     *         "science_staff": 1,
+                     *         "sales_revenue": [
+                     *           "55068000.00"
+                     *         ],
+                     *         "rd_spend": [
+                     *           "55068000.00"
+                     *         ],
+                     *         "rd_domestic_share": "1",
+                     *         "total_costs": "55068000.00",
+                     *         "total_assets": "55068000.00",
+                     *         "high_tech_revenue": "55068000.00",
+                     *         "ip": {
+                     *           "class_1": 0,
+                     *           "class_2": 0
+                     *         },
+                     *         "in_supported_field": true,
+                     *         "innovation_scores": null,
+                     *         "exclusions": {
+                     *           "prohibited_category": false,
+                     *           "major_accident": false,
+                     *           "research_misconduct": false,
+                     *           "dishonest_list": false
+                     *         },
+                     *         "direct_routes": {
+                     *           "provincial_rd_institution": false,
+                     *           "led_standard": false,
+                     *           "national_award": false,
+                     *           "equity_raised": "55068000.00"
+                     *         }
+                     *       },
+                     *       "as_of": "2025-09-30",
+                     *       "source": "matching-api",
+                     *       "updated_by": "示例",
+                     *       "updated_at": "2025-09-30T08:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["EnterpriseFiguresPublic"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_qualifications: {
         parameters: {
             query?: {
@@ -10560,7 +10991,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CandidateFigures"];
+                "application/json": components["schemas"]["CandidateFigures-Input"];
             };
         };
         responses: {
