@@ -13,6 +13,8 @@ and, per row, the answer each caller gets, in the order of `CALLERS`:
     svc     a peer service's token (svc-matching-api)
     auditor the auditor (审计员): reads what the bureau reads, writes nothing
     secadm  the security administrator (安全管理员): accounts, not business data
+    supplier a university's supplier account (hbpu, 湖北理工学院; 院所答题): its own supplies, the hall,
+            its responses and dockings; nothing of the registry, the indicators or the funds
 
 An answer is the exact status code. For a 2xx on a row with `shows`, a trailing `-` says the caller
 gets an answer that leaves the resource out (a list filtered to what the caller may see); without
@@ -60,7 +62,19 @@ from indicator_api.cultivation.excel import candidates_workbook
 from indicator_api.indicators.excel import provenance_name, values_workbook
 from tests.conftest import DEMO_PASSWORD, Platform
 
-CALLERS = ("anon", "admin", "t-own", "t-for", "e-own", "e-for", "viewer", "svc", "auditor", "secadm")
+CALLERS = (
+    "anon",
+    "admin",
+    "t-own",
+    "t-for",
+    "e-own",
+    "e-for",
+    "viewer",
+    "svc",
+    "auditor",
+    "secadm",
+    "supplier",
+)
 OWN_ENTERPRISE, FOREIGN_ENTERPRISE = DEMO_ENTERPRISES[0], DEMO_ENTERPRISES[1]
 OWN_UNIT, FOREIGN_UNIT = OWN_ENTERPRISE.region_code, FOREIGN_ENTERPRISE.region_code
 E1 = OWN_ENTERPRISE.credit_code
@@ -72,22 +86,26 @@ STAFF_PASSWORD = "Matrix-Staff-2025"
 ACCOUNT_TARGET = "matrix-target"  # the account the account administration rows act on
 
 # Answers that many rows share.
-PUBLIC = "200 200 200 200 200 200 200 200 200 200"
-SIGNED_IN = "401 200 200 200 200 200 200 200 200 200"
-SIGNED_IN_WRITE = "401 200 200 200 200 200 200 200 403 200"
-ADMIN_ONLY_201 = "401 201 403 403 403 403 403 403 403 403"
-ADMIN_ONLY_200 = "401 200 403 403 403 403 403 403 403 403"
-ADMIN_READS = "401 200 403 403 403 403 403 403 200 403"
-ACCOUNTS_200 = "401 403 403 403 403 403 403 403 403 200"  # the security administrator alone
-ACCOUNTS_201 = "401 403 403 403 403 403 403 403 403 201"
-BUREAU_OR_SERVICE = "401 200 403 403 403 403 403 200 403 403"
-NO_ENTERPRISES = "401 200 200 200 403 403 200 200 200 403"
+PUBLIC = "200 200 200 200 200 200 200 200 200 200 200"
+SIGNED_IN = "401 200 200 200 200 200 200 200 200 200 200"
+SIGNED_IN_WRITE = "401 200 200 200 200 200 200 200 403 200 200"
+ADMIN_ONLY_201 = "401 201 403 403 403 403 403 403 403 403 403"
+ADMIN_ONLY_200 = "401 200 403 403 403 403 403 403 403 403 403"
+ADMIN_READS = "401 200 403 403 403 403 403 403 200 403 403"
+ACCOUNTS_200 = "401 403 403 403 403 403 403 403 403 200 403"  # the security administrator alone
+ACCOUNTS_201 = "401 403 403 403 403 403 403 403 403 201 403"
+BUREAU_OR_SERVICE = "401 200 403 403 403 403 403 200 403 403 403"
+NO_ENTERPRISES = "401 200 200 200 403 403 200 200 200 403 403"
 UNIT_FIGURES = (
-    "401 200 200 403 403 403 200 200 200 403"  # a unit's own figures: the unit and the bureau's side
+    "401 200 200 403 403 403 200 200 200 403 403"  # a unit's own figures: the unit and the bureau's side
 )
-AUDITOR_ONLY = "401 403 403 403 403 403 403 403 200 403"  # the audit trail: 三员分立
-REPORTING_READERS = "401 200 200 200 403 403 200 200 200 403"  # obligations: the bureau's side and townships
-JOB_READERS = "401 200 403 403 403 403 200 403 200 403"  # scheduled duties: the bureau and read-only systems
+AUDITOR_ONLY = "401 403 403 403 403 403 403 403 200 403 403"  # the audit trail: 三员分立
+REPORTING_READERS = (
+    "401 200 200 200 403 403 200 200 200 403 403"  # obligations: the bureau's side and townships
+)
+JOB_READERS = (
+    "401 200 403 403 403 403 200 403 200 403 403"  # scheduled duties: the bureau and read-only systems
+)
 
 
 @dataclass(frozen=True)
@@ -148,6 +166,7 @@ class World:
     demand: int = 0
     supply: int = 0
     owned_supply: int = 0
+    supplier_supply: int = 0
     match: int = 0
     funding_notification: int = 0
     indicator_notification: int = 0
@@ -278,6 +297,7 @@ USERNAME_OF = {
     "auditor": "auditor",
     "secadm": "security",
     "anon": E1,
+    "supplier": "hbpu",
 }
 
 
@@ -304,6 +324,38 @@ async def enterprise_key(w: World, who: str) -> Call:
 
 async def candidate_move(w: World, who: str) -> Call:
     return Call(f"/api/v1/candidates/{await w.fresh_candidate()}", json={"stage": "coached"})
+
+
+async def supplier_supply(w: World) -> int:
+    """A fresh supply of the supplier account's own (hbpu registers it: it owns it)."""
+    return int(
+        (await w.made(MATCHING, "POST", Call("/api/v1/supplies", json=w.supply_body()), "supplier"))["id"]
+    )
+
+
+async def retire_own(w: World, who: str) -> Call:
+    return Call(f"/api/v1/supplies/{await supplier_supply(w)}")
+
+
+async def retire_bureaus(w: World, who: str) -> Call:
+    return Call(f"/api/v1/supplies/{await w.fresh_supply()}")
+
+
+async def hall_response(w: World, who: str) -> Call:
+    body = {"supply_id": await supplier_supply(w), "message": "可赴厂诊断"}
+    return Call(f"/api/v1/demands/{w.demand}/responses", json=body)
+
+
+async def demand_review(w: World, who: str) -> Call:
+    """A fresh demand posted while the bureau's review is on: pending."""
+    settings = w.platform.apps[MATCHING].state.settings
+    settings.require_demand_review = True
+    try:
+        demand = await w.made(MATCHING, "POST", Call("/api/v1/demands", json=w.demand_body()))
+    finally:
+        settings.require_demand_review = False
+    assert demand["review_status"] == "pending"
+    return Call(f"/api/v1/demands/{demand['id']}/review", json={"decision": "approve"})
 
 
 async def match_create(w: World, who: str) -> Call:
@@ -341,9 +393,9 @@ def inbox_event(w: World, who: str) -> Call:
     return Call("/api/v1/inbox", json=event)
 
 
-NO_DEAD_EVENT = "401 404 403 403 403 403 403 403 403 403"
-CONTRACT_READERS = "401 200 403 403 403 403 200 200 200 403"
-SIDES_OF_A_SUCCESS = "401 200 403 404 200 404 403 403 403 404"
+NO_DEAD_EVENT = "401 404 403 403 403 403 403 403 403 403 403"
+CONTRACT_READERS = "401 200 403 403 403 403 200 200 200 403 403"
+SIDES_OF_A_SUCCESS = "401 200 403 404 200 404 403 403 403 404 404"
 
 
 async def illegal_move(w: World, who: str) -> Call:
@@ -543,35 +595,40 @@ def webhook_rows(service: str) -> list[Row]:
         row(
             service,
             "POST /api/v1/webhooks",
-            "401 201 403 403 403 403 403 201 403 403",
+            "401 201 403 403 403 403 403 201 403 403 403",
             webhook_create(service),
         ),
         row(
             service,
             "GET /api/v1/webhooks",
-            "401 200 403 403 403 403 403 200- 200 403",
+            "401 200 403 403 403 403 403 200- 200 403 403",
             shows=ids("items", lambda w: w.webhook[service]),
             note="a service account lists its own",
         ),
-        row(service, f"GET {W}", "401 200 403 403 403 403 403 404 200 403", bureau()),
+        row(service, f"GET {W}", "401 200 403 403 403 403 403 404 200 403 403", bureau()),
         row(
             service,
             f"PATCH {W}",
-            "401 200 403 403 403 403 403 200 403 403",
+            "401 200 403 403 403 403 403 200 403 403 403",
             svc_webhook(service, json={"state": "paused"}),
         ),
-        row(service, f"DELETE {W}", "401 204 403 403 403 403 403 204 403 403", svc_webhook(service)),
+        row(service, f"DELETE {W}", "401 204 403 403 403 403 403 204 403 403 403", svc_webhook(service)),
         row(
             service,
             f"POST {W}/secret-rotation",
-            "401 200 403 403 403 403 403 200 403 403",
+            "401 200 403 403 403 403 403 200 403 403 403",
             svc_webhook(service, "/secret-rotation"),
         ),
-        row(service, f"GET {W}/deliveries", "401 200 403 403 403 403 403 404 200 403", bureau("/deliveries")),
+        row(
+            service,
+            f"GET {W}/deliveries",
+            "401 200 403 403 403 403 403 404 200 403 403",
+            bureau("/deliveries"),
+        ),
         row(
             service,
             f"POST {W}/deliveries/{{delivery_id}}/redelivery",
-            "401 404 403 403 403 403 403 404 403 403",
+            "401 404 403 403 403 403 403 404 403 403 403",
             bureau("/deliveries/999999/redelivery"),
             note="no such delivery; another's webhook is missing",
         ),
@@ -599,29 +656,29 @@ MATRIX: list[Row] = [
         note="signing in needs no token; the viewer's password is sent whoever asks"),
     row(INDICATOR, "GET /api/v1/auth/jwks",                 PUBLIC),
     row(INDICATOR, "GET /api/v1/auth/me",                   SIGNED_IN),
-    row(INDICATOR, "POST /api/v1/auth/api-keys",            "401 201 201 201 201 201 201 403 403 403",
+    row(INDICATOR, "POST /api/v1/auth/api-keys",            "401 201 201 201 201 201 201 403 403 403 403",
         fixed("/api/v1/auth/api-keys", json={"name": "本人的密钥"}),
         note="people make their own keys; a service's keys are issued by the bureau"),
-    row(INDICATOR, "POST /api/v1/auth/api-keys",            "401 201 403 403 201 403 403 403 403 403",
+    row(INDICATOR, "POST /api/v1/auth/api-keys",            "401 201 403 403 201 403 403 403 403 403 403",
         fixed("/api/v1/auth/api-keys", json={"name": "给企业的密钥", "username": E1}),
         note="a key for the enterprise's account: the bureau or the enterprise itself"),
     row(INDICATOR, "GET /api/v1/auth/api-keys",             SIGNED_IN),
-    row(INDICATOR, "DELETE /api/v1/auth/api-keys/{key_id}", "401 204 204 204 204 204 204 403 403 403", own_key,
+    row(INDICATOR, "DELETE /api/v1/auth/api-keys/{key_id}", "401 204 204 204 204 204 204 403 403 403 403", own_key,
         note="each caller revokes a key of its own"),
-    row(INDICATOR, "DELETE /api/v1/auth/api-keys/{key_id}", "401 204 404 404 204 404 404 403 403 403", enterprise_key,
+    row(INDICATOR, "DELETE /api/v1/auth/api-keys/{key_id}", "401 204 404 404 204 404 404 403 403 403 403", enterprise_key,
         note="the enterprise's key: someone else's key is reported missing"),
-    row(INDICATOR, "POST /api/v1/auth/refresh",             "401 200 200 200 200 200 200 403 200 200",
+    row(INDICATOR, "POST /api/v1/auth/refresh",             "401 200 200 200 200 200 200 403 200 200 200",
         note="a signed-in account renews its own session; a service's token has none"),
-    row(INDICATOR, "POST /api/v1/auth/logout",              "401 204 204 204 204 204 204 204 204 204", sign_out,
+    row(INDICATOR, "POST /api/v1/auth/logout",              "401 204 204 204 204 204 204 204 204 204 204", sign_out,
         note="each caller ends a session of its own (a service's token has none to end)"),
-    row(INDICATOR, "POST /api/v1/auth/password",            "401 422 422 422 422 422 422 403 422 422",
+    row(INDICATOR, "POST /api/v1/auth/password",            "401 422 422 422 422 422 422 403 422 422 422",
         fixed("/api/v1/auth/password", json={"current_password": "not-the-password",
                                              "new_password": STAFF_PASSWORD}),
         note="one's own password only; the wrong current password answers once the caller is let in"),
-    row(INDICATOR, "POST /api/v1/auth/totp/confirm",        "401 409 409 409 409 409 409 403 409 409",
+    row(INDICATOR, "POST /api/v1/auth/totp/confirm",        "401 409 409 409 409 409 409 403 409 409 403",
         fixed("/api/v1/auth/totp/confirm", json={"code": "123456"}),
         note="one's own second factor; nobody has enrolled yet, which the caller let in is told"),
-    row(INDICATOR, "POST /api/v1/auth/totp/enroll",         "401 200 200 200 200 200 200 403 200 200",
+    row(INDICATOR, "POST /api/v1/auth/totp/enroll",         "401 200 200 200 200 200 200 403 200 200 403",
         note="a person's own second factor, not a service's"),
     row(INDICATOR, "GET /api/v1/auth/revocations",          PUBLIC,
         note="public as the JWKS: every service fetches it without signing in"),
@@ -647,10 +704,10 @@ MATRIX: list[Row] = [
     row(INDICATOR, "GET /api/v1/indicators/{code}",         SIGNED_IN, fixed(GRADUATES)),
     row(INDICATOR, "PATCH /api/v1/indicators/{code}",       ADMIN_ONLY_200,
         fixed(GRADUATES, json={"description": "高校毕业生新增留冶人数"})),
-    row(INDICATOR, "POST /api/v1/indicators/{code}/values", "401 201 201 403 403 403 403 201 403 403", value),
+    row(INDICATOR, "POST /api/v1/indicators/{code}/values", "401 201 201 403 403 403 403 201 403 403 403", value),
     row(INDICATOR, "GET /api/v1/indicators/{code}/values",  UNIT_FIGURES,
         fixed(f"{GRADUATES}/values", params={"region": OWN_UNIT})),
-    row(INDICATOR, "POST /api/v1/indicator-values/bulk",    "401 200 200 422 403 403 403 200 403 403", bulk_values,
+    row(INDICATOR, "POST /api/v1/indicator-values/bulk",    "401 200 200 422 403 403 403 200 403 403 403", bulk_values,
         note="a township's rows of another unit are named and refused, nothing written"),
     row(INDICATOR, "PUT /api/v1/indicators/{code}/targets/{year}", ADMIN_ONLY_200,
         fixed(f"{GRADUATES}/targets/2025", json={"region_code": OWN_UNIT, "value": "100"})),
@@ -672,28 +729,29 @@ MATRIX: list[Row] = [
         note="a township's figure under review: the bureau alone accepts it"),
     row(INDICATOR, "POST /api/v1/reporting/submissions/{submission_id}/return", ADMIN_ONLY_200,
         review("return", json={"reason": "矩阵退回"})),
-    row(INDICATOR, "POST /api/v1/tech-contracts",           "401 201 403 403 403 403 403 201 403 403", contract),
+    row(INDICATOR, "POST /api/v1/tech-contracts",           "401 201 403 403 403 403 403 201 403 403 403", contract),
     row(INDICATOR, "GET /api/v1/tech-contracts",            CONTRACT_READERS),
     row(INDICATOR, "GET /api/v1/tech-contracts/{contract_id}", CONTRACT_READERS, contract_read),
-    row(INDICATOR, "POST /api/v1/inbox",                    "401 403 403 403 403 403 403 200 403 403", inbox_event,
+    row(INDICATOR, "POST /api/v1/inbox",                    "401 403 403 403 403 403 403 200 403 403 403", inbox_event,
         note="peer services deliver their outbox's events"),
-    row(INDICATOR, "GET /api/v1/notifications",             "401 200- 200 200- 200- 200- 200- 200- 200- 200-",
+    row(INDICATOR, "GET /api/v1/notifications",             "401 200- 200 200- 200- 200- 200- 200- 200- 200- 200-",
         shows=ids("items", lambda w: w.indicator_notification), note="a township's month-end reminder"),
-    row(INDICATOR, "PATCH /api/v1/notifications/{notification_id}", "401 404 200 404 404 404 404 404 403 404",
+    row(INDICATOR, "PATCH /api/v1/notifications/{notification_id}", "401 404 200 404 404 404 404 404 403 404 404",
         lambda w, who: Call(f"/api/v1/notifications/{w.indicator_notification}", json={"read": True})),
-    row(INDICATOR, "POST /api/v1/notifications/read",  "401 200 200 200 200 200 200 200 403 200",
+    row(INDICATOR, "POST /api/v1/notifications/read",  "401 200 200 200 200 200 200 200 403 200 200",
         fixed("/api/v1/notifications/read", json={"up_to_id": 0}),
         note="each account marks only its own; up_to_id 0 leaves the world's notices unread"),
     row(INDICATOR, "GET /api/v1/outbox",                    ADMIN_READS),
     row(INDICATOR, "POST /api/v1/outbox/{event_id}/retry",  NO_DEAD_EVENT, MISSING_EVENT,
         note="no such event: the bureau is told so, everyone else is refused first"),
-    row(INDICATOR, "GET /api/v1/enterprises",               "401 200 200 200- 200 200- 200 200 200 200",
+    # A supplier reads the registry (names, units, qualifications) as a viewer does; it writes nothing there.
+    row(INDICATOR, "GET /api/v1/enterprises",               "401 200 200 200- 200 200- 200 200 200 200 200",
         fixed("/api/v1/enterprises", params={"region": OWN_UNIT, "name": OWN_ENTERPRISE.name}),
         shows=ids("items", lambda w: E1, "credit_code")),
-    row(INDICATOR, "POST /api/v1/enterprises",              "401 201 201 403 403 403 403 403 403 403", enterprise),
-    row(INDICATOR, "GET /api/v1/enterprises/{credit_code}", "401 200 200 404 200 404 200 200 200 200",
+    row(INDICATOR, "POST /api/v1/enterprises",              "401 201 201 403 403 403 403 403 403 403 403", enterprise),
+    row(INDICATOR, "GET /api/v1/enterprises/{credit_code}", "401 200 200 404 200 404 200 200 200 200 200",
         fixed(f"/api/v1/enterprises/{E1}")),
-    row(INDICATOR, "PATCH /api/v1/enterprises/{credit_code}", "401 200 200 404 200 404 403 403 403 403",
+    row(INDICATOR, "PATCH /api/v1/enterprises/{credit_code}", "401 200 200 404 200 404 403 403 403 403 403",
         fixed(f"/api/v1/enterprises/{E1}", json={"industry": "铸造"})),
     # Prospects (issue 18 part 3): an enterprise's figures, a unit's prospects and coaching visits.
     row(INDICATOR, "GET /api/v1/enterprises/{credit_code}/figures", "401 200 200 404 200 404 403 403 200 403",
@@ -705,31 +763,31 @@ MATRIX: list[Row] = [
             "total_costs": "70000000", "total_assets": "90000000", "high_tech_revenue": "60000000"}})),
     row(INDICATOR, "POST /api/v1/enterprises/{credit_code}/qualifications", ADMIN_ONLY_201,
         fixed(f"/api/v1/enterprises/{E1}/qualifications", json={"kind": "hte", "granted_on": "2025-11-03"})),
-    row(INDICATOR, "GET /api/v1/qualifications",            "401 200 200 200- 200 200- 200 200 200 200",
+    row(INDICATOR, "GET /api/v1/qualifications",            "401 200 200 200- 200 200- 200 200 200 200 200",
         fixed("/api/v1/qualifications", params={"credit_code": E1}),
         shows=ids("items", lambda w: E1, "credit_code")),
-    row(INDICATOR, "POST /api/v1/regions/{region_code}/candidates", "401 201 201 403 403 403 403 403 403 403",
+    row(INDICATOR, "POST /api/v1/regions/{region_code}/candidates", "401 201 201 403 403 403 403 403 403 403 403",
         lambda w, who: Call(f"/api/v1/regions/{OWN_UNIT}/candidates", json=w.candidate_body())),
     row(INDICATOR, "GET /api/v1/regions/{region_code}/candidates", UNIT_FIGURES,
         fixed(f"/api/v1/regions/{OWN_UNIT}/candidates")),
-    row(INDICATOR, "GET /api/v1/candidates",                "401 200 403 403 403 403 200 200 200 403",
+    row(INDICATOR, "GET /api/v1/candidates",                "401 200 403 403 403 403 200 200 200 403 403",
         fixed("/api/v1/candidates", params={"region_code": OWN_UNIT})),
     row(INDICATOR, "POST /api/v1/cultivation/assessments", SIGNED_IN_WRITE,
         lambda w, who: Call("/api/v1/cultivation/assessments", json=w.candidate_body()["figures"]),
         note="a calculator that stores nothing"),
-    row(INDICATOR, "POST /api/v1/regions/{region_code}/candidates/bulk", "401 201 201 403 403 403 403 403 403 403",
+    row(INDICATOR, "POST /api/v1/regions/{region_code}/candidates/bulk", "401 201 201 403 403 403 403 403 403 403 403",
         lambda w, who: Call(f"/api/v1/regions/{OWN_UNIT}/candidates/bulk",
                             json={"items": [w.candidate_body()]})),
-    row(INDICATOR, "GET /api/v1/candidates/{candidate_id}", "401 200 200 404 404 404 200 200 200 404",
+    row(INDICATOR, "GET /api/v1/candidates/{candidate_id}", "401 200 200 404 404 404 200 200 200 404 404",
         lambda w, who: Call(f"/api/v1/candidates/{w.candidate}")),
-    row(INDICATOR, "PATCH /api/v1/candidates/{candidate_id}", "401 200 200 404 404 404 403 403 403 404",
+    row(INDICATOR, "PATCH /api/v1/candidates/{candidate_id}", "401 200 200 404 404 404 403 403 403 404 404",
         candidate_move),
     row(INDICATOR, "PUT /api/v1/cultivation/quotas/{year}", ADMIN_ONLY_200,
         fixed("/api/v1/cultivation/quotas/2025",
               json={"items": [{"region_code": OWN_UNIT, "measure": "hte_applications", "quota": 3}]})),
     row(INDICATOR, "GET /api/v1/cultivation/progress",      NO_ENTERPRISES,
         fixed("/api/v1/cultivation/progress", params=YEAR), note="every township sees the ranking"),
-    row(INDICATOR, "GET /api/v1/reports/quarterly",         "401 200 403 403 403 403 200 200 200 403",
+    row(INDICATOR, "GET /api/v1/reports/quarterly",         "401 200 403 403 403 403 200 200 200 403 403",
         fixed("/api/v1/reports/quarterly", params={**YEAR, "quarter": 3})),
     row(INDICATOR, "GET /api/v1/exports/dashboard.xlsx",    SIGNED_IN,
         fixed("/api/v1/exports/dashboard.xlsx", params=YEAR), note="the city's figures"),
@@ -740,66 +798,78 @@ MATRIX: list[Row] = [
     row(INDICATOR, "GET /api/v1/exports/indicator-values.xlsx", UNIT_FIGURES,
         fixed("/api/v1/exports/indicator-values.xlsx", params={"code": "graduates_new", "region": OWN_UNIT})),
     row(INDICATOR, "GET /api/v1/imports/templates/indicator-values.xlsx", SIGNED_IN),
-    row(INDICATOR, "POST /api/v1/imports/indicator-values", "401 200 200 422 403 403 403 200 403 403", values_upload,
+    row(INDICATOR, "POST /api/v1/imports/indicator-values", "401 200 200 422 403 403 403 200 403 403 403", values_upload,
         note="a township's rows of another unit are named cell by cell and refused"),
     row(INDICATOR, "GET /api/v1/imports/templates/candidates.xlsx", SIGNED_IN),
-    row(INDICATOR, "POST /api/v1/imports/regions/{region_code}/candidates", "401 200 200 403 403 403 403 403 403 403",
+    row(INDICATOR, "POST /api/v1/imports/regions/{region_code}/candidates", "401 200 200 403 403 403 403 403 403 403 403",
         candidates_upload),
     row(INDICATOR, "GET /api/v1/jobs",                       JOB_READERS),
     row(INDICATOR, "POST /api/v1/jobs/{name}/runs",           ADMIN_ONLY_201, run_purge),
-    row(INDICATOR, "GET /api/v1/events",                     "401 200 403 403 403 403 200 200 200 403"),
+    row(INDICATOR, "GET /api/v1/events",                     "401 200 403 403 403 403 200 200 200 403 403"),
 
     # matching-api                                       anon admin t-own t-for e-own e-for viewer svc
     row(MATCHING, "GET /healthz",                           PUBLIC),
     row(MATCHING, "GET /readyz",                            PUBLIC),
     row(MATCHING, "GET /metrics",                           PUBLIC),
     row(MATCHING, "GET /api/v1/auth/me",                    SIGNED_IN),
-    row(MATCHING, "POST /api/v1/demands",                   "401 201 403 403 201 403 403 403 403 403",
+    row(MATCHING, "POST /api/v1/demands",                   "401 201 403 403 201 403 403 403 403 403 403",
         lambda w, who: Call("/api/v1/demands", json=w.demand_body()),
         note="the body names the own enterprise's credit code"),
-    row(MATCHING, "GET /api/v1/demands",                    "401 200 200 200- 200 200- 200 200 200 200-",
+    row(MATCHING, "GET /api/v1/demands",                    "401 200 200 200- 200 200- 200 200 200 200- 200-",
         shows=ids("items", lambda w: w.demand)),
     row(MATCHING, "POST /api/v1/demands/close-expired",     BUREAU_OR_SERVICE),
-    row(MATCHING, "GET /api/v1/demands/{demand_id}",        "401 200 200 404 200 404 200 200 200 404",
+    row(MATCHING, "GET /api/v1/demands/{demand_id}",        "401 200 200 404 200 404 200 200 200 404 404",
         lambda w, who: Call(f"/api/v1/demands/{w.demand}")),
-    row(MATCHING, "PATCH /api/v1/demands/{demand_id}",      "401 200 403 404 200 404 403 403 403 404",
+    row(MATCHING, "PATCH /api/v1/demands/{demand_id}",      "401 200 403 404 200 404 403 403 403 404 404",
         lambda w, who: Call(f"/api/v1/demands/{w.demand}", json={"industry": "铸造"})),
-    row(MATCHING, "GET /api/v1/demands/{demand_id}/recommendations", "401 200 200 404 200 404 200 200 200 404",
+    row(MATCHING, "GET /api/v1/demands/{demand_id}/recommendations", "401 200 200 404 200 404 200 200 200 404 404",
         lambda w, who: Call(f"/api/v1/demands/{w.demand}/recommendations")),
-    row(MATCHING, "POST /api/v1/supplies",                  "401 201 403 403 403 403 403 201 403 403",
+    row(MATCHING, "POST /api/v1/supplies",                  "401 201 403 403 403 403 403 201 403 403 201",
         lambda w, who: Call("/api/v1/supplies", json=w.supply_body())),
     row(MATCHING, "GET /api/v1/supplies",                   SIGNED_IN),
     row(MATCHING, "GET /api/v1/supplies/{supply_id}",       SIGNED_IN,
         lambda w, who: Call(f"/api/v1/supplies/{w.supply}")),
     row(MATCHING, "PATCH /api/v1/supplies/{supply_id}",     BUREAU_OR_SERVICE,
         lambda w, who: Call(f"/api/v1/supplies/{w.supply}", json={"contact": "027-87540000"})),
-    row(MATCHING, "PATCH /api/v1/supplies/{supply_id}",     "401 200 403 403 200 403 403 200 403 403",
+    row(MATCHING, "PATCH /api/v1/supplies/{supply_id}",     "401 200 403 403 200 403 403 200 403 403 403",
         lambda w, who: Call(f"/api/v1/supplies/{w.owned_supply}", json={"contact": "027-87540001"}),
         note="a supply whose owner account is the own enterprise's"),
-    row(MATCHING, "POST /api/v1/matches",                   "401 201 403 404 201 404 403 403 403 404", match_create),
-    row(MATCHING, "GET /api/v1/matches",                    "401 200 200 200- 200 200- 200 200 200 200-",
+    row(MATCHING, "PATCH /api/v1/supplies/{supply_id}",     "401 200 403 403 403 403 403 200 403 403 200",
+        lambda w, who: Call(f"/api/v1/supplies/{w.supplier_supply}", json={"contact": "0714-6350000"}),
+        note="the supplier account's own supply"),
+    row(MATCHING, "DELETE /api/v1/supplies/{supply_id}",    "401 200 403 403 403 403 403 200 403 403 200", retire_own,
+        note="retiring the supplier account's own supply"),
+    row(MATCHING, "DELETE /api/v1/supplies/{supply_id}",    "401 200 403 403 403 403 403 200 403 403 403", retire_bureaus,
+        note="a supply of the bureau's: not the supplier's to retire"),
+    row(MATCHING, "GET /api/v1/hall",                       "401 200 403 403 403 403 200 403 200 403 200"),
+    row(MATCHING, "POST /api/v1/demands/{demand_id}/responses", "401 403 403 403 403 403 403 403 403 403 201",
+        hall_response, note="a supplier answers with a supply of its own"),
+    row(MATCHING, "POST /api/v1/demands/{demand_id}/review", "401 200 403 403 403 403 403 403 403 403 403",
+        demand_review, note="the bureau reviews a pending demand"),
+    row(MATCHING, "POST /api/v1/matches",                   "401 201 403 404 201 404 403 403 403 404 404", match_create),
+    row(MATCHING, "GET /api/v1/matches",                    "401 200 200 200- 200 200- 200 200 200 200- 200-",
         shows=ids("items", lambda w: w.match)),
-    row(MATCHING, "GET /api/v1/matches/{match_id}",         "401 200 200 404 200 404 200 200 200 404",
+    row(MATCHING, "GET /api/v1/matches/{match_id}",         "401 200 200 404 200 404 200 200 200 404 404",
         lambda w, who: Call(f"/api/v1/matches/{w.match}")),
-    row(MATCHING, "PATCH /api/v1/matches/{match_id}",       "401 200 403 404 200 404 403 403 403 404", match_move),
+    row(MATCHING, "PATCH /api/v1/matches/{match_id}",       "401 200 403 404 200 404 403 403 403 404 404", match_move),
     row(MATCHING, "PUT /api/v1/matches/{match_id}/contract", SIDES_OF_A_SUCCESS, contract_set,
         note="a success's contract: the demand's enterprise or the bureau"),
-    row(MATCHING, "POST /api/v1/notifications/read",  "401 200 200 200 200 200 200 200 403 200",
+    row(MATCHING, "POST /api/v1/notifications/read",  "401 200 200 200 200 200 200 200 403 200 200",
         fixed("/api/v1/notifications/read", json={"up_to_id": 0}),
         note="each account marks only its own; up_to_id 0 leaves the world's notices unread"),
     row(MATCHING, "GET /api/v1/outbox",                     ADMIN_READS),
     row(MATCHING, "POST /api/v1/outbox/{event_id}/retry",   NO_DEAD_EVENT, MISSING_EVENT,
         note="no such event: the bureau is told so, everyone else is refused first"),
-    row(MATCHING, "PATCH /api/v1/matches/{match_id}",       "401 409 403 404 409 404 403 403 403 404", illegal_move,
+    row(MATCHING, "PATCH /api/v1/matches/{match_id}",       "401 409 403 404 409 404 403 403 403 404 404", illegal_move,
         note="proposed → succeeded is illegal: the sides are told so, who has no side is refused"),
-    row(MATCHING, "GET /api/v1/notifications",              "401 200- 200- 200- 200 200- 200- 200- 200- 200-",
+    row(MATCHING, "GET /api/v1/notifications",              "401 200- 200- 200- 200 200- 200- 200- 200- 200- 200-",
         shows=ids("items", lambda w: w.notification), note="an inbox: the enterprise's own notices only"),
-    row(MATCHING, "PATCH /api/v1/notifications/{notification_id}", "401 404 404 404 200 404 404 404 403 404",
+    row(MATCHING, "PATCH /api/v1/notifications/{notification_id}", "401 404 404 404 200 404 404 404 403 404 404",
         lambda w, who: Call(f"/api/v1/notifications/{w.notification}", json={"read": True})),
     row(MATCHING, "POST /api/v1/assignments",               ADMIN_ONLY_200,
         lambda w, who: Call("/api/v1/assignments",
                             json={"demand_ids": [w.demand], "experts": [{"supply_id": w.supply}]})),
-    row(MATCHING, "GET /api/v1/stats",                      "401 200 200 403 403 403 200 200 200 403",
+    row(MATCHING, "GET /api/v1/stats",                      "401 200 200 403 403 403 200 200 200 403 403",
         fixed("/api/v1/stats", params={**PERIOD, "region": OWN_UNIT})),
     row(MATCHING, "GET /api/v1/stats/export.xlsx",          NO_ENTERPRISES,
         fixed("/api/v1/stats/export.xlsx", params=PERIOD),
@@ -808,7 +878,7 @@ MATRIX: list[Row] = [
         fixed("/api/v1/stats/publish", params=THIS_MONTH)),
     row(MATCHING, "GET /api/v1/jobs",                       JOB_READERS),
     row(MATCHING, "POST /api/v1/jobs/{name}/runs",           ADMIN_ONLY_201, run_purge),
-    row(MATCHING, "GET /api/v1/events",                     "401 200 403 403 403 403 200 200 200 403",
+    row(MATCHING, "GET /api/v1/events",                     "401 200 403 403 403 403 200 200 200 403 403",
         note="the change feed: the bureau, peers and read-only systems, who list every demand already"),
 
     # funding-api                                        anon admin t-own t-for e-own e-for viewer svc
@@ -828,43 +898,43 @@ MATRIX: list[Row] = [
                                   "amount": "1000.00"})),
     row(FUNDING, "POST /api/v1/programs/{program_id}/automatic-awards", ADMIN_ONLY_200,
         lambda w, who: Call(f"/api/v1/programs/{w.program}/automatic-awards")),
-    row(FUNDING, "GET /api/v1/awards",                      "401 200 200 200- 200 200- 403 200 200 403",
+    row(FUNDING, "GET /api/v1/awards",                      "401 200 200 200- 200 200- 403 200 200 403 403",
         shows=ids("items", lambda w: w.award)),
     row(FUNDING, "POST /api/v1/awards",                     ADMIN_ONLY_201,
         lambda w, who: Call("/api/v1/awards", json={
             "program_id": w.program, "credit_code": E1, "amount": "10000.00",
             "application_no": f"JZ-{w.next()}"})),
-    row(FUNDING, "GET /api/v1/awards/{award_id}",           "401 200 200 404 200 404 403 200 200 403",
+    row(FUNDING, "GET /api/v1/awards/{award_id}",           "401 200 200 404 200 404 403 200 200 403 403",
         lambda w, who: Call(f"/api/v1/awards/{w.award}")),
     row(FUNDING, "POST /api/v1/awards/{award_id}/approval", ADMIN_ONLY_200, approval,
         note="made by another bureau account (maker-checker)"),
     row(FUNDING, "POST /api/v1/awards/{award_id}/rejection", ADMIN_ONLY_200, rejection),
     row(FUNDING, "POST /api/v1/awards/{award_id}/disbursements", ADMIN_ONLY_201, payment),
-    row(FUNDING, "GET /api/v1/disbursements",               "401 200 200 200- 200 200- 403 200 200 403",
+    row(FUNDING, "GET /api/v1/disbursements",               "401 200 200 200- 200 200- 403 200 200 403 403",
         shows=ids("items", lambda w: w.disbursement)),
-    row(FUNDING, "GET /api/v1/disbursements/{disbursement_id}", "401 200 200 404 200 404 403 200 200 403",
+    row(FUNDING, "GET /api/v1/disbursements/{disbursement_id}", "401 200 200 404 200 404 403 200 200 403 403",
         lambda w, who: Call(f"/api/v1/disbursements/{w.disbursement}")),
     row(FUNDING, "POST /api/v1/disbursements/{disbursement_id}/reversal", ADMIN_ONLY_200, reversal),
-    row(FUNDING, "GET /api/v1/notifications",               "401 200 200- 200- 200- 200- 200- 200- 200- 200-",
+    row(FUNDING, "GET /api/v1/notifications",               "401 200 200- 200- 200- 200- 200- 200- 200- 200- 200-",
         shows=ids("items", lambda w: w.funding_notification), note="the bureau's payment reminders"),
-    row(FUNDING, "PATCH /api/v1/notifications/{notification_id}", "401 200 404 404 404 404 404 404 403 404",
+    row(FUNDING, "PATCH /api/v1/notifications/{notification_id}", "401 200 404 404 404 404 404 404 403 404 404",
         lambda w, who: Call(f"/api/v1/notifications/{w.funding_notification}", json={"read": True})),
-    row(FUNDING, "POST /api/v1/notifications/read",  "401 200 200 200 200 200 200 200 403 200",
+    row(FUNDING, "POST /api/v1/notifications/read",  "401 200 200 200 200 200 200 200 403 200 200",
         fixed("/api/v1/notifications/read", json={"up_to_id": 0}),
         note="each account marks only its own; up_to_id 0 leaves the world's notices unread"),
     row(FUNDING, "GET /api/v1/outbox",                      ADMIN_READS),
     row(FUNDING, "POST /api/v1/outbox/{event_id}/retry",    NO_DEAD_EVENT, MISSING_EVENT),
-    row(FUNDING, "GET /api/v1/ledger/entries",              "401 200 403 403 403 403 403 200 200 403"),
-    row(FUNDING, "GET /api/v1/reconciliation",              "401 200 403 403 403 403 200 200 200 403"),
+    row(FUNDING, "GET /api/v1/ledger/entries",              "401 200 403 403 403 403 403 200 200 403 403"),
+    row(FUNDING, "GET /api/v1/reconciliation",              "401 200 403 403 403 403 200 200 200 403 403"),
     row(FUNDING, "GET /api/v1/outstanding",                 SIGNED_IN),
-    row(FUNDING, "GET /api/v1/outstanding/items",           "401 200 200 200- 200 200- 403 200 200 403",
+    row(FUNDING, "GET /api/v1/outstanding/items",           "401 200 200 200- 200 200- 403 200 200 403 403",
         shows=ids("items", lambda w: w.award, "award_id")),
-    row(FUNDING, "GET /api/v1/outstanding/export",          "401 200 200 200 200 200 403 200 200 403"),
+    row(FUNDING, "GET /api/v1/outstanding/export",          "401 200 200 200 200 200 403 200 200 403 403"),
     row(FUNDING, "POST /api/v1/outstanding/publications",   BUREAU_OR_SERVICE,
         fixed("/api/v1/outstanding/publications", json={})),
     row(FUNDING, "GET /api/v1/jobs",                       JOB_READERS),
     row(FUNDING, "POST /api/v1/jobs/{name}/runs",           ADMIN_ONLY_201, run_purge),
-    row(FUNDING, "GET /api/v1/events",                      "401 200 403 403 403 403 403 200 200 403",
+    row(FUNDING, "GET /api/v1/events",                      "401 200 403 403 403 403 403 200 200 403 403",
         note="the change feed is not scoped by unit or enterprise"),
     *webhook_rows(INDICATOR),
     *webhook_rows(MATCHING),
@@ -914,19 +984,19 @@ def period_event(w: World, who: str) -> Call:
 
 # fmt: off
 PERIOD_ROWS: list[tuple[str, str, str, Build, str]] = [
-    (INDICATOR, "GET /api/v1/periods",                  "401 200 200 200 200 200 200 200 200 200",
+    (INDICATOR, "GET /api/v1/periods",                  "401 200 200 200 200 200 200 200 200 200 200",
         fixed("/api/v1/periods", params=YEAR), "every account sees which periods are closed"),
-    (INDICATOR, "GET /api/v1/periods/{key}",            "401 200 200 200 200 200 200 200 200 200",
+    (INDICATOR, "GET /api/v1/periods/{key}",            "401 200 200 200 200 200 200 200 200 200 200",
         fixed("/api/v1/periods/2025-Q3"), ""),
-    (INDICATOR, "POST /api/v1/periods/{key}/close",     "401 200 403 403 403 403 403 403 403 403",
+    (INDICATOR, "POST /api/v1/periods/{key}/close",     "401 200 403 403 403 403 403 403 403 403 403",
         close_period, "the bureau closes a period"),
-    (INDICATOR, "POST /api/v1/periods/{key}/reopen",    "401 200 403 403 403 403 403 403 403 403",
+    (INDICATOR, "POST /api/v1/periods/{key}/reopen",    "401 200 403 403 403 403 403 403 403 403 403",
         reopen_period, "the bureau reopens one, with a reason"),
-    (INDICATOR, "GET /api/v1/reports/quarterly/differences", "401 200 403 403 403 403 200 200 200 403",
+    (INDICATOR, "GET /api/v1/reports/quarterly/differences", "401 200 403 403 403 403 200 200 200 403 403",
         report_differences, ""),
-    (MATCHING, "POST /api/v1/inbox",                    "401 403 403 403 403 403 403 403 403 403",
+    (MATCHING, "POST /api/v1/inbox",                    "401 403 403 403 403 403 403 403 403 403 403",
         period_event, "closed periods come from indicator-api's own account only (svc-indicator-api)"),
-    (FUNDING, "POST /api/v1/inbox",                     "401 403 403 403 403 403 403 403 403 403",
+    (FUNDING, "POST /api/v1/inbox",                     "401 403 403 403 403 403 403 403 403 403 403",
         period_event, "closed periods come from indicator-api's own account only (svc-indicator-api)"),
 ]
 # fmt: on
@@ -1009,6 +1079,7 @@ async def _world(platform: Platform, stack: list[httpx.AsyncClient]) -> World:
     world.supply = await world.fresh_supply()
     owned = Call("/api/v1/supplies", json={**world.supply_body(), "owner_username": E1})
     world.owned_supply = int((await world.made(MATCHING, "POST", owned))["id"])
+    world.supplier_supply = await supplier_supply(world)
     world.demand = int(
         (await world.made(MATCHING, "POST", Call("/api/v1/demands", json=world.demand_body()), "e-own"))["id"]
     )

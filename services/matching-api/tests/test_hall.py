@@ -260,3 +260,33 @@ async def test_with_review_on_a_demand_reaches_the_hall_only_once_approved(
     assert edited.status_code == 200
     assert edited.json()["review_status"] == "pending"
     assert [d["id"] for d in (await hall(m, HBPU))["items"]] == [pending["id"]]
+
+
+async def test_the_demo_suppliers_find_demands_in_their_halls(make_matching: MakeMatching) -> None:
+    """`make run`: hbpu's hall lists open demands of its fields (experts and technologies answer
+    talent and technology demands), drcb's the finance demands its products could serve."""
+    m = await make_matching(demo=True, require_demand_review=True)
+    own = await m.client.get(
+        "/api/v1/supplies", params={"mine": True, "limit": 200}, headers=m.supplier(HBPU)
+    )
+    assert own.json()["total"] > 10
+    assert {s["provider"] for s in own.json()["items"]} == {"湖北理工学院"}
+    seen = await hall(m, HBPU, limit=200)
+    assert seen["total"] > 0
+    assert {d["kind"] for d in seen["items"]} <= {"talent", "technology"}
+    assert all(d["matched_fields"] for d in seen["items"])
+    assert max(d["relevance"] for d in seen["items"]) > 0.5
+    bank = await hall(m, "drcb", limit=200)
+    assert bank["total"] > 0
+    assert {d["kind"] for d in bank["items"]} == {"finance"}
+    # With review on, the demo has demands waiting for the bureau, none of them in a hall.
+    queue = (
+        await m.client.get("/api/v1/demands", params={"review_status": "pending"}, headers=m.admin)
+    ).json()
+    assert queue["total"] == 3
+    waiting = {d["id"] for d in queue["items"]}
+    assert not waiting & {d["id"] for d in seen["items"]}
+    stats = await m.client.get(
+        "/api/v1/stats", params={"from": "2025-01-01", "to": "2025-12-31"}, headers=m.admin
+    )
+    assert stats.json()["posted"] == 686

@@ -25,7 +25,10 @@ def main() -> int:
     root: Path = args.root.resolve()
     (root / "var").mkdir(exist_ok=True)
     ports = {name: port for name, _, _, port in SERVICES}
-    processes = platform(ports, cwd=root, env=demo_env(LOG_FORMAT=args.log_format))
+    env = demo_env(LOG_FORMAT=args.log_format)
+    # The bureau reviews new demands before they are public (院所答题: the hall shows approved ones).
+    env["matching-api"]["MATCHING_REQUIRE_DEMAND_REVIEW"] = "true"
+    processes = platform(ports, cwd=root, env=env)
     if (root / "frontend/node_modules").is_dir():
         processes.append(frontend(5173, ports, root=root))
     stopping = threading.Event()
@@ -69,7 +72,8 @@ def _announce(processes: list[ServiceProcess]) -> None:
         lines.append(f"  {process.name:<14} {process.url}{docs}")
     lines += [
         "",
-        "  demo accounts: admin, viewer, township unit codes (420281001 …), enterprise credit codes",
+        "  demo accounts: admin, viewer, township unit codes (420281001 …), enterprise credit codes,",
+        "  suppliers hbpu (湖北理工学院) and drcb (大冶农商银行); new demands wait for the bureau's review",
         f"  demo password: {DEMO_PASSWORD_NOTE}",
         "  Ctrl-C stops everything.",
         "",

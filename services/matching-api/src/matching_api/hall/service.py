@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, union
+from sqlalchemy import and_, func, or_, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -59,7 +59,14 @@ async def _own(session: AsyncSession, username: str) -> Own:
             )
         )
     ).all()
-    labels = [label for row in rows for label in [*row.fields, *row.industries]]
+    # A financial product's fields name the product (科创贷), not a domain a demand would mention: it
+    # answers finance demands by amount, financing mode and qualification, which the engine scores.
+    labels = [
+        label
+        for row in rows
+        if row.kind != SupplyKind.finance_product.value
+        for label in [*row.fields, *row.industries]
+    ]
     return Own(
         ids=[int(row.id) for row in rows],
         kinds={SupplyKind(row.kind) for row in rows},
@@ -142,7 +149,8 @@ async def hall(
     indicator: IndicatorClient,
 ) -> HallPage:
     own = await _own(session, principal.username)
-    labels = list(dict.fromkeys(f.strip() for f in fields if f.strip())) or own.labels
+    asked = list(dict.fromkeys(f.strip() for f in fields if f.strip()))
+    labels = asked or own.labels
     query = select(Demand).where(
         col(Demand.review_status) == ReviewStatus.approved.value,
         col(Demand.status) == DemandStatus.open.value,
@@ -150,12 +158,21 @@ async def hall(
     )
     if kind is not None:
         query = query.where(col(Demand.kind) == kind.value)
-    elif own.kinds:
-        # Only what the caller's supplies could serve: a bank's products answer finance demands.
-        query = query.where(col(Demand.kind).in_([k.value for k in _served(own.kinds)]))
     wanted = [field_of(label) for label in labels]
-    if wanted:
-        query = query.where(col(Demand.id).in_(union(*(q for f in wanted for q in f.demands()))))
+    naming = col(Demand.id).in_(union(*(q for f in wanted for q in f.demands()))) if wanted else None
+    if asked and naming is not None:
+        query = query.where(naming)
+    if own.kinds:
+        # Only what the caller's supplies could serve, and by default only demands naming the fields
+        # of its experts and technologies; its financial products answer every finance demand.
+        served = [k.value for k in _served(own.kinds - {SupplyKind.finance_product})]
+        either = []
+        if served:
+            by_field = col(Demand.kind).in_(served)
+            either.append(by_field if naming is None or asked else and_(by_field, naming))
+        if SupplyKind.finance_product in own.kinds:
+            either.append(col(Demand.kind) == DemandKind.finance.value)
+        query = query.where(or_(*either))
     if q:
         query = query.where(or_(col(Demand.title).contains(q), col(Demand.description).contains(q)))
     total = int((await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one())
