@@ -939,6 +939,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/regions/{region_code}/prospects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 培育对象(潜力企业)
+         * @description 本单位企业库中尚未持有该资质、已有经营数据的企业,按现行认定规则逐项评估,按接近程度排列(满足条件的比例,其次差距之和):每家给出未满足的条件及差距、候选阶段和最近走访日期。管理员、审计员和本乡镇可读,其他乡镇 403。
+         */
+        get: operations["list_prospects"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/enterprises/{credit_code}/coaching-visits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 记录走访辅导
+         * @description 企业所在乡镇或管理员记录一次走访辅导(日期不晚于今天)。其他乡镇得到 404。
+         */
+        post: operations["record_visit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/regions/{region_code}/coaching-visits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 走访记录
+         * @description 本单位的走访辅导记录,最近的在前;每条附该企业该方向候选记录在走访之后的阶段变动。管理员、审计员和本乡镇可读。
+         */
+        get: operations["list_visits"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/regions/{region_code}/funnel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 培育漏斗
+         * @description 本单位当年:走访过的企业数 → 候选企业数(其中走访过的) → 各阶段的候选企业数。管理员、审计员和本乡镇可读。
+         */
+        get: operations["read_funnel"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/reports/quarterly": {
         parameters: {
             query?: never;
@@ -2193,7 +2273,7 @@ export interface components {
             items: components["schemas"]["BulkValueIn"][];
         };
         /** CandidateFigures */
-        "CandidateFigures-Input": {
+        CandidateFigures: {
             /**
              * Resident
              * @description 在中国境内(不含港澳台)注册的居民企业
@@ -2264,78 +2344,6 @@ export interface components {
             /** @description 可直接认定的情形 */
             direct_routes?: components["schemas"]["DirectRoutes-Input"];
         };
-        /** CandidateFigures */
-        "CandidateFigures-Output": {
-            /**
-             * Resident
-             * @description 在中国境内(不含港澳台)注册的居民企业
-             * @default true
-             */
-            resident: boolean;
-            /**
-             * Years Registered
-             * @description 注册成立年数
-             */
-            years_registered: string;
-            /**
-             * Staff
-             * @description 职工总数
-             */
-            staff: number;
-            /**
-             * Science Staff
-             * @description 科技人员数
-             */
-            science_staff: number;
-            /**
-             * Sales Revenue
-             * @description 近三个会计年度销售收入(元),按年份从早到晚
-             */
-            sales_revenue: string[];
-            /**
-             * Rd Spend
-             * @description 近三个会计年度研发费用(元),按年份从早到晚
-             */
-            rd_spend: string[];
-            /**
-             * Rd Domestic Share
-             * @description 境内研发费用占全部研发费用比例
-             * @default 1
-             */
-            rd_domestic_share: string;
-            /**
-             * Total Costs
-             * @description 最近一年成本费用总额(元)
-             * @example 55068000.00
-             */
-            total_costs: string;
-            /**
-             * Total Assets
-             * @description 资产总额(元)
-             * @example 55068000.00
-             */
-            total_assets: string;
-            /**
-             * High Tech Revenue
-             * @description 最近一年高新技术产品(服务)收入(元)
-             * @example 55068000.00
-             */
-            high_tech_revenue: string;
-            /** @description 知识产权(件) */
-            ip?: components["schemas"]["IntellectualProperty"];
-            /**
-             * In Supported Field
-             * @description 核心技术属于《国家重点支持的高新技术领域》
-             * @default true
-             */
-            in_supported_field: boolean;
-            /** @description 高企创新能力评价得分 */
-            innovation_scores?: components["schemas"]["InnovationScores"] | null;
-            /** @description 否决情形(如重大安全、质量事故) */
-            exclusions?: components["schemas"]["Exclusions"];
-            /** @description 可直接认定的情形 */
-            direct_routes?: components["schemas"]["DirectRoutes-Output"];
-        };
         /** CandidateIn */
         CandidateIn: {
             /**
@@ -2369,7 +2377,7 @@ export interface components {
              */
             stage: components["schemas"]["Stage"];
             /** @description 企业申报数据(用于资格评估) */
-            figures: components["schemas"]["CandidateFigures-Input"];
+            figures: components["schemas"]["CandidateFigures"];
         };
         /** CandidateMove */
         CandidateMove: {
@@ -2820,6 +2828,82 @@ export interface components {
              */
             reporting_rate?: number | null;
         };
+        /**
+         * DeclaredFigures
+         * @description The figures as a read answers them: a model of its own, so that `CandidateFigures` stays one
+         *     (input) schema in the OpenAPI document and the front end's type of it keeps its name.
+         */
+        DeclaredFigures: {
+            /**
+             * Resident
+             * @description 在中国境内(不含港澳台)注册的居民企业
+             * @default true
+             */
+            resident: boolean;
+            /**
+             * Years Registered
+             * @description 注册成立年数
+             */
+            years_registered: string;
+            /**
+             * Staff
+             * @description 职工总数
+             */
+            staff: number;
+            /**
+             * Science Staff
+             * @description 科技人员数
+             */
+            science_staff: number;
+            /**
+             * Sales Revenue
+             * @description 近三个会计年度销售收入(元),按年份从早到晚
+             */
+            sales_revenue: string[];
+            /**
+             * Rd Spend
+             * @description 近三个会计年度研发费用(元),按年份从早到晚
+             */
+            rd_spend: string[];
+            /**
+             * Rd Domestic Share
+             * @description 境内研发费用占全部研发费用比例
+             * @default 1
+             */
+            rd_domestic_share: string;
+            /**
+             * Total Costs
+             * @description 最近一年成本费用总额(元)
+             * @example 55068000.00
+             */
+            total_costs: string;
+            /**
+             * Total Assets
+             * @description 资产总额(元)
+             * @example 55068000.00
+             */
+            total_assets: string;
+            /**
+             * High Tech Revenue
+             * @description 最近一年高新技术产品(服务)收入(元)
+             * @example 55068000.00
+             */
+            high_tech_revenue: string;
+            /** @description 知识产权(件) */
+            ip?: components["schemas"]["IntellectualProperty"];
+            /**
+             * In Supported Field
+             * @description 核心技术属于《国家重点支持的高新技术领域》
+             * @default true
+             */
+            in_supported_field: boolean;
+            /** @description 高企创新能力评价得分 */
+            innovation_scores?: components["schemas"]["InnovationScores"] | null;
+            /** @description 否决情形(如重大安全、质量事故) */
+            exclusions?: components["schemas"]["Exclusions"];
+            /** @description 可直接认定的情形 */
+            direct_routes?: components["schemas"]["DirectRoutes-Output"];
+        };
         /** DeliveryPublic */
         DeliveryPublic: {
             /**
@@ -3062,7 +3146,7 @@ export interface components {
          */
         EnterpriseFiguresIn: {
             /** @description 企业的申报数据(与培育候选的数据同一格式) */
-            figures: components["schemas"]["CandidateFigures-Input"];
+            figures: components["schemas"]["CandidateFigures"];
             /**
              * As Of
              * Format: date
@@ -3086,7 +3170,7 @@ export interface components {
              */
             credit_code: string;
             /** @description 企业的申报数据 */
-            figures: components["schemas"]["CandidateFigures-Output"];
+            figures: components["schemas"]["DeclaredFigures"];
             /**
              * As Of
              * Format: date
@@ -3445,6 +3529,50 @@ export interface components {
              * @example indicator tech_contract_turnover, 420281, 2025-09-30
              */
             source: string;
+        };
+        /** Funnel */
+        Funnel: {
+            /**
+             * Region Code
+             * @description 单位代码
+             */
+            region_code: string;
+            /** @description 培育方向 */
+            program: components["schemas"]["Program"];
+            /**
+             * Year
+             * @description 年度
+             */
+            year: number;
+            /**
+             * Visited
+             * @description 当年走访过的企业数
+             */
+            visited: number;
+            /**
+             * Candidates
+             * @description 当年该方向的候选企业数
+             */
+            candidates: number;
+            /**
+             * Visited Candidates
+             * @description 其中走访过的候选企业数
+             */
+            visited_candidates: number;
+            /**
+             * Stages
+             * @description 候选企业按当前阶段计数
+             */
+            stages: {
+                [key: string]: number;
+            };
+            /**
+             * Visited Stages
+             * @description 走访过的候选企业按当前阶段计数
+             */
+            visited_stages: {
+                [key: string]: number;
+            };
         };
         /** Health */
         Health: {
@@ -4635,6 +4763,24 @@ export interface components {
              */
             next_cursor?: string | null;
         };
+        /** Page[VisitPublic] */
+        Page_VisitPublic_: {
+            /**
+             * Items
+             * @description 本页条目
+             */
+            items: components["schemas"]["VisitPublic"][];
+            /**
+             * Total
+             * @description 符合条件的总条数(不受分页影响)
+             */
+            total: number;
+            /**
+             * Next Cursor
+             * @description 增量读取(`updated_since` 或 `after`)时:下一页的 `after`,即已读到的位置;没有新数据时不变。按偏移分页时为空
+             */
+            next_cursor?: string | null;
+        };
         /** Page[WebhookPublic] */
         Page_WebhookPublic_: {
             /**
@@ -5054,6 +5200,81 @@ export interface components {
             /** @description 由其他服务经发件箱报送的数值(需求数与对接数、未兑现政策资金):最近一次更新的时间,数值未变也算;其他指标为 null */
             published?: components["schemas"]["PublicationStamp"] | null;
         };
+        /** Prospect */
+        Prospect: {
+            /**
+             * Credit Code
+             * @description 统一社会信用代码
+             */
+            credit_code: string;
+            /**
+             * Name
+             * @description 企业名称
+             */
+            name: string;
+            /** @description 培育方向:hte 高新技术企业 / tech_sme 科技型中小企业 */
+            program: components["schemas"]["Program"];
+            /**
+             * Closeness
+             * @description 接近程度:已满足条件的比例(0–1)
+             * @example 0.875
+             */
+            closeness: number | null;
+            /**
+             * Met
+             * @description 已满足的条件数
+             */
+            met: number;
+            /**
+             * Total
+             * @description 条件总数
+             */
+            total: number;
+            /**
+             * Shortfalls
+             * @description 未满足的条件及差距
+             */
+            shortfalls: components["schemas"]["Shortfall"][];
+            /** @description 该培育方向候选企业的当前阶段;不是候选企业为空 */
+            stage: components["schemas"]["Stage"] | null;
+            /**
+             * Last Visit
+             * @description 最近一次该方向的走访日期
+             */
+            last_visit: string | null;
+            /**
+             * Figures As Of
+             * Format: date
+             * @description 所依据的企业数据截至日期
+             */
+            figures_as_of: string;
+        };
+        /** Prospects */
+        Prospects: {
+            /**
+             * Region Code
+             * @description 单位代码
+             */
+            region_code: string;
+            /** @description 培育方向 */
+            program: components["schemas"]["Program"];
+            /**
+             * As Of
+             * Format: date
+             * @description 判断是否已持有资质的日期(今天)
+             */
+            as_of: string;
+            /**
+             * Items
+             * @description 按接近程度排列,最接近的在前
+             */
+            items: components["schemas"]["Prospect"][];
+            /**
+             * Total
+             * @description 本单位尚未持有该资质且有企业数据的企业数(不受 limit 影响)
+             */
+            total: number;
+        };
         /**
          * Provenance
          * @enum {string}
@@ -5457,6 +5678,48 @@ export interface components {
             available: boolean;
         };
         /**
+         * Shortfall
+         * @description One condition the enterprise does not meet, as the rules state it.
+         */
+        Shortfall: {
+            /**
+             * Code
+             * @description 条件代码
+             * @example rd_intensity
+             */
+            code: string;
+            /**
+             * Name
+             * @description 条件
+             * @example 近三年研发费用占销售收入比例
+             */
+            name: string;
+            /**
+             * Required
+             * @description 要求
+             * @example ≥ 4%
+             */
+            required: string;
+            /**
+             * Actual
+             * @description 企业的数值
+             * @example 3.1%
+             */
+            actual: string;
+            /**
+             * Gap
+             * @description 差多少
+             * @example 近三年研发费用占销售收入比例 3.1%…需达到 4%:差 0.9 个百分点
+             */
+            gap: string;
+            /**
+             * Relative Gap
+             * @description 相对差距(0–1,越小越接近达标)
+             * @example 0.225
+             */
+            relative_gap: number | null;
+        };
+        /**
          * Stage
          * @enum {string}
          */
@@ -5489,6 +5752,29 @@ export interface components {
              * @description 记录时间
              */
             at: string;
+        };
+        /** StageMove */
+        StageMove: {
+            /**
+             * Candidate Id
+             * @description 候选编号
+             */
+            candidate_id: number;
+            /** @description 原阶段 */
+            from_stage: components["schemas"]["Stage"] | null;
+            /** @description 新阶段 */
+            to_stage: components["schemas"]["Stage"];
+            /**
+             * On
+             * Format: date
+             * @description 阶段变更的业务日期
+             */
+            on: string;
+            /**
+             * By
+             * @description 操作用户
+             */
+            by: string;
         };
         /**
          * Status
@@ -6242,6 +6528,98 @@ export interface components {
              * @description 录入时间
              */
             recorded_at: string;
+        };
+        /** VisitIn */
+        VisitIn: {
+            /**
+             * Visited On
+             * Format: date
+             * @description 走访日期(不晚于今天)
+             * @example 2025-10-15
+             */
+            visited_on: string;
+            /**
+             * Visitor
+             * @description 走访人
+             * @example 金牛镇经发办 王敏
+             */
+            visitor: string;
+            /**
+             * Advice
+             * @description 辅导意见
+             * @default
+             * @example 研发费用归集不全,建议设立研发辅助账
+             */
+            advice: string;
+            /**
+             * @description 辅导的培育方向
+             * @example hte
+             */
+            program: components["schemas"]["Program"];
+        };
+        /** VisitPublic */
+        VisitPublic: {
+            /**
+             * Visited On
+             * Format: date
+             * @description 走访日期(不晚于今天)
+             * @example 2025-10-15
+             */
+            visited_on: string;
+            /**
+             * Visitor
+             * @description 走访人
+             * @example 金牛镇经发办 王敏
+             */
+            visitor: string;
+            /**
+             * Advice
+             * @description 辅导意见
+             * @default
+             * @example 研发费用归集不全,建议设立研发辅助账
+             */
+            advice: string;
+            /**
+             * @description 辅导的培育方向
+             * @example hte
+             */
+            program: components["schemas"]["Program"];
+            /**
+             * Id
+             * @description 走访编号
+             */
+            id: number;
+            /**
+             * Credit Code
+             * @description 统一社会信用代码
+             */
+            credit_code: string;
+            /**
+             * Enterprise Name
+             * @description 企业名称
+             */
+            enterprise_name: string;
+            /**
+             * Region Code
+             * @description 走访时企业所属单位
+             */
+            region_code: string;
+            /**
+             * Created By
+             * @description 记录人
+             */
+            created_by: string;
+            /**
+             * Created At
+             * Format: date-time
+             * @description 记录时间
+             */
+            created_at: string;
+            /**
+             * Moves
+             * @description 走访之后(含当天)该企业该方向候选记录的阶段变动
+             */
+            moves?: components["schemas"]["StageMove"][];
         };
         /** WebhookCreate */
         WebhookCreate: {
@@ -10991,7 +11369,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CandidateFigures-Input"];
+                "application/json": components["schemas"]["CandidateFigures"];
             };
         };
         responses: {
@@ -11745,6 +12123,431 @@ export interface operations {
             };
             /** @description 无权访问 */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_prospects: {
+        parameters: {
+            query?: {
+                /** @description 培育方向:hte 高新技术企业 / tech_sme 科技型中小企业 */
+                program?: components["schemas"]["Program"];
+                /** @description 最多返回几家 */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description 单位(乡镇)代码 */
+                region_code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "region_code": "420281101",
+                     *       "program": "tech_sme",
+                     *       "as_of": "2025-09-30",
+                     *       "items": [
+                     *         {
+                     *           "credit_code": "91420281MA0000001H",
+                     *           "name": "大冶市华鑫铸造有限公司",
+                     *           "program": "tech_sme",
+                     *           "closeness": 0.875,
+                     *           "met": 1,
+                     *           "total": 1,
+                     *           "shortfalls": [
+                     *             {
+                     *               "code": "rd_intensity",
+                     *               "name": "近三年研发费用占销售收入比例",
+                     *               "required": "≥ 4%",
+                     *               "actual": "3.1%",
+                     *               "gap": "近三年研发费用占销售收入比例 3.1%…需达到 4%:差 0.9 个百分点",
+                     *               "relative_gap": 0.225
+                     *             }
+                     *           ],
+                     *           "stage": "reserve",
+                     *           "last_visit": "2025-09-30",
+                     *           "figures_as_of": "2025-09-30"
+                     *         }
+                     *       ],
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Prospects"];
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    record_visit: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 可选。幂等键(可见 ASCII 字符,最长 255;建议每次确认提交生成一个 UUID,重试时沿用)。同一调用方以同一键、同一请求重试时,原样返回第一次的状态码与响应体(带 `Idempotent-Replayed: true`),不会重复创建;同一键用于不同请求时 422 `idempotency_key_reused`;第一次请求仍在处理时,重试等待其完成后重放,等待超时则 409 `idempotency_key_in_use`(带 `Retry-After`)。第一次请求失败(4xx/5xx)不占用该键。键至少保留 72 小时。 */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                /** @description 统一社会信用代码 */
+                credit_code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VisitIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "visited_on": "2025-10-15",
+                     *       "visitor": "金牛镇经发办 王敏",
+                     *       "advice": "研发费用归集不全,建议设立研发辅助账",
+                     *       "program": "hte",
+                     *       "id": 1,
+                     *       "credit_code": "91420281MA0000001H",
+                     *       "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *       "region_code": "420281101",
+                     *       "created_by": "admin",
+                     *       "created_at": "2025-09-30T08:00:00Z",
+                     *       "moves": [
+                     *         {
+                     *           "candidate_id": 1,
+                     *           "from_stage": "reserve",
+                     *           "to_stage": "reserve",
+                     *           "on": "2025-09-30",
+                     *           "by": "admin"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["VisitPublic"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求体过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_visits: {
+        parameters: {
+            query?: {
+                /** @description 只看这一培育方向 */
+                program?: components["schemas"]["Program"] | null;
+                /** @description 只看这家企业 */
+                credit_code?: string | null;
+                /** @description 每页条数,上限见服务设置 (默认 200) */
+                limit?: number;
+                /** @description 跳过的条数 */
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                /** @description 单位(乡镇)代码 */
+                region_code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "visited_on": "2025-10-15",
+                     *           "visitor": "金牛镇经发办 王敏",
+                     *           "advice": "研发费用归集不全,建议设立研发辅助账",
+                     *           "program": "hte",
+                     *           "id": 1,
+                     *           "credit_code": "91420281MA0000001H",
+                     *           "enterprise_name": "大冶市华鑫铸造有限公司",
+                     *           "region_code": "420281101",
+                     *           "created_by": "admin",
+                     *           "created_at": "2025-09-30T08:00:00Z",
+                     *           "moves": [
+                     *             {
+                     *               "candidate_id": 1,
+                     *               "from_stage": null,
+                     *               "to_stage": null,
+                     *               "on": "2025-09-30",
+                     *               "by": "admin"
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Page_VisitPublic_"];
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 参数校验失败 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_funnel: {
+        parameters: {
+            query?: {
+                /** @description 培育方向:hte 高新技术企业 / tech_sme 科技型中小企业 */
+                program?: components["schemas"]["Program"];
+                /** @description 年度;默认今年 */
+                year?: number | null;
+            };
+            header?: never;
+            path: {
+                /** @description 单位(乡镇)代码 */
+                region_code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "region_code": "420281101",
+                     *       "program": "tech_sme",
+                     *       "year": 1,
+                     *       "visited": 1,
+                     *       "candidates": 1,
+                     *       "visited_candidates": 1,
+                     *       "stages": {
+                     *         "reserve": 1
+                     *       },
+                     *       "visited_stages": {
+                     *         "reserve": 1
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Funnel"];
+                };
+            };
+            /** @description 未修改:`If-None-Match` 与 `ETag` 相符(或 `If-Modified-Since` 之后未变) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未认证 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权访问 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -48,6 +48,7 @@ from indicator_api.peers import connect_peers
 from indicator_api.periods.router import router as period_router
 from indicator_api.platform.router import router as platform_router
 from indicator_api.policies.router import router as policy_router
+from indicator_api.prospects.router import router as prospect_router
 from indicator_api.regions.router import router as region_router
 from indicator_api.reporting.router import router as reporting_router
 from indicator_api.reports.router import router as report_router
@@ -142,6 +143,7 @@ def create_app(
             enterprise_router,
             qualification_router,
             cultivation.router,
+            prospect_router,
             report_router,
             reporting_router,
             period_router,

@@ -7,6 +7,7 @@ from indicator_api.indicators import models as indicator_models
 from indicator_api.models import metadata
 from indicator_api.periods import models as period_models
 from indicator_api.policies import models as policy_models
+from indicator_api.prospects import models as prospect_models
 from indicator_api.publications import models as publication_models
 from indicator_api.regions import models as region_models
 from indicator_api.reporting import models as reporting_models
@@ -20,6 +21,7 @@ __all__ = [
     "metadata",
     "period_models",
     "policy_models",
+    "prospect_models",
     "publication_models",
     "region_models",
     "reporting_models",

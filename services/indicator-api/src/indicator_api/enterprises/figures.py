@@ -13,7 +13,7 @@ from daye_kit.errors import NotFound
 from daye_kit.timestamps import utcnow
 from indicator_api.cultivation.figures import CandidateFigures
 from indicator_api.enterprises.models import Enterprise, EnterpriseFigures
-from indicator_api.enterprises.schemas import EnterpriseFiguresIn, EnterpriseFiguresPublic
+from indicator_api.enterprises.schemas import DeclaredFigures, EnterpriseFiguresIn, EnterpriseFiguresPublic
 from indicator_api.enterprises.service import visible_to
 
 # Bound parameters per statement: well under SQLite's and asyncpg's limits (32,766 / 32,767).
@@ -30,7 +30,7 @@ async def figures_of(session: AsyncSession, credit_codes: Collection[str]) -> di
                 col(EnterpriseFigures.credit_code).in_(codes[start : start + _CHUNK])
             )
         )
-        for code, figures in rows.tuples():
+        for code, figures in rows.all():
             found[code] = CandidateFigures.model_validate(figures)
     return found
 
@@ -46,7 +46,7 @@ async def _enterprise(session: AsyncSession, credit_code: str, principal: Princi
 def _public(row: EnterpriseFigures) -> EnterpriseFiguresPublic:
     return EnterpriseFiguresPublic(
         credit_code=row.credit_code,
-        figures=CandidateFigures.model_validate(row.figures),
+        figures=DeclaredFigures.model_validate(row.figures),
         as_of=row.as_of,
         source=row.source,
         updated_by=row.updated_by,

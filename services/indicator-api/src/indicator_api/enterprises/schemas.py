@@ -139,9 +139,14 @@ class EnterpriseFiguresIn(BaseModel):
     )
 
 
+class DeclaredFigures(CandidateFigures):
+    """The figures as a read answers them: a model of its own, so that `CandidateFigures` stays one
+    (input) schema in the OpenAPI document and the front end's type of it keeps its name."""
+
+
 class EnterpriseFiguresPublic(BaseModel):
     credit_code: str = Field(description="统一社会信用代码")
-    figures: CandidateFigures = Field(description="企业的申报数据")
+    figures: DeclaredFigures = Field(description="企业的申报数据")
     as_of: date = Field(description="数据截至日期")
     source: str = Field(description="数据来源")
     updated_by: str = Field(description="最后修改的账号")
