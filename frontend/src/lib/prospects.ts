@@ -1,59 +1,16 @@
 // 培育对象 and 走访记录 (indicator-api's prospects and coaching visits), without Vue or HTTP.
-// The shapes are the issue 18 contract's, written here until indicator-api's OpenAPI has them.
 import type { IndicatorSchemas } from '../api'
 
 export type Program = IndicatorSchemas['Program']
 export type Stage = IndicatorSchemas['Stage']
 
-export interface Shortfall {
-  code: string
-  name: string
-  required: string
-  actual: string
-  gap: string
-}
-
+export type Shortfall = IndicatorSchemas['Shortfall']
 /** An enterprise of the unit that does not hold the qualification yet, ranked by closeness. */
-export interface Prospect {
-  credit_code: string
-  name: string
-  program: Program
-  /** 0–1: how close it is to qualifying. */
-  closeness: number
-  met: number
-  total: number
-  shortfalls: Shortfall[]
-  stage: Stage | null
-  last_visit: string | null
-}
-
-export interface StageMoveAfter {
-  from_stage?: Stage | null
-  to_stage: Stage
-  moved_at?: string
-  at?: string
-}
-
-export interface CoachingVisit {
-  id: number
-  credit_code: string
-  enterprise_name?: string
-  name?: string
-  visited_on: string
-  visitor: string
-  advice: string
-  program: Program | null
-  /** The stage moves of the enterprise's candidate that followed the visit. */
-  moves?: StageMoveAfter[]
-  stage_moves?: StageMoveAfter[]
-}
-
-export interface VisitIn {
-  visited_on: string
-  visitor: string
-  advice: string
-  program: Program | null
-}
+export type Prospect = IndicatorSchemas['Prospect']
+/** A coaching visit, with the stage moves of the enterprise's candidate that followed it. */
+export type CoachingVisit = IndicatorSchemas['VisitPublic']
+export type VisitIn = IndicatorSchemas['VisitIn']
+export type StageMove = IndicatorSchemas['StageMove']
 
 /** "差 2 项:研发费用占比(要求 ≥ 4%,现为 3.1%)…": one line per prospect for a narrow cell. */
 export function shortfallSummary(prospect: Pick<Prospect, 'met' | 'total' | 'shortfalls'>): string {
@@ -62,16 +19,14 @@ export function shortfallSummary(prospect: Pick<Prospect, 'met' | 'total' | 'sho
   return `${prospect.met} / ${prospect.total} 项达标,差 ${missing} 项`
 }
 
-/** A closeness 0–1 as a whole percentage for the progress bar (clamped). */
-export function closenessPercent(closeness: number): number {
-  return Math.round(Math.min(1, Math.max(0, closeness)) * 100)
+/** A closeness 0–1 as a whole percentage for the progress bar (clamped; none counts as 0). */
+export function closenessPercent(closeness: number | null): number {
+  return Math.round(Math.min(1, Math.max(0, closeness ?? 0)) * 100)
 }
 
-/** The moves that followed a visit, whichever name the service gives them, oldest first. */
-export function movesAfter(visit: CoachingVisit): StageMoveAfter[] {
-  const moves = visit.moves ?? visit.stage_moves ?? []
-  const when = (move: StageMoveAfter) => move.moved_at ?? move.at ?? ''
-  return [...moves].sort((a, b) => when(a).localeCompare(when(b)))
+/** The moves that followed a visit, oldest first. */
+export function movesAfter(visit: Pick<CoachingVisit, 'moves'>): StageMove[] {
+  return [...(visit.moves ?? [])].sort((a, b) => a.on.localeCompare(b.on))
 }
 
 /** Checks a visit before it is sent: the Chinese reason per field, empty when it is complete. */
