@@ -57,7 +57,7 @@ test('a township opens its prospects with their shortfalls, records a visit and 
   const prospects = page.locator('[data-test="prospects"]')
   await prospects.locator('.el-table__row').first().waitFor()
   // Closest first, each with what it still lacks.
-  assert.match(await prospects.locator('[data-test="shortfalls"]').first().textContent(), /要求.+现为/)
+  assert.match(await prospects.locator('[data-test="shortfalls"] li').first().textContent(), /要求.+现为.+/)
   await screenshot(page, 'township-prospects')
 
   const first = prospects.locator('.el-table__row').first()
