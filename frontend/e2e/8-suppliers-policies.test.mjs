@@ -69,6 +69,9 @@ test('a township opens its prospects with their shortfalls, records a visit and 
   await visit.waitFor({ state: 'hidden' })
   await page.getByRole('tab', { name: '走访记录' }).click()
   await page.locator('[data-test="visits"] .el-table__row', { hasText: name }).first().waitFor()
+  // The visit (dated the report day by default) counts in the year's funnel.
+  const funnel = page.locator('[data-test="visit-funnel"] .n').first()
+  await page.waitForFunction((el) => Number(el.textContent) >= 1, await funnel.elementHandle())
   await screenshot(page, 'township-visits')
 
   // From a prospect to what it can get, and the office tells it (policy outreach).

@@ -39,8 +39,3 @@ export function visitErrors(visit: VisitIn, today: string): Record<string, strin
   return errors
 }
 
-/** Today in the browser's zone as YYYY-MM-DD (the default day of a visit or an outreach). */
-export function localToday(now: Date = new Date()): string {
-  const pad = (n: number) => String(n).padStart(2, '0')
-  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`
-}
