@@ -14,8 +14,8 @@ from alembic import op
 import daye_kit.timestamps
 
 revision: str = "0025_policy_outreach"
-# Chained after 0022 until PROSPECTS' 0023/0024 are merged; at integration: "0024_coaching_visits".
-down_revision: str | None = "0022_supplier_role"
+# Chained after 0023 until PROSPECTS' 0024 is merged; at integration: "0024_coaching_visits".
+down_revision: str | None = "0023_enterprise_figures"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
