@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from daye_dev.idempotency_checks import replayed_once
+
 from .conftest import ALUMINIUM, FOUNDRY, MakeMatching, Matching
 from .test_demands import post
 
@@ -64,6 +66,8 @@ async def test_a_supplier_answers_a_demand_of_its_hall_and_the_docking_succeeds(
     assert seen["fields"] == ["铸造工艺", "铸件缺陷控制", "铸造"]
     assert [d["id"] for d in seen["items"]] == [casting["id"]]
     assert seen["total"] == 1
+    past_the_end = await hall(m, HBPU, offset=5)
+    assert (past_the_end["items"], past_the_end["total"]) == ([], 1)
     item = seen["items"][0]
     assert item["enterprise_label"] == "金牛镇某铸造企业"
     assert "credit_code" not in item
@@ -290,3 +294,21 @@ async def test_the_demo_suppliers_find_demands_in_their_halls(make_matching: Mak
         "/api/v1/stats", params={"from": "2025-01-01", "to": "2025-12-31"}, headers=m.admin
     )
     assert stats.json()["posted"] == 686
+
+
+async def test_a_retried_response_answers_once(matching: Matching) -> None:
+    """A response with an Idempotency-Key: the replay answers the first docking and makes no other;
+    another message under the key is refused."""
+    m = matching
+    supply = await own_supply(m, HBPU)
+    demand = await post(m)
+    path = f"/api/v1/demands/{demand['id']}/responses"
+    first = await replayed_once(
+        m.client,
+        path,
+        {"supply_id": supply["id"], "message": "可赴厂诊断"},
+        {"supply_id": supply["id"], "message": "另一条留言"},
+        m.supplier(HBPU),
+    )
+    dockings = (await m.client.get("/api/v1/matches", params={"mine": True}, headers=m.supplier(HBPU))).json()
+    assert [d["id"] for d in dockings["items"]] == [first.json()["id"]]

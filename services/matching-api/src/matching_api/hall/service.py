@@ -159,7 +159,13 @@ async def hall(
     if kind is not None:
         query = query.where(col(Demand.kind) == kind.value)
     wanted = [field_of(label) for label in labels]
-    naming = col(Demand.id).in_(union(*(q for f in wanted for q in f.demands()))) if wanted else None
+    naming = None
+    if wanted:
+        # An outer join to the set of naming demands, not `id IN (…)`: PostgreSQL would walk the
+        # newest-first index and test the set per row as a subplan (seconds at 20,000 demands).
+        named = union(*(q for f in wanted for q in f.demands())).subquery("named")
+        query = query.outerjoin(named, named.c.demand_id == col(Demand.id))
+        naming = named.c.demand_id.is_not(None)
     if asked and naming is not None:
         query = query.where(naming)
     if own.kinds:
@@ -175,18 +181,21 @@ async def hall(
         query = query.where(or_(*either))
     if q:
         query = query.where(or_(col(Demand.title).contains(q), col(Demand.description).contains(q)))
-    total = int((await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one())
-    rows = list(
-        (
-            await session.execute(
-                query.order_by(col(Demand.posted_at).desc(), col(Demand.id).desc())
-                .offset(page.offset)
-                .limit(page.limit)
-            )
+    # The page and the total in one statement (the naming set is computed once); a page past the
+    # end has no row to carry the total, so only then is it counted apart.
+    paged = (
+        await session.execute(
+            query.add_columns(func.count().over().label("total"))
+            .order_by(col(Demand.posted_at).desc(), col(Demand.id).desc())
+            .offset(page.offset)
+            .limit(page.limit)
         )
-        .scalars()
-        .all()
-    )
+    ).all()
+    rows: list[Demand] = [row[0] for row in paged]
+    if paged:
+        total = int(paged[0].total)
+    else:
+        total = int((await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one())
     responded: set[int] = set()
     if rows and own.ids:
         responded = set(
