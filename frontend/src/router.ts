@@ -61,6 +61,28 @@ export const router = createRouter({
       component: () => import('./views/JobsView.vue'),
       meta: { roles: ['admin'] },
     },
+    // Issue 18's screens, each its own chunk as well.
+    {
+      path: '/supplier',
+      component: () => import('./views/SupplierView.vue'),
+      meta: { roles: ['supplier'] },
+    },
+    {
+      path: '/demand-review',
+      component: () => import('./views/DemandReviewView.vue'),
+      meta: { roles: ['admin'] },
+    },
+    {
+      path: '/prospects/:regionCode?',
+      component: () => import('./views/ProspectsView.vue'),
+      props: true,
+      meta: { roles: ['admin', 'township'] },
+    },
+    {
+      path: '/enterprise/policies',
+      component: () => import('./views/PoliciesView.vue'),
+      meta: { roles: ['admin', 'township', 'enterprise'] },
+    },
     { path: '/:pathMatch(.*)*', redirect: '/' },
   ],
 })

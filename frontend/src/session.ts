@@ -1,6 +1,6 @@
 import { reactive } from 'vue'
 
-export type Role = 'admin' | 'township' | 'enterprise' | 'viewer' | 'service' | 'auditor' | 'security_admin'
+export type Role = 'admin' | 'township' | 'enterprise' | 'supplier' | 'viewer' | 'service' | 'auditor' | 'security_admin'
 
 export interface SessionUser {
   username: string
@@ -83,6 +83,8 @@ export function homeFor(user: SessionUser | null): string {
       return `/township/${user.region_code}`
     case 'enterprise':
       return '/enterprise'
+    case 'supplier':
+      return '/supplier'
     case 'auditor':
       return '/audit'
     case 'security_admin':
@@ -97,6 +99,7 @@ export const ROLE_LABEL: Record<Role, string> = {
   viewer: '只读',
   township: '乡镇(街道)',
   enterprise: '企业',
+  supplier: '供给方',
   service: '服务',
   auditor: '审计员',
   security_admin: '安全管理员',

@@ -41,6 +41,11 @@ describe('where a notice leads', () => {
     expect(indicator(1, '2025-10-01T00:00:00Z', '420281102').link?.path).toBe('/township/420281102')
   })
 
+  it('a newly eligible policy to the enterprise\'s policies, not to the township it belongs to', () => {
+    const notice = toNotice('indicator', { ...base, id: 3, kind: 'policy_newly_eligible', created_at: '', region_code: '420281102', year: 2025, month: null })
+    expect(notice.link).toEqual({ path: '/enterprise/policies', label: '查看我能享受的政策' })
+  })
+
   it('nowhere when the notice names nothing', () => {
     expect(funding(1, '2025-10-01T00:00:00Z', null).link).toBeNull()
     expect(linkOf('matching', { ...base, id: 1, kind: 'x', created_at: '', demand_id: null, supply_id: 4, match_id: null })).toBeNull()

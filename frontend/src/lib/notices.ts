@@ -46,6 +46,8 @@ export function linkOf<S extends NoticeService>(service: S, raw: Raw[S]): Notice
     const demand = (raw as Raw['matching']).demand_id
     return demand ? { path: `/enterprise?demand=${demand}`, label: `查看需求 #${demand}` } : null
   }
+  // An enterprise told it newly qualifies for a policy opens what it can get.
+  if (raw.kind === 'policy_newly_eligible') return { path: '/enterprise/policies', label: '查看我能享受的政策' }
   const region = (raw as Raw['indicator']).region_code
   return region ? { path: `/township/${region}`, label: '查看培育库' } : null
 }
