@@ -49,6 +49,15 @@ SHOTS = {
         "reporting-returned.png",
         "township-returned.png",
     },
+    "8-suppliers-policies": {
+        "supplier-hall.png",
+        "supplier-respond.png",
+        "supplier-supplies.png",
+        "township-prospects.png",
+        "township-visits.png",
+        "enterprise-policies.png",
+        "finance-outreach-coverage.png",
+    },
 }
 
 

@@ -52,7 +52,8 @@ class Role(StrEnum):
     security_admin = "security_admin"  # accounts, roles, passwords and keys; no business data, no audit
     auditor = "auditor"  # reads everything the bureau reads and the audit trail; writes nothing
     # A university, institute or bank (院所答题): its own supplies, the hall of open demands it could
-    # answer, its responses and dockings; nothing of the registry, the indicators or the funds.
+    # answer, its responses and dockings; of the rest only what every account reads (the registry's
+    # public entries: names, industries, qualifications), none of the figures, indicators or funds.
     supplier = "supplier"
 
 
