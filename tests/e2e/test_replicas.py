@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.engine import make_url
 
+from daye_demo.enterprises import DEMO_ENTERPRISES, SUPPLIER_ACCOUNTS, UNIT_CODES
 from daye_dev.databases import PostgresDatabases
 from daye_dev.processes import SERVICES, ServiceProcess, free_port, platform, sign_in
 from daye_dev.pytest_plugin import require_postgres
@@ -102,7 +103,9 @@ def test_each_schema_was_migrated_once_and_seeded_once(replicas: dict[str, list[
     accounts = httpx.get(
         f"{replicas['indicator-api'][0].url}/api/v1/users", headers=security, params={"limit": 1}
     ).json()
-    assert accounts["total"] == 1055  # with the security administrator and the auditor
+    # admin, viewer, security, auditor, the suppliers, a township account per unit, an enterprise
+    # account per demo enterprise and the two peers': once each, not once per replica
+    assert accounts["total"] == 4 + len(SUPPLIER_ACCOUNTS) + len(UNIT_CODES) + len(DEMO_ENTERPRISES) + 2
     matching = httpx.get(
         f"{replicas['matching-api'][1].url}/api/v1/stats",
         params={"from": "2025-01-01", "to": "2025-06-30"},

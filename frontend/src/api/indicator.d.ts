@@ -4041,7 +4041,8 @@ export interface components {
         };
         /**
          * Missing
-         * @description One condition the enterprise does not meet yet (from the cultivation rules' assessment).
+         * @description One condition the enterprise does not meet yet, as the cultivation rules state it (the policy
+         *     calculator's `missing`, the prospects' `shortfalls`).
          */
         Missing: {
             /**
@@ -5679,7 +5680,7 @@ export interface components {
         };
         /**
          * Shortfall
-         * @description One condition the enterprise does not meet, as the rules state it.
+         * @description One condition the enterprise does not meet, with how far it is from passing.
          */
         Shortfall: {
             /**
@@ -5702,14 +5703,14 @@ export interface components {
             required: string;
             /**
              * Actual
-             * @description 企业的数值
+             * @description 企业现状
              * @example 3.1%
              */
             actual: string;
             /**
              * Gap
-             * @description 差多少
-             * @example 近三年研发费用占销售收入比例 3.1%…需达到 4%:差 0.9 个百分点
+             * @description 差距
+             * @example 差 0.9 个百分点
              */
             gap: string;
             /**
@@ -12185,7 +12186,7 @@ export interface operations {
                      *               "name": "近三年研发费用占销售收入比例",
                      *               "required": "≥ 4%",
                      *               "actual": "3.1%",
-                     *               "gap": "近三年研发费用占销售收入比例 3.1%…需达到 4%:差 0.9 个百分点",
+                     *               "gap": "差 0.9 个百分点",
                      *               "relative_gap": 0.225
                      *             }
                      *           ],

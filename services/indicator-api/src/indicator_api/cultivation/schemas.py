@@ -9,9 +9,30 @@ from pydantic import BaseModel, Field
 
 from daye_kit.credit_code import CreditCode
 from indicator_api.cultivation.figures import CandidateFigures
-from indicator_api.cultivation.rules import Assessment, Program
+from indicator_api.cultivation.rules import Assessment, Condition, Program
 from indicator_api.indicators.progress import Status
 from indicator_api.indicators.schemas import Rate
+
+
+class Missing(BaseModel):
+    """One condition the enterprise does not meet yet, as the cultivation rules state it (the policy
+    calculator's `missing`, the prospects' `shortfalls`)."""
+
+    code: str = Field(description="条件代码", examples=["rd_intensity"])
+    name: str = Field(description="条件", examples=["近三年研发费用占销售收入比例"])
+    required: str = Field(description="要求", examples=["≥ 4%"])
+    actual: str = Field(description="企业现状", examples=["3.1%"])
+    gap: str = Field(description="差距", examples=["差 0.9 个百分点"])
+
+    @classmethod
+    def of(cls, condition: Condition) -> Missing:
+        return cls(
+            code=condition.code,
+            name=condition.name,
+            required=condition.threshold,
+            actual=condition.value,
+            gap=condition.shortfall or "未满足",
+        )
 
 
 class Stage(StrEnum):

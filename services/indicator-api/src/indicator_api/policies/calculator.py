@@ -26,8 +26,9 @@ from decimal import Decimal
 
 from indicator_api.cultivation.figures import CandidateFigures
 from indicator_api.cultivation.rules import RULESET_VERSION, Assessment, Condition, Program, assess
+from indicator_api.cultivation.schemas import Missing
 from indicator_api.peers import FundingAward, FundingProgram
-from indicator_api.policies.schemas import Missing, PolicyItem, PolicyKind, PolicyStatus
+from indicator_api.policies.schemas import PolicyItem, PolicyKind, PolicyStatus
 
 QUALIFICATION_NAMES = {
     "hte": "高新技术企业",
@@ -67,16 +68,6 @@ class Grant:
         return self.granted_on <= day and (self.expires_on is None or self.expires_on >= day)
 
 
-def missing_of(condition: Condition) -> Missing:
-    return Missing(
-        code=condition.code,
-        name=condition.name,
-        required=condition.threshold,
-        actual=condition.value,
-        gap=condition.shortfall or "未满足",
-    )
-
-
 def _failing(assessment: Assessment) -> list[Condition]:
     return [c for c in assessment.conditions if not c.passed and c.code not in ALTERNATIVES]
 
@@ -113,7 +104,7 @@ def qualification_item(
             f"按认定条件(规则 {RULESET_VERSION})测算全部满足,可申报",
         )
     failing = _failing(assessment)
-    missing = [missing_of(c) for c in failing]
+    missing = [Missing.of(c) for c in failing]
     ruled_out = [c.name for c in failing if c.code in RULED_OUT_BY]
     if ruled_out:
         return item(PolicyStatus.not_eligible, "不符合:" + "、".join(ruled_out), missing)

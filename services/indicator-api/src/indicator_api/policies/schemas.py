@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from daye_kit.money import Yuan
 from daye_kit.timestamps import local_today
+from indicator_api.cultivation.schemas import Missing
 from indicator_api.indicators.schemas import Rate
 
 # A policy's code: a qualification (`hte`, `tech_sme`, `new_species`) or a programme (`program:<id>`).
@@ -31,16 +32,6 @@ class OutreachAction(StrEnum):
     informed = "informed"  # 已告知
     visited = "visited"  # 已上门
     applied = "applied"  # 已辅导申报
-
-
-class Missing(BaseModel):
-    """One condition the enterprise does not meet yet (from the cultivation rules' assessment)."""
-
-    code: str = Field(description="条件代码", examples=["rd_intensity"])
-    name: str = Field(description="条件", examples=["近三年研发费用占销售收入比例"])
-    required: str = Field(description="要求", examples=["≥ 4%"])
-    actual: str = Field(description="企业现状", examples=["3.1%"])
-    gap: str = Field(description="差距", examples=["差 0.9 个百分点"])
 
 
 class PolicyItem(BaseModel):

@@ -8,20 +8,13 @@ from pydantic import BaseModel, Field
 
 from daye_kit.timestamps import Day
 from indicator_api.cultivation.rules import Program
-from indicator_api.cultivation.schemas import Stage
+from indicator_api.cultivation.schemas import Missing, Stage
 from indicator_api.indicators.schemas import Rate
 
 
-class Shortfall(BaseModel):
-    """One condition the enterprise does not meet, as the rules state it."""
+class Shortfall(Missing):
+    """One condition the enterprise does not meet, with how far it is from passing."""
 
-    code: str = Field(description="条件代码", examples=["rd_intensity"])
-    name: str = Field(description="条件", examples=["近三年研发费用占销售收入比例"])
-    required: str = Field(description="要求", examples=["≥ 4%"])
-    actual: str = Field(description="企业的数值", examples=["3.1%"])
-    gap: str = Field(
-        description="差多少", examples=["近三年研发费用占销售收入比例 3.1%…需达到 4%:差 0.9 个百分点"]
-    )
     relative_gap: Rate = Field(description="相对差距(0–1,越小越接近达标)", examples=[0.225])
 
 

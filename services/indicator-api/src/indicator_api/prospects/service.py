@@ -21,7 +21,7 @@ from indicator_api.cultivation import rules
 from indicator_api.cultivation.figures import CandidateFigures
 from indicator_api.cultivation.models import Candidate, StageEvent
 from indicator_api.cultivation.rules import Assessment, Program
-from indicator_api.cultivation.schemas import Stage
+from indicator_api.cultivation.schemas import Missing, Stage
 from indicator_api.cultivation.service import ensure_township_access
 from indicator_api.enterprises.models import Enterprise, EnterpriseFigures, Qualification
 from indicator_api.enterprises.service import held_on, visible_to
@@ -93,14 +93,7 @@ def shortfalls(
     if assessment.eligible:
         return [], len(required)
     return [
-        Shortfall(
-            code=c.code,
-            name=c.name,
-            required=c.threshold,
-            actual=c.value,
-            gap=c.shortfall or "",
-            relative_gap=relative_gap(program, c.code, figures),
-        )
+        Shortfall(**Missing.of(c).model_dump(), relative_gap=relative_gap(program, c.code, figures))
         for c in required
         if not c.passed
     ], len(required)
