@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from daye_demo.enterprises import DEMO_ENTERPRISES
+from daye_dev.figures import QUALIFYING_FIGURES
 from daye_dev.pytest_plugin import bearer
 from daye_kit.timestamps import local_today
 from indicator_api.cultivation.figures import CandidateFigures
@@ -18,21 +19,6 @@ from indicator_api.cultivation.rules import Program, assess
 from .conftest import DEMO_PASSWORD, Platform
 
 JOB = "/api/v1/jobs/notify-policy-newly-eligible/runs"
-M = 1_000_000
-# Figures that meet every condition of both qualifications.
-STRONG = {
-    "years_registered": "5",
-    "staff": 100,
-    "science_staff": 30,
-    "sales_revenue": [str(40 * M), str(45 * M), str(50 * M)],
-    "rd_spend": [str(2 * M), str(2_250_000), str(3 * M)],
-    "rd_domestic_share": "0.9",
-    "total_costs": str(40 * M),
-    "total_assets": str(60 * M),
-    "high_tech_revenue": str(35 * M),
-    "ip": {"class_1": 1, "class_2": 2},
-    "innovation_scores": {"core_ip": 24, "conversion": 22, "rd_management": 14, "growth": 12},
-}
 HTE_2024 = next(
     e for e in DEMO_ENTERPRISES if any(k == "hte" and d.year == 2024 for k, d in e.qualifications)
 )
@@ -289,7 +275,7 @@ async def test_an_enterprise_is_told_once_when_it_newly_qualifies(platform: Plat
         me = await bearer(indicator, NOTHING.credit_code, DEMO_PASSWORD)
         declared = await indicator.put(
             f"/api/v1/enterprises/{NOTHING.credit_code}/figures",
-            json={"figures": STRONG, "as_of": today.isoformat()},
+            json={"figures": QUALIFYING_FIGURES, "as_of": today.isoformat()},
             headers=me,
         )
         assert declared.status_code == 200, declared.text

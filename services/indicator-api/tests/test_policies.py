@@ -13,6 +13,7 @@ import pytest_asyncio
 from fastapi import FastAPI
 
 from daye_demo.enterprises import DEMO_ENTERPRISES
+from daye_dev.figures import qualifying_figures
 from daye_dev.pytest_plugin import bearer, running
 from indicator_api.config import Settings
 from indicator_api.cultivation.figures import CandidateFigures
@@ -28,22 +29,8 @@ ENTERPRISE, OTHER = DEMO_ENTERPRISES[0], DEMO_ENTERPRISES[1]
 
 
 def figures(**overrides: Any) -> CandidateFigures:
-    """Figures that meet every condition of both qualifications (as test_rules' base)."""
-    base: dict[str, Any] = {
-        "years_registered": "5",
-        "staff": 100,
-        "science_staff": 30,
-        "sales_revenue": [str(40 * M), str(45 * M), str(50 * M)],
-        "rd_spend": [str(2 * M), str(2_250_000), str(3 * M)],
-        "rd_domestic_share": "0.9",
-        "total_costs": str(40 * M),
-        "total_assets": str(60 * M),
-        "high_tech_revenue": str(35 * M),
-        "ip": {"class_1": 1, "class_2": 2},
-        "innovation_scores": {"core_ip": 24, "conversion": 22, "rd_management": 14, "growth": 12},
-    }
-    base.update(overrides)
-    return CandidateFigures.model_validate(base)
+    """Figures that meet every condition of both qualifications, but for `overrides`."""
+    return CandidateFigures.model_validate(qualifying_figures(**overrides))
 
 
 def program(

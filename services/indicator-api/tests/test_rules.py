@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from daye_dev.figures import qualifying_figures
 from indicator_api.cultivation.figures import CandidateFigures
 from indicator_api.cultivation.rules import (
     RD_COST_BANDS,
@@ -23,21 +24,7 @@ M = 1_000_000
 
 
 def figures(**overrides: Any) -> CandidateFigures:
-    base: dict[str, Any] = {
-        "years_registered": "5",
-        "staff": 100,
-        "science_staff": 30,
-        "sales_revenue": [str(40 * M), str(45 * M), str(50 * M)],
-        "rd_spend": [str(2 * M), str(2_250_000), str(3 * M)],
-        "rd_domestic_share": "0.9",
-        "total_costs": str(40 * M),
-        "total_assets": str(60 * M),
-        "high_tech_revenue": str(35 * M),
-        "ip": {"class_1": 1, "class_2": 2},
-        "innovation_scores": {"core_ip": 24, "conversion": 22, "rd_management": 14, "growth": 12},
-    }
-    base.update(overrides)
-    return CandidateFigures.model_validate(base)
+    return CandidateFigures.model_validate(qualifying_figures(**overrides))
 
 
 def condition(assessment: Any, code: str) -> Any:
