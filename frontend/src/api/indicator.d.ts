@@ -12483,7 +12483,7 @@ export interface operations {
             query?: {
                 /** @description 培育方向:hte 高新技术企业 / tech_sme 科技型中小企业 */
                 program?: components["schemas"]["Program"];
-                /** @description 年度;默认今年 */
+                /** @description 年度;默认平台当前日期所在年度 */
                 year?: number | null;
             };
             header?: never;

@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from daye_kit.settings import RateLimit, ServiceSettings
+from daye_kit.timestamps import local_today
 
 DEFAULT_DEMO_PASSWORD = "daye-demo-2025"
 
@@ -94,6 +95,10 @@ class Settings(ServiceSettings):
     demo_password: SecretStr = Field(
         default=SecretStr(DEFAULT_DEMO_PASSWORD), description="Password of every demo account"
     )
+
+    def as_of_day(self) -> date:
+        """The day the screens open at: `reporting_as_of`, or today in Daye."""
+        return self.reporting_as_of or local_today()
 
     def production_problems(self) -> list[str]:
         problems = super().production_problems()

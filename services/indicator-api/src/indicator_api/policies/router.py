@@ -13,7 +13,6 @@ from daye_kit.db import ReadSessionDep, SessionDep
 from daye_kit.errors import problem_responses
 from daye_kit.idempotency import IdempotencyDep
 from daye_kit.pagination import Page, PageDep
-from daye_kit.timestamps import local_today
 from indicator_api.access import (
     CoverageReaderPrincipal,
     OutreachWriterPrincipal,
@@ -32,7 +31,7 @@ FUNDING_DOWN = (
 
 
 def as_of(settings: Settings) -> date:
-    return settings.reporting_as_of or local_today()
+    return settings.as_of_day()
 
 
 @router.get(

@@ -11,9 +11,9 @@ from daye_kit.db import ReadSessionDep, SessionDep
 from daye_kit.errors import problem_responses
 from daye_kit.idempotency import IdempotencyDep
 from daye_kit.pagination import Page, PageDep
-from daye_kit.timestamps import local_today
 from indicator_api.access import ProspectReaderPrincipal, VisitWriterPrincipal
 from indicator_api.cultivation.rules import Program
+from indicator_api.deps import SettingsDep
 from indicator_api.prospects import service
 from indicator_api.prospects.schemas import Funnel, Prospects, VisitIn, VisitPublic
 
@@ -34,11 +34,17 @@ async def list_prospects(
     region_code: RegionPath,
     principal: ProspectReaderPrincipal,
     session: ReadSessionDep,
+    settings: SettingsDep,
     program: ProgramQuery = Program.hte,
     limit: Annotated[int, Query(ge=1, le=500, description="最多返回几家")] = 50,
 ) -> Prospects:
     return await service.prospects(
-        session, region_code=region_code, program=program, limit=limit, principal=principal
+        session,
+        region_code=region_code,
+        program=program,
+        limit=limit,
+        principal=principal,
+        as_of=settings.as_of_day(),
     )
 
 
@@ -98,13 +104,14 @@ async def read_funnel(
     region_code: RegionPath,
     principal: ProspectReaderPrincipal,
     session: ReadSessionDep,
+    settings: SettingsDep,
     program: ProgramQuery = Program.hte,
-    year: Annotated[int | None, Query(ge=2000, le=2100, description="年度;默认今年")] = None,
+    year: Annotated[int | None, Query(ge=2000, le=2100, description="年度;默认平台当前日期所在年度")] = None,
 ) -> Funnel:
     return await service.funnel(
         session,
         region_code=region_code,
         program=program,
-        year=year or local_today().year,
+        year=year or settings.as_of_day().year,
         principal=principal,
     )

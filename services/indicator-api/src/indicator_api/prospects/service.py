@@ -104,11 +104,18 @@ def _assess(program: Program, figures: CandidateFigures) -> Assessment:
 
 
 async def prospects(
-    session: AsyncSession, *, region_code: str, program: Program, limit: int, principal: Principal
+    session: AsyncSession,
+    *,
+    region_code: str,
+    program: Program,
+    limit: int,
+    principal: Principal,
+    as_of: date,
 ) -> Prospects:
+    """The unit's enterprises not holding the qualification on `as_of`, closest first."""
     ensure_township_access(principal, region_code)
     await get_region(session, region_code)
-    today = local_today()
+    today = as_of
     held = exists().where(
         (col(Qualification.credit_code) == col(Enterprise.credit_code))
         & (col(Qualification.kind) == program.value)
