@@ -1,5 +1,5 @@
-"""The audit trail in indicator-api: sign-ins (good and failed), writes made set-based, consumer pulls,
-and who may read the trail."""
+"""The audit trail in indicator-api: sign-ins (good and failed) and sign-outs, writes made set-based,
+consumer pulls, and who may read the trail."""
 
 from __future__ import annotations
 
@@ -25,7 +25,9 @@ def figure(value: str, month: int = 10) -> dict[str, object]:
     }
 
 
-async def test_sign_in_and_a_wrong_password_are_recorded(app: FastAPI, client: httpx.AsyncClient) -> None:
+async def test_sign_in_a_wrong_password_and_sign_out_are_recorded(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
     wrong = await client.post("/api/v1/auth/token", data={"username": JINNIU, "password": "not-it"})
     assert wrong.status_code == 401
     [failed] = await audit_rows(app, wrong.headers["x-request-id"])
@@ -49,6 +51,18 @@ async def test_sign_in_and_a_wrong_password_are_recorded(app: FastAPI, client: h
         JINNIU,
     )
     assert (signed_in["outcome"], signed_in["status"]) == ("success", 200)
+
+    token = good.json()["access_token"]
+    out = await client.post("/api/v1/auth/logout", headers={"Authorization": f"Bearer {token}"})
+    assert out.status_code == 204
+    [signed_out] = await audit_rows(app, out.headers["x-request-id"])
+    assert (signed_out["action"], signed_out["actor"], signed_out["role"], signed_out["outcome"]) == (
+        "sign_out",
+        JINNIU,
+        "township",
+        "success",
+    )
+    assert signed_out["status"] == 204
     # The password is never in the trail, whatever the request changed.
     for row in await audit_rows(app):
         assert DEMO_PASSWORD not in str(row)
