@@ -12,9 +12,9 @@ from daye_kit.auth import Principal
 from daye_kit.errors import NotFound
 from daye_kit.timestamps import utcnow
 from indicator_api.cultivation.figures import CandidateFigures
-from indicator_api.enterprises.models import Enterprise, EnterpriseFigures
+from indicator_api.enterprises.models import EnterpriseFigures
 from indicator_api.enterprises.schemas import DeclaredFigures, EnterpriseFiguresIn, EnterpriseFiguresPublic
-from indicator_api.enterprises.service import visible_to
+from indicator_api.enterprises.service import visible_enterprise
 
 # Bound parameters per statement: well under SQLite's and asyncpg's limits (32,766 / 32,767).
 _CHUNK = 5_000
@@ -35,14 +35,6 @@ async def figures_of(session: AsyncSession, credit_codes: Collection[str]) -> di
     return found
 
 
-async def _enterprise(session: AsyncSession, credit_code: str, principal: Principal) -> Enterprise:
-    enterprise = await session.get(Enterprise, credit_code)
-    if enterprise is None or not visible_to(principal, enterprise):
-        # Another unit's enterprise is reported as missing, as the registry's reads do.
-        raise NotFound(f"enterprise {credit_code} is not in the registry", code="enterprise_not_found")
-    return enterprise
-
-
 def _public(row: EnterpriseFigures) -> EnterpriseFiguresPublic:
     return EnterpriseFiguresPublic(
         credit_code=row.credit_code,
@@ -57,7 +49,7 @@ def _public(row: EnterpriseFigures) -> EnterpriseFiguresPublic:
 async def read_figures(
     session: AsyncSession, *, credit_code: str, principal: Principal
 ) -> EnterpriseFiguresPublic:
-    await _enterprise(session, credit_code, principal)
+    await visible_enterprise(session, credit_code, principal)
     row = await session.get(EnterpriseFigures, credit_code)
     if row is None:
         raise NotFound(f"enterprise {credit_code} has declared no figures", code="figures_not_found")
@@ -68,7 +60,7 @@ async def put_figures(
     session: AsyncSession, *, credit_code: str, data: EnterpriseFiguresIn, principal: Principal
 ) -> EnterpriseFiguresPublic:
     """Replace the enterprise's figures whole (or record its first)."""
-    await _enterprise(session, credit_code, principal)
+    await visible_enterprise(session, credit_code, principal)
     row = await session.get(EnterpriseFigures, credit_code)
     if row is None:
         row = EnterpriseFigures(

@@ -63,7 +63,8 @@ def _not_found(credit_code: str) -> NotFound:
     return NotFound(f"enterprise {credit_code} is not in the registry", code="enterprise_not_found")
 
 
-async def _load(session: AsyncSession, credit_code: str, principal: Principal) -> Enterprise:
+async def visible_enterprise(session: AsyncSession, credit_code: str, principal: Principal) -> Enterprise:
+    """The enterprise, or 404 `enterprise_not_found` when it is missing or not the caller's to see."""
     enterprise = await session.get(Enterprise, credit_code)
     if enterprise is None or not visible_to(principal, enterprise):
         # Another unit's enterprise is reported as missing: its existence is not the caller's business.
@@ -186,7 +187,7 @@ async def create_enterprise(
 async def update_enterprise(
     session: AsyncSession, *, credit_code: str, data: EnterpriseUpdate, principal: Principal
 ) -> EnterprisePublic:
-    enterprise = await _load(session, credit_code, principal)
+    enterprise = await visible_enterprise(session, credit_code, principal)
     changes = data.model_dump(exclude_unset=True)
     if "region_code" in changes and changes["region_code"] != enterprise.region_code:
         if principal.role is not Role.admin:
@@ -235,7 +236,7 @@ async def qualification_recorded(
 async def add_qualification(
     session: AsyncSession, *, credit_code: str, data: QualificationIn, principal: Principal
 ) -> QualificationPublic:
-    enterprise = await _load(session, credit_code, principal)
+    enterprise = await visible_enterprise(session, credit_code, principal)
     qualification = _add_qualification(session, credit_code, data)
     try:
         async with session.begin_nested():

@@ -22,13 +22,12 @@ from sqlmodel import col, select
 
 from daye_kit.auth import Principal
 from daye_kit.db import lock_exclusively
-from daye_kit.errors import NotFound
 from daye_kit.money import format_yuan
 from daye_kit.notifications import enterprise_audience
 from daye_kit.pagination import PageParams
 from indicator_api.enterprises.figures import figures_of
 from indicator_api.enterprises.models import Enterprise, Qualification
-from indicator_api.enterprises.service import visible_to
+from indicator_api.enterprises.service import visible_enterprise
 from indicator_api.notifications import NOTIFICATIONS
 from indicator_api.peers import FundingAward, FundingClient, FundingProgram
 from indicator_api.policies.calculator import Grant, policies_of
@@ -57,17 +56,6 @@ class Registered:
     region_code: str
 
 
-def _not_found(credit_code: str) -> NotFound:
-    return NotFound(f"enterprise {credit_code} is not in the registry", code="enterprise_not_found")
-
-
-async def _visible(session: AsyncSession, credit_code: str, principal: Principal) -> Enterprise:
-    enterprise = await session.get(Enterprise, credit_code)
-    if enterprise is None or not visible_to(principal, enterprise):
-        raise _not_found(credit_code)  # another unit's enterprise too, as the registry's reads say
-    return enterprise
-
-
 async def _grants(session: AsyncSession, codes: Collection[str] | None) -> dict[str, list[Grant]]:
     query = core_select(
         col(Qualification.credit_code),
@@ -87,7 +75,7 @@ async def _grants(session: AsyncSession, codes: Collection[str] | None) -> dict[
 async def enterprise_policies(
     session: AsyncSession, *, funding: FundingClient, credit_code: str, principal: Principal, as_of: date
 ) -> EnterprisePolicies:
-    enterprise = await _visible(session, credit_code, principal)
+    enterprise = await visible_enterprise(session, credit_code, principal)
     programs = await funding.programs()
     awards = await funding.awards(credit_code=credit_code)
     grants = await _grants(session, [credit_code])
@@ -152,7 +140,7 @@ def _outreach_public(row: PolicyOutreach) -> OutreachPublic:
 async def record_outreach(
     session: AsyncSession, *, credit_code: str, data: OutreachIn, principal: Principal
 ) -> OutreachPublic:
-    enterprise = await _visible(session, credit_code, principal)
+    enterprise = await visible_enterprise(session, credit_code, principal)
     row = PolicyOutreach(
         credit_code=credit_code,
         region_code=enterprise.region_code,
@@ -171,7 +159,7 @@ async def record_outreach(
 async def list_outreach(
     session: AsyncSession, *, credit_code: str, principal: Principal, page: PageParams
 ) -> tuple[list[OutreachPublic], int]:
-    await _visible(session, credit_code, principal)
+    await visible_enterprise(session, credit_code, principal)
     mine = col(PolicyOutreach.credit_code) == credit_code
     total = int((await session.execute(select(func.count()).where(mine))).scalar_one())
     rows = await session.execute(

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from daye_kit.auth import Principal
-from daye_kit.errors import InvalidInput, NotFound
+from daye_kit.errors import InvalidInput
 from daye_kit.pagination import Page, PageParams
 from daye_kit.timestamps import local_today
 from indicator_api.cultivation import rules
@@ -24,7 +24,7 @@ from indicator_api.cultivation.rules import Assessment, Program
 from indicator_api.cultivation.schemas import Missing, Stage
 from indicator_api.cultivation.service import ensure_township_access
 from indicator_api.enterprises.models import Enterprise, EnterpriseFigures, Qualification
-from indicator_api.enterprises.service import held_on, visible_to
+from indicator_api.enterprises.service import held_on, visible_enterprise
 from indicator_api.prospects.models import CoachingVisit
 from indicator_api.prospects.schemas import (
     Funnel,
@@ -184,9 +184,7 @@ async def prospects(
 async def record_visit(
     session: AsyncSession, *, credit_code: str, data: VisitIn, principal: Principal
 ) -> VisitPublic:
-    enterprise = await session.get(Enterprise, credit_code)
-    if enterprise is None or not visible_to(principal, enterprise):
-        raise NotFound(f"enterprise {credit_code} is not in the registry", code="enterprise_not_found")
+    enterprise = await visible_enterprise(session, credit_code, principal)
     if data.visited_on > local_today():
         raise InvalidInput.field(
             "body.visited_on", "not_in_future", "a visit cannot be recorded ahead of its day"
