@@ -133,7 +133,7 @@ async def fill(conn: asyncpg.Connection, entries: int, seed: int = 2025) -> dict
         award_rows.append((award, program, code, amount, _day(rng, date(2024, 1, 8), date(2025, 9, 26))))
     for program, budget in budgets.items():
         programs.append(
-            (program, f"基准测试资金项目 {program}", "daye", 2025, budget, "", "bench", NOW, None)
+            (program, f"基准测试资金项目 {program}", "daye", 2025, budget, "", "bench", NOW, None, NOW)
         )
         posting(
             "budget_allocated",
@@ -146,7 +146,7 @@ async def fill(conn: asyncpg.Connection, entries: int, seed: int = 2025) -> dict
     for award, program, code, amount, approved_on in award_rows:
         awards.append(
             (award, program, code, f"基准测试企业{code[-6:]}", region_of[code], amount, "application", None, None,
-             None, f"BENCH-{award}", "", "approved", "bench", NOW, None, "checker", NOW, None, "", approved_on)
+             None, f"BENCH-{award}", "", "approved", "bench", NOW, None, "checker", NOW, None, "", approved_on, NOW)
         )  # fmt: skip
         posting(
             "award_approved",
@@ -170,7 +170,7 @@ async def fill(conn: asyncpg.Connection, entries: int, seed: int = 2025) -> dict
         pid = posting("disbursement", program, award, day, ("award_payable", -amount), ("award_paid", amount))
         disbursement_id += 1
         disbursements.append(
-            (disbursement_id, award, program, amount, day, "", "", pid, None, "bench", NOW, None)
+            (disbursement_id, award, program, amount, day, "", "", pid, None, "bench", NOW, None, NOW)
         )
     # Postings of one award must not go back in time; the report only sums, so dates need no order here.
     await conn.copy_records_to_table(
@@ -186,6 +186,7 @@ async def fill(conn: asyncpg.Connection, entries: int, seed: int = 2025) -> dict
             "created_by",
             "created_at",
             "request_id",
+            "updated_at",
         ],
     )
     await conn.copy_records_to_table(
@@ -195,6 +196,7 @@ async def fill(conn: asyncpg.Connection, entries: int, seed: int = 2025) -> dict
             "id", "program_id", "credit_code", "enterprise_name", "region_code", "amount", "mode", "period",
             "rule_id", "rule_version", "application_no", "note", "status", "created_by", "created_at",
             "created_request_id", "decided_by", "decided_at", "decided_request_id", "decision_note", "approved_on",
+            "updated_at",
         ],
     )  # fmt: skip
     await conn.copy_records_to_table(
@@ -215,7 +217,7 @@ async def fill(conn: asyncpg.Connection, entries: int, seed: int = 2025) -> dict
         records=disbursements,
         columns=[
             "id", "award_id", "program_id", "amount", "paid_on", "reference", "note", "posting_id",
-            "idempotency_key", "created_by", "created_at", "request_id",
+            "idempotency_key", "created_by", "created_at", "request_id", "updated_at",
         ],
     )  # fmt: skip
     for table in ("programs", "awards", "ledger_postings", "ledger_entries", "disbursements"):
