@@ -33,7 +33,7 @@ from daye_kit.observability import ACCESS_LOG, RequestContextMiddleware, configu
 from daye_kit.outbox import OnDelivered, OutboxMetrics, run_dispatcher, start_dispatcher
 from daye_kit.scopes import DatasetMap
 from daye_kit.settings import ServiceSettings
-from daye_kit.strict_query import STRICT_QUERY, index_declared_query_names
+from daye_kit.strict_query import refuse_unknown_query_names
 from daye_kit.throttling import SAFE_METHODS, BodySizeLimitMiddleware, RateLimits
 from daye_kit.webhooks import Webhooks, run_loop
 
@@ -83,7 +83,7 @@ def from_state(name: str) -> Callable[[Request], Any]:
     a service's `deps.py` declares `Annotated[Settings, Depends(from_state("settings"))]`, so no
     router reads `request.app.state` itself."""
 
-    def dependency(request: Request) -> Any:
+    async def dependency(request: Request) -> Any:
         return getattr(request.app.state, name)
 
     dependency.__name__ = f"app_state_{name}"
@@ -165,7 +165,6 @@ def build_app(
         generate_unique_id_function=operation_id,
         lifespan=lifespan,
         swagger_ui_parameters={"persistAuthorization": True},
-        dependencies=[STRICT_QUERY],
     )
     app.state.settings = settings
     app.state.authenticator = _unset_authenticator
@@ -199,7 +198,7 @@ def build_app(
         app.include_router(spec.webhooks.router())
     app.include_router(audit_router(AUDITOR))
     app.include_router(metrics_router(metrics))
-    index_declared_query_names(app)
+    refuse_unknown_query_names(app)
     _finish_openapi(app, settings)
     return app
 

@@ -51,7 +51,7 @@ class PageParams(BaseModel):
     offset: int
 
 
-def _page_params(
+async def _page_params(
     request: Request,
     limit: Annotated[int, Query(ge=1, description="每页条数,上限见服务设置 (默认 200)")] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID, description="跳过的条数")] = 0,
@@ -99,7 +99,7 @@ class Changes(BaseModel):
         return query if self.updated_since is None else query.where(updated >= self.updated_since)
 
 
-def _changes(
+async def _changes(
     page: PageDep,
     updated_since: Annotated[
         AwareDatetime | None,

@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from urllib.parse import parse_qsl
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI
 from fastapi._compat import ModelField
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from pydantic import AliasChoices, BaseModel
 from starlette.routing import BaseRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from daye_kit.errors import FieldError, InvalidInput
 
@@ -86,8 +87,7 @@ def api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
 
 
 class DeclaredQueryNames:
-    """Each operation's declared query names, computed for every route when the app is built (and
-    for a route added later, on its first request)."""
+    """Each operation's declared query names, computed for every route when the app is built."""
 
     def __init__(self, routes: Iterable[BaseRoute]) -> None:
         self._names = {id(route): declared_query_names(route.dependant) for route in api_routes(routes)}
@@ -99,24 +99,36 @@ class DeclaredQueryNames:
         return names
 
 
-def _refuse_unknown(request: Request) -> None:
-    """An app-wide dependency: it runs before the operation's own (authentication, the database),
-    after routing (so 404 and 405 stay as they are)."""
-    if not request.scope.get("query_string"):
-        return
-    route = request.scope.get("route")
-    if not isinstance(route, APIRoute):
-        return
-    declared: DeclaredQueryNames = request.app.state.declared_query_names
-    unknown = unknown_names(request.scope["query_string"].decode("latin-1"), declared.of(route))
-    if unknown:
-        raise unknown_parameters(unknown)
+_UNCHECKED = "__daye_unchecked_handle__"
 
 
-STRICT_QUERY = Depends(_refuse_unknown)
-"""For `FastAPI(dependencies=[...])`: every operation refuses query names it does not declare."""
+def _strict(route: APIRoute, allowed: frozenset[str]) -> ASGIApp:
+    """`route.handle`, refusing unknown query names first. Routing has answered by then (404, and 405
+    here, below, for a method the route does not serve); nothing of the operation has run yet, not
+    even authentication. A request without a query string costs one check."""
+    handle = getattr(route.handle, _UNCHECKED, route.handle)  # routers are shared by the apps tests build
+    methods = route.methods or ()
+
+    async def strict_handle(scope: Scope, receive: Receive, send: Send) -> None:
+        query = scope.get("query_string")
+        if query and scope["method"] in methods:
+            unknown = unknown_names(query.decode("latin-1"), allowed)
+            if unknown:
+                raise unknown_parameters(unknown)
+        await handle(scope, receive, send)
+
+    setattr(strict_handle, _UNCHECKED, handle)
+    return strict_handle
 
 
-def index_declared_query_names(app: FastAPI) -> None:
-    """Computes every operation's declared names once the routers are included."""
-    app.state.declared_query_names = DeclaredQueryNames(app.router.routes)
+def refuse_unknown_query_names(app: FastAPI) -> None:
+    """Once the routers are included: every operation refuses the query names it does not declare.
+
+    A check in the operation's own ASGI handler, not an app-wide dependency: a dependency, even one
+    doing nothing, costs every request FastAPI's resolution of dependencies, which `/healthz` and
+    many reads would otherwise not need at all. Each route's names are in
+    `app.state.declared_query_names`."""
+    declared = DeclaredQueryNames(app.router.routes)
+    for route in api_routes(app.router.routes):
+        route.handle = _strict(route, declared.of(route))  # type: ignore[method-assign]
+    app.state.declared_query_names = declared

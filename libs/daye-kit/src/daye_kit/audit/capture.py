@@ -349,7 +349,7 @@ class RequestAudit:
 _PENDING = "daye_audit_pending"
 
 
-def _request_audit(request: Request) -> RequestAudit:
+async def _request_audit(request: Request) -> RequestAudit:
     """The request's audit; a detached one where no middleware made one (an app without it)."""
     audit = request.scope.get(AUDIT_SCOPE_KEY)
     if isinstance(audit, RequestAudit):

@@ -100,7 +100,7 @@ class AuditFilters(BaseModel):
         return query
 
 
-def _filters(
+async def _filters(
     actor: Annotated[str | None, Query(max_length=64, description="操作者用户名")] = None,
     action: Annotated[str | None, Query(max_length=64, description="操作", examples=["sign_in"])] = None,
     object_type: Annotated[str | None, Query(max_length=64, description="对象类型")] = None,

@@ -97,7 +97,7 @@ class DeliveryPublic(BaseModel):
     delivered_at: datetime | None = Field(description="投递成功 (2xx) 的时间")
 
 
-def _policy(request: Request) -> UrlPolicy:
+async def _policy(request: Request) -> UrlPolicy:
     return UrlPolicy.of(request.app.state.settings)
 
 
