@@ -50,7 +50,7 @@ import asyncpg
 import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from results import record
+from results import figure, record
 from sqlalchemy.engine import make_url
 
 from daye_demo import REPORT_DAY
@@ -585,7 +585,10 @@ def main() -> int:
                         f"5xx {phase.s5xx}, 4xx {phase.s4xx}, socket errors {phase.socket_errors}",
                         flush=True,
                     )
-            print(f"memory (RSS, replica a / b): at rest {rest}; after the load {_memory(replicas)}")
+            loaded = _memory(replicas)
+            print(f"memory (RSS, replica a / b): at rest {rest}; after the load {loaded}")
+            figure("each service's memory (RSS, replica a / b) at rest, demo data loaded", rest)
+            figure("each service's memory (RSS, replica a / b) after the mixed load", loaded)
             report(phases)
             trouble = failures(started)
             if trouble:

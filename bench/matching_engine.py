@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from rank_bm25 import BM25Okapi  # type: ignore[import-untyped]
-from results import record
+from results import figure, record
 
 from daye_demo.matching.topics import TOPICS
 from matching_api.config import Settings
@@ -136,10 +136,12 @@ def main() -> int:
     retained, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     print(f"index build (sparse BM25 + profile + constraint arrays): {build:.2f} s")
-    print(
-        f"index memory: {catalog.nbytes() / 2**20:.1f} MiB in arrays; {retained / 2**20:.1f} MiB retained "
+    memory = (
+        f"{catalog.nbytes() / 2**20:.1f} MiB in arrays; {retained / 2**20:.1f} MiB retained "
         f"including the vocabulary and row map (tracemalloc), {peak / 2**20:.1f} MiB peak while building"
     )
+    print(f"index memory: {memory}")
+    figure(f"matching index memory at {len(docs):,} supplies", memory)
 
     started = time.perf_counter()
     okapi = BM25Okapi(documents)

@@ -15,6 +15,7 @@ import os
 import platform
 import subprocess
 import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ from daye_dev.databases import postgres_admin_url
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "var" / "bench" / "results.jsonl"
+FIGURES = ROOT / "var" / "bench" / "figures.jsonl"
 REPORT = ROOT / "docs" / "benchmarks.md"
 
 
@@ -66,6 +68,20 @@ def record(
         file.write(json.dumps(asdict(row), ensure_ascii=False) + "\n")
 
 
+def figure(what: str, value: str) -> None:
+    """A measurement with no baseline to divide by (memory, sizes), listed under the table."""
+    FIGURES.parent.mkdir(parents=True, exist_ok=True)
+    entry = {"what": what, "value": value, "script": Path(sys.argv[0]).name}
+    with FIGURES.open("a", encoding="utf-8") as file:
+        file.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+
+def _figures() -> list[dict[str, str]]:
+    if not FIGURES.is_file():
+        return []
+    return [json.loads(line) for line in FIGURES.read_text(encoding="utf-8").splitlines() if line]
+
+
 def _rows() -> list[Row]:
     if not RESULTS.is_file():
         return []
@@ -96,7 +112,9 @@ def _machine() -> str:
     )
 
 
-def render(rows: list[Row], failures: dict[str, int], started: datetime) -> str:
+def render(
+    rows: list[Row], failures: dict[str, int], started: datetime, figures: Sequence[Mapping[str, str]] = ()
+) -> str:
     lines = [
         "# Benchmarks",
         "",
@@ -119,8 +137,12 @@ def render(rows: list[Row], failures: dict[str, int], started: datetime) -> str:
             f"| `{script}` failed (exit {code}); rows it had not recorded are missing | | | | | **no** |"
         )
     goals = [row for row in rows if row.met is not None]
-    met = sum(bool(row.met) for row in goals)
-    lines += ["", f"{met} of {len(goals)} goals met; {len(failures)} benchmark script(s) failed.", ""]
+    met_count = sum(bool(row.met) for row in goals)
+    lines += ["", f"{met_count} of {len(goals)} goals met; {len(failures)} benchmark script(s) failed.", ""]
+    if figures:
+        lines += ["## Other figures", "", "| what | measured |", "|---|---|"]
+        lines += [f"| {f['what']} (`{f['script']}`) | {f['value']} |" for f in figures]
+        lines.append("")
     return "\n".join(lines)
 
 
@@ -130,6 +152,7 @@ def main() -> int:
     scripts = [Path(arg) for arg in sys.argv[1:]] or others
     started = datetime.now(UTC)
     RESULTS.unlink(missing_ok=True)
+    FIGURES.unlink(missing_ok=True)
     failures: dict[str, int] = {}
     for script in scripts:
         print(f"== {script}", flush=True)
@@ -137,7 +160,7 @@ def main() -> int:
         if code != 0:
             failures[script.name] = code
     REPORT.parent.mkdir(parents=True, exist_ok=True)
-    REPORT.write_text(render(_rows(), failures, started), encoding="utf-8")
+    REPORT.write_text(render(_rows(), failures, started, _figures()), encoding="utf-8")
     print(f"== report: {REPORT.relative_to(ROOT)}")
     if failures:
         print(f"failed: {', '.join(failures)}", file=sys.stderr)

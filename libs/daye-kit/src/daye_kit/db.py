@@ -140,8 +140,8 @@ def _refuse_writes(session: Session, _: Any, __: Any) -> None:
         raise RuntimeError("a read-only session (ReadSessionDep) cannot write; use SessionDep")
 
 
-def create_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions for requests that only read: no BEGIN and no COMMIT around their statements.
+def read_only(engine: AsyncEngine) -> AsyncEngine:
+    """The engine's reads: no BEGIN and no COMMIT around their statements.
 
     On PostgreSQL the connection runs in autocommit (a flag of the driver's, no round trip), so a
     read of one row is one round trip instead of three; each statement sees the last commit. On
@@ -151,11 +151,13 @@ def create_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSes
     options: dict[str, Any] = {READ_ONLY_OPTION: True}
     if engine.dialect.name == "postgresql":
         options["isolation_level"] = "AUTOCOMMIT"
+    return engine.execution_options(**options)
+
+
+def create_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """ORM sessions over `read_only(engine)`, refusing to write (`ReadOnlySession`)."""
     return async_sessionmaker(
-        engine.execution_options(**options),
-        expire_on_commit=False,
-        autoflush=False,
-        sync_session_class=ReadOnlySession,
+        read_only(engine), expire_on_commit=False, autoflush=False, sync_session_class=ReadOnlySession
     )
 
 
@@ -195,6 +197,19 @@ async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 ReadSessionDep = Annotated[AsyncSession, Depends(_read_session, scope="function")]
+
+
+async def _read_connection(request: Request) -> AsyncIterator[AsyncConnection]:
+    """One connection of `read_only(engine)` per request, for a read in SQLAlchemy Core: rows
+    straight from the driver, without an ORM session, its identity map and the mapped objects it
+    builds. The hot reads (one row by its key) take it; the connection goes back to the pool before
+    the response is sent."""
+    engine: AsyncEngine = request.app.state.read_engine
+    async with engine.connect() as connection:
+        yield connection
+
+
+ReadConnectionDep = Annotated[AsyncConnection, Depends(_read_connection, scope="function")]
 
 
 def advisory_key(name: str) -> int:

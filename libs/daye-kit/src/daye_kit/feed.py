@@ -26,8 +26,10 @@ is answered 410 `cursor_expired`: the consumer resynchronises from full reads (`
 
 import base64
 import binascii
+import itertools
+import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal, Union
@@ -68,9 +70,13 @@ class EventType:
 
 
 def _payload(kind: EventType, data: BaseModel) -> dict[str, Any]:
+    _check(kind, data)
+    return data.model_dump(mode="json")
+
+
+def _check(kind: EventType, data: BaseModel) -> None:
     if not isinstance(data, kind.data):
         raise TypeError(f"{kind.name} carries {kind.data.__name__}, not {type(data).__name__}")
-    return data.model_dump(mode="json")
 
 
 async def emit(session: AsyncSession, kind: EventType, *, subject: str, data: BaseModel) -> str:
@@ -80,37 +86,86 @@ async def emit(session: AsyncSession, kind: EventType, *, subject: str, data: Ba
     return await record_event(session, type=kind.name, subject=subject, data=payload, to=None)
 
 
-async def emit_many(session: AsyncSession, events: Sequence[tuple[EventType, str, BaseModel]]) -> int:
-    """`emit` of many `(kind, subject, data)` at once, in that order, in the caller's transaction
-    (COPY on PostgreSQL): a write that makes rows by the hundred (generated awards, a bulk import), or
-    one that changes several resources under a lock. How many were recorded."""
-    if not events:
+@dataclass(frozen=True, slots=True)
+class Announcement:
+    """An event to record, its `data` already serialised (JSON text, as the API answers it)."""
+
+    type: str
+    subject: str
+    data: str
+
+
+def announce(kind: EventType, subject: str, data: BaseModel) -> Announcement:
+    """`(kind, subject, data)` for `emit_many`, serialised now: a write that announces thousands of
+    resources holds their JSON text, not thousands of models (which the garbage collector would
+    walk over and over while the write goes on)."""
+    _check(kind, data)
+    return Announcement(kind.name, subject, data.model_dump_json())
+
+
+_COPIED = ["event_id", "type", "subject", "data", "occurred_at", "destination", "state", "attempts",
+           "next_attempt_at", "xact_id"]  # fmt: skip
+
+
+async def emit_many(
+    session: AsyncSession, events: Iterable[tuple[EventType, str, BaseModel] | Announcement]
+) -> int:
+    """`emit` of many `(kind, subject, data)` (or `announce`d) at once, in that order, in the caller's
+    transaction (COPY on PostgreSQL): a write that makes rows by the hundred (generated awards, a bulk
+    import), or one that changes several resources under a lock. How many were recorded.
+
+    `events` may be a generator: on PostgreSQL COPY takes each event as it is made, so the server
+    stores the first while the caller makes the rest, and none are held all at once."""
+    announced = (each if isinstance(each, Announcement) else announce(*each) for each in events)
+    first = next(announced, None)
+    if first is None:
         return 0
     conn = await session.connection()
-    xact = 0
-    if conn.dialect.name == "postgresql":
-        # Every row of one transaction carries the same id: asked once, not per row.
-        xact = int(await conn.scalar(select(cast(cast(func.pg_current_xact_id(), Text), BigInteger))) or 0)
     now = utcnow()
-    rows = []
-    for kind, subject, data in events:
-        rows.append(
+    session.sync_session.info[_TO_NUMBER] = True
+    if conn.dialect.name != "postgresql":
+        rows = [
             {
                 "event_id": str(uuid.uuid4()),
-                "type": kind.name,
-                "subject": subject,
-                "data": _payload(kind, data),
+                "type": each.type,
+                "subject": each.subject,
+                "data": json.loads(each.data),
                 "occurred_at": now,
                 "destination": None,
                 "state": "delivered",
                 "attempts": 0,
                 "next_attempt_at": now,
-                "xact_id": xact,
+                "xact_id": 0,
             }
-        )
-    session.sync_session.info[_TO_NUMBER] = True
-    await insert_rows(conn, EVENTS, rows)
-    return len(rows)
+            for each in itertools.chain([first], announced)
+        ]
+        await insert_rows(conn, EVENTS, rows)
+        return len(rows)
+    # Every row of one transaction carries the same id: asked once, not per row.
+    xact = int(await conn.scalar(select(cast(cast(func.pg_current_xact_id(), Text), BigInteger))) or 0)
+    count = 0
+
+    def records() -> Iterator[tuple[Any, ...]]:
+        nonlocal count
+        for each in itertools.chain([first], announced):
+            count += 1
+            # The JSON text goes into the `json` column as it is (insert_rows would encode it again).
+            yield (
+                str(uuid.uuid4()),
+                each.type,
+                each.subject,
+                each.data,
+                now,
+                None,
+                "delivered",
+                0,
+                now,
+                xact,
+            )
+
+    raw = await conn.get_raw_connection()
+    await raw.driver_connection.copy_records_to_table(EVENTS.name, records=records(), columns=_COPIED)  # type: ignore[union-attr]
+    return count
 
 
 # -- cursors ------------------------------------------------------------------------------------

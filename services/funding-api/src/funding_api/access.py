@@ -9,10 +9,10 @@ ledger line.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, Row
 from sqlmodel import col
 
 from daye_kit.auth import Principal, Role, require_roles
@@ -45,7 +45,7 @@ def award_scope(principal: Principal) -> list[ColumnElement[bool]]:
     return []
 
 
-def may_see(principal: Principal, award: Award) -> bool:
+def may_see(principal: Principal, award: Award | Row[Any]) -> bool:
     if principal.role is Role.township:
         return award.region_code == principal.region_code
     if principal.role is Role.enterprise:

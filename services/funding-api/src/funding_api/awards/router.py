@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from daye_kit.db import ReadSessionDep, SessionDep
+from daye_kit.db import ReadConnectionDep, SessionDep
 from daye_kit.errors import problem_responses
 from daye_kit.idempotency import IdempotencyDep
 from daye_kit.ids import RowId
@@ -72,9 +72,9 @@ async def create_award(
     responses=problem_responses(401, 403, 404, 422, service.AwardNotFound),
 )
 async def read_award(
-    award_id: AwardId, principal: RecordReaderPrincipal, session: ReadSessionDep
+    award_id: AwardId, principal: RecordReaderPrincipal, connection: ReadConnectionDep
 ) -> AwardPublic:
-    return await service.read_award(session, award_id=award_id, principal=principal)
+    return await service.read_award(connection, award_id=award_id, principal=principal)
 
 
 @router.post(

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
+from typing import Any, NamedTuple
 
-from sqlalchemy import Select, bindparam, func, update
+from sqlalchemy import Row, Select, bindparam, func, update
 from sqlalchemy import select as sql_select  # sqlmodel's is typed up to four columns
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlmodel import col, select
 
 from daye_kit.auth import Principal
@@ -47,7 +48,17 @@ class BudgetExceeded(Conflict):
     code, title = "budget_exceeded", "超出资金项目可用预算"
 
 
-def _basis(award: Award, rule: ProgramRule | None) -> AwardBasis:
+class RuleTerms(NamedTuple):
+    """What an automatic award's basis shows of its rule (a `ProgramRule`, or a read's columns)."""
+
+    id: int | None
+    version: int
+    qualification: str
+    granted_year: int
+    amount: Decimal
+
+
+def _basis(award: AwardFields, rule: RuleTerms | ProgramRule | None) -> AwardBasis:
     if award.mode == AwardMode.automatic.value and rule is not None:
         name = QUALIFICATION_NAMES.get(rule.qualification, rule.qualification)
         return AwardBasis(
@@ -63,8 +74,12 @@ def _basis(award: Award, rule: ProgramRule | None) -> AwardBasis:
     )
 
 
+# An award as `_public` reads it: the mapped object, or a row of the award table's columns.
+AwardFields = Award | Row[Any]
+
+
 def _public(
-    award: Award, program_name: str, rule: ProgramRule | None, balance: ledger.AwardBalance
+    award: AwardFields, program_name: str, rule: RuleTerms | ProgramRule | None, balance: ledger.AwardBalance
 ) -> AwardPublic:
     assert award.id is not None
     return AwardPublic(
@@ -146,29 +161,43 @@ async def lock_award(session: AsyncSession, award_id: int) -> Award:
     return award
 
 
-def _award_read() -> Select[Award, str, ProgramRule, Decimal, Decimal]:
-    paid, outstanding = ledger.award_balance_columns(col(Award.id))
+def _award_read() -> Select[Any]:
+    """One award with its programme's name, its rule's terms and its balances, in Core: the read
+    builds no mapped objects."""
+    award, program, rule = Award.__table__, Program.__table__, ProgramRule.__table__  # type: ignore[attr-defined]
+    paid, outstanding = ledger.award_balance_columns(award.c.id)
     return (
-        sql_select(Award, col(Program.name), ProgramRule, paid, outstanding)
-        .join(Program, col(Program.id) == col(Award.program_id))
-        .outerjoin(ProgramRule, col(ProgramRule.id) == col(Award.rule_id))
-        .where(col(Award.id) == bindparam("award_id"))
+        sql_select(
+            award,
+            program.c.name.label("program_name"),
+            *(rule.c[name].label(f"terms_{name}") for name in RuleTerms._fields),
+            paid.label("paid"),
+            outstanding.label("outstanding"),
+        )
+        .select_from(
+            award.join(program, program.c.id == award.c.program_id).outerjoin(
+                rule, rule.c.id == award.c.rule_id
+            )
+        )
+        .where(award.c.id == bindparam("award_id"))
     )
 
 
 # Built once: a read of one award neither builds its statement nor works out its cache key again.
 _AWARD_READ = _award_read()
+_RULE_COLUMNS = tuple(f"terms_{name}" for name in RuleTerms._fields)
 
 
-async def read_award(session: AsyncSession, *, award_id: int, principal: Principal) -> AwardPublic:
+async def read_award(connection: AsyncConnection, *, award_id: int, principal: Principal) -> AwardPublic:
     """`publics` of one award in one statement: the award, its programme's name, its rule and its
     balances from the ledger."""
-    row = (await session.execute(_AWARD_READ, {"award_id": award_id})).one_or_none()
-    if row is None or not may_see(principal, row[0]):
+    row = (await connection.execute(_AWARD_READ, {"award_id": award_id})).one_or_none()
+    if row is None or not may_see(principal, row):
         # Another unit's or enterprise's award is reported as missing, as the registry does.
         raise AwardNotFound(f"award {award_id} does not exist")
-    award, program_name, rule, paid, outstanding = row
-    return _public(award, program_name, rule, ledger.AwardBalance(paid, outstanding))
+    fields = row._mapping
+    rule = RuleTerms(*(fields[name] for name in _RULE_COLUMNS)) if row.rule_id is not None else None
+    return _public(row, row.program_name, rule, ledger.AwardBalance(row.paid, row.outstanding))
 
 
 async def list_awards(

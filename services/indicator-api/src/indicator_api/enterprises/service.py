@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, exists, func, or_
+from sqlalchemy import ColumnElement, Row, Select, bindparam, exists, func, or_
+from sqlalchemy import select as sql_select  # Core: rows, not mapped objects
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -51,7 +53,7 @@ def held_on(day: date) -> ColumnElement[bool]:
     )
 
 
-def visible_to(principal: Principal, enterprise: Enterprise) -> bool:
+def visible_to(principal: Principal, enterprise: Enterprise | EnterprisePublic) -> bool:
     if principal.role is Role.township:
         return enterprise.region_code == principal.region_code
     if principal.role is Role.enterprise:
@@ -87,7 +89,7 @@ async def _qualifications(
     return by_code
 
 
-def _public(enterprise: Enterprise, qualifications: list[QualificationPublic]) -> EnterprisePublic:
+def _public(enterprise: Enterprise | Row[Any], qualifications: list[QualificationPublic]) -> EnterprisePublic:
     return EnterprisePublic(
         credit_code=enterprise.credit_code,
         name=enterprise.name,
@@ -111,26 +113,41 @@ def publics(
     return [_public(e, by_code[e.credit_code]) for e in enterprises]
 
 
+def _enterprise_read() -> Select[Any]:
+    """One enterprise and its qualifications (`q_`-prefixed, in the order `_qualifications` gives),
+    in Core: the read builds no mapped objects."""
+    enterprise, qualification = Enterprise.__table__, Qualification.__table__  # type: ignore[attr-defined]
+    return (
+        sql_select(enterprise, *(qualification.c[name].label(label) for label, name in _QUALIFICATION_LABELS))
+        .select_from(
+            enterprise.outerjoin(qualification, qualification.c.credit_code == enterprise.c.credit_code)
+        )
+        .where(enterprise.c.credit_code == bindparam("credit_code"))
+        .order_by(qualification.c.granted_on, qualification.c.id)
+    )
+
+
+_QUALIFICATION_LABELS = [(f"q_{name}", name) for name in QualificationPublic.model_fields]
 # Built once: a read of one enterprise neither builds its statement nor works out its cache key again.
-_ENTERPRISE_READ = (
-    select(Enterprise, Qualification)
-    .outerjoin(Qualification, col(Qualification.credit_code) == col(Enterprise.credit_code))
-    .where(col(Enterprise.credit_code) == bindparam("credit_code"))
-    .order_by(col(Qualification.granted_on), col(Qualification.id))
-)
+_ENTERPRISE_READ = _enterprise_read()
+
+
+async def _read_public(connection: AsyncConnection, credit_code: str) -> EnterprisePublic | None:
+    rows = (await connection.execute(_ENTERPRISE_READ, {"credit_code": credit_code})).all()
+    if not rows:
+        return None
+    shown = [{name: row._mapping[label] for label, name in _QUALIFICATION_LABELS} for row in rows]
+    return _public(rows[0], [QualificationPublic.model_validate(q) for q in shown if q["id"] is not None])
 
 
 async def read_enterprise(
-    session: AsyncSession, *, credit_code: str, principal: Principal
+    connection: AsyncConnection, *, credit_code: str, principal: Principal
 ) -> EnterprisePublic:
-    """The enterprise and its qualifications (in the order `_qualifications` gives) in one statement."""
-    rows = (await session.execute(_ENTERPRISE_READ, {"credit_code": credit_code})).all()
-    if not rows or not visible_to(principal, rows[0][0]):
+    """The enterprise and its qualifications in one statement."""
+    public = await _read_public(connection, credit_code)
+    if public is None or not visible_to(principal, public):
         raise _not_found(credit_code)  # another unit's enterprise too, as `_load` says
-    qualifications: list[Qualification | None] = [q for _, q in rows]
-    return _public(
-        rows[0][0], [QualificationPublic.model_validate(q) for q in qualifications if q is not None]
-    )
+    return public
 
 
 def _add_qualification(session: AsyncSession, credit_code: str, data: QualificationIn) -> Qualification:
@@ -173,7 +190,9 @@ async def create_enterprise(
     for qualification in data.qualifications:
         _add_qualification(session, data.credit_code, qualification)
     await session.flush()
-    public = await read_enterprise(session, credit_code=data.credit_code, principal=principal)
+    public = await read_enterprise(
+        await session.connection(), credit_code=data.credit_code, principal=principal
+    )
     await emit(
         session, events.ENTERPRISE_CREATED, subject=events.enterprise_subject(data.credit_code), data=public
     )
@@ -199,7 +218,7 @@ async def update_enterprise(
             setattr(enterprise, field, value)
     enterprise.updated_at = utcnow()
     await session.flush()
-    public = await read_enterprise(session, credit_code=credit_code, principal=principal)
+    public = await read_enterprise(await session.connection(), credit_code=credit_code, principal=principal)
     await emit(
         session, events.ENTERPRISE_UPDATED, subject=events.enterprise_subject(credit_code), data=public
     )
@@ -222,14 +241,10 @@ async def qualification_recorded(
     await emit(
         session, events.QUALIFICATION_ADDED, subject=events.qualification_subject(public.id), data=public
     )
-    rows = (await session.execute(_ENTERPRISE_READ, {"credit_code": enterprise.credit_code})).all()
-    held = [QualificationPublic.model_validate(q) for _, q in rows if q is not None]
-    await emit(
-        session,
-        events.ENTERPRISE_UPDATED,
-        subject=events.enterprise_subject(enterprise.credit_code),
-        data=_public(enterprise, held),
-    )
+    changed = await _read_public(await session.connection(), enterprise.credit_code)
+    assert changed is not None  # flushed in this transaction
+    subject = events.enterprise_subject(enterprise.credit_code)
+    await emit(session, events.ENTERPRISE_UPDATED, subject=subject, data=changed)
     return public
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Row, Select, bindparam, delete, func, insert
+from sqlalchemy import select as sql_select  # Core: rows, not mapped objects
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -55,7 +56,7 @@ from matching_api.peers import IndicatorClient
 from matching_api.supplies.models import Supply
 
 
-def can_see(principal: Principal, demand: Demand) -> bool:
+def can_see(principal: Principal, demand: Demand | Row[Any]) -> bool:
     if principal.role is Role.enterprise:
         return demand.credit_code == principal.credit_code
     if principal.role is Role.township:
@@ -84,8 +85,22 @@ async def load_demand(
     query = _DEMAND_BY_ID.with_for_update() if for_update else _DEMAND_BY_ID
     demand = (await session.execute(query, {"demand_id": demand_id})).scalar_one_or_none()
     if demand is None or not can_see(principal, demand):
-        raise NotFound(f"demand {demand_id} does not exist", code="demand_not_found")
+        raise _not_found(demand_id)
     return demand
+
+
+def _not_found(demand_id: int) -> NotFound:
+    return NotFound(f"demand {demand_id} does not exist", code="demand_not_found")
+
+
+def _public_read() -> Select[Any]:
+    """What `read_demand` reads of one demand, in Core: the columns it shows, and no mapped object."""
+    table = Demand.__table__  # type: ignore[attr-defined]
+    shown = [table.c[name] for name in DemandPublic.model_fields if name in table.c]
+    return sql_select(*shown).where(table.c.id == bindparam("demand_id"))
+
+
+_PUBLIC_READ = _public_read()
 
 
 def segment(demand: Demand) -> None:
@@ -268,8 +283,11 @@ async def _announce_recommendations(
         )
 
 
-async def read_demand(session: AsyncSession, *, demand_id: int, principal: Principal) -> DemandPublic:
-    return DemandPublic.model_validate(await load_demand(session, demand_id, principal))
+async def read_demand(connection: AsyncConnection, *, demand_id: int, principal: Principal) -> DemandPublic:
+    row = (await connection.execute(_PUBLIC_READ, {"demand_id": demand_id})).one_or_none()
+    if row is None or not can_see(principal, row):
+        raise _not_found(demand_id)
+    return DemandPublic.model_validate(row)
 
 
 async def update_demand(
