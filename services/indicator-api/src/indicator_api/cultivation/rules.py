@@ -345,7 +345,6 @@ class Outcome(NamedTuple):
     hte_score: int | None
 
 
-def outcome(figures: CandidateFigures) -> Outcome:
-    result = assess(figures)
-    tech_sme, hte = result[Program.tech_sme], result[Program.hte]
+def outcome(assessments: dict[Program, Assessment]) -> Outcome:
+    tech_sme, hte = assessments[Program.tech_sme], assessments[Program.hte]
     return Outcome(tech_sme.eligible, tech_sme.score, hte.eligible, hte.score)

@@ -4,20 +4,22 @@ pipeline, quotas, and which townships lag."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from datetime import date
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import func, tuple_
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlmodel import col, select
 
 from daye_kit.audit import record_change
 from daye_kit.auth import Principal, Role
 from daye_kit.db import insert_rows, next_ids
 from daye_kit.errors import AppError, Conflict, Forbidden, NotFound, RowError, RowsRefused
-from daye_kit.feed import emit, emit_many
+from daye_kit.feed import Announcement, announce, emit, emit_many
 from daye_kit.pagination import Changes, Page, PageParams, keyset_page, next_cursor
 from daye_kit.periods import PeriodClosed
 from daye_kit.timestamps import local_today, utcnow
@@ -146,8 +148,6 @@ async def submit(
             f"{len(errors)} problem(s) in {len(items)} candidate(s); nothing was written", errors
         )
 
-    # Only the outcome is kept, so a large batch does not hold a million condition objects.
-    assessed = [rules.outcome(item.figures) for item in items]
     conn = await session.connection()
     now, today = utcnow(), local_today()
     new_enterprises = {
@@ -164,55 +164,42 @@ async def submit(
         if item.credit_code not in known
     }
     await insert_rows(conn, Enterprise.__table__, list(new_enterprises.values()))  # type: ignore[attr-defined]
-    ids = await next_ids(conn, Candidate.__table__, len(items))  # type: ignore[attr-defined]
-    rows = [
-        {
-            "id": cid,
-            "region_code": region_code,
-            "credit_code": item.credit_code,
-            "program": item.program.value,
-            "year": item.year,
-            "stage": item.stage.value,
-            "figures": item.figures.model_dump(mode="json"),
-            "ruleset": rules.RULESET_VERSION,
-            "eligible_tech_sme": result.tech_sme_eligible,
-            "eligible_hte": result.hte_eligible,
-            "tech_sme_score": result.tech_sme_score,
-            "hte_score": result.hte_score,
-            "created_by": principal.username,
-            "created_at": now,
-            "stage_changed_at": now,
-            "stage_changed_by": principal.username,
-            "updated_at": now,
-        }
-        for cid, item, result in zip(ids, items, assessed, strict=True)
-    ]
-    try:
-        await insert_rows(conn, Candidate.__table__, rows)  # type: ignore[attr-defined]
-    except Exception as exc:
-        # Checked above; only a submission of the same enterprise at the same moment gets here.
-        if _duplicate_candidacy(exc):
-            raise CandidateExists(
-                "another submission of one of these enterprises for the same programme and year "
-                "was recorded at the same moment; nothing of this one was written"
-            ) from exc
-        raise
-    await insert_rows(
-        conn,
-        StageEvent.__table__,  # type: ignore[attr-defined]
-        [
-            {
-                "candidate_id": cid,
-                "from_stage": None,
-                "to_stage": item.stage.value,
-                "on": today,
-                "by": principal.username,
-                "note": "提交候选",
-                "at": now,
-            }
-            for cid, item in zip(ids, items, strict=True)
-        ],
+    await emit_many(
+        session,
+        (
+            announce(
+                events.ENTERPRISE_CREATED,
+                events.enterprise_subject(code),
+                EnterprisePublic.model_validate({**row, "qualifications": []}),
+            )
+            for code, row in new_enterprises.items()
+        ),
     )
+    ids = await next_ids(conn, Candidate.__table__, len(items))  # type: ignore[attr-defined]
+    names = {code: e.name for code, e in known.items()} | {
+        code: str(row["name"]) for code, row in new_enterprises.items()
+    }
+    submission = _Submission(
+        region_code=region_code, username=principal.username, now=now, today=today, names=names
+    )
+    rows: list[dict[str, Any]] = []
+
+    def submitted() -> Iterator[Announcement]:
+        # Each candidate is assessed once: the outcome is kept for its row, the conditions leave at
+        # once as its event's JSON. The database stores the events while the rest are assessed, and
+        # no more than one candidate's condition objects are held at a time.
+        for cid, item in zip(ids, items, strict=True):
+            assessments = rules.assess(item.figures)
+            rows.append(submission.row(cid, item, assessments))
+            yield announce(
+                events.CANDIDATE_SUBMITTED,
+                events.candidate_subject(cid),
+                submission.public(cid, item, assessments),
+            )
+
+    await emit_many(session, submitted())
+    await _insert_candidates(conn, rows)
+    await insert_rows(conn, StageEvent.__table__, [submission.first_stage(row) for row in rows])  # type: ignore[attr-defined]
     # Written with COPY (Core): the audit row is told what was made.
     if len(rows) == 1:
         record_change(session, "candidates", rows[0]["id"], after=rows[0])
@@ -227,79 +214,116 @@ async def submit(
                 "new_enterprises": list(new_enterprises),
             },
         )
-    await emit_many(
-        session,
-        [
-            (
-                events.ENTERPRISE_CREATED,
-                events.enterprise_subject(code),
-                EnterprisePublic.model_validate({**row, "qualifications": []}),
-            )
-            for code, row in new_enterprises.items()
-        ],
-    )
-    names = {code: e.name for code, e in known.items()} | {
-        code: row["name"] for code, row in new_enterprises.items()
-    }
-    # In chunks: a large batch does not hold every candidate's assessment at once.
-    submitted = list(zip(ids, items, strict=True))
-    for start in range(0, len(submitted), 1_000):
-        await emit_many(
-            session,
-            [
-                (
-                    events.CANDIDATE_SUBMITTED,
-                    events.candidate_subject(cid),
-                    CandidatePublic(
-                        id=cid,
-                        region_code=region_code,
-                        credit_code=item.credit_code,
-                        enterprise_name=names[item.credit_code],
-                        program=item.program,
-                        year=item.year,
-                        stage=item.stage,
-                        stage_changed_at=now,
-                        stage_changed_by=principal.username,
-                        created_by=principal.username,
-                        created_at=now,
-                        updated_at=now,
-                        assessments=rules.reassess(item.figures, rules.RULESET_VERSION),
-                        history=[
-                            StageEventPublic(
-                                from_stage=None,
-                                to_stage=item.stage,
-                                on=today,
-                                by=principal.username,
-                                note="提交候选",
-                                at=now,
-                            )
-                        ],
-                    ),
-                )
-                for cid, item in submitted[start : start + 1_000]
-            ],
-        )
     return ids, BulkCandidatesResult(
         created=len(ids),
-        eligible_tech_sme=sum(a.tech_sme_eligible for a in assessed),
-        eligible_hte=sum(a.hte_eligible for a in assessed),
+        eligible_tech_sme=sum(row["eligible_tech_sme"] for row in rows),
+        eligible_hte=sum(row["eligible_hte"] for row in rows),
     )
+
+
+@dataclass(frozen=True)
+class _Submission:
+    """What every candidate of one submission shares, and its rows and event built from that."""
+
+    region_code: str
+    username: str
+    now: datetime
+    today: date
+    names: dict[str, str]  # credit code → enterprise name
+
+    def row(
+        self, cid: int, item: CandidateIn, assessments: dict[rules.Program, rules.Assessment]
+    ) -> dict[str, Any]:
+        outcome = rules.outcome(assessments)
+        return {
+            "id": cid,
+            "region_code": self.region_code,
+            "credit_code": item.credit_code,
+            "program": item.program.value,
+            "year": item.year,
+            "stage": item.stage.value,
+            "figures": item.figures.model_dump(mode="json"),
+            "ruleset": rules.RULESET_VERSION,
+            "eligible_tech_sme": outcome.tech_sme_eligible,
+            "eligible_hte": outcome.hte_eligible,
+            "tech_sme_score": outcome.tech_sme_score,
+            "hte_score": outcome.hte_score,
+            "created_by": self.username,
+            "created_at": self.now,
+            "stage_changed_at": self.now,
+            "stage_changed_by": self.username,
+            "updated_at": self.now,
+        }
+
+    def first_stage(self, candidate: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "candidate_id": candidate["id"],
+            "from_stage": None,
+            "to_stage": candidate["stage"],
+            "on": self.today,
+            "by": self.username,
+            "note": "提交候选",
+            "at": self.now,
+        }
+
+    def public(
+        self, cid: int, item: CandidateIn, assessments: dict[rules.Program, rules.Assessment]
+    ) -> CandidatePublic:
+        return CandidatePublic(
+            id=cid,
+            region_code=self.region_code,
+            credit_code=item.credit_code,
+            enterprise_name=self.names[item.credit_code],
+            program=item.program,
+            year=item.year,
+            stage=item.stage,
+            stage_changed_at=self.now,
+            stage_changed_by=self.username,
+            created_by=self.username,
+            created_at=self.now,
+            updated_at=self.now,
+            assessments=assessments,
+            history=[
+                StageEventPublic(
+                    from_stage=None,
+                    to_stage=item.stage,
+                    on=self.today,
+                    by=self.username,
+                    note="提交候选",
+                    at=self.now,
+                )
+            ],
+        )
+
+
+async def _insert_candidates(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+    try:
+        await insert_rows(conn, Candidate.__table__, rows)  # type: ignore[attr-defined]
+    except Exception as exc:
+        # Checked above; only a submission of the same enterprise at the same moment gets here.
+        if _duplicate_candidacy(exc):
+            raise CandidateExists(
+                "another submission of one of these enterprises for the same programme and year "
+                "was recorded at the same moment; nothing of this one was written"
+            ) from exc
+        raise
 
 
 async def _already_candidates(session: AsyncSession, items: Sequence[CandidateIn]) -> list[RowError]:
     """Rows naming an enterprise that is already a candidate of that programme in that year, or
     that an earlier row of the same batch names: one candidacy per enterprise, programme and year."""
-    wanted = sorted({(item.credit_code, item.program.value, item.year) for item in items})
+    wanted = {(item.credit_code, item.program.value, item.year) for item in items}
+    codes = sorted({code for code, _, _ in wanted})
     taken: set[tuple[str, str, int]] = set()
-    for start in range(0, len(wanted), 5_000):  # three parameters a row; PostgreSQL takes 32,767
+    # The enterprises' candidacies, found by the unique key's leading column: a list of (code,
+    # programme, year) tuples costs PostgreSQL far more to plan and SQLAlchemy to render.
+    for start in range(0, len(codes), 5_000):  # PostgreSQL takes at most 32,767 parameters a query
         found = await session.execute(
             select(col(Candidate.credit_code), col(Candidate.program), col(Candidate.year)).where(
-                tuple_(col(Candidate.credit_code), col(Candidate.program), col(Candidate.year)).in_(
-                    wanted[start : start + 5_000]
-                )
+                col(Candidate.credit_code).in_(codes[start : start + 5_000])
             )
         )
-        taken.update((code, program, int(year)) for code, program, year in found.all())
+        taken.update(wanted.intersection((code, program, int(year)) for code, program, year in found.all()))
     errors: list[RowError] = []
     seen: dict[tuple[str, str, int], int] = {}
     for index, item in enumerate(items):

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, case, exists, func, select, tuple_
+from sqlalchemy import RowMapping, Select, case, exists, func, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -22,7 +22,7 @@ from sqlmodel import col
 from daye_kit.audit import record_change
 from daye_kit.auth import Principal, Role
 from daye_kit.errors import Conflict, Forbidden, NotFound, RowError, RowsRefused
-from daye_kit.feed import emit, emit_many
+from daye_kit.feed import announce, emit, emit_many
 from daye_kit.pagination import Changes, Page, PageParams, keyset_page, next_cursor
 from daye_kit.periods import Period as PeriodKey
 from daye_kit.periods import PeriodClosed
@@ -275,7 +275,10 @@ async def record_values(
     # figure was recorded, else how many and which.
     if len(revisions) == 1:
         record_change(
-            session, "indicator_values", revisions[0].id, after=revisions[0].model_dump(mode="json")
+            session,
+            "indicator_values",
+            revisions[0]["id"],
+            after=ValuePublic.model_validate(revisions[0]).model_dump(mode="json"),
         )
     else:
         record_change(
@@ -285,7 +288,7 @@ async def record_values(
             after={
                 "written": written,
                 "unchanged": len(rows) - written,
-                "revision_ids": [revision.id for revision in revisions],
+                "revision_ids": [revision["id"] for revision in revisions],
             },
         )
     return BulkResult(written=written, unchanged=len(rows) - written)
@@ -314,18 +317,28 @@ def _key(row: StagedValue) -> ValueKey:
     return (row.indicator_code, row.region_code, row.year, row.period_type, row.period)
 
 
+# What a value's answer shows, as Core rows: a bulk write reads back and publishes thousands.
+_PUBLISHED = select(*(IndicatorValue.__table__.c[name] for name in ValuePublic.model_fields))  # type: ignore[attr-defined]
+
+
 async def _publish_values(
     session: AsyncSession, *, recorded_by: str, recorded_at: datetime
-) -> list[ValuePublic]:
+) -> Sequence[RowMapping]:
     """One `indicator_value.recorded` per revision just written: the rows this write stamped, found
-    again by their stamp through the (recorded_at, id) index, in one query however large the batch."""
-    query = (
-        select(IndicatorValue)
-        .where(col(IndicatorValue.recorded_at) == recorded_at, col(IndicatorValue.recorded_by) == recorded_by)
-        .order_by(col(IndicatorValue.id))
+    again by their stamp through the (recorded_at, id) index, in one query however large the batch.
+    Each event is made as COPY takes it (`emit_many`), so the database stores the first while the
+    rest are made."""
+    query = _PUBLISHED.where(
+        col(IndicatorValue.recorded_at) == recorded_at, col(IndicatorValue.recorded_by) == recorded_by
+    ).order_by(col(IndicatorValue.id))
+    written = (await session.execute(query)).mappings().all()
+    await emit_many(
+        session,
+        (
+            announce(events.VALUE_RECORDED, events.value_subject(row["id"]), ValuePublic.model_validate(row))
+            for row in written
+        ),
     )
-    written = [ValuePublic.model_validate(v) for v in (await session.execute(query)).scalars()]
-    await emit_many(session, [(events.VALUE_RECORDED, events.value_subject(v.id), v) for v in written])
     return written
 
 
