@@ -9,7 +9,8 @@ pydantic query model); a request then costs a parse of its query string and a se
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Coroutine, Iterable, Iterator
+from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import FastAPI
@@ -18,7 +19,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from pydantic import AliasChoices, BaseModel
 from starlette.routing import BaseRoute
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from daye_kit.errors import FieldError, InvalidInput
 
@@ -100,9 +101,10 @@ class DeclaredQueryNames:
 
 
 _UNCHECKED = "__daye_unchecked_handle__"
+Handle = Callable[[Scope, Receive, Send], Coroutine[Any, Any, None]]
 
 
-def _strict(route: APIRoute, allowed: frozenset[str]) -> ASGIApp:
+def _strict(route: APIRoute, allowed: frozenset[str]) -> Handle:
     """`route.handle`, refusing unknown query names first. Routing has answered by then (404, and 405
     here, below, for a method the route does not serve); nothing of the operation has run yet, not
     even authentication. A request without a query string costs one check."""
@@ -130,5 +132,5 @@ def refuse_unknown_query_names(app: FastAPI) -> None:
     `app.state.declared_query_names`."""
     declared = DeclaredQueryNames(app.router.routes)
     for route in api_routes(app.router.routes):
-        route.handle = _strict(route, declared.of(route))  # type: ignore[method-assign]
+        route.handle = _strict(route, declared.of(route))  # type: ignore[assignment]
     app.state.declared_query_names = declared
