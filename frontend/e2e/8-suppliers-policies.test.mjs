@@ -83,7 +83,11 @@ test('a township opens its prospects with their shortfalls, records a visit and 
   const outreach = page.locator('.el-dialog', { has: page.locator('[data-test="outreach-form"]') })
   await outreach.locator('textarea[name="note"]').fill('上门讲解入库奖励')
   await outreach.locator('[data-test="record-outreach"]').click()
-  await page.locator('.el-message--success', { hasText: '已记录' }).waitFor()
+  await outreach.waitFor({ state: 'hidden' })
+  // The visit's own '已记录' may still be on the screen: what was written is read back instead.
+  const code = new URL(page.url()).searchParams.get('credit_code')
+  const recorded = await api('indicator', `/api/v1/enterprises/${code}/outreach`)
+  assert.ok(recorded.items.some((item) => item.note === '上门讲解入库奖励'), JSON.stringify(recorded.items))
   await page.context().close()
 })
 

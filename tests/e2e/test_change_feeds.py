@@ -81,6 +81,10 @@ def services(
             f"{prefix}DATABASE_URL": databases[name],
             f"{prefix}WRITE_RATE_LIMIT": "",
             f"{prefix}RUN_DUTIES": "false",
+            # A connection for every writer: the writes that queue behind the held demand keep theirs
+            # for up to HOLD_SECONDS, and with the default 10 the rest would wait out the pool's
+            # timeout (503). What is tested here is the feeds' copies, not the pool's size.
+            f"{prefix}DATABASE_POOL_SIZE": str(WRITERS),
         }
         for name, _, prefix, _ in SERVICES
     }
