@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,7 +15,19 @@ from alembic import command
 from alembic.config import Config
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import JSON, Connection, MetaData, Table, event, func, insert, select, text
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Connection,
+    MetaData,
+    Row,
+    Table,
+    event,
+    func,
+    insert,
+    select,
+    text,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -197,6 +209,20 @@ async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 ReadSessionDep = Annotated[AsyncSession, Depends(_read_session, scope="function")]
+
+
+def columns(model: type[Any], names: Iterable[str], *, prefix: str = "") -> list[ColumnElement[Any]]:
+    """For a read in Core: the columns of a table model's table that `names` name (those it has), as
+    a public model shows them; with a `prefix`, labelled `<prefix><name>`, keeping a joined table's
+    columns apart (`unprefixed` takes them back out of a row)."""
+    table: Table = model.__table__
+    found = [table.c[name] for name in names if name in table.c]
+    return [column.label(f"{prefix}{column.name}") for column in found] if prefix else list(found)
+
+
+def unprefixed(row: Row[Any], names: Iterable[str], prefix: str) -> dict[str, Any]:
+    """The values `columns(..., prefix=prefix)` put in a row, by their own names."""
+    return {name: row._mapping[f"{prefix}{name}"] for name in names}
 
 
 async def _read_connection(request: Request) -> AsyncIterator[AsyncConnection]:

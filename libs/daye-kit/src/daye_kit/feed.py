@@ -123,33 +123,19 @@ async def emit_many(
     conn = await session.connection()
     now = utcnow()
     session.sync_session.info[_TO_NUMBER] = True
-    if conn.dialect.name != "postgresql":
-        rows = [
-            {
-                "event_id": str(uuid.uuid4()),
-                "type": each.type,
-                "subject": each.subject,
-                "data": json.loads(each.data),
-                "occurred_at": now,
-                "destination": None,
-                "state": "delivered",
-                "attempts": 0,
-                "next_attempt_at": now,
-                "xact_id": 0,
-            }
-            for each in itertools.chain([first], announced)
-        ]
-        await insert_rows(conn, EVENTS, rows)
-        return len(rows)
+    postgres = conn.dialect.name == "postgresql"
     # Every row of one transaction carries the same id: asked once, not per row.
-    xact = int(await conn.scalar(select(cast(cast(func.pg_current_xact_id(), Text), BigInteger))) or 0)
+    xact = (
+        int(await conn.scalar(select(cast(cast(func.pg_current_xact_id(), Text), BigInteger))) or 0)
+        if postgres
+        else 0
+    )
     count = 0
 
     def records() -> Iterator[tuple[Any, ...]]:
         nonlocal count
         for each in itertools.chain([first], announced):
             count += 1
-            # The JSON text goes into the `json` column as it is (insert_rows would encode it again).
             yield (
                 str(uuid.uuid4()),
                 each.type,
@@ -163,8 +149,13 @@ async def emit_many(
                 xact,
             )
 
-    raw = await conn.get_raw_connection()
-    await raw.driver_connection.copy_records_to_table(EVENTS.name, records=records(), columns=_COPIED)  # type: ignore[union-attr]
+    if postgres:
+        # COPY takes the JSON text into the `json` column as it is (insert_rows would encode it again).
+        raw = await conn.get_raw_connection()
+        await raw.driver_connection.copy_records_to_table(EVENTS.name, records=records(), columns=_COPIED)  # type: ignore[union-attr]
+    else:
+        rows = [dict(zip(_COPIED, record, strict=True)) for record in records()]
+        await insert_rows(conn, EVENTS, [row | {"data": json.loads(row["data"])} for row in rows])
     return count
 
 

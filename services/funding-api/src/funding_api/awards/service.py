@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlmodel import col, select
 
 from daye_kit.auth import Principal
-from daye_kit.db import lock_exclusively
+from daye_kit.db import columns, lock_exclusively, unprefixed
 from daye_kit.errors import Conflict, Forbidden, InvalidInput, NotFound
 from daye_kit.feed import emit, emit_many
 from daye_kit.pagination import Changes, PageParams, keyset_page, next_cursor
@@ -170,7 +170,7 @@ def _award_read() -> Select[Any]:
         sql_select(
             award,
             program.c.name.label("program_name"),
-            *(rule.c[name].label(f"terms_{name}") for name in RuleTerms._fields),
+            *columns(ProgramRule, RuleTerms._fields, prefix=_TERMS),
             paid.label("paid"),
             outstanding.label("outstanding"),
         )
@@ -183,9 +183,9 @@ def _award_read() -> Select[Any]:
     )
 
 
+_TERMS = "terms_"  # the rule's columns in the read, apart from the award's own
 # Built once: a read of one award neither builds its statement nor works out its cache key again.
 _AWARD_READ = _award_read()
-_RULE_COLUMNS = tuple(f"terms_{name}" for name in RuleTerms._fields)
 
 
 async def read_award(connection: AsyncConnection, *, award_id: int, principal: Principal) -> AwardPublic:
@@ -195,8 +195,7 @@ async def read_award(connection: AsyncConnection, *, award_id: int, principal: P
     if row is None or not may_see(principal, row):
         # Another unit's or enterprise's award is reported as missing, as the registry does.
         raise AwardNotFound(f"award {award_id} does not exist")
-    fields = row._mapping
-    rule = RuleTerms(*(fields[name] for name in _RULE_COLUMNS)) if row.rule_id is not None else None
+    rule = RuleTerms(**unprefixed(row, RuleTerms._fields, _TERMS)) if row.rule_id is not None else None
     return _public(row, row.program_name, rule, ledger.AwardBalance(row.paid, row.outstanding))
 
 

@@ -190,11 +190,12 @@ async def submit(
         # no more than one candidate's condition objects are held at a time.
         for cid, item in zip(ids, items, strict=True):
             assessments = rules.assess(item.figures)
-            rows.append(submission.row(cid, item, assessments))
+            row = submission.row(cid, item, assessments)
+            rows.append(row)
             yield announce(
                 events.CANDIDATE_SUBMITTED,
                 events.candidate_subject(cid),
-                submission.public(cid, item, assessments),
+                submission.public(row, item, assessments),
             )
 
     await emit_many(session, submitted())
@@ -267,10 +268,10 @@ class _Submission:
         }
 
     def public(
-        self, cid: int, item: CandidateIn, assessments: dict[rules.Program, rules.Assessment]
+        self, row: dict[str, Any], item: CandidateIn, assessments: dict[rules.Program, rules.Assessment]
     ) -> CandidatePublic:
         return CandidatePublic(
-            id=cid,
+            id=row["id"],
             region_code=self.region_code,
             credit_code=item.credit_code,
             enterprise_name=self.names[item.credit_code],
@@ -283,16 +284,7 @@ class _Submission:
             created_at=self.now,
             updated_at=self.now,
             assessments=assessments,
-            history=[
-                StageEventPublic(
-                    from_stage=None,
-                    to_stage=item.stage,
-                    on=self.today,
-                    by=self.username,
-                    note="提交候选",
-                    at=self.now,
-                )
-            ],
+            history=[StageEventPublic.model_validate(self.first_stage(row))],
         )
 
 

@@ -15,6 +15,7 @@ from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from daye_kit.auth import Principal, Role
+from daye_kit.db import columns, unprefixed
 from daye_kit.errors import Conflict, Forbidden, NotFound
 from daye_kit.feed import emit, emit_many
 from daye_kit.pagination import Changes, Page, PageParams, keyset_page, next_cursor
@@ -114,11 +115,11 @@ def publics(
 
 
 def _enterprise_read() -> Select[Any]:
-    """One enterprise and its qualifications (`q_`-prefixed, in the order `_qualifications` gives),
-    in Core: the read builds no mapped objects."""
+    """One enterprise and its qualifications (prefixed `_HELD`, in the order `_qualifications`
+    gives), in Core: the read builds no mapped objects."""
     enterprise, qualification = Enterprise.__table__, Qualification.__table__  # type: ignore[attr-defined]
     return (
-        sql_select(enterprise, *(qualification.c[name].label(label) for label, name in _QUALIFICATION_LABELS))
+        sql_select(enterprise, *columns(Qualification, QualificationPublic.model_fields, prefix=_HELD))
         .select_from(
             enterprise.outerjoin(qualification, qualification.c.credit_code == enterprise.c.credit_code)
         )
@@ -127,7 +128,7 @@ def _enterprise_read() -> Select[Any]:
     )
 
 
-_QUALIFICATION_LABELS = [(f"q_{name}", name) for name in QualificationPublic.model_fields]
+_HELD = "q_"  # the qualifications' columns in the read, apart from the enterprise's own
 # Built once: a read of one enterprise neither builds its statement nor works out its cache key again.
 _ENTERPRISE_READ = _enterprise_read()
 
@@ -136,7 +137,7 @@ async def _read_public(connection: AsyncConnection, credit_code: str) -> Enterpr
     rows = (await connection.execute(_ENTERPRISE_READ, {"credit_code": credit_code})).all()
     if not rows:
         return None
-    shown = [{name: row._mapping[label] for label, name in _QUALIFICATION_LABELS} for row in rows]
+    shown = [unprefixed(row, QualificationPublic.model_fields, _HELD) for row in rows]
     return _public(rows[0], [QualificationPublic.model_validate(q) for q in shown if q["id"] is not None])
 
 

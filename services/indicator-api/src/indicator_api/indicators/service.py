@@ -21,6 +21,7 @@ from sqlmodel import col
 
 from daye_kit.audit import record_change
 from daye_kit.auth import Principal, Role
+from daye_kit.db import columns
 from daye_kit.errors import Conflict, Forbidden, NotFound, RowError, RowsRefused
 from daye_kit.feed import announce, emit, emit_many
 from daye_kit.pagination import Changes, Page, PageParams, keyset_page, next_cursor
@@ -318,7 +319,7 @@ def _key(row: StagedValue) -> ValueKey:
 
 
 # What a value's answer shows, as Core rows: a bulk write reads back and publishes thousands.
-_PUBLISHED = select(*(IndicatorValue.__table__.c[name] for name in ValuePublic.model_fields))  # type: ignore[attr-defined]
+_PUBLISHED = select(*columns(IndicatorValue, ValuePublic.model_fields))
 
 
 async def _publish_values(

@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from daye_kit.auth import Principal, Role
-from daye_kit.db import lock_exclusively
+from daye_kit.db import columns, lock_exclusively
 from daye_kit.errors import Conflict, Forbidden, InvalidInput, NotFound
 from daye_kit.feed import EventType, emit
 from daye_kit.pagination import Changes, PageParams, keyset_page, next_cursor
@@ -95,9 +95,9 @@ def _not_found(demand_id: int) -> NotFound:
 
 def _public_read() -> Select[Any]:
     """What `read_demand` reads of one demand, in Core: the columns it shows, and no mapped object."""
-    table = Demand.__table__  # type: ignore[attr-defined]
-    shown = [table.c[name] for name in DemandPublic.model_fields if name in table.c]
-    return sql_select(*shown).where(table.c.id == bindparam("demand_id"))
+    return sql_select(*columns(Demand, DemandPublic.model_fields)).where(
+        col(Demand.id) == bindparam("demand_id")
+    )
 
 
 _PUBLIC_READ = _public_read()
