@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import re
 import shutil
 import statistics
@@ -321,6 +322,7 @@ class Phase:
     socket_errors: int = 0
     grid: list[tuple[float, float]] = field(default_factory=list)  # (latency µs, weight)
     per_service: dict[str, float] = field(default_factory=dict)  # requests per second
+    cpu_busy: float = 0.0  # the share of all the machine's cores not idle during the phase
 
     @property
     def rps(self) -> float:
@@ -336,6 +338,12 @@ class Phase:
             if seen >= total * p / 100:
                 return value / 1000
         return ordered[-1][0] / 1000
+
+
+def _cpu_times() -> tuple[int, int]:
+    """The machine's (idle, total) jiffies since boot, all cores, from /proc/stat."""
+    fields = [int(v) for v in Path("/proc/stat").read_text(encoding="utf-8").split("\n", 1)[0].split()[1:]]
+    return fields[3] + fields[4], sum(fields[:8])  # idle + iowait; without guest time, counted in user
 
 
 def run_phase(
@@ -359,6 +367,7 @@ def run_phase(
         url = f"http://127.0.0.1:{chosen[0]}/"
         commands[service] = ["wrk", "-t2", f"-c{CONNECTIONS[service]}", f"-d{seconds}s", "--timeout", "10s"]
         commands[service] += ["-s", str(path), url]
+    idle_before, total_before = _cpu_times()
     running = {
         service: subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # noqa: S603
         for service, command in commands.items()
@@ -378,6 +387,8 @@ def run_phase(
         phase.per_service[service] = summary["requests"] / elapsed
         weight = summary["requests"] / len(summary["grid_us"])
         phase.grid += [(float(value), weight) for value in summary["grid_us"]]
+    idle_after, total_after = _cpu_times()
+    phase.cpu_busy = 1 - (idle_after - idle_before) / max(1, total_after - total_before)
     return phase
 
 
@@ -582,7 +593,8 @@ def main() -> int:
                         f"  round {round_ + 1}, {count} replica(s): {phase.rps:,.0f} req/s "
                         f"({', '.join(f'{s} {r:,.0f}' for s, r in phase.per_service.items())}), "
                         f"p50 {phase.percentile(50):.0f} ms, p99 {phase.percentile(99):.0f} ms, "
-                        f"5xx {phase.s5xx}, 4xx {phase.s4xx}, socket errors {phase.socket_errors}",
+                        f"5xx {phase.s5xx}, 4xx {phase.s4xx}, socket errors {phase.socket_errors}, "
+                        f"CPU busy {phase.cpu_busy:.0%}",
                         flush=True,
                     )
             loaded = _memory(replicas)
@@ -632,6 +644,15 @@ def report(phases: Mapping[int, list[Phase]]) -> None:
         baseline=f"{one:,.0f} req/s, p50 {one_p50:.0f} ms, p99 {one_p99:.0f} ms",
         ratio=ratio,
         at_least=THROUGHPUT_GOAL,
+    )
+    busy = {count: statistics.median(p.cpu_busy for p in runs) for count, runs in phases.items()}
+    print(
+        f"CPU busy (all {os.cpu_count()} cores, median of the rounds): {busy[1]:.0%} with one replica, "
+        f"{busy[2]:.0%} with two"
+    )
+    figure(
+        f"the machine's CPU busy during the mixed load (all {os.cpu_count()} cores: services, PostgreSQL, wrk)",
+        f"one replica {busy[1]:.0%}, two replicas {busy[2]:.0%} (median of the rounds)",
     )
     record(
         "mixed load: answers 5xx (share of all requests, both phases)",

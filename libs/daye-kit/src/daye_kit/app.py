@@ -110,7 +110,7 @@ def build_app(
         app.state.engine = engine
         app.state.sessionmaker = db.create_sessionmaker(engine)
         app.state.read_sessionmaker = db.create_read_sessionmaker(engine)
-        app.state.read_engine = db.read_only(engine)
+        app.state.reads = db.Reads(db.read_only(engine))
         app.state.http = http
         dispatcher: asyncio.Task[None] | None = None
         loops: list[asyncio.Task[None]] = []

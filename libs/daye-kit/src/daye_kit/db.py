@@ -39,6 +39,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import Session, registry
+from sqlalchemy.sql.base import Executable
 
 from daye_kit.errors import ServiceUnavailable, problem_response
 
@@ -225,17 +226,33 @@ def unprefixed(row: Row[Any], names: Iterable[str], prefix: str) -> dict[str, An
     return {name: row._mapping[f"{prefix}{name}"] for name in names}
 
 
-async def _read_connection(request: Request) -> AsyncIterator[AsyncConnection]:
-    """One connection of `read_only(engine)` per request, for a read in SQLAlchemy Core: rows
-    straight from the driver, without an ORM session, its identity map and the mapped objects it
-    builds. The hot reads (one row by its key) take it; the connection goes back to the pool before
-    the response is sent."""
-    engine: AsyncEngine = request.app.state.read_engine
-    async with engine.connect() as connection:
-        yield connection
+class Reads:
+    """Reads in SQLAlchemy Core on `read_only(engine)`: rows straight from the driver, without an
+    ORM session, its identity map and the mapped objects it builds. Each read borrows a pooled
+    connection for its one statement and returns it before the response is built. The hot reads (one
+    row by its key) take it, as `ReadsDep`: a plain dependency, not a generator one, whose exit
+    FastAPI would run in a shielded cancel scope of its own on every request."""
+
+    __slots__ = ("engine",)
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def one_or_none(self, statement: Executable, parameters: Mapping[str, Any]) -> Row[Any] | None:
+        async with self.engine.connect() as connection:
+            return (await connection.execute(statement, parameters)).one_or_none()
+
+    async def all(self, statement: Executable, parameters: Mapping[str, Any]) -> Sequence[Row[Any]]:
+        async with self.engine.connect() as connection:
+            return (await connection.execute(statement, parameters)).all()
 
 
-ReadConnectionDep = Annotated[AsyncConnection, Depends(_read_connection, scope="function")]
+async def _reads(request: Request) -> Reads:
+    reads: Reads = request.app.state.reads
+    return reads
+
+
+ReadsDep = Annotated[Reads, Depends(_reads)]
 
 
 def advisory_key(name: str) -> int:

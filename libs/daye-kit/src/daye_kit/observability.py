@@ -78,7 +78,8 @@ class _NamedWriteLogger(structlog.WriteLogger):
 AccessRecord = tuple[str, str, int, float, float, str | None]
 
 
-_json = json.JSONEncoder(ensure_ascii=False).encode
+# `json.dumps(text, ensure_ascii=False)` without the encoder's own dispatch: the C escaper itself.
+_json_string = json.encoder.encode_basestring
 
 
 class AccessLog:
@@ -151,15 +152,16 @@ class AccessLog:
                 )
             return
         # What `json.dumps` of the dict structlog would build gives, key for key, with the constant
-        # parts encoded once: a line costs two string encodings and a timestamp.
-        service = _json(self._service)
+        # parts encoded once: a line costs the C escaper on its strings, and a timestamp. A duration is
+        # a finite float, which JSON writes as its repr.
+        service = _json_string(self._service)
         lines = []
         for method, path, status, duration_ms, ended, request_id in entries:
             timestamp = datetime.fromtimestamp(ended, UTC).isoformat().replace("+00:00", "Z")
-            request = f', "request_id": {_json(request_id)}' if request_id else ""
+            request = f', "request_id": {_json_string(request_id)}' if request_id else ""
             lines.append(
-                f'{{"method": {_json(method)}, "path": {_json(path)}, "status": {status}, '
-                f'"duration_ms": {_json(duration_ms)}, "event": "request", "level": "info", '
+                f'{{"method": {_json_string(method)}, "path": {_json_string(path)}, "status": {status}, '
+                f'"duration_ms": {duration_ms!r}, "event": "request", "level": "info", '
                 f'"logger": "daye.access", "timestamp": "{timestamp}", "service": {service}{request}}}'
             )
         lines.append("")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from daye_kit.db import ReadConnectionDep, SessionDep
+from daye_kit.db import ReadsDep, SessionDep
 from daye_kit.errors import problem_responses
 from daye_kit.idempotency import IdempotencyDep
 from daye_kit.ids import RowId
@@ -71,10 +71,8 @@ async def create_award(
     description="含兑现依据(规则版本或申请)、审核记录、已拨付与未兑现。看不到的奖补按不存在处理。",
     responses=problem_responses(401, 403, 404, 422, service.AwardNotFound),
 )
-async def read_award(
-    award_id: AwardId, principal: RecordReaderPrincipal, connection: ReadConnectionDep
-) -> AwardPublic:
-    return await service.read_award(connection, award_id=award_id, principal=principal)
+async def read_award(award_id: AwardId, principal: RecordReaderPrincipal, reads: ReadsDep) -> AwardPublic:
+    return await service.read_award(reads, award_id=award_id, principal=principal)
 
 
 @router.post(

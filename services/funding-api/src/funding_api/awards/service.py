@@ -11,11 +11,11 @@ from typing import Any, NamedTuple
 from sqlalchemy import Row, Select, bindparam, func, update
 from sqlalchemy import select as sql_select  # sqlmodel's is typed up to four columns
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from daye_kit.auth import Principal
-from daye_kit.db import columns, lock_exclusively, unprefixed
+from daye_kit.db import Reads, columns, lock_exclusively, unprefixed
 from daye_kit.errors import Conflict, Forbidden, InvalidInput, NotFound
 from daye_kit.feed import emit, emit_many
 from daye_kit.pagination import Changes, PageParams, keyset_page, next_cursor
@@ -188,10 +188,10 @@ _TERMS = "terms_"  # the rule's columns in the read, apart from the award's own
 _AWARD_READ = _award_read()
 
 
-async def read_award(connection: AsyncConnection, *, award_id: int, principal: Principal) -> AwardPublic:
+async def read_award(reads: Reads, *, award_id: int, principal: Principal) -> AwardPublic:
     """`publics` of one award in one statement: the award, its programme's name, its rule and its
     balances from the ledger."""
-    row = (await connection.execute(_AWARD_READ, {"award_id": award_id})).one_or_none()
+    row = await reads.one_or_none(_AWARD_READ, {"award_id": award_id})
     if row is None or not may_see(principal, row):
         # Another unit's or enterprise's award is reported as missing, as the registry does.
         raise AwardNotFound(f"award {award_id} does not exist")

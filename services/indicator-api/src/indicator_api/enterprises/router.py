@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 from daye_kit.auth import AdminPrincipal, CurrentPrincipal
 from daye_kit.conditional import last_modified
 from daye_kit.credit_code import CreditCode
-from daye_kit.db import ReadConnectionDep, ReadSessionDep, SessionDep
+from daye_kit.db import ReadsDep, ReadSessionDep, SessionDep
 from daye_kit.errors import json_rows, problem_responses, rows_located
 from daye_kit.idempotency import IdempotencyDep
 from daye_kit.pagination import ChangesDep, Page, PageDep
@@ -101,10 +101,10 @@ async def create_enterprise(
 async def read_enterprise(
     credit_code: CreditCodePath,
     principal: CurrentPrincipal,
-    connection: ReadConnectionDep,
+    reads: ReadsDep,
     response: Response,
 ) -> EnterprisePublic:
-    enterprise = await service.read_enterprise(connection, credit_code=credit_code, principal=principal)
+    enterprise = await service.read_enterprise(reads, credit_code=credit_code, principal=principal)
     last_modified(response, enterprise.updated_at)
     return enterprise
 

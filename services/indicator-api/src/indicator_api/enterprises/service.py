@@ -10,12 +10,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, Select, bindparam, exists, func, or_
 from sqlalchemy import select as sql_select  # Core: rows, not mapped objects
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from daye_kit.auth import Principal, Role
-from daye_kit.db import columns, unprefixed
+from daye_kit.db import Reads, columns, unprefixed
 from daye_kit.errors import Conflict, Forbidden, NotFound
 from daye_kit.feed import emit, emit_many
 from daye_kit.pagination import Changes, Page, PageParams, keyset_page, next_cursor
@@ -133,19 +133,25 @@ _HELD = "q_"  # the qualifications' columns in the read, apart from the enterpri
 _ENTERPRISE_READ = _enterprise_read()
 
 
-async def _read_public(connection: AsyncConnection, credit_code: str) -> EnterprisePublic | None:
-    rows = (await connection.execute(_ENTERPRISE_READ, {"credit_code": credit_code})).all()
+async def _as_written(session: AsyncSession, credit_code: str) -> EnterprisePublic:
+    """The enterprise as this transaction has just written (and flushed) it."""
+    connection = await session.connection()
+    public = _from_rows((await connection.execute(_ENTERPRISE_READ, {"credit_code": credit_code})).all())
+    assert public is not None  # flushed in this transaction
+    return public
+
+
+def _from_rows(rows: Sequence[Row[Any]]) -> EnterprisePublic | None:
+    """`_ENTERPRISE_READ`'s rows: the enterprise, once per qualification it holds (or once without)."""
     if not rows:
         return None
     shown = [unprefixed(row, QualificationPublic.model_fields, _HELD) for row in rows]
     return _public(rows[0], [QualificationPublic.model_validate(q) for q in shown if q["id"] is not None])
 
 
-async def read_enterprise(
-    connection: AsyncConnection, *, credit_code: str, principal: Principal
-) -> EnterprisePublic:
+async def read_enterprise(reads: Reads, *, credit_code: str, principal: Principal) -> EnterprisePublic:
     """The enterprise and its qualifications in one statement."""
-    public = await _read_public(connection, credit_code)
+    public = _from_rows(await reads.all(_ENTERPRISE_READ, {"credit_code": credit_code}))
     if public is None or not visible_to(principal, public):
         raise _not_found(credit_code)  # another unit's enterprise too, as `_load` says
     return public
@@ -191,9 +197,7 @@ async def create_enterprise(
     for qualification in data.qualifications:
         _add_qualification(session, data.credit_code, qualification)
     await session.flush()
-    public = await read_enterprise(
-        await session.connection(), credit_code=data.credit_code, principal=principal
-    )
+    public = await _as_written(session, data.credit_code)
     await emit(
         session, events.ENTERPRISE_CREATED, subject=events.enterprise_subject(data.credit_code), data=public
     )
@@ -219,7 +223,7 @@ async def update_enterprise(
             setattr(enterprise, field, value)
     enterprise.updated_at = utcnow()
     await session.flush()
-    public = await read_enterprise(await session.connection(), credit_code=credit_code, principal=principal)
+    public = await _as_written(session, credit_code)
     await emit(
         session, events.ENTERPRISE_UPDATED, subject=events.enterprise_subject(credit_code), data=public
     )
@@ -242,8 +246,7 @@ async def qualification_recorded(
     await emit(
         session, events.QUALIFICATION_ADDED, subject=events.qualification_subject(public.id), data=public
     )
-    changed = await _read_public(await session.connection(), enterprise.credit_code)
-    assert changed is not None  # flushed in this transaction
+    changed = await _as_written(session, enterprise.credit_code)
     subject = events.enterprise_subject(enterprise.credit_code)
     await emit(session, events.ENTERPRISE_UPDATED, subject=subject, data=changed)
     return public

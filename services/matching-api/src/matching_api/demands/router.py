@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 
 from daye_kit.auth import CurrentPrincipal
-from daye_kit.db import ReadConnectionDep, ReadSessionDep, SessionDep
+from daye_kit.db import ReadsDep, ReadSessionDep, SessionDep
 from daye_kit.errors import problem_responses
 from daye_kit.idempotency import IdempotencyDep
 from daye_kit.ids import RowId
@@ -99,10 +99,8 @@ async def close_expired_demands(
     description="企业只能查看自己的需求,他人的需求按不存在处理 (404)。",
     responses=problem_responses(401, 404, 422, codes={404: ["demand_not_found"]}),
 )
-async def read_demand(
-    demand_id: DemandId, principal: CurrentPrincipal, connection: ReadConnectionDep
-) -> DemandPublic:
-    return await service.read_demand(connection, demand_id=demand_id, principal=principal)
+async def read_demand(demand_id: DemandId, principal: CurrentPrincipal, reads: ReadsDep) -> DemandPublic:
+    return await service.read_demand(reads, demand_id=demand_id, principal=principal)
 
 
 @router.patch(

@@ -7,12 +7,12 @@ from typing import Any
 
 from sqlalchemy import Row, Select, bindparam, delete, func, insert
 from sqlalchemy import select as sql_select  # Core: rows, not mapped objects
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from daye_kit.auth import Principal, Role
-from daye_kit.db import columns, lock_exclusively
+from daye_kit.db import Reads, columns, lock_exclusively
 from daye_kit.errors import Conflict, Forbidden, InvalidInput, NotFound
 from daye_kit.feed import EventType, emit
 from daye_kit.pagination import Changes, PageParams, keyset_page, next_cursor
@@ -283,8 +283,8 @@ async def _announce_recommendations(
         )
 
 
-async def read_demand(connection: AsyncConnection, *, demand_id: int, principal: Principal) -> DemandPublic:
-    row = (await connection.execute(_PUBLIC_READ, {"demand_id": demand_id})).one_or_none()
+async def read_demand(reads: Reads, *, demand_id: int, principal: Principal) -> DemandPublic:
+    row = await reads.one_or_none(_PUBLIC_READ, {"demand_id": demand_id})
     if row is None or not can_see(principal, row):
         raise _not_found(demand_id)
     return DemandPublic.model_validate(row)
