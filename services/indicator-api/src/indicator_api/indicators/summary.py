@@ -156,30 +156,39 @@ def _queries(dialect: str) -> _Queries:
         GROUP BY indicator_code, parent_code
     """  # noqa: S608
     # A child's current figures from its last day before the earliest written one (what it counted
-    # with until then) on: every figure whose contribution the write can change. Through the primary
-    # key: indicator, unit, period end.
+    # with until then) on: every figure whose contribution the write can change. Each pair's first day
+    # is worked out once, in a materialized CTE, so the join reaches the figures through the primary
+    # key (indicator, unit, period end) from that day on; inside the join's condition it would be
+    # evaluated against every current figure of the pair, however old.
     pair_rows = f"""
+        WITH p AS MATERIALIZED (
+            SELECT q.indicator_code, q.region_code, COALESCE((
+                SELECT MAX(b.period_end) FROM indicator_current_values b
+                WHERE b.indicator_code = q.indicator_code AND b.region_code = q.region_code
+                  AND b.period_end < q.lo AND b.period_end >= q.since
+            ), q.lo) AS first_day
+            FROM ({rolled}) AS q
+        )
         SELECT c.indicator_code, c.region_code, c.year, c.period_type, c.period, c.period_end, c.value,
                c.revision
-        FROM ({rolled}) AS p
-        JOIN indicator_current_values c
+        FROM p JOIN indicator_current_values c
           ON c.indicator_code = p.indicator_code AND c.region_code = p.region_code
-        WHERE c.period_end >= COALESCE((
-            SELECT MAX(b.period_end) FROM indicator_current_values b
-            WHERE b.indicator_code = p.indicator_code AND b.region_code = p.region_code
-              AND b.period_end < p.lo AND b.period_end >= p.since
-        ), p.lo)
+         AND c.period_end >= p.first_day
     """  # noqa: S608
     # The same for the parent units' rollups.
     group_points = f"""
+        WITH g AS MATERIALIZED (
+            SELECT q.indicator_code, q.parent_code, COALESCE((
+                SELECT MAX(b.period_end) FROM indicator_rollups b
+                WHERE b.indicator_code = q.indicator_code AND b.region_code = q.parent_code
+                  AND b.period_end < q.lo AND b.period_end >= q.since
+            ), q.lo) AS first_day
+            FROM ({groups}) AS q
+        )
         SELECT r.indicator_code, r.region_code, r.period_end, r.value
-        FROM ({groups}) AS g
-        JOIN indicator_rollups r ON r.indicator_code = g.indicator_code AND r.region_code = g.parent_code
-        WHERE r.period_end >= COALESCE((
-            SELECT MAX(b.period_end) FROM indicator_rollups b
-            WHERE b.indicator_code = g.indicator_code AND b.region_code = g.parent_code
-              AND b.period_end < g.lo AND b.period_end >= g.since
-        ), g.lo)
+        FROM g JOIN indicator_rollups r
+          ON r.indicator_code = g.indicator_code AND r.region_code = g.parent_code
+         AND r.period_end >= g.first_day
     """  # noqa: S608
     return _Queries(
         pairs=text(pairs).columns(lo=Date()),
