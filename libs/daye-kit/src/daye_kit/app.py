@@ -15,7 +15,6 @@ from typing import Any
 import httpx
 import structlog
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -26,6 +25,7 @@ from daye_kit.audit.router import AUDITOR
 from daye_kit.auth import TOKEN_PATH, Authenticator
 from daye_kit.conditional import ConditionalGetMiddleware
 from daye_kit.contract import apply_deprecations, complete_document
+from daye_kit.cors import CrossOriginMiddleware
 from daye_kit.duties import Duty, DutyRunner, as_configured
 from daye_kit.errors import PROBLEM_MEDIA_TYPE, NulCharacterMiddleware, install_problem_handlers
 from daye_kit.health import ReadinessCheck, health_router
@@ -184,7 +184,7 @@ def build_app(
     app.add_middleware(RequestContextMiddleware, registry=metrics)
     app.state.outbox_metrics = OutboxMetrics(metrics)
     app.add_middleware(
-        CORSMiddleware,
+        CrossOriginMiddleware,
         allow_origins=settings.cors_origins,
         allow_credentials=True,
         allow_methods=["*"],

@@ -217,7 +217,7 @@ def _route_resource(route_path: str) -> str | None:
     return None
 
 
-@dataclass
+@dataclass(slots=True)
 class RequestAudit:
     """The audit of one request, in its scope under `AUDIT_SCOPE_KEY`."""
 
@@ -438,15 +438,19 @@ class AuditMiddleware:
         scope[AUDIT_SCOPE_KEY] = audit
         status = 500
         collect = False
+        # Whether the answer gets a row of its own here: a write's (unless its transaction wrote it)
+        # or a pull's. A plain read has none, and its answer passes through untouched.
+        recorded = False
         body = bytearray()
         finished = False
 
         async def audited_send(message: Message) -> None:
-            nonlocal status, collect, finished
+            nonlocal status, collect, recorded, finished
             if message["type"] == "http.response.start":
                 status = message["status"]
+                recorded = audit.is_write or audit.is_pull
                 collect = (audit.is_write and status >= 400) or audit.is_pull
-            elif message["type"] == "http.response.body":
+            elif recorded and message["type"] == "http.response.body":
                 if collect and len(body) < _BODY_CAP:
                     body.extend(message.get("body", b""))
                 if not message.get("more_body", False) and not finished:
