@@ -137,6 +137,30 @@ _DATES = {
 }
 
 
+def _from_first_day(table: str, unit: str, touched: str, columns: str) -> str:
+    """`columns` of `table`'s figures for each (indicator, unit) of `touched` (with its earliest
+    written day `lo` and the first day that counts with it, `since`), from the unit's last day before
+    `lo` (what it counted with until then) on: every figure whose contribution the write can change.
+    `unit` is the column of `touched` naming the table's unit.
+
+    Each pair's first day is worked out once, in a materialized CTE, so the join reaches the figures
+    through the primary key (indicator, unit, period end) from that day on; inside the join's
+    condition it would be evaluated against every figure of the pair, however old."""
+    return f"""
+        WITH t AS MATERIALIZED (
+            SELECT q.indicator_code, q.{unit} AS unit, COALESCE((
+                SELECT MAX(b.period_end) FROM {table} b
+                WHERE b.indicator_code = q.indicator_code AND b.region_code = q.{unit}
+                  AND b.period_end < q.lo AND b.period_end >= q.since
+            ), q.lo) AS first_day
+            FROM ({touched}) AS q
+        )
+        SELECT {", ".join(f"f.{c}" for c in columns.split(", "))}
+        FROM t JOIN {table} f
+          ON f.indicator_code = t.indicator_code AND f.region_code = t.unit AND f.period_end >= t.first_day
+    """  # noqa: S608
+
+
 @dataclass(frozen=True)
 class _Queries:
     pairs: TextualSelect
@@ -155,41 +179,16 @@ def _queries(dialect: str) -> _Queries:
         FROM ({rolled}) AS b
         GROUP BY indicator_code, parent_code
     """  # noqa: S608
-    # A child's current figures from its last day before the earliest written one (what it counted
-    # with until then) on: every figure whose contribution the write can change. Each pair's first day
-    # is worked out once, in a materialized CTE, so the join reaches the figures through the primary
-    # key (indicator, unit, period end) from that day on; inside the join's condition it would be
-    # evaluated against every current figure of the pair, however old.
-    pair_rows = f"""
-        WITH p AS MATERIALIZED (
-            SELECT q.indicator_code, q.region_code, COALESCE((
-                SELECT MAX(b.period_end) FROM indicator_current_values b
-                WHERE b.indicator_code = q.indicator_code AND b.region_code = q.region_code
-                  AND b.period_end < q.lo AND b.period_end >= q.since
-            ), q.lo) AS first_day
-            FROM ({rolled}) AS q
-        )
-        SELECT c.indicator_code, c.region_code, c.year, c.period_type, c.period, c.period_end, c.value,
-               c.revision
-        FROM p JOIN indicator_current_values c
-          ON c.indicator_code = p.indicator_code AND c.region_code = p.region_code
-         AND c.period_end >= p.first_day
-    """  # noqa: S608
-    # The same for the parent units' rollups.
-    group_points = f"""
-        WITH g AS MATERIALIZED (
-            SELECT q.indicator_code, q.parent_code, COALESCE((
-                SELECT MAX(b.period_end) FROM indicator_rollups b
-                WHERE b.indicator_code = q.indicator_code AND b.region_code = q.parent_code
-                  AND b.period_end < q.lo AND b.period_end >= q.since
-            ), q.lo) AS first_day
-            FROM ({groups}) AS q
-        )
-        SELECT r.indicator_code, r.region_code, r.period_end, r.value
-        FROM g JOIN indicator_rollups r
-          ON r.indicator_code = g.indicator_code AND r.region_code = g.parent_code
-         AND r.period_end >= g.first_day
-    """  # noqa: S608
+    # A child unit's current figures, and its parent's rollups.
+    pair_rows = _from_first_day(
+        "indicator_current_values",
+        "region_code",
+        rolled,
+        "indicator_code, region_code, year, period_type, period, period_end, value, revision",
+    )
+    group_points = _from_first_day(
+        "indicator_rollups", "parent_code", groups, "indicator_code, region_code, period_end, value"
+    )
     return _Queries(
         pairs=text(pairs).columns(lo=Date()),
         pair_rows=text(pair_rows).columns(**WRITTEN_COLUMNS),
