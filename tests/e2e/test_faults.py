@@ -73,9 +73,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "MATCHING_INDICATOR_URL": indicator_proxy.url,
             "MATCHING_PEER_TIMEOUT_SECONDS": "1",
             "MATCHING_PEER_RETRIES": "1",
-            # The outbox retries a peer that is down every second or two, so the test waits little.
+            # The outbox retries a peer that is down every second or two, so the test waits little; and
+            # keeps trying for minutes, not the default ten attempts (about 17 s at this pace), which a
+            # restart of indicator-api on a loaded machine can outlast (20 s seen in CI).
             "MATCHING_OUTBOX_BACKOFF_SECONDS": "0.5",
             "MATCHING_OUTBOX_BACKOFF_MAX_SECONDS": "2",
+            "MATCHING_OUTBOX_MAX_ATTEMPTS": "100",
         }
         env["funding-api"]["FUNDING_DATABASE_URL"] = postgres.set(port=database_proxy.port).render_as_string(
             hide_password=False
