@@ -21,10 +21,8 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy import Column, Integer, String, Table, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
-from starlette.datastructures import MutableHeaders
 
 from daye_kit.app import ServiceSpec, build_app
-from daye_kit.cors import with_vary_origin
 from daye_kit.db import (
     create_engine,
     create_read_sessionmaker,
@@ -165,22 +163,6 @@ async def test_an_answer_without_origin_varies_by_origin_as_starlette_says(clien
     assert "access-control-allow-origin" not in read.headers
     probe = await client.get("/healthz")
     assert probe.headers.get_list("vary") == ["Origin"]
-
-
-@pytest.mark.parametrize(
-    "headers",
-    [
-        [],
-        [(b"content-type", b"application/json")],
-        [(b"vary", b"Accept")],
-        [(b"vary", b"Accept"), (b"etag", b'"1"'), (b"vary", b"Authorization, X-API-Key")],
-    ],
-)
-def test_vary_origin_is_added_as_starlette_adds_it(headers: list[tuple[bytes, bytes]]) -> None:
-    message: dict[str, Any] = {"type": "http.response.start", "headers": list(headers)}
-    starlette = MutableHeaders(scope=message)
-    starlette["Vary"] = ", ".join([*starlette.getlist("Vary"), "Origin"])
-    assert with_vary_origin(list(headers)) == message["headers"]
 
 
 # --- read-only sessions and the pool ------------------------------------------------------------

@@ -10,28 +10,11 @@ goes through Starlette's own code.
 
 from __future__ import annotations
 
+from starlette.datastructures import MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import Message, Receive, Scope, Send
 
 _ORIGIN = b"origin"
-_VARY = b"vary"
-
-
-def with_vary_origin(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    """`headers` (names in lower case, as ASGI has them) with `Origin` added to `Vary`, as Starlette
-    sets it: the values of every `Vary` joined into the first one, and `Origin` after them."""
-    values = [value for name, value in headers if name == _VARY]
-    if not values:
-        return [*headers, (_VARY, b"Origin")]
-    joined = b", ".join([*values, b"Origin"])
-    result: list[tuple[bytes, bytes]] = []
-    for name, value in headers:
-        if name != _VARY:
-            result.append((name, value))
-        elif joined:
-            result.append((_VARY, joined))
-            joined = b""
-    return result
 
 
 class CrossOriginMiddleware(CORSMiddleware):
@@ -48,7 +31,10 @@ class CrossOriginMiddleware(CORSMiddleware):
 
         async def send_with_vary(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = with_vary_origin(list(message.get("headers", ())))
+                # As Starlette's own `send` sets it: every `Vary` joined into one, `Origin` last.
+                message.setdefault("headers", [])
+                headers = MutableHeaders(scope=message)
+                headers["Vary"] = ", ".join([*headers.getlist("Vary"), "Origin"])
             await send(message)
 
         await self.app(scope, receive, send_with_vary)

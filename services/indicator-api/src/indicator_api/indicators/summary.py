@@ -137,7 +137,7 @@ _DATES = {
 }
 
 
-def _from_first_day(table: str, unit: str, touched: str, columns: str) -> str:
+def _from_first_day(table: str, unit: str, touched: str, columns: Iterable[str]) -> str:
     """`columns` of `table`'s figures for each (indicator, unit) of `touched` (with its earliest
     written day `lo` and the first day that counts with it, `since`), from the unit's last day before
     `lo` (what it counted with until then) on: every figure whose contribution the write can change.
@@ -155,7 +155,7 @@ def _from_first_day(table: str, unit: str, touched: str, columns: str) -> str:
             ), q.lo) AS first_day
             FROM ({touched}) AS q
         )
-        SELECT {", ".join(f"f.{c}" for c in columns.split(", "))}
+        SELECT {", ".join(f"f.{c}" for c in columns)}
         FROM t JOIN {table} f
           ON f.indicator_code = t.indicator_code AND f.region_code = t.unit AND f.period_end >= t.first_day
     """  # noqa: S608
@@ -180,14 +180,9 @@ def _queries(dialect: str) -> _Queries:
         GROUP BY indicator_code, parent_code
     """  # noqa: S608
     # A child unit's current figures, and its parent's rollups.
-    pair_rows = _from_first_day(
-        "indicator_current_values",
-        "region_code",
-        rolled,
-        "indicator_code, region_code, year, period_type, period, period_end, value, revision",
-    )
+    pair_rows = _from_first_day("indicator_current_values", "region_code", rolled, WRITTEN_COLUMNS)
     group_points = _from_first_day(
-        "indicator_rollups", "parent_code", groups, "indicator_code, region_code, period_end, value"
+        "indicator_rollups", "parent_code", groups, ("indicator_code", "region_code", "period_end", "value")
     )
     return _Queries(
         pairs=text(pairs).columns(lo=Date()),
