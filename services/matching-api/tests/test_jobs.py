@@ -5,7 +5,7 @@ demands, remind once per demand, publish the statistics (failed, not crashed, wh
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -77,7 +77,8 @@ async def test_a_deployment_schedule_is_what_the_runner_and_the_list_use(make_ma
     jobs = {job["name"]: job for job in listed.json()["items"]}
     close = jobs["close-expired-demands"]
     assert (close["schedule"], close["grace_seconds"]) == ("* * * * *", 90)
-    assert close["next_run_at"] <= (utcnow() + timedelta(minutes=1)).isoformat()
+    # As instants, not strings: "…15:25:00Z" sorts after "…15:25:00.34+00:00" though it is earlier.
+    assert datetime.fromisoformat(close["next_run_at"]) <= utcnow() + timedelta(minutes=1)
     assert jobs["remind-demands"]["schedule"] == "0 9 * * *"
     # The runner runs this minute's occurrence (within its grace at any second), not 00:05's.
     before = utcnow()
