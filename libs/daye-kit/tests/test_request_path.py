@@ -17,7 +17,7 @@ import asyncpg
 import httpx
 import pytest
 import pytest_asyncio
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from sqlalchemy import Column, Integer, String, Table, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -44,6 +44,12 @@ async def read_item(item_id: int) -> dict[str, int]:
     if item_id == 0:
         raise NotFound("item 0 does not exist")
     return {"id": item_id}
+
+
+@router.get("/seen-id")
+async def seen_id(request: Request) -> list[str]:
+    """The request ids the handler itself sees in the request's headers."""
+    return request.headers.getlist("x-request-id")
 
 
 @router.get("/boom")
@@ -81,6 +87,7 @@ async def test_a_safe_request_id_is_kept_and_sent_back(client: httpx.AsyncClient
     assert response.status_code == 404
     assert response.headers["x-request-id"] == "abc-123.x:y"
     assert response.json()["request_id"] == "abc-123.x:y"
+    assert (await client.get("/seen-id", headers={"X-Request-ID": "abc-123.x:y"})).json() == ["abc-123.x:y"]
 
 
 @pytest.mark.parametrize("sent", [None, b"has spaces", b"x" * 129, "ünïcode".encode()])
@@ -94,6 +101,9 @@ async def test_a_missing_or_unsafe_request_id_is_replaced(
     assert response.json()["request_id"] == made
     again = await client.get("/items/0", headers=headers)
     assert again.headers["x-request-id"] != made
+    # The handler sees the id the answer carries, once, not the unsafe one it replaced.
+    seen = await client.get("/seen-id", headers=headers)
+    assert seen.json() == [seen.headers["x-request-id"]]
 
 
 async def test_an_unhandled_exception_is_a_500_problem_with_the_request_id(

@@ -28,7 +28,7 @@ from daye_kit.contract import apply_deprecations, complete_document
 from daye_kit.cors import CrossOriginMiddleware
 from daye_kit.duties import Duty, DutyRunner, as_configured
 from daye_kit.errors import PROBLEM_MEDIA_TYPE, NulCharacterMiddleware, install_problem_handlers
-from daye_kit.health import ReadinessCheck, health_router
+from daye_kit.health import ReadinessCheck, add_health_routes
 from daye_kit.observability import ACCESS_LOG, RequestContextMiddleware, configure_logging, metrics_router
 from daye_kit.outbox import OnDelivered, OutboxMetrics, run_dispatcher, start_dispatcher
 from daye_kit.scopes import DatasetMap
@@ -191,7 +191,7 @@ def build_app(
         allow_headers=["*"],
         expose_headers=["X-Request-ID", "ETag", "Last-Modified", "Deprecation", "Sunset", "Link"],
     )
-    app.include_router(health_router(spec.readiness))
+    add_health_routes(app, spec.readiness)
     apply_deprecations(spec.routers)
     for router in spec.routers:
         app.include_router(router)

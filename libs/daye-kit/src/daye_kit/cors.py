@@ -15,6 +15,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import Message, Receive, Scope, Send
 
 _ORIGIN = b"origin"
+_VARY_ORIGIN = (b"vary", b"Origin")
 
 
 class CrossOriginMiddleware(CORSMiddleware):
@@ -31,10 +32,13 @@ class CrossOriginMiddleware(CORSMiddleware):
 
         async def send_with_vary(message: Message) -> None:
             if message["type"] == "http.response.start":
-                # As Starlette's own `send` sets it: every `Vary` joined into one, `Origin` last.
-                message.setdefault("headers", [])
-                headers = MutableHeaders(scope=message)
-                headers["Vary"] = ", ".join([*headers.getlist("Vary"), "Origin"])
+                raw = message.setdefault("headers", [])
+                if any(name.lower() == b"vary" for name, _ in raw):
+                    # As Starlette's own `send` sets it: every `Vary` joined into one, `Origin` last.
+                    headers = MutableHeaders(scope=message)
+                    headers["Vary"] = ", ".join([*headers.getlist("Vary"), "Origin"])
+                else:
+                    message["headers"] = [*raw, _VARY_ORIGIN]
             await send(message)
 
         await self.app(scope, receive, send_with_vary)

@@ -291,8 +291,12 @@ class NulCharacterMiddleware:
         where = "path" if "\x00" in scope["path"] else None
         if b"%00" in scope["query_string"] or b"\x00" in scope["query_string"]:
             where = "query"
-        content_type = next((value for name, value in scope["headers"] if name == b"content-type"), b"")
-        if where is None and b"json" in content_type:
+        json_body = False
+        for name, value in scope["headers"]:
+            if name == b"content-type":
+                json_body = b"json" in value
+                break
+        if where is None and json_body:
             chunks: list[bytes] = []  # joined once: adding bytes chunk by chunk is quadratic
             while True:
                 message = await receive()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -60,13 +60,16 @@ async def _run(name: str, check: ReadinessCheck, app: FastAPI) -> CheckResult:
     return CheckResult(name=name, ok=True)
 
 
-def health_router(peer_checks: Sequence[ReadinessCheck]) -> APIRouter:
-    router = APIRouter(tags=["运维"])
+def add_health_routes(app: FastAPI, peer_checks: Sequence[ReadinessCheck]) -> None:
+    """`/healthz` and `/readyz`, on the app itself: a route of an included router is matched through
+    that router on every request (FastAPI matches it once to choose the router, then again inside),
+    which a probe answered thousands of times a minute need not pay."""
     checks: list[tuple[str, ReadinessCheck]] = [("database", check_database)]
     checks += [(check.__name__, check) for check in peer_checks]
 
-    @router.get(
+    @app.get(
         "/healthz",
+        tags=["运维"],
         summary="存活检查",
         description="进程在运行即返回 ok,不检查任何依赖。",
         response_model=Health,
@@ -75,8 +78,9 @@ def health_router(peer_checks: Sequence[ReadinessCheck]) -> APIRouter:
         # Probed every few seconds by every orchestrator: the answer is ready-made, not serialized anew.
         return JSONResponse(_OK)
 
-    @router.get(
+    @app.get(
         "/readyz",
+        tags=["运维"],
         summary="就绪检查",
         description="检查数据库与必需的上游服务;任何一项失败即返回 503。",
         responses={
@@ -89,5 +93,3 @@ def health_router(peer_checks: Sequence[ReadinessCheck]) -> APIRouter:
         ready = all(result.ok for result in results)
         body = Readiness(status="ready" if ready else "unavailable", checks=list(results))
         return JSONResponse(body.model_dump(mode="json"), status_code=200 if ready else 503)
-
-    return router

@@ -259,13 +259,6 @@ class _Metrics:
         children[1].observe(seconds)
 
 
-def _header(scope: Scope, name: bytes) -> bytes | None:
-    for key, value in scope["headers"]:
-        if key == name:
-            return bytes(value)
-    return None
-
-
 class RequestContextMiddleware:
     """What every HTTP request gets, in one pure ASGI layer (each layer is a coroutine and a wrapped
     `send` per request):
@@ -286,17 +279,22 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
-        sent = _header(scope, _REQUEST_ID_KEY)
-        request_id = sent.decode("latin-1") if sent is not None else ""
-        if not valid_request_id(request_id):
+        headers = scope["headers"]
+        sent = b""
+        for name, value in headers:
+            if name == _REQUEST_ID_KEY:
+                sent = value
+                break
+        request_id = sent.decode("latin-1")
+        if sent and valid_request_id(request_id):
+            id_header = (_REQUEST_ID_KEY, sent)
+        else:
             request_id = new_request_id()
+            id_header = (_REQUEST_ID_KEY, request_id.encode())
             # Inner layers and handlers reading the header see the id everyone else sees.
-            scope["headers"] = [
-                *(item for item in scope["headers"] if item[0] != _REQUEST_ID_KEY),
-                (_REQUEST_ID_KEY, request_id.encode()),
-            ]
+            kept = [item for item in headers if item[0] != _REQUEST_ID_KEY] if sent else headers
+            scope["headers"] = [*kept, id_header]
         reset = correlation_id.set(request_id)
-        id_header = (_REQUEST_ID_KEY, request_id.encode())
         status = 500
         started = False
 
@@ -304,12 +302,9 @@ class RequestContextMiddleware:
             nonlocal status, started
             if message["type"] == "http.response.start":
                 status, started = message["status"], True
-                message["headers"] = [
-                    *message.get("headers", ()),
-                    id_header,
-                    # A deprecated operation says so on every answer (`daye_kit.contract.deprecated`).
-                    *getattr(scope.get("route"), DEPRECATION_HEADERS_ATTRIBUTE, ()),
-                ]
+                # A deprecated operation says so on every answer (`daye_kit.contract.deprecated`).
+                deprecation = getattr(scope.get("route"), DEPRECATION_HEADERS_ATTRIBUTE, None)
+                message["headers"] = [*message.get("headers", ()), id_header, *(deprecation or ())]
             await send(message)
 
         try:
