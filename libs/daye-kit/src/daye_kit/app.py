@@ -31,6 +31,7 @@ from daye_kit.errors import PROBLEM_MEDIA_TYPE, NulCharacterMiddleware, install_
 from daye_kit.health import ReadinessCheck, add_health_routes
 from daye_kit.observability import ACCESS_LOG, RequestContextMiddleware, configure_logging, metrics_router
 from daye_kit.outbox import OnDelivered, OutboxMetrics, run_dispatcher, start_dispatcher
+from daye_kit.routing import guard_included_routers
 from daye_kit.scopes import DatasetMap
 from daye_kit.settings import ServiceSettings
 from daye_kit.strict_query import refuse_unknown_query_names
@@ -199,6 +200,7 @@ def build_app(
         app.include_router(spec.webhooks.router())
     app.include_router(audit_router(AUDITOR))
     app.include_router(metrics_router(metrics))
+    guard_included_routers(app)
     refuse_unknown_query_names(app)
     _finish_openapi(app, settings)
     return app
