@@ -11,6 +11,9 @@ rounds; the medians are reported.
   little of what the framework leaves.
 - For reference, FastAPI alone over a bare Starlette app returning the same JSON: the framework's
   own share, which no middleware of ours can win back.
+- For reference, each read's row through FastAPI and SQLAlchemy Core alone (the kit's `Reads`, a
+  typed path parameter, no authentication, no middleware), over the bare Starlette app's: the share
+  the framework and the database layer the services are built on take before any of their own code.
 - A typical read that hits the database, as the demo admin with a bearer token issued by
   indicator-api: an enterprise by credit code, a demand by id, an award by id. The baseline reads
   the same row from the same database with one SELECT through an asyncpg pool. Goal ≥ 0.35×; and
@@ -44,6 +47,7 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 from results import record
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -52,6 +56,7 @@ from starlette.routing import Route
 
 from daye_dev.databases import PostgresDatabases
 from daye_dev.processes import SERVICES, ServiceProcess, free_port, platform, print_log_tails
+from daye_kit.db import Reads, create_engine, read_only
 from indicator_api.config import DEFAULT_DEMO_PASSWORD
 
 # The services' uvicorn options, as `daye_kit.serve.serve` passes them.
@@ -116,6 +121,10 @@ def _dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+def _sqlalchemy_url(dsn: str) -> str:
+    return make_url(dsn).set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+
+
 # --- the baseline: a bare Starlette app, in its own process -----------------------------------------
 
 
@@ -156,21 +165,47 @@ def bare_app(dsns: Mapping[str, str]) -> Starlette:
     return Starlette(routes=routes, lifespan=lifespan)
 
 
-def bare_fastapi_app() -> FastAPI:
-    """FastAPI itself with none of the kit: the framework's own share of the services' cost."""
-    app = FastAPI()
+def bare_fastapi_app(dsns: Mapping[str, str]) -> FastAPI:
+    """FastAPI itself with none of the kit: the framework's own share of the services' cost. Its
+    `/<service>/<key>` reads the bare app's row through SQLAlchemy Core (`daye_kit.db.Reads`), with
+    nothing else of the kit: the framework and database layer's share of a read."""
+    reads: dict[str, Reads] = {}
+    statements = {service: text(read.select.replace("$1", ":key")) for service, read in READS.items()}
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        engines = {
+            service: create_engine(_sqlalchemy_url(dsn), pool_size=POOL_SIZE) for service, dsn in dsns.items()
+        }
+        reads.update({service: Reads(read_only(engine)) for service, engine in engines.items()})
+        try:
+            yield
+        finally:
+            for engine in engines.values():
+                await engine.dispose()
+
+    app = FastAPI(lifespan=lifespan)
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
+    @app.get("/{service}/{key}")
+    async def read(service: str, key: str) -> JSONResponse:
+        read = READS[service]
+        row = await reads[service].one_or_none(
+            statements[service], {"key": int(key) if read.integer_key else key}
+        )
+        if row is None:
+            return JSONResponse({"detail": "not found"}, status_code=404)
+        return JSONResponse({name: _jsonable(value) for name, value in row._mapping.items()})
+
     return app
 
 
 def serve_baseline(port: int, dsns: list[str], framework: str) -> None:
-    app = (
-        bare_fastapi_app() if framework == "fastapi" else bare_app(dict(item.split("=", 1) for item in dsns))
-    )
+    by_service = dict(item.split("=", 1) for item in dsns)
+    app = bare_fastapi_app(by_service) if framework == "fastapi" else bare_app(by_service)
     uvicorn.run(app, host="127.0.0.1", port=port, **UVICORN_OPTIONS)
 
 
@@ -280,6 +315,27 @@ def cases(
         shared = {"id", "credit_code", "name", "title", "enterprise_name"} & served.json().keys()
         assert {k: served.json()[k] for k in shared} == {k: bare.json()[k] for k in shared}, name
         result.append(Case(f"{name} GET {read.what}", service_url, baseline_url, READ_GOAL, headers=bearer))
+    for name in services:
+        floor_url = f"{bare_fastapi.url}/{name}/{keys[name]}"
+        floor = httpx.get(floor_url, timeout=10)
+        assert floor.status_code == 200, floor.text
+        bare = httpx.get(f"{baseline.url}/{name}/{keys[name]}", timeout=10).json()
+        # The same row; only its JSON columns differ, which SQLAlchemy decodes and bare asyncpg does not.
+        assert floor.json().keys() == bare.keys(), name
+        assert {k: v for k, v in floor.json().items() if not isinstance(v, list | dict)} == {
+            k: v
+            for k, v in bare.items()
+            if k in floor.json() and not isinstance(floor.json()[k], list | dict)
+        }, name
+        result.append(
+            Case(
+                f"FastAPI + SQLAlchemy Core alone (no auth, no kit) GET {READS[name].what}",
+                floor_url,
+                f"{baseline.url}/{name}/{keys[name]}",
+                goal=None,
+                baseline_name="bare Starlette + asyncpg",
+            )
+        )
     return result
 
 
@@ -374,6 +430,7 @@ def main() -> int:
             fastapi_port = free_port()
             fastapi_command = [sys.executable, str(Path(__file__).resolve()), "baseline", "--port"]
             fastapi_command += [str(fastapi_port), "--framework", "fastapi"]
+            fastapi_command += [f"--dsn={name}={_dsn(url)}" for name, url in urls.items()]
             bare_fastapi = ServiceProcess(
                 "bare-fastapi",
                 "",

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import RowMapping, Select, case, exists, func, select, tuple_
+from sqlalchemy import Select, case, exists, func, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -324,15 +324,18 @@ _PUBLISHED = select(*columns(IndicatorValue, ValuePublic.model_fields))
 
 async def _publish_values(
     session: AsyncSession, *, recorded_by: str, recorded_at: datetime
-) -> Sequence[RowMapping]:
+) -> list[dict[str, Any]]:
     """One `indicator_value.recorded` per revision just written: the rows this write stamped, found
     again by their stamp through the (recorded_at, id) index, in one query however large the batch.
     Each event is made as COPY takes it (`emit_many`), so the database stores the first while the
-    rest are made."""
+    rest are made. The rows come back as plain dicts, which pydantic reads in its own code; a row's
+    mapping view it would read field by field through Python."""
     query = _PUBLISHED.where(
         col(IndicatorValue.recorded_at) == recorded_at, col(IndicatorValue.recorded_by) == recorded_by
     ).order_by(col(IndicatorValue.id))
-    written = (await session.execute(query)).mappings().all()
+    result = await session.execute(query)
+    names = tuple(result.keys())
+    written = [dict(zip(names, row, strict=True)) for row in result]
     await emit_many(
         session,
         (
