@@ -11,6 +11,8 @@ rounds; the medians are reported.
   little of what the framework leaves.
 - For reference, FastAPI alone over a bare Starlette app returning the same JSON: the framework's
   own share, which no middleware of ours can win back.
+- For reference, the kit's own app (no service's routes) with none of its middleware, and with only
+  the request-id and access-log layer, over FastAPI alone: where the `/healthz` goal's cost goes.
 - For reference, each read's row through FastAPI and SQLAlchemy Core alone (the kit's `Reads`, a
   typed path parameter, no authentication, no middleware), over the bare Starlette app's: the share
   the framework and the database layer the services are built on take before any of their own code.
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import shutil
 import statistics
@@ -56,7 +59,10 @@ from starlette.routing import Route
 
 from daye_dev.databases import PostgresDatabases
 from daye_dev.processes import SERVICES, ServiceProcess, free_port, platform, print_log_tails
+from daye_kit.app import ServiceSpec, build_app
 from daye_kit.db import Reads, create_engine, read_only
+from daye_kit.observability import RequestContextMiddleware
+from daye_kit.settings import ServiceSettings
 from indicator_api.config import DEFAULT_DEMO_PASSWORD
 
 # The services' uvicorn options, as `daye_kit.serve.serve` passes them.
@@ -203,9 +209,41 @@ def bare_fastapi_app(dsns: Mapping[str, str]) -> FastAPI:
     return app
 
 
+def kit_app(layers: str) -> FastAPI:
+    """The kit's own app (`build_app`: its exception handlers, `/healthz`, `/metrics`, the audit and
+    docs routes), with no service's routers, keeping `layers` of its middleware: "none", or
+    "context" (the request id, the access log and the metrics: what every answer needs). With all
+    of them it is what the services' `/healthz` runs through."""
+    workdir = Path(tempfile.mkdtemp(prefix="daye-kit-bench-"))
+    spec = ServiceSpec(
+        name="bench-kit", title="bench", description="", routers=[], migrations=workdir, version="0"
+    )
+    # No schema and nothing in the background: only what a request runs through.
+    settings = ServiceSettings(
+        database_url=f"sqlite+aiosqlite:///{workdir / 'kit.db'}",
+        log_format="json",
+        migrate_on_start=False,
+        outbox_dispatch=False,
+        webhook_dispatch=False,
+        run_duties=False,
+    )
+    app = build_app(spec, settings)
+    kept = {"none": (), "context": (RequestContextMiddleware,)}[layers]
+    app.user_middleware = [layer for layer in app.user_middleware if layer.cls in kept]
+    return app
+
+
 def serve_baseline(port: int, dsns: list[str], framework: str) -> None:
     by_service = dict(item.split("=", 1) for item in dsns)
-    app = bare_fastapi_app(by_service) if framework == "fastapi" else bare_app(by_service)
+    if framework == "fastapi":
+        app: Any = bare_fastapi_app(by_service)
+    elif framework.startswith("kit-"):
+        app = kit_app(framework.removeprefix("kit-"))
+    else:
+        app = bare_app(by_service)
+    if framework.startswith("kit-"):
+        gc.collect()
+        gc.freeze()  # as `daye_kit.serve` does
     uvicorn.run(app, host="127.0.0.1", port=port, **UVICORN_OPTIONS)
 
 
@@ -395,7 +433,9 @@ def main() -> int:
     serve = sub.add_parser("baseline", help="serve the bare app (the benchmark starts it itself)")
     serve.add_argument("--port", type=int, required=True)
     serve.add_argument("--dsn", action="append", default=[], help="service=postgresql://…")
-    serve.add_argument("--framework", choices=["starlette", "fastapi"], default="starlette")
+    serve.add_argument(
+        "--framework", choices=["starlette", "fastapi", "kit-none", "kit-context"], default="starlette"
+    )
     args = parser.parse_args()
     if args.command == "baseline":
         serve_baseline(args.port, args.dsn, args.framework)
@@ -440,21 +480,50 @@ def main() -> int:
                 workdir / "fastapi.log",
                 command=fastapi_command,
             )
+            kits = []
+            for layers in ("none", "context"):
+                kit_port = free_port()
+                kit_command = [sys.executable, str(Path(__file__).resolve()), "baseline", "--port"]
+                kit_command += [str(kit_port), "--framework", f"kit-{layers}"]
+                kits.append(
+                    ServiceProcess(
+                        f"kit-{layers}",
+                        "",
+                        kit_port,
+                        {},
+                        workdir,
+                        workdir / f"kit-{layers}.log",
+                        command=kit_command,
+                    )
+                )
             # indicator-api first: the others' demo data asks it
-            for process in [*services.values(), baseline, bare_fastapi]:
+            for process in [*services.values(), baseline, bare_fastapi, *kits]:
                 started.append(process)
                 process.start()
                 process.wait_healthy(timeout=180)
             all_cases = cases(services, baseline, bare_fastapi, asyncio.run(_first_keys(urls)))
-            all_cases.insert(
-                0,
+            all_cases[0:0] = [
                 Case(
                     "FastAPI alone (no kit middleware) GET /healthz",
                     f"{bare_fastapi.url}/healthz",
                     f"{baseline.url}/healthz",
                     goal=None,
                 ),
-            )
+                *(
+                    Case(
+                        f"the kit's app with {what} GET /healthz",
+                        f"{kit.url}/healthz",
+                        f"{bare_fastapi.url}/healthz",
+                        goal=None,
+                        baseline_name="FastAPI alone",
+                    )
+                    for kit, what in zip(
+                        kits,
+                        ["none of its middleware", "only the request-id and access-log layer"],
+                        strict=True,
+                    )
+                ),
+            ]
             script = workdir / "report.lua"
             script.write_text(WRK_REPORT, encoding="utf-8")
             print(
