@@ -5,6 +5,7 @@ PostgreSQL pool that keeps its connections."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import re
 import time
@@ -104,6 +105,33 @@ async def test_a_missing_or_unsafe_request_id_is_replaced(
     # The handler sees the id the answer carries, once, not the unsafe one it replaced.
     seen = await client.get("/seen-id", headers=headers)
     assert seen.json() == [seen.headers["x-request-id"]]
+
+
+@pytest.mark.parametrize("path", ["/items/7", "/items/0", "/healthz"])
+async def test_a_request_leaves_no_reference_cycle_behind(app: FastAPI, path: str) -> None:
+    """What a request hangs on its scope goes when the request does, freed by reference counting:
+    a cycle through the scope would leave it all to the garbage collector, on every request."""
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    sent: list[dict[str, Any]] = []
+    scope = {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(), "query_string": b""}
+    scope |= {"headers": [(b"host", b"kit")], "root_path": "", "scheme": "http", "client": ("127.0.0.1", 1)}
+    await app(dict(scope), receive, send)  # the first request builds what later ones reuse
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(20):
+            await app(dict(scope), receive, send)
+        left = gc.collect()
+    finally:
+        gc.enable()
+    assert sent[0]["type"] == "http.response.start"
+    assert left == 0
 
 
 async def test_an_unhandled_exception_is_a_500_problem_with_the_request_id(

@@ -468,6 +468,10 @@ class AuditMiddleware:
             raise
         finally:
             CURRENT_AUDIT.reset(current)
+            # The audit holds the scope and the scope the audit: a cycle that only the collector
+            # would free, with the whole scope, on every request. Broken here, both go when the
+            # request does.
+            scope.pop(AUDIT_SCOPE_KEY, None)
 
     async def _finish(self, audit: RequestAudit, status: int, body: bytes) -> None:
         if audit.is_write:
