@@ -138,13 +138,6 @@ async def app(empty_database: str, tmp_path: Path) -> AsyncIterator[FastAPI]:
         yield started
 
 
-@pytest_asyncio.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://kit") as client:
-        yield client
-
-
 def as_(who: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {who}"}
 

@@ -3,22 +3,18 @@ problem answer, and deprecated operations marked in the document and on every an
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
 import pytest
-import pytest_asyncio
 from fastapi import APIRouter, FastAPI, Header
 from pydantic import BaseModel, Field
 
-from daye_kit.app import ServiceSpec, build_app
 from daye_kit.contract import deprecated, example_of
 from daye_kit.errors import NotFound, problem_responses
 from daye_kit.idempotency import IdempotencyKeyReused
 from daye_kit.pagination import Page
-from daye_kit.settings import ServiceSettings
 
 SINCE = datetime(2026, 12, 1, tzinfo=UTC)
 SUNSET = datetime(2027, 6, 1, tzinfo=UTC)
@@ -57,18 +53,8 @@ async def read_old_thing(thing_id: int) -> Thing:
 
 
 @pytest.fixture
-def app(tmp_path: Path) -> FastAPI:
-    spec = ServiceSpec(
-        name="kit-test", title="kit test", description="", version="0", routers=[router], migrations=tmp_path
-    )
-    return build_app(spec, ServiceSettings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"))
-
-
-@pytest_asyncio.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://kit") as client:
-        yield client
+def app(kit_app: Callable[..., FastAPI]) -> FastAPI:
+    return kit_app(router)
 
 
 def test_success_answers_get_an_example_built_from_field_examples(app: FastAPI) -> None:

@@ -10,8 +10,7 @@ import json
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator
-from pathlib import Path
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import asyncpg
@@ -23,7 +22,6 @@ from sqlalchemy import Column, Integer, String, Table, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from daye_kit.app import ServiceSpec, build_app
 from daye_kit.db import (
     create_engine,
     create_read_sessionmaker,
@@ -33,7 +31,6 @@ from daye_kit.db import (
 )
 from daye_kit.errors import NotFound, install_problem_handlers
 from daye_kit.observability import ACCESS_LOG
-from daye_kit.settings import ServiceSettings
 
 # --- the request context layer ------------------------------------------------------------------
 
@@ -59,23 +56,8 @@ async def boom() -> dict[str, str]:
 
 
 @pytest.fixture
-def app(tmp_path: Path) -> FastAPI:
-    spec = ServiceSpec(
-        name="kit-test",
-        title="kit test",
-        description="",
-        version="0",
-        routers=[router],
-        migrations=tmp_path,
-    )
-    return build_app(spec, ServiceSettings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"))
-
-
-@pytest_asyncio.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://kit") as client:
-        yield client
+def app(kit_app: Callable[..., FastAPI]) -> FastAPI:
+    return kit_app(router)
 
 
 def access_lines(output: str) -> list[dict[str, Any]]:

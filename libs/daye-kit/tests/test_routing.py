@@ -3,19 +3,15 @@ routing answers as FastAPI's own does: the route, 405 for another method, 404, t
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
-import pytest_asyncio
 from fastapi import APIRouter, FastAPI
 from starlette.types import Scope
 
-from daye_kit.app import ServiceSpec, build_app
 from daye_kit.routing import PrefixGuardedRouter, literal_prefixes
-from daye_kit.settings import ServiceSettings
 
 programs = APIRouter(prefix="/api/v1/programs")
 awards = APIRouter(prefix="/api/v1")
@@ -46,23 +42,8 @@ awards.include_router(nested, prefix="/funding")
 
 
 @pytest.fixture
-def app(tmp_path: Path) -> FastAPI:
-    spec = ServiceSpec(
-        name="kit-test",
-        title="kit test",
-        description="",
-        version="0",
-        routers=[programs, awards],
-        migrations=tmp_path,
-    )
-    return build_app(spec, ServiceSettings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"))
-
-
-@pytest_asyncio.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://kit") as client:
-        yield client
+def app(kit_app: Callable[..., FastAPI]) -> FastAPI:
+    return kit_app(programs, awards)
 
 
 def guarded(app: FastAPI, router: APIRouter) -> PrefixGuardedRouter:

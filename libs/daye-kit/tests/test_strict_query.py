@@ -3,20 +3,16 @@ dependencies and pydantic query models alike."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Annotated
 
 import httpx
 import pytest
-import pytest_asyncio
 from fastapi import APIRouter, FastAPI, Query
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 
-from daye_kit.app import ServiceSpec, build_app
 from daye_kit.pagination import PageDep
-from daye_kit.settings import ServiceSettings
 from daye_kit.strict_query import declared_query_names
 
 router = APIRouter()
@@ -43,18 +39,8 @@ async def bare() -> dict[str, str]:
 
 
 @pytest.fixture
-def app(tmp_path: Path) -> FastAPI:
-    spec = ServiceSpec(
-        name="kit-test", title="kit test", description="", version="0", routers=[router], migrations=tmp_path
-    )
-    return build_app(spec, ServiceSettings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"))
-
-
-@pytest_asyncio.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://kit") as client:
-        yield client
+def app(kit_app: Callable[..., FastAPI]) -> FastAPI:
+    return kit_app(router)
 
 
 def test_declared_names_come_from_parameters_dependencies_and_query_models() -> None:
