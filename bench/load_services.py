@@ -37,7 +37,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -239,12 +239,19 @@ def serve_baseline(port: int, dsns: list[str], framework: str) -> None:
         app: Any = bare_fastapi_app(by_service)
     elif framework.startswith("kit-"):
         app = kit_app(framework.removeprefix("kit-"))
-    else:
-        app = bare_app(by_service)
-    if framework.startswith("kit-"):
         gc.collect()
         gc.freeze()  # as `daye_kit.serve` does
+    else:
+        app = bare_app(by_service)
     uvicorn.run(app, host="127.0.0.1", port=port, **UVICORN_OPTIONS)
+
+
+def _baseline_process(name: str, framework: str, workdir: Path, dsns: Sequence[str] = ()) -> ServiceProcess:
+    """`serve_baseline` of `framework` in a process of its own, on a free port."""
+    port = free_port()
+    command = [sys.executable, str(Path(__file__).resolve()), "baseline", "--port", str(port)]
+    command += ["--framework", framework, *dsns]
+    return ServiceProcess(name, "", port, {}, workdir, workdir / f"{name}.log", command=command)
 
 
 # --- load -------------------------------------------------------------------------------------------
@@ -357,14 +364,12 @@ def cases(
         floor_url = f"{bare_fastapi.url}/{name}/{keys[name]}"
         floor = httpx.get(floor_url, timeout=10)
         assert floor.status_code == 200, floor.text
-        bare = httpx.get(f"{baseline.url}/{name}/{keys[name]}", timeout=10).json()
+        floor_row = floor.json()
+        bare_row = httpx.get(f"{baseline.url}/{name}/{keys[name]}", timeout=10).json()
         # The same row; only its JSON columns differ, which SQLAlchemy decodes and bare asyncpg does not.
-        assert floor.json().keys() == bare.keys(), name
-        assert {k: v for k, v in floor.json().items() if not isinstance(v, list | dict)} == {
-            k: v
-            for k, v in bare.items()
-            if k in floor.json() and not isinstance(floor.json()[k], list | dict)
-        }, name
+        assert floor_row.keys() == bare_row.keys(), name
+        plain = [k for k, v in floor_row.items() if not isinstance(v, list | dict)]
+        assert {k: floor_row[k] for k in plain} == {k: bare_row[k] for k in plain}, name
         result.append(
             Case(
                 f"FastAPI + SQLAlchemy Core alone (no auth, no kit) GET {READS[name].what}",
@@ -461,41 +466,12 @@ def main() -> int:
                 for name, _, prefix, _ in SERVICES
             }
             services = {p.name: p for p in platform(ports, cwd=workdir, env=env, log_dir=workdir)}
-            port = free_port()
-            command = [sys.executable, str(Path(__file__).resolve()), "baseline", "--port", str(port)]
-            command += [f"--dsn={name}={_dsn(url)}" for name, url in urls.items()]
-            baseline = ServiceProcess(
-                "baseline", "", port, {}, workdir, workdir / "baseline.log", command=command
-            )
-            fastapi_port = free_port()
-            fastapi_command = [sys.executable, str(Path(__file__).resolve()), "baseline", "--port"]
-            fastapi_command += [str(fastapi_port), "--framework", "fastapi"]
-            fastapi_command += [f"--dsn={name}={_dsn(url)}" for name, url in urls.items()]
-            bare_fastapi = ServiceProcess(
-                "bare-fastapi",
-                "",
-                fastapi_port,
-                {},
-                workdir,
-                workdir / "fastapi.log",
-                command=fastapi_command,
-            )
-            kits = []
-            for layers in ("none", "context"):
-                kit_port = free_port()
-                kit_command = [sys.executable, str(Path(__file__).resolve()), "baseline", "--port"]
-                kit_command += [str(kit_port), "--framework", f"kit-{layers}"]
-                kits.append(
-                    ServiceProcess(
-                        f"kit-{layers}",
-                        "",
-                        kit_port,
-                        {},
-                        workdir,
-                        workdir / f"kit-{layers}.log",
-                        command=kit_command,
-                    )
-                )
+            dsns = [f"--dsn={name}={_dsn(url)}" for name, url in urls.items()]
+            baseline = _baseline_process("baseline", "starlette", workdir, dsns)
+            bare_fastapi = _baseline_process("bare-fastapi", "fastapi", workdir, dsns)
+            kits = [
+                _baseline_process(f"kit-{layers}", f"kit-{layers}", workdir) for layers in ("none", "context")
+            ]
             # indicator-api first: the others' demo data asks it
             for process in [*services.values(), baseline, bare_fastapi, *kits]:
                 started.append(process)
